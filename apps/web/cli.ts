@@ -1,0 +1,88 @@
+// `npm run flint -- user add|list|disable`: account administration for closed deployments
+// without e-mail. Uses the running server's database, or starts the embedded one briefly.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { hashToken, loadConfig } from "@flint/api";
+import { ensureToken, upsertPasswordUser } from "@flint/api/seed";
+import { createPrismaClient } from "@flint/db";
+import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "@flint/db/embedded";
+import { applyMigrations } from "@flint/db/migrate";
+import { randomBytes } from "node:crypto";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const USAGE = `usage:
+  npm run flint -- user add EMAIL [--password P] [--token T] [--name NAME]
+  npm run flint -- user list
+  npm run flint -- user disable EMAIL
+  npm run flint -- user enable EMAIL`;
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+async function main(): Promise<number> {
+  const [group, action, ...args] = process.argv.slice(2);
+  if (group !== "user" || !action) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  let stopDb = async () => {};
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const dir = path.join(config.dataDir, "postgres");
+    url = findRunningEmbeddedPostgres({ dir }) ?? undefined;
+    if (!url) {
+      const pg = await startEmbeddedPostgres({ dir });
+      url = pg.url;
+      stopDb = pg.stop;
+    }
+  }
+  await applyMigrations(url, path.join(root, "prisma/migrations"));
+  const prisma = createPrismaClient(url);
+  try {
+    if (action === "add") {
+      const email = args[0];
+      if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+        console.error(`user add needs an email address.\n${USAGE}`);
+        return 2;
+      }
+      const password = option(args, "--password") ?? randomBytes(12).toString("base64url");
+      const { userId, isCreated } = await upsertPasswordUser(prisma, { email, name: option(args, "--name") ?? email.split("@")[0]!, password });
+      const token = option(args, "--token");
+      if (token) await ensureToken(prisma, userId, token, "flint user add --token");
+      console.log(`${isCreated ? "created" : "updated"} ${email}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`);
+      return 0;
+    }
+    if (action === "list") {
+      const users = await prisma.user.findMany({ orderBy: { createdAt: "asc" }, select: { email: true, name: true, createdAt: true, disabledAt: true } });
+      for (const user of users) {
+        console.log(`${user.email}\t${user.name}\t${user.createdAt.toISOString()}\t${user.disabledAt ? "disabled" : "active"}`);
+      }
+      return 0;
+    }
+    if (action === "disable" || action === "enable") {
+      const email = args[0];
+      const user = email ? await prisma.user.findUnique({ where: { email }, select: { id: true } }) : null;
+      if (!user) {
+        console.error(`no user with email ${email ?? "(missing)"}`);
+        return 1;
+      }
+      await prisma.$transaction([
+        prisma.user.update({ where: { id: user.id }, data: { disabledAt: action === "disable" ? new Date() : null } }),
+        // Disabling ends the user's sessions at once; tokens are refused by the disabled check.
+        ...(action === "disable" ? [prisma.session.deleteMany({ where: { userId: user.id } })] : []),
+      ]);
+      console.log(`${action}d ${email}`);
+      return 0;
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    await prisma.$disconnect();
+    await stopDb();
+  }
+}
+
+process.exitCode = await main();

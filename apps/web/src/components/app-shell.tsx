@@ -1,0 +1,81 @@
+"use client";
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import { type ReactNode, useEffect, useState } from "react";
+import { apiFetch } from "@/lib/api";
+import { authClient } from "@/lib/auth-client";
+
+interface TMe {
+  id: string;
+  email: string;
+  name: string;
+}
+
+const NAV = [
+  { href: "/", label: "Projects" },
+  { href: "/catalog", label: "Catalog" },
+  { href: "/community", label: "Community" },
+];
+
+export function AppShell({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const router = useRouter();
+  const [me, setMe] = useState<TMe | null>(null);
+  const [isMenuOpen, setMenuOpen] = useState(false);
+  useEffect(() => {
+    apiFetch<TMe>("/api/v1/me").then(setMe, () => setMe(null));
+  }, []);
+  const signOut = async () => {
+    await authClient.signOut();
+    router.push("/login");
+  };
+  return (
+    <div className="flex min-h-screen flex-col">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+          <Link href="/" className="flex items-center gap-2 font-semibold text-slate-900">
+            <span aria-hidden className="inline-block h-6 w-6 rounded bg-brand-600" />
+            Flint
+          </Link>
+          <nav aria-label="Main" className="flex gap-1">
+            {NAV.map((item) => {
+              const isActive = item.href === "/" ? pathname === "/" || pathname.startsWith("/projects") : pathname.startsWith(item.href);
+              return (
+                <Link
+                  key={item.href}
+                  href={item.href}
+                  aria-current={isActive ? "page" : undefined}
+                  className={`rounded-md px-3 py-1.5 text-sm ${isActive ? "bg-slate-100 font-medium text-slate-900" : "text-slate-600 hover:text-slate-900"}`}
+                >
+                  {item.label}
+                </Link>
+              );
+            })}
+          </nav>
+          <div className="relative ml-auto">
+            <button
+              type="button"
+              className="btn-secondary"
+              aria-haspopup="menu"
+              aria-expanded={isMenuOpen}
+              onClick={() => setMenuOpen((open) => !open)}
+            >
+              <span data-testid="user-menu">{me?.email ?? "Account"}</span>
+            </button>
+            {isMenuOpen && (
+              <div role="menu" className="card absolute right-0 z-10 mt-1 w-48 py-1">
+                <Link role="menuitem" href="/settings/tokens" className="block px-3 py-2 text-sm hover:bg-slate-100">
+                  Access tokens
+                </Link>
+                <button role="menuitem" type="button" onClick={signOut} className="block w-full px-3 py-2 text-left text-sm hover:bg-slate-100">
+                  Sign out
+                </button>
+              </div>
+            )}
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+    </div>
+  );
+}

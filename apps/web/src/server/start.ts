@@ -1,0 +1,113 @@
+// Starts one Flint process: database, migrations, seed, API, Next.js pages, and stops them all.
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApi, loadConfig, seed } from "@flint/api";
+import { disconnectPrisma, getPrisma } from "@flint/db";
+import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedded";
+import { applyMigrations } from "@flint/db/migrate";
+import next from "next";
+import { sendFetchResponse, toFetchHeaders, toFetchRequest } from "./http-bridge.js";
+import { applySecurityHeaders, isPublicPage } from "./security.js";
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const repoRoot = path.resolve(webDir, "../..");
+
+export interface TFlintServer {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+function log(message: string): void {
+  process.stdout.write(`[flint] ${message}\n`);
+}
+
+export async function startFlint(): Promise<TFlintServer> {
+  const config = loadConfig();
+  const isDev = process.env.NODE_ENV === "development";
+  const cleanups: (() => Promise<void>)[] = [];
+  let embedded: TEmbeddedPostgres | null = null;
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => log(`stop: ${String(error)}`));
+    cleanups.length = 0;
+  };
+  try {
+    if (!process.env.DATABASE_URL) {
+      const started = Date.now();
+      embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, "postgres") });
+      cleanups.push(async () => embedded?.stop());
+      process.env.DATABASE_URL = embedded.url;
+      log(`embedded PostgreSQL up on 127.0.0.1:${embedded.port} in ${Date.now() - started} ms`);
+    }
+    const migrations = await applyMigrations(process.env.DATABASE_URL!, path.join(repoRoot, "prisma/migrations"));
+    if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
+    const prisma = getPrisma();
+    cleanups.push(disconnectPrisma);
+    const seeded = await seed(prisma, {
+      dataDir: config.dataDir,
+      demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,
+      demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
+    });
+
+    const api = createApi({
+      config,
+      prisma,
+      isEmbeddedDb: embedded !== null,
+      onUnexpectedError: (error, request) => log(`error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`),
+    });
+
+    const nextApp = next({ dev: isDev, dir: webDir, hostname: config.host, port: config.port });
+    await nextApp.prepare();
+    const handlePage = nextApp.getRequestHandler();
+
+    const server: Server = createServer(async (req, res) => {
+      try {
+        applySecurityHeaders(req, res, isDev);
+        const url = new URL(req.url ?? "/", config.publicUrl);
+        if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+          await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+          return;
+        }
+        if (!isPublicPage(url.pathname)) {
+          const actor = await api.authenticate(new Request(url, { headers: toFetchHeaders(req) }));
+          if (!actor) {
+            res.statusCode = 302;
+            res.setHeader("location", `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+            res.end();
+            return;
+          }
+        }
+        await handlePage(req, res);
+      } catch (error) {
+        log(`error serving ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader("content-type", "text/plain; charset=utf-8");
+        }
+        res.end("Flint hit an unexpected error; it has been logged.");
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    cleanups.push(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    });
+    cleanups.push(async () => nextApp.close?.());
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const url = `http://${config.host}:${port}`;
+    log(`Flint is ready at ${url}`);
+    if (seeded.generatedPassword) {
+      log(`demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile})`);
+    } else {
+      log(`demo login: ${seeded.demoEmail} / the password in FLINT_DEMO_PASSWORD`);
+    }
+    return { url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

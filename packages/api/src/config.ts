@@ -1,0 +1,66 @@
+/**
+ * Flint's runtime configuration, read from the environment once and validated (STYLE.md: env
+ * in one place, validated by zod). Secrets made at first start are kept in the data directory.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const ZEnv = z.object({
+  FLINT_DATA_DIR: z.string().default(".flint"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  FLINT_PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().optional(),
+  FLINT_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_000_000),
+  FLINT_AUTH_RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+});
+
+/** The validated configuration of one Flint process. */
+export interface TConfig {
+  dataDir: string;
+  port: number;
+  host: string;
+  /** Origins a browser may call the API from (the server's own addresses). */
+  trustedOrigins: string[];
+  publicUrl: string;
+  maxBodyBytes: number;
+  isAuthRateLimited: boolean;
+  /** Secret for session signing; generated at first start and kept in the data directory. */
+  authSecret: string;
+}
+
+/** Reads a secret file from the data directory, creating it (mode 0600) on first use. */
+export function readOrCreateSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, "secrets", name);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+/** Builds the configuration from `env` (default `process.env`). Throws a readable error on bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid environment: ${lines.join("; ")}`);
+  }
+  const value = parsed.data;
+  const dataDir = path.resolve(value.FLINT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const publicUrl = (value.FLINT_PUBLIC_URL ?? `http://${value.HOST}:${value.PORT}`).replace(/\/$/, "");
+  const trustedOrigins = [...new Set([publicUrl, `http://127.0.0.1:${value.PORT}`, `http://localhost:${value.PORT}`])];
+  return {
+    dataDir,
+    port: value.PORT,
+    host: value.HOST,
+    publicUrl,
+    trustedOrigins,
+    maxBodyBytes: value.FLINT_MAX_BODY_BYTES,
+    isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
+    authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+  };
+}

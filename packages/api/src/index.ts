@@ -1,0 +1,84 @@
+/**
+ * `@flint/api`: Flint's HTTP API (`/api/*`) as a framework-neutral `(Request) => Response`
+ * handler, with authentication, the authorization choke point and the OpenAPI document.
+ */
+import type { PrismaClient } from "@flint/db";
+import { createAuth, type TAuth } from "./auth.js";
+import type { TActor } from "./authorize.js";
+import type { TConfig } from "./config.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { createRoutes, type THealth } from "./routes/index.js";
+import { createRouter, type TAnyRoute } from "./router.js";
+import { findUserByToken } from "./tokens.js";
+
+export { authorize, type TActor, type TGrant, type TTarget } from "./authorize.js";
+export { createAuth, type TAuth } from "./auth.js";
+export { loadConfig, readOrCreateSecret, type TConfig } from "./config.js";
+export { AppError, type TErrorCode } from "./errors.js";
+export { hasPermission, PERMISSIONS, PROJECT_ROLES, type TPermission, type TProjectRole } from "./permissions.js";
+export type { THealth } from "./routes/index.js";
+export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
+export { seed, type TSeedResult } from "./seed.js";
+
+/** Options of {@link createApi}. */
+export interface TApiOptions {
+  config: TConfig;
+  prisma: PrismaClient;
+  isEmbeddedDb: boolean;
+  runtimeStatus?: () => Promise<Pick<THealth, "jupyter" | "spark">>;
+  /** Extra routes contributed by other parts of the server (e.g. the kernel broker's REST). */
+  extraRoutes?: (deps: { prisma: PrismaClient }) => TAnyRoute[];
+  onUnexpectedError?: (error: unknown, request: Request) => void;
+}
+
+/** A ready API: request handlers plus the auth helpers the server and pages need. */
+export interface TApi {
+  auth: TAuth;
+  /** Handles `/api/auth/*` (better-auth) and every other `/api/*` route. */
+  handle: (request: Request) => Promise<Response>;
+  /** Resolves the caller of a request (session cookie or bearer token). */
+  authenticate: (request: Request) => Promise<TActor | null>;
+  routes: TAnyRoute[];
+}
+
+/** Creates the API of one Flint process. */
+export function createApi(options: TApiOptions): TApi {
+  const { config, prisma } = options;
+  const auth = createAuth(config, prisma);
+  const authenticate = async (request: Request): Promise<TActor | null> => {
+    const header = request.headers.get("authorization");
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match?.[1]) return null;
+      const user = await findUserByToken(prisma, match[1]);
+      return user ? { userId: user.id, email: user.email, name: user.name, via: "token" } : null;
+    }
+    const session = await auth.api.getSession({ headers: request.headers }).catch(() => null);
+    if (!session) return null;
+    return { userId: session.user.id, email: session.user.email, name: session.user.name, via: "session" };
+  };
+  const routes: TAnyRoute[] = [];
+  routes.push(
+    ...createRoutes({
+      prisma,
+      isEmbeddedDb: options.isEmbeddedDb,
+      runtimeStatus:
+        options.runtimeStatus ?? (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
+      openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
+    }),
+    ...(options.extraRoutes?.({ prisma }) ?? []),
+  );
+  const router = createRouter({
+    routes,
+    maxBodyBytes: config.maxBodyBytes,
+    authenticate,
+    trustedOrigins: config.trustedOrigins,
+    onUnexpectedError: options.onUnexpectedError,
+  });
+  const handle = async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    if (pathname.startsWith("/api/auth/")) return await auth.handler(request);
+    return await router(request);
+  };
+  return { auth, handle, authenticate, routes };
+}

@@ -1,0 +1,60 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table's zod schemas (never hand-written).
+ */
+import { z } from "zod";
+import type { TAnyRoute } from "./router.js";
+
+function toSchema(schema: z.ZodType, io: "input" | "output"): unknown {
+  return z.toJSONSchema(schema, { io, unrepresentable: "any" });
+}
+
+/** Builds the OpenAPI document for `routes`. */
+export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters: unknown[] = [];
+    for (const [location, schema] of [
+      ["path", route.params],
+      ["query", route.query],
+    ] as const) {
+      if (!schema || !(schema instanceof z.ZodObject)) continue;
+      for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+        parameters.push({ name, in: location, required: location === "path" || !field.safeParse(undefined).success, schema: toSchema(field, "input") });
+      }
+    }
+    const operation: Record<string, unknown> = {
+      summary: route.summary,
+      tags: [route.tag],
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+      parameters,
+      security: route.auth === "user" ? [{ bearer: [] }, { cookie: [] }] : [],
+      responses: {
+        [String(route.status ?? 200)]: { description: "Success", content: { "application/json": { schema: toSchema(route.response, "output") } } },
+        default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      },
+    };
+    if (route.body) {
+      operation.requestBody = { required: true, content: { "application/json": { schema: toSchema(route.body, "input") } } };
+    }
+    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Flint API", version: "1", description: "Notebooks on Spark, data catalog, charts and projects." },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A personal access token from Settings → Tokens." },
+        cookie: { type: "apiKey", in: "cookie", name: "better-auth.session_token" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The route table of `/api`. Handlers stay thin: parse (declared schemas), authorize, call one
+ * service function.
+ */
+import type { PrismaClient } from "@flint/db";
+import { z } from "zod";
+import { authorize } from "../authorize.js";
+import { AppError } from "../errors.js";
+import { defineRoute, type TAnyRoute } from "../router.js";
+import {
+  createNotebook,
+  getNotebook,
+  listNotebooks,
+  MAX_NOTEBOOK_BYTES,
+  saveNotebook,
+  ZCreateNotebookRequest,
+  ZNotebookDocument,
+  ZNotebookSummary,
+  ZSaveNotebookRequest,
+} from "../services/notebooks.js";
+import { createProject, getProject, listProjects, ZCreateProjectRequest, ZProject } from "../services/projects.js";
+import { createToken, listTokens, revokeToken } from "../tokens.js";
+
+/** Health of the parts Flint depends on, reported by the server process. */
+export const ZHealth = z.object({
+  status: z.enum(["ok", "degraded"]),
+  db: z.object({ status: z.enum(["up", "down"]), embedded: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
+  jupyter: z.object({ status: z.string() }).catchall(z.unknown()),
+  spark: z.object({ status: z.string() }).catchall(z.unknown()),
+});
+export type THealth = z.infer<typeof ZHealth>;
+
+/** What routes need from the running server besides the database. */
+export interface TRouteDeps {
+  prisma: PrismaClient;
+  isEmbeddedDb: boolean;
+  /** Jupyter and Spark status; "not started" until a kernel supervisor is attached. */
+  runtimeStatus: () => Promise<Pick<THealth, "jupyter" | "spark">>;
+  /** Builds the OpenAPI document (injected to avoid a cycle with openapi.ts). */
+  openApiDocument: () => unknown;
+}
+
+const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
+const ZIdParams = z.object({ id: ZId });
+const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() });
+const ZToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+const toTokenJson = (token: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+  ...token,
+  createdAt: token.createdAt.toISOString(),
+  lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+});
+
+/** All routes of the API. */
+export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
+  const { prisma } = deps;
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/api/health",
+      summary: "Health of the database, Jupyter and Spark",
+      tag: "system",
+      auth: "public",
+      response: ZHealth,
+      handler: async () => {
+        const started = performance.now();
+        let db: THealth["db"];
+        try {
+          await prisma.$queryRaw`select 1`;
+          db = { status: "up", embedded: deps.isEmbeddedDb, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+        } catch (error) {
+          db = { status: "down", embedded: deps.isEmbeddedDb, error: (error as Error).message.split("\n")[0] };
+        }
+        const runtime = await deps.runtimeStatus();
+        return { status: db.status === "up" ? "ok" : "degraded", db, ...runtime };
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/openapi.json",
+      summary: "This API's OpenAPI 3.1 document",
+      tag: "system",
+      auth: "public",
+      response: z.record(z.string(), z.unknown()),
+      handler: async () => deps.openApiDocument() as Record<string, unknown>,
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/me",
+      summary: "The signed-in user",
+      tag: "account",
+      auth: "user",
+      response: ZUser,
+      handler: async ({ actor }) => {
+        const user = await prisma.user.findUniqueOrThrow({ where: { id: actor!.userId }, select: { id: true, email: true, name: true } });
+        return user;
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/tokens",
+      summary: "Your personal access tokens (never their secrets)",
+      tag: "account",
+      auth: "user",
+      response: z.object({ tokens: z.array(ZToken) }),
+      handler: async ({ actor }) => ({ tokens: (await listTokens(prisma, actor!.userId)).map(toTokenJson) }),
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/tokens",
+      summary: "Create a personal access token; its secret is shown once",
+      tag: "account",
+      auth: "user",
+      status: 201,
+      body: z.strictObject({ name: z.string().trim().min(1, "a token needs a name").max(100) }),
+      response: z.object({ token: ZToken, secret: z.string() }),
+      handler: async ({ actor, body }) => {
+        const { token, secret } = await createToken(prisma, actor!.userId, body.name);
+        return { token: toTokenJson(token), secret };
+      },
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/api/v1/tokens/{id}",
+      summary: "Revoke a personal access token",
+      tag: "account",
+      auth: "user",
+      params: ZIdParams,
+      response: z.object({ revoked: z.literal(true) }),
+      handler: async ({ actor, params }) => {
+        if (!(await revokeToken(prisma, actor!.userId, params.id))) throw new AppError("not_found", "Token not found.");
+        return { revoked: true as const };
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/projects",
+      summary: "Projects you are a member of",
+      tag: "projects",
+      auth: "user",
+      response: z.object({ projects: z.array(ZProject) }),
+      handler: async ({ actor }) => ({ projects: await listProjects(prisma, actor!.userId) }),
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/projects",
+      summary: "Create a project; you become its admin",
+      tag: "projects",
+      auth: "user",
+      status: 201,
+      body: ZCreateProjectRequest,
+      response: ZProject,
+      handler: async ({ actor, body }) => await createProject(prisma, actor!.userId, body),
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/projects/{id}",
+      summary: "One project",
+      tag: "projects",
+      auth: "user",
+      params: ZIdParams,
+      response: ZProject,
+      handler: async ({ actor, params }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.read");
+        return await getProject(prisma, grant.projectId, grant.role);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/projects/{id}/notebooks",
+      summary: "A project's notebooks, the last opened first",
+      tag: "notebooks",
+      auth: "user",
+      params: ZIdParams,
+      response: z.object({ notebooks: z.array(ZNotebookSummary) }),
+      handler: async ({ actor, params }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.read");
+        return { notebooks: await listNotebooks(prisma, grant.projectId) };
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/projects/{id}/notebooks",
+      summary: "Create a notebook, empty or from nbformat 4 JSON",
+      tag: "notebooks",
+      auth: "user",
+      status: 201,
+      params: ZIdParams,
+      body: ZCreateNotebookRequest,
+      maxBodyBytes: MAX_NOTEBOOK_BYTES,
+      response: ZNotebookSummary,
+      handler: async ({ actor, params, body }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
+        return await createNotebook(prisma, { projectId: grant.projectId, userId: actor!.userId, name: body.name, notebook: body.notebook });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/notebooks/{id}",
+      summary: "A notebook as nbformat 4.5 JSON with its outputs and version",
+      tag: "notebooks",
+      auth: "user",
+      params: ZIdParams,
+      response: ZNotebookDocument,
+      handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        return await getNotebook(prisma, params.id);
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      path: "/api/v1/notebooks/{id}",
+      summary: "Save a notebook (compare-and-swap on version; 409 when it changed meanwhile)",
+      tag: "notebooks",
+      auth: "user",
+      params: ZIdParams,
+      body: ZSaveNotebookRequest,
+      maxBodyBytes: MAX_NOTEBOOK_BYTES,
+      response: ZNotebookSummary,
+      handler: async ({ actor, params, body }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
+        return await saveNotebook(prisma, { notebookId: params.id, baseVersion: body.version, name: body.name, notebook: body.notebook });
+      },
+    }),
+  ];
+}

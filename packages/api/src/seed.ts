@@ -1,0 +1,86 @@
+/**
+ * Seeds a fresh database: the demo user `demo@flint.local`, its optional fixed token, and the
+ * "Getting started" project. Idempotent: later starts only apply a changed FLINT_DEMO_PASSWORD.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { PrismaClient } from "@flint/db";
+import { hashPassword, verifyPassword } from "better-auth/crypto";
+import { buildGettingStartedNotebook } from "./getting-started.js";
+import { createNotebook } from "./services/notebooks.js";
+import { createProject } from "./services/projects.js";
+import { createToken, hashToken } from "./tokens.js";
+
+export const DEMO_EMAIL = "demo@flint.local";
+
+/** What the seed did, for the start banner. */
+export interface TSeedResult {
+  demoEmail: string;
+  /** The demo password when Flint made one (first start) or read it from its file; null when set by env. */
+  generatedPassword: string | null;
+  passwordFile: string | null;
+  isFirstSeed: boolean;
+}
+
+/** Creates or updates a user with an email/password credential, the way better-auth stores it. */
+export async function upsertPasswordUser(
+  prisma: PrismaClient,
+  input: { email: string; name: string; password: string },
+): Promise<{ userId: string; isCreated: boolean }> {
+  const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
+  if (existing) {
+    const account = await prisma.account.findFirst({ where: { userId: existing.id, providerId: "credential" }, select: { id: true, password: true } });
+    const isSame = account?.password ? await verifyPassword({ hash: account.password, password: input.password }) : false;
+    if (!isSame) {
+      const hash = await hashPassword(input.password);
+      if (account) await prisma.account.update({ where: { id: account.id }, data: { password: hash } });
+      else await prisma.account.create({ data: { id: randomUUID(), accountId: existing.id, providerId: "credential", userId: existing.id, password: hash } });
+    }
+    return { userId: existing.id, isCreated: false };
+  }
+  const userId = randomUUID();
+  const hash = await hashPassword(input.password);
+  await prisma.$transaction([
+    prisma.user.create({ data: { id: userId, email: input.email, name: input.name, emailVerified: true } }),
+    prisma.account.create({ data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash } }),
+  ]);
+  return { userId, isCreated: true };
+}
+
+/** Gives `userId` a token with a fixed secret (FLINT_DEMO_TOKEN / `flint user add --token`). */
+export async function ensureToken(prisma: PrismaClient, userId: string, secret: string, name: string): Promise<void> {
+  const existing = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(secret) }, select: { userId: true, revokedAt: true } });
+  if (existing && existing.userId !== userId) throw new Error(`The token given for ${name} already belongs to another user.`);
+  if (existing?.revokedAt) await prisma.apiToken.update({ where: { tokenHash: hashToken(secret) }, data: { revokedAt: null } });
+  if (!existing) await createToken(prisma, userId, name, secret);
+}
+
+/** Runs the seed. `demoPassword`/`demoToken` come from FLINT_DEMO_PASSWORD / FLINT_DEMO_TOKEN. */
+export async function seed(
+  prisma: PrismaClient,
+  options: { dataDir: string; demoPassword?: string; demoToken?: string },
+): Promise<TSeedResult> {
+  const passwordFile = path.join(options.dataDir, "secrets", "demo-password");
+  let password = options.demoPassword;
+  let generatedPassword: string | null = null;
+  if (!password) {
+    if (!existsSync(passwordFile)) {
+      mkdirSync(path.dirname(passwordFile), { recursive: true, mode: 0o700 });
+      writeFileSync(passwordFile, randomBytes(12).toString("base64url"), { mode: 0o600 });
+    }
+    password = readFileSync(passwordFile, "utf8").trim();
+    generatedPassword = password;
+  }
+  const { userId, isCreated } = await upsertPasswordUser(prisma, { email: DEMO_EMAIL, name: "Demo User", password });
+  if (options.demoToken) await ensureToken(prisma, userId, options.demoToken, "FLINT_DEMO_TOKEN");
+  const hasTour = await prisma.project.findFirst({ where: { createdById: userId, name: "Getting started" }, select: { id: true } });
+  if (!hasTour && isCreated) {
+    const project = await createProject(prisma, userId, {
+      name: "Getting started",
+      description: "A short tour of Flint: notebooks on Spark, tables, SQL, charts and the catalog.",
+    });
+    await createNotebook(prisma, { projectId: project.id, userId, name: "Welcome to Flint", notebook: buildGettingStartedNotebook() });
+  }
+  return { demoEmail: DEMO_EMAIL, generatedPassword, passwordFile: generatedPassword ? passwordFile : null, isFirstSeed: isCreated };
+}

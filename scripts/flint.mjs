@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// Flint's two commands. `npm start`: set up what is missing, then serve. `npm test`: set up, then
+// lint, typecheck and run every test. Plain Node with no dependencies, because it runs before
+// anything is installed. Each step is skipped when its inputs have not changed (stamp files in
+// the data directory), so a second `npm start` is up in seconds.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PNPM_VERSION = "10.34.8";
+const dataDir = path.resolve(root, process.env.FLINT_DATA_DIR ?? ".flint");
+const pythonEnv = path.resolve(root, process.env.FLINT_PYTHON_ENV ?? path.join(dataDir, "python"));
+const stampDir = path.join(dataDir, "stamps");
+
+function say(message) {
+  process.stdout.write(`\x1b[1m[flint]\x1b[0m ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`\x1b[31m[flint] ${message}\x1b[0m\n`);
+  process.exit(1);
+}
+
+/** Runs a command with inherited output; exits with a clear message when it fails. */
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, ...options, env: { ...process.env, ...options.env } });
+  if (result.error) fail(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0 && !options.allowFailure) fail(`${command} ${args.join(" ")} failed (exit ${result.status}).`);
+  return result.status ?? 1;
+}
+
+function has(command) {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Hash of files (path, size, mtime) under the given roots, to decide whether a step must run again. */
+function hashInputs(entries) {
+  const hash = createHash("sha256");
+  const walk = (target) => {
+    if (!existsSync(target)) return;
+    const stat = statSync(target);
+    if (stat.isDirectory()) {
+      const name = path.basename(target);
+      if (["node_modules", ".next", ".turbo", "generated", "__pycache__", ".flint", "test-results"].includes(name)) return;
+      for (const child of readdirSync(target).sort()) walk(path.join(target, child));
+    } else {
+      hash.update(`${path.relative(root, target)}:${stat.size}:${stat.mtimeMs}\n`);
+    }
+  };
+  for (const entry of entries) walk(path.join(root, entry));
+  return hash.digest("hex");
+}
+
+function isStampCurrent(name, value) {
+  const file = path.join(stampDir, name);
+  return existsSync(file) && readFileSync(file, "utf8") === value;
+}
+
+function writeStamp(name, value) {
+  mkdirSync(stampDir, { recursive: true });
+  writeFileSync(path.join(stampDir, name), value);
+}
+
+function pnpmCommand() {
+  if (has("pnpm")) {
+    const version = execFileSync("pnpm", ["--version"], { encoding: "utf8" }).trim();
+    if (version.split(".")[0] === PNPM_VERSION.split(".")[0]) return "pnpm";
+  }
+  const local = path.join(dataDir, "tools", "node_modules", ".bin", "pnpm");
+  if (!existsSync(local)) {
+    say(`installing pnpm ${PNPM_VERSION} into ${path.relative(root, path.dirname(path.dirname(path.dirname(local))))}`);
+    mkdirSync(path.join(dataDir, "tools"), { recursive: true });
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefix", path.join(dataDir, "tools"), `pnpm@${PNPM_VERSION}`]);
+  }
+  return local;
+}
+
+function setupNode(pnpm) {
+  const stamp = hashInputs(["pnpm-lock.yaml", "package.json", "pnpm-workspace.yaml"]);
+  if (existsSync(path.join(root, "node_modules")) && isStampCurrent("node", stamp)) return;
+  say("installing node packages (pnpm install)");
+  run(pnpm, ["install", "--frozen-lockfile", "--reporter=append-only"], { env: { CI: "true" } });
+  writeStamp("node", stamp);
+}
+
+function pythonLauncher() {
+  for (const candidate of ["python3", "python"]) if (has(candidate)) return candidate;
+  fail("Python 3 is needed (python3 not found). Install Python 3.10 or newer and run again.");
+}
+
+function setupPython() {
+  const stamp = hashInputs(["packages/python/pyproject.toml"]) + pythonEnv;
+  const python = path.join(pythonEnv, "bin", "python");
+  if (!existsSync(path.join(root, "packages/python/pyproject.toml"))) return;
+  if (existsSync(python) && isStampCurrent("python", stamp)) return;
+  if (!existsSync(python)) {
+    say(`creating the Python environment in ${path.relative(root, pythonEnv) || pythonEnv}`);
+    const launcher = pythonLauncher();
+    const status = run(launcher, ["-m", "venv", pythonEnv], { allowFailure: true });
+    if (status !== 0) {
+      say("python -m venv is unavailable; using virtualenv instead");
+      run(launcher, ["-m", "pip", "install", "--user", "--quiet", "virtualenv"]);
+      run(launcher, ["-m", "virtualenv", pythonEnv]);
+    }
+  }
+  say("installing Python packages (jupyter_server, ipykernel, pyspark, pandas, pyarrow, altair): the first time takes a few minutes");
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip"]);
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", "packages/python[test]"]);
+  run(python, ["-m", "flint.install", "--prefix", pythonEnv]);
+  writeStamp("python", stamp);
+}
+
+function setupPrisma(pnpm) {
+  const stamp = hashInputs(["prisma/schema.prisma", "pnpm-lock.yaml"]);
+  if (existsSync(path.join(root, "packages/db/generated/client/index.js")) && isStampCurrent("prisma", stamp)) return;
+  say("generating the Prisma client");
+  // The CLI only reads the URL's shape here; no database is contacted by `generate`.
+  run(pnpm, ["--filter", "@flint/db", "exec", "prisma", "generate"], {
+    env: { DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://flint@127.0.0.1:5432/flint", PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+  });
+  writeStamp("prisma", stamp);
+}
+
+function buildWeb(pnpm) {
+  const stamp = hashInputs(["apps/web/src", "apps/web/next.config.ts", "apps/web/package.json", "packages", "pnpm-lock.yaml"]);
+  if (existsSync(path.join(root, "apps/web/.next/BUILD_ID")) && isStampCurrent("web-build", stamp)) return;
+  say("building the web app (next build)");
+  run(pnpm, ["--filter", "@flint/web", "build"], { env: { NEXT_TELEMETRY_DISABLED: "1" } });
+  writeStamp("web-build", stamp);
+}
+
+function setup() {
+  const pnpm = pnpmCommand();
+  setupNode(pnpm);
+  setupPrisma(pnpm);
+  setupPython();
+  buildWeb(pnpm);
+  return pnpm;
+}
+
+/** Flint's server process environment. */
+function serverEnv() {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    FLINT_DATA_DIR: dataDir,
+    FLINT_PYTHON_ENV: pythonEnv,
+  };
+}
+
+function serverCommand() {
+  return [process.execPath, ["--import", "tsx", path.join(root, "apps/web/server.ts")]];
+}
+
+function start() {
+  setup();
+  const [node, args] = serverCommand();
+  const child = spawn(node, args, { stdio: "inherit", cwd: path.join(root, "apps/web"), env: serverEnv() });
+  // The terminal sends Ctrl-C to the whole process group; the server stops its children itself.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+function ensureChromium() {
+  if (existsSync("/usr/bin/chromium")) return;
+  say("installing Chromium from Debian's packages (for the end-to-end tests)");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  const apt = (...args) => run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  apt("update", "-qq");
+  apt("install", "-y", "-qq", "chromium", "fonts-dejavu-core");
+}
+
+function test() {
+  const pnpm = setup();
+  ensureChromium();
+  const results = [];
+  const step = (name, command, args, env = {}) => {
+    say(`── ${name}`);
+    const status = run(command, args, { allowFailure: true, env });
+    results.push({ name, ok: status === 0 });
+  };
+  step("lint (biome)", pnpm, ["exec", "biome", "check", "."]);
+  step("typecheck (tsc in every package)", pnpm, ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], { TURBO_TELEMETRY_DISABLED: "1" });
+  step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], { FLINT_PYTHON_ENV: pythonEnv });
+  if (existsSync(path.join(root, "packages/python/tests"))) {
+    step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), ["-m", "pytest", "-q", "packages/python/tests"]);
+  }
+  step("end-to-end tests (Playwright, Chromium)", pnpm, ["exec", "playwright", "test"], { FLINT_PYTHON_ENV: pythonEnv });
+  const passed = results.filter((result) => result.ok).length;
+  const failed = results.length - passed;
+  for (const result of results) say(`${result.ok ? "✓" : "✗"} ${result.name}`);
+  process.stdout.write(`\nsteps: ${passed} passed, ${failed} failed\n`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+function cli(args) {
+  const pnpm = pnpmCommand();
+  setupNode(pnpm);
+  setupPrisma(pnpm);
+  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "apps/web/cli.ts"), ...args], {
+    stdio: "inherit",
+    cwd: root,
+    env: serverEnv(),
+  });
+  process.exit(result.status ?? 1);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+switch (command) {
+  case "start":
+    start();
+    break;
+  case "setup":
+    setup();
+    break;
+  case "test":
+    test();
+    break;
+  case "cli":
+    cli(rest);
+    break;
+  default:
+    fail(`unknown command ${command ?? ""}: use start, test, setup or cli`);
+}
