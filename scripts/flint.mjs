@@ -13,7 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PNPM_VERSION = "10.34.8";
 const dataDir = path.resolve(root, process.env.FLINT_DATA_DIR ?? ".flint");
 const pythonEnv = path.resolve(root, process.env.FLINT_PYTHON_ENV ?? path.join(dataDir, "python"));
-const stampDir = path.join(dataDir, "stamps");
+// Stamps of the checkout's set-up steps live with the checkout's node_modules, the Python one in
+// the environment itself: a new data directory must not redo a build.
+const stampDir = path.join(root, "node_modules", ".cache", "flint");
 
 function say(message) {
   process.stdout.write(`\x1b[1m[flint]\x1b[0m ${message}\n`);
@@ -26,9 +28,15 @@ function fail(message) {
 
 /** Runs a command with inherited output; exits with a clear message when it fails. */
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, ...options, env: { ...process.env, ...options.env } });
+  const result = spawnSync(command, args, {
+    stdio: "inherit",
+    cwd: root,
+    ...options,
+    env: { ...process.env, ...options.env },
+  });
   if (result.error) fail(`${command} could not run: ${result.error.message}`);
-  if (result.status !== 0 && !options.allowFailure) fail(`${command} ${args.join(" ")} failed (exit ${result.status}).`);
+  if (result.status !== 0 && !options.allowFailure)
+    fail(`${command} ${args.join(" ")} failed (exit ${result.status}).`);
   return result.status ?? 1;
 }
 
@@ -36,7 +44,7 @@ function has(command) {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
-/** Hash of files (path, size, mtime) under the given roots, to decide whether a step must run again. */
+/** Hash of files (path, size, contents) under the given roots, to decide whether a step must run again. */
 function hashInputs(entries) {
   const hash = createHash("sha256");
   const walk = (target) => {
@@ -44,24 +52,35 @@ function hashInputs(entries) {
     const stat = statSync(target);
     if (stat.isDirectory()) {
       const name = path.basename(target);
-      if (["node_modules", ".next", ".turbo", "generated", "__pycache__", ".flint", "test-results"].includes(name)) return;
+      if (
+        ["node_modules", ".next", ".turbo", "generated", "__pycache__", ".flint", "test-results"].includes(
+          name,
+        )
+      )
+        return;
       for (const child of readdirSync(target).sort()) walk(path.join(target, child));
     } else {
-      hash.update(`${path.relative(root, target)}:${stat.size}:${stat.mtimeMs}\n`);
+      // Contents, not mtimes: a fresh clone has new mtimes but needs no rebuild of unchanged inputs.
+      hash.update(`${path.relative(root, target)}:${stat.size}:`);
+      hash.update(stat.size < 5_000_000 ? readFileSync(target) : String(stat.mtimeMs));
     }
   };
   for (const entry of entries) walk(path.join(root, entry));
   return hash.digest("hex");
 }
 
+function stampFile(name) {
+  return name === "python" ? path.join(pythonEnv, ".flint-stamp") : path.join(stampDir, name);
+}
+
 function isStampCurrent(name, value) {
-  const file = path.join(stampDir, name);
+  const file = stampFile(name);
   return existsSync(file) && readFileSync(file, "utf8") === value;
 }
 
 function writeStamp(name, value) {
-  mkdirSync(stampDir, { recursive: true });
-  writeFileSync(path.join(stampDir, name), value);
+  mkdirSync(path.dirname(stampFile(name)), { recursive: true });
+  writeFileSync(stampFile(name), value);
 }
 
 function pnpmCommand() {
@@ -71,9 +90,18 @@ function pnpmCommand() {
   }
   const local = path.join(dataDir, "tools", "node_modules", ".bin", "pnpm");
   if (!existsSync(local)) {
-    say(`installing pnpm ${PNPM_VERSION} into ${path.relative(root, path.dirname(path.dirname(path.dirname(local))))}`);
+    say(
+      `installing pnpm ${PNPM_VERSION} into ${path.relative(root, path.dirname(path.dirname(path.dirname(local))))}`,
+    );
     mkdirSync(path.join(dataDir, "tools"), { recursive: true });
-    run("npm", ["install", "--no-audit", "--no-fund", "--prefix", path.join(dataDir, "tools"), `pnpm@${PNPM_VERSION}`]);
+    run("npm", [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefix",
+      path.join(dataDir, "tools"),
+      `pnpm@${PNPM_VERSION}`,
+    ]);
   }
   return local;
 }
@@ -106,26 +134,47 @@ function setupPython() {
       run(launcher, ["-m", "virtualenv", pythonEnv]);
     }
   }
-  say("installing Python packages (jupyter_server, ipykernel, pyspark, pandas, pyarrow, altair): the first time takes a few minutes");
+  say(
+    "installing Python packages (jupyter_server, ipykernel, pyspark, pandas, pyarrow, altair): the first time takes a few minutes",
+  );
   run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip"]);
-  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", "packages/python[test]"]);
+  run(python, [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "-e",
+    "packages/python[test]",
+  ]);
   run(python, ["-m", "flint.install", "--prefix", pythonEnv]);
   writeStamp("python", stamp);
 }
 
 function setupPrisma(pnpm) {
   const stamp = hashInputs(["prisma/schema.prisma", "pnpm-lock.yaml"]);
-  if (existsSync(path.join(root, "packages/db/generated/client/index.js")) && isStampCurrent("prisma", stamp)) return;
+  if (existsSync(path.join(root, "packages/db/generated/client/index.js")) && isStampCurrent("prisma", stamp))
+    return;
   say("generating the Prisma client");
   // The CLI only reads the URL's shape here; no database is contacted by `generate`.
   run(pnpm, ["--filter", "@flint/db", "exec", "prisma", "generate"], {
-    env: { DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://flint@127.0.0.1:5432/flint", PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+    env: {
+      DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://flint@127.0.0.1:5432/flint",
+      PRISMA_HIDE_UPDATE_MESSAGE: "1",
+      CHECKPOINT_DISABLE: "1",
+    },
   });
   writeStamp("prisma", stamp);
 }
 
 function buildWeb(pnpm) {
-  const stamp = hashInputs(["apps/web/src", "apps/web/next.config.ts", "apps/web/package.json", "packages", "pnpm-lock.yaml"]);
+  const stamp = hashInputs([
+    "apps/web/src",
+    "apps/web/next.config.ts",
+    "apps/web/package.json",
+    "packages",
+    "pnpm-lock.yaml",
+  ]);
   if (existsSync(path.join(root, "apps/web/.next/BUILD_ID")) && isStampCurrent("web-build", stamp)) return;
   say("building the web app (next build)");
   run(pnpm, ["--filter", "@flint/web", "build"], { env: { NEXT_TELEMETRY_DISABLED: "1" } });
@@ -169,7 +218,10 @@ function ensureChromium() {
   if (existsSync("/usr/bin/chromium")) return;
   say("installing Chromium from Debian's packages (for the end-to-end tests)");
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-  const apt = (...args) => run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  const apt = (...args) =>
+    run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, {
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    });
   apt("update", "-qq");
   apt("install", "-y", "-qq", "chromium", "fonts-dejavu-core");
 }
@@ -184,12 +236,26 @@ function test() {
     results.push({ name, ok: status === 0 });
   };
   step("lint (biome)", pnpm, ["exec", "biome", "check", "."]);
-  step("typecheck (tsc in every package)", pnpm, ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], { TURBO_TELEMETRY_DISABLED: "1" });
-  step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], { FLINT_PYTHON_ENV: pythonEnv });
+  step(
+    "typecheck (tsc in every package)",
+    pnpm,
+    ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"],
+    { TURBO_TELEMETRY_DISABLED: "1" },
+  );
+  step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], {
+    FLINT_PYTHON_ENV: pythonEnv,
+  });
   if (existsSync(path.join(root, "packages/python/tests"))) {
-    step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), ["-m", "pytest", "-q", "packages/python/tests"]);
+    step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), [
+      "-m",
+      "pytest",
+      "-q",
+      "packages/python/tests",
+    ]);
   }
-  step("end-to-end tests (Playwright, Chromium)", pnpm, ["exec", "playwright", "test"], { FLINT_PYTHON_ENV: pythonEnv });
+  step("end-to-end tests (Playwright, Chromium)", pnpm, ["exec", "playwright", "test"], {
+    FLINT_PYTHON_ENV: pythonEnv,
+  });
   const passed = results.filter((result) => result.ok).length;
   const failed = results.length - passed;
   for (const result of results) say(`${result.ok ? "✓" : "✗"} ${result.name}`);
@@ -201,11 +267,15 @@ function cli(args) {
   const pnpm = pnpmCommand();
   setupNode(pnpm);
   setupPrisma(pnpm);
-  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "apps/web/cli.ts"), ...args], {
-    stdio: "inherit",
-    cwd: root,
-    env: serverEnv(),
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "apps/web/cli.ts"), ...args],
+    {
+      stdio: "inherit",
+      cwd: root,
+      env: serverEnv(),
+    },
+  );
   process.exit(result.status ?? 1);
 }
 

@@ -1,5 +1,7 @@
 // `npm run flint -- user add|list|disable`: account administration for closed deployments
 // without e-mail. Uses the running server's database, or starts the embedded one briefly.
+
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashToken, loadConfig } from "@flint/api";
@@ -7,7 +9,6 @@ import { ensureToken, upsertPasswordUser } from "@flint/api/seed";
 import { createPrismaClient } from "@flint/db";
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
-import { randomBytes } from "node:crypto";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const USAGE = `usage:
@@ -49,16 +50,27 @@ async function main(): Promise<number> {
         return 2;
       }
       const password = option(args, "--password") ?? randomBytes(12).toString("base64url");
-      const { userId, isCreated } = await upsertPasswordUser(prisma, { email, name: option(args, "--name") ?? email.split("@")[0]!, password });
+      const { userId, isCreated } = await upsertPasswordUser(prisma, {
+        email,
+        name: option(args, "--name") ?? email.split("@")[0]!,
+        password,
+      });
       const token = option(args, "--token");
       if (token) await ensureToken(prisma, userId, token, "flint user add --token");
-      console.log(`${isCreated ? "created" : "updated"} ${email}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`);
+      console.log(
+        `${isCreated ? "created" : "updated"} ${email}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`,
+      );
       return 0;
     }
     if (action === "list") {
-      const users = await prisma.user.findMany({ orderBy: { createdAt: "asc" }, select: { email: true, name: true, createdAt: true, disabledAt: true } });
+      const users = await prisma.user.findMany({
+        orderBy: { createdAt: "asc" },
+        select: { email: true, name: true, createdAt: true, disabledAt: true },
+      });
       for (const user of users) {
-        console.log(`${user.email}\t${user.name}\t${user.createdAt.toISOString()}\t${user.disabledAt ? "disabled" : "active"}`);
+        console.log(
+          `${user.email}\t${user.name}\t${user.createdAt.toISOString()}\t${user.disabledAt ? "disabled" : "active"}`,
+        );
       }
       return 0;
     }
@@ -70,7 +82,10 @@ async function main(): Promise<number> {
         return 1;
       }
       await prisma.$transaction([
-        prisma.user.update({ where: { id: user.id }, data: { disabledAt: action === "disable" ? new Date() : null } }),
+        prisma.user.update({
+          where: { id: user.id },
+          data: { disabledAt: action === "disable" ? new Date() : null },
+        }),
         // Disabling ends the user's sessions at once; tokens are refused by the disabled check.
         ...(action === "disable" ? [prisma.session.deleteMany({ where: { userId: user.id } })] : []),
       ]);

@@ -8,5 +8,6 @@ export default defineConfig({
   migrations: { path: "../../prisma/migrations" },
   engine: "js",
   experimental: { adapter: true },
-  adapter: async () => new PrismaPg({ connectionString: process.env.DATABASE_URL ?? "postgresql://localhost/flint" }),
+  adapter: async () =>
+    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? "postgresql://localhost/flint" }),
 });

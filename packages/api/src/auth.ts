@@ -26,7 +26,11 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
     },
     advanced: {
       // HttpOnly is better-auth's default; SameSite=Lax blocks cross-site POSTs carrying the cookie.
-      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: config.publicUrl.startsWith("https:") },
+      defaultCookieAttributes: {
+        httpOnly: true,
+        sameSite: "lax",
+        secure: config.publicUrl.startsWith("https:"),
+      },
       useSecureCookies: config.publicUrl.startsWith("https:"),
     },
     databaseHooks: {
@@ -34,7 +38,10 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
         create: {
           // A disabled account (`flint user disable`) cannot start a session.
           before: async (session) => {
-            const user = await prisma.user.findUnique({ where: { id: session.userId }, select: { disabledAt: true } });
+            const user = await prisma.user.findUnique({
+              where: { id: session.userId },
+              select: { disabledAt: true },
+            });
             return user?.disabledAt ? false : undefined;
           },
         },

@@ -35,7 +35,11 @@ export async function authorize(
   target: TTarget,
   permission: TPermission,
 ): Promise<TGrant> {
-  if (!actor) throw new AppError("unauthorized", "Sign in or send a personal access token (Authorization: Bearer ...).");
+  if (!actor)
+    throw new AppError(
+      "unauthorized",
+      "Sign in or send a personal access token (Authorization: Bearer ...).",
+    );
   const membership =
     target.kind === "project"
       ? await prisma.projectMember.findFirst({
@@ -57,5 +61,9 @@ export async function authorize(
 }
 
 function describeRoles(permission: TPermission): string {
-  return hasPermission("runner", permission) ? "runner, editor, admin" : hasPermission("editor", permission) ? "editor, admin" : "admin";
+  return hasPermission("runner", permission)
+    ? "runner, editor, admin"
+    : hasPermission("editor", permission)
+      ? "editor, admin"
+      : "admin";
 }

@@ -52,7 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
   const dataDir = path.resolve(value.FLINT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const publicUrl = (value.FLINT_PUBLIC_URL ?? `http://${value.HOST}:${value.PORT}`).replace(/\/$/, "");
-  const trustedOrigins = [...new Set([publicUrl, `http://127.0.0.1:${value.PORT}`, `http://localhost:${value.PORT}`])];
+  const trustedOrigins = [
+    ...new Set([publicUrl, `http://127.0.0.1:${value.PORT}`, `http://localhost:${value.PORT}`]),
+  ];
   return {
     dataDir,
     port: value.PORT,

@@ -16,20 +16,30 @@ export const GETTING_STARTED_CELLS: TTourCell[] = [
       "# Welcome to Flint\n\nThis notebook runs on **Apache Spark**. Each code cell runs in a Jupyter kernel where `spark` " +
       "(a SparkSession) and `sc` are ready. Press **Shift+Enter** to run a cell.",
   },
-  { cell_type: "code", source: "# Spark is started in the background; the first use waits for it.\nspark.range(10**6).count()" },
+  {
+    cell_type: "code",
+    source: "# Spark is started in the background; the first use waits for it.\nspark.range(10**6).count()",
+  },
   {
     cell_type: "markdown",
-    source: "## DataFrames render as tables\n\nSpark and pandas DataFrames show their first rows, and say when they are cut.",
+    source:
+      "## DataFrames render as tables\n\nSpark and pandas DataFrames show their first rows, and say when they are cut.",
   },
   {
     cell_type: "code",
     source:
       "from pyspark.sql import functions as F\n\n" +
-      "df = spark.range(1, 101).withColumn(\"square\", F.col(\"id\") * F.col(\"id\"))\n" +
+      'df = spark.range(1, 101).withColumn("square", F.col("id") * F.col("id"))\n' +
       "df",
   },
-  { cell_type: "markdown", source: "## Spark SQL\n\n`%%sql` runs a query; `%%sql -o name` also keeps the result as a DataFrame." },
-  { cell_type: "code", source: "%%sql -o evens\nSELECT id, id * 2 AS doubled FROM range(10) WHERE id % 2 = 0" },
+  {
+    cell_type: "markdown",
+    source: "## Spark SQL\n\n`%%sql` runs a query; `%%sql -o name` also keeps the result as a DataFrame.",
+  },
+  {
+    cell_type: "code",
+    source: "%%sql -o evens\nSELECT id, id * 2 AS doubled FROM range(10) WHERE id % 2 = 0",
+  },
 ];
 
 /** The tour as nbformat 4.5 JSON (no outputs yet). */

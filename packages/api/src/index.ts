@@ -7,18 +7,24 @@ import { createAuth, type TAuth } from "./auth.js";
 import type { TActor } from "./authorize.js";
 import type { TConfig } from "./config.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { createRoutes, type THealth } from "./routes/index.js";
 import { createRouter, type TAnyRoute } from "./router.js";
+import { createRoutes, type THealth } from "./routes/index.js";
 import { findUserByToken } from "./tokens.js";
 
-export { authorize, type TActor, type TGrant, type TTarget } from "./authorize.js";
 export { createAuth, type TAuth } from "./auth.js";
+export { authorize, type TActor, type TGrant, type TTarget } from "./authorize.js";
 export { loadConfig, readOrCreateSecret, type TConfig } from "./config.js";
 export { AppError, type TErrorCode } from "./errors.js";
-export { hasPermission, PERMISSIONS, PROJECT_ROLES, type TPermission, type TProjectRole } from "./permissions.js";
+export {
+  hasPermission,
+  PERMISSIONS,
+  PROJECT_ROLES,
+  type TPermission,
+  type TProjectRole,
+} from "./permissions.js";
 export type { THealth } from "./routes/index.js";
-export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 export { seed, type TSeedResult } from "./seed.js";
+export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
 /** Options of {@link createApi}. */
 export interface TApiOptions {
@@ -63,7 +69,8 @@ export function createApi(options: TApiOptions): TApi {
       prisma,
       isEmbeddedDb: options.isEmbeddedDb,
       runtimeStatus:
-        options.runtimeStatus ?? (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
+        options.runtimeStatus ??
+        (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
       openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     }),
     ...(options.extraRoutes?.({ prisma }) ?? []),

@@ -19,7 +19,12 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
     ] as const) {
       if (!schema || !(schema instanceof z.ZodObject)) continue;
       for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-        parameters.push({ name, in: location, required: location === "path" || !field.safeParse(undefined).success, schema: toSchema(field, "input") });
+        parameters.push({
+          name,
+          in: location,
+          required: location === "path" || !field.safeParse(undefined).success,
+          schema: toSchema(field, "input"),
+        });
       }
     }
     const operation: Record<string, unknown> = {
@@ -29,30 +34,53 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
       parameters,
       security: route.auth === "user" ? [{ bearer: [] }, { cookie: [] }] : [],
       responses: {
-        [String(route.status ?? 200)]: { description: "Success", content: { "application/json": { schema: toSchema(route.response, "output") } } },
-        default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        [String(route.status ?? 200)]: {
+          description: "Success",
+          content: { "application/json": { schema: toSchema(route.response, "output") } },
+        },
+        default: {
+          description: "Error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       },
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { "application/json": { schema: toSchema(route.body, "input") } } };
+      operation.requestBody = {
+        required: true,
+        content: { "application/json": { schema: toSchema(route.body, "input") } },
+      };
     }
     paths[route.path] = { ...(paths[route.path] ?? {}), [route.method.toLowerCase()]: operation };
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Flint API", version: "1", description: "Notebooks on Spark, data catalog, charts and projects." },
+    info: {
+      title: "Flint API",
+      version: "1",
+      description: "Notebooks on Spark, data catalog, charts and projects.",
+    },
     servers: [{ url: serverUrl }],
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "A personal access token from Settings → Tokens." },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "A personal access token from Settings → Tokens.",
+        },
         cookie: { type: "apiKey", in: "cookie", name: "better-auth.session_token" },
       },
       schemas: {
         Error: {
           type: "object",
           required: ["error"],
-          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: { code: { type: "string" }, message: { type: "string" } },
+            },
+          },
         },
       },
     },

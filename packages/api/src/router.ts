@@ -3,9 +3,9 @@
  * the router authenticates, parses and validates input, runs the handler and maps errors to
  * JSON. The OpenAPI document is generated from the same declarations (openapi.ts).
  */
-import { z } from "zod";
-import { AppError, describeZodError } from "./errors.js";
+import type { z } from "zod";
 import type { TActor } from "./authorize.js";
+import { AppError, describeZodError } from "./errors.js";
 
 /** The per-request context a handler receives. */
 export interface TRouteContext<P, Q, B> {
@@ -58,7 +58,10 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** The JSON error body every failing API call answers with. */
 export function errorResponse(error: AppError): Response {
-  return json({ error: { code: error.code, message: error.message, ...(error.details ?? {}) } }, error.status);
+  return json(
+    { error: { code: error.code, message: error.message, ...(error.details ?? {}) } },
+    error.status,
+  );
 }
 
 interface TCompiledRoute {
@@ -69,10 +72,12 @@ interface TCompiledRoute {
 
 function compile(route: TAnyRoute): TCompiledRoute {
   const names: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a, b) => {
-    names.push(a ?? b);
-    return "([^/]+)";
-  });
+  const source = route.path
+    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+    .replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a, b) => {
+      names.push(a ?? b);
+      return "([^/]+)";
+    });
   return { route, pattern: new RegExp(`^${source}$`), names };
 }
 
@@ -104,7 +109,10 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
 }
 
 function tooLarge(limit: number): AppError {
-  return new AppError("payload_too_large", `The request body is larger than the limit of ${formatBytes(limit)}.`);
+  return new AppError(
+    "payload_too_large",
+    `The request body is larger than the limit of ${formatBytes(limit)}.`,
+  );
 }
 
 function formatBytes(bytes: number): string {
@@ -160,19 +168,29 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       const found = candidates.find((candidate) => candidate.entry.route.method === request.method);
       if (!found?.match) {
         const allowed = candidates.map((candidate) => candidate.entry.route.method).join(", ");
-        return json({ error: { code: "method_not_allowed", message: `Use ${allowed} on ${url.pathname}.` } }, 405, { allow: allowed });
+        return json(
+          { error: { code: "method_not_allowed", message: `Use ${allowed} on ${url.pathname}.` } },
+          405,
+          { allow: allowed },
+        );
       }
       const { route, names } = found.entry;
       const actor = await options.authenticate(request);
       if (route.auth === "user" && !actor) {
-        throw new AppError("unauthorized", "Sign in or send a personal access token (Authorization: Bearer ...).");
+        throw new AppError(
+          "unauthorized",
+          "Sign in or send a personal access token (Authorization: Bearer ...).",
+        );
       }
       // CSRF: a cookie-authenticated state change must come from Flint's own pages. Token callers
       // are exempt: a browser cannot attach a bearer token to a cross-site request.
       if (actor?.via === "session" && UNSAFE_METHODS.has(request.method)) {
         const origin = request.headers.get("origin");
         if (!origin || !options.trustedOrigins.includes(origin)) {
-          throw new AppError("forbidden", "Cross-origin request rejected: this call must come from Flint's own pages.");
+          throw new AppError(
+            "forbidden",
+            "Cross-origin request rejected: this call must come from Flint's own pages.",
+          );
         }
       }
       const rawParams: Record<string, string> = {};
@@ -185,9 +203,16 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       if (route.body) {
         const contentType = request.headers.get("content-type") ?? "";
         if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
-          throw new AppError("unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.");
+          throw new AppError(
+            "unsupported_media_type",
+            "Send the request body as JSON with Content-Type: application/json.",
+          );
         }
-        body = validate(route.body, parseJsonBody(await readBodyLimited(request, route.maxBodyBytes ?? options.maxBodyBytes)), "body");
+        body = validate(
+          route.body,
+          parseJsonBody(await readBodyLimited(request, route.maxBodyBytes ?? options.maxBodyBytes)),
+          "body",
+        );
       }
       const result = await route.handler({ actor, params, query, body, request });
       if (result instanceof Response) return result;
@@ -195,7 +220,9 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
     } catch (error) {
       if (error instanceof AppError) return errorResponse(error);
       options.onUnexpectedError?.(error, request);
-      return errorResponse(new AppError("internal", "Something went wrong on the server; it has been logged. Try again."));
+      return errorResponse(
+        new AppError("internal", "Something went wrong on the server; it has been logged. Try again."),
+      );
     }
   };
 }

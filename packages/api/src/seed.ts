@@ -30,12 +30,26 @@ export async function upsertPasswordUser(
 ): Promise<{ userId: string; isCreated: boolean }> {
   const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
   if (existing) {
-    const account = await prisma.account.findFirst({ where: { userId: existing.id, providerId: "credential" }, select: { id: true, password: true } });
-    const isSame = account?.password ? await verifyPassword({ hash: account.password, password: input.password }) : false;
+    const account = await prisma.account.findFirst({
+      where: { userId: existing.id, providerId: "credential" },
+      select: { id: true, password: true },
+    });
+    const isSame = account?.password
+      ? await verifyPassword({ hash: account.password, password: input.password })
+      : false;
     if (!isSame) {
       const hash = await hashPassword(input.password);
       if (account) await prisma.account.update({ where: { id: account.id }, data: { password: hash } });
-      else await prisma.account.create({ data: { id: randomUUID(), accountId: existing.id, providerId: "credential", userId: existing.id, password: hash } });
+      else
+        await prisma.account.create({
+          data: {
+            id: randomUUID(),
+            accountId: existing.id,
+            providerId: "credential",
+            userId: existing.id,
+            password: hash,
+          },
+        });
     }
     return { userId: existing.id, isCreated: false };
   }
@@ -43,16 +57,28 @@ export async function upsertPasswordUser(
   const hash = await hashPassword(input.password);
   await prisma.$transaction([
     prisma.user.create({ data: { id: userId, email: input.email, name: input.name, emailVerified: true } }),
-    prisma.account.create({ data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash } }),
+    prisma.account.create({
+      data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash },
+    }),
   ]);
   return { userId, isCreated: true };
 }
 
 /** Gives `userId` a token with a fixed secret (FLINT_DEMO_TOKEN / `flint user add --token`). */
-export async function ensureToken(prisma: PrismaClient, userId: string, secret: string, name: string): Promise<void> {
-  const existing = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(secret) }, select: { userId: true, revokedAt: true } });
-  if (existing && existing.userId !== userId) throw new Error(`The token given for ${name} already belongs to another user.`);
-  if (existing?.revokedAt) await prisma.apiToken.update({ where: { tokenHash: hashToken(secret) }, data: { revokedAt: null } });
+export async function ensureToken(
+  prisma: PrismaClient,
+  userId: string,
+  secret: string,
+  name: string,
+): Promise<void> {
+  const existing = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(secret) },
+    select: { userId: true, revokedAt: true },
+  });
+  if (existing && existing.userId !== userId)
+    throw new Error(`The token given for ${name} already belongs to another user.`);
+  if (existing?.revokedAt)
+    await prisma.apiToken.update({ where: { tokenHash: hashToken(secret) }, data: { revokedAt: null } });
   if (!existing) await createToken(prisma, userId, name, secret);
 }
 
@@ -72,15 +98,32 @@ export async function seed(
     password = readFileSync(passwordFile, "utf8").trim();
     generatedPassword = password;
   }
-  const { userId, isCreated } = await upsertPasswordUser(prisma, { email: DEMO_EMAIL, name: "Demo User", password });
+  const { userId, isCreated } = await upsertPasswordUser(prisma, {
+    email: DEMO_EMAIL,
+    name: "Demo User",
+    password,
+  });
   if (options.demoToken) await ensureToken(prisma, userId, options.demoToken, "FLINT_DEMO_TOKEN");
-  const hasTour = await prisma.project.findFirst({ where: { createdById: userId, name: "Getting started" }, select: { id: true } });
+  const hasTour = await prisma.project.findFirst({
+    where: { createdById: userId, name: "Getting started" },
+    select: { id: true },
+  });
   if (!hasTour && isCreated) {
     const project = await createProject(prisma, userId, {
       name: "Getting started",
       description: "A short tour of Flint: notebooks on Spark, tables, SQL, charts and the catalog.",
     });
-    await createNotebook(prisma, { projectId: project.id, userId, name: "Welcome to Flint", notebook: buildGettingStartedNotebook() });
+    await createNotebook(prisma, {
+      projectId: project.id,
+      userId,
+      name: "Welcome to Flint",
+      notebook: buildGettingStartedNotebook(),
+    });
   }
-  return { demoEmail: DEMO_EMAIL, generatedPassword, passwordFile: generatedPassword ? passwordFile : null, isFirstSeed: isCreated };
+  return {
+    demoEmail: DEMO_EMAIL,
+    generatedPassword,
+    passwordFile: generatedPassword ? passwordFile : null,
+    isFirstSeed: isCreated,
+  };
 }

@@ -62,7 +62,12 @@ export async function findUserByToken(
 ): Promise<{ id: string; email: string; name: string } | null> {
   const row = await prisma.apiToken.findUnique({
     where: { tokenHash: hashToken(secret) },
-    select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true, name: true, disabledAt: true } } },
+    select: {
+      id: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: { id: true, email: true, name: true, disabledAt: true } },
+    },
   });
   if (!row || row.revokedAt || row.user.disabledAt) return null;
   // Writing on every request would turn reads into writes; a minute's precision is enough.

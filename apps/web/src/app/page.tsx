@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { type FormEvent, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { ApiError, apiFetch } from "@/lib/api";
+import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TProject {
   id: string;
@@ -22,6 +22,7 @@ export default function HomePage() {
       (body) => setProjects(body.projects),
       (err: ApiError) => setError(err.message),
     );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
   useEffect(() => {
     void load();
   }, []);
@@ -86,7 +87,9 @@ export default function HomePage() {
           <li key={project.id}>
             <Link href={`/projects/${project.id}`} className="card block h-full p-4 hover:border-brand-500">
               <h2 className="font-medium">{project.name}</h2>
-              <p className="mt-1 line-clamp-2 text-sm text-slate-600">{project.description || "No description"}</p>
+              <p className="mt-1 line-clamp-2 text-sm text-slate-600">
+                {project.description || "No description"}
+              </p>
               <p className="mt-3 text-xs text-slate-500">
                 {project.notebookCount} notebook{project.notebookCount === 1 ? "" : "s"} · {project.role}
               </p>

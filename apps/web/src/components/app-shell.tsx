@@ -39,7 +39,10 @@ export function AppShell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="flex gap-1">
             {NAV.map((item) => {
-              const isActive = item.href === "/" ? pathname === "/" || pathname.startsWith("/projects") : pathname.startsWith(item.href);
+              const isActive =
+                item.href === "/"
+                  ? pathname === "/" || pathname.startsWith("/projects")
+                  : pathname.startsWith(item.href);
               return (
                 <Link
                   key={item.href}
@@ -64,10 +67,19 @@ export function AppShell({ children }: { children: ReactNode }) {
             </button>
             {isMenuOpen && (
               <div role="menu" className="card absolute right-0 z-10 mt-1 w-48 py-1">
-                <Link role="menuitem" href="/settings/tokens" className="block px-3 py-2 text-sm hover:bg-slate-100">
+                <Link
+                  role="menuitem"
+                  href="/settings/tokens"
+                  className="block px-3 py-2 text-sm hover:bg-slate-100"
+                >
                   Access tokens
                 </Link>
-                <button role="menuitem" type="button" onClick={signOut} className="block w-full px-3 py-2 text-left text-sm hover:bg-slate-100">
+                <button
+                  role="menuitem"
+                  type="button"
+                  onClick={signOut}
+                  className="block w-full px-3 py-2 text-left text-sm hover:bg-slate-100"
+                >
                   Sign out
                 </button>
               </div>

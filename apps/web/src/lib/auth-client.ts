@@ -5,7 +5,7 @@ export const authClient = createAuthClient({ basePath: "/api/auth" });
 
 /** Only same-origin paths are followed after sign-in (SECURITY.md case 19). */
 export function safeNextPath(value: string | null): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
   try {
     const url = new URL(value, window.location.origin);
     return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : "/";

@@ -6,7 +6,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 const PUBLIC_PAGE_PREFIXES = ["/login", "/signup", "/community", "/_next/", "/favicon", "/robots.txt"];
 
 export function isPublicPage(pathname: string): boolean {
-  return PUBLIC_PAGE_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`) || pathname.startsWith(`${prefix}?`));
+  return PUBLIC_PAGE_PREFIXES.some(
+    (prefix) =>
+      pathname === prefix ||
+      pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`) ||
+      pathname.startsWith(`${prefix}?`),
+  );
 }
 
 /**
@@ -14,7 +19,7 @@ export function isPublicPage(pathname: string): boolean {
  * Used for `?next=` after sign-in (SECURITY.md case 19).
  */
 export function safeNextPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
   try {
     const url = new URL(value, "http://flint.invalid");
     return url.origin === "http://flint.invalid" ? `${url.pathname}${url.search}${url.hash}` : "/";

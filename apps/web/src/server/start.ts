@@ -39,7 +39,10 @@ export async function startFlint(): Promise<TFlintServer> {
       process.env.DATABASE_URL = embedded.url;
       log(`embedded PostgreSQL up on 127.0.0.1:${embedded.port} in ${Date.now() - started} ms`);
     }
-    const migrations = await applyMigrations(process.env.DATABASE_URL!, path.join(repoRoot, "prisma/migrations"));
+    const migrations = await applyMigrations(
+      process.env.DATABASE_URL!,
+      path.join(repoRoot, "prisma/migrations"),
+    );
     if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
     const prisma = getPrisma();
     cleanups.push(disconnectPrisma);
@@ -53,7 +56,10 @@ export async function startFlint(): Promise<TFlintServer> {
       config,
       prisma,
       isEmbeddedDb: embedded !== null,
-      onUnexpectedError: (error, request) => log(`error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`),
+      onUnexpectedError: (error, request) =>
+        log(
+          `error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`,
+        ),
     });
 
     const nextApp = next({ dev: isDev, dir: webDir, hostname: config.host, port: config.port });

@@ -18,13 +18,24 @@ import {
   ZNotebookSummary,
   ZSaveNotebookRequest,
 } from "../services/notebooks.js";
-import { createProject, getProject, listProjects, ZCreateProjectRequest, ZProject } from "../services/projects.js";
+import {
+  createProject,
+  getProject,
+  listProjects,
+  ZCreateProjectRequest,
+  ZProject,
+} from "../services/projects.js";
 import { createToken, listTokens, revokeToken } from "../tokens.js";
 
 /** Health of the parts Flint depends on, reported by the server process. */
 export const ZHealth = z.object({
   status: z.enum(["ok", "degraded"]),
-  db: z.object({ status: z.enum(["up", "down"]), embedded: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
+  db: z.object({
+    status: z.enum(["up", "down"]),
+    embedded: z.boolean(),
+    latencyMs: z.number().optional(),
+    error: z.string().optional(),
+  }),
   jupyter: z.object({ status: z.string() }).catchall(z.unknown()),
   spark: z.object({ status: z.string() }).catchall(z.unknown()),
 });
@@ -40,7 +51,11 @@ export interface TRouteDeps {
   openApiDocument: () => unknown;
 }
 
-const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
+const ZId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
 const ZIdParams = z.object({ id: ZId });
 const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() });
 const ZToken = z.object({
@@ -50,7 +65,13 @@ const ZToken = z.object({
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
 });
-const toTokenJson = (token: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+const toTokenJson = (token: {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}) => ({
   ...token,
   createdAt: token.createdAt.toISOString(),
   lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
@@ -72,9 +93,17 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
         let db: THealth["db"];
         try {
           await prisma.$queryRaw`select 1`;
-          db = { status: "up", embedded: deps.isEmbeddedDb, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+          db = {
+            status: "up",
+            embedded: deps.isEmbeddedDb,
+            latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          };
         } catch (error) {
-          db = { status: "down", embedded: deps.isEmbeddedDb, error: (error as Error).message.split("\n")[0] };
+          db = {
+            status: "down",
+            embedded: deps.isEmbeddedDb,
+            error: (error as Error).message.split("\n")[0],
+          };
         }
         const runtime = await deps.runtimeStatus();
         return { status: db.status === "up" ? "ok" : "degraded", db, ...runtime };
@@ -97,7 +126,10 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       auth: "user",
       response: ZUser,
       handler: async ({ actor }) => {
-        const user = await prisma.user.findUniqueOrThrow({ where: { id: actor!.userId }, select: { id: true, email: true, name: true } });
+        const user = await prisma.user.findUniqueOrThrow({
+          where: { id: actor!.userId },
+          select: { id: true, email: true, name: true },
+        });
         return user;
       },
     }),
@@ -133,7 +165,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       params: ZIdParams,
       response: z.object({ revoked: z.literal(true) }),
       handler: async ({ actor, params }) => {
-        if (!(await revokeToken(prisma, actor!.userId, params.id))) throw new AppError("not_found", "Token not found.");
+        if (!(await revokeToken(prisma, actor!.userId, params.id)))
+          throw new AppError("not_found", "Token not found.");
         return { revoked: true as const };
       },
     }),
@@ -196,7 +229,12 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZNotebookSummary,
       handler: async ({ actor, params, body }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
-        return await createNotebook(prisma, { projectId: grant.projectId, userId: actor!.userId, name: body.name, notebook: body.notebook });
+        return await createNotebook(prisma, {
+          projectId: grant.projectId,
+          userId: actor!.userId,
+          name: body.name,
+          notebook: body.notebook,
+        });
       },
     }),
     defineRoute({
@@ -224,7 +262,12 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZNotebookSummary,
       handler: async ({ actor, params, body }) => {
         await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
-        return await saveNotebook(prisma, { notebookId: params.id, baseVersion: body.version, name: body.name, notebook: body.notebook });
+        return await saveNotebook(prisma, {
+          notebookId: params.id,
+          baseVersion: body.version,
+          name: body.name,
+          notebook: body.notebook,
+        });
       },
     }),
   ];

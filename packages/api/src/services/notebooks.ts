@@ -14,7 +14,9 @@ export const MAX_NOTEBOOK_BYTES = 50_000_000;
 export const ZNotebookName = z.string().trim().min(1, "a notebook needs a name").max(200);
 
 /** An nbformat 4 document as JSON; its content is validated by @flint/notebook's parser. */
-export const ZNbformatJson = z.record(z.string(), z.unknown()).describe("An nbformat 4 notebook (Jupyter .ipynb JSON).");
+export const ZNbformatJson = z
+  .record(z.string(), z.unknown())
+  .describe("An nbformat 4 notebook (Jupyter .ipynb JSON).");
 
 export const ZCreateNotebookRequest = z.strictObject({
   name: ZNotebookName,
@@ -41,7 +43,9 @@ export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
 
 export const ZNotebookDocument = ZNotebookSummary.extend({
   notebook: ZNbformatJson,
-  cellStatus: z.record(z.string(), z.string()).describe("Each cell's last run status (ok, error, running, ...)."),
+  cellStatus: z
+    .record(z.string(), z.string())
+    .describe("Each cell's last run status (ok, error, running, ...)."),
 });
 export type TNotebookDocument = z.infer<typeof ZNotebookDocument>;
 
@@ -158,14 +162,22 @@ export async function createNotebook(
 export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
   const row = await prisma.notebook.findUniqueOrThrow({
     where: { id: notebookId },
-    select: { ...SUMMARY_SELECT, metadata: true, outputs: { select: { cellId: true, outputs: true, executionCount: true, status: true } } },
+    select: {
+      ...SUMMARY_SELECT,
+      metadata: true,
+      outputs: { select: { cellId: true, outputs: true, executionCount: true, status: true } },
+    },
   });
   const byCell = new Map(row.outputs.map((entry) => [entry.cellId, entry]));
   const cells = (Array.isArray(row.cells) ? row.cells : []).map((cell) => {
     const stored = cell as TStoredCell;
     if (stored.cell_type !== "code") return stored;
     const run = byCell.get(stored.id);
-    return { ...stored, outputs: (run?.outputs as unknown[]) ?? [], execution_count: run?.executionCount ?? null };
+    return {
+      ...stored,
+      outputs: (run?.outputs as unknown[]) ?? [],
+      execution_count: run?.executionCount ?? null,
+    };
   });
   const model = { nbformat: 4, nbformat_minor: 5, metadata: row.metadata, cells } as unknown as TNotebook;
   const cellStatus = Object.fromEntries(row.outputs.map((entry) => [entry.cellId, entry.status]));
@@ -194,15 +206,23 @@ export async function saveNotebook(
       },
     });
     if (updated.count === 0) {
-      const current = await tx.notebook.findUnique({ where: { id: input.notebookId }, select: { version: true } });
+      const current = await tx.notebook.findUnique({
+        where: { id: input.notebookId },
+        select: { version: true },
+      });
       throw new AppError(
         "conflict",
         `The notebook changed since version ${input.baseVersion} (it is now version ${current?.version}). Reload it, overwrite it, or compare the two.`,
         { currentVersion: current?.version ?? null },
       );
     }
-    await tx.cellOutput.deleteMany({ where: { notebookId: input.notebookId, cellId: { notIn: cells.map((cell) => cell.id) } } });
-    const row = await tx.notebook.findUniqueOrThrow({ where: { id: input.notebookId }, select: SUMMARY_SELECT });
+    await tx.cellOutput.deleteMany({
+      where: { notebookId: input.notebookId, cellId: { notIn: cells.map((cell) => cell.id) } },
+    });
+    const row = await tx.notebook.findUniqueOrThrow({
+      where: { id: input.notebookId },
+      select: SUMMARY_SELECT,
+    });
     return toSummary(row);
   });
 }

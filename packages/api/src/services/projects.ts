@@ -69,7 +69,11 @@ export async function listProjects(prisma: PrismaClient, userId: string): Promis
 }
 
 /** Creates a project with `userId` as its admin, in one transaction. */
-export async function createProject(prisma: PrismaClient, userId: string, input: TCreateProjectRequest): Promise<TProject> {
+export async function createProject(
+  prisma: PrismaClient,
+  userId: string,
+  input: TCreateProjectRequest,
+): Promise<TProject> {
   const project = await prisma.project.create({
     data: {
       name: input.name,
@@ -83,7 +87,14 @@ export async function createProject(prisma: PrismaClient, userId: string, input:
 }
 
 /** Reads one project; the caller must have been authorized for it. */
-export async function getProject(prisma: PrismaClient, projectId: string, role: TProjectRole): Promise<TProject> {
-  const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: PROJECT_SELECT });
+export async function getProject(
+  prisma: PrismaClient,
+  projectId: string,
+  role: TProjectRole,
+): Promise<TProject> {
+  const project = await prisma.project.findUniqueOrThrow({
+    where: { id: projectId },
+    select: PROJECT_SELECT,
+  });
   return toProject(project, role);
 }

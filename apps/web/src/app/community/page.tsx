@@ -4,7 +4,9 @@ export default function Page() {
   return (
     <AppShell>
       <h1 className="text-2xl font-semibold">Community</h1>
-      <div className="card mt-6 p-10 text-center text-slate-600">Notebooks and charts people chose to publish. Publishing is not part of this build yet.</div>
+      <div className="card mt-6 p-10 text-center text-slate-600">
+        Notebooks and charts people chose to publish. Publishing is not part of this build yet.
+      </div>
     </AppShell>
   );
 }

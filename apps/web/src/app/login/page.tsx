@@ -13,11 +13,18 @@ function LoginForm() {
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
-    const result = await authClient.signIn.email({ email: String(form.get("email")), password: String(form.get("password")) });
+    const result = await authClient.signIn.email({
+      email: String(form.get("email")),
+      password: String(form.get("password")),
+    });
     setBusy(false);
     if (result.error) {
       // One message for an unknown email and a wrong password: nobody learns which accounts exist.
-      setError(result.error.status === 429 ? "Too many attempts; wait a minute and try again." : "Wrong email or password.");
+      setError(
+        result.error.status === 429
+          ? "Too many attempts; wait a minute and try again."
+          : "Wrong email or password.",
+      );
       return;
     }
     window.location.assign(safeNextPath(params.get("next")));
@@ -43,7 +50,10 @@ function LoginForm() {
       </button>
       <p className="text-sm text-slate-600">
         New here?{" "}
-        <Link className="text-brand-700 underline" href={`/signup${params.get("next") ? `?next=${encodeURIComponent(params.get("next") ?? "")}` : ""}`}>
+        <Link
+          className="text-brand-700 underline"
+          href={`/signup${params.get("next") ? `?next=${encodeURIComponent(params.get("next") ?? "")}` : ""}`}
+        >
           Create an account
         </Link>
       </p>

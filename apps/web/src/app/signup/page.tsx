@@ -38,7 +38,14 @@ function SignupForm() {
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Password</span>
-        <input name="password" type="password" autoComplete="new-password" required minLength={8} className="input" />
+        <input
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          className="input"
+        />
         <span className="mt-1 block text-xs text-slate-500">At least 8 characters.</span>
       </label>
       {error && (

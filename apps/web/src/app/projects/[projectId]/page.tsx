@@ -25,7 +25,9 @@ export default function ProjectPage() {
   const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    apiFetch<TProject>(`/api/v1/projects/${projectId}`).then(setProject, (err: ApiError) => setError(err.message));
+    apiFetch<TProject>(`/api/v1/projects/${projectId}`).then(setProject, (err: ApiError) =>
+      setError(err.message),
+    );
     apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`).then(
       (body) => setNotebooks(body.notebooks),
       () => undefined,
@@ -69,7 +71,14 @@ export default function ProjectPage() {
               </h2>
               {canCreate && (
                 <form onSubmit={create} className="flex gap-2" aria-label="New notebook">
-                  <input name="name" required maxLength={200} placeholder="Notebook name" className="input w-56" aria-label="Notebook name" />
+                  <input
+                    name="name"
+                    required
+                    maxLength={200}
+                    placeholder="Notebook name"
+                    className="input w-56"
+                    aria-label="Notebook name"
+                  />
                   <button type="submit" className="btn-primary">
                     New notebook
                   </button>
@@ -80,7 +89,10 @@ export default function ProjectPage() {
               {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
               {notebooks.map((notebook) => (
                 <li key={notebook.id}>
-                  <Link href={`/projects/${projectId}/notebooks/${notebook.id}`} className="flex justify-between p-4 hover:bg-slate-50">
+                  <Link
+                    href={`/projects/${projectId}/notebooks/${notebook.id}`}
+                    className="flex justify-between p-4 hover:bg-slate-50"
+                  >
                     <span className="font-medium">{notebook.name}</span>
                     <span className="text-xs text-slate-500">
                       {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}

@@ -16,6 +16,7 @@ export default function TokensPage() {
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = () => apiFetch<{ tokens: TToken[] }>("/api/v1/tokens").then((body) => setTokens(body.tokens));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
   useEffect(() => {
     void load();
   }, []);
@@ -24,7 +25,10 @@ export default function TokensPage() {
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
     try {
-      const body = await apiFetch<{ secret: string }>("/api/v1/tokens", { method: "POST", json: { name: String(form.get("name")) } });
+      const body = await apiFetch<{ secret: string }>("/api/v1/tokens", {
+        method: "POST",
+        json: { name: String(form.get("name")) },
+      });
       setSecret(body.secret);
       formElement.reset();
       await load();
@@ -40,7 +44,8 @@ export default function TokensPage() {
     <AppShell>
       <h1 className="mb-2 text-2xl font-semibold">Personal access tokens</h1>
       <p className="mb-6 text-slate-600">
-        Use a token as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code> on any /api/v1 route.
+        Use a token as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>{" "}
+        on any /api/v1 route.
       </p>
       <form onSubmit={create} className="card mb-6 flex items-end gap-2 p-4" aria-label="New token">
         <label className="block flex-1 text-sm">
@@ -75,7 +80,12 @@ export default function TokensPage() {
                 {token.lastUsedAt ? `last used ${new Date(token.lastUsedAt).toLocaleString()}` : "never used"}
               </p>
             </div>
-            <button type="button" className="btn-secondary" onClick={() => revoke(token.id)} aria-label={`Revoke ${token.name}`}>
+            <button
+              type="button"
+              className="btn-secondary"
+              onClick={() => revoke(token.id)}
+              aria-label={`Revoke ${token.name}`}
+            >
               Revoke
             </button>
           </li>

@@ -19,14 +19,17 @@ interface TNotebookDocument {
   notebook: { cells: TCell[] };
 }
 
-const joinText = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join("") : (value ?? ""));
+const joinText = (value: string | string[] | undefined) =>
+  Array.isArray(value) ? value.join("") : (value ?? "");
 
 export default function NotebookPage() {
   const { projectId, notebookId } = useParams<{ projectId: string; notebookId: string }>();
   const [doc, setDoc] = useState<TNotebookDocument | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    apiFetch<TNotebookDocument>(`/api/v1/notebooks/${notebookId}`).then(setDoc, (err: ApiError) => setError(err.message));
+    apiFetch<TNotebookDocument>(`/api/v1/notebooks/${notebookId}`).then(setDoc, (err: ApiError) =>
+      setError(err.message),
+    );
   }, [notebookId]);
   return (
     <AppShell>
@@ -47,10 +50,17 @@ export default function NotebookPage() {
           <ol className="space-y-3">
             {doc.notebook.cells.map((cell) => (
               <li key={cell.id} data-cell-id={cell.id} className="card p-3">
-                <pre className="overflow-x-auto font-mono text-sm whitespace-pre-wrap">{joinText(cell.source)}</pre>
+                <pre className="overflow-x-auto font-mono text-sm whitespace-pre-wrap">
+                  {joinText(cell.source)}
+                </pre>
                 {cell.outputs?.map((output, index) => (
-                  <pre key={`${cell.id}-${index}`} className="mt-2 border-t border-slate-100 pt-2 font-mono text-sm text-slate-700 whitespace-pre-wrap">
-                    {output.output_type === "stream" ? joinText(output.text) : joinText(output.data?.["text/plain"] as string | string[] | undefined)}
+                  <pre
+                    key={`${cell.id}-${index}`}
+                    className="mt-2 border-t border-slate-100 pt-2 font-mono text-sm text-slate-700 whitespace-pre-wrap"
+                  >
+                    {output.output_type === "stream"
+                      ? joinText(output.text)
+                      : joinText(output.data?.["text/plain"] as string | string[] | undefined)}
                   </pre>
                 ))}
               </li>

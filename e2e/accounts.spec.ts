@@ -1,0 +1,91 @@
+import { expect, type Page, test } from "@playwright/test";
+import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("sign up, sign out and sign in again", async ({ page }) => {
+  const email = `new-${Date.now()}@example.test`;
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("New Person");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a good long password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "No projects yet" })).toBeVisible();
+  await expect(page.getByTestId("user-menu")).toHaveText(email);
+
+  await page.getByRole("button", { name: email }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login\?next=%2F/);
+
+  await signIn(page, email, "a good long password");
+  await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+});
+
+test("a wrong password and an unknown email get the same clear message", async ({ page }) => {
+  await page.goto("/login");
+  await signIn(page, "demo@flint.local", "not the password");
+  const wrongPassword = await page.getByRole("alert").textContent();
+  expect(wrongPassword).toContain("Wrong email or password");
+  await signIn(page, "nobody-here@example.test", "not the password");
+  await expect(page.getByRole("alert")).toHaveText(wrongPassword ?? "");
+});
+
+test("a page that needs a user redirects to sign-in and back", async ({ page }) => {
+  await page.goto("/settings/tokens");
+  await expect(page).toHaveURL(/\/login\?next=%2Fsettings%2Ftokens/);
+  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/settings\/tokens$/);
+  await expect(page.getByRole("heading", { name: "Personal access tokens" })).toBeVisible();
+});
+
+test("no open redirect after sign-in (SECURITY.md case 19)", async ({ page, baseURL }) => {
+  for (const next of ["//evil.com", "/\\evil.com", "https://evil.com/x", "javascript:alert(1)"]) {
+    await page.context().clearCookies();
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+    expect(page.url()).toBe(`${baseURL}/`);
+  }
+});
+
+test("the demo user's token works on /api/v1/me; a missing or revoked one gives 401 JSON", async ({
+  request,
+  page,
+}) => {
+  const me = await request.get("/api/v1/me", { headers: { authorization: `Bearer ${E2E_DEMO_TOKEN}` } });
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ email: "demo@flint.local" });
+  const missing = await request.get("/api/v1/me");
+  expect(missing.status()).toBe(401);
+  expect(missing.headers()["content-type"]).toContain("application/json");
+
+  // Create a token in the settings page, use it, revoke it, and see it refused.
+  await page.goto("/login?next=/settings/tokens");
+  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await page.getByLabel("Token name").fill("e2e token");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = (await page.getByTestId("new-token").textContent()) ?? "";
+  expect(secret).toMatch(/^flint_pat_/);
+  expect((await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } })).status()).toBe(
+    200,
+  );
+  await page.getByRole("button", { name: "Revoke e2e token" }).click();
+  await expect(page.getByText("e2e token")).toHaveCount(0);
+  const revoked = await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
+  expect(revoked.status()).toBe(401);
+  expect(await revoked.json()).toMatchObject({ error: { code: "unauthorized" } });
+});
+
+test("the demo user sees the Getting started project", async ({ page }) => {
+  await page.goto("/login");
+  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await page.getByRole("link", { name: /Getting started/ }).click();
+  await expect(page.getByRole("heading", { name: "Getting started" })).toBeVisible();
+  await expect(page.getByRole("link", { name: /Welcome to Flint/ })).toBeVisible();
+});
