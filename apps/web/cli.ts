@@ -28,6 +28,11 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  const email = args[0];
+  if ((action === "add" || action === "disable" || action === "enable") && (!email || !/^[^@\s]+@[^@\s]+$/.test(email))) {
+    console.error(`user ${action} needs an email address.\n${USAGE}`);
+    return 2;
+  }
   const config = loadConfig();
   let stopDb = async () => {};
   let url = process.env.DATABASE_URL;
@@ -44,11 +49,7 @@ async function main(): Promise<number> {
   const prisma = createPrismaClient(url);
   try {
     if (action === "add") {
-      const email = args[0];
-      if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-        console.error(`user add needs an email address.\n${USAGE}`);
-        return 2;
-      }
+      if (!email) return 2;
       const password = option(args, "--password") ?? randomBytes(12).toString("base64url");
       const { userId, isCreated } = await upsertPasswordUser(prisma, {
         email,
@@ -75,7 +76,6 @@ async function main(): Promise<number> {
       return 0;
     }
     if (action === "disable" || action === "enable") {
-      const email = args[0];
       const user = email ? await prisma.user.findUnique({ where: { email }, select: { id: true } }) : null;
       if (!user) {
         console.error(`no user with email ${email ?? "(missing)"}`);
@@ -100,4 +100,5 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// Exit explicitly: an idle database pool must not decide the exit code or keep the process alive.
+process.exit(await main());

@@ -1,0 +1,64 @@
+// The admin command line against a real database: add, list, disable.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApi, loadConfig } from "@flint/api";
+import { createEmptyDatabase } from "@flint/db/testing";
+import { createPrismaClient } from "@flint/db";
+import { describe, expect, it } from "vitest";
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+function flint(databaseUrl: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(webDir, "cli.ts"), ...args], {
+    cwd: webDir,
+    encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: databaseUrl, FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-")) },
+  });
+  return { status: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe("flint user", () => {
+  it("adds a user with a password and a token, lists and disables them", async () => {
+    const url = await createEmptyDatabase();
+    const added = flint(url, "user", "add", "ops@example.test", "--password", "a long password", "--token", "flint_pat_cli_test_token_1234567890");
+    expect(added.status, added.err).toBe(0);
+    expect(added.out).toContain("created ops@example.test");
+    expect(added.out).not.toContain("a long password");
+
+    const prisma = createPrismaClient(url);
+    const api = createApi({ config: loadConfig({ FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-api-")), PORT: "3998" }), prisma, isEmbeddedDb: false });
+    const me = () => api.handle(new Request("http://127.0.0.1:3998/api/v1/me", { headers: { authorization: "Bearer flint_pat_cli_test_token_1234567890" } }));
+    expect((await me()).status).toBe(200);
+    const signIn = await api.handle(
+      new Request("http://127.0.0.1:3998/api/auth/sign-in/email", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://127.0.0.1:3998" },
+        body: JSON.stringify({ email: "ops@example.test", password: "a long password" }),
+      }),
+    );
+    expect(signIn.status).toBe(200);
+
+    const listed = flint(url, "user", "list");
+    expect(listed.out).toMatch(/ops@example\.test\t.*\tactive/);
+
+    expect(flint(url, "user", "disable", "ops@example.test").status).toBe(0);
+    expect(flint(url, "user", "list").out).toMatch(/ops@example\.test\t.*\tdisabled/);
+    expect((await me()).status).toBe(401);
+    const refused = await api.handle(
+      new Request("http://127.0.0.1:3998/api/auth/sign-in/email", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://127.0.0.1:3998" },
+        body: JSON.stringify({ email: "ops@example.test", password: "a long password" }),
+      }),
+    );
+    expect(refused.status).not.toBe(200);
+    await prisma.$disconnect();
+
+    const bad = flint(url, "user", "add", "not-an-email");
+    expect(bad.status).toBe(2);
+    expect(bad.err).toContain("needs an email address");
+  });
+});
