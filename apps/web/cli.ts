@@ -29,7 +29,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const email = args[0];
-  if ((action === "add" || action === "disable" || action === "enable") && (!email || !/^[^@\s]+@[^@\s]+$/.test(email))) {
+  if (
+    (action === "add" || action === "disable" || action === "enable") &&
+    (!email || !/^[^@\s]+@[^@\s]+$/.test(email))
+  ) {
     console.error(`user ${action} needs an email address.\n${USAGE}`);
     return 2;
   }

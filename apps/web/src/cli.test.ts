@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApi, loadConfig } from "@flint/api";
-import { createEmptyDatabase } from "@flint/db/testing";
 import { createPrismaClient } from "@flint/db";
+import { createEmptyDatabase } from "@flint/db/testing";
 import { describe, expect, it } from "vitest";
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -15,7 +15,11 @@ function flint(databaseUrl: string, ...args: string[]) {
   const result = spawnSync(process.execPath, ["--import", "tsx", path.join(webDir, "cli.ts"), ...args], {
     cwd: webDir,
     encoding: "utf8",
-    env: { ...process.env, DATABASE_URL: databaseUrl, FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-")) },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-")),
+    },
   });
   return { status: result.status, out: result.stdout, err: result.stderr };
 }
@@ -23,14 +27,35 @@ function flint(databaseUrl: string, ...args: string[]) {
 describe("flint user", () => {
   it("adds a user with a password and a token, lists and disables them", async () => {
     const url = await createEmptyDatabase();
-    const added = flint(url, "user", "add", "ops@example.test", "--password", "a long password", "--token", "flint_pat_cli_test_token_1234567890");
+    const added = flint(
+      url,
+      "user",
+      "add",
+      "ops@example.test",
+      "--password",
+      "a long password",
+      "--token",
+      "flint_pat_cli_test_token_1234567890",
+    );
     expect(added.status, added.err).toBe(0);
     expect(added.out).toContain("created ops@example.test");
     expect(added.out).not.toContain("a long password");
 
     const prisma = createPrismaClient(url);
-    const api = createApi({ config: loadConfig({ FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-api-")), PORT: "3998" }), prisma, isEmbeddedDb: false });
-    const me = () => api.handle(new Request("http://127.0.0.1:3998/api/v1/me", { headers: { authorization: "Bearer flint_pat_cli_test_token_1234567890" } }));
+    const api = createApi({
+      config: loadConfig({
+        FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-cli-api-")),
+        PORT: "3998",
+      }),
+      prisma,
+      isEmbeddedDb: false,
+    });
+    const me = () =>
+      api.handle(
+        new Request("http://127.0.0.1:3998/api/v1/me", {
+          headers: { authorization: "Bearer flint_pat_cli_test_token_1234567890" },
+        }),
+      );
     expect((await me()).status).toBe(200);
     const signIn = await api.handle(
       new Request("http://127.0.0.1:3998/api/auth/sign-in/email", {

@@ -24,26 +24,43 @@ const ipynb = {
 beforeAll(async () => {
   t = await createTestApi();
   alice = await t.signUp("Alice");
-  const project = await t.call("POST", "/api/v1/projects", { as: alice, via: "token", json: { name: "Notebooks" } });
+  const project = await t.call("POST", "/api/v1/projects", {
+    as: alice,
+    via: "token",
+    json: { name: "Notebooks" },
+  });
   projectId = project.body.id as string;
 });
 afterAll(async () => t.close());
 
 describe("notebook documents", () => {
   it("creates an empty notebook and lists it", async () => {
-    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, { as: alice, via: "token", json: { name: "Empty" } });
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "Empty" },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: "Empty", version: 1 });
     const list = await t.call("GET", `/api/v1/projects/${projectId}/notebooks`, { as: alice, via: "token" });
-    expect((list.body.notebooks as { id: string }[]).map((notebook) => notebook.id)).toContain(created.body.id);
+    expect((list.body.notebooks as { id: string }[]).map((notebook) => notebook.id)).toContain(
+      created.body.id,
+    );
   });
 
   it("creates from nbformat JSON and returns it as nbformat 4.5 with its outputs and ids", async () => {
-    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, { as: alice, via: "token", json: { name: "Imported", notebook: ipynb } });
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "Imported", notebook: ipynb },
+    });
     expect(created.status).toBe(201);
     const got = await t.call("GET", `/api/v1/notebooks/${created.body.id}`, { as: alice, via: "token" });
     expect(got.status).toBe(200);
-    const notebook = got.body.notebook as { nbformat_minor: number; cells: { id: string; source: unknown; outputs?: unknown; execution_count?: number }[] };
+    const notebook = got.body.notebook as {
+      nbformat_minor: number;
+      cells: { id: string; source: unknown; outputs?: unknown; execution_count?: number }[];
+    };
     expect(notebook.nbformat_minor).toBe(5);
     expect(notebook.cells).toHaveLength(2);
     expect(notebook.cells[0]?.id).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -65,7 +82,11 @@ describe("notebook documents", () => {
   });
 
   it("saves by compare-and-swap: a stale version gets 409 with the current version, nothing is lost", async () => {
-    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, { as: alice, via: "token", json: { name: "CAS", notebook: ipynb } });
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "CAS", notebook: ipynb },
+    });
     const id = created.body.id as string;
     const doc = (await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" })).body;
     const edit = (text: string) => {
@@ -73,10 +94,18 @@ describe("notebook documents", () => {
       if (notebook.cells[1]) notebook.cells[1].source = text;
       return notebook;
     };
-    const first = await t.call("PUT", `/api/v1/notebooks/${id}`, { as: alice, via: "token", json: { version: 1, notebook: edit("print('X')") } });
+    const first = await t.call("PUT", `/api/v1/notebooks/${id}`, {
+      as: alice,
+      via: "token",
+      json: { version: 1, notebook: edit("print('X')") },
+    });
     expect(first.status).toBe(200);
     expect(first.body.version).toBe(2);
-    const second = await t.call("PUT", `/api/v1/notebooks/${id}`, { as: alice, via: "token", json: { version: 1, notebook: edit("print('Y')") } });
+    const second = await t.call("PUT", `/api/v1/notebooks/${id}`, {
+      as: alice,
+      via: "token",
+      json: { version: 1, notebook: edit("print('Y')") },
+    });
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({ code: "conflict", currentVersion: 2 });
     const now = await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" });
@@ -87,11 +116,21 @@ describe("notebook documents", () => {
   });
 
   it("races two saves on one version: exactly one wins", async () => {
-    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, { as: alice, via: "token", json: { name: "Race", notebook: ipynb } });
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "Race", notebook: ipynb },
+    });
     const id = created.body.id as string;
     const doc = (await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" })).body;
     const results = await Promise.all(
-      [1, 2, 3, 4].map(() => t.call("PUT", `/api/v1/notebooks/${id}`, { as: alice, via: "token", json: { version: 1, notebook: doc.notebook } })),
+      [1, 2, 3, 4].map(() =>
+        t.call("PUT", `/api/v1/notebooks/${id}`, {
+          as: alice,
+          via: "token",
+          json: { version: 1, notebook: doc.notebook },
+        }),
+      ),
     );
     expect(results.map((result) => result.status).sort()).toEqual([200, 409, 409, 409]);
   });

@@ -44,7 +44,15 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
         },
       },
     };
-    if (route.body) {
+    if (route.rawBody) {
+      operation.requestBody = {
+        required: true,
+        description: route.rawBody.description,
+        content: Object.fromEntries(
+          route.rawBody.contentTypes.map((type) => [type, { schema: { type: "string", format: "binary" } }]),
+        ),
+      };
+    } else if (route.body) {
       operation.requestBody = {
         required: true,
         content: { "application/json": { schema: toSchema(route.body, "input") } },

@@ -13,6 +13,8 @@ export interface TRouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The body's bytes, for routes declared with `rawBody`. */
+  raw: Uint8Array;
   request: Request;
 }
 
@@ -34,6 +36,8 @@ export interface TRoute<P = unknown, Q = unknown, B = unknown, R = unknown> {
   status?: number;
   /** Body size limit for this route; defaults to the server's limit. */
   maxBodyBytes?: number;
+  /** Hands the handler the raw body bytes (file uploads) instead of parsed JSON; `body` is unused. */
+  rawBody?: { contentTypes: string[]; description: string };
   handler: (context: TRouteContext<P, Q, B>) => Promise<R | Response>;
 }
 
@@ -200,7 +204,10 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       const params = validate(route.params, rawParams, "path");
       const query = validate(route.query, Object.fromEntries(url.searchParams), "query");
       let body: unknown;
-      if (route.body) {
+      let raw = new Uint8Array();
+      if (route.rawBody) {
+        raw = await readBodyLimited(request, route.maxBodyBytes ?? options.maxBodyBytes);
+      } else if (route.body) {
         const contentType = request.headers.get("content-type") ?? "";
         if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
           throw new AppError(
@@ -214,7 +221,7 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
           "body",
         );
       }
-      const result = await route.handler({ actor, params, query, body, request });
+      const result = await route.handler({ actor, params, query, body, raw, request });
       if (result instanceof Response) return result;
       return json(result, route.status ?? 200);
     } catch (error) {

@@ -9,12 +9,15 @@ import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import {
   createNotebook,
+  exportNotebookFile,
   getNotebook,
   listNotebooks,
+  MAX_IMPORT_BYTES,
   MAX_NOTEBOOK_BYTES,
   saveNotebook,
   ZCreateNotebookRequest,
   ZNotebookDocument,
+  ZNotebookName,
   ZNotebookSummary,
   ZSaveNotebookRequest,
 } from "../services/notebooks.js";
@@ -234,6 +237,62 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
           userId: actor!.userId,
           name: body.name,
           notebook: body.notebook,
+        });
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/projects/{id}/notebooks/import",
+      summary: "Import an .ipynb file (the request body is the file)",
+      tag: "notebooks",
+      auth: "user",
+      status: 201,
+      params: ZIdParams,
+      query: z.object({
+        name: ZNotebookName.optional().describe(
+          "Notebook name; defaults to the file's name or 'Imported notebook'.",
+        ),
+      }),
+      rawBody: {
+        contentTypes: ["application/x-ipynb+json", "application/json", "application/octet-stream"],
+        description: "The .ipynb file (nbformat 4).",
+      },
+      maxBodyBytes: MAX_IMPORT_BYTES,
+      response: ZNotebookSummary,
+      handler: async ({ actor, params, query, raw, request }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
+        const fileName = request.headers
+          .get("x-file-name")
+          ?.replace(/\.ipynb$/i, "")
+          .trim();
+        const name = query.name ?? (fileName ? fileName.slice(0, 200) : "Imported notebook");
+        if (raw.byteLength === 0)
+          throw new AppError("bad_request", "The request body is empty: send the .ipynb file as the body.");
+        return await createNotebook(prisma, {
+          projectId: grant.projectId,
+          userId: actor!.userId,
+          name,
+          notebook: raw,
+        });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/notebooks/{id}/export",
+      summary: "Download a notebook as an .ipynb file (nbformat 4.5, outputs included)",
+      tag: "notebooks",
+      auth: "user",
+      params: ZIdParams,
+      response: z.record(z.string(), z.unknown()).describe("The .ipynb JSON."),
+      handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        const file = await exportNotebookFile(prisma, params.id);
+        return new Response(file.text, {
+          headers: {
+            "content-type": "application/x-ipynb+json; charset=utf-8",
+            "content-disposition": `attachment; filename="${file.fileName}"`,
+            "cache-control": "no-store",
+          },
         });
       },
     }),

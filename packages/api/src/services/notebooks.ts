@@ -4,12 +4,21 @@
  * running a cell never conflicts with editing the notebook (docs/notebook-storage.md).
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { createEmptyNotebook, exportIpynb, parseIpynb, type TNotebook } from "@flint/notebook";
+import {
+  createEmptyNotebook,
+  exportIpynb,
+  parseIpynb,
+  serializeIpynb,
+  type TNotebook,
+} from "@flint/notebook";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 
 /** Largest notebook accepted through the JSON API (the import route streams files separately). */
 export const MAX_NOTEBOOK_BYTES = 50_000_000;
+
+/** Largest .ipynb file accepted by the import route (the parser's own limit is the same). */
+export const MAX_IMPORT_BYTES = 100_000_000;
 
 export const ZNotebookName = z.string().trim().min(1, "a notebook needs a name").max(200);
 
@@ -73,8 +82,8 @@ function splitNotebook(notebook: TNotebook): {
   return { cells, metadata: (notebook.metadata ?? {}) as Record<string, unknown>, outputs };
 }
 
-function parseOrThrow(json: unknown): TNotebook {
-  const parsed = parseIpynb(JSON.stringify(json));
+function parseOrThrow(input: unknown): TNotebook {
+  const parsed = parseIpynb(input instanceof Uint8Array ? input : JSON.stringify(input));
   if (!parsed.ok) throw new AppError("bad_request", `Invalid notebook: ${parsed.error}`);
   return parsed.notebook;
 }
@@ -129,6 +138,7 @@ export async function createNotebook(
   prisma: PrismaClient,
   input: { projectId: string; userId: string; name: string; notebook?: unknown },
 ): Promise<TNotebookSummary> {
+  // `notebook` is nbformat JSON (an object) or the bytes of an uploaded .ipynb file.
   const model = input.notebook === undefined ? createEmptyNotebook() : parseOrThrow(input.notebook);
   const { cells, metadata, outputs } = splitNotebook(model);
   return await prisma.$transaction(async (tx) => {
@@ -158,8 +168,11 @@ export async function createNotebook(
   });
 }
 
-/** Reads a notebook with its outputs as nbformat 4.5 JSON. */
-export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
+/** Reads a notebook with its outputs as Flint's model, plus its summary and cell statuses. */
+async function loadNotebook(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<{ summary: TNotebookSummary; model: TNotebook; cellStatus: Record<string, string> }> {
   const row = await prisma.notebook.findUniqueOrThrow({
     where: { id: notebookId },
     select: {
@@ -181,7 +194,28 @@ export async function getNotebook(prisma: PrismaClient, notebookId: string): Pro
   });
   const model = { nbformat: 4, nbformat_minor: 5, metadata: row.metadata, cells } as unknown as TNotebook;
   const cellStatus = Object.fromEntries(row.outputs.map((entry) => [entry.cellId, entry.status]));
-  return { ...toSummary(row), notebook: exportIpynb(model) as Record<string, unknown>, cellStatus };
+  return { summary: toSummary(row), model, cellStatus };
+}
+
+/** Reads a notebook with its outputs as nbformat 4.5 JSON. */
+export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
+  const { summary, model, cellStatus } = await loadNotebook(prisma, notebookId);
+  return { ...summary, notebook: exportIpynb(model) as Record<string, unknown>, cellStatus };
+}
+
+/** A notebook as an `.ipynb` file (nbformat 4.5, Jupyter's formatting) and a safe file name. */
+export async function exportNotebookFile(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<{ fileName: string; text: string }> {
+  const { summary, model } = await loadNotebook(prisma, notebookId);
+  // Only characters that are safe in a Content-Disposition header and on every file system.
+  const base =
+    summary.name
+      .replace(/[^A-Za-z0-9 ._-]+/g, "_")
+      .trim()
+      .slice(0, 100) || "notebook";
+  return { fileName: base.endsWith(".ipynb") ? base : `${base}.ipynb`, text: serializeIpynb(model) };
 }
 
 /**

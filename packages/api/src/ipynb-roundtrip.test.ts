@@ -1,0 +1,106 @@
+// Every notebook of the corpus imports through the API, is stored in PostgreSQL, and exports
+// equal as JSON (up to key order, the nbformat minor upgrade and the cell ids added).
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
+
+const corpus =
+  process.env.FLINT_CORPUS_DIR ??
+  path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    "../../../../shared/corpus/notebooks/python-data-science-handbook",
+  );
+
+let t: TTestApi;
+let alice: TTestUser;
+let projectId: string;
+
+beforeAll(async () => {
+  t = await createTestApi();
+  alice = await t.signUp("Alice");
+  projectId = (
+    await t.call("POST", "/api/v1/projects", { as: alice, via: "token", json: { name: "Corpus" } })
+  ).body.id as string;
+});
+afterAll(async () => t.close());
+
+function withoutIds(notebook: Record<string, unknown>): Record<string, unknown> {
+  const cells = (notebook.cells as Record<string, unknown>[]).map(({ id: _id, ...rest }) => rest);
+  return { ...notebook, nbformat_minor: 5, cells };
+}
+
+describe("the .ipynb corpus through import and export", () => {
+  it("round-trips every notebook equal as JSON", async () => {
+    const files = readdirSync(corpus)
+      .filter((file) => file.endsWith(".ipynb"))
+      .sort();
+    expect(files.length).toBeGreaterThan(60);
+    const failures: string[] = [];
+    for (const file of files) {
+      const bytes = readFileSync(path.join(corpus, file));
+      const imported = await t.call("POST", `/api/v1/projects/${projectId}/notebooks/import`, {
+        as: alice,
+        via: "token",
+        body: bytes,
+        headers: { "content-type": "application/x-ipynb+json", "x-file-name": file },
+      });
+      if (imported.status !== 201) {
+        failures.push(`${file}: import answered ${imported.status} ${imported.text.slice(0, 200)}`);
+        continue;
+      }
+      expect(imported.body.name).toBe(file.replace(/\.ipynb$/, ""));
+      const exported = await t.call("GET", `/api/v1/notebooks/${imported.body.id}/export`, {
+        as: alice,
+        via: "token",
+      });
+      if (exported.status !== 200) {
+        failures.push(`${file}: export answered ${exported.status}`);
+        continue;
+      }
+      const original = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+      const roundTripped = JSON.parse(exported.text) as Record<string, unknown>;
+      try {
+        expect(withoutIds(roundTripped)).toEqual(withoutIds(original));
+        for (const cell of roundTripped.cells as { id: string }[])
+          expect(cell.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      } catch (error) {
+        failures.push(`${file}: ${(error as Error).message.slice(0, 300)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("answers malformed files with a 400 that says what is wrong and writes nothing (SECURITY.md case 25)", async () => {
+    const before = await t.prisma.notebook.count();
+    const cases: [string, Uint8Array | string, RegExp][] = [
+      [
+        "nbformat 3",
+        JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [] }),
+        /nbformat 3/,
+      ],
+      ["no cells", JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {} }), /cells/],
+      ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /UTF-8/],
+      ["deep JSON", "[".repeat(100_000) + "]".repeat(100_000), /deep|nest/i],
+      ["not JSON", "this is not json", /JSON/],
+    ];
+    for (const [label, body, message] of cases) {
+      const response = await t.call("POST", `/api/v1/projects/${projectId}/notebooks/import`, {
+        as: alice,
+        via: "token",
+        body: body as BodyInit,
+        headers: { "content-type": "application/x-ipynb+json" },
+      });
+      expect(response.status, label).toBe(400);
+      expect((response.body.error as { message: string }).message, label).toMatch(message);
+    }
+    const path404 = await t.call("POST", "/api/v1/projects/..%2F..%2Fetc/notebooks/import", {
+      as: alice,
+      via: "token",
+      body: "{}",
+    });
+    expect([400, 404]).toContain(path404.status);
+    expect(await t.prisma.notebook.count()).toBe(before);
+  });
+});
