@@ -42,7 +42,7 @@ export function readOrCreateSecret(dataDir: string, name: string): string {
 }
 
 /** Builds the configuration from `env` (default `process.env`). Throws a readable error on bad values. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
   const parsed = ZEnv.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);

@@ -204,7 +204,7 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       const params = validate(route.params, rawParams, "path");
       const query = validate(route.query, Object.fromEntries(url.searchParams), "query");
       let body: unknown;
-      let raw = new Uint8Array();
+      let raw: Uint8Array = new Uint8Array();
       if (route.rawBody) {
         raw = await readBodyLimited(request, route.maxBodyBytes ?? options.maxBodyBytes);
       } else if (route.body) {

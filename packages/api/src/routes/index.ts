@@ -8,6 +8,15 @@ import { authorize } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import {
+  addMember,
+  changeMemberRole,
+  listMembers,
+  removeMember,
+  ZAddMemberRequest,
+  ZChangeRoleRequest,
+  ZMember,
+} from "../services/members.js";
+import {
   createNotebook,
   exportNotebookFile,
   getNotebook,
@@ -60,6 +69,7 @@ const ZId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
 const ZIdParams = z.object({ id: ZId });
+const ZMemberParams = z.object({ id: ZId, userId: ZId });
 const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() });
 const ZToken = z.object({
   id: z.string(),
@@ -204,6 +214,62 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.read");
         return await getProject(prisma, grant.projectId, grant.role);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/projects/{id}/members",
+      summary: "A project's members and their roles",
+      tag: "projects",
+      auth: "user",
+      params: ZIdParams,
+      response: z.object({ members: z.array(ZMember) }),
+      handler: async ({ actor, params }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.read");
+        return { members: await listMembers(prisma, grant.projectId) };
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/projects/{id}/members",
+      summary: "Invite an existing user by email with a role",
+      tag: "projects",
+      auth: "user",
+      status: 201,
+      params: ZIdParams,
+      body: ZAddMemberRequest,
+      response: ZMember,
+      handler: async ({ actor, params, body }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
+        return await addMember(prisma, grant.projectId, body);
+      },
+    }),
+    defineRoute({
+      method: "PATCH",
+      path: "/api/v1/projects/{id}/members/{userId}",
+      summary: "Change a member's role",
+      tag: "projects",
+      auth: "user",
+      params: ZMemberParams,
+      body: ZChangeRoleRequest,
+      response: ZMember,
+      handler: async ({ actor, params, body }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
+        return await changeMemberRole(prisma, grant.projectId, params.userId, body.role);
+      },
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/api/v1/projects/{id}/members/{userId}",
+      summary: "Remove a member",
+      tag: "projects",
+      auth: "user",
+      params: ZMemberParams,
+      response: z.object({ removed: z.literal(true) }),
+      handler: async ({ actor, params }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
+        await removeMember(prisma, grant.projectId, params.userId);
+        return { removed: true as const };
       },
     }),
     defineRoute({

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type TEmbeddedPostgres } from "../embedded.js";
+import "./provided-context.js";
 
 let server: TEmbeddedPostgres | undefined;
 let dir: string | undefined;
@@ -18,10 +19,4 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    flintTestDatabaseUrl: string;
-  }
 }

@@ -9,6 +9,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../client.js";
 import { applyMigrations } from "../migrate.js";
+import "./provided-context.js";
 
 /** The repository's `prisma/migrations` folder. */
 export const MIGRATIONS_DIR = path.resolve(
