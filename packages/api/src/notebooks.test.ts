@@ -135,3 +135,74 @@ describe("notebook documents", () => {
     expect(results.map((result) => result.status).sort()).toEqual([200, 409, 409, 409]);
   });
 });
+
+describe("checkpoints and the activity feed", () => {
+  it("creates, lists and restores a named version, and the feed tells the story newest first", async () => {
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "Versions", notebook: ipynb },
+    });
+    const id = created.body.id as string;
+    const checkpoint = await t.call("POST", `/api/v1/notebooks/${id}/checkpoints`, {
+      as: alice,
+      via: "token",
+      json: { name: "before edits" },
+    });
+    expect(checkpoint.status).toBe(201);
+    const doc = (await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" })).body;
+    const edited = structuredClone(doc.notebook) as { cells: { source: unknown }[] };
+    edited.cells = edited.cells.slice(0, 1);
+    expect(
+      (
+        await t.call("PUT", `/api/v1/notebooks/${id}`, {
+          as: alice,
+          via: "token",
+          json: { version: 1, notebook: edited },
+        })
+      ).status,
+    ).toBe(200);
+    const list = await t.call("GET", `/api/v1/notebooks/${id}/checkpoints`, { as: alice, via: "token" });
+    expect((list.body.checkpoints as { name: string }[]).map((entry) => entry.name)).toEqual([
+      "before edits",
+    ]);
+    const stale = await t.call("POST", `/api/v1/notebooks/${id}/checkpoints/${checkpoint.body.id}/restore`, {
+      as: alice,
+      via: "token",
+      json: { version: 1 },
+    });
+    expect(stale.status).toBe(409);
+    const restored = await t.call(
+      "POST",
+      `/api/v1/notebooks/${id}/checkpoints/${checkpoint.body.id}/restore`,
+      { as: alice, via: "token", json: { version: 2 } },
+    );
+    expect(restored.status).toBe(200);
+    expect(restored.body.version).toBe(3);
+    const after = (await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" })).body
+      .notebook as { cells: { outputs?: unknown[] }[] };
+    expect(after.cells).toHaveLength(2);
+    expect(after.cells[1]?.outputs).toHaveLength(1);
+
+    const feed = await t.call("GET", `/api/v1/projects/${projectId}/activity?limit=3`, {
+      as: alice,
+      via: "token",
+    });
+    const kinds = (feed.body.items as { kind: string }[]).map((item) => item.kind);
+    expect(kinds).toEqual(["notebook.restored", "notebook.edited", "notebook.checkpoint"]);
+    const next = await t.call(
+      "GET",
+      `/api/v1/projects/${projectId}/activity?limit=3&before=${feed.body.nextCursor}`,
+      { as: alice, via: "token" },
+    );
+    expect((next.body.items as { kind: string }[])[0]?.kind).toBe("notebook.created");
+    expect(
+      (
+        await t.call("GET", `/api/v1/projects/${projectId}/activity?before=garbage`, {
+          as: alice,
+          via: "token",
+        })
+      ).status,
+    ).toBe(400);
+  });
+});

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { authorize } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
+import { listActivity, ZActivity } from "../services/activity.js";
 import {
   addMember,
   changeMemberRole,
@@ -17,13 +18,18 @@ import {
   ZMember,
 } from "../services/members.js";
 import {
+  createCheckpoint,
   createNotebook,
   exportNotebookFile,
   getNotebook,
+  listCheckpoints,
   listNotebooks,
   MAX_IMPORT_BYTES,
   MAX_NOTEBOOK_BYTES,
+  restoreCheckpoint,
   saveNotebook,
+  touchNotebook,
+  ZCheckpoint,
   ZCreateNotebookRequest,
   ZNotebookDocument,
   ZNotebookName,
@@ -34,8 +40,10 @@ import {
   createProject,
   getProject,
   listProjects,
+  updateProject,
   ZCreateProjectRequest,
   ZProject,
+  ZUpdateProjectRequest,
 } from "../services/projects.js";
 import { createToken, listTokens, revokeToken } from "../tokens.js";
 
@@ -70,6 +78,11 @@ const ZId = z
   .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
 const ZIdParams = z.object({ id: ZId });
 const ZMemberParams = z.object({ id: ZId, userId: ZId });
+const ZCheckpointParams = z.object({ id: ZId, checkpointId: ZId });
+const ZPageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+  before: z.string().max(200).optional().describe("The nextCursor of the previous page."),
+});
 const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() });
 const ZToken = z.object({
   id: z.string(),
@@ -241,7 +254,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZMember,
       handler: async ({ actor, params, body }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
-        return await addMember(prisma, grant.projectId, body);
+        return await addMember(prisma, grant.projectId, actor!.userId, body);
       },
     }),
     defineRoute({
@@ -255,7 +268,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZMember,
       handler: async ({ actor, params, body }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
-        return await changeMemberRole(prisma, grant.projectId, params.userId, body.role);
+        return await changeMemberRole(prisma, grant.projectId, actor!.userId, params.userId, body.role);
       },
     }),
     defineRoute({
@@ -268,7 +281,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: z.object({ removed: z.literal(true) }),
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
-        await removeMember(prisma, grant.projectId, params.userId);
+        await removeMember(prisma, grant.projectId, actor!.userId, params.userId);
         return { removed: true as const };
       },
     }),
@@ -372,7 +385,9 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZNotebookDocument,
       handler: async ({ actor, params }) => {
         await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
-        return await getNotebook(prisma, params.id);
+        const document = await getNotebook(prisma, params.id);
+        await touchNotebook(prisma, params.id);
+        return document;
       },
     }),
     defineRoute({
@@ -389,9 +404,85 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
         await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
         return await saveNotebook(prisma, {
           notebookId: params.id,
+          actorId: actor!.userId,
           baseVersion: body.version,
           name: body.name,
           notebook: body.notebook,
+        });
+      },
+    }),
+    defineRoute({
+      method: "PATCH",
+      path: "/api/v1/projects/{id}",
+      summary: "Rename, describe, archive or unarchive a project",
+      tag: "projects",
+      auth: "user",
+      params: ZIdParams,
+      body: ZUpdateProjectRequest,
+      response: ZProject,
+      handler: async ({ actor, params, body }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
+        return await updateProject(prisma, grant.projectId, actor!.userId, grant.role, body);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/projects/{id}/activity",
+      summary: "A project's activity feed, newest first, paged",
+      tag: "projects",
+      auth: "user",
+      params: ZIdParams,
+      query: ZPageQuery,
+      response: z.object({ items: z.array(ZActivity), nextCursor: z.string().nullable() }),
+      handler: async ({ actor, params, query }) => {
+        const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.read");
+        return await listActivity(prisma, { projectId: grant.projectId }, query);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/notebooks/{id}/checkpoints",
+      summary: "A notebook's named versions, newest first",
+      tag: "notebooks",
+      auth: "user",
+      params: ZIdParams,
+      response: z.object({ checkpoints: z.array(ZCheckpoint) }),
+      handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        return { checkpoints: await listCheckpoints(prisma, params.id) };
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/notebooks/{id}/checkpoints",
+      summary: "Save the notebook as it is now as a named version",
+      tag: "notebooks",
+      auth: "user",
+      status: 201,
+      params: ZIdParams,
+      body: z.strictObject({ name: z.string().trim().min(1, "a checkpoint needs a name").max(200) }),
+      response: ZCheckpoint,
+      handler: async ({ actor, params, body }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
+        return await createCheckpoint(prisma, params.id, actor!.userId, body.name);
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/notebooks/{id}/checkpoints/{checkpointId}/restore",
+      summary: "Restore a named version as a new version (compare-and-swap on version)",
+      tag: "notebooks",
+      auth: "user",
+      params: ZCheckpointParams,
+      body: z.strictObject({ version: z.number().int().positive() }),
+      response: ZNotebookSummary,
+      handler: async ({ actor, params, body }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
+        return await restoreCheckpoint(prisma, {
+          notebookId: params.id,
+          checkpointId: params.checkpointId,
+          actorId: actor!.userId,
+          baseVersion: body.version,
         });
       },
     }),

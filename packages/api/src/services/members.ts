@@ -6,6 +6,7 @@ import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { PROJECT_ROLES, type TProjectRole } from "../permissions.js";
+import { recordActivity } from "./activity.js";
 
 export const ZRole = z.enum(PROJECT_ROLES);
 
@@ -60,6 +61,7 @@ export async function listMembers(prisma: PrismaClient, projectId: string): Prom
 export async function addMember(
   prisma: PrismaClient,
   projectId: string,
+  actorId: string,
   input: z.infer<typeof ZAddMemberRequest>,
 ): Promise<TMember> {
   const user = await prisma.user.findUnique({
@@ -76,14 +78,23 @@ export async function addMember(
     where: { projectId_userId: { projectId, userId: user.id } },
     select: { role: true },
   });
-  if (existing)
+  if (existing) {
     throw new AppError(
       "conflict",
       `${input.email} is already a member (${existing.role}); change their role instead.`,
     );
+  }
   const row = await prisma.projectMember.create({
     data: { projectId, userId: user.id, role: input.role },
     select: MEMBER_SELECT,
+  });
+  await recordActivity(prisma, {
+    projectId,
+    actorId,
+    kind: "member.added",
+    subjectType: "user",
+    subjectId: user.id,
+    details: { name: row.user.name, role: input.role },
   });
   return toMember(row);
 }
@@ -102,6 +113,7 @@ async function assertKeepsAnAdmin(prisma: PrismaClient, projectId: string, userI
 export async function changeMemberRole(
   prisma: PrismaClient,
   projectId: string,
+  actorId: string,
   userId: string,
   role: TProjectRole,
 ): Promise<TMember> {
@@ -116,16 +128,37 @@ export async function changeMemberRole(
     data: { role },
     select: MEMBER_SELECT,
   });
+  await recordActivity(prisma, {
+    projectId,
+    actorId,
+    kind: "member.role_changed",
+    subjectType: "user",
+    subjectId: userId,
+    details: { name: row.user.name, role },
+  });
   return toMember(row);
 }
 
 /** Removes a member. */
-export async function removeMember(prisma: PrismaClient, projectId: string, userId: string): Promise<void> {
+export async function removeMember(
+  prisma: PrismaClient,
+  projectId: string,
+  actorId: string,
+  userId: string,
+): Promise<void> {
   const member = await prisma.projectMember.findUnique({
     where: { projectId_userId: { projectId, userId } },
-    select: { role: true },
+    select: { role: true, user: { select: { name: true } } },
   });
   if (!member) throw new AppError("not_found", "That user is not a member of this project.");
   if (member.role === "admin") await assertKeepsAnAdmin(prisma, projectId, userId);
   await prisma.projectMember.delete({ where: { projectId_userId: { projectId, userId } } });
+  await recordActivity(prisma, {
+    projectId,
+    actorId,
+    kind: "member.removed",
+    subjectType: "user",
+    subjectId: userId,
+    details: { name: member.user.name },
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from "@flint/notebook";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { recordActivity } from "./activity.js";
 
 /** Largest notebook accepted through the JSON API (the import route streams files separately). */
 export const MAX_NOTEBOOK_BYTES = 50_000_000;
@@ -164,6 +165,14 @@ export async function createNotebook(
       });
     }
     await tx.project.update({ where: { id: input.projectId }, data: { updatedAt: new Date() } });
+    await recordActivity(tx, {
+      projectId: input.projectId,
+      actorId: input.userId,
+      kind: input.notebook instanceof Uint8Array ? "notebook.imported" : "notebook.created",
+      subjectType: "notebook",
+      subjectId: row.id,
+      details: { name: row.name },
+    });
     return toSummary(row);
   });
 }
@@ -225,7 +234,7 @@ export async function exportNotebookFile(
  */
 export async function saveNotebook(
   prisma: PrismaClient,
-  input: { notebookId: string; baseVersion: number; name?: string; notebook: unknown },
+  input: { notebookId: string; actorId: string; baseVersion: number; name?: string; notebook: unknown },
 ): Promise<TNotebookSummary> {
   const model = parseOrThrow(input.notebook);
   const { cells, metadata } = splitNotebook(model);
@@ -256,6 +265,156 @@ export async function saveNotebook(
     const row = await tx.notebook.findUniqueOrThrow({
       where: { id: input.notebookId },
       select: SUMMARY_SELECT,
+    });
+    await recordActivity(tx, {
+      projectId: row.projectId,
+      actorId: input.actorId,
+      kind: "notebook.edited",
+      subjectType: "notebook",
+      subjectId: row.id,
+      details: { name: row.name, version: row.version },
+    });
+    return toSummary(row);
+  });
+}
+
+/** Marks a notebook as just opened, so project pages list the last opened first. */
+export async function touchNotebook(prisma: PrismaClient, notebookId: string): Promise<void> {
+  await prisma.notebook.update({
+    where: { id: notebookId },
+    data: { lastOpenedAt: new Date() },
+    select: { id: true },
+  });
+}
+
+export const ZCheckpoint = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type TCheckpoint = z.infer<typeof ZCheckpoint>;
+
+const CHECKPOINT_SELECT = {
+  id: true,
+  name: true,
+  version: true,
+  createdAt: true,
+  createdBy: { select: { name: true } },
+} as const;
+
+function toCheckpoint(row: {
+  id: string;
+  name: string;
+  version: number;
+  createdAt: Date;
+  createdBy: { name: string };
+}): TCheckpoint {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy.name,
+  };
+}
+
+/** Saves the notebook as it is now (sources, metadata and outputs) as a named version. */
+export async function createCheckpoint(
+  prisma: PrismaClient,
+  notebookId: string,
+  actorId: string,
+  name: string,
+): Promise<TCheckpoint> {
+  const { summary, model } = await loadNotebook(prisma, notebookId);
+  const row = await prisma.notebookCheckpoint.create({
+    data: {
+      notebookId,
+      name,
+      version: summary.version,
+      content: model as unknown as Prisma.InputJsonValue,
+      createdById: actorId,
+    },
+    select: CHECKPOINT_SELECT,
+  });
+  await recordActivity(prisma, {
+    projectId: summary.projectId,
+    actorId,
+    kind: "notebook.checkpoint",
+    subjectType: "notebook",
+    subjectId: notebookId,
+    details: { name: summary.name, checkpoint: name },
+  });
+  return toCheckpoint(row);
+}
+
+/** Lists a notebook's named versions, newest first. */
+export async function listCheckpoints(prisma: PrismaClient, notebookId: string): Promise<TCheckpoint[]> {
+  const rows = await prisma.notebookCheckpoint.findMany({
+    where: { notebookId },
+    orderBy: { createdAt: "desc" },
+    select: CHECKPOINT_SELECT,
+  });
+  return rows.map(toCheckpoint);
+}
+
+/**
+ * Restores a named version: its sources become a new version of the notebook (compare-and-swap
+ * on `baseVersion`, like any save) and its outputs replace the current ones.
+ */
+export async function restoreCheckpoint(
+  prisma: PrismaClient,
+  input: { notebookId: string; checkpointId: string; actorId: string; baseVersion: number },
+): Promise<TNotebookSummary> {
+  const checkpoint = await prisma.notebookCheckpoint.findFirst({
+    where: { id: input.checkpointId, notebookId: input.notebookId },
+    select: { content: true, name: true },
+  });
+  if (!checkpoint) throw new AppError("not_found", "Checkpoint not found.");
+  const { cells, metadata, outputs } = splitNotebook(checkpoint.content as unknown as TNotebook);
+  return await prisma.$transaction(async (tx) => {
+    const updated = await tx.notebook.updateMany({
+      where: { id: input.notebookId, version: input.baseVersion },
+      data: {
+        cells: cells as Prisma.InputJsonValue,
+        metadata: metadata as Prisma.InputJsonValue,
+        version: { increment: 1 },
+      },
+    });
+    if (updated.count === 0) {
+      const current = await tx.notebook.findUnique({
+        where: { id: input.notebookId },
+        select: { version: true },
+      });
+      throw new AppError(
+        "conflict",
+        `The notebook changed since version ${input.baseVersion}; reload before restoring.`,
+        {
+          currentVersion: current?.version ?? null,
+        },
+      );
+    }
+    await tx.cellOutput.deleteMany({ where: { notebookId: input.notebookId } });
+    await tx.cellOutput.createMany({
+      data: outputs.map((entry) => ({
+        notebookId: input.notebookId,
+        cellId: entry.cellId,
+        outputs: entry.outputs as Prisma.InputJsonValue,
+        executionCount: entry.executionCount,
+      })),
+    });
+    const row = await tx.notebook.findUniqueOrThrow({
+      where: { id: input.notebookId },
+      select: SUMMARY_SELECT,
+    });
+    await recordActivity(tx, {
+      projectId: row.projectId,
+      actorId: input.actorId,
+      kind: "notebook.restored",
+      subjectType: "notebook",
+      subjectId: row.id,
+      details: { name: row.name, checkpoint: checkpoint.name },
     });
     return toSummary(row);
   });

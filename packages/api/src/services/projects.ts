@@ -4,6 +4,7 @@
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import type { TProjectRole } from "../permissions.js";
+import { recordActivity } from "./activity.js";
 
 export const ZProjectName = z.string().trim().min(1, "a project needs a name").max(120);
 
@@ -74,16 +75,62 @@ export async function createProject(
   userId: string,
   input: TCreateProjectRequest,
 ): Promise<TProject> {
-  const project = await prisma.project.create({
+  return await prisma.$transaction(async (tx) => {
+    const project = await tx.project.create({
+      data: {
+        name: input.name,
+        description: input.description,
+        createdById: userId,
+        members: { create: { userId, role: "admin" } },
+      },
+      select: PROJECT_SELECT,
+    });
+    await recordActivity(tx, {
+      projectId: project.id,
+      actorId: userId,
+      kind: "project.created",
+      subjectType: "project",
+      subjectId: project.id,
+      details: { name: project.name },
+    });
+    return toProject(project, "admin");
+  });
+}
+
+export const ZUpdateProjectRequest = z
+  .strictObject({
+    name: ZProjectName.optional(),
+    description: z.string().max(5000).optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((value) => Object.keys(value).length > 0, "send at least one of name, description, archived");
+
+/** Renames, describes, archives or unarchives a project. */
+export async function updateProject(
+  prisma: PrismaClient,
+  projectId: string,
+  actorId: string,
+  role: TProjectRole,
+  input: z.infer<typeof ZUpdateProjectRequest>,
+): Promise<TProject> {
+  const project = await prisma.project.update({
+    where: { id: projectId },
     data: {
-      name: input.name,
-      description: input.description,
-      createdById: userId,
-      members: { create: { userId, role: "admin" } },
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.archived !== undefined ? { archivedAt: input.archived ? new Date() : null } : {}),
     },
     select: PROJECT_SELECT,
   });
-  return toProject(project, "admin");
+  await recordActivity(prisma, {
+    projectId,
+    actorId,
+    kind: "project.updated",
+    subjectType: "project",
+    subjectId: projectId,
+    details: { name: project.name, ...input },
+  });
+  return toProject(project, role);
 }
 
 /** Reads one project; the caller must have been authorized for it. */
