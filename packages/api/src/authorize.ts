@@ -5,7 +5,7 @@
  */
 import type { PrismaClient } from "@flint/db";
 import { AppError, notFound } from "./errors.js";
-import { hasPermission, type TPermission, type TProjectRole } from "./permissions.js";
+import { hasPermission, type TAccessRole, type TPermission, type TProjectRole } from "./permissions.js";
 
 /** Who is calling: a signed-in user (cookie session) or a personal access token. */
 export interface TActor {
@@ -16,18 +16,57 @@ export interface TActor {
 }
 
 /** What a permission is checked on. */
-export type TTarget = { kind: "project"; id: string } | { kind: "notebook"; id: string };
+export type TTarget =
+  | { kind: "project"; id: string }
+  | { kind: "notebook"; id: string }
+  | { kind: "chart"; id: string }
+  | { kind: "comment"; id: string };
 
 /** The result of a successful check: the project the target belongs to and the caller's role. */
 export interface TGrant {
   projectId: string;
-  role: TProjectRole;
+  role: TAccessRole;
+}
+
+const LABEL = { project: "Project", notebook: "Notebook", chart: "Chart", comment: "Comment" } as const;
+
+/** Finds the project of a target and whether the target is published to the community. */
+async function locate(
+  prisma: PrismaClient,
+  target: TTarget,
+): Promise<{ projectId: string; isPublished: boolean } | null> {
+  switch (target.kind) {
+    case "project": {
+      const row = await prisma.project.findUnique({ where: { id: target.id }, select: { id: true } });
+      return row ? { projectId: row.id, isPublished: false } : null;
+    }
+    case "notebook": {
+      const row = await prisma.notebook.findUnique({
+        where: { id: target.id },
+        select: { projectId: true, publishedAt: true },
+      });
+      return row ? { projectId: row.projectId, isPublished: row.publishedAt !== null } : null;
+    }
+    case "chart": {
+      const row = await prisma.chart.findUnique({
+        where: { id: target.id },
+        select: { projectId: true, publishedAt: true },
+      });
+      return row ? { projectId: row.projectId, isPublished: row.publishedAt !== null } : null;
+    }
+    case "comment": {
+      const row = await prisma.comment.findUnique({ where: { id: target.id }, select: { projectId: true } });
+      return row ? { projectId: row.projectId, isPublished: false } : null;
+    }
+  }
 }
 
 /**
- * Checks that `actor` holds `permission` on `target`.
- * @throws AppError 401 without an actor, 404 when the target does not exist or the actor is not a
- *   member of its project (so ids cannot be probed), 403 when a member's role lacks the permission.
+ * Checks that `actor` (null: an anonymous visitor) holds `permission` on `target`.
+ * Published notebooks and charts are readable by anyone ("public" role); everything else needs
+ * a project membership.
+ * @throws AppError 404 when the target does not exist or the caller may not know it exists,
+ *   401 when an anonymous caller needs to sign in, 403 when a member's role lacks the permission.
  */
 export async function authorize(
   prisma: PrismaClient,
@@ -35,29 +74,45 @@ export async function authorize(
   target: TTarget,
   permission: TPermission,
 ): Promise<TGrant> {
-  if (!actor)
-    throw new AppError(
-      "unauthorized",
-      "Sign in or send a personal access token (Authorization: Bearer ...).",
-    );
-  const membership =
-    target.kind === "project"
-      ? await prisma.projectMember.findFirst({
-          where: { projectId: target.id, userId: actor.userId },
-          select: { projectId: true, role: true },
-        })
-      : await prisma.projectMember.findFirst({
-          where: { userId: actor.userId, project: { notebooks: { some: { id: target.id } } } },
-          select: { projectId: true, role: true },
-        });
-  if (!membership) throw notFound(target.kind === "project" ? "Project" : "Notebook");
-  if (!hasPermission(membership.role, permission)) {
+  const located = await locate(prisma, target);
+  if (!located) {
+    if (!actor)
+      throw new AppError(
+        "unauthorized",
+        "Sign in or send a personal access token (Authorization: Bearer ...).",
+      );
+    throw notFound(LABEL[target.kind]);
+  }
+  const membership = actor
+    ? await prisma.projectMember.findUnique({
+        where: { projectId_userId: { projectId: located.projectId, userId: actor.userId } },
+        select: { role: true },
+      })
+    : null;
+  const role: TAccessRole | null = membership?.role ?? (located.isPublished ? "public" : null);
+  if (!role) {
+    if (!actor)
+      throw new AppError(
+        "unauthorized",
+        "Sign in or send a personal access token (Authorization: Bearer ...).",
+      );
+    throw notFound(LABEL[target.kind]);
+  }
+  if (!hasPermission(role, permission)) {
+    if (role === "public") {
+      // Outsiders may read a published item, nothing more; they learn nothing else about it.
+      if (!actor) throw new AppError("unauthorized", "Sign in to do more than read this published item.");
+      throw new AppError(
+        "forbidden",
+        `This item is published read-only; ${permission} needs project membership.`,
+      );
+    }
     throw new AppError(
       "forbidden",
-      `Your role in this project is ${membership.role}; ${permission} needs one of: ${describeRoles(permission)}.`,
+      `Your role in this project is ${role}; ${permission} needs one of: ${describeRoles(permission)}.`,
     );
   }
-  return { projectId: membership.projectId, role: membership.role };
+  return { projectId: located.projectId, role };
 }
 
 function describeRoles(permission: TPermission): string {
@@ -66,4 +121,10 @@ function describeRoles(permission: TPermission): string {
     : hasPermission("editor", permission)
       ? "editor, admin"
       : "admin";
+}
+
+/** The member role of a grant on a project (projects are never public, so this always holds). */
+export function memberRole(grant: TGrant): TProjectRole {
+  if (grant.role === "public") throw new AppError("internal", "A project grant cannot be public.");
+  return grant.role;
 }

@@ -7,20 +7,32 @@
 export const PROJECT_ROLES = ["viewer", "runner", "editor", "admin"] as const;
 export type TProjectRole = (typeof PROJECT_ROLES)[number];
 
+/**
+ * What a caller is to a resource: a member's role, or "public" for anyone (signed in or not)
+ * looking at a notebook or chart published to the community.
+ */
+export type TAccessRole = TProjectRole | "public";
+
 /** Every named permission and the roles that hold it. */
 export const PERMISSIONS = {
   "project.read": ["viewer", "runner", "editor", "admin"],
   "project.manage": ["admin"],
-  "notebook.read": ["viewer", "runner", "editor", "admin"],
+  "notebook.read": ["public", "viewer", "runner", "editor", "admin"],
   "notebook.comment": ["viewer", "runner", "editor", "admin"],
   "notebook.run": ["runner", "editor", "admin"],
   "notebook.edit": ["editor", "admin"],
   "notebook.create": ["editor", "admin"],
-} as const satisfies Record<string, readonly TProjectRole[]>;
+  "notebook.publish": ["admin"],
+  "chart.read": ["public", "viewer", "runner", "editor", "admin"],
+  "chart.comment": ["viewer", "runner", "editor", "admin"],
+  "chart.create": ["editor", "admin"],
+  "chart.edit": ["editor", "admin"],
+  "chart.publish": ["admin"],
+} as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
 
 /** True when `role` holds `permission`. */
-export function hasPermission(role: TProjectRole, permission: TPermission): boolean {
-  return (PERMISSIONS[permission] as readonly TProjectRole[]).includes(role);
+export function hasPermission(role: TAccessRole, permission: TPermission): boolean {
+  return (PERMISSIONS[permission] as readonly TAccessRole[]).includes(role);
 }

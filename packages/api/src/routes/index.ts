@@ -4,7 +4,7 @@
  */
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
-import { authorize } from "../authorize.js";
+import { authorize, memberRole } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { listActivity, ZActivity } from "../services/activity.js";
@@ -46,6 +46,7 @@ import {
   ZUpdateProjectRequest,
 } from "../services/projects.js";
 import { createToken, listTokens, revokeToken } from "../tokens.js";
+import { createCommunityRoutes } from "./community.js";
 
 /** Health of the parts Flint depends on, reported by the server process. */
 export const ZHealth = z.object({
@@ -226,7 +227,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZProject,
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.read");
-        return await getProject(prisma, grant.projectId, grant.role);
+        return await getProject(prisma, grant.projectId, memberRole(grant));
       },
     }),
     defineRoute({
@@ -360,7 +361,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       path: "/api/v1/notebooks/{id}/export",
       summary: "Download a notebook as an .ipynb file (nbformat 4.5, outputs included)",
       tag: "notebooks",
-      auth: "user",
+      auth: "public",
       params: ZIdParams,
       response: z.record(z.string(), z.unknown()).describe("The .ipynb JSON."),
       handler: async ({ actor, params }) => {
@@ -378,15 +379,16 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     defineRoute({
       method: "GET",
       path: "/api/v1/notebooks/{id}",
-      summary: "A notebook as nbformat 4.5 JSON with its outputs and version",
+      summary:
+        "A notebook as nbformat 4.5 JSON with its outputs and version (anyone may read a published one)",
       tag: "notebooks",
-      auth: "user",
+      auth: "public",
       params: ZIdParams,
       response: ZNotebookDocument,
       handler: async ({ actor, params }) => {
-        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        const grant = await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
         const document = await getNotebook(prisma, params.id);
-        await touchNotebook(prisma, params.id);
+        if (grant.role !== "public") await touchNotebook(prisma, params.id);
         return document;
       },
     }),
@@ -422,7 +424,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZProject,
       handler: async ({ actor, params, body }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "project.manage");
-        return await updateProject(prisma, grant.projectId, actor!.userId, grant.role, body);
+        return await updateProject(prisma, grant.projectId, actor!.userId, memberRole(grant), body);
       },
     }),
     defineRoute({
@@ -486,5 +488,6 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
         });
       },
     }),
+    ...createCommunityRoutes(prisma),
   ];
 }

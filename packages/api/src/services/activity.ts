@@ -21,6 +21,10 @@ export const ACTIVITY_KINDS = [
   "member.added",
   "member.role_changed",
   "member.removed",
+  "chart.saved",
+  "chart.published",
+  "notebook.published",
+  "comment.added",
 ] as const;
 export type TActivityKind = (typeof ACTIVITY_KINDS)[number];
 

@@ -48,6 +48,8 @@ export const ZNotebookSummary = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   lastOpenedAt: z.string().nullable(),
+  published: z.boolean(),
+  forkedFrom: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
 
@@ -98,6 +100,8 @@ const SUMMARY_SELECT = {
   createdAt: true,
   updatedAt: true,
   lastOpenedAt: true,
+  publishedAt: true,
+  forkedFrom: { select: { id: true, name: true } },
 } as const;
 
 type TSummaryRow = {
@@ -109,6 +113,8 @@ type TSummaryRow = {
   createdAt: Date;
   updatedAt: Date;
   lastOpenedAt: Date | null;
+  publishedAt: Date | null;
+  forkedFrom: { id: string; name: string } | null;
 };
 
 function toSummary(row: TSummaryRow): TNotebookSummary {
@@ -121,6 +127,8 @@ function toSummary(row: TSummaryRow): TNotebookSummary {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
+    published: row.publishedAt !== null,
+    forkedFrom: row.forkedFrom,
   };
 }
 
