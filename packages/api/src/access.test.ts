@@ -1,0 +1,402 @@
+// The role × endpoint table (SECURITY.md cases 15, 17, 20): every /api route, called by a viewer,
+// runner, editor, admin, a non-member and an anonymous visitor, answers exactly what this table
+// says. The table is written by hand, independently of permissions.ts, so a wrong entry there
+// fails here. A new route without a row fails the completeness check.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
+
+type TWho = "viewer" | "runner" | "editor" | "admin" | "outsider" | "anonymous";
+type TNeed = "anyone" | "user" | "viewer" | "runner" | "editor" | "admin";
+type TRequest = {
+  method: string;
+  url: string;
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+};
+
+const WHO: TWho[] = ["viewer", "runner", "editor", "admin", "outsider", "anonymous"];
+const RANK: Record<string, number> = { viewer: 1, runner: 2, editor: 3, admin: 4 };
+
+let t: TTestApi;
+const users = {} as Record<Exclude<TWho, "anonymous">, TTestUser>;
+const ownProject = {} as Record<Exclude<TWho, "anonymous">, string>;
+let projectId: string;
+let notebookId: string;
+let chartId: string;
+let threadId: string;
+let checkpointId: string;
+const ipynb = {
+  nbformat: 4,
+  nbformat_minor: 5,
+  metadata: {},
+  cells: [{ id: "c1", cell_type: "code", source: "1+1", metadata: {}, outputs: [], execution_count: null }],
+};
+const spec = { mark: "point", data: { values: [] } };
+
+async function freshUser(label: string): Promise<TTestUser> {
+  return await t.signUp(label);
+}
+
+async function freshMember(role: string): Promise<TTestUser> {
+  const user = await freshUser("Member");
+  await t.prisma.projectMember.create({ data: { projectId, userId: user.id, role: role as "viewer" } });
+  return user;
+}
+
+async function currentVersion(): Promise<number> {
+  return (await t.prisma.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: { version: true } }))
+    .version;
+}
+
+/** One row per route: what it needs, and how to make a request that succeeds for anyone allowed. */
+const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest> }> = {
+  "GET /api/health": { need: "anyone", make: async () => ({ method: "GET", url: "/api/health" }) },
+  "GET /api/v1/openapi.json": {
+    need: "anyone",
+    make: async () => ({ method: "GET", url: "/api/v1/openapi.json" }),
+  },
+  "GET /api/v1/community": {
+    need: "anyone",
+    make: async () => ({ method: "GET", url: "/api/v1/community?q=x" }),
+  },
+  "GET /api/v1/me": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/me" }) },
+  "GET /api/v1/me/activity": {
+    need: "user",
+    make: async () => ({ method: "GET", url: "/api/v1/me/activity" }),
+  },
+  "GET /api/v1/tokens": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/tokens" }) },
+  "POST /api/v1/tokens": {
+    need: "user",
+    make: async () => ({ method: "POST", url: "/api/v1/tokens", json: { name: "t" } }),
+  },
+  "DELETE /api/v1/tokens/{id}": {
+    need: "user",
+    make: async (who) => {
+      const owner = who === "anonymous" ? users.admin : users[who];
+      const token = await t.prisma.apiToken.create({
+        data: { userId: owner.id, name: "x", tokenHash: `h-${Math.random()}`, prefix: "p" },
+      });
+      return { method: "DELETE", url: `/api/v1/tokens/${token.id}` };
+    },
+  },
+  "GET /api/v1/notifications": {
+    need: "user",
+    make: async () => ({ method: "GET", url: "/api/v1/notifications" }),
+  },
+  "POST /api/v1/notifications/read": {
+    need: "user",
+    make: async () => ({ method: "POST", url: "/api/v1/notifications/read", json: {} }),
+  },
+  "GET /api/v1/projects": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/projects" }) },
+  "POST /api/v1/projects": {
+    need: "user",
+    make: async () => ({ method: "POST", url: "/api/v1/projects", json: { name: "p" } }),
+  },
+  "GET /api/v1/projects/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}` }),
+  },
+  "PATCH /api/v1/projects/{id}": {
+    need: "admin",
+    make: async () => ({ method: "PATCH", url: `/api/v1/projects/${projectId}`, json: { description: "d" } }),
+  },
+  "GET /api/v1/projects/{id}/members": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/members` }),
+  },
+  "POST /api/v1/projects/{id}/members": {
+    need: "admin",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/members`,
+      json: { email: (await freshUser("Invitee")).email, role: "viewer" },
+    }),
+  },
+  "PATCH /api/v1/projects/{id}/members/{userId}": {
+    need: "admin",
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/projects/${projectId}/members/${(await freshMember("viewer")).id}`,
+      json: { role: "editor" },
+    }),
+  },
+  "DELETE /api/v1/projects/{id}/members/{userId}": {
+    need: "admin",
+    make: async () => ({
+      method: "DELETE",
+      url: `/api/v1/projects/${projectId}/members/${(await freshMember("viewer")).id}`,
+    }),
+  },
+  "GET /api/v1/projects/{id}/activity": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/activity` }),
+  },
+  "GET /api/v1/projects/{id}/notebooks": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/notebooks` }),
+  },
+  "POST /api/v1/projects/{id}/notebooks": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/notebooks`,
+      json: { name: "n" },
+    }),
+  },
+  "POST /api/v1/projects/{id}/notebooks/import": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/notebooks/import`,
+      body: JSON.stringify(ipynb),
+      headers: { "content-type": "application/x-ipynb+json" },
+    }),
+  },
+  "GET /api/v1/notebooks/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}` }),
+  },
+  "PUT /api/v1/notebooks/{id}": {
+    need: "editor",
+    make: async () => ({
+      method: "PUT",
+      url: `/api/v1/notebooks/${notebookId}`,
+      json: { version: await currentVersion(), notebook: ipynb },
+    }),
+  },
+  "GET /api/v1/notebooks/{id}/export": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/export` }),
+  },
+  "GET /api/v1/notebooks/{id}/checkpoints": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/checkpoints` }),
+  },
+  "POST /api/v1/notebooks/{id}/checkpoints": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${notebookId}/checkpoints`,
+      json: { name: "k" },
+    }),
+  },
+  "POST /api/v1/notebooks/{id}/checkpoints/{checkpointId}/restore": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${notebookId}/checkpoints/${checkpointId}/restore`,
+      json: { version: await currentVersion() },
+    }),
+  },
+  "GET /api/v1/notebooks/{id}/comments": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/comments` }),
+  },
+  "POST /api/v1/notebooks/{id}/comments": {
+    need: "viewer",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${notebookId}/comments`,
+      json: { cellId: "c1", body: "hi" },
+    }),
+  },
+  "PATCH /api/v1/comments/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "PATCH", url: `/api/v1/comments/${threadId}`, json: { resolved: true } }),
+  },
+  "POST /api/v1/notebooks/{id}/publish": {
+    need: "admin",
+    make: async () => ({ method: "POST", url: `/api/v1/notebooks/${notebookId}/publish` }),
+  },
+  "DELETE /api/v1/notebooks/{id}/publish": {
+    need: "admin",
+    make: async () => ({ method: "DELETE", url: `/api/v1/notebooks/${notebookId}/publish` }),
+  },
+  "POST /api/v1/notebooks/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "POST", url: `/api/v1/notebooks/${notebookId}/star` }),
+  },
+  "DELETE /api/v1/notebooks/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "DELETE", url: `/api/v1/notebooks/${notebookId}/star` }),
+  },
+  "POST /api/v1/notebooks/{id}/fork": {
+    need: "viewer",
+    make: async (who) => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${notebookId}/fork`,
+      json: { projectId: who === "anonymous" ? projectId : ownProject[who] },
+    }),
+  },
+  "GET /api/v1/projects/{id}/charts": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/charts` }),
+  },
+  "POST /api/v1/projects/{id}/charts": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/charts`,
+      json: { title: "c", spec },
+    }),
+  },
+  "GET /api/v1/charts/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/charts/${chartId}` }),
+  },
+  "PATCH /api/v1/charts/{id}": {
+    need: "editor",
+    make: async () => ({ method: "PATCH", url: `/api/v1/charts/${chartId}`, json: { pinned: true } }),
+  },
+  "GET /api/v1/charts/{id}/comments": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/charts/${chartId}/comments` }),
+  },
+  "POST /api/v1/charts/{id}/comments": {
+    need: "viewer",
+    make: async () => ({ method: "POST", url: `/api/v1/charts/${chartId}/comments`, json: { body: "nice" } }),
+  },
+  "POST /api/v1/charts/{id}/publish": {
+    need: "admin",
+    make: async () => ({ method: "POST", url: `/api/v1/charts/${chartId}/publish` }),
+  },
+  "DELETE /api/v1/charts/{id}/publish": {
+    need: "admin",
+    make: async () => ({ method: "DELETE", url: `/api/v1/charts/${chartId}/publish` }),
+  },
+  "POST /api/v1/charts/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "POST", url: `/api/v1/charts/${chartId}/star` }),
+  },
+  "DELETE /api/v1/charts/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "DELETE", url: `/api/v1/charts/${chartId}/star` }),
+  },
+};
+
+/** What `who` must get from a route that needs `need`: "ok" (2xx) or a status. */
+function expected(need: TNeed, who: TWho): "ok" | 401 | 403 | 404 {
+  if (need === "anyone") return "ok";
+  if (who === "anonymous") return 401;
+  if (need === "user") return "ok";
+  if (who === "outsider") return 404;
+  return RANK[who]! >= RANK[need]! ? "ok" : 403;
+}
+
+beforeAll(async () => {
+  t = await createTestApi();
+  for (const who of WHO) {
+    if (who === "anonymous") continue;
+    users[who] = await t.signUp(who);
+    ownProject[who] = (
+      await t.call("POST", "/api/v1/projects", {
+        as: users[who],
+        via: "token",
+        json: { name: `${who}'s own` },
+      })
+    ).body.id as string;
+  }
+  projectId = (
+    await t.call("POST", "/api/v1/projects", { as: users.admin, via: "token", json: { name: "P1" } })
+  ).body.id as string;
+  for (const role of ["viewer", "runner", "editor"] as const) {
+    await t.call("POST", `/api/v1/projects/${projectId}/members`, {
+      as: users.admin,
+      via: "token",
+      json: { email: users[role].email, role },
+    });
+  }
+  notebookId = (
+    await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: users.admin,
+      via: "token",
+      json: { name: "N1", notebook: ipynb },
+    })
+  ).body.id as string;
+  chartId = (
+    await t.call("POST", `/api/v1/projects/${projectId}/charts`, {
+      as: users.admin,
+      via: "token",
+      json: { title: "C1", spec },
+    })
+  ).body.id as string;
+  threadId = (
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/comments`, {
+      as: users.admin,
+      via: "token",
+      json: { cellId: "c1", body: "t" },
+    })
+  ).body.id as string;
+  checkpointId = (
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/checkpoints`, {
+      as: users.admin,
+      via: "token",
+      json: { name: "k" },
+    })
+  ).body.id as string;
+});
+afterAll(async () => t.close());
+
+describe("role × endpoint table", () => {
+  it("has a row for every API route", () => {
+    const routes = t.api.routes.map((route) => `${route.method} ${route.path}`).sort();
+    expect(routes.filter((route) => !(route in TABLE))).toEqual([]);
+  });
+
+  for (const [key, row] of Object.entries(TABLE)) {
+    it(key, async () => {
+      const failures: string[] = [];
+      for (const who of WHO) {
+        // Unpublish first: public reads are tested separately below.
+        await t.prisma.notebook.update({ where: { id: notebookId }, data: { publishedAt: null } });
+        await t.prisma.chart.update({ where: { id: chartId }, data: { publishedAt: null } });
+        const request = await row.make(who);
+        const response = await t.call(request.method, request.url, {
+          ...(who === "anonymous" ? {} : { as: users[who], via: "token" as const }),
+          json: request.json,
+          body: request.body,
+          headers: request.headers,
+        });
+        const want = expected(row.need, who);
+        const ok = want === "ok" ? response.status >= 200 && response.status < 300 : response.status === want;
+        if (!ok)
+          failures.push(`${who}: got ${response.status} (${response.text.slice(0, 120)}), want ${want}`);
+      }
+      expect(failures).toEqual([]);
+    });
+  }
+
+  it("ids of other projects answer exactly like ids that do not exist", async () => {
+    const real = await t.call("GET", `/api/v1/notebooks/${notebookId}`, { as: users.outsider, via: "token" });
+    const fake = await t.call("GET", "/api/v1/notebooks/does-not-exist-1234", {
+      as: users.outsider,
+      via: "token",
+    });
+    expect(real.status).toBe(404);
+    expect(real.body).toEqual(fake.body);
+  });
+
+  it("a published notebook is readable by anyone, and nothing else opens up (case 20)", async () => {
+    await t.prisma.notebook.update({ where: { id: notebookId }, data: { publishedAt: new Date() } });
+    expect((await t.call("GET", `/api/v1/notebooks/${notebookId}`)).status).toBe(200);
+    expect((await t.call("GET", `/api/v1/notebooks/${notebookId}/export`)).status).toBe(200);
+    for (const request of [
+      { method: "PUT", url: `/api/v1/notebooks/${notebookId}`, json: { version: 1, notebook: ipynb } },
+      { method: "GET", url: `/api/v1/projects/${projectId}/notebooks` },
+      { method: "GET", url: `/api/v1/notebooks/${notebookId}/comments` },
+      { method: "GET", url: `/api/v1/notebooks/${notebookId}/checkpoints` },
+      { method: "POST", url: `/api/v1/notebooks/${notebookId}/checkpoints`, json: { name: "x" } },
+    ]) {
+      expect((await t.call(request.method, request.url, { json: request.json })).status, request.url).toBe(
+        401,
+      );
+      const outsider = await t.call(request.method, request.url, {
+        as: users.outsider,
+        via: "token",
+        json: request.json,
+      });
+      expect([403, 404], `${request.method} ${request.url}`).toContain(outsider.status);
+    }
+  });
+});
