@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   "project.manage": ["admin"],
   "notebook.read": ["public", "viewer", "runner", "editor", "admin"],
   "notebook.comment": ["viewer", "runner", "editor", "admin"],
+  // Named versions may hold content that was never published: members only.
+  "notebook.history": ["viewer", "runner", "editor", "admin"],
   "notebook.run": ["runner", "editor", "admin"],
   "notebook.edit": ["editor", "admin"],
   "notebook.create": ["editor", "admin"],

@@ -450,7 +450,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       params: ZIdParams,
       response: z.object({ checkpoints: z.array(ZCheckpoint) }),
       handler: async ({ actor, params }) => {
-        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.history");
         return { checkpoints: await listCheckpoints(prisma, params.id) };
       },
     }),
