@@ -11,6 +11,91 @@ interface TMe {
   name: string;
 }
 
+interface TNotification {
+  id: string;
+  read: boolean;
+  createdAt: string;
+  comment: {
+    body: string;
+    author: string;
+    projectId: string;
+    notebookId: string | null;
+    chartId: string | null;
+    cellId: string | null;
+  } | null;
+}
+
+function notificationHref(notification: TNotification): string {
+  const comment = notification.comment;
+  if (!comment) return "/";
+  if (comment.notebookId)
+    return `/projects/${comment.projectId}/notebooks/${comment.notebookId}${comment.cellId ? `#cell-${comment.cellId}` : ""}`;
+  if (comment.chartId) return `/projects/${comment.projectId}/charts/${comment.chartId}`;
+  return `/projects/${comment.projectId}`;
+}
+
+/** The bell: mentions of the signed-in user, newest first. */
+function Notifications() {
+  const [items, setItems] = useState<TNotification[]>([]);
+  const [unread, setUnread] = useState(0);
+  const [isOpen, setOpen] = useState(false);
+  useEffect(() => {
+    const load = () =>
+      apiFetch<{ notifications: TNotification[]; unread: number }>("/api/v1/notifications").then(
+        (body) => {
+          setItems(body.notifications);
+          setUnread(body.unread);
+        },
+        () => undefined,
+      );
+    void load();
+    const timer = setInterval(load, 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  const open = async () => {
+    setOpen((value) => !value);
+    if (unread > 0) {
+      await apiFetch("/api/v1/notifications/read", { method: "POST", json: {} }).catch(() => undefined);
+      setUnread(0);
+    }
+  };
+  return (
+    <div className="relative">
+      <button
+        type="button"
+        className="btn-secondary"
+        aria-haspopup="menu"
+        aria-expanded={isOpen}
+        onClick={open}
+        aria-label={`Notifications, ${unread} unread`}
+      >
+        <span aria-hidden>🔔</span>
+        {unread > 0 && (
+          <span data-testid="unread-count" className="rounded-full bg-brand-600 px-1.5 text-xs text-white">
+            {unread}
+          </span>
+        )}
+      </button>
+      {isOpen && (
+        <div role="menu" className="card absolute right-0 z-20 mt-1 w-80 py-1" aria-label="Notifications">
+          {items.length === 0 && <p className="px-3 py-2 text-sm text-slate-500">No notifications.</p>}
+          {items.map((item) => (
+            <Link
+              role="menuitem"
+              key={item.id}
+              href={notificationHref(item)}
+              className="block px-3 py-2 text-sm hover:bg-slate-100"
+            >
+              <span className="font-medium">{item.comment?.author ?? "Someone"}</span> mentioned you:{" "}
+              <span className="text-slate-600">{item.comment?.body.slice(0, 120)}</span>
+            </Link>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
 const NAV = [
   { href: "/", label: "Projects" },
   { href: "/catalog", label: "Catalog" },
@@ -55,7 +140,15 @@ export function AppShell({ children }: { children: ReactNode }) {
               );
             })}
           </nav>
-          <div className="relative ml-auto">
+          <div className="ml-auto flex items-center gap-2">
+            {me && <Notifications />}
+            {!me && (
+              <Link href="/login" className="btn-secondary">
+                Sign in
+              </Link>
+            )}
+          </div>
+          <div className={`relative ${me ? "" : "hidden"}`}>
             <button
               type="button"
               className="btn-secondary"

@@ -104,6 +104,15 @@ const toTokenJson = (token: {
   lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
 });
 
+/** Decodes a percent-encoded header value; a malformed one is used as is. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** All routes of the API. */
 export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
   const { prisma } = deps;
@@ -341,9 +350,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZNotebookSummary,
       handler: async ({ actor, params, query, raw, request }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
-        const fileName = request.headers
-          .get("x-file-name")
-          ?.replace(/\.ipynb$/i, "")
+        const fileName = safeDecode(request.headers.get("x-file-name") ?? "")
+          .replace(/\.ipynb$/i, "")
           .trim();
         const name = query.name ?? (fileName ? fileName.slice(0, 200) : "Imported notebook");
         if (raw.byteLength === 0)

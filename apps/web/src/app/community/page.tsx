@@ -1,12 +1,86 @@
+"use client";
+import Link from "next/link";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
+import { apiFetch } from "@/lib/api";
 
-export default function Page() {
+interface TItem {
+  type: "notebook" | "chart";
+  id: string;
+  title: string;
+  description: string;
+  author: string;
+  projectName: string;
+  stars: number;
+  publishedAt: string;
+}
+
+export default function CommunityPage() {
+  const [items, setItems] = useState<TItem[]>([]);
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<"recent" | "stars">("recent");
+  const load = useCallback(async (q: string, order: string) => {
+    const params = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
+    setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${params}`)).items);
+  }, []);
+  useEffect(() => {
+    void load("", "recent");
+  }, [load]);
+  const search = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void load(query, sort);
+  };
   return (
     <AppShell>
       <h1 className="text-2xl font-semibold">Community</h1>
-      <div className="card mt-6 p-10 text-center text-slate-600">
-        Notebooks and charts people chose to publish. Publishing is not part of this build yet.
-      </div>
+      <p className="mt-1 text-slate-600">
+        Notebooks and charts people chose to publish. Anyone can read them; signed-in users star and fork.
+      </p>
+      <search className="mt-6">
+        <form onSubmit={search} className="flex flex-wrap gap-2">
+          <input
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            className="input max-w-md"
+            placeholder="Search published work"
+            aria-label="Search the community"
+          />
+          <select
+            aria-label="Sort by"
+            className="input w-40"
+            value={sort}
+            onChange={(event) => {
+              const order = event.target.value as "recent" | "stars";
+              setSort(order);
+              void load(query, order);
+            }}
+          >
+            <option value="recent">Most recent</option>
+            <option value="stars">Most stars</option>
+          </select>
+          <button type="submit" className="btn-primary">
+            Search
+          </button>
+        </form>
+      </search>
+      <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Published work">
+        {items.length === 0 && <li className="text-sm text-slate-500">Nothing published matches.</li>}
+        {items.map((item) => (
+          <li key={`${item.type}-${item.id}`}>
+            <Link
+              href={`/community/${item.type}s/${item.id}`}
+              className="card block p-4 hover:border-brand-500"
+            >
+              <span className="text-xs uppercase tracking-wide text-slate-500">{item.type}</span>
+              <h2 className="font-medium">{item.title}</h2>
+              <p className="mt-1 line-clamp-2 text-sm text-slate-600">{item.description}</p>
+              <p className="mt-2 text-xs text-slate-500">
+                {item.author} · {item.projectName} · ★ {item.stars}
+              </p>
+            </Link>
+          </li>
+        ))}
+      </ul>
     </AppShell>
   );
 }

@@ -1,8 +1,13 @@
 "use client";
 import Link from "next/link";
-import { useParams } from "next/navigation";
-import { type FormEvent, useEffect, useState } from "react";
+import { useParams, useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
+import { ActivityFeed } from "@/components/project/activity-feed";
+import { ChartBoard } from "@/components/project/chart-board";
+import { MembersPanel } from "@/components/project/members-panel";
+import { NotebooksPanel } from "@/components/project/notebooks-panel";
+import { SettingsPanel } from "@/components/project/settings-panel";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TProject {
@@ -10,100 +15,92 @@ interface TProject {
   name: string;
   description: string;
   role: string;
-}
-interface TNotebook {
-  id: string;
-  name: string;
-  cellCount: number;
-  updatedAt: string;
-  lastOpenedAt: string | null;
+  archived: boolean;
 }
 
-export default function ProjectPage() {
+const TABS = [
+  { id: "notebooks", label: "Notebooks" },
+  { id: "charts", label: "Charts" },
+  { id: "members", label: "Members" },
+  { id: "activity", label: "Activity" },
+  { id: "settings", label: "Settings", adminOnly: true },
+] as const;
+
+function ProjectView() {
   const { projectId } = useParams<{ projectId: string }>();
+  const params = useSearchParams();
+  const router = useRouter();
+  const tab = params.get("tab") ?? "notebooks";
   const [project, setProject] = useState<TProject | null>(null);
-  const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     apiFetch<TProject>(`/api/v1/projects/${projectId}`).then(setProject, (err: ApiError) =>
       setError(err.message),
     );
-    apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`).then(
-      (body) => setNotebooks(body.notebooks),
-      () => undefined,
-    );
   }, [projectId]);
-  const create = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    try {
-      const notebook = await apiFetch<TNotebook>(`/api/v1/projects/${projectId}/notebooks`, {
-        method: "POST",
-        json: { name: String(form.get("name")) },
-      });
-      window.location.assign(`/projects/${projectId}/notebooks/${notebook.id}`);
-    } catch (err) {
-      setError((err as ApiError).message);
-    }
-  };
-  const canCreate = project?.role === "editor" || project?.role === "admin";
+  if (error) {
+    return (
+      <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+        {error}
+      </p>
+    );
+  }
+  if (!project) return <p className="text-slate-500">Loading…</p>;
+  const isAdmin = project.role === "admin";
+  const canEdit = isAdmin || project.role === "editor";
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+        <Link href="/" className="hover:underline">
+          Projects
+        </Link>{" "}
+        / {project.name}
+      </nav>
+      <div className="flex items-baseline gap-3">
+        <h1 className="text-2xl font-semibold">{project.name}</h1>
+        <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">{project.role}</span>
+        {project.archived && (
+          <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800">archived</span>
+        )}
+      </div>
+      <p className="mt-1 text-slate-600">{project.description}</p>
+      <div
+        role="tablist"
+        aria-label="Project sections"
+        className="mt-6 mb-4 flex gap-1 border-b border-slate-200"
+      >
+        {TABS.filter((entry) => !("adminOnly" in entry) || isAdmin).map((entry) => (
+          <button
+            key={entry.id}
+            role="tab"
+            type="button"
+            aria-selected={tab === entry.id}
+            className={`-mb-px border-b-2 px-3 py-2 text-sm ${tab === entry.id ? "border-brand-600 font-medium text-slate-900" : "border-transparent text-slate-600 hover:text-slate-900"}`}
+            onClick={() => router.replace(`/projects/${projectId}?tab=${entry.id}`)}
+          >
+            {entry.label}
+          </button>
+        ))}
+      </div>
+      <section role="tabpanel" aria-label={TABS.find((entry) => entry.id === tab)?.label ?? "Notebooks"}>
+        {tab === "notebooks" && <NotebooksPanel projectId={projectId} canCreate={canEdit} />}
+        {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
+        {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
+        {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}
+        {tab === "settings" && isAdmin && (
+          <SettingsPanel project={project} onChange={(next) => setProject({ ...project, ...next })} />
+        )}
+      </section>
+    </>
+  );
+}
+
+export default function ProjectPage() {
   return (
     <AppShell>
-      {error && (
-        <p role="alert" className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
-      {project && (
-        <>
-          <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
-            <Link href="/" className="hover:underline">
-              Projects
-            </Link>{" "}
-            / {project.name}
-          </nav>
-          <h1 className="text-2xl font-semibold">{project.name}</h1>
-          <p className="mt-1 text-slate-600">{project.description}</p>
-          <section className="mt-8" aria-labelledby="notebooks-heading">
-            <div className="mb-3 flex items-center justify-between">
-              <h2 id="notebooks-heading" className="text-lg font-medium">
-                Notebooks
-              </h2>
-              {canCreate && (
-                <form onSubmit={create} className="flex gap-2" aria-label="New notebook">
-                  <input
-                    name="name"
-                    required
-                    maxLength={200}
-                    placeholder="Notebook name"
-                    className="input w-56"
-                    aria-label="Notebook name"
-                  />
-                  <button type="submit" className="btn-primary">
-                    New notebook
-                  </button>
-                </form>
-              )}
-            </div>
-            <ul className="card divide-y divide-slate-200">
-              {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
-              {notebooks.map((notebook) => (
-                <li key={notebook.id}>
-                  <Link
-                    href={`/projects/${projectId}/notebooks/${notebook.id}`}
-                    className="flex justify-between p-4 hover:bg-slate-50"
-                  >
-                    <span className="font-medium">{notebook.name}</span>
-                    <span className="text-xs text-slate-500">
-                      {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
-                    </span>
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </section>
-        </>
-      )}
+      <Suspense>
+        <ProjectView />
+      </Suspense>
     </AppShell>
   );
 }

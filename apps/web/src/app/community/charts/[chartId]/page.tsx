@@ -1,0 +1,42 @@
+"use client";
+import { useParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { AppShell } from "@/components/app-shell";
+import { ChartView } from "@/components/charts/chart-view";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TChart {
+  title: string;
+  description: string;
+  author: string;
+  spec: Record<string, unknown>;
+}
+
+export default function PublishedChartPage() {
+  const { chartId } = useParams<{ chartId: string }>();
+  const [chart, setChart] = useState<TChart | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) =>
+      setError(err.status === 401 ? "This chart is not published." : err.message),
+    );
+  }, [chartId]);
+  return (
+    <AppShell>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {chart && (
+        <>
+          <h1 className="text-2xl font-semibold">{chart.title}</h1>
+          <p className="mt-1 text-sm text-slate-600">by {chart.author}</p>
+          <div className="card mt-4 p-4">
+            <ChartView spec={chart.spec} />
+          </div>
+        </>
+      )}
+    </AppShell>
+  );
+}

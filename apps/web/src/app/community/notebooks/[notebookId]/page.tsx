@@ -1,0 +1,103 @@
+"use client";
+import { useParams } from "next/navigation";
+import { type FormEvent, useEffect, useState } from "react";
+import { AppShell } from "@/components/app-shell";
+import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TDocument {
+  id: string;
+  name: string;
+  notebook: { cells: { id: string; cell_type: string; source: string | string[]; outputs?: unknown[] }[] };
+}
+interface TProject {
+  id: string;
+  name: string;
+  role: string;
+}
+
+/** A published notebook, read-only: no kernel, no editing; signed-in users can star and fork it. */
+export default function PublishedNotebookPage() {
+  const { notebookId } = useParams<{ notebookId: string }>();
+  const [doc, setDoc] = useState<TDocument | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [projects, setProjects] = useState<TProject[] | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    apiFetch<TDocument>(`/api/v1/notebooks/${notebookId}`).then(setDoc, (err: ApiError) =>
+      setError(err.status === 401 ? "This notebook is not published." : err.message),
+    );
+    apiFetch<{ projects: TProject[] }>("/api/v1/projects").then(
+      (body) =>
+        setProjects(body.projects.filter((project) => project.role === "editor" || project.role === "admin")),
+      () => setProjects(null),
+    );
+  }, [notebookId]);
+  const fork = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const projectId = String(new FormData(event.currentTarget).get("projectId"));
+    try {
+      const copy = await apiFetch<{ id: string; projectId: string }>(`/api/v1/notebooks/${notebookId}/fork`, {
+        method: "POST",
+        json: { projectId },
+      });
+      window.location.assign(`/projects/${copy.projectId}/notebooks/${copy.id}`);
+    } catch (err) {
+      setMessage((err as ApiError).message);
+    }
+  };
+  const star = async () => {
+    try {
+      const result = await apiFetch<{ stars: number }>(`/api/v1/notebooks/${notebookId}/star`, {
+        method: "POST",
+      });
+      setMessage(`Starred (★ ${result.stars}).`);
+    } catch (err) {
+      setMessage((err as ApiError).message);
+    }
+  };
+  return (
+    <AppShell>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {doc && (
+        <>
+          <div className="mb-4 flex flex-wrap items-center gap-3">
+            <h1 className="text-2xl font-semibold">{doc.name}</h1>
+            <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">read-only</span>
+            {projects && (
+              <>
+                <button type="button" className="btn-secondary" onClick={star}>
+                  ★ Star
+                </button>
+                {projects.length > 0 && (
+                  <form onSubmit={fork} className="flex gap-2" aria-label="Fork">
+                    <select name="projectId" className="input w-48" aria-label="Fork into project">
+                      {projects.map((project) => (
+                        <option key={project.id} value={project.id}>
+                          {project.name}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="submit" className="btn-primary">
+                      Fork
+                    </button>
+                  </form>
+                )}
+              </>
+            )}
+          </div>
+          {message && (
+            <p role="status" className="mb-3 text-sm text-slate-600">
+              {message}
+            </p>
+          )}
+          <ReadOnlyNotebook cells={doc.notebook.cells} />
+        </>
+      )}
+    </AppShell>
+  );
+}

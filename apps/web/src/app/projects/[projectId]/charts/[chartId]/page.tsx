@@ -1,0 +1,110 @@
+"use client";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { AppShell } from "@/components/app-shell";
+import { ChartView } from "@/components/charts/chart-view";
+import { CommentThreads } from "@/components/comments/comment-threads";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TChart {
+  id: string;
+  projectId: string;
+  title: string;
+  description: string;
+  author: string;
+  sourceNotebook: { id: string; name: string } | null;
+  published: boolean;
+  spec: Record<string, unknown>;
+}
+
+export default function ChartPage() {
+  const { projectId, chartId } = useParams<{ projectId: string; chartId: string }>();
+  const [chart, setChart] = useState<TChart | null>(null);
+  const [role, setRole] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) => setError(err.message));
+    apiFetch<{ role: string }>(`/api/v1/projects/${projectId}`).then(
+      (project) => setRole(project.role),
+      () => setRole(null),
+    );
+  }, [chartId, projectId]);
+  const isAdmin = role === "admin";
+  const togglePublish = async () => {
+    if (!chart) return;
+    const result = await apiFetch<{ published: boolean }>(`/api/v1/charts/${chart.id}/publish`, {
+      method: chart.published ? "DELETE" : "POST",
+    });
+    setChart({ ...chart, published: result.published });
+  };
+  const embedLink = chart
+    ? `${typeof window === "undefined" ? "" : window.location.origin}/embed/charts/${chart.id}`
+    : "";
+  return (
+    <AppShell>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {chart && (
+        <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+          <div>
+            <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+              <Link href={`/projects/${projectId}?tab=charts`} className="hover:underline">
+                Charts
+              </Link>{" "}
+              / {chart.title}
+            </nav>
+            <h1 className="text-2xl font-semibold">{chart.title}</h1>
+            <p className="mt-1 text-sm text-slate-600">
+              by {chart.author}
+              {chart.sourceNotebook && (
+                <>
+                  {" "}
+                  · from{" "}
+                  <Link
+                    className="underline"
+                    href={`/projects/${projectId}/notebooks/${chart.sourceNotebook.id}`}
+                  >
+                    {chart.sourceNotebook.name}
+                  </Link>
+                </>
+              )}
+            </p>
+            {chart.description && <p className="mt-2 text-slate-700">{chart.description}</p>}
+            <div className="card mt-4 p-4">
+              <ChartView spec={chart.spec} />
+            </div>
+            <div className="mt-3 flex flex-wrap items-center gap-2">
+              {isAdmin && (
+                <button type="button" className="btn-secondary" onClick={togglePublish}>
+                  {chart.published ? "Unpublish" : "Publish to community"}
+                </button>
+              )}
+              {chart.published && (
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => navigator.clipboard.writeText(embedLink).then(() => setCopied(true))}
+                >
+                  {copied ? "Link copied" : "Copy read-only link"}
+                </button>
+              )}
+            </div>
+          </div>
+          <aside>
+            <h2 className="mb-2 font-medium">Comments</h2>
+            {role ? (
+              <CommentThreads subject={{ type: "chart", id: chart.id }} canComment />
+            ) : (
+              <p className="text-sm text-slate-500">Members can comment.</p>
+            )}
+          </aside>
+        </div>
+      )}
+    </AppShell>
+  );
+}

@@ -1,0 +1,86 @@
+"use client";
+import { useCallback, useEffect, useState } from "react";
+import { apiFetch } from "@/lib/api";
+
+interface TActivity {
+  id: string;
+  kind: string;
+  subjectType: string;
+  subjectId: string;
+  details: Record<string, unknown>;
+  actor: { id: string; name: string };
+  createdAt: string;
+}
+
+const VERBS: Record<string, string> = {
+  "project.created": "created the project",
+  "project.updated": "updated the project",
+  "notebook.created": "created notebook",
+  "notebook.imported": "imported notebook",
+  "notebook.edited": "edited notebook",
+  "notebook.run": "ran notebook",
+  "notebook.checkpoint": "saved a version of",
+  "notebook.restored": "restored a version of",
+  "notebook.published": "published notebook",
+  "member.added": "added member",
+  "member.role_changed": "changed the role of",
+  "member.removed": "removed member",
+  "chart.saved": "saved chart",
+  "chart.published": "published chart",
+  "comment.added": "commented on",
+};
+
+/** Describes one entry as text only: names are user data and never rendered as HTML. */
+function describe(entry: TActivity): string {
+  const name = typeof entry.details.name === "string" ? entry.details.name : "";
+  const role = typeof entry.details.role === "string" ? ` (${entry.details.role})` : "";
+  const verb = VERBS[entry.kind] ?? entry.kind;
+  return entry.kind.startsWith("project.") ? verb : `${verb} ${name}${role}`;
+}
+
+/** A paged activity feed, newest first. `url` is a feed route of the API. */
+export function ActivityFeed({ url }: { url: string }) {
+  const [items, setItems] = useState<TActivity[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [isDone, setDone] = useState(false);
+  const load = useCallback(
+    async (before: string | null) => {
+      const page = await apiFetch<{ items: TActivity[]; nextCursor: string | null }>(
+        `${url}?limit=20${before ? `&before=${before}` : ""}`,
+      );
+      setItems((previous) => (before ? [...previous, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+      setDone(page.nextCursor === null);
+    },
+    [url],
+  );
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+  return (
+    <div>
+      <ol className="card divide-y divide-slate-200" aria-label="Activity">
+        {items.length === 0 && <li className="p-4 text-sm text-slate-500">Nothing has happened yet.</li>}
+        {items.map((entry) => (
+          <li
+            key={entry.id}
+            className="flex items-baseline justify-between gap-4 p-3 text-sm"
+            data-testid="activity-entry"
+          >
+            <span>
+              <span className="font-medium">{entry.actor.name}</span> {describe(entry)}
+            </span>
+            <time className="shrink-0 text-xs text-slate-500" dateTime={entry.createdAt}>
+              {new Date(entry.createdAt).toLocaleString()}
+            </time>
+          </li>
+        ))}
+      </ol>
+      {!isDone && (
+        <button type="button" className="btn-secondary mt-3" onClick={() => load(cursor)}>
+          Show older
+        </button>
+      )}
+    </div>
+  );
+}

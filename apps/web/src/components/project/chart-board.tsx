@@ -1,0 +1,117 @@
+"use client";
+import Link from "next/link";
+import { useCallback, useEffect, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
+import { ChartThumbnail } from "./chart-thumbnail";
+
+interface TChartSummary {
+  id: string;
+  title: string;
+  description: string;
+  author: string;
+  sourceNotebook: { id: string; name: string } | null;
+  pinned: boolean;
+  position: number;
+  published: boolean;
+  commentCount: number;
+}
+
+/** The project's saved charts as a grid of live thumbnails; editors pin and reorder them. */
+export function ChartBoard({ projectId, canEdit }: { projectId: string; canEdit: boolean }) {
+  const [charts, setCharts] = useState<TChartSummary[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(
+    () =>
+      apiFetch<{ charts: TChartSummary[] }>(`/api/v1/projects/${projectId}/charts`).then((body) =>
+        setCharts(body.charts),
+      ),
+    [projectId],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const patch = async (chartId: string, changes: Record<string, unknown>) => {
+    try {
+      await apiFetch(`/api/v1/charts/${chartId}`, { method: "PATCH", json: changes });
+      await load();
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  // Moving swaps board positions with the neighbour, within the same pinned group.
+  const move = (index: number, delta: number) => {
+    const chart = charts[index];
+    const other = charts[index + delta];
+    if (!chart || !other || chart.pinned !== other.pinned) return;
+    void patch(chart.id, { position: other.position }).then(() =>
+      patch(other.id, { position: chart.position }),
+    );
+  };
+  return (
+    <div>
+      {error && (
+        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {charts.length === 0 && (
+        <div className="card p-8 text-center text-sm text-slate-600">
+          No charts yet. Save a chart from a notebook output with “Save chart”.
+        </div>
+      )}
+      <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Chart board">
+        {charts.map((chart, index) => (
+          <li key={chart.id} className="card flex flex-col overflow-hidden" data-testid="chart-card">
+            <Link
+              href={`/projects/${projectId}/charts/${chart.id}`}
+              className="block h-44 overflow-hidden border-b border-slate-100 bg-white p-2"
+            >
+              <ChartThumbnail chartId={chart.id} />
+            </Link>
+            <div className="flex flex-1 flex-col gap-1 p-3">
+              <Link
+                href={`/projects/${projectId}/charts/${chart.id}`}
+                className="font-medium hover:underline"
+              >
+                {chart.pinned && <span title="pinned">📌 </span>}
+                {chart.title}
+              </Link>
+              <p className="text-xs text-slate-500">
+                by {chart.author}
+                {chart.sourceNotebook && <> · from {chart.sourceNotebook.name}</>} · {chart.commentCount}{" "}
+                comment{chart.commentCount === 1 ? "" : "s"}
+              </p>
+              {canEdit && (
+                <div className="mt-auto flex gap-1 pt-2">
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    onClick={() => patch(chart.id, { pinned: !chart.pinned })}
+                  >
+                    {chart.pinned ? "Unpin" : "Pin"}
+                  </button>
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    aria-label={`Move ${chart.title} earlier`}
+                    onClick={() => move(index, -1)}
+                  >
+                    ←
+                  </button>
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    aria-label={`Move ${chart.title} later`}
+                    onClick={() => move(index, 1)}
+                  >
+                    →
+                  </button>
+                </div>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

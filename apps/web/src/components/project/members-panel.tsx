@@ -1,0 +1,129 @@
+"use client";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TMember {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+}
+
+const ROLES = ["viewer", "runner", "editor", "admin"] as const;
+const ROLE_HELP: Record<string, string> = {
+  viewer: "read and comment",
+  runner: "also run saved cells",
+  editor: "also edit and create",
+  admin: "also manage members and settings",
+};
+
+export function MembersPanel({ projectId, canManage }: { projectId: string; canManage: boolean }) {
+  const [members, setMembers] = useState<TMember[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const base = `/api/v1/projects/${projectId}/members`;
+  const load = useCallback(
+    () => apiFetch<{ members: TMember[] }>(base).then((body) => setMembers(body.members)),
+    [base],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const act = async (action: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await action();
+      await load();
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  const invite = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    void act(async () => {
+      await apiFetch(base, {
+        method: "POST",
+        json: { email: String(data.get("email")), role: String(data.get("role")) },
+      });
+      form.reset();
+    });
+  };
+  return (
+    <div className="space-y-4">
+      {canManage && (
+        <form
+          onSubmit={invite}
+          className="card flex flex-wrap items-end gap-2 p-4"
+          aria-label="Invite member"
+        >
+          <label className="block min-w-64 flex-1 text-sm">
+            <span className="mb-1 block font-medium">Invite by email</span>
+            <input name="email" type="email" required className="input" placeholder="colleague@example.com" />
+          </label>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Role</span>
+            <select name="role" className="input" defaultValue="viewer">
+              {ROLES.map((role) => (
+                <option key={role} value={role}>
+                  {role} — {ROLE_HELP[role]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="btn-primary">
+            Invite
+          </button>
+        </form>
+      )}
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <ul className="card divide-y divide-slate-200" aria-label="Members">
+        {members.map((member) => (
+          <li key={member.userId} className="flex items-center justify-between gap-4 p-3">
+            <div>
+              <p className="font-medium">{member.name}</p>
+              <p className="text-xs text-slate-500">{member.email}</p>
+            </div>
+            {canManage ? (
+              <div className="flex items-center gap-2">
+                <select
+                  aria-label={`Role of ${member.email}`}
+                  className="input w-32"
+                  value={member.role}
+                  onChange={(event) =>
+                    act(() =>
+                      apiFetch(`${base}/${member.userId}`, {
+                        method: "PATCH",
+                        json: { role: event.target.value },
+                      }),
+                    )
+                  }
+                >
+                  {ROLES.map((role) => (
+                    <option key={role} value={role}>
+                      {role}
+                    </option>
+                  ))}
+                </select>
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  aria-label={`Remove ${member.email}`}
+                  onClick={() => act(() => apiFetch(`${base}/${member.userId}`, { method: "DELETE" }))}
+                >
+                  Remove
+                </button>
+              </div>
+            ) : (
+              <span className="text-sm text-slate-600">{member.role}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

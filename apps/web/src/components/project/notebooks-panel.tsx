@@ -1,0 +1,156 @@
+"use client";
+import Link from "next/link";
+import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TNotebook {
+  id: string;
+  name: string;
+  cellCount: number;
+  updatedAt: string;
+  lastOpenedAt: string | null;
+  published: boolean;
+  forkedFrom: { id: string; name: string } | null;
+}
+
+/** The project's notebooks, the last opened first, with create and .ipynb import (upload or drop). */
+export function NotebooksPanel({ projectId, canCreate }: { projectId: string; canCreate: boolean }) {
+  const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [isDragging, setDragging] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const load = useCallback(
+    () =>
+      apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`).then((body) =>
+        setNotebooks(body.notebooks),
+      ),
+    [projectId],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const create = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    try {
+      const notebook = await apiFetch<TNotebook>(`/api/v1/projects/${projectId}/notebooks`, {
+        method: "POST",
+        json: { name: String(form.get("name")) },
+      });
+      window.location.assign(`/projects/${projectId}/notebooks/${notebook.id}`);
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  const importFiles = async (files: FileList | File[]) => {
+    setError(null);
+    for (const file of Array.from(files)) {
+      setStatus(`Importing ${file.name}…`);
+      try {
+        await apiFetch(`/api/v1/projects/${projectId}/notebooks/import`, {
+          method: "POST",
+          body: file,
+          // The file name is sent as its own header so the body stays the untouched file.
+          headers: {
+            "content-type": "application/x-ipynb+json",
+            "x-file-name": encodeURIComponent(file.name),
+          },
+        });
+      } catch (err) {
+        setError(`${file.name}: ${(err as ApiError).message}`);
+      }
+    }
+    setStatus(null);
+    await load();
+  };
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    if (canCreate && event.dataTransfer.files.length > 0) void importFiles(event.dataTransfer.files);
+  };
+  return (
+    // A drop zone is a pointer convenience; the Import button does the same from the keyboard.
+    <section
+      aria-label="Notebooks"
+      onDragOver={(event) => {
+        if (!canCreate) return;
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+      data-testid="notebook-dropzone"
+      className={`rounded-lg ${isDragging ? "outline-2 outline-dashed outline-brand-500" : ""}`}
+    >
+      {canCreate && (
+        <div className="mb-3 flex flex-wrap items-center gap-2">
+          <form onSubmit={create} className="flex gap-2" aria-label="New notebook">
+            <input
+              name="name"
+              required
+              maxLength={200}
+              placeholder="Notebook name"
+              className="input w-56"
+              aria-label="Notebook name"
+            />
+            <button type="submit" className="btn-primary">
+              New notebook
+            </button>
+          </form>
+          <button type="button" className="btn-secondary" onClick={() => fileInput.current?.click()}>
+            Import .ipynb
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            accept=".ipynb,application/x-ipynb+json,application/json"
+            multiple
+            hidden
+            aria-label="Notebook files to import"
+            onChange={(event) => event.target.files && importFiles(event.target.files)}
+          />
+          <span className="text-xs text-slate-500">or drop .ipynb files here</span>
+        </div>
+      )}
+      {status && (
+        <p role="status" className="mb-2 text-sm text-slate-600">
+          {status}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <ul className="card divide-y divide-slate-200" aria-label="Notebooks">
+        {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
+        {notebooks.map((notebook) => (
+          <li key={notebook.id}>
+            <Link
+              href={`/projects/${projectId}/notebooks/${notebook.id}`}
+              className="flex items-center justify-between gap-4 p-4 hover:bg-slate-50"
+            >
+              <span className="font-medium">
+                {notebook.name}
+                {notebook.published && (
+                  <span className="ml-2 rounded bg-green-100 px-1.5 py-0.5 text-xs text-green-800">
+                    published
+                  </span>
+                )}
+                {notebook.forkedFrom && (
+                  <span className="ml-2 text-xs font-normal text-slate-500">
+                    forked from {notebook.forkedFrom.name}
+                  </span>
+                )}
+              </span>
+              <span className="text-xs text-slate-500">
+                {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
