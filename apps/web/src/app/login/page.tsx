@@ -41,7 +41,11 @@ function LoginForm() {
         <input name="password" type="password" autoComplete="current-password" required className="input" />
       </label>
       {error && (
-        <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+        <p
+          role="alert"
+          data-testid="form-error"
+          className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700"
+        >
           {error}
         </p>
       )}
