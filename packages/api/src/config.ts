@@ -15,6 +15,12 @@ const ZEnv = z.object({
   DATABASE_URL: z.string().optional(),
   FLINT_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_000_000),
   FLINT_AUTH_RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+  FLINT_PYTHON_ENV: z.string().optional(),
+  JUPYTER_URL: z.url().optional(),
+  JUPYTER_TOKEN: z.string().optional(),
+  FLINT_WARM_KERNELS: z.coerce.number().int().min(0).max(16).default(1),
+  FLINT_KERNEL_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  FLINT_MAX_OUTPUT_BYTES: z.coerce.number().int().positive().default(5_000_000),
 });
 
 /** The validated configuration of one Flint process. */
@@ -29,6 +35,16 @@ export interface TConfig {
   isAuthRateLimited: boolean;
   /** Secret for session signing; generated at first start and kept in the data directory. */
   authSecret: string;
+  kernels: {
+    /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
+    pythonEnv: string;
+    /** An external Jupyter Server / Enterprise Gateway, with its token (never sent to browsers). */
+    jupyterUrl?: string;
+    jupyterToken?: string;
+    warmPoolSize: number;
+    idleTimeoutMs: number;
+    maxOutputBytes: number;
+  };
 }
 
 /** Reads a secret file from the data directory, creating it (mode 0600) on first use. */
@@ -64,5 +80,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: value.FLINT_MAX_BODY_BYTES,
     isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+    kernels: {
+      pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
+      jupyterUrl: value.JUPYTER_URL,
+      jupyterToken: value.JUPYTER_TOKEN,
+      warmPoolSize: value.FLINT_WARM_KERNELS,
+      idleTimeoutMs: value.FLINT_KERNEL_IDLE_MINUTES * 60_000,
+      maxOutputBytes: value.FLINT_MAX_OUTPUT_BYTES,
+    },
   };
 }

@@ -9,6 +9,7 @@ import type { TConfig } from "./config.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type THealth } from "./routes/index.js";
+import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { findUserByToken } from "./tokens.js";
 
 export { createAuth, type TAuth } from "./auth.js";
@@ -23,7 +24,9 @@ export {
   type TProjectRole,
 } from "./permissions.js";
 export type { THealth } from "./routes/index.js";
+export type { TRunBroker } from "./routes/run.js";
 export { seed, type TSeedResult } from "./seed.js";
+export { createNotebookStore } from "./services/notebook-store.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
 /** Options of {@link createApi}. */
@@ -32,8 +35,8 @@ export interface TApiOptions {
   prisma: PrismaClient;
   isEmbeddedDb: boolean;
   runtimeStatus?: () => Promise<Pick<THealth, "jupyter" | "spark">>;
-  /** Extra routes contributed by other parts of the server (e.g. the kernel broker's REST). */
-  extraRoutes?: (deps: { prisma: PrismaClient }) => TAnyRoute[];
+  /** The execution broker, once the kernel runtime is attached (null: runs answer 503). */
+  getBroker?: () => TRunBroker | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -73,7 +76,7 @@ export function createApi(options: TApiOptions): TApi {
         (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
       openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     }),
-    ...(options.extraRoutes?.({ prisma }) ?? []),
+    ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
   );
   const router = createRouter({
     routes,

@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   "notebook.comment": ["viewer", "runner", "editor", "admin"],
   // Named versions may hold content that was never published: members only.
   "notebook.history": ["viewer", "runner", "editor", "admin"],
+  // The live notebook socket: members only; the public reads published notebooks over REST.
+  "notebook.watch": ["viewer", "runner", "editor", "admin"],
   "notebook.run": ["runner", "editor", "admin"],
   "notebook.edit": ["editor", "admin"],
   "notebook.create": ["editor", "admin"],

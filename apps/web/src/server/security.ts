@@ -3,7 +3,15 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Pages anyone may open; every other page needs a signed-in user. */
-const PUBLIC_PAGE_PREFIXES = ["/login", "/signup", "/community", "/embed", "/_next/", "/favicon", "/robots.txt"];
+const PUBLIC_PAGE_PREFIXES = [
+  "/login",
+  "/signup",
+  "/community",
+  "/embed",
+  "/_next/",
+  "/favicon",
+  "/robots.txt",
+];
 
 export function isPublicPage(pathname: string): boolean {
   return PUBLIC_PAGE_PREFIXES.some(

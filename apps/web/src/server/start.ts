@@ -2,12 +2,14 @@
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, loadConfig, seed } from "@flint/api";
+import { createApi, createNotebookStore, loadConfig, seed } from "@flint/api";
 import { disconnectPrisma, getPrisma } from "@flint/db";
 import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
+import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
 import { sendFetchResponse, toFetchHeaders, toFetchRequest } from "./http-bridge.js";
+import { createNotebookSocketServer } from "./notebook-socket.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -52,10 +54,27 @@ export async function startFlint(): Promise<TFlintServer> {
       demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
     });
 
+    // Jupyter starts in the background: pages and the API are up before the first kernel.
+    const runtime: TKernelRuntime = createKernelRuntime({
+      pythonEnv: config.kernels.pythonEnv,
+      dataDir: config.dataDir,
+      store: createNotebookStore(prisma),
+      jupyterUrl: config.kernels.jupyterUrl,
+      jupyterToken: config.kernels.jupyterToken,
+      warmPoolSize: config.kernels.warmPoolSize,
+      idleTimeoutMs: config.kernels.idleTimeoutMs,
+      maxOutputBytes: config.kernels.maxOutputBytes,
+      log: (message) => log(`kernels: ${message}`),
+    });
+    await runtime.start();
+    cleanups.push(() => runtime.stop());
+
     const api = createApi({
       config,
       prisma,
       isEmbeddedDb: embedded !== null,
+      getBroker: () => runtime.broker,
+      runtimeStatus: async () => runtime.status(),
       onUnexpectedError: (error, request) =>
         log(
           `error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`,
@@ -93,13 +112,37 @@ export async function startFlint(): Promise<TFlintServer> {
         res.end("Flint hit an unexpected error; it has been logged.");
       }
     });
+    const sockets = createNotebookSocketServer({
+      prisma,
+      broker: runtime.broker,
+      authenticate: api.authenticate,
+      trustedOrigins: config.trustedOrigins,
+      publicUrl: config.publicUrl,
+      log,
+    });
+    const handleNextUpgrade = nextApp.getUpgradeHandler();
+    server.on("upgrade", (req, socket, head) => {
+      sockets
+        .handleUpgrade(req, socket, head)
+        .then((isHandled) => {
+          // Next's own upgrade traffic (dev-mode HMR) goes to Next; anything else is refused.
+          if (!isHandled && isDev) return handleNextUpgrade(req, socket, head);
+          if (!isHandled) socket.destroy();
+        })
+        .catch((error) => {
+          log(`websocket upgrade failed: ${String(error)}`);
+          socket.destroy();
+        });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
     });
     cleanups.push(async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sockets.close();
       server.closeAllConnections();
+      await closed;
     });
     cleanups.push(async () => nextApp.close?.());
     const address = server.address();

@@ -1,0 +1,133 @@
+// The notebook WebSocket `/ws/notebooks/:id`: one per open notebook. It relays the execution
+// broker's events to the browser and the browser's commands to the broker. Every command goes
+// through the same `authorize` check as the REST routes, and access is re-checked every few
+// seconds so a removed or downgraded member loses the socket quickly (SECURITY.md case 15).
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { AppError, authorize, type TActor } from "@flint/api";
+import type { PrismaClient } from "@flint/db";
+import { COMMAND_PERMISSIONS, type ExecutionBroker, ZBrokerCommand } from "@flint/kernel";
+import { type WebSocket, WebSocketServer } from "ws";
+
+const PATH = /^\/ws\/notebooks\/([A-Za-z0-9_-]{1,64})$/;
+const RECHECK_MS = 3_000;
+const MAX_MESSAGE_BYTES = 2_000_000;
+
+export interface TNotebookSocketOptions {
+  prisma: PrismaClient;
+  broker: ExecutionBroker;
+  authenticate: (request: Request) => Promise<TActor | null>;
+  trustedOrigins: string[];
+  publicUrl: string;
+  log: (message: string) => void;
+}
+
+function reject(socket: Duplex, status: number, message: string): void {
+  socket.write(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${message}\n`,
+  );
+  socket.destroy();
+}
+
+/** Creates the upgrade handler; returns false for paths that are not notebook sockets. */
+export function createNotebookSocketServer(options: TNotebookSocketOptions) {
+  const server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const sockets = new Set<WebSocket>();
+
+  const handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> => {
+    const url = new URL(req.url ?? "/", options.publicUrl);
+    const match = PATH.exec(url.pathname);
+    if (!match?.[1]) return false;
+    const notebookId = match[1];
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === "string") headers.set(name, value);
+    const hasToken = headers.has("authorization");
+    // Browsers always send Origin on WebSockets and cannot set Authorization: a cookie-borne
+    // socket from another origin (or `Origin: null`) is refused (SECURITY.md case 18).
+    if (!hasToken && !options.trustedOrigins.includes(headers.get("origin") ?? "")) {
+      reject(socket, 403, "Forbidden: cross-origin WebSocket");
+      return true;
+    }
+    const actor = await options.authenticate(new Request(url, { headers }));
+    try {
+      await authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, "notebook.watch");
+    } catch (error) {
+      const status = error instanceof AppError ? error.status : 500;
+      reject(socket, status, status === 401 ? "Unauthorized" : status === 404 ? "Not Found" : "Forbidden");
+      return true;
+    }
+    server.handleUpgrade(req, socket, head, (ws) => attach(ws, notebookId, actor));
+    return true;
+  };
+
+  const attach = (ws: WebSocket, notebookId: string, actor: TActor | null) => {
+    sockets.add(ws);
+    const send = (event: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+    };
+    const unsubscribe = options.broker.subscribe(notebookId, send);
+    const recheck = setInterval(() => {
+      authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, "notebook.watch").catch(() =>
+        ws.close(4403, "access revoked"),
+      );
+    }, RECHECK_MS);
+    ws.on("message", async (data, isBinary) => {
+      let requestId: string | undefined;
+      try {
+        if (isBinary) throw new AppError("bad_request", "Send commands as JSON text.");
+        let json: unknown;
+        try {
+          json = JSON.parse(data.toString());
+        } catch {
+          throw new AppError("bad_request", "Malformed JSON command.");
+        }
+        requestId =
+          typeof (json as { requestId?: unknown })?.requestId === "string"
+            ? (json as { requestId: string }).requestId
+            : undefined;
+        const parsed = ZBrokerCommand.safeParse(json);
+        if (!parsed.success)
+          throw new AppError(
+            "bad_request",
+            `Invalid command: ${parsed.error.issues[0]?.message ?? "unknown shape"}`,
+          );
+        const command = parsed.data;
+        // Checked on every command, so a role change applies to the next command at once.
+        await authorize(
+          options.prisma,
+          actor,
+          { kind: "notebook", id: notebookId },
+          COMMAND_PERMISSIONS[command.type],
+        );
+        const reply = await options.broker.handleCommand(notebookId, command);
+        if (reply) send(reply);
+      } catch (error) {
+        const appError = error instanceof AppError ? error : null;
+        if (!appError)
+          options.log(`notebook socket ${notebookId}: ${(error as Error)?.stack ?? String(error)}`);
+        send({
+          type: "reply",
+          requestId: requestId ?? "",
+          ok: false,
+          error: {
+            code: appError?.code ?? "internal",
+            message: appError?.message ?? "The command failed on the server; it has been logged.",
+          },
+        });
+      }
+    });
+    ws.on("close", () => {
+      clearInterval(recheck);
+      unsubscribe();
+      sockets.delete(ws);
+    });
+  };
+
+  const close = async () => {
+    for (const ws of sockets) ws.close(1001, "server stopping");
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+
+  return { handleUpgrade, close };
+}
