@@ -1,0 +1,85 @@
+"""Install the ``flint-spark`` kernelspec.
+
+Usage::
+
+    python -m flint.install --prefix "$(python -c 'import sys; print(sys.prefix)')"
+
+writes ``<prefix>/share/jupyter/kernels/flint-spark/kernel.json``. The kernel runs the current
+interpreter with ipykernel and loads the :mod:`flint.kernel` IPython extension at start
+(``--ext flint.kernel``), which makes ``spark`` and ``sc`` available in every notebook.
+Running it again rewrites the same file, so it is safe in setup scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+KERNEL_NAME = "flint-spark"
+DISPLAY_NAME = "Python 3 (Spark)"
+
+
+def build_kernel_spec(python: str) -> dict:
+    """Return the kernel.json content for a kernel running ``python``."""
+    return {
+        "argv": [
+            python,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            # InteractiveShellApp.extra_extensions: loaded before the first cell, after the shell
+            # exists, so the extension can register hooks, formatters and magics.
+            "--ext",
+            "flint.kernel",
+        ],
+        "display_name": DISPLAY_NAME,
+        "language": "python",
+        # SIGINT is what both ipykernel and Flint's Spark job cancellation react to.
+        "interrupt_mode": "signal",
+        "env": {
+            # Python workers that Spark starts for UDFs must use the kernel's interpreter and
+            # packages, not whatever `python3` is first on PATH.
+            "PYSPARK_PYTHON": python,
+        },
+        "metadata": {"debugger": True},
+    }
+
+
+def kernel_spec_path(prefix: Path, name: str = KERNEL_NAME) -> Path:
+    """Return where the kernel.json of ``name`` lives under ``prefix``."""
+    return prefix / "share" / "jupyter" / "kernels" / name / "kernel.json"
+
+
+def install_kernel_spec(prefix: Path | str | None = None, python: str | None = None) -> Path:
+    """Write the ``flint-spark`` kernelspec under ``prefix`` (default ``sys.prefix``).
+
+    Idempotent: the file is rewritten only when its content differs. Returns its path.
+    """
+    target = kernel_spec_path(Path(prefix or sys.prefix))
+    content = json.dumps(build_kernel_spec(python or sys.executable), indent=2) + "\n"
+    if target.exists() and target.read_text(encoding="utf-8") == content:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a Jupyter server listing kernelspecs never reads half a file.
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python -m flint.install [--prefix DIR] [--python EXE]``."""
+    parser = argparse.ArgumentParser(prog="python -m flint.install", description=__doc__.split("\n")[1])
+    parser.add_argument("--prefix", default=sys.prefix, help="install under DIR/share/jupyter (default: sys.prefix)")
+    parser.add_argument("--python", default=sys.executable, help="interpreter the kernel runs (default: this one)")
+    args = parser.parse_args(argv)
+    path = install_kernel_spec(args.prefix, args.python)
+    print(f"Installed kernelspec {KERNEL_NAME!r} ({DISPLAY_NAME}) at {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

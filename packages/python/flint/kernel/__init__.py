@@ -1,0 +1,160 @@
+"""The IPython extension that every Flint kernel loads at start (``--ext flint.kernel``).
+
+``load_ipython_extension`` returns in milliseconds; everything slow happens in the background:
+
+- ``spark`` and ``sc`` exist at once as proxies; the SparkSession is built on a background thread
+  (:mod:`flint.kernel.session`) and the first use of either waits for it, or raises
+  :class:`~flint.kernel.session.SparkStartError` saying why Spark could not start.
+- pandas and Spark DataFrames display as tables with ``application/vnd.flint.table+json``
+  (:mod:`flint.kernel.tables`); ``%%sql`` runs Spark SQL (:mod:`flint.kernel.sql_magic`).
+- each cell's Spark jobs are tagged, cancelled on interrupt and reported live as
+  ``application/vnd.flint.spark-progress+json`` (:mod:`flint.kernel.cells`,
+  :mod:`flint.kernel.progress`).
+- Altair charts use the ``mimetype`` renderer (Altair 6: ``application/vnd.vegalite.v6.json``)
+  instead of HTML that loads scripts from a CDN.
+- ``input()`` fails fast with a message a notebook user understands (:mod:`flint.kernel.stdin`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import warnings
+from typing import Any
+
+from flint.kernel.cells import CellController
+from flint.kernel.errors import SparkQueryError
+from flint.kernel.progress import METADATA_KEY, PROGRESS_MIME
+from flint.kernel.session import LazyProxy, SparkStarter, SparkStartError, load_settings
+from flint.kernel.sql_magic import SqlMagics
+from flint.kernel.stdin import install_stdin_messages
+from flint.kernel.tables import TABLE_MIME, register_table_formatters, table_preview
+
+__all__ = [
+    "METADATA_KEY",
+    "PROGRESS_MIME",
+    "TABLE_MIME",
+    "SparkQueryError",
+    "SparkStartError",
+    "load_ipython_extension",
+    "table_preview",
+    "unload_ipython_extension",
+]
+
+log = logging.getLogger(__name__)
+# How long the first cell waits for Altair's renderer to be configured at most.
+ALTAIR_SETUP_WAIT_S = 30
+
+
+def _enable_altair_mimetype_renderer() -> None:
+    try:
+        import altair as alt
+    except ImportError:
+        return
+    # Only replace the library default: a renderer the user picked stays.
+    if alt.renderers.active in ("default", "html"):
+        alt.renderers.enable("mimetype")
+
+
+class FlintExtension:
+    """Everything the extension installs in one shell, so it can be removed again."""
+
+    def __init__(self, ip: Any) -> None:
+        self.ip = ip
+        self.starter = SparkStarter(load_settings())
+        self.controller = CellController(ip, self.starter)
+        self.spark_proxy = LazyProxy("spark", self._resolve_session)
+        self.sc_proxy = LazyProxy("sc", self._resolve_context)
+        self._altair_thread: threading.Thread | None = None
+
+    def load(self) -> None:
+        """Install hooks, formatters, magics and the ``spark``/``sc`` proxies; start Spark."""
+        # Executors' Python workers must run this interpreter (the kernelspec sets it too).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # PySpark 4.3 warns on first use of its pandas layer that it "does not yet fully support
+        # pandas >= 3.0.0". Flint ships and tests exactly this pair, and the warning would land in
+        # the output of whichever cell first touches Spark.
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        self.starter.start()
+        self.ip.push({"spark": self.spark_proxy, "sc": self.sc_proxy}, interactive=False)
+
+        register_table_formatters(self.ip)
+        self.ip.register_magics(SqlMagics(self.ip, self._resolve_session))
+        self.ip.events.register("pre_run_cell", self.pre_run_cell)
+        self.ip.events.register("post_run_cell", self.controller.post_run_cell)
+
+        kernel = getattr(self.ip, "kernel", None)
+        if kernel is not None:
+            install_stdin_messages(kernel)
+
+        # Importing Altair takes about 2 s: do it off the startup path.
+        self._altair_thread = threading.Thread(
+            target=_enable_altair_mimetype_renderer, name="flint-altair-setup", daemon=True
+        )
+        self._altair_thread.start()
+
+    def unload(self) -> None:
+        """Remove the hooks and proxies (the SparkSession keeps running)."""
+        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.controller.post_run_cell)):
+            try:
+                self.ip.events.unregister(event, callback)
+            except ValueError:
+                pass
+        for name, proxy in (("spark", self.spark_proxy), ("sc", self.sc_proxy)):
+            if self.ip.user_ns.get(name) is proxy:
+                self.ip.drop_by_id({name: proxy})
+
+    def pre_run_cell(self, info: Any) -> None:
+        """Before each cell: finish setup that may still run, swap in real objects, tag the cell."""
+        if self._altair_thread is not None:
+            # A chart made in the first seconds must already use the mimetype renderer.
+            self._altair_thread.join(ALTAIR_SETUP_WAIT_S)
+            if not self._altair_thread.is_alive():
+                self._altair_thread = None
+        self._swap_in_real_objects()
+        self.controller.pre_run_cell(info)
+
+    def _swap_in_real_objects(self) -> None:
+        # Once the session exists, `spark` and `sc` become the real objects (right type for
+        # isinstance checks and libraries), unless the user has rebound the names.
+        session = self.starter.peek()
+        if session is None:
+            return
+        real = {"spark": session}
+        if not self.starter.is_connect:
+            real["sc"] = session.sparkContext
+        proxies = {"spark": self.spark_proxy, "sc": self.sc_proxy}
+        replace = {name: obj for name, obj in real.items() if self.ip.user_ns.get(name) is proxies[name]}
+        if replace:
+            self.ip.push(replace, interactive=False)
+
+    def _resolve_session(self) -> Any:
+        session = self.starter.wait()
+        self.controller.ensure_tagged()
+        return session
+
+    def _resolve_context(self) -> Any:
+        context = self.starter.context()
+        self.controller.ensure_tagged()
+        return context
+
+
+_extensions: dict[int, FlintExtension] = {}
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """IPython entry point (``%load_ext flint.kernel`` or ``--ext flint.kernel``)."""
+    if id(ip) in _extensions:
+        return
+    extension = FlintExtension(ip)
+    extension.load()
+    _extensions[id(ip)] = extension
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """IPython entry point for ``%unload_ext flint.kernel``."""
+    extension = _extensions.pop(id(ip), None)
+    if extension is not None:
+        extension.unload()

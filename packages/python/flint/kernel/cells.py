@@ -1,0 +1,261 @@
+"""Per-cell Spark work: tag each cell's jobs, cancel them on interrupt, report their progress.
+
+Each cell execution gets a unique tag ``flint-<hex>``:
+
+- classic Spark: ``sc.setJobGroup(tag, description, interruptOnCancel=True)``. PySpark runs in
+  pinned-thread mode (each Python thread has its own JVM thread), so a job group applies to the
+  Python thread that set it; cells run on the kernel's main thread, and so do these hooks.
+- Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it.
+
+Interrupt: ipykernel turns an interrupt into SIGINT and, for the duration of every shell message,
+installs ``signal.default_int_handler`` (``Kernel.pre_handler_hook``), replacing any handler set
+earlier, such as one installed when the extension loads, or PySpark's own, which it only
+installs when the SparkContext is created on the main thread (ours is built on a background
+thread). So Flint installs its handler in ``pre_run_cell``, i.e. inside that window, and chains to
+the handler it replaced, which raises ``KeyboardInterrupt``.
+
+Before chaining, the handler cancels the cell's jobs (``sc.cancelJobGroup`` /
+``spark.interruptTag``) on a helper thread and waits for it (a fraction of a second): not on the
+main thread, which may be blocked inside a Py4J call whose connection cannot carry another command.
+
+Then, for classic Spark, it closes that busy Py4J connection of the main thread itself. Left to
+itself, Py4J (0.10.9.9, pinned by PySpark 4.3) reacts to a KeyboardInterrupt inside a call by
+sending the JVM shutdown requests for the interrupted socket and closing every idle connection of
+its pool. In testing, the connection PySpark opens right afterwards to clean up (``SCCallSiteSync``)
+was then often shut down by the JVM as well ("Answer from Java side is empty"), and the cell ended
+in ``Py4JNetworkError`` instead of KeyboardInterrupt. With the socket already closed, Py4J skips
+all that; the next call opens a fresh connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flint.kernel.progress import ProgressPoller, ProgressReporter, ProgressSource, StatusTrackerSource
+from flint.kernel.session import SparkStarter
+
+log = logging.getLogger(__name__)
+# How long the SIGINT handler waits for the cancel request before raising KeyboardInterrupt.
+CANCEL_WAIT_S = 5.0
+
+
+@dataclass
+class CellRun:
+    """State of one cell execution."""
+
+    tag: str
+    description: str
+    parent: dict[str, Any] | None
+    tagged: bool = False
+    interrupted: bool = False
+    reporter: ProgressReporter | None = None
+    cancel_threads: list[threading.Thread] = field(default_factory=list)
+
+
+def _describe_cell(info: Any) -> str:
+    source = (getattr(info, "raw_cell", "") or "").strip()
+    first_line = source.splitlines()[0] if source else ""
+    if len(first_line) > 80:
+        first_line = first_line[:79] + "\u2026"
+    cell_id = getattr(info, "cell_id", None)
+    return f"Flint cell {cell_id}: {first_line}" if cell_id else f"Flint cell: {first_line}"
+
+
+def _close_busy_py4j_connection() -> None:
+    """Close the main thread's Py4J connection if a call on it is under way (see module docstring).
+
+    In pinned-thread mode each thread has one connection; it sits in the client's idle deque
+    except while a call is in flight. An idle connection is left alone.
+    """
+    from pyspark import SparkContext
+
+    client = getattr(SparkContext._gateway, "_gateway_client", None)
+    get_thread_connection = getattr(client, "get_thread_connection", None)
+    if get_thread_connection is None:
+        return  # not pinned-thread mode
+    connection = get_thread_connection()
+    try:
+        busy = connection is not None and connection.socket is not None and connection not in client.deque
+    except RuntimeError:  # the deque changed while we looked: leave the connection alone
+        return
+    if busy:
+        connection.close()
+
+
+class CellController:
+    """IPython ``pre_run_cell``/``post_run_cell`` hooks for Spark job tagging, interrupt and progress."""
+
+    def __init__(self, ip: Any, starter: SparkStarter) -> None:
+        self.ip = ip
+        self.starter = starter
+        self.current: CellRun | None = None
+        self._previous_sigint: Any = None
+        self._sigint_installed = False
+        self._poller = ProgressPoller()
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def pre_run_cell(self, info: Any) -> None:
+        """Start a cell: new tag, SIGINT handler, tag the session if it exists, start progress."""
+        kernel = getattr(self.ip, "kernel", None)
+        run = CellRun(
+            tag=f"flint-{uuid.uuid4().hex[:16]}",
+            description=_describe_cell(info),
+            parent=kernel.get_parent() if kernel is not None else None,
+        )
+        self.current = run
+        self._install_sigint_handler()
+        self.ensure_tagged()
+        if kernel is not None:
+            run.reporter = ProgressReporter(
+                get_source=self._source_getter(run),
+                publish=self._publisher(run),
+                job_group=run.tag,
+                display_id=f"{run.tag}-progress",
+            )
+            self._poller.watch(run.reporter)
+
+    def post_run_cell(self, result: Any) -> None:
+        """End a cell: recover from an interrupt, publish the final progress, untag."""
+        run = self.current
+        if run is None:
+            return
+        self.current = None
+        interrupted = run.interrupted or isinstance(getattr(result, "error_in_exec", None), KeyboardInterrupt)
+        session = self.starter.peek()
+        if interrupted and session is not None:
+            if not run.interrupted:  # SIGINT arrived before our handler was in place
+                self._cancel(run)
+            # Let the cancellation reach the scheduler before the final progress update.
+            for thread in run.cancel_threads:
+                thread.join(timeout=5)
+        if run.reporter is not None:
+            self._poller.unwatch(run.reporter)
+            run.reporter.finish()
+        if run.tagged and self.starter.is_connect and session is not None:
+            try:
+                session.removeTag(run.tag)
+            except Exception:  # noqa: BLE001
+                log.debug("Could not remove Spark Connect tag %s", run.tag, exc_info=True)
+        self._restore_sigint_handler()
+
+    def ensure_tagged(self) -> None:
+        """Tag the current cell's Spark work if the session exists and this is the cell's thread.
+
+        Called before each cell and again when ``spark``/``sc`` first resolve during a cell (the
+        session may have become ready while the cell was running).
+        """
+        run = self.current
+        if run is None or run.tagged or threading.current_thread() is not threading.main_thread():
+            return
+        session = self.starter.peek()
+        if session is None:
+            return
+        try:
+            if self.starter.is_connect:
+                session.addTag(run.tag)
+            else:
+                session.sparkContext.setJobGroup(run.tag, run.description, interruptOnCancel=True)
+            run.tagged = True
+        except Exception:  # noqa: BLE001 - tagging must never stop the user's cell
+            log.warning("Could not tag Spark jobs of this cell", exc_info=True)
+
+    # -- interrupt -----------------------------------------------------------------------------
+
+    def _install_sigint_handler(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set on the main thread (e.g. not in subshells)
+        current = signal.getsignal(signal.SIGINT)
+        if current == self._on_sigint:
+            return  # a cell run from within a cell: keep chaining to the outer previous handler
+        self._previous_sigint = current
+        signal.signal(signal.SIGINT, self._on_sigint)
+        self._sigint_installed = True
+
+    def _restore_sigint_handler(self) -> None:
+        if not self._sigint_installed or threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) == self._on_sigint:
+            signal.signal(signal.SIGINT, self._previous_sigint)
+        self._sigint_installed = False
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        run = self.current
+        if run is not None:
+            run.interrupted = True
+            cancel = self._cancel(run)
+            if cancel is not None:
+                cancel.join(CANCEL_WAIT_S)
+                if not self.starter.is_connect:
+                    try:
+                        _close_busy_py4j_connection()
+                    except Exception:  # noqa: BLE001 - the interrupt itself must still happen
+                        log.debug("Could not close the interrupted Py4J connection", exc_info=True)
+        previous = self._previous_sigint
+        if callable(previous) and previous != self._on_sigint:
+            previous(signum, frame)
+        elif previous == signal.SIG_IGN:
+            return
+        else:
+            raise KeyboardInterrupt
+
+    def _cancel(self, run: CellRun) -> threading.Thread | None:
+        """Start cancelling the cell's Spark jobs on a helper thread (see the module docstring)."""
+        session = self.starter.peek()
+        if session is None:
+            return None
+
+        def cancel() -> None:
+            try:
+                if self.starter.is_connect:
+                    session.interruptTag(run.tag)
+                else:
+                    session.sparkContext.cancelJobGroup(run.tag)
+            except Exception:  # noqa: BLE001
+                log.warning("Could not cancel the Spark jobs of the interrupted cell", exc_info=True)
+
+        thread = threading.Thread(target=cancel, name=f"flint-cancel-{run.tag}", daemon=True)
+        run.cancel_threads.append(thread)
+        thread.start()
+        return thread
+
+    # -- progress ------------------------------------------------------------------------------
+
+    def _source_getter(self, run: CellRun):
+        cache: list[ProgressSource] = []
+
+        def get_source() -> ProgressSource | None:
+            if cache:
+                return cache[0]
+            session = self.starter.peek()
+            if session is None or self.starter.is_connect:
+                return None  # Spark Connect: see flint.kernel.progress for what is missing
+            cache.append(StatusTrackerSource(session.sparkContext, run.tag))
+            return cache[0]
+
+        return get_source
+
+    def _publisher(self, run: CellRun):
+        display_pub = self.ip.display_pub
+
+        def publish(data: dict[str, Any], metadata: dict[str, Any], display_id: str, update: bool) -> None:
+            # From the polling thread the display publisher would fall back to the kernel's latest
+            # parent; setting the cell's own parent for this thread makes the message belong to
+            # the cell that started the job, whatever else the kernel is doing.
+            token = (
+                display_pub.set_thread_parent(run.parent)
+                if run.parent and hasattr(display_pub, "set_thread_parent")
+                else None
+            )
+            try:
+                display_pub.publish(data=data, metadata=metadata, transient={"display_id": display_id}, update=update)
+            finally:
+                if token is not None:
+                    display_pub.reset_thread_parent(token)
+
+        return publish
