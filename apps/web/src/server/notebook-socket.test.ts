@@ -1,0 +1,195 @@
+// The notebook WebSocket against a real Jupyter Server and kernel (SECURITY.md cases 15, 16, 18):
+// a viewer's run never reaches the kernel, a runner's socket runs the saved source only, a
+// foreign Origin is refused, and a removed member loses the socket within seconds.
+
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApi, createNotebookStore, loadConfig } from "@flint/api";
+import { createTestDatabase } from "@flint/db/testing";
+import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+import { createNotebookSocketServer } from "./notebook-socket.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
+
+let server: Server;
+let runtime: TKernelRuntime;
+let closeDb: () => Promise<void>;
+let baseUrl: string;
+let origin: string;
+const tokens: Record<string, string> = {};
+const userIds: Record<string, string> = {};
+let projectId: string;
+let notebookId: string;
+
+type TEvent = { type: string; [key: string]: unknown };
+
+async function call(method: string, url: string, token: string, json?: unknown) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(json ? { "content-type": "application/json" } : {}) },
+    body: json ? JSON.stringify(json) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function connect(
+  headers: Record<string, string>,
+): Promise<{ ws: WebSocket; events: TEvent[] } | { status: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${baseUrl.replace("http", "ws")}/ws/notebooks/${notebookId}`, { headers });
+    const events: TEvent[] = [];
+    ws.on("message", (data) => events.push(JSON.parse(data.toString()) as TEvent));
+    ws.on("open", () => resolve({ ws, events }));
+    ws.on("unexpected-response", (_request, response) => resolve({ status: response.statusCode ?? 0 }));
+  });
+}
+
+async function waitFor<T>(check: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  closeDb = db.close;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-socket-test-"));
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  origin = baseUrl;
+  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  runtime = createKernelRuntime({
+    pythonEnv,
+    dataDir,
+    store: createNotebookStore(db.prisma),
+    warmPoolSize: 0,
+    log: () => undefined,
+  });
+  await runtime.start();
+  const api = createApi({ config, prisma: db.prisma, isEmbeddedDb: true, getBroker: () => runtime.broker });
+  const sockets = createNotebookSocketServer({
+    prisma: db.prisma,
+    broker: runtime.broker,
+    authenticate: api.authenticate,
+    trustedOrigins: config.trustedOrigins,
+    publicUrl: config.publicUrl,
+    log: () => undefined,
+  });
+  server.on("request", async (req, res) =>
+    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res),
+  );
+  server.on(
+    "upgrade",
+    (req, socket, head) =>
+      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
+  );
+  const { createToken } = await import("@flint/api");
+  for (const who of ["admin", "viewer", "runner"]) {
+    const id = `user-${who}-${Date.now()}`;
+    await db.prisma.user.create({ data: { id, email: `${who}-${Date.now()}@example.test`, name: who } });
+    userIds[who] = id;
+    tokens[who] = (await createToken(db.prisma, id, "test")).secret;
+  }
+  projectId = (await call("POST", "/api/v1/projects", tokens.admin!, { name: "Sockets" })).body.id as string;
+  for (const who of ["viewer", "runner"]) {
+    await db.prisma.projectMember.create({
+      data: { projectId, userId: userIds[who]!, role: who as "viewer" },
+    });
+  }
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      {
+        id: "saved",
+        cell_type: "code",
+        source: "print('saved source ran')",
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      },
+    ],
+  };
+  notebookId = (
+    await call("POST", `/api/v1/projects/${projectId}/notebooks`, tokens.admin!, { name: "N", notebook })
+  ).body.id as string;
+}, 180_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  await new Promise((resolve) => server?.close(resolve));
+  await closeDb?.();
+});
+
+describe("the notebook WebSocket", () => {
+  it("refuses a foreign Origin, Origin null, and no credentials", async () => {
+    expect(await connect({ origin: "https://evil.test" })).toEqual({ status: 403 });
+    expect(await connect({ origin: "null" })).toEqual({ status: 403 });
+    expect(await connect({ origin })).toEqual({ status: 401 });
+  });
+
+  it("gives a viewer live events but no run; a runner's socket runs only the saved source", async () => {
+    const viewer = await connect({ authorization: `Bearer ${tokens.viewer}` });
+    if (!("ws" in viewer)) throw new Error(`viewer could not connect: ${viewer.status}`);
+    viewer.ws.send(JSON.stringify({ type: "run", requestId: "v1", cellIds: ["saved"] }));
+    const refused = await waitFor(() =>
+      viewer.events.find((event) => event.type === "reply" && event.requestId === "v1"),
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: "forbidden" } });
+
+    const runner = await connect({ authorization: `Bearer ${tokens.runner}` });
+    if (!("ws" in runner)) throw new Error("runner could not connect");
+    // A client-supplied `code` is not part of the protocol: the saved source runs instead.
+    runner.ws.send(
+      JSON.stringify({ type: "run", requestId: "r1", cellIds: ["saved"], code: "print('client code ran')" }),
+    );
+    const done = await waitFor(() =>
+      runner.events.find(
+        (event) => event.type === "cell" && event.cellId === "saved" && event.status === "ok",
+      ),
+    );
+    expect(done).toBeDefined();
+    const result = await call("GET", `/api/v1/notebooks/${notebookId}`, tokens.viewer!);
+    const cell = (
+      result.body.notebook as { cells: { outputs: { text?: string[] }[]; execution_count: number }[] }
+    ).cells[0];
+    expect(JSON.stringify(cell?.outputs)).toContain("saved source ran");
+    expect(JSON.stringify(cell?.outputs)).not.toContain("client code ran");
+    // The viewer's refused run never reached the kernel: this is the kernel's first execution.
+    expect(cell?.execution_count).toBe(1);
+    // Both sockets saw the same live events.
+    expect(viewer.events.some((event) => event.type === "cell" && event.status === "ok")).toBe(true);
+    viewer.ws.close();
+    runner.ws.close();
+  });
+
+  it("applies a downgrade to the next command and closes the socket of a removed member within seconds", async () => {
+    const runner = await connect({ authorization: `Bearer ${tokens.runner}` });
+    if (!("ws" in runner)) throw new Error("runner could not connect");
+    await call("PATCH", `/api/v1/projects/${projectId}/members/${userIds.runner}`, tokens.admin!, {
+      role: "viewer",
+    });
+    runner.ws.send(JSON.stringify({ type: "run", requestId: "after-downgrade", cellIds: ["saved"] }));
+    const refused = await waitFor(() =>
+      runner.events.find((event) => event.type === "reply" && event.requestId === "after-downgrade"),
+    );
+    expect(refused).toMatchObject({ ok: false });
+    const closed = new Promise<number>((resolve) => runner.ws.on("close", (code) => resolve(code)));
+    await call("DELETE", `/api/v1/projects/${projectId}/members/${userIds.runner}`, tokens.admin!);
+    expect(await closed).toBe(4403);
+  });
+});
