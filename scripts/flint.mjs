@@ -263,6 +263,19 @@ function test() {
   process.exit(failed === 0 ? 0 : 1);
 }
 
+/** Runs the benchmarks in `bench/` (each prints its figures and ratios against a baseline). */
+function bench(args) {
+  setup();
+  const suites = args.length > 0 ? args : ["kernel"];
+  for (const suite of suites) {
+    say(`── benchmark: ${suite}`);
+    run(process.execPath, ["--import", "tsx", path.join(root, "bench", suite, "run.ts")], {
+      cwd: path.join(root, "bench"),
+      env: { FLINT_PYTHON_ENV: pythonEnv, FLINT_DATA_DIR: dataDir },
+    });
+  }
+}
+
 function cli(args) {
   const pnpm = pnpmCommand();
   setupNode(pnpm);
@@ -292,6 +305,9 @@ switch (command) {
     break;
   case "cli":
     cli(rest);
+    break;
+  case "bench":
+    bench(rest);
     break;
   default:
     fail(`unknown command ${command ?? ""}: use start, test, setup or cli`);
