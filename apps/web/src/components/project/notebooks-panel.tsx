@@ -14,7 +14,15 @@ interface TNotebook {
 }
 
 /** The project's notebooks, the last opened first, with create and .ipynb import (upload or drop). */
-export function NotebooksPanel({ projectId, canCreate }: { projectId: string; canCreate: boolean }) {
+export function NotebooksPanel({
+  projectId,
+  canCreate,
+  canPublish,
+}: {
+  projectId: string;
+  canCreate: boolean;
+  canPublish: boolean;
+}) {
   const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [isDragging, setDragging] = useState(false);
@@ -63,6 +71,16 @@ export function NotebooksPanel({ projectId, canCreate }: { projectId: string; ca
     }
     setStatus(null);
     await load();
+  };
+  const togglePublished = async (notebook: TNotebook) => {
+    try {
+      await apiFetch(`/api/v1/notebooks/${notebook.id}/publish`, {
+        method: notebook.published ? "DELETE" : "POST",
+      });
+      await load();
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
   };
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
@@ -126,7 +144,7 @@ export function NotebooksPanel({ projectId, canCreate }: { projectId: string; ca
       <ul className="card divide-y divide-slate-200" aria-label="Notebooks">
         {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
         {notebooks.map((notebook) => (
-          <li key={notebook.id}>
+          <li key={notebook.id} className="flex items-center">
             <Link
               href={`/projects/${projectId}/notebooks/${notebook.id}`}
               className="flex items-center justify-between gap-4 p-4 hover:bg-slate-50"
@@ -148,6 +166,16 @@ export function NotebooksPanel({ projectId, canCreate }: { projectId: string; ca
                 {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
               </span>
             </Link>
+            {canPublish && (
+              <button
+                type="button"
+                className="btn-secondary mr-3"
+                onClick={() => togglePublished(notebook)}
+                aria-label={`${notebook.published ? "Unpublish" : "Publish"} ${notebook.name}`}
+              >
+                {notebook.published ? "Unpublish" : "Publish"}
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -83,7 +83,9 @@ function ProjectView() {
         ))}
       </div>
       <section role="tabpanel" aria-label={TABS.find((entry) => entry.id === tab)?.label ?? "Notebooks"}>
-        {tab === "notebooks" && <NotebooksPanel projectId={projectId} canCreate={canEdit} />}
+        {tab === "notebooks" && (
+          <NotebooksPanel projectId={projectId} canCreate={canEdit} canPublish={isAdmin} />
+        )}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
         {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}
