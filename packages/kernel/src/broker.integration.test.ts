@@ -1,0 +1,448 @@
+/**
+ * The execution broker against a real Jupyter Server, real `flint-spark` kernels and real Spark.
+ * One runtime serves the whole file; notebooks share kernels where the behaviour allows, because
+ * every kernel starts a Spark JVM and the machine is small and shared.
+ */
+
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKernelRuntime, ExecutionBroker, type JupyterSupervisor, type TKernelRuntime } from "./index";
+import { findMarkedProcesses, readProcessName } from "./process-tree";
+import type { TBrokerEvent } from "./protocol";
+import { describeOutputs, MemoryNotebookStore, NotebookMirror, waitFor } from "./testing/memory-store";
+import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
+
+const PROGRESS_MIME = "application/vnd.flint.spark-progress+json";
+// Generous: the machine is small and shared; nothing here asserts on speed except interrupt.
+const SLOW_TEST_MS = 300_000;
+
+let runtime: TKernelRuntime;
+let store: MemoryNotebookStore;
+let dataDir: string;
+const logs = createLogCollector();
+
+beforeAll(async () => {
+  dataDir = createTestDataDir();
+  store = new MemoryNotebookStore();
+  runtime = createKernelRuntime({
+    pythonEnv: findTestPythonEnv(),
+    dataDir,
+    store,
+    warmPoolSize: 1,
+    maxOutputBytes: 1_000_000,
+    env: TEST_KERNEL_ENV,
+    log: logs.log,
+  });
+  const started = Date.now();
+  await runtime.start();
+  // start() must not wait for Jupyter.
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(runtime.status().jupyter.status).toBe("starting");
+  await runtime.ready();
+  expect(runtime.status().jupyter.status).toBe("running");
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Subscribes a mirror (what a browser would show) to a notebook. */
+function mirror(notebookId: string): NotebookMirror {
+  const view = new NotebookMirror();
+  runtime.broker.subscribe(notebookId, view.apply);
+  return view;
+}
+
+describe("execution broker (real Jupyter, kernels and Spark)", () => {
+  it(
+    "serves a new notebook from the warm pool and runs 1+1 and a Spark count",
+    async () => {
+      const warmIds = await waitFor(
+        "a warm kernel",
+        () => {
+          const ids = runtime.kernels.warmKernelIds();
+          return ids.length > 0 ? ids : null;
+        },
+        150_000,
+      );
+      expect(runtime.status().jupyter.warm).toBe(1);
+
+      const [add, count] = store.setNotebook("nb-a", ["1+1", "spark.range(10**6).count()"]);
+      const view = mirror("nb-a");
+      expect(view.events[0]?.type).toBe("snapshot");
+
+      const [first] = await runtime.broker.runAndWait("nb-a", [add!], 120_000);
+      expect(runtime.broker.kernelIdOf("nb-a")).toBe(warmIds[0]);
+      expect(first).toMatchObject({ cellId: add, status: "ok", executionCount: 1 });
+      expect(describeOutputs(first!.outputs)).toBe("2");
+
+      const [result] = await runtime.broker.runAndWait("nb-a", [count!], 180_000);
+      expect(result?.status).toBe("ok");
+      expect(result?.executionCount).toBe(2);
+      expect(describeOutputs(result!.outputs)).toContain("1000000");
+      // Spark progress: one display output, updated in place to its final state.
+      const progress = result!.outputs.filter(
+        (output) => output.output_type === "display_data" && PROGRESS_MIME in output.data,
+      );
+      expect(progress).toHaveLength(1);
+      expect(JSON.stringify(progress[0])).toContain("SUCCEEDED");
+
+      // The browser's view (built from events only) and the store agree with the result.
+      await waitFor("final events", () => view.status.get(count!) === "ok");
+      expect(view.outputs.get(count!)).toEqual(result!.outputs);
+      expect(view.counts.get(count!)).toBe(2);
+      await waitFor("final write", () => store.getRun("nb-a", count!).status === "ok");
+      expect(store.getRun("nb-a", count!).outputs).toEqual(result!.outputs);
+      // The pool refills after handing out its kernel.
+      await waitFor("pool refilled", () => runtime.kernels.warmKernelIds().length === 1, 150_000);
+      expect(runtime.kernels.warmKernelIds()[0]).not.toBe(warmIds[0]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "streams a print loop: output events and store writes arrive before the cell ends",
+    async () => {
+      const [loop] = store.setNotebook("nb-a", [
+        "import time\nfor i in range(6):\n    print('tick', i, flush=True)\n    time.sleep(0.4)",
+      ]);
+      const view = mirror("nb-a");
+      const writesBefore = store.writes.length;
+      const run = runtime.broker.runAndWait("nb-a", [loop!], 60_000);
+      await waitFor("streamed output while running", () => view.text(loop!).includes("tick 2"), 60_000);
+      expect(view.status.get(loop!)).toBe("running");
+      // Persisted while running: a browser that connects later (or none at all) sees it.
+      await waitFor("a running write with output", () =>
+        store.writes
+          .slice(writesBefore)
+          .some(
+            (w) =>
+              w.cellId === loop &&
+              w.update.status === "running" &&
+              describeOutputs(w.update.outputs ?? []).includes("tick"),
+          ),
+      );
+      const [result] = await run;
+      expect(result?.status).toBe("ok");
+      expect(describeOutputs(result!.outputs)).toBe("tick 0\ntick 1\ntick 2\ntick 3\ntick 4\ntick 5\n");
+      // Coalesced into one stream output, sent incrementally.
+      expect(result!.outputs).toHaveLength(1);
+      const outputEvents = view.events.filter((e) => e.type === "outputs" && e.cellId === loop);
+      expect(outputEvents.length).toBeGreaterThanOrEqual(3);
+      await waitFor("final status in the store", () => store.getRun("nb-a", loop!).status === "ok");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "gives a late subscriber a snapshot of the running cell, then the same events as everyone",
+    async () => {
+      const [loop] = store.setNotebook("nb-a", [
+        "import time\nfor i in range(5):\n    print('step', i, flush=True)\n    time.sleep(0.3)\n'done'",
+      ]);
+      const early = mirror("nb-a");
+      const run = runtime.broker.runAndWait("nb-a", [loop!], 60_000);
+      await waitFor("first steps", () => early.text(loop!).includes("step 1"), 30_000);
+      const late = mirror("nb-a");
+      const snapshot = late.events[0];
+      expect(snapshot?.type === "snapshot" && snapshot.cells.find((c) => c.cellId === loop)).toMatchObject({
+        status: "running",
+        outputs: [{ output_type: "stream", name: "stdout" }],
+      });
+      const [result] = await run;
+      await waitFor(
+        "both views final",
+        () => early.status.get(loop!) === "ok" && late.status.get(loop!) === "ok",
+      );
+      expect(late.outputs.get(loop!)).toEqual(result!.outputs);
+      expect(early.outputs.get(loop!)).toEqual(result!.outputs);
+      expect(late.counts.get(loop!)).toBe(result!.executionCount);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "caps a fast cell's output at maxOutputBytes with the 'output truncated' notice",
+    async () => {
+      const [fast] = store.setNotebook("nb-a", [
+        "import time\nfor i in range(3000):\n    print('z' * 1000)\n    if i % 100 == 0: time.sleep(0.05)",
+      ]);
+      const view = mirror("nb-a");
+      const [result] = await runtime.broker.runAndWait("nb-a", [fast!], 120_000);
+      expect(result?.status).toBe("ok");
+      const text = describeOutputs(result!.outputs);
+      expect(text).toMatch(/output truncated: \d+\.\d MB more/);
+      expect(text.length).toBeLessThan(1_100_000);
+      await waitFor("view final", () => view.status.get(fast!) === "ok");
+      expect(view.outputs.get(fast!)).toEqual(result!.outputs);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "stops the queue at an exception: error with traceback, later cells cancelled",
+    async () => {
+      const ids = store.setNotebook("nb-a", [
+        "x = 41",
+        "def f():\n    raise ValueError('bad value')\nf()",
+        "x = 0",
+        "print('never')",
+        "x",
+      ]);
+      const view = mirror("nb-a");
+      const results = await runtime.broker.runAndWait("nb-a", ids.slice(0, 4), 60_000);
+      expect(results.map((r) => r.status)).toEqual(["ok", "error", "cancelled", "cancelled"]);
+      const error = results[1]!.outputs.find((output) => output.output_type === "error");
+      expect(error).toMatchObject({ ename: "ValueError", evalue: "bad value" });
+      expect(error?.output_type === "error" && error.traceback.join("\n")).toContain("f()");
+      // The cancelled cells did not run: x is still 41.
+      const [check] = await runtime.broker.runAndWait("nb-a", [ids[4]!], 30_000);
+      expect(describeOutputs(check!.outputs)).toBe("41");
+      expect(view.status.get(ids[2]!)).toBe("cancelled");
+      await waitFor("cancelled stored", () => store.getRun("nb-a", ids[3]!).status === "cancelled");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "updates a display in place from a later cell (display_id)",
+    async () => {
+      const ids = store.setNotebook("nb-a", ["h = display('first', display_id=True)", "h.update('second')"]);
+      const view = mirror("nb-a");
+      await runtime.broker.runAndWait("nb-a", [ids[0]!], 30_000);
+      expect(view.text(ids[0]!)).toBe("'first'");
+      await runtime.broker.runAndWait("nb-a", [ids[1]!], 30_000);
+      await waitFor("display updated", () => view.text(ids[0]!) === "'second'", 10_000);
+      expect(view.outputs.get(ids[0]!)).toHaveLength(1);
+      expect(view.outputs.get(ids[1]!)).toEqual([]);
+      await waitFor(
+        "update stored",
+        () => describeOutputs(store.getRun("nb-a", ids[0]!).outputs) === "'second'",
+      );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "answers input() with an error instead of hanging",
+    async () => {
+      const [ask] = store.setNotebook("nb-a", ["name = input('Your name? ')"]);
+      const [result] = await runtime.broker.runAndWait("nb-a", [ask!], 30_000);
+      expect(result?.status).toBe("error");
+      expect(describeOutputs(result!.outputs)).toMatch(/input\(\) is not supported|StdinNotImplemented/);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "completes and inspects with the kernel, and clears outputs",
+    async () => {
+      const [imp] = store.setNotebook("nb-a", ["import os"]);
+      await runtime.broker.runAndWait("nb-a", [imp!], 30_000);
+      const session = runtime.broker.session("nb-a");
+      const completion = await session.complete("os.pa", 5);
+      expect(completion.isAvailable).toBe(true);
+      // IPython completes the attribute: "path" replaces the code points 3..5 ("pa").
+      expect(completion.matches).toContain("path");
+      expect(completion.cursorStart).toBe(3);
+      expect(completion.cursorEnd).toBe(5);
+      const help = await session.inspect("len", 3, 0);
+      expect(help.found).toBe(true);
+      expect(String(help.data["text/plain"])).toContain("len");
+
+      const reply = await runtime.broker.handleCommand("nb-a", {
+        type: "complete",
+        requestId: "r1",
+        code: "os.getcw",
+        cursorPos: 8,
+      });
+      expect(reply).toMatchObject({ type: "reply", requestId: "r1", ok: true });
+
+      const view = mirror("nb-a");
+      await session.clearOutputs([imp!]);
+      expect(view.status.get(imp!)).toBe("idle");
+      expect(view.outputs.get(imp!)).toEqual([]);
+      await waitFor("cleared in store", () => store.getRun("nb-a", imp!).executionCount === null);
+
+      const missing = await runtime.broker.handleCommand("nb-a", {
+        type: "run",
+        requestId: "r2",
+        cellIds: ["nope"],
+      });
+      expect(missing).toMatchObject({ ok: false, error: { code: "cell_not_found" } });
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "interrupts a long Spark job within 10 s",
+    async () => {
+      const [job] = store.setNotebook("nb-a", ['spark.range(10**10).selectExpr("sum(id)").collect()']);
+      const view = mirror("nb-a");
+      const run = runtime.broker.runAndWait("nb-a", [job!], 120_000);
+      // Wait until the Spark job runs (its progress display shows), then interrupt.
+      await waitFor(
+        "the Spark job to start",
+        () =>
+          (view.outputs.get(job!) ?? []).some(
+            (o) => o.output_type === "display_data" && PROGRESS_MIME in o.data,
+          ),
+        60_000,
+      );
+      const interruptedAt = Date.now();
+      await runtime.broker.session("nb-a").interrupt();
+      const [result] = await run;
+      expect(Date.now() - interruptedAt).toBeLessThan(10_000);
+      expect(result?.status).toBe("interrupted");
+      expect(describeOutputs(result!.outputs)).toContain("KeyboardInterrupt");
+      // The kernel is usable right after.
+      const [after] = store.setNotebook("nb-a", ["1+1"]);
+      const [check] = await runtime.broker.runAndWait("nb-a", [after!], 30_000);
+      expect(describeOutputs(check!.outputs)).toBe("2");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "caps an output flood with a notice; interrupt works and other notebooks still answer",
+    async () => {
+      const [flood] = store.setNotebook("nb-flood", ["while True: print('x'*10000)"]);
+      const view = mirror("nb-flood");
+      let outputBytes = 0;
+      let largestEvent = 0;
+      runtime.broker.subscribe("nb-flood", (event: TBrokerEvent) => {
+        if (event.type !== "outputs") return;
+        const size = JSON.stringify(event).length;
+        outputBytes += size;
+        largestEvent = Math.max(largestEvent, size);
+      });
+      const run = runtime.broker.runAndWait("nb-flood", [flood!], 180_000);
+      await waitFor("the truncation notice", () => /output truncated/.test(view.text(flood!)), 150_000);
+
+      // Another notebook's kernel answers meanwhile.
+      const [other] = store.setNotebook("nb-a", ["6*7"]);
+      const [answer] = await runtime.broker.runAndWait("nb-a", [other!], 60_000);
+      expect(describeOutputs(answer!.outputs)).toBe("42");
+
+      await runtime.broker.session("nb-flood").interrupt();
+      const [result] = await run;
+      expect(result?.status).toBe("interrupted");
+      const text = describeOutputs(result!.outputs);
+      expect(text).toMatch(/output truncated/);
+      expect(text).toContain("KeyboardInterrupt");
+      // What reached subscribers stayed near the cap, in small events.
+      expect(outputBytes).toBeLessThan(5_000_000);
+      expect(largestEvent).toBeLessThan(1_200_000);
+      await waitFor("stored", () => store.getRun("nb-flood", flood!).status === "interrupted");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "reports a kernel that dies mid-cell: died with earlier output kept, queue cancelled, restart works",
+    async () => {
+      const ids = store.setNotebook("nb-flood", [
+        "import os, time\nprint('before the crash', flush=True)\ntime.sleep(1)\nos._exit(1)",
+        "print('q1')",
+        "print('q2')",
+        "print('q3')",
+        "1+1",
+      ]);
+      const view = mirror("nb-flood");
+      const started = Date.now();
+      const results = await runtime.broker.runAndWait("nb-flood", ids.slice(0, 4), 120_000);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(results.map((r) => r.status)).toEqual(["died", "cancelled", "cancelled", "cancelled"]);
+      const text = describeOutputs(results[0]!.outputs);
+      expect(text).toContain("before the crash");
+      expect(text).toContain("The kernel died while running this cell");
+      expect(text).toContain("Restart the kernel to continue");
+      await waitFor("kernel dead", () => view.kernel === "dead");
+      await waitFor("died stored", () => store.getRun("nb-flood", ids[0]!).status === "died");
+      expect(describeOutputs(store.getRun("nb-flood", ids[0]!).outputs)).toContain("before the crash");
+
+      await runtime.broker.session("nb-flood").restart();
+      expect(view.kernel).toBe("idle");
+      const [check] = await runtime.broker.runAndWait("nb-flood", [ids[4]!], 60_000);
+      expect(check).toMatchObject({ status: "ok", executionCount: 1 });
+      expect(describeOutputs(check!.outputs)).toBe("2");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "restart during a run: the cell ends interrupted, the queue is cancelled, state is fresh",
+    async () => {
+      const ids = store.setNotebook("nb-flood", [
+        "y = 5\nimport time\ntime.sleep(600)",
+        "print('queued')",
+        "'y' in globals()",
+      ]);
+      const view = mirror("nb-flood");
+      const run = runtime.broker.runAndWait("nb-flood", ids.slice(0, 2), 120_000);
+      await waitFor("running", () => view.status.get(ids[0]!) === "running", 30_000);
+      const oldKernel = runtime.broker.kernelIdOf("nb-flood");
+      await runtime.broker.handleCommand("nb-flood", { type: "restart" });
+      const results = await run;
+      expect(results.map((r) => r.status)).toEqual(["interrupted", "cancelled"]);
+      expect(runtime.broker.kernelIdOf("nb-flood")).not.toBe(oldKernel);
+      const [check] = await runtime.broker.runAndWait("nb-flood", [ids[2]!], 60_000);
+      expect(describeOutputs(check!.outputs)).toBe("False");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "shuts an idle kernel down and keeps its outputs",
+    async () => {
+      const idleBroker = new ExecutionBroker({
+        store,
+        kernels: runtime.kernels,
+        idleTimeoutMs: 1_500,
+        log: logs.log,
+      });
+      try {
+        const [cell] = store.setNotebook("nb-idle", ["print('kept')"]);
+        const view = new NotebookMirror();
+        idleBroker.subscribe("nb-idle", view.apply);
+        await idleBroker.runAndWait("nb-idle", [cell!], 120_000);
+        expect(idleBroker.kernelIdOf("nb-idle")).toBeTruthy();
+        await waitFor(
+          "the idle kernel to be shut down",
+          () => idleBroker.kernelIdOf("nb-idle") === null,
+          30_000,
+        );
+        expect(view.kernel).toBe("not started");
+        expect(view.kernelDetail).toMatch(/without activity/);
+        expect(describeOutputs(store.getRun("nb-idle", cell!).outputs)).toBe("kept\n");
+      } finally {
+        await idleBroker.stop();
+      }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "reports health with kernel counts and the Spark master",
+    () => {
+      const status = runtime.status();
+      expect(status.jupyter.status).toBe("running");
+      expect(status.jupyter.kernels).toBeGreaterThanOrEqual(2);
+      expect(status.spark).toEqual({ status: "running", master: "local[2]" });
+    },
+    SLOW_TEST_MS,
+  );
+
+  it("stops without leaving a Jupyter, kernel or Spark process behind", async () => {
+    const marker = (runtime.jupyter as JupyterSupervisor).processMarker;
+    const before = await findMarkedProcesses(marker);
+    const names = await Promise.all(before.map((p) => readProcessName(p.pid)));
+    // The server, three kernels (two notebooks and the warm one) and their Spark JVMs.
+    expect(names.filter((name) => name?.startsWith("python")).length).toBeGreaterThanOrEqual(4);
+    expect(names).toContain("java");
+    await runtime.stop();
+    expect(await findMarkedProcesses(marker)).toEqual([]);
+    expect(runtime.status().jupyter.status).toBe("not started");
+  });
+});

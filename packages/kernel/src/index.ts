@@ -1,0 +1,191 @@
+/**
+ * `@flint/kernel`: Flint's kernel runtime. It starts (or connects to) a Jupyter Server, keeps a
+ * pool of warm `flint-spark` kernels, and runs notebooks' saved cells through the execution
+ * broker, which persists and broadcasts outputs. The only package that imports
+ * `@jupyterlab/services`; the Jupyter token never leaves it.
+ *
+ * ```ts
+ * const runtime = createKernelRuntime({ pythonEnv, dataDir, store });
+ * await runtime.start();            // returns at once; Jupyter starts in the background
+ * const stop = runtime.broker.subscribe(notebookId, (event) => socket.send(JSON.stringify(event)));
+ * await runtime.broker.handleCommand(notebookId, ZBrokerCommand.parse(message));
+ * await runtime.stop();             // no Jupyter, kernel or Spark process is left
+ * ```
+ */
+
+import { ExecutionBroker, type TNotebookStore } from "./broker";
+import { KernelPool } from "./kernels";
+import {
+  describeSparkMaster,
+  ExternalJupyter,
+  JupyterSupervisor,
+  type TJupyterServer,
+  type TJupyterStatus,
+  type TLog,
+} from "./supervisor";
+
+export {
+  ExecutionBroker,
+  KERNEL_DIED_MESSAGE,
+  NotebookSession,
+  OVERSIZED_NOTICE,
+  RATE_LIMIT_NOTICE,
+  type TBrokerListener,
+  type TBrokerOptions,
+  type TCellRunUpdate,
+  type TKernelProvider,
+  type TNotebookStore,
+  type TStoredCell,
+} from "./broker";
+export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
+export {
+  DEFAULT_KERNEL_NAME,
+  KernelHandle,
+  KernelPool,
+  type TKernelCounts,
+  type TKernelPoolOptions,
+} from "./kernels";
+export * from "./protocol";
+export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
+export {
+  buildJupyterEnv,
+  describeSparkMaster,
+  ExternalJupyter,
+  JupyterSupervisor,
+  type TExternalJupyterOptions,
+  type TJupyterConnection,
+  type TJupyterServer,
+  type TJupyterStatus,
+  type TLog,
+  type TSupervisorOptions,
+} from "./supervisor";
+
+/** Options of {@link createKernelRuntime}. */
+export type TKernelRuntimeOptions = {
+  /** Python environment (prefix) with jupyter_server, ipykernel, pyspark and the `flint` package. */
+  pythonEnv: string;
+  /** Flint's data directory; the local Jupyter Server works in `<dataDir>/jupyter/`. */
+  dataDir: string;
+  /** Where cells are loaded from and outputs saved to. */
+  store: TNotebookStore;
+  /** Use this Jupyter Server or Enterprise Gateway instead of starting one (`JUPYTER_URL`). */
+  jupyterUrl?: string;
+  /** Its token (`JUPYTER_TOKEN`); required with `jupyterUrl`. */
+  jupyterToken?: string;
+  /** Warm kernels kept ready for new notebooks. Default 1. */
+  warmPoolSize?: number;
+  /** A notebook's kernel is shut down after this long without activity. Default 1 hour. */
+  idleTimeoutMs?: number;
+  /** Output cap per cell run. Default 5 MB. */
+  maxOutputBytes?: number;
+  /**
+   * Extra environment for the local Jupyter Server and so for every kernel, e.g.
+   * `{ SPARK_MASTER: "spark://host:7077" }`. Only an allow-list of Flint's own environment is
+   * passed on (PATH, locale, JAVA_HOME, SPARK_*...), never its secrets. Ignored for an external
+   * server, whose kernels get their environment from its kernelspecs.
+   */
+  env?: Record<string, string>;
+  /** Kernelspec to start. Default `flint-spark`. */
+  kernelName?: string;
+  /** Lifecycle messages. Default: stderr. */
+  log?: TLog;
+};
+
+/** What `/api/health` shows about kernels and Spark. */
+export type TRuntimeStatus = {
+  jupyter: {
+    status: TJupyterStatus;
+    /** Kernels serving notebooks. */
+    kernels: number;
+    /** Warm kernels ready for new notebooks. */
+    warm: number;
+    /** Why Jupyter last failed (no secrets), when it is down. */
+    error?: string;
+  };
+  spark: {
+    /** `running` when some kernel exists (each kernel has its Spark session), else `not started`; `down` with Jupyter. */
+    status: "running" | "not started" | "down";
+    /** `SPARK_REMOTE` (without credentials), `SPARK_MASTER`, or `local[*]`. */
+    master: string;
+  };
+};
+
+/** The kernel runtime that Flint's server holds. */
+export type TKernelRuntime = {
+  /** Starts Jupyter (in the background) and the warm pool. Resolves at once. */
+  start(): Promise<void>;
+  /** Resolves when Jupyter answers (the first run waits for it anyway). */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Stops the broker (finishing writes), the kernels and Jupyter; nothing is left running. */
+  stop(): Promise<void>;
+  /** The execution broker (subscribe, run, runAndWait, handleCommand...). */
+  broker: ExecutionBroker;
+  /** The kernel pool (counts, warm kernel ids). */
+  kernels: KernelPool;
+  /** The Jupyter Server (local supervisor or external). */
+  jupyter: TJupyterServer;
+  /** Health of Jupyter and Spark. */
+  status(): TRuntimeStatus;
+};
+
+/** Creates Flint's kernel runtime (nothing starts until `start()`). */
+export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRuntime {
+  const log = options.log ?? ((message: string) => process.stderr.write(`[flint:kernel] ${message}\n`));
+  let jupyter: TJupyterServer;
+  if (options.jupyterUrl) {
+    if (!options.jupyterToken) throw new Error("JUPYTER_URL is set but JUPYTER_TOKEN is not");
+    jupyter = new ExternalJupyter({ url: options.jupyterUrl, token: options.jupyterToken, log });
+  } else {
+    jupyter = new JupyterSupervisor({
+      pythonEnv: options.pythonEnv,
+      dataDir: options.dataDir,
+      env: options.env,
+      log,
+    });
+  }
+  const kernels = new KernelPool(jupyter, {
+    kernelName: options.kernelName,
+    warmPoolSize: options.warmPoolSize ?? 1,
+    log,
+  });
+  const broker = new ExecutionBroker({
+    store: options.store,
+    kernels,
+    maxOutputBytes: options.maxOutputBytes,
+    idleTimeoutMs: options.idleTimeoutMs,
+    log,
+  });
+  const master = describeSparkMaster(jupyter.isExternal ? {} : { ...process.env, ...(options.env ?? {}) });
+  let stopping: Promise<void> | null = null;
+
+  return {
+    async start() {
+      jupyter.start();
+      kernels.start();
+    },
+    async ready(timeoutMs) {
+      await jupyter.ready(timeoutMs);
+    },
+    stop() {
+      stopping ??= (async () => {
+        await broker.stop();
+        await kernels.stop(jupyter.isExternal);
+        await jupyter.stop();
+      })();
+      return stopping;
+    },
+    broker,
+    kernels,
+    jupyter,
+    status() {
+      const counts = kernels.counts();
+      const status = jupyter.status();
+      const error = status === "down" ? (jupyter.lastError() ?? undefined) : undefined;
+      const hasKernels = counts.kernels + counts.warm > 0;
+      return {
+        jupyter: { status, ...counts, ...(error ? { error } : {}) },
+        spark: { status: status === "down" ? "down" : hasKernels ? "running" : "not started", master },
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Kernel connections against a real Jupyter Server, with the plain `python3` kernelspec (no Spark
+ * needed): the guards that keep a misbehaving kernel or a library timer from ending Node.
+ */
+
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExecutionBroker } from "./broker";
+import { KernelPool } from "./kernels";
+import { JupyterSupervisor } from "./supervisor";
+import { describeOutputs, MemoryNotebookStore, waitFor } from "./testing/memory-store";
+import { createLogCollector, createTestDataDir, findTestPythonEnv } from "./testing/runtime";
+
+const logs = createLogCollector();
+let dataDir: string;
+let supervisor: JupyterSupervisor;
+let pool: KernelPool;
+
+beforeAll(async () => {
+  dataDir = createTestDataDir();
+  supervisor = new JupyterSupervisor({ pythonEnv: findTestPythonEnv(), dataDir, log: logs.log });
+  pool = new KernelPool(supervisor, { kernelName: "python3", warmPoolSize: 0, log: logs.log });
+  supervisor.start();
+  pool.start();
+  await supervisor.ready();
+});
+
+afterAll(async () => {
+  await pool?.stop(false);
+  await supervisor?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("kernel connections", () => {
+  it("survives a reconnect scheduled by services just before Flint closes the connection", async () => {
+    const handle = await pool.acquire();
+    const connection = handle.connection;
+    const socket = (connection as unknown as { _ws: { close(code: number): void } | null })._ws;
+    expect(socket).toBeTruthy();
+    const reconnecting = new Promise<void>((resolve) => {
+      connection.connectionStatusChanged.connect((_, status) => {
+        // services has just scheduled `_createSocket` on a timer: close the connection now.
+        if (status === "connecting") {
+          handle.markDead("closed by the test");
+          resolve();
+        }
+      });
+    });
+    socket!.close(4001);
+    await reconnecting;
+    // Unguarded, the timer throws "Kernel connection is disposed" here and the run fails.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(connection.isDisposed).toBe(true);
+    pool.release(handle);
+  });
+
+  it("drops a malformed message from the kernel instead of crashing", async () => {
+    const store = new MemoryNotebookStore();
+    const broker = new ExecutionBroker({ store, kernels: pool, log: logs.log });
+    try {
+      const [cell] = store.setNotebook("nb", [
+        [
+          "k = get_ipython().kernel",
+          "k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': 5}, parent=k.get_parent())",
+          "print('still fine')",
+        ].join("\n"),
+      ]);
+      const [result] = await broker.runAndWait("nb", [cell!], 60_000);
+      expect(result?.status).toBe("ok");
+      expect(describeOutputs(result!.outputs)).toBe("still fine\n");
+      await waitFor("the log line", () => logs.lines.some((line) => /malformed kernel message/.test(line)));
+    } finally {
+      await broker.stop();
+    }
+  });
+});

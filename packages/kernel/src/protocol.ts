@@ -1,0 +1,415 @@
+/**
+ * The execution broker's protocol: the commands a browser (or REST) sends about one notebook and
+ * the events every subscriber of that notebook receives, as zod schemas with their types, plus
+ * the pure helpers both ends need (output patches, cursor offsets).
+ *
+ * This module imports no Node API, so a browser bundle can import it through the
+ * `@flint/kernel/protocol` subpath without pulling in the kernel machinery.
+ */
+
+import { type TOutput, ZOutput } from "@flint/notebook";
+import { z } from "zod";
+
+/** Cell ids as nbformat 4.5 allows them (also what the broker accepts in commands). */
+const ZBrokerCellId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-zA-Z0-9_-]+$/, "not a valid cell id");
+
+/** Most cells one `run` command may name (a run-all of a very large notebook still fits). */
+export const MAX_CELLS_PER_RUN = 10_000;
+
+/** Most characters of code a `complete` or `inspect` command may carry. */
+export const MAX_INTROSPECTION_CODE_LENGTH = 1_000_000;
+
+/**
+ * Where a cell stands, as stored in `cell_output.status` and sent in events:
+ * - `idle`: not run since its outputs were cleared (or an empty cell was run);
+ * - `queued`, `running`;
+ * - `ok`, `error` (the cell raised), `interrupted` (stopped by interrupt or restart),
+ *   `died` (the kernel died under it), `cancelled` (queued when an earlier cell failed, or when
+ *   the user interrupted or restarted; it did not run).
+ */
+export const ZCellStatus = z.enum([
+  "idle",
+  "queued",
+  "running",
+  "ok",
+  "error",
+  "interrupted",
+  "died",
+  "cancelled",
+]);
+/** Where a cell stands. */
+export type TCellStatus = z.infer<typeof ZCellStatus>;
+
+/** Statuses after which a cell's run is over. */
+export const FINISHED_CELL_STATUSES: readonly TCellStatus[] = [
+  "idle",
+  "ok",
+  "error",
+  "interrupted",
+  "died",
+  "cancelled",
+];
+
+/** True when `status` means the cell is not queued or running. */
+export function isFinishedCellStatus(status: TCellStatus): boolean {
+  return FINISHED_CELL_STATUSES.includes(status);
+}
+
+/**
+ * The notebook's kernel as the browser shows it: `not started` (no kernel yet, or shut down
+ * when idle), `starting`, `idle`, `busy`, `restarting`, `dead` (it died; the next run or a
+ * restart starts a fresh one).
+ */
+export const ZKernelStatus = z.enum(["not started", "starting", "idle", "busy", "restarting", "dead"]);
+/** The notebook's kernel status. */
+export type TKernelStatus = z.infer<typeof ZKernelStatus>;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+const ZRequestId = z.string().min(1).max(100).optional();
+
+/** Run saved cells, in the given order, after any already queued. */
+export const ZRunCommand = z.object({
+  type: z.literal("run"),
+  /** Echoed in the `reply` event; without it no reply is sent. */
+  requestId: ZRequestId,
+  cellIds: z.array(ZBrokerCellId).min(1).max(MAX_CELLS_PER_RUN),
+});
+
+/** Interrupt the running cell and cancel the queued ones. */
+export const ZInterruptCommand = z.object({ type: z.literal("interrupt"), requestId: ZRequestId });
+
+/** Replace the kernel with a fresh one (state lost, Spark jobs stopped, queue cancelled). */
+export const ZRestartCommand = z.object({ type: z.literal("restart"), requestId: ZRequestId });
+
+/** Shut the notebook's kernel down (outputs stay). */
+export const ZShutdownCommand = z.object({ type: z.literal("shutdown"), requestId: ZRequestId });
+
+/** Clear outputs and execution counts of the given cells, or of every cell. */
+export const ZClearOutputsCommand = z.object({
+  type: z.literal("clearOutputs"),
+  requestId: ZRequestId,
+  cellIds: z.array(ZBrokerCellId).max(MAX_CELLS_PER_RUN).optional(),
+});
+
+/**
+ * Ask the kernel for completions. `code` comes from the browser (it may be unsaved) and is only
+ * read by the kernel's completer, never executed. `cursorPos` counts Unicode code points, as the
+ * Jupyter protocol does; the browser converts Monaco's UTF-16 offset with
+ * {@link utf16OffsetToCodePoints}.
+ */
+export const ZCompleteCommand = z.object({
+  type: z.literal("complete"),
+  requestId: z.string().min(1).max(100),
+  cellId: ZBrokerCellId.optional(),
+  code: z.string().max(MAX_INTROSPECTION_CODE_LENGTH),
+  cursorPos: z.int().min(0),
+});
+
+/**
+ * Ask the kernel for documentation of the name at the cursor (hover, signature help).
+ * Same rules as {@link ZCompleteCommand}: client code, read only, code points.
+ */
+export const ZInspectCommand = z.object({
+  type: z.literal("inspect"),
+  requestId: z.string().min(1).max(100),
+  code: z.string().max(MAX_INTROSPECTION_CODE_LENGTH),
+  cursorPos: z.int().min(0),
+  detailLevel: z.union([z.literal(0), z.literal(1)]).default(0),
+});
+
+/** Any command a subscriber may send about its notebook. */
+export const ZBrokerCommand = z.discriminatedUnion("type", [
+  ZRunCommand,
+  ZInterruptCommand,
+  ZRestartCommand,
+  ZShutdownCommand,
+  ZClearOutputsCommand,
+  ZCompleteCommand,
+  ZInspectCommand,
+]);
+/** Any command a subscriber may send about its notebook. */
+export type TBrokerCommand = z.infer<typeof ZBrokerCommand>;
+/** A `run` command. */
+export type TRunCommand = z.infer<typeof ZRunCommand>;
+/** A `complete` command. */
+export type TCompleteCommand = z.infer<typeof ZCompleteCommand>;
+/** An `inspect` command. */
+export type TInspectCommand = z.infer<typeof ZInspectCommand>;
+
+/**
+ * The permission (as named in `@flint/api`'s table) each command needs. Completion and
+ * inspection need `notebook.run`: they make the kernel evaluate attribute lookups on live
+ * objects, and a viewer must not make the kernel do anything.
+ */
+export const COMMAND_PERMISSIONS = {
+  run: "notebook.run",
+  interrupt: "notebook.run",
+  restart: "notebook.run",
+  shutdown: "notebook.run",
+  clearOutputs: "notebook.run",
+  complete: "notebook.run",
+  inspect: "notebook.run",
+} as const satisfies Record<TBrokerCommand["type"], string>;
+
+// ---------------------------------------------------------------------------------------------
+// Results of introspection
+
+/** The kernel's completions for a cursor position (positions in code points). */
+export const ZCompleteResult = z.object({
+  /** `false` when no kernel is running or it is busy with a cell: nothing was asked. */
+  isAvailable: z.boolean(),
+  matches: z.array(z.string()),
+  cursorStart: z.int(),
+  cursorEnd: z.int(),
+  /** The kernel's `metadata` (IPython puts `_jupyter_types_experimental` here). */
+  metadata: z.record(z.string(), z.unknown()),
+});
+/** The kernel's completions for a cursor position. */
+export type TCompleteResult = z.infer<typeof ZCompleteResult>;
+
+/** The kernel's documentation for the name at the cursor. */
+export const ZInspectResult = z.object({
+  /** `false` when no kernel is running or it is busy with a cell: nothing was asked. */
+  isAvailable: z.boolean(),
+  found: z.boolean(),
+  /** A MIME bundle; `text/plain` holds ANSI colour codes. */
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()),
+});
+/** The kernel's documentation for the name at the cursor. */
+export type TInspectResult = z.infer<typeof ZInspectResult>;
+
+/** The result of one cell in `runAndWait` (REST `POST /notebooks/{id}/run` with `wait`). */
+export const ZCellRunResult = z.object({
+  cellId: z.string(),
+  /** A finished status, or `queued`/`running` when the wait timed out first. */
+  status: ZCellStatus,
+  executionCount: z.int().nullable(),
+  /** The outputs of this run; `[]` for cells that did not start (their stored outputs stay). */
+  outputs: z.array(ZOutput),
+});
+/** The result of one cell in `runAndWait`. */
+export type TCellRunResult = z.infer<typeof ZCellRunResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/**
+ * One change to a cell's outputs, applied in order after the array is cut or padded to the
+ * event's `length`:
+ * - `set`: the output at `index` is `output`;
+ * - `stream`: the stream output already at `index` keeps the first `keep` UTF-16 code units
+ *   (JavaScript string length) of its text and gets `text` appended. Streams grow by appending
+ *   (and a `\r` progress bar rewrites only its last line), so this keeps a flood of small prints
+ *   from resending megabytes.
+ */
+export const ZOutputChange = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("set"), index: z.int().min(0), output: ZOutput }),
+  z.object({
+    kind: z.literal("stream"),
+    index: z.int().min(0),
+    keep: z.int().min(0),
+    text: z.string(),
+  }),
+]);
+/** One change to a cell's outputs. */
+export type TOutputChange = z.infer<typeof ZOutputChange>;
+
+/** Kernel status of the notebook changed. `detail` says why when it is not obvious. */
+export const ZKernelEvent = z.object({
+  type: z.literal("kernel"),
+  notebookId: z.string(),
+  status: ZKernelStatus,
+  detail: z.string().optional(),
+});
+
+/** A cell's status (and execution count, when given) changed. */
+export const ZCellEvent = z.object({
+  type: z.literal("cell"),
+  notebookId: z.string(),
+  cellId: z.string(),
+  status: ZCellStatus,
+  /** Omitted: unchanged (queued cells keep showing their previous count until they start). */
+  executionCount: z.int().nullable().optional(),
+});
+
+/**
+ * A cell's outputs changed. Outputs of one cell are sent at most every ~50 ms, as the changes
+ * since the previous event, so a flood costs the browser at most the cap per cell.
+ */
+export const ZOutputsEvent = z.object({
+  type: z.literal("outputs"),
+  notebookId: z.string(),
+  cellId: z.string(),
+  /** The number of outputs after this event. */
+  length: z.int().min(0),
+  changes: z.array(ZOutputChange),
+});
+
+/** One cell in a snapshot. */
+export const ZSnapshotCell = z.object({
+  cellId: z.string(),
+  status: ZCellStatus,
+  executionCount: z.int().nullable(),
+  /** Present for cells whose outputs the broker holds (running and recently run cells). */
+  outputs: z.array(ZOutput).optional(),
+});
+/** One cell in a snapshot. */
+export type TSnapshotCell = z.infer<typeof ZSnapshotCell>;
+
+/**
+ * Sent to a subscriber right after it subscribes: the kernel status and every cell the current
+ * kernel session has touched (running, queued and recently finished), so a browser that loaded
+ * the notebook from the database a moment ago catches up.
+ */
+export const ZSnapshotEvent = z.object({
+  type: z.literal("snapshot"),
+  notebookId: z.string(),
+  kernel: z.object({ status: ZKernelStatus, detail: z.string().optional() }),
+  /** Ids of queued cells in run order (the running cell is not included). */
+  queue: z.array(z.string()),
+  cells: z.array(ZSnapshotCell),
+});
+
+/** The answer to a command that carried a `requestId`, sent only to the subscriber that asked. */
+export const ZReplyEvent = z.discriminatedUnion("ok", [
+  z.object({
+    type: z.literal("reply"),
+    requestId: z.string(),
+    ok: z.literal(true),
+    /** `complete` and `inspect` results; `null` for the other commands. */
+    result: z.union([ZCompleteResult, ZInspectResult, z.null()]),
+  }),
+  z.object({
+    type: z.literal("reply"),
+    requestId: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+]);
+/** The answer to a command. */
+export type TReplyEvent = z.infer<typeof ZReplyEvent>;
+
+/** Any event the broker sends to every subscriber of a notebook. */
+export const ZBrokerEvent = z.discriminatedUnion("type", [
+  ZKernelEvent,
+  ZCellEvent,
+  ZOutputsEvent,
+  ZSnapshotEvent,
+]);
+/** Any event the broker broadcasts. */
+export type TBrokerEvent = z.infer<typeof ZBrokerEvent>;
+/** A kernel status event. */
+export type TKernelEvent = z.infer<typeof ZKernelEvent>;
+/** A cell status event. */
+export type TCellEvent = z.infer<typeof ZCellEvent>;
+/** An outputs event. */
+export type TOutputsEvent = z.infer<typeof ZOutputsEvent>;
+/** A snapshot event. */
+export type TSnapshotEvent = z.infer<typeof ZSnapshotEvent>;
+
+// ---------------------------------------------------------------------------------------------
+// Output patches
+
+/**
+ * Computes the changes that turn `previous` into `next`. Outputs are immutable values in the
+ * folding model, so an unchanged output is the same object and costs one comparison; a changed
+ * stream is sent as its new tail.
+ */
+export function diffOutputs(previous: readonly TOutput[], next: readonly TOutput[]): TOutputChange[] {
+  const changes: TOutputChange[] = [];
+  for (let index = 0; index < next.length; index++) {
+    const after = next[index]!;
+    const before = previous[index];
+    if (before === after) continue;
+    if (before?.output_type === "stream" && after.output_type === "stream" && before.name === after.name) {
+      if (before.text === after.text) continue;
+      const keep = measureCommonPrefix(before.text, after.text);
+      changes.push({ kind: "stream", index, keep, text: after.text.slice(keep) });
+      continue;
+    }
+    changes.push({ kind: "set", index, output: after });
+  }
+  return changes;
+}
+
+/**
+ * Applies an outputs event to a cell's outputs (what a browser does with it). Returns a new
+ * array; throws when a `stream` change targets something that is not a stream, which means the
+ * subscriber missed an event and should reload the notebook.
+ */
+export function applyOutputChanges(
+  outputs: readonly TOutput[],
+  event: Pick<TOutputsEvent, "length" | "changes">,
+): TOutput[] {
+  const result = outputs.slice(0, event.length);
+  for (const change of event.changes) {
+    if (change.kind === "set") {
+      result[change.index] = change.output;
+      continue;
+    }
+    const current = result[change.index];
+    if (current?.output_type !== "stream") {
+      throw new Error(`output ${change.index} is not a stream: the outputs are out of date`);
+    }
+    result[change.index] = { ...current, text: current.text.slice(0, change.keep) + change.text };
+  }
+  if (result.length !== event.length) {
+    throw new Error(`expected ${event.length} outputs, have ${result.length}: the outputs are out of date`);
+  }
+  return result;
+}
+
+function measureCommonPrefix(a: string, b: string): number {
+  // Appends are by far the most common change: check the whole prefix at native speed first.
+  if (b.startsWith(a)) return a.length;
+  // Next most common: a `\r` rewrote the last line; everything before it is unchanged.
+  const lineStart = a.lastIndexOf("\n") + 1;
+  let start = lineStart > 0 && b.startsWith(a.slice(0, lineStart)) ? lineStart : 0;
+  const limit = Math.min(a.length, b.length);
+  while (start < limit && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  // Never split a surrogate pair between the kept part and the appended text.
+  const code = start > 0 ? a.charCodeAt(start - 1) : 0;
+  return code >= 0xd800 && code <= 0xdbff ? start - 1 : start;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursor offsets
+
+/**
+ * Converts an offset in UTF-16 code units (JavaScript strings, Monaco) into Unicode code points
+ * (the Jupyter protocol's `cursor_pos`). An offset inside a surrogate pair counts the pair whole.
+ */
+export function utf16OffsetToCodePoints(text: string, utf16Offset: number): number {
+  let points = 0;
+  const end = Math.min(utf16Offset, text.length);
+  for (let i = 0; i < end; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    points++;
+  }
+  return points;
+}
+
+/**
+ * Converts a Jupyter code-point offset (`cursor_start`, `cursor_end` of a completion) back into
+ * UTF-16 code units for Monaco.
+ */
+export function codePointsToUtf16Offset(text: string, codePoints: number): number {
+  let i = 0;
+  for (let points = 0; points < codePoints && i < text.length; points++) {
+    const unit = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    i += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+  }
+  return i;
+}

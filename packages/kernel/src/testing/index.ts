@@ -1,0 +1,14 @@
+/**
+ * Test helpers for packages that use `@flint/kernel` (an in-memory store, a browser-like event
+ * mirror, Python environment and data directory helpers). Not for production code.
+ */
+
+export {
+  describeOutputs,
+  MemoryNotebookStore,
+  NotebookMirror,
+  type TRecordedWrite,
+  type TStoredRun,
+  waitFor,
+} from "./memory-store";
+export { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./runtime";
