@@ -3,6 +3,11 @@
 import { startFlint } from "./src/server/start.js";
 
 let isStopping = false;
+// A library's stray promise (e.g. a kernel-info request after a kernel restart) must not take
+// the whole server down: log it and keep serving.
+process.on("unhandledRejection", (reason) => {
+  process.stderr.write(`[flint] unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}\n`);
+});
 try {
   const flint = await startFlint();
   const shutdown = async (signal: string) => {

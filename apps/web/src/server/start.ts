@@ -48,6 +48,9 @@ export async function startFlint(): Promise<TFlintServer> {
     if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
     const prisma = getPrisma();
     cleanups.push(disconnectPrisma);
+    // Cells left running or queued by a previous Flint that did not stop cleanly have no kernel.
+    await prisma.cellOutput.updateMany({ where: { status: "running" }, data: { status: "died" } });
+    await prisma.cellOutput.updateMany({ where: { status: "queued" }, data: { status: "cancelled" } });
     const seeded = await seed(prisma, {
       dataDir: config.dataDir,
       demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,
