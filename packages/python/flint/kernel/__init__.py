@@ -82,6 +82,10 @@ class FlintExtension:
 
         register_table_formatters(self.ip)
         self.ip.register_magics(SqlMagics(self.ip, self._resolve_session))
+        # %chart: one-line Vega-Lite charts of pandas and Spark DataFrames (flint.chart).
+        from flint.chart import register as register_chart_magic
+
+        register_chart_magic(self.ip)
         self.ip.events.register("pre_run_cell", self.pre_run_cell)
         self.ip.events.register("post_run_cell", self.controller.post_run_cell)
 
