@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class BinParams:
-    """Bins ``[start + k*step, start + (k+1)*step)`` covering ``[start, stop]``; values round to ``precision`` digits."""
+    """Bins ``[start + k*step, start + (k+1)*step)`` covering ``[start, stop]``, rounded to ``precision`` digits."""
 
     start: float
     stop: float

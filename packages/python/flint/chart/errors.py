@@ -6,6 +6,17 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+PREFIX = "%chart "
+
+
+def display_column(text: str, offset: int) -> str:
+    """Where ``offset`` of the command is, as a person counts on the line that shows it
+    (the first line starts with ``%chart ``)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    if line_start == 0:
+        return f"column {len(PREFIX) + offset + 1}"
+    return f"line {text.count(chr(10), 0, offset) + 1}, column {offset - line_start + 1}"
+
 
 @dataclass(frozen=True)
 class Span:
@@ -46,7 +57,7 @@ class ChartError(ValueError):
                             ^^^^^^
     """
 
-    def __init__(self, message: str, text: str = "", span: Span | None = None, prefix: str = "%chart ") -> None:
+    def __init__(self, message: str, text: str = "", span: Span | None = None, prefix: str = PREFIX) -> None:
         self.message = message
         self.text = text
         self.span = span
@@ -72,7 +83,6 @@ class ChartError(ValueError):
         lead = self.prefix if line_start == 0 else ""
         column = start - line_start
         width = max(1, min(end, line_end + 1) - start)
-        line_number = self.text.count("\n", 0, start) + 1
-        where = f"column {column + 1}" if line_start == 0 else f"line {line_number}, column {column + 1}"
+        where = display_column(self.text, start)
         caret = " " * (len(lead) + column) + "^" * width
         return f"{self.message} (at {where})\n  {lead}{line}\n  {caret}"

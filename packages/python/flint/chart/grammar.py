@@ -18,9 +18,8 @@ DataFrame's columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
-from flint.chart.errors import ChartError, Span, did_you_mean
+from flint.chart.errors import ChartError, Span, did_you_mean, display_column
 
 MARKS = ("point", "bar", "line", "area", "tick", "rect", "arc", "boxplot")
 # Channel name -> how many fields it takes at most.
@@ -274,7 +273,7 @@ class Not:
     span: Span
 
 
-Condition = Union[Compare, InList, IsNull, BoolOp, Not]
+Condition = Compare | InList | IsNull | BoolOp | Not
 
 
 @dataclass(frozen=True)
@@ -413,7 +412,9 @@ class _Parser:
             cmd.sort = self.parse_sort(tok)
         elif word == "title":
             if self.tok.kind != "STRING":
-                raise self.error(f'title takes a quoted string, e.g. title("Sales by region"), found {self.describe(self.tok)}')
+                raise self.error(
+                    f'title takes a quoted string, e.g. title("Sales by region"), found {self.describe(self.tok)}'
+                )
             cmd.title = str(self.advance().value)
         elif word == "filter":
             if cmd.filter is not None:
@@ -428,8 +429,8 @@ class _Parser:
             self.advance()
             cmd.limit, cmd.limit_span = int(num.value), num.span
         if not self.at(")"):
-            raise self.error(f"expected ')' to close {word}( opened at column {open_paren.span.start + 1}, "
-                             f"found {self.describe(self.tok)}")
+            opened = display_column(self.text, open_paren.span.start)
+            raise self.error(f"expected ')' to close {word}( opened at {opened}, found {self.describe(self.tok)}")
         self.advance()
 
     def parse_variable(self) -> ColumnRef:
@@ -591,4 +592,6 @@ class _Parser:
         if tok.kind == "NAME" and tok.text.lower() in ("true", "false", "null"):
             self.advance()
             return Literal({"true": True, "false": False, "null": None}[tok.text.lower()], tok.span)
-        raise self.error(f"expected a value (a number, a quoted string, true, false or null), found {self.describe(tok)}")
+        raise self.error(
+            f"expected a value (a number, a quoted string, true, false or null), found {self.describe(tok)}"
+        )

@@ -119,7 +119,7 @@ class ChartPlan:
 
 
 def column_error(command: ChartCommand, ref: ColumnRef, columns: dict[str, ColumnInfo]) -> ChartError:
-    """"unknown column" with the closest names of the source's columns."""
+    """ "unknown column" with the closest names of the source's columns."""
     source = command.data.name if command.data else "the data"
     hint = did_you_mean(ref.name, columns)
     if not hint:
@@ -143,9 +143,7 @@ class _Planner:
         if info is None:
             raise column_error(self.command, ref, self.columns)
         if info.kind == UNSUPPORTED:
-            raise self.command.error(
-                f"column '{ref.name}' has type {info.dtype}, which cannot be charted", ref.span
-            )
+            raise self.command.error(f"column '{ref.name}' has type {info.dtype}, which cannot be charted", ref.span)
         return info
 
     def unique_name(self, base: str, reserved: bool = False) -> str:
@@ -173,10 +171,14 @@ class _Planner:
         mark = cmd.mark
         if mark == "arc":
             if "x" in encodings:
-                raise cmd.error("an arc chart uses theta(...) (or y(...)) and color(...), not x(...)", cmd.channel_spans["x"])
+                raise cmd.error(
+                    "an arc chart uses theta(...) (or y(...)) and color(...), not x(...)", cmd.channel_spans["x"]
+                )
             if "y" in encodings:
                 if "theta" in encodings:
-                    raise cmd.error("give either theta(...) or y(...) for an arc chart, not both", cmd.channel_spans["y"])
+                    raise cmd.error(
+                        "give either theta(...) or y(...) for an arc chart, not both", cmd.channel_spans["y"]
+                    )
                 encodings["theta"] = encodings.pop("y")
         elif "theta" in encodings:
             raise cmd.error("theta(...) is only for arc charts: add 'arc'", cmd.channel_spans["theta"])
@@ -204,7 +206,10 @@ class _Planner:
         if mark is None:
             mark = self.default_mark(planned, is_aggregated)
         if cmd.sort is not None and cmd.sort.channel not in planned:
-            raise cmd.error(f"sort({'-' if cmd.sort.descending else ''}{cmd.sort.channel}) needs {cmd.sort.channel}(...)", cmd.sort.span)
+            raise cmd.error(
+                f"sort({'-' if cmd.sort.descending else ''}{cmd.sort.channel}) needs {cmd.sort.channel}(...)",
+                cmd.sort.span,
+            )
         return ChartPlan(
             command=cmd,
             source=cmd.data.name,
@@ -234,10 +239,16 @@ class _Planner:
                     f.span,
                 )
             if f.aggregate in ("min", "max") and info is not None and info.kind not in (QUANTITATIVE, TEMPORAL):
-                raise cmd.error(f"{f.aggregate}({info.name}) needs a number or a date; '{info.name}' is {info.dtype}", f.span)
+                raise cmd.error(
+                    f"{f.aggregate}({info.name}) needs a number or a date; '{info.name}' is {info.dtype}", f.span
+                )
             measure = self.measure(f.aggregate, info)
-            vl_type = f.type or (TEMPORAL if f.aggregate in ("min", "max") and info and info.kind == TEMPORAL else QUANTITATIVE)
-            return Encoded(channel, measure.name, vl_type, f.describe(), measure=measure, explicit_type=f.type is not None)
+            vl_type = f.type or (
+                TEMPORAL if f.aggregate in ("min", "max") and info and info.kind == TEMPORAL else QUANTITATIVE
+            )
+            return Encoded(
+                channel, measure.name, vl_type, f.describe(), measure=measure, explicit_type=f.type is not None
+            )
 
         assert f.column is not None
         info = self.column(f.column)
@@ -251,17 +262,25 @@ class _Planner:
         if f.time_unit is not None:
             if info.kind not in (TEMPORAL, NOMINAL):
                 raise cmd.error(
-                    f"{f.time_unit}({info.name}) needs a date or timestamp column; '{info.name}' is {info.dtype}", f.span
+                    f"{f.time_unit}({info.name}) needs a date or timestamp column; '{info.name}' is {info.dtype}",
+                    f.span,
                 )
             derived = self.dimension("timeunit", info, unit=f.time_unit)
-            return Encoded(channel, derived.name, f.type or TEMPORAL, f.describe(), derived=derived,
-                           explicit_type=f.type is not None)
+            return Encoded(
+                channel,
+                derived.name,
+                f.type or TEMPORAL,
+                f.describe(),
+                derived=derived,
+                explicit_type=f.type is not None,
+            )
         derived = self.dimension("column", info)
         default = {QUANTITATIVE: QUANTITATIVE, TEMPORAL: TEMPORAL}.get(info.kind, NOMINAL)
         if channel == "shape" and default == QUANTITATIVE:
             default = "ordinal"  # shapes are discrete
-        return Encoded(channel, derived.name, f.type or default, info.name, derived=derived,
-                       explicit_type=f.type is not None)
+        return Encoded(
+            channel, derived.name, f.type or default, info.name, derived=derived, explicit_type=f.type is not None
+        )
 
     def dimension(self, op: str, info: ColumnInfo, maxbins: int | None = None, unit: str | None = None) -> Derived:
         key = (op, info.name, maxbins if op == "bin" else unit)
@@ -317,8 +336,9 @@ class _Planner:
         for channel, fields in encodings.items():
             for f in fields:
                 if f.aggregate is not None:
+                    plain = f.column.name if f.column else "column"
                     raise cmd.error(
-                        f"a boxplot computes its statistics itself: write {channel}({f.column.name if f.column else 'column'}), "
+                        f"a boxplot computes its statistics itself: write {channel}({plain}), "
                         f"not {channel}({f.describe()})",
                         f.span,
                     )
@@ -327,8 +347,12 @@ class _Planner:
 
         def is_continuous(f: FieldExpr | None) -> bool:
             return (
-                f is not None and f.bin is None and f.time_unit is None and f.column is not None
-                and self.column(f.column).kind == QUANTITATIVE and f.type in (None, QUANTITATIVE)
+                f is not None
+                and f.bin is None
+                and f.time_unit is None
+                and f.column is not None
+                and self.column(f.column).kind == QUANTITATIVE
+                and f.type in (None, QUANTITATIVE)
             )
 
         if is_continuous(y):
@@ -397,8 +421,10 @@ class _Planner:
         value = literal.value
         if info.kind == QUANTITATIVE and isinstance(value, str):
             raise self.command.error(f"'{info.name}' is numeric ({info.dtype}); compare it with a number", literal.span)
-        if info.kind in (NOMINAL, TEMPORAL) and isinstance(value, bool):
+        if info.kind in (NOMINAL, TEMPORAL) and isinstance(value, bool | int | float):
             raise self.command.error(f"'{info.name}' is {info.dtype}; compare it with a quoted value", literal.span)
+        if info.kind == BOOLEAN and not isinstance(value, bool):
+            raise self.command.error(f"'{info.name}' is {info.dtype}; compare it with true or false", literal.span)
 
 
 def make_plan(command: ChartCommand, columns: list[ColumnInfo], limit: int, max_limit: int) -> ChartPlan:

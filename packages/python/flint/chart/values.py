@@ -62,4 +62,4 @@ def chart_value(value: Any) -> Any:
 
 def records(columns: list[str], rows: list[tuple[Any, ...]] | list[list[Any]]) -> list[dict[str, Any]]:
     """Rows as ``[{column: value}]`` with every value passed through :func:`chart_value`."""
-    return [{name: chart_value(v) for name, v in zip(columns, row)} for row in rows]
+    return [{name: chart_value(v) for name, v in zip(columns, row, strict=True)} for row in rows]

@@ -1,0 +1,69 @@
+/**
+ * A Vega loader that only loads from the allow-list: the run-time half of the spec guard.
+ *
+ * The spec guard rewrites and checks the data URLs written in a spec; URLs computed by signals,
+ * image URLs from fields and links from `href` channels only exist while the chart runs, and every
+ * one of them passes through this loader's `sanitize`.
+ */
+
+import type { Loader } from "vega";
+import { resolveDataUrl, sanitizeHref, type TDataUrlPolicy } from "../spec-guard";
+
+/** Options of {@link createGuardedLoader}. */
+export interface TGuardedLoaderOptions {
+  policy: TDataUrlPolicy;
+  /** Called for every refused URL (data, image or link), so the chart can say why it is incomplete. */
+  onBlocked?: (url: string, reason: string) => void;
+}
+
+interface TSanitizeOptions {
+  context?: string;
+  response?: string;
+}
+
+/**
+ * A loader for `vega-embed`'s `loader` option: data and images from allowed same-origin paths
+ * only (fetched with same-origin credentials, redirects refused), links only to http(s)/mailto,
+ * never the file system.
+ */
+export function createGuardedLoader(options: TGuardedLoaderOptions): Loader {
+  const refuse = (url: string, reason: string): never => {
+    options.onBlocked?.(url, reason);
+    throw new Error(`Blocked ${JSON.stringify(url)}: ${reason}`);
+  };
+  const loader = {
+    options: {},
+    fileAccess: false,
+    async sanitize(
+      uri: string,
+      opts?: TSanitizeOptions,
+    ): Promise<{ href: string; target?: string; rel?: string }> {
+      if (opts?.context === "href") {
+        const href = sanitizeHref(uri, globalThis.location?.href);
+        if (href === null) return refuse(String(uri), "only http, https and mailto links are allowed");
+        return { href, target: "_blank", rel: "noopener noreferrer nofollow" };
+      }
+      const resolved = resolveDataUrl(uri, options.policy);
+      if (!resolved.ok) return refuse(String(uri), resolved.reason);
+      return { href: resolved.url };
+    },
+    async load(uri: string, opts?: TSanitizeOptions): Promise<string> {
+      const { href } = await loader.sanitize(uri, opts ?? { context: "dataflow" });
+      return loader.http(href, opts ?? {});
+    },
+    async http(url: string, opts: TSanitizeOptions | Partial<RequestInit>): Promise<string> {
+      // Same-origin cookies only; a redirect could lead out of the allow-list, so none is followed.
+      const response = await fetch(url, { credentials: "same-origin", redirect: "error" });
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText} loading ${url}`);
+      if ("response" in opts && opts.response === "arrayBuffer") {
+        // Vega asks for binary formats (Arrow) this way and passes the buffer on despite the typing.
+        return (await response.arrayBuffer()) as unknown as string;
+      }
+      return response.text();
+    },
+    async file(filename: string): Promise<string> {
+      return refuse(filename, "charts cannot read files");
+    },
+  };
+  return loader;
+}
