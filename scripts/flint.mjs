@@ -253,6 +253,11 @@ function test() {
       "packages/python/tests",
     ]);
   }
+  step("chart renderer over the Vega-Lite corpus and chart security cases (Playwright, Chromium)", pnpm, [
+    "--filter",
+    "@flint/charts",
+    "test:corpus",
+  ]);
   step("end-to-end tests (Playwright, Chromium)", pnpm, ["exec", "playwright", "test"], {
     FLINT_PYTHON_ENV: pythonEnv,
   });

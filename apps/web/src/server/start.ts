@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApi, createNotebookStore, loadConfig, seed } from "@flint/api";
+import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
 import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
@@ -96,6 +97,9 @@ export async function startFlint(): Promise<TFlintServer> {
           await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
           return;
         }
+        // The vega-datasets files, for charts whose data URLs name them (same origin: the
+        // renderer's allow-list accepts nothing else).
+        if (url.pathname.startsWith("/vega-datasets/") && (await handleVegaDatasetRequest(req, res))) return;
         if (!isPublicPage(url.pathname)) {
           const actor = await api.authenticate(new Request(url, { headers: toFetchHeaders(req) }));
           if (!actor) {

@@ -1,39 +1,20 @@
 "use client";
+import { VegaOutput } from "@flint/charts/client";
 
-/**
- * Renders a saved chart's spec. The Vega renderer from packages/charts replaces this fallback
- * when it lands; until then the spec's data is shown as a table so the chart's content is visible.
- */
-export function ChartView({ spec }: { spec: Record<string, unknown> }) {
-  const values = ((spec.data as { values?: Record<string, unknown>[] } | undefined)?.values ?? []).slice(
-    0,
-    50,
-  );
-  const columns = [...new Set(values.flatMap((row) => Object.keys(row)))];
+/** The MIME type a saved spec renders as: Vega when its $schema says so, else Vega-Lite v6. */
+function mimeTypeOf(spec: Record<string, unknown>): string {
+  const schema = typeof spec.$schema === "string" ? spec.$schema : "";
+  if (/\/vega\/v5/.test(schema)) return "application/vnd.vega.v5+json";
+  if (/\/vega\/v6/.test(schema)) return "application/vnd.vega.v6+json";
+  if (/vega-lite\/v5/.test(schema)) return "application/vnd.vegalite.v5+json";
+  return "application/vnd.vegalite.v6+json";
+}
+
+/** Renders a saved chart's spec with Flint's CSP-safe Vega renderer. */
+export function ChartView({ spec, actions = true }: { spec: Record<string, unknown>; actions?: boolean }) {
   return (
-    <div className="overflow-auto text-sm" data-testid="chart-view">
-      <table className="min-w-full">
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th key={column} className="border-b px-2 py-1 text-left font-medium">
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {values.map((row, index) => (
-            <tr key={index}>
-              {columns.map((column) => (
-                <td key={column} className="border-b border-slate-100 px-2 py-1">
-                  {String(row[column] ?? "")}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div data-testid="chart-view">
+      <VegaOutput mimeType={mimeTypeOf(spec)} spec={spec} actions={actions} />
     </div>
   );
 }

@@ -1,11 +1,9 @@
 "use client";
 import { useEffect, useState } from "react";
+import { ChartView } from "@/components/charts/chart-view";
 import { apiFetch } from "@/lib/api";
 
-/**
- * A chart's live thumbnail. Until the Vega renderer (packages/charts) is wired in, it shows the
- * chart's mark and field names, never an empty box.
- */
+/** A chart's live thumbnail: the real chart, rendered small, without its action menu. */
 export function ChartThumbnail({ chartId }: { chartId: string }) {
   const [spec, setSpec] = useState<Record<string, unknown> | null>(null);
   useEffect(() => {
@@ -15,17 +13,9 @@ export function ChartThumbnail({ chartId }: { chartId: string }) {
     );
   }, [chartId]);
   if (!spec) return <div className="h-full animate-pulse rounded bg-slate-100" />;
-  const mark =
-    typeof spec.mark === "string"
-      ? spec.mark
-      : ((spec.mark as { type?: string } | undefined)?.type ?? "chart");
-  const fields = Object.values((spec.encoding ?? {}) as Record<string, { field?: string }>)
-    .map((channel) => channel.field)
-    .filter(Boolean);
   return (
-    <div className="flex h-full flex-col items-center justify-center rounded bg-slate-50 text-sm text-slate-500">
-      <span className="font-medium">{mark}</span>
-      <span>{fields.join(" · ")}</span>
+    <div className="pointer-events-none h-full overflow-hidden">
+      <ChartView spec={spec} actions={false} />
     </div>
   );
 }
