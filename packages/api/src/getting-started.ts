@@ -40,6 +40,27 @@ export const GETTING_STARTED_CELLS: TTourCell[] = [
     cell_type: "code",
     source: "%%sql -o evens\nSELECT id, id * 2 AS doubled FROM range(10) WHERE id % 2 = 0",
   },
+  {
+    cell_type: "markdown",
+    source:
+      "## Charts in one line\n\n`%chart` draws a Vega-Lite chart of a pandas or Spark DataFrame, in the spirit of DSX's " +
+      "`%brunel`. For Spark DataFrames the aggregation runs in Spark and only the chart's rows come back.",
+  },
+  {
+    cell_type: "code",
+    source: [
+      "import pandas as pd",
+      "",
+      "# Books by author: the DSX %brunel example.",
+      "df = pd.DataFrame({",
+      '    "VOLUME": [412, 388, 295, 510, 620, 701, 455, 380, 330, 590, 640, 275],',
+      '    "WEIGHT": [1.2, 1.1, 0.8, 1.6, 1.9, 2.2, 1.3, 1.0, 0.9, 1.7, 2.0, 0.7],',
+      '    "AUTH": ["Austen"] * 3 + ["Dickens"] * 3 + ["Eliot"] * 3 + ["Tolstoy"] * 3,',
+      "})",
+      "%chart data(df) x(VOLUME) y(WEIGHT) color(AUTH)",
+    ].join("\n"),
+  },
+  { cell_type: "code", source: '%chart data(df) bar x(AUTH) y(sum(VOLUME)) title("Pages per author")' },
 ];
 
 /** The tour as nbformat 4.5 JSON (no outputs yet). */
