@@ -1,0 +1,299 @@
+// One cell: prompt and run button, the editor (Monaco while editing, static text otherwise),
+// rendered markdown, outputs. Memoized and subscribed to its own cell only.
+"use client";
+import type { TCell } from "@flint/notebook";
+import { type DragEvent, type MouseEvent, memo, useLayoutEffect, useRef, useState } from "react";
+import type { TCommandContext } from "@/lib/notebook/commands";
+import type { NotebookController } from "@/lib/notebook/controller";
+import { languageOf } from "@/lib/notebook/editor-models";
+import { type Observable, useCell, useCellStatus, useCellUi, useObservable } from "@/lib/notebook/hooks";
+import { renderMarkdown } from "@/lib/notebook/markdown";
+import { getSanitizer } from "@/lib/notebook/sanitize";
+import { CodeEditor, type TClickPoint } from "./code-editor";
+import { OutputArea } from "./outputs/output-area";
+import { StaticCode } from "./static-code";
+
+export type TFindState = { isOpen: boolean; query: string; isCaseSensitive: boolean };
+
+/** What every cell needs from the notebook view; one stable object, so cells stay memoized. */
+export type TCellEnv = {
+  controller: NotebookController;
+  find: Observable<TFindState>;
+  getCommandContext: () => TCommandContext;
+  registerCell: (id: string, element: HTMLElement | null) => void;
+  focusCell: (id: string) => void;
+};
+
+const CELL_DRAG_TYPE = "application/x-flint-cells";
+
+function promptOf(cell: TCell, status: string): string {
+  if (cell.cell_type !== "code") return "";
+  if (status === "running" || status === "queued" || status === "busy") return "[*]";
+  return `[${cell.execution_count ?? " "}]`;
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  queued: "Queued",
+  running: "Running…",
+  error: "Error",
+  cancelled: "Cancelled",
+  died: "Kernel died",
+  "kernel-died": "Kernel died",
+  interrupted: "Interrupted",
+};
+
+const MarkdownRendered = memo(function MarkdownRendered({
+  source,
+  attachments,
+}: {
+  source: string;
+  attachments: Record<string, Record<string, unknown>> | undefined;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    ref.current?.replaceChildren(renderMarkdown(source, getSanitizer(), attachments));
+  }, [source, attachments]);
+  if (source.trim() === "") {
+    return (
+      <p className="px-3 py-2 text-sm text-slate-400 italic">
+        Empty markdown cell: double-click or press Enter to edit.
+      </p>
+    );
+  }
+  return <div ref={ref} className="nb-markdown px-3 py-2" />;
+});
+
+export const CellView = memo(function CellView({ id, env }: { id: string; env: TCellEnv }) {
+  const { controller } = env;
+  const { store } = controller;
+  const cell = useCell(store, id);
+  const { isActive, isSelected, isEditing } = useCellUi(store, id);
+  const status = useCellStatus(store, id);
+  const find = useObservable(env.find);
+  const [clickPoint, setClickPoint] = useState<TClickPoint>(null);
+  const [dropAt, setDropAt] = useState<"above" | "below" | null>(null);
+  if (!cell) return null;
+
+  const canEdit = store.canEdit();
+  const findQuery = find.isOpen ? find.query : "";
+  const hasFindMatch =
+    findQuery !== "" &&
+    (find.isCaseSensitive ? cell.source : cell.source.toLowerCase()).includes(
+      find.isCaseSensitive ? findQuery : findQuery.toLowerCase(),
+    );
+
+  const selectFromClick = (event: MouseEvent) => {
+    if (event.shiftKey) {
+      const active = store.getActiveId();
+      if (active) store.selectRange(active, id);
+      return true;
+    }
+    if (!isActive || store.getSelectedIds().length > 1) store.select(id);
+    return false;
+  };
+
+  const onCellMouseDown = (event: MouseEvent<HTMLDivElement>) => {
+    if (event.button !== 0) return;
+    const target = event.target as HTMLElement;
+    // Clicks inside the editor, on buttons or links keep their own behaviour.
+    if (target.closest(".nb-editor, button, a, summary, input, textarea, select")) {
+      if (!isActive) store.select(id);
+      return;
+    }
+    // Leave the other cell's editor first: selecting while in edit mode would mount this cell's
+    // editor during mousedown, and the browser's default focus would then take it away again.
+    if (!isActive && store.getMode() === "edit") store.setMode("command");
+    const isRange = selectFromClick(event);
+    if (isRange || isEditing) return;
+    // A click on the source enters edit mode (onSourceClick); anything else is command mode.
+    if (target.closest(".nb-source") && canEdit && cell.cell_type !== "markdown") return;
+    if (store.getMode() === "edit") store.setMode("command");
+    // Command mode: the cell itself holds focus so Jupyter's keys reach the notebook.
+    requestAnimationFrame(() => {
+      if (store.getMode() === "command") env.focusCell(id);
+    });
+  };
+
+  const onSourceClick = (event: MouseEvent<HTMLDivElement>) => {
+    if (event.shiftKey || !canEdit || cell.cell_type === "markdown") return;
+    setClickPoint({ x: event.clientX, y: event.clientY });
+    store.select(id);
+    store.setMode("edit");
+  };
+
+  const onMarkdownDoubleClick = (event: MouseEvent<HTMLDivElement>) => {
+    if (!canEdit) return;
+    setClickPoint({ x: event.clientX, y: event.clientY });
+    store.select(id);
+    store.setMode("edit");
+  };
+
+  const onDragStart = (event: DragEvent<HTMLButtonElement>) => {
+    const ids = isSelected ? store.getSelectedIds() : [id];
+    event.dataTransfer.setData(CELL_DRAG_TYPE, JSON.stringify(ids));
+    event.dataTransfer.effectAllowed = "move";
+  };
+  const onDragOver = (event: DragEvent<HTMLDivElement>) => {
+    if (!canEdit || !event.dataTransfer.types.includes(CELL_DRAG_TYPE)) return;
+    event.preventDefault();
+    const box = event.currentTarget.getBoundingClientRect();
+    setDropAt(event.clientY < box.top + box.height / 2 ? "above" : "below");
+  };
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    const raw = event.dataTransfer.getData(CELL_DRAG_TYPE);
+    const where = dropAt;
+    setDropAt(null);
+    if (!raw || !where) return;
+    event.preventDefault();
+    let ids: unknown;
+    try {
+      ids = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ids)) return;
+    const moving = ids.filter(
+      (value): value is string => typeof value === "string" && store.getCell(value) !== undefined,
+    );
+    if (moving.length === 0 || moving.includes(id)) return;
+    const order = store.getCellIds().filter((cellId) => !moving.includes(cellId));
+    const index = order.indexOf(id);
+    const beforeId = where === "above" ? id : (order[index + 1] ?? null);
+    store.moveTo(moving, beforeId);
+  };
+
+  const typeLabel = cell.cell_type === "code" ? "Code" : cell.cell_type === "markdown" ? "Markdown" : "Raw";
+  const statusLabel = STATUS_LABELS[status];
+  const language = languageOf(cell.cell_type);
+  const isMarkdownRendered = cell.cell_type === "markdown" && !isEditing && !hasFindMatch;
+  const attachments = cell.cell_type === "markdown" ? cell.attachments : undefined;
+
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a focusable cell holding an editor, in a role=list
+    <div
+      ref={(element) => env.registerCell(id, element)}
+      role="listitem"
+      tabIndex={isActive ? 0 : -1}
+      aria-label={`${typeLabel} cell`}
+      aria-current={isActive ? "true" : undefined}
+      className={`nb-cell group ${isActive ? "nb-cell-active" : ""} ${isSelected ? "nb-cell-selected" : ""} ${
+        isEditing ? "nb-cell-editing" : ""
+      } ${dropAt === "above" ? "nb-drop-above" : dropAt === "below" ? "nb-drop-below" : ""}`}
+      onMouseDown={onCellMouseDown}
+      onDragOver={onDragOver}
+      onDragLeave={() => setDropAt(null)}
+      onDrop={onDrop}
+    >
+      <div className="nb-gutter">
+        {canEdit && (
+          <button
+            type="button"
+            draggable
+            onDragStart={onDragStart}
+            className="nb-drag-handle"
+            aria-label="Drag to move cell"
+            title="Drag to move"
+            tabIndex={-1}
+          >
+            ⋮⋮
+          </button>
+        )}
+        {cell.cell_type === "code" && (
+          <>
+            <span className="nb-prompt" title="Execution count">
+              {promptOf(cell, status)}
+            </span>
+            {store.canRun() && (
+              <button
+                type="button"
+                className="nb-run-button"
+                aria-label="Run cell"
+                title="Run (Shift+Enter)"
+                tabIndex={-1}
+                onClick={() => void controller.run([id])}
+              >
+                ▶
+              </button>
+            )}
+          </>
+        )}
+        {cell.cell_type !== "code" && (
+          <span className="nb-type-badge">{cell.cell_type === "markdown" ? "MD" : "RAW"}</span>
+        )}
+      </div>
+      <div className="nb-body">
+        {isEditing ? (
+          <CodeEditor
+            controller={controller}
+            cellId={id}
+            cellType={cell.cell_type}
+            source={cell.source}
+            clickPoint={clickPoint}
+            getCommandContext={env.getCommandContext}
+          />
+        ) : isMarkdownRendered ? (
+          // biome-ignore lint/a11y/noStaticElementInteractions: double-click to edit mirrors Jupyter; Enter does the same from the keyboard
+          <div onDoubleClick={onMarkdownDoubleClick}>
+            <MarkdownRendered source={cell.source} attachments={attachments} />
+          </div>
+        ) : (
+          // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: the keyboard path is Enter on the focused cell
+          <div className="nb-source" onClick={onSourceClick}>
+            <StaticCode
+              source={cell.source}
+              language={language}
+              findQuery={findQuery}
+              isCaseSensitive={find.isCaseSensitive}
+              placeholder={
+                canEdit ? (cell.cell_type === "code" ? "Type code here" : "Type text here") : undefined
+              }
+            />
+          </div>
+        )}
+        {statusLabel && (
+          <p className={`nb-status nb-status-${status}`} role="status">
+            {statusLabel}
+          </p>
+        )}
+        {cell.cell_type === "code" && <OutputArea outputs={cell.outputs} />}
+      </div>
+      {canEdit && (
+        <div className="nb-cell-actions" aria-label="Cell actions" role="toolbar">
+          <button
+            type="button"
+            tabIndex={-1}
+            aria-label="Move cell up"
+            title="Move up"
+            onClick={() => {
+              store.select(id);
+              store.moveSelection(-1);
+            }}
+          >
+            ↑
+          </button>
+          <button
+            type="button"
+            tabIndex={-1}
+            aria-label="Move cell down"
+            title="Move down"
+            onClick={() => {
+              store.select(id);
+              store.moveSelection(1);
+            }}
+          >
+            ↓
+          </button>
+          <button
+            type="button"
+            tabIndex={-1}
+            aria-label="Delete cell"
+            title="Delete (D D)"
+            onClick={() => store.delete([id])}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,233 @@
+// The Monaco editor of the cell being edited. Only that cell has one; it takes the Jupyter keys of
+// edit mode (Shift/Ctrl/Alt+Enter, Esc, Ctrl+S, Tab completion, Shift+Tab help) before Monaco's
+// own keybindings see them.
+"use client";
+import type { editor as TEditor } from "monaco-editor/editor/editor.api";
+import { memo, useEffect, useRef, useState } from "react";
+import { COMMANDS, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
+import type { NotebookController } from "@/lib/notebook/controller";
+import { getCellModel, languageOf } from "@/lib/notebook/editor-models";
+import { useMonaco } from "@/lib/notebook/monaco-loader";
+import { AnsiText } from "./outputs/ansi-text";
+import { StaticCode } from "./static-code";
+
+/** Where the user clicked a cell's static text, so the editor puts the cursor there. */
+export type TClickPoint = { x: number; y: number } | null;
+
+export const EDITOR_LINE_HEIGHT = 20;
+export const EDITOR_PADDING = 8;
+
+export const CodeEditor = memo(function CodeEditor({
+  controller,
+  cellId,
+  cellType,
+  source,
+  clickPoint,
+  getCommandContext,
+}: {
+  controller: NotebookController;
+  cellId: string;
+  cellType: string;
+  source: string;
+  clickPoint: TClickPoint;
+  getCommandContext: () => TCommandContext;
+}) {
+  const monaco = useMonaco();
+  const containerRef = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<TEditor.IStandaloneCodeEditor | null>(null);
+  const [help, setHelpState] = useState<string | null>(null);
+  // The key handler is bound once per editor, so it reads the help text through a ref.
+  const helpRef = useRef<string | null>(null);
+  const setHelp = (text: string | null) => {
+    helpRef.current = text;
+    setHelpState(text);
+  };
+  const language = languageOf(cellType);
+  const { store } = controller;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once per cell; source and click point are read at creation only
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!monaco || !container) return;
+    const model = getCellModel(monaco, controller, cellId, store.getCell(cellId)?.source ?? source, language);
+    const editor = monaco.editor.create(container, {
+      model,
+      theme: "flint-light",
+      fontSize: 13,
+      lineHeight: EDITOR_LINE_HEIGHT,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+      minimap: { enabled: false },
+      lineNumbers: "off",
+      glyphMargin: false,
+      folding: false,
+      lineDecorationsWidth: 12,
+      lineNumbersMinChars: 0,
+      scrollBeyondLastLine: false,
+      overviewRulerLanes: 0,
+      overviewRulerBorder: false,
+      hideCursorInOverviewRuler: true,
+      renderLineHighlight: "none",
+      scrollbar: {
+        vertical: "hidden",
+        horizontal: "auto",
+        alwaysConsumeMouseWheel: false,
+        useShadows: false,
+      },
+      padding: { top: EDITOR_PADDING, bottom: EDITOR_PADDING },
+      wordWrap: cellType === "code" ? "off" : "on",
+      automaticLayout: true,
+      // Suggest and hover widgets must not be clipped by the cell box.
+      fixedOverflowWidgets: true,
+      tabSize: 4,
+      insertSpaces: true,
+      contextmenu: false,
+      quickSuggestions: cellType === "code" ? { other: true, comments: false, strings: false } : false,
+      quickSuggestionsDelay: 250,
+      suggestOnTriggerCharacters: cellType === "code",
+      wordBasedSuggestions: "off",
+      tabCompletion: "off",
+      ariaLabel: `${cellType === "code" ? "Code" : cellType === "markdown" ? "Markdown" : "Raw"} cell editor`,
+    });
+    editorRef.current = editor;
+    const resize = () => {
+      container.style.height = `${Math.max(editor.getContentHeight(), EDITOR_LINE_HEIGHT + 2 * EDITOR_PADDING)}px`;
+    };
+    resize();
+    const disposables = [
+      editor.onDidContentSizeChange(resize),
+      model.onDidChangeContent(() => store.setSource(cellId, model.getValue())),
+      editor.onDidBlurEditorWidget(() => {
+        // Focus left the cell (a click elsewhere): Jupyter's command mode, unless it went to a
+        // widget of this editor or to a dialog that will hand it back.
+        setTimeout(() => {
+          const active = document.activeElement;
+          if (container.contains(active)) return;
+          if (active?.closest("[role=dialog]")) return;
+          if (store.getActiveId() === cellId && store.getMode() === "edit") store.setMode("command");
+        }, 0);
+      }),
+    ];
+    const matcher = createKeyMatcher();
+    const isWidgetOpen = (selector: string) =>
+      Boolean(
+        container.querySelector(`${selector}.visible`) ?? document.querySelector(`${selector}.visible`),
+      );
+    editor.onKeyDown((event) => {
+      const name = keyName(event.browserEvent);
+      const position = editor.getPosition();
+      if (name === "Tab") {
+        if (isWidgetOpen(".suggest-widget") || !position) return;
+        const before = model.getLineContent(position.lineNumber).slice(0, position.column - 1);
+        const selection = editor.getSelection();
+        // Jupyter: Tab completes after text, indents at the start of a line or a selection.
+        if (cellType === "code" && before.trim() !== "" && selection?.isEmpty()) {
+          event.preventDefault();
+          event.stopPropagation();
+          editor.trigger("keyboard", "editor.action.triggerSuggest", {});
+        }
+        return;
+      }
+      if (name === "Shift+Tab" && cellType === "code" && position) {
+        event.preventDefault();
+        event.stopPropagation();
+        void controller
+          .inspect(model.getValue(), model.getOffsetAt(position))
+          .then((text) => setHelp(text ?? "No help found for this name."));
+        return;
+      }
+      if (name === "Escape") {
+        if (helpRef.current !== null) {
+          setHelp(null);
+          event.preventDefault();
+          event.stopPropagation();
+          return;
+        }
+        if (
+          isWidgetOpen(".suggest-widget") ||
+          isWidgetOpen(".find-widget") ||
+          isWidgetOpen(".parameter-hints-widget")
+        )
+          return;
+      }
+      if (name === "ArrowUp" && position?.lineNumber === 1 && !isWidgetOpen(".suggest-widget")) {
+        const index = store.indexOf(cellId);
+        if (index > 0) {
+          event.preventDefault();
+          event.stopPropagation();
+          store.moveActive(-1);
+          store.setMode("edit");
+          return;
+        }
+      }
+      if (
+        name === "ArrowDown" &&
+        position?.lineNumber === model.getLineCount() &&
+        !isWidgetOpen(".suggest-widget")
+      ) {
+        const index = store.indexOf(cellId);
+        if (index < store.getCellIds().length - 1) {
+          event.preventDefault();
+          event.stopPropagation();
+          store.moveActive(1);
+          store.setMode("edit");
+          return;
+        }
+      }
+      const command = matcher(name, "edit", COMMANDS);
+      if (command) {
+        event.preventDefault();
+        event.stopPropagation();
+        command.run(getCommandContext());
+      }
+    });
+    editor.focus();
+    if (clickPoint) {
+      const target = editor.getTargetAtClientPoint(clickPoint.x, clickPoint.y);
+      if (target?.position) editor.setPosition(target.position);
+    } else {
+      const lastLine = model.getLineCount();
+      editor.setPosition({ lineNumber: lastLine, column: model.getLineMaxColumn(lastLine) });
+    }
+    container.scrollIntoView({ block: "nearest" });
+    return () => {
+      for (const disposable of disposables) disposable.dispose();
+      editorRef.current = null;
+      editor.dispose();
+    };
+  }, [monaco, cellId]);
+
+  // Language follows the cell type (M/Y while editing).
+  useEffect(() => {
+    const model = editorRef.current?.getModel();
+    if (monaco && model && model.getLanguageId() !== language)
+      monaco.editor.setModelLanguage(model, language);
+  }, [monaco, language]);
+
+  // Changes from outside the editor (find and replace, a reload) reach the model.
+  useEffect(() => {
+    const model = editorRef.current?.getModel();
+    if (model && model.getValue() !== source) {
+      model.pushEditOperations([], [{ range: model.getFullModelRange(), text: source }], () => null);
+    }
+  }, [source]);
+
+  return (
+    <div className="nb-editor-wrap">
+      {!monaco && <StaticCode source={source} language={language} findQuery="" isCaseSensitive={false} />}
+      <div ref={containerRef} className={monaco ? "nb-editor" : "hidden"} />
+      {help !== null && (
+        <div role="tooltip" className="nb-help">
+          <div className="mb-1 flex items-center justify-between text-xs text-slate-500">
+            <span>Help (Esc to close)</span>
+            <button type="button" className="nb-link-button" onClick={() => setHelp(null)}>
+              Close
+            </button>
+          </div>
+          <pre className="nb-pre max-h-64 overflow-auto">
+            <AnsiText text={help} />
+          </pre>
+        </div>
+      )}
+    </div>
+  );
+});

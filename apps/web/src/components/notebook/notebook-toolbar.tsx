@@ -1,0 +1,249 @@
+// The notebook's header: name (renamable), save state, kernel status with interrupt and restart,
+// and the common actions.
+"use client";
+import type { TCellType } from "@flint/notebook";
+import { type FormEvent, useState } from "react";
+import type { NotebookController } from "@/lib/notebook/controller";
+import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
+
+const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
+  idle: { label: "Idle", className: "bg-emerald-500" },
+  busy: { label: "Busy", className: "bg-amber-500 animate-pulse" },
+  starting: { label: "Starting", className: "bg-sky-500 animate-pulse" },
+  restarting: { label: "Restarting", className: "bg-sky-500 animate-pulse" },
+  dead: { label: "Dead", className: "bg-red-600" },
+  "not started": { label: "Not started", className: "bg-slate-300" },
+  unknown: { label: "Unknown", className: "bg-slate-300" },
+};
+
+function SaveState({ controller }: { controller: NotebookController }) {
+  const meta = useMeta(controller.store);
+  const text =
+    meta.saveState === "saved"
+      ? "Saved"
+      : meta.saveState === "saving"
+        ? "Saving…"
+        : meta.saveState === "unsaved"
+          ? "Unsaved changes"
+          : meta.saveState === "conflict"
+            ? "Not saved: changed elsewhere"
+            : meta.saveState === "readonly"
+              ? "Read only"
+              : "Not saved";
+  return (
+    <span
+      data-testid="save-state"
+      role="status"
+      title={meta.saveError ?? undefined}
+      className={`text-xs ${meta.saveState === "error" || meta.saveState === "conflict" ? "text-red-700" : "text-slate-500"}`}
+    >
+      {text}
+      {meta.saveState === "error" && meta.saveError ? `: ${meta.saveError}` : ""}
+    </span>
+  );
+}
+
+function NotebookName({ controller }: { controller: NotebookController }) {
+  const meta = useMeta(controller.store);
+  const [isEditing, setEditing] = useState(false);
+  if (isEditing) {
+    const submit = (event: FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      const name = String(new FormData(event.currentTarget).get("name") ?? "");
+      controller.rename(name);
+      void controller.save();
+      setEditing(false);
+    };
+    return (
+      <form onSubmit={submit} className="flex items-center gap-2">
+        <input
+          name="name"
+          defaultValue={meta.name}
+          aria-label="Notebook name"
+          maxLength={200}
+          // biome-ignore lint/a11y/noAutofocus: the user just asked to rename
+          autoFocus
+          className="input h-8 w-72 py-1"
+          onBlur={(event) => event.currentTarget.form?.requestSubmit()}
+          onKeyDown={(event) => {
+            if (event.key === "Escape") setEditing(false);
+          }}
+        />
+      </form>
+    );
+  }
+  return (
+    <h1 className="truncate text-lg font-semibold text-slate-900">
+      {controller.store.canEdit() ? (
+        <button
+          type="button"
+          className="truncate hover:underline"
+          title="Rename"
+          onClick={() => setEditing(true)}
+        >
+          {meta.name}
+        </button>
+      ) : (
+        meta.name
+      )}
+    </h1>
+  );
+}
+
+export function KernelStatus({ controller }: { controller: NotebookController }) {
+  const meta = useMeta(controller.store);
+  const kernel = KERNEL_LABELS[meta.kernelStatus] ?? KERNEL_LABELS.unknown!;
+  const connection =
+    meta.connection === "reconnecting"
+      ? "Reconnecting…"
+      : meta.connection === "connecting"
+        ? "Connecting…"
+        : null;
+  return (
+    <span
+      className="flex items-center gap-2 text-xs text-slate-600"
+      data-testid="kernel-status"
+      role="status"
+    >
+      <span
+        aria-hidden
+        className={`inline-block h-2.5 w-2.5 rounded-full ${connection ? "bg-slate-300" : kernel.className}`}
+      />
+      {connection ?? `Kernel: ${kernel.label}`}
+    </span>
+  );
+}
+
+export function NotebookToolbar({
+  controller,
+  onOpenPalette,
+  onToggleToc,
+  onOpenFind,
+  isTocOpen,
+}: {
+  controller: NotebookController;
+  onOpenPalette: () => void;
+  onToggleToc: () => void;
+  onOpenFind: () => void;
+  isTocOpen: boolean;
+}) {
+  const { store } = controller;
+  useUiVersion(store);
+  const meta = useMeta(store);
+  const active = store.getActiveId();
+  const activeType = active ? store.getCell(active)?.cell_type : undefined;
+  const canEdit = store.canEdit();
+  const canRun = store.canRun();
+  return (
+    <div className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+      <div className="flex items-center gap-3 px-4 py-2">
+        <NotebookName controller={controller} />
+        <SaveState controller={controller} />
+        <div className="ml-auto flex items-center gap-3">
+          <KernelStatus controller={controller} />
+          {canRun && (
+            <>
+              <button
+                type="button"
+                className="btn-secondary h-8"
+                onClick={() => controller.interrupt()}
+                title="Interrupt (I I)"
+                aria-label="Interrupt the kernel"
+              >
+                Interrupt
+              </button>
+              <button
+                type="button"
+                className="btn-secondary h-8"
+                onClick={() => controller.restart()}
+                title="Restart (0 0)"
+                aria-label="Restart the kernel"
+              >
+                Restart
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+      <div
+        role="toolbar"
+        aria-label="Notebook actions"
+        className="flex flex-wrap items-center gap-1 px-4 pb-2"
+      >
+        {canEdit && (
+          <button
+            type="button"
+            className="nb-tool"
+            onClick={() => void controller.save()}
+            title="Save (Ctrl+S)"
+          >
+            Save
+          </button>
+        )}
+        {canEdit && (
+          <button
+            type="button"
+            className="nb-tool"
+            onClick={() => store.insert("below")}
+            title="Insert cell below (B)"
+          >
+            + Cell
+          </button>
+        )}
+        {canRun && (
+          <>
+            <button
+              type="button"
+              className="nb-tool"
+              title="Run selected cells (Ctrl+Enter)"
+              onClick={() => void controller.run(store.getSelectedIds())}
+            >
+              ▶ Run
+            </button>
+            <button type="button" className="nb-tool" onClick={() => void controller.runAll()}>
+              Run all
+            </button>
+            <button type="button" className="nb-tool" onClick={() => controller.clearOutputs()}>
+              Clear outputs
+            </button>
+          </>
+        )}
+        {canEdit && (
+          <label className="ml-1 flex items-center gap-1 text-xs text-slate-600">
+            <span className="sr-only">Cell type</span>
+            <select
+              className="h-7 rounded border border-slate-300 bg-white px-1 text-xs"
+              value={activeType ?? "code"}
+              disabled={!activeType}
+              onChange={(event) => store.setType(store.getSelectedIds(), event.target.value as TCellType)}
+            >
+              <option value="code">Code</option>
+              <option value="markdown">Markdown</option>
+              <option value="raw">Raw</option>
+            </select>
+          </label>
+        )}
+        <span className="mx-1 h-5 w-px bg-slate-200" aria-hidden />
+        <button type="button" className="nb-tool" onClick={onOpenFind} title="Find and replace (Ctrl+F)">
+          Find
+        </button>
+        <button type="button" className="nb-tool" aria-pressed={isTocOpen} onClick={onToggleToc}>
+          Contents
+        </button>
+        <button
+          type="button"
+          className="nb-tool"
+          onClick={onOpenPalette}
+          title="Command palette (Ctrl+Shift+P)"
+        >
+          Commands
+        </button>
+        {meta.notice && (
+          <span role="alert" className="ml-2 rounded bg-amber-50 px-2 py-1 text-xs text-amber-800">
+            {meta.notice}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}

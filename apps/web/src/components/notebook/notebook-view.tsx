@@ -1,0 +1,214 @@
+// The notebook: toolbar, cells, table of contents, find bar, command palette and dialogs, and the
+// command-mode half of Jupyter's keyboard model (edit-mode keys live in the cell editor).
+"use client";
+import "katex/dist/katex.min.css";
+import "./notebook.css";
+import { type KeyboardEvent, memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { availableCommands, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
+import type { NotebookController } from "@/lib/notebook/controller";
+import { disposeCellModels } from "@/lib/notebook/editor-models";
+import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
+import { loadMonaco } from "@/lib/notebook/monaco-loader";
+import { CellView, type TCellEnv, type TFindState } from "./cell-view";
+import { CommandPalette } from "./command-palette";
+import { FindBar } from "./find-bar";
+import { NotebookDialogs } from "./notebook-dialogs";
+import { NotebookToolbar } from "./notebook-toolbar";
+import { TocPanel } from "./toc-panel";
+
+const CellList = memo(function CellList({
+  env,
+  onKeyDown,
+}: {
+  env: TCellEnv;
+  onKeyDown: (event: KeyboardEvent) => void;
+}) {
+  const ids = useCellIds(env.controller.store);
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: cells are focusable containers with editors, not plain list items
+    <div role="list" aria-label="Cells" className="nb-cells" onKeyDown={onKeyDown}>
+      {ids.map((id) => (
+        <CellView key={id} id={id} env={env} />
+      ))}
+    </div>
+  );
+});
+
+export function NotebookView({ controller }: { controller: NotebookController }) {
+  const { store } = controller;
+  const cellElements = useRef(new Map<string, HTMLElement>());
+  const find = useMemo(
+    () => new Observable<TFindState>({ isOpen: false, query: "", isCaseSensitive: false }),
+    [],
+  );
+  const findState = useObservable(find);
+  const [isPaletteOpen, setPaletteOpen] = useState(false);
+  const [isTocOpen, setTocOpen] = useState(false);
+  const matcher = useMemo(() => createKeyMatcher(), []);
+
+  const focusCell = useCallback((id: string) => {
+    const element = cellElements.current.get(id);
+    if (!element) return;
+    element.focus({ preventScroll: true });
+    element.scrollIntoView({ block: "nearest" });
+  }, []);
+
+  const revealCell = useCallback((id: string) => {
+    cellElements.current.get(id)?.scrollIntoView({ block: "center" });
+  }, []);
+
+  const ctxRef = useRef<TCommandContext | null>(null);
+  ctxRef.current = {
+    controller,
+    store,
+    view: {
+      openPalette: () => setPaletteOpen(true),
+      openFind: () => find.set({ ...find.get(), isOpen: true }),
+      toggleToc: () => setTocOpen((value) => !value),
+    },
+  };
+  const getCommandContext = useCallback(() => ctxRef.current!, []);
+
+  const env = useMemo<TCellEnv>(
+    () => ({
+      controller,
+      find,
+      getCommandContext,
+      focusCell,
+      registerCell: (id, element) => {
+        if (element) cellElements.current.set(id, element);
+        else cellElements.current.delete(id);
+      },
+    }),
+    [controller, find, getCommandContext, focusCell],
+  );
+
+  // Start loading Monaco right away; the page is usable (static text) until it arrives.
+  useEffect(() => {
+    void loadMonaco();
+  }, []);
+
+  useEffect(() => {
+    controller.start();
+    return () => {
+      controller.dispose();
+      disposeCellModels(controller.notebookId);
+    };
+  }, [controller]);
+
+  // Leaving edit mode hands focus to the cell, so command-mode keys work at once.
+  useEffect(() => {
+    let mode = store.getMode();
+    return store.subscribeUi(() => {
+      const next = store.getMode();
+      const active = store.getActiveId();
+      if (mode === "edit" && next === "command" && active) {
+        const focused = document.activeElement;
+        if (!focused || focused === document.body || focused.closest(".nb-cells")) focusCell(active);
+      }
+      mode = next;
+    });
+  }, [store, focusCell]);
+
+  // Keys that work anywhere on the page: the palette, and Ctrl+S instead of the browser's "save page".
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      const name = keyName(event);
+      if (name === "Ctrl+Shift+P") {
+        event.preventDefault();
+        setPaletteOpen(true);
+      } else if (name === "Ctrl+S") {
+        event.preventDefault();
+        void controller.save();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [controller]);
+
+  // Runs a command-mode key; true when a command took it.
+  const runCommandKey = useCallback(
+    (event: globalThis.KeyboardEvent): boolean => {
+      if (store.getMode() !== "command") return false;
+      const name = keyName(event);
+      if (name === "Ctrl+Shift+P" || name === "Ctrl+S") return false;
+      const command = matcher(name, "command", availableCommands(store));
+      if (!command) return false;
+      event.preventDefault();
+      event.stopPropagation();
+      command.run(ctxRef.current!);
+      requestAnimationFrame(() => {
+        const active = store.getActiveId();
+        if (active && store.getMode() === "command" && !find.get().isOpen) focusCell(active);
+        else if (active && store.getMode() === "command") revealCell(active);
+      });
+      return true;
+    },
+    [store, matcher, find, focusCell, revealCell],
+  );
+
+  const onCommandKey = useCallback(
+    (event: KeyboardEvent) => {
+      // Only keys on a cell itself (command mode); editors, inputs and buttons keep theirs.
+      if ((event.target as HTMLElement).getAttribute("role") !== "listitem") return;
+      runCommandKey(event.nativeEvent);
+    },
+    [runCommandKey],
+  );
+
+  // A deleted cell takes the focus with it to <body>: keys typed before the next cell is
+  // focused still belong to command mode.
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.target === document.body && !document.querySelector("[role=dialog]")) runCommandKey(event);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [runCommandKey]);
+
+  const jumpTo = useCallback(
+    (cellId: string) => {
+      store.setMode("command");
+      store.select(cellId);
+      requestAnimationFrame(() => {
+        revealCell(cellId);
+        focusCell(cellId);
+      });
+    },
+    [store, focusCell, revealCell],
+  );
+
+  const closeFind = useCallback(() => {
+    find.set({ ...find.get(), isOpen: false });
+    const active = store.getActiveId();
+    if (active) requestAnimationFrame(() => focusCell(active));
+  }, [find, store, focusCell]);
+
+  return (
+    <div className="nb-root">
+      <NotebookToolbar
+        controller={controller}
+        isTocOpen={isTocOpen}
+        onOpenPalette={() => setPaletteOpen(true)}
+        onToggleToc={() => setTocOpen((value) => !value)}
+        onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
+      />
+      {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
+      <div className={`nb-layout ${isTocOpen ? "nb-layout-toc" : ""}`}>
+        {isTocOpen && <TocPanel store={store} onJump={jumpTo} />}
+        <CellList env={env} onKeyDown={onCommandKey} />
+      </div>
+      {isPaletteOpen && (
+        <CommandPalette
+          ctx={ctxRef.current}
+          onClose={() => {
+            setPaletteOpen(false);
+            const active = store.getActiveId();
+            if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
+          }}
+        />
+      )}
+      <NotebookDialogs controller={controller} />
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+// A code cell's outputs: streams coalesced with `\r` resolved, errors with their coloured
+// traceback, rich bundles through rendermime, the broker's truncation notice as a clear banner.
+// Each output sits in a box with CSS containment, so nothing inside can cover the page.
+"use client";
+import { resolveStreamText, type TOutput } from "@flint/notebook";
+import { memo, useLayoutEffect, useRef, useState } from "react";
+import { AnsiText } from "./ansi-text";
+import { MimeBundle } from "./rendermime";
+
+type TItem =
+  | { kind: "stream"; name: string; text: string }
+  | { kind: "truncated"; text: string }
+  | { kind: "error"; ename: string; evalue: string; traceback: string }
+  | { kind: "bundle"; data: Record<string, unknown>; metadata: Record<string, unknown> | undefined };
+
+const TRUNCATION = /^\n?output truncated: ([\d.]+ MB) more\n?$/;
+
+function toItems(outputs: readonly TOutput[]): TItem[] {
+  const items: TItem[] = [];
+  for (const output of outputs) {
+    if (!output || typeof output !== "object") continue;
+    if (output.output_type === "stream") {
+      const text = typeof output.text === "string" ? output.text : "";
+      const truncated = output.name === "stderr" ? TRUNCATION.exec(text) : null;
+      if (truncated) {
+        items.push({ kind: "truncated", text: `Output truncated: ${truncated[1]} more was not kept.` });
+        continue;
+      }
+      const previous = items[items.length - 1];
+      if (previous?.kind === "stream" && previous.name === output.name) previous.text += text;
+      else items.push({ kind: "stream", name: output.name, text });
+    } else if (output.output_type === "error") {
+      const traceback = Array.isArray(output.traceback) ? output.traceback.join("\n") : "";
+      items.push({ kind: "error", ename: String(output.ename), evalue: String(output.evalue), traceback });
+    } else if (output.output_type === "display_data" || output.output_type === "execute_result") {
+      const data = output.data && typeof output.data === "object" ? output.data : {};
+      items.push({ kind: "bundle", data, metadata: output.metadata });
+    }
+  }
+  return items;
+}
+
+function OutputItem({ item }: { item: TItem }) {
+  switch (item.kind) {
+    case "stream":
+      return (
+        <pre className={`nb-pre ${item.name === "stderr" ? "nb-stderr" : ""}`}>
+          <AnsiText text={resolveStreamText(item.text)} />
+        </pre>
+      );
+    case "truncated":
+      return (
+        <p role="status" className="nb-truncated">
+          {item.text}
+        </p>
+      );
+    case "error":
+      return (
+        // biome-ignore lint/a11y/useSemanticElements: a labelled group, not a form fieldset
+        <div className="nb-error" role="group" aria-label={`Error: ${item.ename}`}>
+          {item.traceback ? (
+            <pre className="nb-pre">
+              <AnsiText text={item.traceback} />
+            </pre>
+          ) : (
+            <pre className="nb-pre">
+              <span className="font-semibold text-red-700">{item.ename}</span>: {item.evalue}
+            </pre>
+          )}
+        </div>
+      );
+    case "bundle":
+      return <MimeBundle bundle={item.data} metadata={item.metadata} />;
+  }
+}
+
+export const OutputArea = memo(function OutputArea({ outputs }: { outputs: readonly TOutput[] }) {
+  const [isCollapsed, setCollapsed] = useState(false);
+  const [isExpanded, setExpanded] = useState(false);
+  const [isTall, setTall] = useState(false);
+  const boxRef = useRef<HTMLDivElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the box exists again when un-collapsed
+  useLayoutEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const measure = () => setTall(box.scrollHeight > box.clientHeight + 4 || isExpanded);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    if (box.firstElementChild) observer.observe(box.firstElementChild);
+    return () => observer.disconnect();
+  }, [isExpanded, isCollapsed]);
+  if (outputs.length === 0) return null;
+  const items = toItems(outputs);
+  return (
+    <div className="nb-outputs group/outputs relative">
+      <div className="mb-1 flex items-center gap-2">
+        <button
+          type="button"
+          className="nb-link-button"
+          aria-expanded={!isCollapsed}
+          onClick={() => setCollapsed((value) => !value)}
+        >
+          {isCollapsed ? `Show output (${items.length})` : "Hide output"}
+        </button>
+        {!isCollapsed && isTall && (
+          <button type="button" className="nb-link-button" onClick={() => setExpanded((value) => !value)}>
+            {isExpanded ? "Scroll long output" : "Expand output"}
+          </button>
+        )}
+      </div>
+      {!isCollapsed && (
+        <div ref={boxRef} className={`nb-output-box ${isExpanded ? "" : "nb-output-scroll"}`}>
+          <div>
+            {items.map((item, index) => (
+              <div key={index} className="nb-output">
+                <OutputItem item={item} />
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,540 @@
+// The notebook page's I/O: loading, compare-and-swap saves (autosave, Ctrl+S, conflicts), local
+// drafts, and the broker's WebSocket (run, interrupt, restart, completion, inspection). The store
+// holds the state; views call the controller and never fetch or send anything themselves.
+import { exportIpynb, parseIpynb, type TCell, type TNotebook } from "@flint/notebook";
+import { ApiError, apiFetch } from "@/lib/api";
+import { diffNotebookCells, type TCellDiff } from "./cell-diff";
+import { applyDraft, clearDrafts, draftDiffers, readDraft, type TDraft, writeDraft } from "./drafts";
+import { KernelConnection } from "./kernel-connection";
+import {
+  applyOutputChanges,
+  codePointsToUtf16Offset,
+  type TClientCommand,
+  type TReply,
+  type TServerEvent,
+  utf16OffsetToCodePoints,
+} from "./protocol";
+import { NotebookStore, type TRole } from "./store";
+
+type TCompleteResult = Extract<NonNullable<Extract<TReply, { ok: true }>["result"]>, { matches: string[] }>;
+
+export const AUTOSAVE_DELAY_MS = 2000;
+const DRAFT_DELAY_MS = 300;
+const REQUEST_TIMEOUT_MS = 10_000;
+const NOTICE_MS = 6000;
+const COMPLETE_ATTEMPTS = 4;
+const COMPLETE_RETRY_MS = 200;
+
+type TNotebookDocument = {
+  id: string;
+  projectId: string;
+  name: string;
+  version: number;
+  notebook: Record<string, unknown>;
+  cellStatus: Record<string, string>;
+};
+
+export type TDialog =
+  | { kind: "conflict"; message: string; currentVersion: number | null; diff: TCellDiff[] | null }
+  | { kind: "draft"; draft: TDraft; serverVersion: number }
+  | null;
+
+export type TCompletion = {
+  matches: string[];
+  /** The kind of each match ("function", "module" ...) when the kernel says it. */
+  types: (string | undefined)[];
+  start: number;
+  end: number;
+};
+
+function parseDocument(doc: TNotebookDocument): TNotebook {
+  const parsed = parseIpynb(JSON.stringify(doc.notebook));
+  if (!parsed.ok) throw new Error(`This notebook could not be read: ${parsed.error}`);
+  return parsed.notebook;
+}
+
+/** The document a save sends: sources and metadata only, since the broker owns outputs. */
+function toSaveBody(notebook: TNotebook): Record<string, unknown> {
+  const withoutOutputs: TNotebook = {
+    ...notebook,
+    cells: notebook.cells.map(
+      (cell): TCell => (cell.cell_type === "code" ? { ...cell, outputs: [], execution_count: null } : cell),
+    ),
+  };
+  return exportIpynb(withoutOutputs) as unknown as Record<string, unknown>;
+}
+
+function newRequestId(): string {
+  return `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export class NotebookController {
+  readonly store: NotebookStore;
+  private connection: KernelConnection;
+  private saving: Promise<boolean> | null = null;
+  private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
+  private draftTimer: ReturnType<typeof setTimeout> | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private dialog: TDialog = null;
+  private dialogListeners = new Set<() => void>();
+  private pending = new Map<string, (reply: TReply | null) => void>();
+  private cleanups: (() => void)[] = [];
+  private pendingName: string | null = null;
+
+  private constructor(
+    readonly notebookId: string,
+    readonly projectId: string,
+    notebook: TNotebook,
+    doc: TNotebookDocument,
+    role: TRole,
+  ) {
+    this.store = new NotebookStore(notebook, {
+      name: doc.name,
+      version: doc.version,
+      role,
+      kernelStatus: "unknown",
+      connection: "connecting",
+    });
+    this.store.setAllStatus(doc.cellStatus ?? {});
+    this.connection = new KernelConnection(notebookId, {
+      onEvent: (event) => this.handleEvent(event),
+      onConnection: (connection) => this.store.setMeta({ connection }),
+    });
+  }
+
+  /** Loads a notebook and the caller's role in its project. */
+  static async load(projectId: string, notebookId: string): Promise<NotebookController> {
+    const [doc, project] = await Promise.all([
+      apiFetch<TNotebookDocument>(`/api/v1/notebooks/${encodeURIComponent(notebookId)}`),
+      apiFetch<{ role: TRole }>(`/api/v1/projects/${encodeURIComponent(projectId)}`).catch(() => ({
+        role: "viewer" as TRole,
+      })),
+    ]);
+    const controller = new NotebookController(
+      notebookId,
+      doc.projectId,
+      parseDocument(doc),
+      doc,
+      project.role,
+    );
+    controller.offerDraft(doc.version);
+    return controller;
+  }
+
+  /** Starts the socket, autosave, drafts and the close-tab warning. */
+  start(): void {
+    this.connection.connect();
+    this.cleanups.push(
+      this.store.subscribeEdits(() => {
+        this.scheduleDraft();
+        this.scheduleAutosave();
+      }),
+    );
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      this.flushDraft();
+      if (this.store.isDirty() || this.saving) {
+        event.preventDefault();
+        // Older browsers need returnValue set to show the "leave site?" prompt.
+        event.returnValue = "";
+      }
+    };
+    const pageHide = () => this.flushDraft();
+    window.addEventListener("beforeunload", beforeUnload);
+    window.addEventListener("pagehide", pageHide);
+    this.cleanups.push(() => {
+      window.removeEventListener("beforeunload", beforeUnload);
+      window.removeEventListener("pagehide", pageHide);
+    });
+  }
+
+  dispose(): void {
+    this.flushDraft();
+    for (const cleanup of this.cleanups) cleanup();
+    this.cleanups = [];
+    if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.connection.close();
+    for (const resolve of this.pending.values()) resolve(null);
+    this.pending.clear();
+  }
+
+  // ---- dialogs ----
+
+  getDialog = (): TDialog => this.dialog;
+  subscribeDialog = (listener: () => void): (() => void) => {
+    this.dialogListeners.add(listener);
+    return () => this.dialogListeners.delete(listener);
+  };
+  private setDialog(dialog: TDialog): void {
+    this.dialog = dialog;
+    for (const listener of this.dialogListeners) listener();
+  }
+
+  notify(message: string): void {
+    this.store.setMeta({ notice: message });
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => this.store.setMeta({ notice: null }), NOTICE_MS);
+  }
+
+  // ---- drafts ----
+
+  private offerDraft(serverVersion: number): void {
+    const draft = readDraft(this.notebookId);
+    if (!draft) return;
+    if (!this.store.canEdit() || !draftDiffers(draft, this.store.getNotebook())) {
+      clearDrafts(this.notebookId);
+      return;
+    }
+    this.setDialog({ kind: "draft", draft, serverVersion });
+  }
+
+  restoreDraft(): void {
+    if (this.dialog?.kind !== "draft") return;
+    const { draft } = this.dialog;
+    this.setDialog(null);
+    this.store.replaceNotebook(applyDraft(draft, this.store.getNotebook()), { isEdit: true });
+    this.store.markAllUnsaved();
+  }
+
+  discardDraft(): void {
+    clearDrafts(this.notebookId);
+    this.setDialog(null);
+  }
+
+  private scheduleDraft(): void {
+    if (this.draftTimer) return;
+    this.draftTimer = setTimeout(() => this.flushDraft(), DRAFT_DELAY_MS);
+  }
+
+  private flushDraft(): void {
+    if (this.draftTimer) {
+      clearTimeout(this.draftTimer);
+      this.draftTimer = null;
+    }
+    if (this.store.isDirty() && this.store.canEdit()) {
+      writeDraft(this.notebookId, this.store.getMeta().version, this.store.getNotebook());
+    }
+  }
+
+  // ---- saving ----
+
+  private scheduleAutosave(): void {
+    if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = setTimeout(() => {
+      this.autosaveTimer = null;
+      void this.save();
+    }, AUTOSAVE_DELAY_MS);
+  }
+
+  rename(name: string): void {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed === this.store.getMeta().name || !this.store.canEdit()) return;
+    this.pendingName = trimmed;
+    this.store.setMeta({ name: trimmed });
+    this.store.markAllUnsaved();
+  }
+
+  /**
+   * Saves unsaved edits, based on the version they were loaded or last saved at. Resolves true
+   * when nothing is left unsaved. A save while one is in flight waits for it and then saves
+   * what changed meanwhile.
+   */
+  async save(): Promise<boolean> {
+    if (!this.store.canEdit()) return true;
+    if (this.autosaveTimer) {
+      clearTimeout(this.autosaveTimer);
+      this.autosaveTimer = null;
+    }
+    while (this.saving) await this.saving;
+    if (!this.store.isDirty()) return true;
+    if (this.dialog?.kind === "conflict") return false;
+    this.saving = this.saveOnce();
+    try {
+      return await this.saving;
+    } finally {
+      this.saving = null;
+    }
+  }
+
+  private async saveOnce(): Promise<boolean> {
+    const editCount = this.store.getEditCount();
+    const meta = this.store.getMeta();
+    const name = this.pendingName;
+    this.store.setMeta({ saveState: "saving", saveError: null });
+    try {
+      const saved = await apiFetch<{ version: number; name: string }>(
+        `/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`,
+        {
+          method: "PUT",
+          json: {
+            version: meta.version,
+            notebook: toSaveBody(this.store.getNotebook()),
+            ...(name ? { name } : {}),
+          },
+        },
+      );
+      if (name === this.pendingName) this.pendingName = null;
+      this.store.markSaved(editCount, saved.version);
+      if (this.store.isDirty()) writeDraft(this.notebookId, saved.version, this.store.getNotebook());
+      else clearDrafts(this.notebookId);
+      return !this.store.isDirty();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        const currentVersion =
+          typeof error.body.currentVersion === "number" ? error.body.currentVersion : null;
+        this.flushDraft();
+        this.store.setMeta({ saveState: "conflict", saveError: error.message });
+        this.setDialog({ kind: "conflict", message: error.message, currentVersion, diff: null });
+        return false;
+      }
+      const message =
+        error instanceof ApiError
+          ? error.message
+          : "Could not reach the server; your edits are kept in this browser.";
+      this.flushDraft();
+      this.store.setMeta({ saveState: "error", saveError: message });
+      return false;
+    }
+  }
+
+  private async fetchServerCopy(): Promise<{ doc: TNotebookDocument; notebook: TNotebook }> {
+    const doc = await apiFetch<TNotebookDocument>(`/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`);
+    return { doc, notebook: parseDocument(doc) };
+  }
+
+  /** Conflict choice: take the server's version and drop local edits. */
+  async reloadFromServer(): Promise<void> {
+    const { doc, notebook } = await this.fetchServerCopy();
+    this.pendingName = null;
+    this.store.replaceNotebook(notebook);
+    this.store.setAllStatus(doc.cellStatus ?? {});
+    this.store.markSaved(this.store.getEditCount(), doc.version);
+    this.store.setMeta({ name: doc.name });
+    clearDrafts(this.notebookId);
+    this.setDialog(null);
+  }
+
+  /** Conflict choice: save this page's notebook over the server's current version. */
+  async overwrite(): Promise<boolean> {
+    let version = this.dialog?.kind === "conflict" ? this.dialog.currentVersion : null;
+    if (version === null) version = (await this.fetchServerCopy()).doc.version;
+    this.setDialog(null);
+    this.store.setMeta({ version });
+    this.store.markAllUnsaved();
+    return await this.save();
+  }
+
+  /** Conflict choice: compare the server's cells with this page's. */
+  async showDiff(): Promise<void> {
+    if (this.dialog?.kind !== "conflict") return;
+    const { doc, notebook } = await this.fetchServerCopy();
+    const diff = diffNotebookCells(notebook.cells, this.store.getNotebook().cells);
+    this.setDialog({ ...this.dialog, currentVersion: doc.version, diff });
+  }
+
+  closeConflict(): void {
+    if (this.dialog?.kind === "conflict") this.setDialog(null);
+  }
+
+  // ---- running ----
+
+  private send(command: TClientCommand): boolean {
+    if (this.connection.send(command)) return true;
+    // Not connected (yet): the command goes out as soon as the socket opens.
+    this.connection.sendOrQueue(command);
+    this.connection.retryNow();
+    this.notify("Connecting to the kernel: the command will be sent once connected.");
+    return true;
+  }
+
+  /** Runs cells: saves first, because the broker runs the saved source. */
+  async run(ids: string[]): Promise<void> {
+    const codeIds = ids.filter((id) => this.store.getCell(id)?.cell_type === "code");
+    if (codeIds.length === 0) return;
+    if (!this.store.canRun()) {
+      this.notify("Your role in this project can read this notebook but not run it.");
+      return;
+    }
+    if (this.store.canEdit() && this.store.isDirty()) {
+      const isSaved = await this.save();
+      if (!isSaved) {
+        this.notify("The notebook could not be saved, so nothing was run: the kernel runs the saved code.");
+        return;
+      }
+    }
+    // A request id makes the broker answer, so a refused run (a role change, say) is shown.
+    if (!this.send({ type: "run", requestId: newRequestId(), cellIds: codeIds })) return;
+    for (const id of codeIds) this.store.setStatus(id, "queued");
+  }
+
+  async runAll(): Promise<void> {
+    await this.run(this.store.getCellIds());
+  }
+
+  async runAbove(id: string | null = this.store.getActiveId()): Promise<void> {
+    const ids = this.store.getCellIds();
+    const index = id ? ids.indexOf(id) : -1;
+    if (index > 0) await this.run(ids.slice(0, index));
+  }
+
+  async runBelow(id: string | null = this.store.getActiveId()): Promise<void> {
+    const ids = this.store.getCellIds();
+    const index = id ? ids.indexOf(id) : -1;
+    if (index >= 0) await this.run(ids.slice(index));
+  }
+
+  interrupt(): void {
+    this.send({ type: "interrupt", requestId: newRequestId() });
+  }
+
+  restart(): void {
+    if (this.send({ type: "restart", requestId: newRequestId() }))
+      this.store.setMeta({ kernelStatus: "restarting" });
+  }
+
+  async restartAndRunAll(): Promise<void> {
+    if (!this.send({ type: "restart", requestId: newRequestId() })) return;
+    this.store.setMeta({ kernelStatus: "restarting" });
+    // The broker queues commands behind the restart, so the run starts on the fresh kernel.
+    await this.runAll();
+  }
+
+  clearOutputs(ids?: string[]): void {
+    if (!this.store.canRun()) return;
+    if (this.send({ type: "clearOutputs", ...(ids ? { cellIds: ids } : {}) }))
+      this.store.clearOutputsLocal(ids);
+  }
+
+  private request(command: TClientCommand & { requestId: string }): Promise<TReply | null> {
+    return new Promise<TReply | null>((resolve) => {
+      if (!this.connection.send(command)) {
+        resolve(null);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(command.requestId);
+        resolve(null);
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(command.requestId, (reply) => {
+        clearTimeout(timer);
+        this.pending.delete(command.requestId);
+        resolve(reply);
+      });
+    });
+  }
+
+  /** Completions at a UTF-16 offset of `code`; the range comes back in UTF-16 offsets too. */
+  async complete(cellId: string, code: string, offset: number): Promise<TCompletion | null> {
+    const cursorPos = utf16OffsetToCodePoints(code, offset);
+    let result: TCompleteResult | null = null;
+    // "Not available" mostly means the kernel is still answering the previous request (typing
+    // `.` then more letters sends two): ask again a few times before giving up.
+    for (let attempt = 0; attempt < COMPLETE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, COMPLETE_RETRY_MS));
+      const reply = await this.request({
+        type: "complete",
+        requestId: newRequestId(),
+        cellId,
+        code,
+        cursorPos,
+      });
+      if (!reply?.ok || !reply.result || !("matches" in reply.result)) return null;
+      if (reply.result.isAvailable) {
+        result = reply.result;
+        break;
+      }
+    }
+    if (!result) return null;
+    const experimental = result.metadata._jupyter_types_experimental;
+    const typeByText = new Map<string, string>();
+    if (Array.isArray(experimental)) {
+      for (const entry of experimental) {
+        if (
+          entry &&
+          typeof entry === "object" &&
+          typeof entry.text === "string" &&
+          typeof entry.type === "string"
+        ) {
+          typeByText.set(entry.text, entry.type);
+        }
+      }
+    }
+    return {
+      matches: result.matches,
+      types: result.matches.map((match) => typeByText.get(match)),
+      start: codePointsToUtf16Offset(code, result.cursorStart),
+      end: codePointsToUtf16Offset(code, result.cursorEnd),
+    };
+  }
+
+  /** Help for the name at a UTF-16 offset (Shift+Tab): plain text, ANSI allowed. */
+  async inspect(code: string, offset: number): Promise<string | null> {
+    const reply = await this.request({
+      type: "inspect",
+      requestId: newRequestId(),
+      code,
+      cursorPos: utf16OffsetToCodePoints(code, offset),
+      detailLevel: 0,
+    });
+    if (!reply?.ok || !reply.result || !("found" in reply.result)) return null;
+    if (!reply.result.isAvailable) return "The kernel is busy or not started: no help right now.";
+    if (!reply.result.found) return null;
+    const text = reply.result.data["text/plain"];
+    return typeof text === "string" ? text : Array.isArray(text) ? text.join("") : null;
+  }
+
+  /** Re-reads outputs from the server when an outputs event does not fit (a missed event). */
+  private async refreshOutputs(): Promise<void> {
+    try {
+      const { doc, notebook } = await this.fetchServerCopy();
+      for (const cell of notebook.cells) {
+        if (cell.cell_type === "code") this.store.applyOutputs(cell.id, cell.outputs, cell.execution_count);
+      }
+      this.store.setAllStatus(doc.cellStatus ?? {});
+    } catch {
+      // The next event or a reload catches up.
+    }
+  }
+
+  private handleEvent(event: TServerEvent): void {
+    switch (event.type) {
+      case "kernel":
+        this.store.setMeta({ kernelStatus: event.status });
+        if (event.status === "dead" && event.detail) this.notify(event.detail);
+        return;
+      case "snapshot":
+        this.store.setMeta({ kernelStatus: event.kernel.status });
+        for (const cell of event.cells) {
+          const current = this.store.getCell(cell.cellId);
+          if (current?.cell_type !== "code") continue;
+          this.store.applyOutputs(cell.cellId, cell.outputs ?? current.outputs, cell.executionCount);
+        }
+        this.store.setAllStatus(Object.fromEntries(event.cells.map((cell) => [cell.cellId, cell.status])));
+        return;
+      case "cell": {
+        this.store.setStatus(event.cellId, event.status);
+        const current = this.store.getCell(event.cellId);
+        if (event.executionCount !== undefined && current?.cell_type === "code") {
+          this.store.applyOutputs(event.cellId, current.outputs, event.executionCount);
+        }
+        return;
+      }
+      case "outputs": {
+        const current = this.store.getCell(event.cellId);
+        if (current?.cell_type !== "code") return;
+        try {
+          this.store.applyOutputs(event.cellId, applyOutputChanges(current.outputs, event), undefined);
+        } catch {
+          void this.refreshOutputs();
+        }
+        return;
+      }
+      case "reply": {
+        const waiting = this.pending.get(event.requestId);
+        if (waiting) waiting(event);
+        else if (!event.ok) this.notify(event.error.message);
+        return;
+      }
+    }
+  }
+}

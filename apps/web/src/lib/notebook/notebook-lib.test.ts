@@ -1,0 +1,178 @@
+// Unit tests of the notebook page's pure parts: the output sanitizer (in jsdom), math extraction,
+// ANSI parsing, the conflict diff, key names and the store's cell operations.
+import { createEmptyNotebook, insertCell, type TNotebook } from "@flint/notebook";
+import { JSDOM } from "jsdom";
+import { describe, expect, it } from "vitest";
+import { parseAnsi, stripAnsi } from "./ansi";
+import { diffLines, diffNotebookCells } from "./cell-diff";
+import { COMMANDS, createKeyMatcher, keyName } from "./commands";
+import { extractMath } from "./markdown";
+import { createSanitizer } from "./sanitize";
+import { NotebookStore } from "./store";
+
+const { window } = new JSDOM("<!doctype html><html><body></body></html>");
+const sanitizer = createSanitizer(window as unknown as Parameters<typeof createSanitizer>[0]);
+const clean = (html: string) => sanitizer.sanitizeToString(html);
+
+describe("output sanitizer", () => {
+  it("removes scripts, handlers, forms and frames (cases 1-3)", () => {
+    const out = clean(
+      '<script>fetch(\'/api/projects\')</script><img src=x onerror=alert(1)><form action="javascript:alert(1)"><button formaction="javascript:alert(2)">b</button></form><iframe src=x></iframe><p>ok</p>',
+    );
+    expect(out).not.toMatch(/script|onerror|<form|formaction|iframe|src="x"/i);
+    expect(out).toContain("<p>ok</p>");
+  });
+
+  it("is stable under mutation XSS: sanitizing twice changes nothing (case 2)", () => {
+    for (const input of [
+      "<select><iframe></select><img src=x: onerror=alert(1)>",
+      "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+      '<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">',
+      '<a href="https://example.com" style="color:red;position:fixed" class="fixed dataframe" id="x" name="y" data-action="z">l</a>',
+    ]) {
+      const once = clean(input);
+      expect(once).not.toMatch(/onerror|<svg|<math|<style/i);
+      expect(clean(once)).toBe(once);
+    }
+  });
+
+  it("strips ids, names and data attributes, keeps safe classes and styles (cases 4, 5, 10)", () => {
+    const out = clean(
+      '<a id="__NEXT_DATA__" name="getElementById" data-action="delete-project" class="fixed inset-0 dataframe" style="position:fixed;inset:0;color:red">x</a><style>*{background:red}</style>',
+    );
+    expect(out).not.toMatch(/ id=| name=|data-action|fixed|inset|<style/);
+    expect(out).toContain('class="dataframe"');
+    expect(out).toContain("color: red");
+  });
+
+  it("drops dangerous link schemes and marks external links (case 8)", () => {
+    for (const href of [
+      "javascript:alert(1)",
+      " JaVaScRiPt:alert(1)",
+      "data:text/html,x",
+      "vbscript:msgbox(1)",
+      "jav&#x09;ascript:alert(1)",
+    ]) {
+      expect(clean(`<a href="${href}">x</a>`)).not.toContain("href");
+    }
+    expect(clean('<a href="https://example.com">x</a>')).toContain('rel="noopener noreferrer nofollow"');
+  });
+
+  it("allows only data and absolute image sources", () => {
+    expect(clean('<img src="/api/projects">')).not.toContain("src");
+    expect(clean('<img src="data:image/png;base64,AAAA">')).toContain("src=");
+    expect(clean('<img src="data:image/svg+xml,<svg onload=alert(1)>">')).not.toContain("src");
+  });
+});
+
+describe("markdown math", () => {
+  it("cuts math out of text but not out of code", () => {
+    const { text, math } = extractMath("a $x_1$ b $$\\frac{1}{2}$$ `$not$`\n```\n$no$\n```\n\\$5 and $ 3");
+    expect(math.map((entry) => entry.tex)).toEqual(["x_1", "\\frac{1}{2}"]);
+    expect(text).toContain("`$not$`");
+    expect(text).toContain("$no$");
+  });
+});
+
+describe("ANSI", () => {
+  it("parses colours and resets", () => {
+    const segments = parseAnsi("\u001b[31mred\u001b[0m plain \u001b[1;38;5;21mbold blue");
+    expect(segments.map((segment) => segment.text)).toEqual(["red", " plain ", "bold blue"]);
+    expect(segments[0]!.style.fg).toBe("#e75c58");
+    expect(segments[1]!.style).toEqual({});
+    expect(segments[2]!.style.isBold).toBe(true);
+    expect(stripAnsi("\u001b[31mred\u001b[0m")).toBe("red");
+  });
+});
+
+describe("conflict diff", () => {
+  it("finds added, removed and changed cells and their lines", () => {
+    const theirs = [
+      { id: "a", cell_type: "code", source: "x = 1\ny = 2" },
+      { id: "b", cell_type: "code", source: "gone" },
+    ];
+    const mine = [
+      { id: "a", cell_type: "code", source: "x = 1\ny = 3" },
+      { id: "c", cell_type: "markdown", source: "# new" },
+    ];
+    const diff = diffNotebookCells(theirs, mine);
+    expect(diff.map((entry) => `${entry.kind}:${entry.id}`)).toEqual(["changed:a", "removed:b", "added:c"]);
+    expect(diffLines("x = 1\ny = 2", "x = 1\ny = 3").map((line) => line.kind)).toEqual([
+      "same",
+      "removed",
+      "added",
+    ]);
+  });
+});
+
+describe("keys", () => {
+  it("names keys the way the command table does and matches double presses", () => {
+    const press = (key: string, mods: Partial<KeyboardEvent> = {}) =>
+      keyName({ key, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
+    expect(press("Enter", { shiftKey: true })).toBe("Shift+Enter");
+    expect(press("p", { ctrlKey: true, shiftKey: true })).toBe("Ctrl+Shift+P");
+    expect(press("s", { metaKey: true })).toBe("Ctrl+S");
+    const match = createKeyMatcher();
+    expect(match("D", "command", COMMANDS)).toBeNull();
+    expect(match("D", "command", COMMANDS)?.id).toBe("delete");
+    expect(match("A", "command", COMMANDS)?.id).toBe("insert-above");
+  });
+});
+
+describe("store", () => {
+  const make = (): NotebookStore => {
+    let notebook: TNotebook = createEmptyNotebook();
+    notebook = insertCell(notebook, 1, { id: "second", source: "b" });
+    return new NotebookStore(notebook, {
+      name: "n",
+      version: 1,
+      role: "editor",
+      kernelStatus: "unknown",
+      connection: "open",
+    });
+  };
+
+  it("notifies only the edited cell and marks the notebook dirty", () => {
+    const store = make();
+    const [first, second] = store.getCellIds();
+    let firstCalls = 0;
+    let secondCalls = 0;
+    store.subscribeCell(first!, () => firstCalls++);
+    store.subscribeCell(second!, () => secondCalls++);
+    store.setSource(second!, "b2");
+    expect(secondCalls).toBe(1);
+    expect(firstCalls).toBe(0);
+    expect(store.isDirty()).toBe(true);
+    expect(store.getMeta().saveState).toBe("unsaved");
+    store.markSaved(store.getEditCount(), 2);
+    expect(store.isDirty()).toBe(false);
+  });
+
+  it("inserts, deletes and undoes a delete in place", () => {
+    const store = make();
+    store.select("second");
+    const inserted = store.insert("above")!;
+    expect(store.getCellIds()[1]).toBe(inserted);
+    store.delete([inserted]);
+    expect(store.getCellIds()).toHaveLength(2);
+    store.undoDelete();
+    expect(store.getCellIds()[1]).toBe(inserted);
+    store.selectRange(store.getCellIds()[0]!, "second");
+    store.moveSelection(-1);
+    expect(store.getCellIds()).toHaveLength(3);
+  });
+
+  it("keeps viewers from editing", () => {
+    const store = new NotebookStore(createEmptyNotebook(), {
+      name: "n",
+      version: 1,
+      role: "viewer",
+      kernelStatus: "unknown",
+      connection: "open",
+    });
+    const [id] = store.getCellIds();
+    store.setSource(id!, "changed");
+    expect(store.getCell(id!)?.source).toBe("");
+    expect(store.getMeta().saveState).toBe("readonly");
+  });
+});

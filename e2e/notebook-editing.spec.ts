@@ -1,0 +1,299 @@
+// The notebook page in a real Chromium: Monaco under the page CSP, the Jupyter keyboard model,
+// saving, conflicts between two tabs (SECURITY.md case 21) and local drafts (case 22).
+import { expect, type Page, test } from "@playwright/test";
+import {
+  AUTH,
+  collectCspErrors,
+  createNotebook,
+  demoProjectId,
+  editCell,
+  signInAsDemo,
+} from "./notebook-fixtures";
+
+// Direct children only: outputs may hold lists of their own (Spark jobs, markdown).
+const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
+
+test("the Getting started notebook opens with Monaco and no CSP violation", async ({ page, request }) => {
+  const csp = collectCspErrors(page);
+  await signInAsDemo(page);
+  const projectId = await demoProjectId(request);
+  const list = await request.get(`/api/v1/projects/${projectId}/notebooks`, { headers: AUTH });
+  const { notebooks } = (await list.json()) as { notebooks: { id: string; name: string }[] };
+  const tour = notebooks.find((notebook) => notebook.name === "Welcome to Flint");
+  expect(tour, "the seed creates a Getting started notebook").toBeTruthy();
+  await page.goto(`/projects/${projectId}/notebooks/${tour!.id}`);
+  await expect(cells(page).first().getByRole("heading", { name: "Welcome to Flint" })).toBeVisible();
+  // The tour grows as features land; it has at least its first six cells.
+  await expect(cells(page).nth(5)).toBeVisible();
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  // Click into the first code cell: Monaco mounts with its editor worker, same origin.
+  await editCell(page, cells(page).nth(1));
+  const editor = cells(page).nth(1).locator(".monaco-editor");
+  await expect(editor).toBeVisible();
+  await page.keyboard.type("\nx = 1");
+  await expect(editor.locator(".view-lines")).toContainText("x = 1");
+  await page.screenshot({ path: "test-results/notebook-getting-started.png", fullPage: true });
+  expect(csp).toEqual([]);
+});
+
+async function openInCommandMode(page: Page, path: string) {
+  await page.goto(path);
+  await expect(cells(page).first()).toBeVisible();
+  // Clicking a cell's gutter selects it in command mode and focuses it.
+  await cells(page).first().locator(".nb-gutter").click();
+  await expect(cells(page).first()).toBeFocused();
+}
+
+const activeCell = (page: Page) => page.locator('[role="listitem"][aria-current="true"]');
+
+test("keyboard-only editing with Jupyter's command and edit modes", async ({ page, request }) => {
+  await signInAsDemo(page);
+  const { path } = await createNotebook(request, "Keyboard flow", [
+    { cell_type: "code", source: "a = 1" },
+    { cell_type: "code", source: "b = 2" },
+  ]);
+  await openInCommandMode(page, path);
+  await expect(cells(page)).toHaveCount(2);
+
+  await page.keyboard.press("b");
+  await expect(cells(page)).toHaveCount(3);
+  await expect(cells(page).nth(1)).toHaveAttribute("aria-current", "true");
+  await page.keyboard.press("Enter");
+  await expect(cells(page).nth(1).locator(".monaco-editor.focused")).toBeVisible();
+  await page.keyboard.type("c = 3");
+  await page.keyboard.press("Escape");
+  await expect(cells(page).nth(1)).toBeFocused();
+  await expect(cells(page).nth(1)).toContainText("c = 3");
+
+  await page.keyboard.press("a");
+  await expect(cells(page)).toHaveCount(4);
+  await expect(cells(page).nth(1)).toHaveAttribute("aria-current", "true");
+  await page.keyboard.press("d");
+  await page.keyboard.press("d");
+  await expect(cells(page)).toHaveCount(3);
+  await expect(cells(page).nth(1)).toContainText("c = 3");
+
+  // D D then Z brings the cell back where it was.
+  await page.keyboard.press("d");
+  await page.keyboard.press("d");
+  await expect(cells(page)).toHaveCount(2);
+  await page.keyboard.press("z");
+  await expect(cells(page)).toHaveCount(3);
+  await expect(cells(page).nth(1)).toContainText("c = 3");
+
+  await page.keyboard.press("m");
+  await expect(activeCell(page)).toHaveAttribute("aria-label", "Markdown cell");
+  await page.keyboard.press("y");
+  await expect(activeCell(page)).toHaveAttribute("aria-label", "Code cell");
+
+  await page.keyboard.press("k");
+  await expect(cells(page).nth(0)).toHaveAttribute("aria-current", "true");
+  await page.keyboard.press("j");
+  await page.keyboard.press("ArrowDown");
+  await expect(cells(page).nth(2)).toHaveAttribute("aria-current", "true");
+  await page.keyboard.press("Shift+K");
+  await expect(page.locator(".nb-cell-selected")).toHaveCount(2);
+  await page.keyboard.press("Escape");
+  await expect(page.locator(".nb-cell-selected")).toHaveCount(1);
+  await page.keyboard.press("j");
+  await expect(cells(page).nth(2)).toHaveAttribute("aria-current", "true");
+
+  // Shift+Enter in edit mode runs and moves on; on the last cell it adds one, like Jupyter.
+  await page.keyboard.press("Enter");
+  await expect(activeCell(page).locator(".monaco-editor.focused")).toBeVisible();
+  await page.keyboard.type("# edited");
+  await page.keyboard.press("Shift+Enter");
+  await expect(cells(page)).toHaveCount(4);
+  await expect(cells(page).nth(3)).toHaveAttribute("aria-current", "true");
+
+  // The palette lists commands with their keys.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Shift+P");
+  const palette = page.getByRole("dialog", { name: "Command palette" });
+  await expect(palette).toBeVisible();
+  await expect(palette.getByRole("option", { name: /Delete selected cells/ })).toContainText("D D");
+  await page.keyboard.type("insert markdown");
+  await page.keyboard.press("Enter");
+  await expect(palette).toBeHidden();
+  await expect(cells(page)).toHaveCount(5);
+  await expect(activeCell(page)).toHaveAttribute("aria-label", "Markdown cell");
+
+  // Everything above was saved: the server has the same sources.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+s");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  await page.reload();
+  await expect(cells(page)).toHaveCount(5);
+  await expect(cells(page).nth(1)).toContainText("c = 3");
+  await expect(cells(page).nth(2)).toContainText("b = 2# edited");
+});
+
+test("typing then Ctrl+S saves; a reload keeps the source", async ({ page, request }) => {
+  await signInAsDemo(page);
+  const { path, id } = await createNotebook(request, "Save me", [{ cell_type: "code", source: "" }]);
+  await page.goto(path);
+  await editCell(page, cells(page).first());
+  await page.keyboard.type("print('saved with ctrl+s')");
+  await expect(page.getByTestId("save-state")).toHaveText("Unsaved changes");
+  await page.keyboard.press("Control+s");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  const saved = await request.get(`/api/v1/notebooks/${id}`, { headers: AUTH });
+  expect(JSON.stringify(await saved.json())).toContain("print('saved with ctrl+s')");
+  await page.reload();
+  await expect(cells(page).first()).toContainText("print('saved with ctrl+s')");
+});
+
+test("autosave happens shortly after the last edit", async ({ page, request }) => {
+  await signInAsDemo(page);
+  const { path } = await createNotebook(request, "Autosave", [{ cell_type: "code", source: "" }]);
+  await page.goto(path);
+  await editCell(page, cells(page).first());
+  await page.keyboard.type("y = 42");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  await page.reload();
+  await expect(cells(page).first()).toContainText("y = 42");
+});
+
+test("two tabs editing one notebook: the second save gets the conflict dialog and loses nothing (case 21)", async ({
+  page,
+  request,
+}) => {
+  await signInAsDemo(page);
+  const { path, id } = await createNotebook(request, "Two tabs", [
+    { cell_type: "code", source: "first = 1" },
+    { cell_type: "code", source: "second = 2" },
+  ]);
+  const tabY = await page.context().newPage();
+  await page.goto(path);
+  await tabY.goto(path);
+  await expect(cells(tabY)).toHaveCount(2);
+
+  await editCell(page, cells(page).nth(0));
+  await page.keyboard.press("End");
+  await page.keyboard.type(" # from X");
+  await page.keyboard.press("Control+s");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+
+  await editCell(tabY, cells(tabY).nth(1));
+  await tabY.keyboard.press("End");
+  await tabY.keyboard.type(" # from Y");
+  await tabY.keyboard.press("Control+s");
+  const dialog = tabY.getByRole("dialog", { name: "Save conflict" });
+  await expect(dialog).toBeVisible();
+  await expect(tabY.getByTestId("save-state")).toContainText("changed elsewhere");
+
+  await dialog.getByRole("button", { name: "See the difference" }).click();
+  await expect(dialog.getByRole("list", { name: "Differences by cell" })).toContainText("# from X");
+  await expect(dialog.getByRole("list", { name: "Differences by cell" })).toContainText("# from Y");
+  // Y's edit is still in Y's tab while the dialog is open.
+  await expect(cells(tabY).nth(1)).toContainText("# from Y");
+
+  await dialog.getByRole("button", { name: "Overwrite with mine" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(tabY.getByTestId("save-state")).toHaveText("Saved");
+  const body = JSON.stringify(await (await request.get(`/api/v1/notebooks/${id}`, { headers: AUTH })).json());
+  expect(body).toContain("second = 2 # from Y");
+
+  // X now saves on a stale version and takes the server's copy with Reload.
+  await editCell(page, cells(page).nth(1));
+  await page.keyboard.type("\n# X again");
+  await page.keyboard.press("Control+s");
+  const dialogX = page.getByRole("dialog", { name: "Save conflict" });
+  await expect(dialogX).toBeVisible();
+  await dialogX.getByRole("button", { name: /Reload/ }).click();
+  await expect(dialogX).toBeHidden();
+  await expect(cells(page).nth(1)).toContainText("second = 2 # from Y");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  await tabY.close();
+});
+
+test("unsaved edits survive a dead server and a closed tab as a local draft (case 22)", async ({
+  page,
+  request,
+}) => {
+  await signInAsDemo(page);
+  const { path, id } = await createNotebook(request, "Drafts", [{ cell_type: "code", source: "kept = 0" }]);
+  await page.goto(path);
+  // The server "dies" during saves: every PUT fails at the network level.
+  await page.route(`**/api/v1/notebooks/${id}`, (route) =>
+    route.request().method() === "PUT" ? route.abort("connectionreset") : route.continue(),
+  );
+  await editCell(page, cells(page).first());
+  await page.keyboard.press("End");
+  await page.keyboard.type(" + 1  # not saved yet");
+  await page.keyboard.press("Control+s");
+  await expect(page.getByTestId("save-state")).toContainText("Not saved");
+  await expect
+    .poll(() => page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes("draft")).length))
+    .toBeGreaterThan(0);
+
+  // Closing the tab warns first.
+  let sawWarning = false;
+  page.on("dialog", (dialog) => {
+    if (dialog.type() === "beforeunload") sawWarning = true;
+    void dialog.accept();
+  });
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => sawWarning).toBe(true);
+
+  const again = await page.context().newPage();
+  await again.goto(path);
+  const offer = again.getByRole("dialog", { name: "Restore unsaved edits" });
+  await expect(offer).toBeVisible();
+  await offer.getByRole("button", { name: "Restore edits" }).click();
+  await expect(cells(again).first()).toContainText("kept = 0 + 1  # not saved yet");
+  await expect(again.getByTestId("save-state")).toHaveText("Saved");
+  const body = JSON.stringify(await (await request.get(`/api/v1/notebooks/${id}`, { headers: AUTH })).json());
+  expect(body).toContain("# not saved yet");
+  // Once saved, no draft is offered again.
+  await again.reload();
+  await expect(cells(again).first()).toContainText("# not saved yet");
+  await expect(again.getByRole("dialog", { name: "Restore unsaved edits" })).toHaveCount(0);
+});
+
+test("a 1,000-cell notebook opens and takes a keystroke", async ({ page, request }) => {
+  await signInAsDemo(page);
+  const many = Array.from({ length: 1000 }, (_, index) => ({
+    cell_type: "code" as const,
+    source: `value_${index} = ${index} * 2\nprint(value_${index})`,
+  }));
+  const { path } = await createNotebook(request, "Thousand cells", many);
+  await page.goto(path);
+  await expect(cells(page)).toHaveCount(1000);
+  const target = cells(page).nth(700);
+  await target.scrollIntoViewIfNeeded();
+  await editCell(page, target);
+  await page.keyboard.press("End");
+  await page.keyboard.type("  # typed");
+  await expect(target.locator(".monaco-editor .view-lines")).toContainText("# typed");
+  // Only the edited cell has an editor.
+  await expect(page.locator(".monaco-editor")).toHaveCount(1);
+});
+
+test("find and replace across cells; the table of contents jumps to headings", async ({ page, request }) => {
+  await signInAsDemo(page);
+  const { path } = await createNotebook(request, "Find and outline", [
+    { cell_type: "markdown", source: "# Intro\n\ntext" },
+    { cell_type: "code", source: "alpha = 1\nalpha += 1" },
+    { cell_type: "markdown", source: "## Details <img src=x onerror=alert(1)>" },
+    { cell_type: "code", source: "print(alpha)" },
+  ]);
+  await openInCommandMode(page, path);
+  await page.keyboard.press("Control+f");
+  const search = page.getByRole("search", { name: "Find in notebook" });
+  await search.getByLabel("Find", { exact: true }).fill("alpha");
+  await expect(search.getByRole("status")).toHaveText("1 of 3");
+  await search.getByLabel("Replace with").fill("beta");
+  await search.getByRole("button", { name: "Replace all" }).click();
+  await expect(search.getByRole("status")).toHaveText("No matches");
+  await search.getByRole("button", { name: "Close find" }).click();
+  await expect(cells(page).nth(1)).toContainText("beta = 1");
+  await expect(cells(page).nth(3)).toContainText("print(beta)");
+
+  await page.getByRole("button", { name: "Contents" }).click();
+  const toc = page.getByRole("navigation", { name: "Table of contents" });
+  await expect(toc.getByRole("button")).toHaveText(["Intro", "Details"]);
+  await expect(toc.locator("img")).toHaveCount(0);
+  await toc.getByRole("button", { name: "Details" }).click();
+  await expect(cells(page).nth(2)).toHaveAttribute("aria-current", "true");
+});

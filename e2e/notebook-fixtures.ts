@@ -1,0 +1,82 @@
+// Shared steps of the notebook specs: sign in through the form, and create notebooks through the
+// REST API with the demo user's token (bearer calls need no Origin, so Playwright's `request` works).
+import { type APIRequestContext, expect, type Locator, type Page } from "@playwright/test";
+import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
+
+export const AUTH = { authorization: `Bearer ${E2E_DEMO_TOKEN}` };
+
+export async function signInAsDemo(page: Page): Promise<void> {
+  await page.goto("/login");
+  // A fill that lands before React hydrates the form is wiped; try again until it sticks.
+  await expect(async () => {
+    if (!page.url().includes("/login")) return;
+    await page.getByLabel("Email").fill("demo@flint.local");
+    await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible({ timeout: 5000 });
+  }).toPass({ timeout: 60_000 });
+}
+
+/** Clicks a cell's source to edit it and waits until Monaco has focus, so no keystroke is lost. */
+export async function editCell(page: Page, cell: Locator): Promise<void> {
+  // With two tabs open, only the front one gets keyboard focus.
+  await page.bringToFront();
+  await cell.locator(".nb-source").click();
+  await expect(cell.locator(".monaco-editor.focused")).toBeVisible();
+}
+
+export async function demoProjectId(request: APIRequestContext): Promise<string> {
+  const response = await request.get("/api/v1/projects", { headers: AUTH });
+  expect(response.ok()).toBe(true);
+  const body = (await response.json()) as { projects: { id: string; name: string }[] };
+  // The seed's "Getting started" project; other specs may have made more.
+  const project = body.projects.find((entry) => entry.name === "Getting started") ?? body.projects[0];
+  if (!project) throw new Error("the demo user has no project");
+  return project.id;
+}
+
+export type TTestCell =
+  | { cell_type: "code"; source: string; outputs?: unknown[]; execution_count?: number | null; id?: string }
+  | { cell_type: "markdown"; source: string; id?: string };
+
+/** Creates a notebook from cells (nbformat 4.5) and returns its page path and id. */
+export async function createNotebook(
+  request: APIRequestContext,
+  name: string,
+  cells: TTestCell[],
+): Promise<{ id: string; projectId: string; path: string }> {
+  const projectId = await demoProjectId(request);
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "flint-spark", display_name: "Python 3 (Spark)", language: "python" },
+      language_info: { name: "python" },
+    },
+    cells: cells.map((cell, index) => ({
+      id: cell.id ?? `cell-${index + 1}`,
+      metadata: {},
+      ...(cell.cell_type === "code" ? { outputs: [], execution_count: null, ...cell } : { ...cell }),
+    })),
+  };
+  const response = await request.post(`/api/v1/projects/${projectId}/notebooks`, {
+    headers: AUTH,
+    data: { name, notebook },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  const { id } = (await response.json()) as { id: string };
+  return { id, projectId, path: `/projects/${projectId}/notebooks/${id}` };
+}
+
+/** Collects console messages that report a Content-Security-Policy violation. */
+export function collectCspErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to (execute|load|create|apply)/i.test(text)) errors.push(text);
+  });
+  page.on("pageerror", (error) => {
+    if (/Content Security Policy|unsafe-eval/i.test(error.message)) errors.push(error.message);
+  });
+  return errors;
+}
