@@ -9,6 +9,7 @@ import { languageOf } from "@/lib/notebook/editor-models";
 import { type Observable, useCell, useCellStatus, useCellUi, useObservable } from "@/lib/notebook/hooks";
 import { renderMarkdown } from "@/lib/notebook/markdown";
 import { getSanitizer } from "@/lib/notebook/sanitize";
+import { CellComments } from "../comments/cell-comments";
 import { CodeEditor, type TClickPoint } from "./code-editor";
 import { OutputArea } from "./outputs/output-area";
 import { StaticCode } from "./static-code";
@@ -172,6 +173,8 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
     // biome-ignore lint/a11y/useSemanticElements: a focusable cell holding an editor, in a role=list
     <div
       ref={(element) => env.registerCell(id, element)}
+      id={`cell-${id}`}
+      data-cell-id={id}
       role="listitem"
       tabIndex={isActive ? 0 : -1}
       aria-label={`${typeLabel} cell`}
@@ -256,6 +259,7 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
           </p>
         )}
         {cell.cell_type === "code" && <OutputArea outputs={cell.outputs} />}
+        <CellComments cellId={id} />
       </div>
       {canEdit && (
         <div className="nb-cell-actions" aria-label="Cell actions" role="toolbar">

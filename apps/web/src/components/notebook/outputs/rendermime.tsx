@@ -35,6 +35,8 @@ export const VEGA_LITE_MIMES = [
   "application/vnd.vegalite.v6+json",
   "application/vnd.vegalite.v5+json",
   "application/vnd.vegalite.v4+json",
+  "application/vnd.vega.v6+json",
+  "application/vnd.vega.v5+json",
 ] as const;
 
 function PlainText({ text }: { text: string }) {

@@ -1,23 +1,104 @@
-// Slot for Vega-Lite charts (Altair's `application/vnd.vegalite.v5+json` and
-// `application/vnd.vegalite.v6.json`). The charts package fills this in with vega-embed in its
-// CSP-safe interpreter mode; until then the chart's text/plain fallback is shown, never the spec
-// run as code.
-import { memo } from "react";
+// Vega and Vega-Lite outputs (Altair 5's `application/vnd.vegalite.v5+json`, Altair 6's
+// `application/vnd.vegalite.v6.json`, `%chart`'s `application/vnd.vegalite.v6+json`, Vega 5/6),
+// drawn by @flint/charts' renderer: vega-embed in its CSP-safe interpreter mode, behind the spec
+// guard and the same-origin data loader. Editors can save the chart to the project's board.
+"use client";
+import { VegaOutput } from "@flint/charts/client";
+import { useParams } from "next/navigation";
+import { memo, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
 
 export type TVegaLiteOutputProps = {
-  /** The Vega-Lite spec (a JSON value; validate before use). */
+  /** The Vega-Lite spec (a JSON value; the renderer's guard validates it). */
   spec: unknown;
-  /** Which Vega-Lite MIME type carried it. */
+  /** Which Vega or Vega-Lite MIME type carried it. */
   mime: string;
-  /** The bundle's text/plain, shown until the renderer exists. */
+  /** The bundle's text/plain, shown if the chart cannot be drawn. */
   fallbackText: string | null;
 };
 
-export const VegaLiteOutput = memo(function VegaLiteOutput({ mime, fallbackText }: TVegaLiteOutputProps) {
+function SaveChart({ spec }: { spec: unknown }) {
+  const params = useParams<{ projectId?: string; notebookId?: string }>();
+  const [state, setState] = useState<"idle" | "open" | "saving" | "saved">("idle");
+  const [error, setError] = useState<string | null>(null);
+  if (!params.projectId) return null;
+  const defaultTitle =
+    typeof (spec as { title?: unknown })?.title === "string"
+      ? ((spec as { title: string }).title ?? "")
+      : (((spec as { title?: { text?: string } })?.title?.text as string | undefined) ?? "");
+  const save = async (form: FormData) => {
+    setState("saving");
+    setError(null);
+    try {
+      await apiFetch(`/api/v1/projects/${params.projectId}/charts`, {
+        method: "POST",
+        json: {
+          title: String(form.get("title")),
+          description: String(form.get("description") ?? ""),
+          spec,
+          ...(params.notebookId ? { sourceNotebookId: params.notebookId } : {}),
+        },
+      });
+      setState("saved");
+    } catch (err) {
+      setError((err as ApiError).message);
+      setState("open");
+    }
+  };
+  if (state === "saved")
+    return <p className="mt-1 text-xs text-green-700">Saved to the project's chart board.</p>;
+  if (state === "idle") {
+    return (
+      <button type="button" className="btn-secondary mt-1" onClick={() => setState("open")}>
+        Save chart
+      </button>
+    );
+  }
   return (
-    <div className="nb-output-vegalite">
-      <p className="mb-1 text-xs text-slate-500">Chart ({mime}): chart rendering is not available yet.</p>
-      {fallbackText && <pre className="nb-pre">{fallbackText}</pre>}
+    <form
+      className="mt-1 flex flex-wrap items-end gap-2"
+      aria-label="Save chart"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save(new FormData(event.currentTarget));
+      }}
+    >
+      <label className="text-xs">
+        <span className="block font-medium">Title</span>
+        <input name="title" required maxLength={200} defaultValue={defaultTitle} className="input" />
+      </label>
+      <label className="text-xs">
+        <span className="block font-medium">Description</span>
+        <input name="description" maxLength={5000} className="input" />
+      </label>
+      <button type="submit" className="btn-primary" disabled={state === "saving"}>
+        Save to board
+      </button>
+      {error && (
+        <span role="alert" className="text-xs text-red-700">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
+
+export const VegaLiteOutput = memo(function VegaLiteOutput({
+  spec,
+  mime,
+  fallbackText,
+}: TVegaLiteOutputProps) {
+  const [failed, setFailed] = useState(false);
+  return (
+    <div className="nb-output-vegalite" data-testid="vega-output">
+      <VegaOutput
+        mimeType={mime}
+        spec={spec}
+        onStatus={(status) => setFailed(status.state === "error")}
+        downloadFileName="flint-chart"
+      />
+      {failed && fallbackText && <pre className="nb-pre">{fallbackText}</pre>}
+      {!failed && <SaveChart spec={spec} />}
     </div>
   );
 });

@@ -1,0 +1,138 @@
+// Issue 7 end to end: A creates a project and invites B as a viewer; B comments on a cell and
+// @mentions A; A sees the notification and resolves the thread; A saves a chart to the board;
+// A publishes the notebook; an anonymous visitor reads it read-only; B forks it.
+import { type Browser, expect, type Page, test } from "@playwright/test";
+
+async function signUp(browser: Browser, name: string): Promise<{ page: Page; email: string }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const email = `${name.toLowerCase()}${Date.now()}@example.test`;
+  await page.goto("/signup");
+  // A fill that lands before React hydrates the form is wiped; retry until the form takes it.
+  await expect(async () => {
+    if (!page.url().includes("/signup")) return;
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible({ timeout: 5000 });
+  }).toPass({ timeout: 60_000 });
+  return { page, email };
+}
+
+test("share, comment, mention, publish and fork", async ({ browser }) => {
+  test.setTimeout(300_000);
+  const a = await signUp(browser, "Ada");
+  const b = await signUp(browser, "Bob");
+
+  // A: a project with a notebook, and B invited as a viewer.
+  await a.page.getByRole("button", { name: "Create your first project" }).click();
+  await a.page.getByLabel("Name").fill("Shared analysis");
+  await a.page.getByRole("button", { name: "Create project" }).click();
+  await expect(a.page.getByRole("heading", { name: "Shared analysis" })).toBeVisible();
+  const projectUrl = a.page.url();
+  const projectId = new URL(projectUrl).pathname.split("/")[2]!;
+  const notebook = await a.page.request.post(`/api/v1/projects/${projectId}/notebooks`, {
+    headers: { origin: new URL(projectUrl).origin },
+    data: {
+      name: "Quarterly numbers",
+      notebook: {
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            id: "revenue",
+            cell_type: "code",
+            source: "revenue = 42",
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+          },
+        ],
+      },
+    },
+  });
+  expect(notebook.status()).toBe(201);
+  const notebookId = ((await notebook.json()) as { id: string }).id;
+  await a.page.getByRole("tab", { name: "Members" }).click();
+  await a.page.getByLabel("Invite by email").fill(b.email);
+  await a.page.getByRole("button", { name: "Invite" }).click();
+  await expect(a.page.getByRole("list", { name: "Members" })).toContainText(b.email);
+
+  // B: comments on the cell and mentions A.
+  const handle = a.email.split("@")[0];
+  await b.page.goto(`/projects/${projectId}/notebooks/${notebookId}`);
+  const cell = b.page.locator('[data-cell-id="revenue"]');
+  await cell.getByRole("button", { name: /Comments/ }).click();
+  await b.page.getByLabel("New comment").fill(`Where does this come from, @${handle}? <b>not bold</b>`);
+  await b.page.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(b.page.getByTestId("comment-thread")).toContainText("<b>not bold</b>");
+
+  // A: sees the notification, opens it, resolves the thread.
+  await a.page.reload();
+  await expect(a.page.getByTestId("unread-count")).toHaveText("1");
+  await a.page.getByRole("button", { name: /Notifications/ }).click();
+  await a.page.getByRole("menuitem", { name: /Bob mentioned you/ }).click();
+  await expect(a.page).toHaveURL(new RegExp(`/notebooks/${notebookId}`));
+  await a.page
+    .locator('[data-cell-id="revenue"]')
+    .getByRole("button", { name: /Comments/ })
+    .click();
+  await a.page.getByRole("button", { name: "Resolve" }).click();
+  await expect(a.page.getByRole("button", { name: "Reopen" })).toBeVisible();
+
+  // A: saves a chart; it appears on the board with a live rendering.
+  const chart = await a.page.request.post(`/api/v1/projects/${projectId}/charts`, {
+    headers: { origin: new URL(projectUrl).origin },
+    data: {
+      title: "Revenue by quarter",
+      sourceNotebookId: notebookId,
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        mark: "bar",
+        data: {
+          values: [
+            { q: "Q1", r: 10 },
+            { q: "Q2", r: 32 },
+          ],
+        },
+        encoding: { x: { field: "q", type: "nominal" }, y: { field: "r", type: "quantitative" } },
+      },
+    },
+  });
+  expect(chart.status()).toBe(201);
+  await a.page.goto(`${projectUrl}?tab=charts`);
+  const card = a.page.getByTestId("chart-card");
+  await expect(card).toContainText("Revenue by quarter");
+  await expect(card).toContainText("Quarterly numbers");
+  await expect(card.locator("svg, canvas").first()).toBeVisible();
+
+  // A: publishes the notebook; an anonymous visitor reads it, with no way to run or edit.
+  await a.page.goto(`${projectUrl}?tab=notebooks`);
+  await a.page.getByRole("button", { name: "Publish Quarterly numbers" }).click();
+  await expect(a.page.getByRole("button", { name: "Unpublish Quarterly numbers" })).toBeVisible();
+  const anonymous = await (await browser.newContext()).newPage();
+  await anonymous.goto("/community");
+  await anonymous.getByRole("link", { name: /Quarterly numbers/ }).click();
+  await expect(anonymous.getByRole("heading", { name: "Quarterly numbers" })).toBeVisible();
+  await expect(anonymous.getByText("revenue = 42")).toBeVisible();
+  await expect(anonymous.getByRole("button", { name: /Run|Fork|Star/ })).toHaveCount(0);
+  const socket = await anonymous.request.get(`/api/v1/notebooks/${notebookId}/comments`);
+  expect(socket.status()).toBe(401);
+
+  // B: forks it into B's own project; the fork says where it came from.
+  await b.page.goto("/");
+  await b.page.getByRole("button", { name: "New project" }).click();
+  await b.page.getByLabel("Name").fill("Bob's sandbox");
+  await b.page.getByRole("button", { name: "Create project" }).click();
+  await expect(b.page.getByRole("heading", { name: "Bob's sandbox" })).toBeVisible();
+  await b.page.goto(`/community/notebooks/${notebookId}`);
+  await b.page.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
+  await b.page.getByRole("button", { name: "Fork" }).click();
+  await expect(b.page).toHaveURL(/\/notebooks\//);
+  await b.page.goto(b.page.url().split("/notebooks/")[0]!);
+  await expect(b.page.getByRole("list", { name: "Notebooks" })).toContainText(
+    "forked from Quarterly numbers",
+  );
+});
