@@ -65,7 +65,9 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await b.page.goto(`/projects/${projectId}/notebooks/${notebookId}`);
   const cell = b.page.locator('[data-cell-id="revenue"]');
   await cell.getByRole("button", { name: /Comments/ }).click();
-  await b.page.getByLabel("New comment").fill(`Where does this come from, @${handle}? <b>not bold</b>`);
+  await b.page
+    .getByRole("textbox", { name: "New comment" })
+    .fill(`Where does this come from, @${handle}? <b>not bold</b>`);
   await b.page.getByRole("button", { name: "Comment", exact: true }).click();
   await expect(b.page.getByTestId("comment-thread")).toContainText("<b>not bold</b>");
 
@@ -130,7 +132,7 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await b.page.goto(`/community/notebooks/${notebookId}`);
   await b.page.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
   await b.page.getByRole("button", { name: "Fork" }).click();
-  await expect(b.page).toHaveURL(/\/notebooks\//);
+  await expect(b.page).toHaveURL(/\/projects\/[^/]+\/notebooks\//);
   await b.page.goto(b.page.url().split("/notebooks/")[0]!);
   await expect(b.page.getByRole("list", { name: "Notebooks" })).toContainText(
     "forked from Quarterly numbers",
