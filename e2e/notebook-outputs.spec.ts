@@ -280,7 +280,19 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
       outputs: [
         display({ "application/json": { answer: 42, nested: { list: [1, 2] } } }),
         display({ "text/latex": "$$\\frac{a}{b}$$" }),
-        display({ "application/vnd.vegalite.v5+json": { mark: "bar" }, "text/plain": "<VegaLite 5 object>" }),
+        display({
+          "application/vnd.vegalite.v5+json": {
+            mark: "bar",
+            data: {
+              values: [
+                { a: "x", b: 3 },
+                { a: "y", b: 5 },
+              ],
+            },
+            encoding: { x: { field: "a", type: "nominal" }, y: { field: "b", type: "quantitative" } },
+          },
+          "text/plain": "<VegaLite 5 object>",
+        }),
         display({ "application/x-unknown": "??", "text/plain": "unknown fallback" }),
         display({
           "application/vnd.flint.spark-progress+json": {
@@ -319,7 +331,9 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
   await expect(list.getByText("html fallback")).toHaveCount(0);
   await expect(list.getByRole("group", { name: "JSON output" })).toContainText("answer");
   await expect(list.locator(".katex")).toBeVisible();
-  await expect(list.getByText("<VegaLite 5 object>")).toBeVisible();
+  // Vega-Lite is drawn by the CSP-safe renderer, not shown as its text fallback.
+  await expect(list.getByTestId("vega-output").locator("svg, canvas").first()).toBeVisible();
+  await expect(list.getByRole("button", { name: "Save chart" })).toBeVisible();
   await expect(list.getByText("unknown fallback")).toBeVisible();
   await expect(list.getByRole("progressbar", { name: "Job 7 tasks" })).toHaveAttribute("aria-valuenow", "42");
   await expect(list.getByText("42/100 tasks · 1/2 stages")).toBeVisible();
