@@ -236,6 +236,56 @@ export async function exportNotebookFile(
 }
 
 /**
+ * Writes a new version of a notebook's document by compare-and-swap on `baseVersion`, inside the
+ * caller's transaction, and records the activity. Shared by saves and checkpoint restores.
+ * @throws AppError 409 with `currentVersion` when the notebook changed since `baseVersion`.
+ */
+async function writeNextVersion(
+  tx: Prisma.TransactionClient,
+  input: {
+    notebookId: string;
+    actorId: string;
+    baseVersion: number;
+    document: { cells: TStoredCell[]; metadata: Record<string, unknown>; name?: string };
+    activity: { kind: "notebook.edited" | "notebook.restored"; details?: Record<string, unknown> };
+  },
+): Promise<TNotebookSummary> {
+  const updated = await tx.notebook.updateMany({
+    where: { id: input.notebookId, version: input.baseVersion },
+    data: {
+      cells: input.document.cells as Prisma.InputJsonValue,
+      metadata: input.document.metadata as Prisma.InputJsonValue,
+      version: { increment: 1 },
+      ...(input.document.name ? { name: input.document.name } : {}),
+    },
+  });
+  if (updated.count === 0) {
+    const current = await tx.notebook.findUnique({
+      where: { id: input.notebookId },
+      select: { version: true },
+    });
+    throw new AppError(
+      "conflict",
+      `The notebook changed since version ${input.baseVersion} (it is now version ${current?.version}). Reload it, overwrite it, or compare the two.`,
+      { currentVersion: current?.version ?? null },
+    );
+  }
+  const row = await tx.notebook.findUniqueOrThrow({
+    where: { id: input.notebookId },
+    select: SUMMARY_SELECT,
+  });
+  await recordActivity(tx, {
+    projectId: row.projectId,
+    actorId: input.actorId,
+    kind: input.activity.kind,
+    subjectType: "notebook",
+    subjectId: row.id,
+    details: { name: row.name, version: row.version, ...input.activity.details },
+  });
+  return toSummary(row);
+}
+
+/**
  * Saves a notebook by compare-and-swap on `version`. Outputs in the body are ignored (the broker
  * owns them); outputs of cells that no longer exist are removed in the same transaction.
  * @throws AppError 409 with `currentVersion` when the notebook changed since `baseVersion`.
@@ -244,45 +294,17 @@ export async function saveNotebook(
   prisma: PrismaClient,
   input: { notebookId: string; actorId: string; baseVersion: number; name?: string; notebook: unknown },
 ): Promise<TNotebookSummary> {
-  const model = parseOrThrow(input.notebook);
-  const { cells, metadata } = splitNotebook(model);
+  const { cells, metadata } = splitNotebook(parseOrThrow(input.notebook));
   return await prisma.$transaction(async (tx) => {
-    const updated = await tx.notebook.updateMany({
-      where: { id: input.notebookId, version: input.baseVersion },
-      data: {
-        cells: cells as Prisma.InputJsonValue,
-        metadata: metadata as Prisma.InputJsonValue,
-        version: { increment: 1 },
-        ...(input.name ? { name: input.name } : {}),
-      },
+    const summary = await writeNextVersion(tx, {
+      ...input,
+      document: { cells, metadata, name: input.name },
+      activity: { kind: "notebook.edited" },
     });
-    if (updated.count === 0) {
-      const current = await tx.notebook.findUnique({
-        where: { id: input.notebookId },
-        select: { version: true },
-      });
-      throw new AppError(
-        "conflict",
-        `The notebook changed since version ${input.baseVersion} (it is now version ${current?.version}). Reload it, overwrite it, or compare the two.`,
-        { currentVersion: current?.version ?? null },
-      );
-    }
     await tx.cellOutput.deleteMany({
       where: { notebookId: input.notebookId, cellId: { notIn: cells.map((cell) => cell.id) } },
     });
-    const row = await tx.notebook.findUniqueOrThrow({
-      where: { id: input.notebookId },
-      select: SUMMARY_SELECT,
-    });
-    await recordActivity(tx, {
-      projectId: row.projectId,
-      actorId: input.actorId,
-      kind: "notebook.edited",
-      subjectType: "notebook",
-      subjectId: row.id,
-      details: { name: row.name, version: row.version },
-    });
-    return toSummary(row);
+    return summary;
   });
 }
 
@@ -382,27 +404,12 @@ export async function restoreCheckpoint(
   if (!checkpoint) throw new AppError("not_found", "Checkpoint not found.");
   const { cells, metadata, outputs } = splitNotebook(checkpoint.content as unknown as TNotebook);
   return await prisma.$transaction(async (tx) => {
-    const updated = await tx.notebook.updateMany({
-      where: { id: input.notebookId, version: input.baseVersion },
-      data: {
-        cells: cells as Prisma.InputJsonValue,
-        metadata: metadata as Prisma.InputJsonValue,
-        version: { increment: 1 },
-      },
+    const summary = await writeNextVersion(tx, {
+      ...input,
+      document: { cells, metadata },
+      activity: { kind: "notebook.restored", details: { checkpoint: checkpoint.name } },
     });
-    if (updated.count === 0) {
-      const current = await tx.notebook.findUnique({
-        where: { id: input.notebookId },
-        select: { version: true },
-      });
-      throw new AppError(
-        "conflict",
-        `The notebook changed since version ${input.baseVersion}; reload before restoring.`,
-        {
-          currentVersion: current?.version ?? null,
-        },
-      );
-    }
+    // The restored version brings its outputs back, replacing the current ones.
     await tx.cellOutput.deleteMany({ where: { notebookId: input.notebookId } });
     await tx.cellOutput.createMany({
       data: outputs.map((entry) => ({
@@ -412,18 +419,6 @@ export async function restoreCheckpoint(
         executionCount: entry.executionCount,
       })),
     });
-    const row = await tx.notebook.findUniqueOrThrow({
-      where: { id: input.notebookId },
-      select: SUMMARY_SELECT,
-    });
-    await recordActivity(tx, {
-      projectId: row.projectId,
-      actorId: input.actorId,
-      kind: "notebook.restored",
-      subjectType: "notebook",
-      subjectId: row.id,
-      details: { name: row.name, checkpoint: checkpoint.name },
-    });
-    return toSummary(row);
+    return summary;
   });
 }
