@@ -87,7 +87,9 @@ export async function listCommunity(
   query: z.infer<typeof ZCommunityQuery>,
 ): Promise<TCommunityItem[]> {
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%` : null;
-  const order = query.sort === "stars" ? "stars desc, published_at desc" : "published_at desc";
+  // Stars are counted once per query in a grouped CTE (not per row); for "recent", each branch
+  // takes its newest rows first through the publishedAt indexes before the union is sorted.
+  const branchLimit = query.sort === "recent" ? 'order by "publishedAt" desc limit $3' : "";
   const rows = await prisma.$queryRawUnsafe<
     {
       type: TSubjectType;
@@ -100,22 +102,28 @@ export async function listCommunity(
       published_at: Date;
     }[]
   >(
-    `select * from (
-       select 'notebook' as type, n.id, n.name as title, p.description as description, u.name as author,
-              p.name as project_name, n."publishedAt" as published_at,
-              (select count(*) from star s where s."subjectType" = 'notebook' and s."subjectId" = n.id) as stars
-         from notebook n join project p on p.id = n."projectId" join "user" u on u.id = n."createdById"
-        where n."publishedAt" is not null
+    `with counts as (
+       select "subjectType" as type, "subjectId" as id, count(*) as stars from star group by 1, 2
+     ),
+     items as (
+       (select 'notebook' as type, n.id, n.name as title, p.description as description, u.name as author,
+               p.name as project_name, n."publishedAt" as "publishedAt"
+          from notebook n join project p on p.id = n."projectId" join "user" u on u.id = n."createdById"
+         where n."publishedAt" is not null and ($2::text is null or $2 = 'notebook')
+           and ($1::text is null or n.name ilike $1 or p.description ilike $1)
+         ${branchLimit})
        union all
-       select 'chart', c.id, c.title, c.description, u.name, p.name, c."publishedAt",
-              (select count(*) from star s where s."subjectType" = 'chart' and s."subjectId" = c.id)
-         from chart c join project p on p.id = c."projectId" join "user" u on u.id = c."createdById"
-        where c."publishedAt" is not null
-     ) items
-     where ($1::text is null or title ilike $1 or description ilike $1)
-       and ($2::text is null or type = $2)
-     order by ${order}
-     limit $3`,
+       (select 'chart', c.id, c.title, c.description, u.name, p.name, c."publishedAt"
+          from chart c join project p on p.id = c."projectId" join "user" u on u.id = c."createdById"
+         where c."publishedAt" is not null and ($2::text is null or $2 = 'chart')
+           and ($1::text is null or c.title ilike $1 or c.description ilike $1)
+         ${branchLimit})
+     )
+     select items.type, items.id, items.title, items.description, items.author, items.project_name,
+            items."publishedAt" as published_at, coalesce(counts.stars, 0) as stars
+       from items left join counts on counts.type = items.type and counts.id = items.id
+      order by ${query.sort === "stars" ? "stars desc, published_at desc" : "published_at desc"}
+      limit $3`,
     pattern,
     query.type ?? null,
     query.limit,
