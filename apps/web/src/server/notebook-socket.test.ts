@@ -97,14 +97,14 @@ beforeAll(async () => {
       void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
   );
   const { createToken } = await import("@flint/api");
-  for (const who of ["admin", "viewer", "runner"]) {
+  for (const who of ["admin", "viewer", "runner", "editor", "outsider"]) {
     const id = `user-${who}-${Date.now()}`;
     await db.prisma.user.create({ data: { id, email: `${who}-${Date.now()}@example.test`, name: who } });
     userIds[who] = id;
     tokens[who] = (await createToken(db.prisma, id, "test")).secret;
   }
   projectId = (await call("POST", "/api/v1/projects", tokens.admin!, { name: "Sockets" })).body.id as string;
-  for (const who of ["viewer", "runner"]) {
+  for (const who of ["viewer", "runner", "editor"]) {
     await db.prisma.projectMember.create({
       data: { projectId, userId: userIds[who]!, role: who as "viewer" },
     });
@@ -175,6 +175,38 @@ describe("the notebook WebSocket", () => {
     expect(viewer.events.some((event) => event.type === "cell" && event.status === "ok")).toBe(true);
     viewer.ws.close();
     runner.ws.close();
+  });
+
+  it("answers every command exactly as the role table says (viewer: refused; runner, editor, admin: accepted)", async () => {
+    const commands = [
+      { type: "interrupt" },
+      { type: "clearOutputs", cellIds: ["saved"] },
+      { type: "complete", code: "pri", cursorPos: 3 },
+      { type: "inspect", code: "print", cursorPos: 5, detailLevel: 0 },
+      { type: "run", cellIds: ["saved"] },
+      { type: "restart" },
+      { type: "shutdown" },
+    ];
+    const failures: string[] = [];
+    for (const who of ["viewer", "runner", "editor", "admin"]) {
+      const socket = await connect({ authorization: `Bearer ${tokens[who]}` });
+      if (!("ws" in socket)) throw new Error(`${who} could not connect`);
+      for (const [index, command] of commands.entries()) {
+        const requestId = `${who}-${index}`;
+        socket.ws.send(JSON.stringify({ ...command, requestId }));
+        const reply = await waitFor(() =>
+          socket.events.find((event) => event.type === "reply" && event.requestId === requestId),
+        );
+        const isForbidden = reply.ok === false && (reply.error as { code: string }).code === "forbidden";
+        if (isForbidden !== (who === "viewer"))
+          failures.push(`${who} ${command.type}: ${JSON.stringify(reply).slice(0, 160)}`);
+      }
+      socket.ws.close();
+    }
+    expect(failures).toEqual([]);
+    // Outsiders and anonymous visitors never get a socket at all.
+    expect(await connect({ authorization: `Bearer ${tokens.outsider}` })).toEqual({ status: 404 });
+    expect(await connect({ origin })).toEqual({ status: 401 });
   });
 
   it("applies a downgrade to the next command and closes the socket of a removed member within seconds", async () => {
