@@ -83,6 +83,11 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
     .click();
   await a.page.getByRole("button", { name: "Resolve" }).click();
   await expect(a.page.getByRole("button", { name: "Reopen" })).toBeVisible();
+  // The notebook's comments panel lists every thread with its cell.
+  await a.page.getByRole("button", { name: "All comments" }).click();
+  const panel = a.page.getByRole("complementary", { name: "Notebook comments" });
+  await expect(panel).toContainText("Where does this come from");
+  await expect(panel.getByRole("button", { name: "On cell revenue" })).toBeVisible();
 
   // A: saves a chart; it appears on the board with a live rendering.
   const chart = await a.page.request.post(`/api/v1/projects/${projectId}/charts`, {

@@ -80,11 +80,14 @@ export function CommentThreads({
   cellId,
   canComment,
   onCountChange,
+  onJumpToCell,
 }: {
   subject: { type: "notebook" | "chart"; id: string };
   cellId?: string;
   canComment: boolean;
   onCountChange?: (counts: Record<string, number>) => void;
+  /** When given, a thread's cell label is a button that jumps to the cell. */
+  onJumpToCell?: (cellId: string) => void;
 }) {
   const [threads, setThreads] = useState<TThread[]>([]);
   const [meId, setMeId] = useState<string | null>(null);
@@ -143,7 +146,19 @@ export function CommentThreads({
           className={`card space-y-2 p-3 ${thread.resolved ? "opacity-70" : ""}`}
           data-testid="comment-thread"
         >
-          {!cellId && thread.cellId && <p className="text-xs text-slate-500">On cell {thread.cellId}</p>}
+          {!cellId &&
+            thread.cellId &&
+            (onJumpToCell ? (
+              <button
+                type="button"
+                className="text-xs text-brand-700 hover:underline"
+                onClick={() => onJumpToCell(thread.cellId ?? "")}
+              >
+                On cell {thread.cellId}
+              </button>
+            ) : (
+              <p className="text-xs text-slate-500">On cell {thread.cellId}</p>
+            ))}
           <CommentView comment={thread} meId={meId} onEdit={(body) => patch(thread.id, { body })} />
           {thread.replies.map((reply) => (
             <div key={reply.id} className="border-l-2 border-slate-200 pl-3">

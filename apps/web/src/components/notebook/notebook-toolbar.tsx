@@ -120,12 +120,16 @@ export function NotebookToolbar({
   onToggleToc,
   onOpenFind,
   isTocOpen,
+  isCommentsOpen,
+  onToggleComments,
 }: {
   controller: NotebookController;
   onOpenPalette: () => void;
   onToggleToc: () => void;
   onOpenFind: () => void;
   isTocOpen: boolean;
+  isCommentsOpen: boolean;
+  onToggleComments: () => void;
 }) {
   const { store } = controller;
   useUiVersion(store);
@@ -229,6 +233,9 @@ export function NotebookToolbar({
         </button>
         <button type="button" className="nb-tool" aria-pressed={isTocOpen} onClick={onToggleToc}>
           Contents
+        </button>
+        <button type="button" className="nb-tool" aria-pressed={isCommentsOpen} onClick={onToggleComments}>
+          All comments
         </button>
         <button
           type="button"

@@ -9,6 +9,7 @@ import type { NotebookController } from "@/lib/notebook/controller";
 import { disposeCellModels } from "@/lib/notebook/editor-models";
 import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
+import { NotebookCommentsPanel } from "../comments/notebook-comments-panel";
 import { CellView, type TCellEnv, type TFindState } from "./cell-view";
 import { CommandPalette } from "./command-palette";
 import { FindBar } from "./find-bar";
@@ -44,6 +45,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
   const findState = useObservable(find);
   const [isPaletteOpen, setPaletteOpen] = useState(false);
   const [isTocOpen, setTocOpen] = useState(false);
+  const [isCommentsOpen, setCommentsOpen] = useState(false);
   const matcher = useMemo(() => createKeyMatcher(), []);
 
   const focusCell = useCallback((id: string) => {
@@ -191,12 +193,17 @@ export function NotebookView({ controller }: { controller: NotebookController })
         isTocOpen={isTocOpen}
         onOpenPalette={() => setPaletteOpen(true)}
         onToggleToc={() => setTocOpen((value) => !value)}
+        isCommentsOpen={isCommentsOpen}
+        onToggleComments={() => setCommentsOpen((value) => !value)}
         onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
       />
       {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
-      <div className={`nb-layout ${isTocOpen ? "nb-layout-toc" : ""}`}>
+      <div
+        className={`nb-layout ${isTocOpen ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
+      >
         {isTocOpen && <TocPanel store={store} onJump={jumpTo} />}
         <CellList env={env} onKeyDown={onCommandKey} />
+        {isCommentsOpen && <NotebookCommentsPanel onJump={jumpTo} />}
       </div>
       {isPaletteOpen && (
         <CommandPalette
