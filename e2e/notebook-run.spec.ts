@@ -39,6 +39,8 @@ test("Tab completes spark.ra to range from the kernel", async ({ page, request }
   // Completion asks the running kernel, so start it first.
   await runCellFromCommandMode(page, 0);
   await expect(cells(page).nth(0).locator(".nb-prompt")).toHaveText("[1]", { timeout: 300_000 });
+  // "[1]" shows when the cell starts; completion needs the kernel idle again (no subshells).
+  await expect(page.getByTestId("kernel-status")).toContainText("Idle", { timeout: 120_000 });
   await editCell(page, cells(page).nth(1));
   await page.keyboard.type("spark.ra");
   await page.keyboard.press("Tab");

@@ -88,6 +88,10 @@ class FlintExtension:
         register_chart_magic(self.ip)
         self.ip.events.register("pre_run_cell", self.pre_run_cell)
         self.ip.events.register("post_run_cell", self.controller.post_run_cell)
+        # Also swap after a cell: a cell that started Spark leaves real objects behind, so the
+        # kernel's completer (jedi, which inspects types rather than the proxy's __dir__) offers
+        # `spark.range` right away instead of only after the next cell.
+        self.ip.events.register("post_run_cell", self._post_run_swap)
 
         kernel = getattr(self.ip, "kernel", None)
         if kernel is not None:
@@ -101,7 +105,11 @@ class FlintExtension:
 
     def unload(self) -> None:
         """Remove the hooks and proxies (the SparkSession keeps running)."""
-        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.controller.post_run_cell)):
+        for event, callback in (
+            ("pre_run_cell", self.pre_run_cell),
+            ("post_run_cell", self.controller.post_run_cell),
+            ("post_run_cell", self._post_run_swap),
+        ):
             try:
                 self.ip.events.unregister(event, callback)
             except ValueError:
@@ -119,6 +127,9 @@ class FlintExtension:
                 self._altair_thread = None
         self._swap_in_real_objects()
         self.controller.pre_run_cell(info)
+
+    def _post_run_swap(self, result: Any) -> None:
+        self._swap_in_real_objects()
 
     def _swap_in_real_objects(self) -> None:
         # Once the session exists, `spark` and `sc` become the real objects (right type for
