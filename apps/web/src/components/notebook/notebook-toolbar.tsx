@@ -245,6 +245,14 @@ export function NotebookToolbar({
         >
           Commands
         </button>
+        {/* A plain link: the browser downloads the file with the session cookie (a GET). */}
+        <a
+          className="nb-tool"
+          href={`/api/v1/notebooks/${encodeURIComponent(controller.notebookId)}/export`}
+          download
+        >
+          Export .ipynb
+        </a>
         {meta.notice && (
           <span role="alert" className="ml-2 rounded bg-amber-50 px-2 py-1 text-xs text-amber-800">
             {meta.notice}
