@@ -85,7 +85,10 @@ export type TBrokerOptions = {
   persistIntervalMs?: number;
   /** Output events of a cell are batched over this long. Default 50 ms. */
   broadcastIntervalMs?: number;
-  /** How long `complete`/`inspect` wait for the kernel. Default 5 s. */
+  /**
+   * How long `complete`/`inspect` wait for the kernel. Default 30 s: the kernel's first jedi
+   * completion in a fresh environment parses pyspark's sources and takes seconds on a small machine.
+   */
   introspectionTimeoutMs?: number;
   log?: TLog;
 };
@@ -162,7 +165,7 @@ export class ExecutionBroker {
       idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000,
       persistIntervalMs: options.persistIntervalMs ?? 250,
       broadcastIntervalMs: options.broadcastIntervalMs ?? 50,
-      introspectionTimeoutMs: options.introspectionTimeoutMs ?? 5_000,
+      introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));

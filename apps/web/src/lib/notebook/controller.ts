@@ -20,7 +20,8 @@ type TCompleteResult = Extract<NonNullable<Extract<TReply, { ok: true }>["result
 
 export const AUTOSAVE_DELAY_MS = 2000;
 const DRAFT_DELAY_MS = 300;
-const REQUEST_TIMEOUT_MS = 10_000;
+// Longer than the broker waits for the kernel (30 s): a first completion in a fresh environment is slow.
+const REQUEST_TIMEOUT_MS = 35_000;
 const NOTICE_MS = 6000;
 const COMPLETE_ATTEMPTS = 4;
 const COMPLETE_RETRY_MS = 200;
