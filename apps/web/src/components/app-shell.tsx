@@ -160,6 +160,9 @@ export function AppShell({ children }: { children: ReactNode }) {
             </button>
             {isMenuOpen && (
               <div role="menu" className="card absolute right-0 z-10 mt-1 w-48 py-1">
+                <Link role="menuitem" href="/activity" className="block px-3 py-2 text-sm hover:bg-slate-100">
+                  My activity
+                </Link>
                 <Link
                   role="menuitem"
                   href="/settings/tokens"
