@@ -2,7 +2,10 @@
 // runner, editor, admin, a non-member and an anonymous visitor, answers exactly what this table
 // says. The table is written by hand, independently of permissions.ts, so a wrong entry there
 // fails here. A new route without a row fails the completeness check.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createAsset } from "@flint/catalog";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
 
 type TWho = "viewer" | "runner" | "editor" | "admin" | "outsider" | "anonymous";
@@ -47,6 +50,71 @@ async function freshMember(role: string): Promise<TTestUser> {
 async function currentVersion(): Promise<number> {
   return (await t.prisma.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: { version: true } }))
     .version;
+}
+
+/** Catalog fixtures in P1 (an asset, a connection to this test's own database and a table asset), made once. */
+let catalogFixture:
+  | Promise<{ assetName: string; assetId: string; connectionId: string; tableAssetId: string }>
+  | undefined;
+function catalogFixtures() {
+  catalogFixture ??= (async () => {
+    const assetName = "access_sales";
+    const assetId = await createAsset(t.prisma, {
+      projectId,
+      name: assetName,
+      qualifiedName: "files/uploads/access_sales.csv",
+      kind: "file",
+      format: "csv",
+      location: "uploads/access_sales.csv",
+      ownerId: users.admin.id,
+      columns: [{ name: "amount", dataType: "double" }],
+    });
+    const server = new URL(inject("flintTestDatabaseUrl"));
+    const database = await currentDatabase();
+    await t.prisma.$executeRawUnsafe("create table if not exists public.catalog_access_source (id int)");
+    const connection = await t.call("POST", "/api/v1/catalog/connections", {
+      as: users.admin,
+      via: "token",
+      json: connectionRequest(server, database, "fixture"),
+    });
+    const connectionId = connection.body.id as string;
+    const tableAssetId = await createAsset(t.prisma, {
+      projectId,
+      name: "access_source",
+      qualifiedName: "postgresql://test/access_source",
+      kind: "table",
+      format: "jdbc",
+      location: "public.catalog_access_source",
+      connectionId,
+      ownerId: users.admin.id,
+    });
+    return { assetName, assetId, connectionId, tableAssetId };
+  })();
+  return catalogFixture;
+}
+
+async function currentDatabase(): Promise<string> {
+  const rows = await t.prisma.$queryRawUnsafe<{ name: string }[]>("select current_database()::text as name");
+  return rows[0]!.name;
+}
+
+function connectionRequest(server: URL, database: string, name: string) {
+  return {
+    projectId,
+    name,
+    host: server.hostname,
+    port: Number(server.port),
+    database,
+    username: decodeURIComponent(server.username),
+    password: decodeURIComponent(server.password),
+  };
+}
+
+let uniqueCounter = 0;
+/** A name no earlier request used (each allowed caller creates something). */
+function uniqueName(prefix: string): string {
+  uniqueCounter += 1;
+  return `${prefix}_${uniqueCounter}`;
 }
 
 /** One row per route: what it needs, and how to make a request that succeeds for anyone allowed. */
@@ -282,6 +350,151 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "DELETE /api/v1/charts/{id}/star": {
     need: "viewer",
     make: async () => ({ method: "DELETE", url: `/api/v1/charts/${chartId}/star` }),
+  },
+  "GET /api/v1/catalog/search": {
+    need: "user",
+    make: async () => ({ method: "GET", url: "/api/v1/catalog/search?q=sales" }),
+  },
+  "GET /api/v1/catalog/autocomplete": {
+    need: "user",
+    make: async () => ({ method: "GET", url: "/api/v1/catalog/autocomplete?q=acc" }),
+  },
+  "GET /api/v1/catalog/assets": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/catalog/assets?projectId=${projectId}` }),
+  },
+  "POST /api/v1/catalog/assets": {
+    need: "editor",
+    make: async () => {
+      const form = new FormData();
+      form.append("projectId", projectId);
+      form.append("name", uniqueName("upload"));
+      form.append("file", new Blob(["a,b\n1,2\n"], { type: "text/csv" }), "data.csv");
+      return { method: "POST", url: "/api/v1/catalog/assets", body: form };
+    },
+  },
+  "GET /api/v1/catalog/assets/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}` }),
+  },
+  "PATCH /api/v1/catalog/assets/{id}": {
+    need: "editor",
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}`,
+      json: { description: "Sales by day", tags: ["sales"] },
+    }),
+  },
+  "DELETE /api/v1/catalog/assets/{id}": {
+    need: "editor",
+    make: async () => {
+      const id = await createAsset(t.prisma, {
+        projectId,
+        name: uniqueName("doomed"),
+        qualifiedName: `files/${uniqueName("doomed")}`,
+        kind: "file",
+        format: "csv",
+        location: "landing/doomed.csv",
+        ownerId: users.admin.id,
+      });
+      return { method: "DELETE", url: `/api/v1/catalog/assets/${id}` };
+    },
+  },
+  "POST /api/v1/catalog/assets/{id}/profile": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}/profile`,
+    }),
+  },
+  "GET /api/v1/catalog/assets/{id}/profile": {
+    need: "viewer",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}/profile`,
+    }),
+  },
+  "GET /api/v1/catalog/assets/{id}/rows": {
+    need: "viewer",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/catalog/assets/${(await catalogFixtures()).tableAssetId}/rows`,
+    }),
+  },
+  "POST /api/v1/catalog/load": {
+    need: "viewer",
+    make: async () => ({
+      method: "POST",
+      url: "/api/v1/catalog/load",
+      json: { name: (await catalogFixtures()).assetName, projectId },
+    }),
+  },
+  "POST /api/v1/catalog/write-targets": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: "/api/v1/catalog/write-targets",
+      json: { projectId, name: uniqueName("target") },
+    }),
+  },
+  "POST /api/v1/catalog/assets/written": {
+    need: "editor",
+    make: async () => {
+      const name = uniqueName("written");
+      const target = await t.call("POST", "/api/v1/catalog/write-targets", {
+        as: users.admin,
+        via: "token",
+        json: { projectId, name, format: "csv" },
+      });
+      const folder = target.body.path as string;
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, "part-00000.csv"), "a\n1\n");
+      return {
+        method: "POST",
+        url: "/api/v1/catalog/assets/written",
+        json: { projectId, name, path: target.body.relativePath, format: "csv" },
+      };
+    },
+  },
+  "GET /api/v1/catalog/connections": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/catalog/connections?projectId=${projectId}` }),
+  },
+  "POST /api/v1/catalog/connections": {
+    need: "editor",
+    make: async () => {
+      const database = await currentDatabase();
+      return {
+        method: "POST",
+        url: "/api/v1/catalog/connections",
+        json: connectionRequest(new URL(inject("flintTestDatabaseUrl")), database, uniqueName("conn")),
+      };
+    },
+  },
+  "DELETE /api/v1/catalog/connections/{id}": {
+    need: "editor",
+    make: async () => {
+      const connection = await t.prisma.catalogConnection.create({
+        data: {
+          projectId,
+          name: uniqueName("unused"),
+          host: "127.0.0.1",
+          port: 5432,
+          database: "x",
+          username: "x",
+          passwordEncrypted: "x",
+          createdById: users.admin.id,
+        },
+      });
+      return { method: "DELETE", url: `/api/v1/catalog/connections/${connection.id}` };
+    },
+  },
+  "GET /api/v1/catalog/connections/{id}/tables": {
+    need: "editor",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/catalog/connections/${(await catalogFixtures()).connectionId}/tables`,
+    }),
   },
 };
 

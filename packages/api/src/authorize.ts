@@ -20,7 +20,9 @@ export type TTarget =
   | { kind: "project"; id: string }
   | { kind: "notebook"; id: string }
   | { kind: "chart"; id: string }
-  | { kind: "comment"; id: string };
+  | { kind: "comment"; id: string }
+  | { kind: "asset"; id: string }
+  | { kind: "connection"; id: string };
 
 /** The result of a successful check: the project the target belongs to and the caller's role. */
 export interface TGrant {
@@ -28,7 +30,14 @@ export interface TGrant {
   role: TAccessRole;
 }
 
-const LABEL = { project: "Project", notebook: "Notebook", chart: "Chart", comment: "Comment" } as const;
+const LABEL = {
+  project: "Project",
+  notebook: "Notebook",
+  chart: "Chart",
+  comment: "Comment",
+  asset: "Asset",
+  connection: "Connection",
+} as const;
 
 /** Finds the project of a target and whether the target is published to the community. */
 async function locate(
@@ -56,6 +65,20 @@ async function locate(
     }
     case "comment": {
       const row = await prisma.comment.findUnique({ where: { id: target.id }, select: { projectId: true } });
+      return row ? { projectId: row.projectId, isPublished: false } : null;
+    }
+    case "asset": {
+      const row = await prisma.catalogAsset.findUnique({
+        where: { id: target.id },
+        select: { projectId: true },
+      });
+      return row ? { projectId: row.projectId, isPublished: false } : null;
+    }
+    case "connection": {
+      const row = await prisma.catalogConnection.findUnique({
+        where: { id: target.id },
+        select: { projectId: true },
+      });
       return row ? { projectId: row.projectId, isPublished: false } : null;
     }
   }

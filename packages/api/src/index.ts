@@ -8,6 +8,7 @@ import type { TActor } from "./authorize.js";
 import type { TConfig } from "./config.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
+import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { findUserByToken } from "./tokens.js";
@@ -77,6 +78,7 @@ export function createApi(options: TApiOptions): TApi {
       openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     }),
     ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
+    ...createCatalogRoutes({ prisma, config }),
   );
   const router = createRouter({
     routes,

@@ -32,6 +32,9 @@ export const PERMISSIONS = {
   "chart.create": ["editor", "admin"],
   "chart.edit": ["editor", "admin"],
   "chart.publish": ["admin"],
+  // Catalog assets and connections follow their project: viewers read, editors register and edit.
+  "catalog.read": ["viewer", "runner", "editor", "admin"],
+  "catalog.write": ["editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { type ReactNode, useEffect, useState } from "react";
+import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
 import { apiFetch } from "@/lib/api";
 import { authClient } from "@/lib/auth-client";
 
@@ -141,6 +142,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             })}
           </nav>
           <div className="ml-auto flex items-center gap-2">
+            {me && <CatalogSearchBox />}
             {me && <Notifications />}
             {!me && (
               <Link href="/login" className="btn-secondary">

@@ -1,0 +1,200 @@
+"use client";
+import { type FormEvent, useState } from "react";
+import type { TAssetSummary, TProjectOption } from "./types";
+
+/** Uploads one file with XMLHttpRequest, reporting upload progress (fetch cannot). */
+function uploadWithProgress(
+  form: FormData,
+  onProgress: (fraction: number) => void,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/v1/catalog/assets");
+    request.withCredentials = true;
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    request.onload = () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(request.responseText) as Record<string, unknown>;
+      } catch {
+        body = {};
+      }
+      resolve({ status: request.status, body });
+    };
+    request.onerror = () =>
+      reject(new Error("The upload was interrupted; check the connection and try again."));
+    request.send(form);
+  });
+}
+
+/** A file name's stem as an asset name: `Sales 2026.csv` → `Sales_2026`. */
+function nameFromFile(fileName: string): string {
+  return (
+    fileName
+      .replace(/\.[A-Za-z0-9]+$/, "")
+      .replace(/[^\p{L}\p{N}_.-]+/gu, "_")
+      .replace(/^[^\p{L}\p{N}]+/u, "")
+      .slice(0, 128) || "dataset"
+  );
+}
+
+/** The upload form: project, file, name, description, tags; a progress bar while sending. */
+export function UploadDialog({
+  projects,
+  onClose,
+  onUploaded,
+}: {
+  projects: TProjectOption[];
+  onClose: () => void;
+  onUploaded: (asset: TAssetSummary) => void;
+}) {
+  const writable = projects.filter((project) => project.role === "editor" || project.role === "admin");
+  const [picked, setProjectId] = useState("");
+  // The project list may arrive after the dialog opened: default to the first writable one.
+  const projectId = picked || writable[0]?.id || "";
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [tags, setTags] = useState("");
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!file) return;
+    setError(null);
+    setProgress(0);
+    // Fields first: the server checks the project before it reads a byte of the file.
+    const form = new FormData();
+    form.append("projectId", projectId);
+    form.append("name", name || nameFromFile(file.name));
+    form.append("description", description);
+    form.append("tags", tags);
+    form.append("file", file, file.name);
+    try {
+      const { status, body } = await uploadWithProgress(form, setProgress);
+      if (status === 201) {
+        onUploaded(body as unknown as TAssetSummary);
+        return;
+      }
+      const detail = (body.error ?? {}) as { message?: string };
+      setError(detail.message ?? `The upload failed (${status}).`);
+    } catch (caught) {
+      setError((caught as Error).message);
+    }
+    setProgress(null);
+  };
+  return (
+    <div
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="upload-title"
+      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    >
+      <form onSubmit={submit} className="card w-full max-w-lg space-y-3 p-5">
+        <h2 id="upload-title" className="text-lg font-semibold">
+          Upload a dataset
+        </h2>
+        {writable.length === 0 ? (
+          <p className="text-sm text-slate-600">You need the editor or admin role in a project to upload.</p>
+        ) : (
+          <>
+            <label className="block text-sm">
+              Project
+              <select
+                className="input mt-1"
+                value={projectId}
+                onChange={(event) => setProjectId(event.target.value)}
+              >
+                {writable.map((project) => (
+                  <option key={project.id} value={project.id}>
+                    {project.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="block text-sm">
+              File (CSV, JSON or Parquet)
+              <input
+                type="file"
+                required
+                accept=".csv,.tsv,.json,.jsonl,.ndjson,.parquet"
+                className="input mt-1"
+                onChange={(event) => {
+                  const chosen = event.target.files?.[0] ?? null;
+                  setFile(chosen);
+                  if (chosen && !name) setName(nameFromFile(chosen.name));
+                }}
+              />
+            </label>
+            <label className="block text-sm">
+              Name
+              <input
+                className="input mt-1"
+                value={name}
+                onChange={(event) => setName(event.target.value)}
+                placeholder="sales_2026"
+              />
+            </label>
+            <label className="block text-sm">
+              Description
+              <textarea
+                className="input mt-1"
+                rows={3}
+                value={description}
+                onChange={(event) => setDescription(event.target.value)}
+              />
+            </label>
+            <label className="block text-sm">
+              Tags (comma-separated)
+              <input
+                className="input mt-1"
+                value={tags}
+                onChange={(event) => setTags(event.target.value)}
+                placeholder="finance, gold"
+              />
+            </label>
+          </>
+        )}
+        {progress !== null && (
+          <div>
+            <div
+              role="progressbar"
+              aria-label="Upload progress"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(progress * 100)}
+              className="h-2 w-full overflow-hidden rounded bg-slate-200"
+            >
+              <div
+                className="h-full bg-brand-600 transition-all"
+                style={{ width: `${Math.round(progress * 100)}%` }}
+              />
+            </div>
+            <p className="mt-1 text-xs text-slate-500">
+              {progress < 1 ? `Uploading… ${Math.round(progress * 100)}%` : "Registering…"}
+            </p>
+          </div>
+        )}
+        {error && (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className="btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={!file || writable.length === 0 || progress !== null}
+          >
+            Upload
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

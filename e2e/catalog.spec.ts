@@ -1,0 +1,84 @@
+// Issue 6 end to end: upload a CSV with a progress bar, see Spark's profile on the asset page,
+// copy the insert-to-notebook snippet, find the asset from the top bar's autocomplete and by a
+// column on the catalog page; hostile text in a description shows as text, never runs.
+import { type Browser, expect, type Page, test } from "@playwright/test";
+
+async function signUp(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await context.newPage();
+  const email = `${name.toLowerCase()}${Date.now()}@example.test`;
+  await page.goto("/signup");
+  // A fill that lands before React hydrates the form is wiped; retry until the form takes it.
+  await expect(async () => {
+    if (!page.url().includes("/signup")) return;
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible({ timeout: 5000 });
+  }).toPass({ timeout: 60_000 });
+  return page;
+}
+
+const CSV = ["order_id,customer_email,amount", "1,a@x.test,10", "2,b@x.test,20", "3,,30"].join("\n");
+
+test("upload, profile, snippet, autocomplete and column search", async ({ browser }) => {
+  test.setTimeout(400_000);
+  const page = await signUp(browser, "Cara");
+  let dialogs = 0;
+  page.on("dialog", (dialog) => {
+    dialogs += 1;
+    void dialog.dismiss();
+  });
+  const origin = new URL(page.url()).origin;
+  const project = await page.request.post("/api/v1/projects", {
+    headers: { origin },
+    data: { name: "Shop" },
+  });
+  expect(project.status()).toBe(201);
+
+  await page.goto("/catalog");
+  await page.getByRole("button", { name: "Upload data" }).click();
+  const dialog = page.getByRole("dialog", { name: "Upload a dataset" });
+  await dialog.getByLabel("File (CSV, JSON or Parquet)").setInputFiles({
+    name: "orders.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(CSV),
+  });
+  await dialog.getByLabel("Name").fill("e2e_orders");
+  await dialog.getByLabel("Description").fill('Quarterly revenue of the shop "><img src=x onerror=alert(1)>');
+  await dialog.getByLabel("Tags (comma-separated)").fill("finance");
+  await dialog.getByRole("button", { name: "Upload" }).click();
+
+  await expect(page.getByRole("heading", { name: "e2e_orders" })).toBeVisible();
+  await expect(page.getByText('"><img src=x onerror=alert(1)>', { exact: false })).toBeVisible();
+  // Spark profiles it in the background; the page follows the job until it is done.
+  await expect(page.getByTestId("profile-status")).toContainText("Statistics used all 3 rows", {
+    timeout: 300_000,
+  });
+  await expect(page.getByTestId("profile-amount")).toContainText("0.0% null");
+  await expect(page.getByTestId("profile-customer_email")).toContainText("33.3% null");
+  await expect(page.getByRole("table", { name: "Preview rows" })).toContainText("b@x.test");
+
+  await expect(page.getByTestId("snippet")).toContainText('catalog.load("e2e_orders")');
+  await page.getByRole("tab", { name: "SQL" }).click();
+  await page.getByRole("button", { name: "Copy" }).click();
+  await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("createOrReplaceTempView");
+
+  await page.goto("/");
+  const box = page.getByRole("combobox", { name: "Search the data catalog" });
+  await box.fill("e2e_or");
+  await page.getByRole("option", { name: /e2e_orders/ }).click();
+  await expect(page.getByRole("heading", { name: "e2e_orders" })).toBeVisible();
+
+  await page.goto(`/catalog?q=${encodeURIComponent("customer_email")}`);
+  const results = page.getByRole("list", { name: "Search results" });
+  await expect(results.getByRole("link", { name: "e2e_orders" })).toBeVisible();
+  await expect(results.getByTestId("matched-columns").locator("mark")).toHaveText("customer_email");
+
+  await page.goto(`/catalog?q=${encodeURIComponent("ordrs")}`);
+  await expect(page.getByTestId("corrected-query")).toContainText("orders");
+  await expect(results.getByRole("link", { name: "e2e_orders" })).toBeVisible();
+  expect(dialogs).toBe(0);
+});

@@ -1,0 +1,114 @@
+/**
+ * Glue between the API and `@flint/catalog`: the catalog service of this process, who is
+ * calling (a user, or a kernel with a notebook token limited to one project), the catalog's
+ * use of the one authorization check, and the mapping of catalog errors to API errors.
+ */
+import {
+  type Catalog,
+  CatalogError,
+  createCatalog,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  parseSecretKey,
+  type TViewer,
+  verifyNotebookToken,
+} from "@flint/catalog";
+import type { PrismaClient } from "@flint/db";
+import { z } from "zod";
+import { authorize, type TActor, type TGrant, type TTarget } from "../authorize.js";
+import { readOrCreateSecret, type TConfig } from "../config.js";
+import { AppError, notFound } from "../errors.js";
+import type { TPermission } from "../permissions.js";
+
+const ZCatalogEnv = z.object({
+  FLINT_CATALOG_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+  FLINT_CATALOG_PROFILE_MAX_ROWS: z.coerce.number().int().positive().default(1_000_000),
+});
+
+/** Creates the catalog service of this API (profiling starts only when a job is queued). */
+export function createCatalogService(prisma: PrismaClient, config: TConfig): Catalog {
+  const parsed = ZCatalogEnv.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid catalog settings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+    );
+  }
+  return createCatalog({
+    prisma,
+    dataDir: config.dataDir,
+    pythonEnv: config.kernels.pythonEnv,
+    // Connection passwords are encrypted under this key; it never leaves the data directory.
+    secretKey: parseSecretKey(readOrCreateSecret(config.dataDir, "catalog-key")),
+    maxUploadBytes: parsed.data.FLINT_CATALOG_MAX_UPLOAD_BYTES,
+    profileMaxRows: parsed.data.FLINT_CATALOG_PROFILE_MAX_ROWS,
+    log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),
+  });
+}
+
+/** Who calls a catalog route. */
+export interface TCatalogCaller {
+  actor: TActor;
+  /** For a notebook token: the only project it may touch. */
+  projectScope: string | null;
+  /** For a notebook token: the notebook it was issued for (lineage). */
+  notebookId: string | null;
+}
+
+/**
+ * The caller of a catalog route: the signed-in user or personal-token holder the router found,
+ * else a kernel's notebook token (`Authorization: Bearer flint_nbk_...`).
+ * @throws AppError 401 when neither is there.
+ */
+export async function resolveCatalogCaller(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  request: Request,
+): Promise<TCatalogCaller> {
+  if (actor) return { actor, projectScope: null, notebookId: null };
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  const caller = match?.[1] ? await verifyNotebookToken(prisma, match[1]) : null;
+  if (!caller) {
+    throw new AppError(
+      "unauthorized",
+      "Sign in or send a personal access token (Authorization: Bearer ...).",
+    );
+  }
+  return {
+    actor: { userId: caller.userId, email: caller.email, name: caller.name, via: "token" },
+    projectScope: caller.projectId,
+    notebookId: caller.notebookId,
+  };
+}
+
+/** The viewer of search and name lookups: the user, limited to a notebook token's project. */
+export function viewerOf(caller: TCatalogCaller): TViewer {
+  return { userId: caller.actor.userId, projectScope: caller.projectScope };
+}
+
+/**
+ * `authorize` for catalog routes, plus a notebook token's project limit: anything outside that
+ * project is as unknown to the kernel as a missing id (404).
+ */
+export async function authorizeCatalog(
+  prisma: PrismaClient,
+  caller: TCatalogCaller,
+  target: TTarget,
+  permission: TPermission,
+): Promise<TGrant> {
+  const grant = await authorize(prisma, caller.actor, target, permission);
+  if (caller.projectScope && grant.projectId !== caller.projectScope) {
+    throw notFound(
+      target.kind === "asset" ? "Asset" : target.kind === "connection" ? "Connection" : "Project",
+    );
+  }
+  return grant;
+}
+
+/** Runs catalog work, turning its errors into API errors (same code, same safe message). */
+export async function catalogCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CatalogError) throw new AppError(error.code, error.message);
+    throw error;
+  }
+}

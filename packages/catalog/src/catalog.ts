@@ -1,0 +1,527 @@
+/**
+ * The catalog of one Flint process: registration (uploads, stored paths, connection tables,
+ * DataFrames written by notebooks), asset pages, loading into Spark, and the profiling queue.
+ * Callers authorize first (the API's one authorization check); functions that look assets up
+ * by name take a viewer and filter by membership in SQL.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { PrismaClient } from "@flint/db";
+import { createAsset, loadSummaries, replaceColumns, type TNewColumn } from "./assets.js";
+import {
+  describeSourceTable,
+  getConnection,
+  loadConnectionSecret,
+  splitTableName,
+  streamSourceTableCsv,
+} from "./connections.js";
+import { assetNotFound, CatalogError } from "./errors.js";
+import { receiveMultipartUpload } from "./multipart.js";
+import { getLatestProfileRun, getProfiledSchema, ProfileQueue } from "./profiler.js";
+import {
+  type TAsset,
+  type TAssetSummary,
+  type TLoadResponse,
+  type TRegisterAssetRequest,
+  ZAssetName,
+  ZTag,
+} from "./schemas.js";
+import { buildSnippets } from "./snippets.js";
+import { SqlParams, type TViewer, visibleProjectsCondition } from "./sql.js";
+import {
+  describeStoredData,
+  formatFromFileName,
+  projectStorageDir,
+  readCsvHeader,
+  readOptionsFor,
+  resolveProjectPath,
+  safeFileName,
+  toProjectRelative,
+} from "./storage.js";
+import { getLineage, PopularityRefresher, recordUsage, type TUsageKind } from "./usage.js";
+
+/** Options of {@link createCatalog}. */
+export interface TCatalogOptions {
+  prisma: PrismaClient;
+  dataDir: string;
+  /** Python environment with pyspark, for profiling jobs. */
+  pythonEnv: string;
+  /** 32-byte key that encrypts connection passwords. */
+  secretKey: Buffer;
+  /** Largest upload accepted (413 beyond). Default 2 GB. */
+  maxUploadBytes?: number;
+  /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
+  profileMaxRows?: number;
+  log?: (message: string) => void;
+}
+
+/** Default upload limit: 2 GB. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 2_000_000_000;
+
+/** Folder of uploads inside a project's storage. */
+const UPLOADS = "uploads";
+/** Folder of DataFrames registered from notebooks inside a project's storage. */
+const DATASETS = "datasets";
+
+function parseTags(raw: string | undefined): string[] {
+  if (!raw?.trim()) return [];
+  let values: unknown;
+  try {
+    values = raw.trim().startsWith("[") ? JSON.parse(raw) : raw.split(",");
+  } catch {
+    throw new CatalogError("bad_request", "tags: send a comma-separated list or a JSON array of strings.");
+  }
+  if (!Array.isArray(values)) throw new CatalogError("bad_request", "tags: send a list of strings.");
+  const tags = values
+    .map(String)
+    .map((value) => value.trim())
+    .filter(Boolean);
+  if (tags.length > 20) throw new CatalogError("bad_request", "tags: at most 20.");
+  return [
+    ...new Set(
+      tags.map((tag) => {
+        const parsed = ZTag.safeParse(tag);
+        if (!parsed.success)
+          throw new CatalogError(
+            "bad_request",
+            `tags: '${tag.slice(0, 40)}' is not a valid tag (letters, digits, '-' and '_').`,
+          );
+        return parsed.data;
+      }),
+    ),
+  ];
+}
+
+function parseName(raw: string): string {
+  const parsed = ZAssetName.safeParse(raw);
+  if (!parsed.success)
+    throw new CatalogError("bad_request", `name: ${parsed.error.issues[0]?.message ?? "invalid"}.`);
+  return parsed.data;
+}
+
+/** An asset name derived from a file or table name (`Sales 2026.csv` → `Sales_2026`). */
+export function nameFromFileName(fileName: string): string {
+  const base = path
+    .basename(fileName)
+    .replace(/\.[A-Za-z0-9]+$/, "")
+    .replace(/[^\p{L}\p{N}_.-]+/gu, "_")
+    .replace(/^[^\p{L}\p{N}]+/u, "")
+    .slice(0, 128);
+  return base || "dataset";
+}
+
+/** The catalog service of one Flint process. */
+export class Catalog {
+  readonly prisma: PrismaClient;
+  readonly profiler: ProfileQueue;
+  readonly maxUploadBytes: number;
+  private readonly popularity: PopularityRefresher;
+
+  constructor(private readonly options: TCatalogOptions) {
+    this.prisma = options.prisma;
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.profiler = new ProfileQueue({
+      prisma: options.prisma,
+      dataDir: options.dataDir,
+      pythonEnv: options.pythonEnv,
+      secretKey: options.secretKey,
+      maxRows: options.profileMaxRows,
+      log: options.log,
+    });
+    this.popularity = new PopularityRefresher(options.prisma, 60_000, options.log);
+  }
+
+  /** The key that encrypts connection passwords. */
+  get secretKey(): Buffer {
+    return this.options.secretKey;
+  }
+
+  /** Stops the profiler (killing a running Spark job) and pending refreshes. */
+  async stop(): Promise<void> {
+    this.popularity.stop();
+    await this.profiler.stop();
+  }
+
+  private async ensureNameFree(projectId: string, name: string, exceptId?: string): Promise<void> {
+    const existing = await this.prisma.catalogAsset.findFirst({
+      where: {
+        projectId,
+        name: { equals: name, mode: "insensitive" },
+        ...(exceptId ? { NOT: { id: exceptId } } : {}),
+      },
+      select: { id: true },
+    });
+    if (existing) throw new CatalogError("conflict", `The project already has an asset named ${name}.`);
+  }
+
+  private async summaryOf(assetId: string, userId: string): Promise<TAssetSummary> {
+    const [summary] = await loadSummaries(this.prisma, [assetId], { userId });
+    if (!summary) throw assetNotFound();
+    return summary;
+  }
+
+  /**
+   * Receives a multipart upload (`file` plus `projectId`, `name`, `description`, `tags`),
+   * streams the file into the project's storage and registers it; profiling is queued.
+   * `authorizeProject` runs before any byte of the file is written.
+   */
+  async registerUpload(
+    body: ReadableStream<Uint8Array> | null,
+    contentType: string,
+    userId: string,
+    authorizeProject: (projectId: string) => Promise<string>,
+    presetProjectId?: string,
+  ): Promise<TAssetSummary> {
+    const upload = await receiveMultipartUpload(body, contentType, {
+      maxFileBytes: this.maxUploadBytes,
+      onFile: async (fields, file) => {
+        const requested = presetProjectId ?? fields.projectId;
+        if (!requested) {
+          throw new CatalogError(
+            "bad_request",
+            "projectId: send it before the file (a form field or ?projectId=).",
+          );
+        }
+        const projectId = await authorizeProject(requested);
+        const name = parseName(fields.name?.trim() || nameFromFileName(file.fileName));
+        const requestedFormat = fields.format?.trim().toLowerCase();
+        const format = (requestedFormat || formatFromFileName(file.fileName)) as
+          | "csv"
+          | "json"
+          | "parquet"
+          | null;
+        if (!format || !["csv", "json", "parquet"].includes(format)) {
+          throw new CatalogError(
+            "unsupported_media_type",
+            "Upload CSV (.csv, .tsv), JSON (.json, .jsonl) or Parquet (.parquet) files, or name the format in the 'format' field.",
+          );
+        }
+        await this.ensureNameFree(projectId, name);
+        const fileName = safeFileName(name, format).replace(
+          /\.csv$/,
+          file.fileName.toLowerCase().endsWith(".tsv") ? ".tsv" : ".csv",
+        );
+        const target = path.join(projectStorageDir(this.options.dataDir, projectId), UPLOADS, fileName);
+        return { path: target, context: { projectId, name, format } };
+      },
+    });
+    const { projectId, name, format } = upload.context;
+    try {
+      const tags = parseTags(upload.fields.tags);
+      const description = (upload.fields.description ?? "").slice(0, 10_000);
+      const relative = toProjectRelative(this.options.dataDir, projectId, upload.file.path);
+      // The header gives column names at once (searchable before Spark has inferred the types).
+      const columns: TNewColumn[] =
+        format === "csv"
+          ? (await readCsvHeader(upload.file.path, relative.endsWith(".tsv") ? "\t" : ",")).map((column) => ({
+              name: column,
+              dataType: "unknown",
+            }))
+          : [];
+      const id = await createAsset(this.prisma, {
+        projectId,
+        name,
+        qualifiedName: `files/${relative}`,
+        kind: "file",
+        format,
+        location: relative,
+        description,
+        ownerId: userId,
+        tags,
+        sizeBytes: upload.file.sizeBytes,
+        columns,
+        profileStatus: "queued",
+      });
+      await this.profiler.enqueue(id, userId);
+      return await this.summaryOf(id, userId);
+    } catch (error) {
+      await rm(upload.file.path, { force: true });
+      throw error;
+    }
+  }
+
+  /** Registers a file or folder already in the project's storage, or a table behind a connection. */
+  async registerFromRequest(request: TRegisterAssetRequest, userId: string): Promise<TAssetSummary> {
+    if (request.source === "path") {
+      const absolute = await resolveProjectPath(this.options.dataDir, request.projectId, request.path);
+      const stored = await describeStoredData(absolute);
+      const format = request.format ?? stored.format;
+      if (!format) {
+        throw new CatalogError(
+          "bad_request",
+          "Cannot tell the format from the file name: send format (csv, json or parquet).",
+        );
+      }
+      const relative = toProjectRelative(this.options.dataDir, request.projectId, absolute);
+      const name = parseName(request.name ?? nameFromFileName(relative));
+      await this.ensureNameFree(request.projectId, name);
+      const id = await createAsset(this.prisma, {
+        projectId: request.projectId,
+        name,
+        qualifiedName: `files/${relative}`,
+        kind: "file",
+        format,
+        location: relative,
+        description: request.description,
+        ownerId: userId,
+        tags: request.tags,
+        sizeBytes: stored.sizeBytes,
+        columns:
+          format === "csv" && !stored.isDirectory
+            ? (await readCsvHeader(absolute)).map((column) => ({ name: column, dataType: "unknown" }))
+            : [],
+        profileStatus: "queued",
+      });
+      await this.profiler.enqueue(id, userId);
+      return await this.summaryOf(id, userId);
+    }
+    const connection = await getConnection(this.prisma, request.connectionId);
+    // A connection of another project is as unknown here as one that does not exist.
+    if (connection.projectId !== request.projectId) {
+      throw new CatalogError("not_found", "Connection not found, or you do not have access to it.");
+    }
+    const secret = await loadConnectionSecret(this.prisma, this.options.secretKey, request.connectionId);
+    const { schema, table } = splitTableName(request.table);
+    const described = await describeSourceTable(secret, schema, table);
+    const name = parseName(request.name ?? nameFromFileName(table));
+    await this.ensureNameFree(request.projectId, name);
+    const id = await createAsset(this.prisma, {
+      projectId: request.projectId,
+      name,
+      qualifiedName: `postgresql://${connection.host}:${connection.port}/${connection.database}/${schema}.${table}`,
+      kind: "table",
+      format: "jdbc",
+      location: `${schema}.${table}`,
+      connectionId: connection.id,
+      description: request.description,
+      ownerId: userId,
+      tags: request.tags,
+      rowCount: described.rowEstimate,
+      sizeBytes: described.sizeBytes,
+      columns: described.columns,
+      profileStatus: "queued",
+    });
+    await this.profiler.enqueue(id, userId);
+    return await this.summaryOf(id, userId);
+  }
+
+  /** One asset with schema, latest profile, lineage and snippets (the caller has authorized it). */
+  async getAsset(assetId: string, viewer: TViewer, canEdit: boolean): Promise<TAsset> {
+    const [summary] = await loadSummaries(this.prisma, [assetId], viewer);
+    if (!summary) throw assetNotFound();
+    const row = await this.prisma.catalogAsset.findUniqueOrThrow({
+      where: { id: assetId },
+      select: {
+        location: true,
+        connectionId: true,
+        columns: {
+          orderBy: { ordinal: "asc" },
+          select: { name: true, dataType: true, nullable: true, description: true },
+        },
+      },
+    });
+    const [latestProfile, lineage, connection] = await Promise.all([
+      getLatestProfileRun(this.prisma, assetId),
+      getLineage(this.prisma, assetId, summary.projectId),
+      row.connectionId ? getConnection(this.prisma, row.connectionId) : Promise.resolve(null),
+    ]);
+    return {
+      ...summary,
+      location: row.location,
+      connection,
+      columns: row.columns,
+      latestProfile,
+      lineage,
+      snippets: buildSnippets(summary.name),
+      canEdit,
+    };
+  }
+
+  /** Records a use of an asset and schedules a popularity refresh. */
+  async recordUse(
+    assetId: string,
+    userId: string,
+    kind: TUsageKind,
+    notebookId?: string | null,
+  ): Promise<void> {
+    await recordUsage(this.prisma, { assetId, userId, kind, notebookId });
+    this.popularity.schedule();
+  }
+
+  /**
+   * Finds the asset a kernel means by `name` (name, qualified name or id) among the assets the
+   * viewer may see; ambiguity across projects needs `projectId`.
+   * @throws CatalogError 404 (unknown and invisible alike), 409 when several projects match.
+   */
+  async findByName(viewer: TViewer, name: string, projectId?: string): Promise<string> {
+    const params = new SqlParams();
+    const value = params.add(name.toLowerCase());
+    const rows = await this.prisma.$queryRawUnsafe<
+      { id: string; projectName: string; isExactCase: boolean }[]
+    >(
+      `select a.id, p.name as "projectName", (a.name = ${params.add(name)}) as "isExactCase"
+       from catalog_asset a join project p on p.id = a."projectId"
+       where ${visibleProjectsCondition(params, viewer)}
+         and (lower(a.name) = ${value} or lower(a."qualifiedName") = ${value} or a.id = ${params.add(name)})
+         ${projectId ? `and a."projectId" = ${params.add(projectId)}` : ""}
+       order by "isExactCase" desc limit 10`,
+      ...params.values,
+    );
+    if (rows.length === 0) throw assetNotFound();
+    const exactCount = rows.filter((row) => row.isExactCase).length;
+    if (exactCount > 1 || (exactCount === 0 && rows.length > 1)) {
+      const projects = [...new Set(rows.map((row) => row.projectName))].join(", ");
+      throw new CatalogError(
+        "conflict",
+        `Several assets are named ${name} (projects: ${projects}); pass project_id.`,
+      );
+    }
+    return rows[0]!.id;
+  }
+
+  /** How a kernel reads an asset; records the read (usage and lineage). */
+  async prepareLoad(assetId: string, viewer: TViewer, notebookId: string | null): Promise<TLoadResponse> {
+    const [summary] = await loadSummaries(this.prisma, [assetId], viewer);
+    if (!summary) throw assetNotFound();
+    const row = await this.prisma.catalogAsset.findUniqueOrThrow({
+      where: { id: assetId },
+      select: { projectId: true, kind: true, format: true, location: true },
+    });
+    let read: TLoadResponse["read"];
+    if (row.kind === "file") {
+      const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+      const format = row.format as "csv" | "json" | "parquet";
+      read = { type: "file", format, path: absolute, options: await readOptionsFor(format, absolute) };
+    } else if (row.kind === "table") {
+      read = {
+        type: "rows",
+        url: `/api/v1/catalog/assets/${assetId}/rows`,
+        schema: (await getProfiledSchema(this.prisma, assetId)) ?? [],
+      };
+    } else {
+      read = { type: "spark_table", table: row.location };
+    }
+    await this.recordUse(assetId, viewer.userId, "notebook_read", notebookId);
+    return { asset: summary, read };
+  }
+
+  /** Streams a connection table's rows as CSV (for kernels: the password stays here). */
+  async streamRows(assetId: string): Promise<{ stream: ReadableStream<Uint8Array>; name: string }> {
+    const row = await this.prisma.catalogAsset.findUnique({
+      where: { id: assetId },
+      select: { name: true, kind: true, location: true, connectionId: true },
+    });
+    if (!row) throw assetNotFound();
+    if (row.kind !== "table" || !row.connectionId) {
+      throw new CatalogError(
+        "bad_request",
+        "Only connection tables stream rows; files are read by Spark directly.",
+      );
+    }
+    const secret = await loadConnectionSecret(this.prisma, this.options.secretKey, row.connectionId);
+    const { schema, table } = splitTableName(row.location);
+    return { stream: streamSourceTableCsv(secret, schema, table), name: row.name };
+  }
+
+  /**
+   * Where a notebook writes a DataFrame it registers as `name`: a folder under the project's
+   * `datasets/`. An existing asset of that name is only replaced with `overwrite`.
+   */
+  async writeTarget(
+    projectId: string,
+    name: string,
+    format: "parquet" | "csv" | "json",
+    overwrite: boolean,
+  ): Promise<{ path: string; relativePath: string; projectId: string }> {
+    const existing = await this.prisma.catalogAsset.findFirst({
+      where: { projectId, name: { equals: name, mode: "insensitive" } },
+      select: { id: true, kind: true, location: true },
+    });
+    if (existing && !overwrite) {
+      throw new CatalogError(
+        "conflict",
+        `The project already has an asset named ${name}; pass overwrite=True to replace it.`,
+      );
+    }
+    if (existing && (existing.kind !== "file" || !existing.location.startsWith(`${DATASETS}/`))) {
+      throw new CatalogError(
+        "conflict",
+        `The asset ${name} is not a dataset written from a notebook; choose another name.`,
+      );
+    }
+    const relativePath = `${DATASETS}/${safeFileName(name, null)}.${format}`;
+    const absolute = await resolveProjectPath(this.options.dataDir, projectId, relativePath);
+    return { path: absolute, relativePath, projectId };
+  }
+
+  /** Registers (or refreshes) what a notebook wrote to its write target; records the write. */
+  async registerWritten(
+    projectId: string,
+    userId: string,
+    request: {
+      name: string;
+      path: string;
+      format: "parquet" | "csv" | "json";
+      description: string;
+      tags: string[];
+      columns?: { name: string; dataType: string; nullable: boolean }[];
+      notebookId?: string;
+    },
+  ): Promise<TAssetSummary> {
+    const expected = await this.writeTarget(projectId, request.name, request.format, true);
+    if (request.path !== expected.relativePath) {
+      throw new CatalogError(
+        "bad_request",
+        `Write the DataFrame to the path the write target named (${expected.relativePath}).`,
+      );
+    }
+    const stored = await describeStoredData(expected.path);
+    const existing = await this.prisma.catalogAsset.findFirst({
+      where: { projectId, name: { equals: request.name, mode: "insensitive" } },
+      select: { id: true },
+    });
+    let id: string;
+    if (existing) {
+      id = existing.id;
+      await this.prisma.catalogAsset.update({
+        where: { id },
+        data: {
+          sizeBytes: BigInt(stored.sizeBytes),
+          ...(request.description ? { description: request.description } : {}),
+          ...(request.tags.length > 0 ? { tags: request.tags } : {}),
+        },
+      });
+      if (request.columns) await replaceColumns(this.prisma, id, request.columns);
+    } else {
+      id = await createAsset(this.prisma, {
+        projectId,
+        name: request.name,
+        qualifiedName: `files/${expected.relativePath}`,
+        kind: "file",
+        format: request.format,
+        location: expected.relativePath,
+        description: request.description,
+        ownerId: userId,
+        tags: request.tags,
+        sizeBytes: stored.sizeBytes,
+        columns: request.columns ?? [],
+        profileStatus: "queued",
+      });
+    }
+    await this.recordUse(id, userId, "notebook_write", request.notebookId ?? null);
+    await this.profiler.enqueue(id, userId);
+    return await this.summaryOf(id, userId);
+  }
+
+  /** Deletes an uploaded file of an asset being deleted (notebook datasets and other paths stay). */
+  async removeUploadedFile(projectId: string, location: string): Promise<void> {
+    if (!location.startsWith(`${UPLOADS}/`)) return;
+    const absolute = await resolveProjectPath(this.options.dataDir, projectId, location);
+    await rm(absolute, { force: true, recursive: false });
+  }
+}
+
+/** Creates the catalog of one Flint process (nothing runs until a profile is queued). */
+export function createCatalog(options: TCatalogOptions): Catalog {
+  return new Catalog(options);
+}

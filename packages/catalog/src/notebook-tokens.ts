@@ -1,0 +1,114 @@
+/**
+ * Notebook tokens: how a kernel calls Flint's API as a user. The execution broker issues one
+ * for (user who runs the cell, notebook) and hands it to the kernel in a silent execute before
+ * the cell; `flint.catalog` sends it as a bearer token. It is short-lived and limited to the
+ * notebook's project, so code in a notebook can reach nothing outside that project, and a
+ * leaked token expires within hours. Only the SHA-256 of the secret is stored.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { PrismaClient } from "@flint/db";
+
+/** Prefix of notebook token secrets (personal access tokens start `flint_pat_`). */
+export const NOTEBOOK_TOKEN_PREFIX = "flint_nbk_";
+/** Default lifetime of a notebook token. */
+export const NOTEBOOK_TOKEN_TTL_MS = 12 * 60 * 60_000;
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** A caller identified by a notebook token. */
+export interface TNotebookCaller {
+  userId: string;
+  email: string;
+  name: string;
+  projectId: string;
+  notebookId: string | null;
+}
+
+/** Issues a notebook token. The secret is returned once and never stored. */
+export async function issueNotebookToken(
+  prisma: PrismaClient,
+  grant: { userId: string; projectId: string; notebookId?: string | null; ttlMs?: number },
+): Promise<{ secret: string; expiresAt: Date }> {
+  const secret = NOTEBOOK_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const expiresAt = new Date(Date.now() + (grant.ttlMs ?? NOTEBOOK_TOKEN_TTL_MS));
+  await prisma.catalogNotebookToken.create({
+    data: {
+      tokenHash: hashSecret(secret),
+      userId: grant.userId,
+      projectId: grant.projectId,
+      notebookId: grant.notebookId ?? null,
+      expiresAt,
+    },
+  });
+  return { secret, expiresAt };
+}
+
+/**
+ * Resolves a bearer secret to its caller; null for anything that is not a live notebook token
+ * of an enabled user. Membership is not checked here: every route's authorization does that.
+ */
+export async function verifyNotebookToken(
+  prisma: PrismaClient,
+  secret: string,
+): Promise<TNotebookCaller | null> {
+  if (!secret.startsWith(NOTEBOOK_TOKEN_PREFIX)) return null;
+  const row = await prisma.catalogNotebookToken.findUnique({
+    where: { tokenHash: hashSecret(secret) },
+    select: { userId: true, projectId: true, notebookId: true, expiresAt: true },
+  });
+  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+  const user = await prisma.user.findUnique({
+    where: { id: row.userId },
+    select: { email: true, name: true, disabledAt: true },
+  });
+  if (!user || user.disabledAt) return null;
+  return {
+    userId: row.userId,
+    email: user.email,
+    name: user.name,
+    projectId: row.projectId,
+    notebookId: row.notebookId,
+  };
+}
+
+/** Revokes every notebook token of a user in a project (e.g. when they leave it). */
+export async function revokeNotebookTokens(
+  prisma: PrismaClient,
+  userId: string,
+  projectId: string,
+): Promise<number> {
+  const result = await prisma.catalogNotebookToken.deleteMany({ where: { userId, projectId } });
+  return result.count;
+}
+
+/**
+ * Issues notebook tokens for the broker and reuses a live one per (user, notebook) while it has
+ * more than an hour left, so running many cells does not write a token per cell. Expired rows
+ * are cleaned up as new ones are issued.
+ */
+export class NotebookTokenIssuer {
+  private readonly cache = new Map<string, { secret: string; expiresAt: Date }>();
+  private lastCleanup = 0;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** A token for `userId` running cells of `notebookId` in `projectId`. */
+  async tokenFor(
+    userId: string,
+    projectId: string,
+    notebookId: string,
+  ): Promise<{ secret: string; expiresAt: Date }> {
+    const key = `${userId}:${notebookId}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt.getTime() - Date.now() > 60 * 60_000) return cached;
+    const issued = await issueNotebookToken(this.prisma, { userId, projectId, notebookId });
+    this.cache.set(key, issued);
+    if (Date.now() - this.lastCleanup > 60 * 60_000) {
+      this.lastCleanup = Date.now();
+      await this.prisma.catalogNotebookToken.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+    }
+    return issued;
+  }
+}

@@ -1,0 +1,460 @@
+/**
+ * Profiling jobs: a queue in the database (`catalog_profile_run`) worked by one Spark job at a
+ * time per Flint process (the machines have two cores), each job a `python -m flint.profile`
+ * child with the Python environment's pyspark on `local[2]`. Progress is written to the run
+ * as it arrives; the result replaces the asset's schema and row count.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { PrismaClient } from "@flint/db";
+import { replaceColumns } from "./assets.js";
+import { jdbcUrl, loadConnectionSecret, quoteIdentifier, splitTableName } from "./connections.js";
+import { assetNotFound, CatalogError } from "./errors.js";
+import { type TProfileResult, type TProfileRun, ZProfileResult } from "./schemas.js";
+import { toNumber } from "./sql.js";
+import { describeStoredData, readOptionsFor, resolveProjectPath } from "./storage.js";
+
+/** The PostgreSQL JDBC driver Spark fetches from Maven Central for connection tables. */
+export const POSTGRES_JDBC_PACKAGE = "org.postgresql:postgresql:42.7.14";
+
+/** The folder holding the `flint` Python package, put on PYTHONPATH for `python -m flint.profile`. */
+const PYTHON_PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../python");
+
+/** Options of a {@link ProfileQueue}. */
+export interface TProfileQueueOptions {
+  prisma: PrismaClient;
+  dataDir: string;
+  /** The Python environment (prefix) with pyspark. */
+  pythonEnv: string;
+  /** Key that decrypts connection passwords (handed to the job on stdin only). */
+  secretKey: Buffer;
+  /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
+  maxRows?: number;
+  /** Spark master of profiling jobs. Default `local[2]`. */
+  master?: string;
+  /** A job is stopped after this long. Default 30 minutes. */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+const STDERR_LINES_KEPT = 30;
+
+/** Converts a run row to its API shape. */
+export function toProfileRun(row: {
+  id: string;
+  status: string;
+  progress: number;
+  message: string;
+  rowCount: bigint | null;
+  profiledRows: bigint | null;
+  isSampled: boolean;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  result: unknown;
+}): TProfileRun {
+  const parsed = row.result ? ZProfileResult.safeParse(row.result) : null;
+  return {
+    id: row.id,
+    status: row.status as TProfileRun["status"],
+    progress: row.progress,
+    message: row.message,
+    rowCount: toNumber(row.rowCount),
+    profiledRows: toNumber(row.profiledRows),
+    isSampled: row.isSampled,
+    error: row.error,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    result: parsed?.success ? parsed.data : null,
+  };
+}
+
+/** Fields of a run row that {@link toProfileRun} reads. */
+export const PROFILE_RUN_SELECT = {
+  id: true,
+  status: true,
+  progress: true,
+  message: true,
+  rowCount: true,
+  profiledRows: true,
+  isSampled: true,
+  error: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  result: true,
+} as const;
+
+/** The queue of profiling jobs of one Flint process. */
+export class ProfileQueue {
+  private isWorking = false;
+  private isStopped = false;
+  private hasResumed = false;
+  private current: ChildProcess | null = null;
+  private currentRun: { runId: string; assetId: string; isCancelled: boolean } | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: TProfileQueueOptions) {
+    this.log = options.log ?? ((message) => process.stderr.write(`[flint:catalog] ${message}\n`));
+  }
+
+  /** Queues a profiling run of `assetId`; returns the run. Starts working if idle. */
+  async enqueue(assetId: string, requestedById: string | null): Promise<TProfileRun> {
+    const run = await this.options.prisma.$transaction(async (tx) => {
+      const created = await tx.catalogProfileRun.create({
+        data: { assetId, requestedById, message: "Waiting for the profiler" },
+        select: PROFILE_RUN_SELECT,
+      });
+      await tx.catalogAsset.update({ where: { id: assetId }, data: { profileStatus: "queued" } });
+      return created;
+    });
+    this.kick();
+    return toProfileRun(run);
+  }
+
+  /**
+   * Picks up work left by a previous process: runs it left "running" failed (their Spark job
+   * died with it), queued runs are worked. Called once, lazily, by the routes.
+   */
+  resume(): void {
+    if (this.hasResumed) return;
+    this.hasResumed = true;
+    void (async () => {
+      const stale = await this.options.prisma.catalogProfileRun.findMany({
+        where: { status: "running" },
+        select: { id: true, assetId: true },
+      });
+      for (const run of stale) {
+        await this.finishFailed(
+          run.id,
+          run.assetId,
+          "Flint restarted while this profile was running; run it again.",
+        );
+      }
+      this.kick();
+    })().catch((error) => this.log(`resuming profiling jobs failed: ${String(error)}`));
+  }
+
+  /** Cancels an asset's queued runs and stops its running one; they end as failed, "Cancelled". */
+  async cancel(assetId: string): Promise<void> {
+    await this.options.prisma.catalogProfileRun.updateMany({
+      where: { assetId, status: "queued" },
+      data: { status: "failed", error: "Cancelled", message: "Cancelled", finishedAt: new Date() },
+    });
+    if (this.currentRun?.assetId === assetId) {
+      this.currentRun.isCancelled = true;
+      this.killCurrent();
+    }
+    await this.options.prisma.catalogAsset.updateMany({
+      where: { id: assetId, profileStatus: "queued" },
+      data: { profileStatus: "failed" },
+    });
+  }
+
+  /** Resolves when no job runs and none is queued (tests, shutdown). */
+  async waitForIdle(): Promise<void> {
+    if (!this.isWorking) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops the running job (its run is marked failed) and takes no more work. */
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    this.killCurrent();
+    await this.waitForIdle();
+  }
+
+  private killCurrent(): void {
+    const child = this.current;
+    if (child?.pid && child.exitCode === null) {
+      try {
+        // Negative pid: the whole group, i.e. python and the JVM it started.
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }
+  }
+
+  private kick(): void {
+    if (this.isWorking || this.isStopped) return;
+    this.isWorking = true;
+    void this.work()
+      .catch((error) => this.log(`profiling loop stopped: ${String(error)}`))
+      .finally(() => {
+        this.isWorking = false;
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
+  }
+
+  private async work(): Promise<void> {
+    while (!this.isStopped) {
+      // skip locked: several Flint processes on one database never take the same run.
+      const claimed = await this.options.prisma.$queryRawUnsafe<{ id: string; assetId: string }[]>(
+        `update catalog_profile_run set status = 'running', "startedAt" = now(), message = 'Starting Spark'
+         where id = (select id from catalog_profile_run where status = 'queued' order by "createdAt"
+                     limit 1 for update skip locked)
+         returning id, "assetId"`,
+      );
+      const run = claimed[0];
+      if (!run) return;
+      await this.options.prisma.catalogAsset
+        .update({ where: { id: run.assetId }, data: { profileStatus: "running" } })
+        .catch(() => undefined);
+      this.currentRun = { runId: run.id, assetId: run.assetId, isCancelled: false };
+      try {
+        const result = await this.execute(run.id, run.assetId);
+        await this.finishDone(run.id, run.assetId, result);
+      } catch (error) {
+        const message = this.currentRun?.isCancelled
+          ? "Cancelled"
+          : error instanceof CatalogError || error instanceof ProfileJobError
+            ? error.message
+            : String(error);
+        if (!(error instanceof CatalogError || error instanceof ProfileJobError))
+          this.log(`profile ${run.id}: ${message}`);
+        await this.finishFailed(run.id, run.assetId, message).catch(() => undefined);
+      } finally {
+        this.currentRun = null;
+      }
+    }
+  }
+
+  /** Builds the job of an asset: where Spark reads it from, with which options. */
+  private async buildJob(
+    assetId: string,
+    output: string,
+  ): Promise<{ job: Record<string, unknown>; sizeBytes: number | null }> {
+    const { prisma, dataDir, secretKey } = this.options;
+    const asset = await prisma.catalogAsset.findUnique({
+      where: { id: assetId },
+      select: { projectId: true, kind: true, format: true, location: true, connectionId: true },
+    });
+    if (!asset) throw assetNotFound();
+    const common = {
+      output,
+      maxRows: this.options.maxRows ?? 1_000_000,
+      master: this.options.master ?? "local[2]",
+      previewRows: 20,
+    };
+    if (asset.kind === "file") {
+      const absolute = await resolveProjectPath(dataDir, asset.projectId, asset.location);
+      const stored = await describeStoredData(absolute);
+      const format = asset.format as "csv" | "json" | "parquet";
+      return {
+        job: {
+          ...common,
+          source: { type: "file", format, path: absolute, options: await readOptionsFor(format, absolute) },
+        },
+        sizeBytes: stored.sizeBytes,
+      };
+    }
+    if (asset.kind === "table" && asset.connectionId) {
+      const secret = await loadConnectionSecret(prisma, secretKey, asset.connectionId);
+      const { schema, table } = splitTableName(asset.location);
+      return {
+        job: {
+          ...common,
+          jdbcPackage: POSTGRES_JDBC_PACKAGE,
+          ivyDir: path.join(dataDir, "cache", "ivy"),
+          source: {
+            type: "jdbc",
+            url: jdbcUrl(secret),
+            table: `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
+            user: secret.username,
+            password: secret.password,
+          },
+        },
+        sizeBytes: null,
+      };
+    }
+    throw new CatalogError("bad_request", "Spark tables are profiled from the notebook that holds them.");
+  }
+
+  private async execute(
+    runId: string,
+    assetId: string,
+  ): Promise<TProfileResult & { sizeBytes: number | null }> {
+    const python = path.join(this.options.pythonEnv, "bin", "python");
+    if (!existsSync(python)) {
+      throw new ProfileJobError(
+        `The Python environment with Spark was not found at ${this.options.pythonEnv}; run \`npm start\` once to create it.`,
+      );
+    }
+    const outputDir = path.join(this.options.dataDir, "cache", "profiles");
+    await mkdir(outputDir, { recursive: true });
+    const output = path.join(outputDir, `${runId}.json`);
+    const { job, sizeBytes } = await this.buildJob(assetId, output);
+    try {
+      await this.runChild(python, runId, job);
+      const parsed = ZProfileResult.safeParse(JSON.parse(await readFile(output, "utf8")));
+      if (!parsed.success) throw new ProfileJobError("The profiler wrote a result Flint cannot read.");
+      return { ...parsed.data, sizeBytes };
+    } finally {
+      await rm(output, { force: true });
+    }
+  }
+
+  private async runChild(python: string, runId: string, job: Record<string, unknown>): Promise<void> {
+    // Only what Spark needs: none of Flint's own secrets (DATABASE_URL, auth secret) are passed on.
+    const env: Record<string, string> = {
+      PYTHONPATH: PYTHON_PACKAGE_DIR,
+      PYSPARK_PYTHON: python,
+      SPARK_LOCAL_IP: "127.0.0.1",
+    };
+    for (const name of ["PATH", "HOME", "JAVA_HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"]) {
+      const value = process.env[name];
+      if (value) env[name] = value;
+    }
+    const child = spawn(python, ["-m", "flint.profile"], {
+      // Apps that declare NODE_ENV as required in ProcessEnv (Next.js) would reject a plain record.
+      env: env as NodeJS.ProcessEnv,
+      cwd: this.options.dataDir,
+      stdio: ["pipe", "pipe", "pipe"],
+      // Its own process group, so stopping it also stops the JVM it starts.
+      detached: true,
+    });
+    this.current = child;
+    // If Flint exits without stop() (a crash), take the Spark job's process group with it.
+    const onExit = () => this.killCurrent();
+    process.once("exit", onExit);
+    const stderr: string[] = [];
+    let errorLine: string | null = null;
+    let lastWrite = 0;
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (!line.startsWith("FLINT_PROGRESS ")) return;
+      const now = Date.now();
+      if (now - lastWrite < 1000) return;
+      lastWrite = now;
+      try {
+        const { progress, message } = JSON.parse(line.slice("FLINT_PROGRESS ".length)) as {
+          progress: number;
+          message: string;
+        };
+        void this.options.prisma.catalogProfileRun
+          .updateMany({
+            where: { id: runId, status: "running" },
+            data: { progress, message: String(message).slice(0, 300) },
+          })
+          .catch(() => undefined);
+      } catch {
+        // A malformed progress line only costs a progress update.
+      }
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      if (line.startsWith("FLINT_ERROR ")) errorLine = line.slice("FLINT_ERROR ".length);
+      stderr.push(line);
+      if (stderr.length > STDERR_LINES_KEPT) stderr.shift();
+    });
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(JSON.stringify(job));
+    const timeout = setTimeout(() => this.killCurrent(), this.options.timeoutMs ?? 30 * 60_000);
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("error", (error) => {
+        stderr.push(String(error));
+        resolve(-1);
+      });
+      child.once("close", (exitCode) => resolve(exitCode));
+    });
+    clearTimeout(timeout);
+    process.removeListener("exit", onExit);
+    this.current = null;
+    if (code !== 0) {
+      const reason =
+        errorLine ??
+        (this.isStopped
+          ? "Flint stopped while the profile was running."
+          : stderr.slice(-3).join(" | ").slice(0, 500));
+      throw new ProfileJobError(`Spark could not profile this asset: ${reason || `exit code ${code}`}`);
+    }
+  }
+
+  private async finishDone(
+    runId: string,
+    assetId: string,
+    result: TProfileResult & { sizeBytes: number | null },
+  ): Promise<void> {
+    const { prisma } = this.options;
+    const asset = await prisma.catalogAsset.findUnique({ where: { id: assetId }, select: { kind: true } });
+    if (!asset) return;
+    // For connection tables the source database's own column types stay (richer than Spark's);
+    // files get the schema Spark inferred.
+    if (asset.kind === "file") {
+      await replaceColumns(prisma, assetId, result.schema, {
+        rowCount: result.rowCount,
+        sizeBytes: result.sizeBytes,
+      });
+    } else {
+      await prisma.catalogAsset.update({
+        where: { id: assetId },
+        data: { rowCount: BigInt(result.rowCount) },
+      });
+    }
+    const { sizeBytes: _size, ...stored } = result;
+    await prisma.$transaction([
+      prisma.catalogProfileRun.update({
+        where: { id: runId },
+        data: {
+          status: "done",
+          progress: 1,
+          message: result.isSampled ? `Sample of ${result.profiledRows} rows` : "Used all rows",
+          rowCount: BigInt(result.rowCount),
+          profiledRows: BigInt(result.profiledRows),
+          isSampled: result.isSampled,
+          result: stored,
+          finishedAt: new Date(),
+        },
+      }),
+      prisma.catalogAsset.update({
+        where: { id: assetId },
+        data: { profileStatus: "done", profiledAt: new Date() },
+      }),
+    ]);
+  }
+
+  private async finishFailed(runId: string, assetId: string, message: string): Promise<void> {
+    const { prisma } = this.options;
+    await prisma.catalogProfileRun.update({
+      where: { id: runId },
+      data: { status: "failed", error: message.slice(0, 1000), message: "Failed", finishedAt: new Date() },
+    });
+    await prisma.catalogAsset.updateMany({ where: { id: assetId }, data: { profileStatus: "failed" } });
+  }
+}
+
+/** A profiling job failed for a reason worth showing to the user. */
+class ProfileJobError extends Error {}
+
+/** The latest profiling run of an asset, or null. */
+export async function getLatestProfileRun(
+  prisma: PrismaClient,
+  assetId: string,
+): Promise<TProfileRun | null> {
+  const row = await prisma.catalogProfileRun.findFirst({
+    where: { assetId },
+    orderBy: { createdAt: "desc" },
+    select: PROFILE_RUN_SELECT,
+  });
+  return row ? toProfileRun(row) : null;
+}
+
+/** The latest successful profile's Spark schema of an asset (what `load` applies to row streams). */
+export async function getProfiledSchema(
+  prisma: PrismaClient,
+  assetId: string,
+): Promise<{ name: string; dataType: string }[] | null> {
+  const row = await prisma.catalogProfileRun.findFirst({
+    where: { assetId, status: "done" },
+    orderBy: { createdAt: "desc" },
+    select: { result: true },
+  });
+  const parsed = row ? ZProfileResult.safeParse(row.result) : null;
+  return parsed?.success ? parsed.data.schema.map(({ name, dataType }) => ({ name, dataType })) : null;
+}

@@ -1,0 +1,57 @@
+/**
+ * Helpers for the catalog's raw SQL (full-text search, bulk writes, vocabulary upkeep), which
+ * Prisma's query API cannot express. Every value goes in as a numbered parameter; only
+ * constant SQL text is ever concatenated.
+ */
+import { randomBytes } from "node:crypto";
+import type { PrismaClient } from "@flint/db";
+
+/** A Prisma client or an interactive transaction's client. */
+export type TDb = Pick<PrismaClient, "$queryRawUnsafe" | "$executeRawUnsafe">;
+
+/** Collects parameter values and hands out their `$n` placeholders. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  /** Adds a value; returns its placeholder, e.g. `$3`. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Who is looking: a user, and for a notebook token the one project it is limited to. */
+export interface TViewer {
+  userId: string;
+  /** Set for kernel (notebook) tokens: only this project's assets exist for them. */
+  projectScope?: string | null;
+}
+
+/**
+ * The SQL condition "asset `alias` is in a project the viewer is a member of" (and in the
+ * token's project). Every catalog query that lists or counts assets includes it, so nothing
+ * of another project is ever counted or returned.
+ */
+export function visibleProjectsCondition(params: SqlParams, viewer: TViewer, alias = "a"): string {
+  const member = `${alias}."projectId" in (select pm."projectId" from project_member pm where pm."userId" = ${params.add(viewer.userId)})`;
+  return viewer.projectScope
+    ? `${member} and ${alias}."projectId" = ${params.add(viewer.projectScope)}`
+    : member;
+}
+
+/** A new row id: time-ordered prefix plus 64 random bits (like Prisma's cuid, URL-safe). */
+export function createId(): string {
+  return `c${Date.now().toString(36)}${randomBytes(8).toString("hex")}`;
+}
+
+/** Converts a bigint/number/null column value to a number (counts, sizes) or null. */
+export function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "bigint" ? Number(value) : Number(value);
+}
+
+/** PostgreSQL's unique-violation error, as surfaced through Prisma's driver adapter. */
+export function isUniqueViolation(error: unknown): boolean {
+  const text = `${(error as { code?: string })?.code ?? ""} ${(error as Error)?.message ?? ""}`;
+  return /P2002|23505|unique constraint/i.test(text);
+}

@@ -1,0 +1,222 @@
+/**
+ * Flint's file storage for catalog assets: `<dataDir>/storage/projects/<projectId>/...`.
+ * Every path a caller gives is resolved inside its project's folder, with `..`, absolute paths
+ * and symbolic links leading out refused (SECURITY.md case 25: no file outside the data directory).
+ */
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { CatalogError } from "./errors.js";
+import type { TAssetFormat } from "./schemas.js";
+
+/** The storage folder of one project (not created). */
+export function projectStorageDir(dataDir: string, projectId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(projectId)) throw new CatalogError("bad_request", "Not a valid project id.");
+  return path.join(dataDir, "storage", "projects", projectId);
+}
+
+/**
+ * Resolves `relative` inside the project's storage folder.
+ * @throws CatalogError 400 for absolute paths, `..`, NUL bytes, or links that lead outside.
+ */
+export async function resolveProjectPath(
+  dataDir: string,
+  projectId: string,
+  relative: string,
+): Promise<string> {
+  const cleaned = relative.replaceAll("\\", "/").replace(/^\.\/+/, "");
+  if (
+    cleaned.includes("\0") ||
+    path.posix.isAbsolute(cleaned) ||
+    cleaned.split("/").some((part) => part === "..")
+  ) {
+    throw new CatalogError(
+      "bad_request",
+      `The path '${relative.slice(0, 200)}' must be relative to the project's storage folder, without '..'.`,
+    );
+  }
+  const root = projectStorageDir(dataDir, projectId);
+  const target = path.resolve(root, cleaned);
+  if (target !== root && !target.startsWith(root + path.sep)) {
+    throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
+  }
+  if (existsSync(target)) {
+    // A symbolic link inside the folder could still point anywhere: check where it really is.
+    const [realRoot, realTarget] = await Promise.all([realpath(root), realpath(target)]);
+    if (realTarget !== realRoot && !realTarget.startsWith(realRoot + path.sep)) {
+      throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
+    }
+  }
+  return target;
+}
+
+/** The path of `absolute` relative to the project's storage folder, with `/` separators. */
+export function toProjectRelative(dataDir: string, projectId: string, absolute: string): string {
+  return path.relative(projectStorageDir(dataDir, projectId), absolute).split(path.sep).join("/");
+}
+
+/** File formats from an extension: `.csv`, `.tsv`, `.json`, `.jsonl`, `.ndjson`, `.parquet`. */
+export function formatFromFileName(fileName: string): "csv" | "json" | "parquet" | null {
+  const extension = path.extname(fileName).toLowerCase();
+  if (extension === ".csv" || extension === ".tsv" || extension === ".txt") return "csv";
+  if (extension === ".json" || extension === ".jsonl" || extension === ".ndjson") return "json";
+  if (extension === ".parquet" || extension === ".pq") return "parquet";
+  return null;
+}
+
+/** Size and detected format of a file, or of a folder Spark wrote (part files). */
+export async function describeStoredData(
+  absolute: string,
+): Promise<{ sizeBytes: number; format: "csv" | "json" | "parquet" | null; isDirectory: boolean }> {
+  const info = await stat(absolute).catch(() => null);
+  if (!info) throw new CatalogError("not_found", "No file or folder at that path in the project's storage.");
+  if (info.isFile())
+    return { sizeBytes: info.size, format: formatFromFileName(absolute), isDirectory: false };
+  if (!info.isDirectory()) throw new CatalogError("bad_request", "The path is neither a file nor a folder.");
+  let sizeBytes = 0;
+  const formats = new Set<string>();
+  const walk = async (dir: string, depth: number) => {
+    if (depth > 6) return;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const child = path.join(dir, entry.name);
+      // Spark's bookkeeping files (_SUCCESS, .crc) are not data.
+      if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
+      if (entry.isDirectory()) await walk(child, depth + 1);
+      else if (entry.isFile()) {
+        sizeBytes += (await stat(child)).size;
+        const format = formatFromFileName(entry.name.replace(/\.(snappy|gz|zstd|lz4)(?=\.|$)/g, ""));
+        if (format) formats.add(format);
+      }
+    }
+  };
+  await walk(absolute, 0);
+  return {
+    sizeBytes,
+    format: formats.size === 1 ? ([...formats][0] as "csv" | "json" | "parquet") : null,
+    isDirectory: true,
+  };
+}
+
+/**
+ * Streams `source` to `target` through a temporary file in the same folder, renamed into place
+ * only when complete; never holds the whole body in memory.
+ * @throws CatalogError 413 as soon as more than `maxBytes` arrive (the partial file is removed).
+ */
+export async function writeStreamToFile(source: Readable, target: string, maxBytes: number): Promise<number> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = path.join(path.dirname(target), `.uploading-${randomBytes(6).toString("hex")}`);
+  let size = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        callback(tooLarge(maxBytes));
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, limiter, createWriteStream(temporary, { flags: "wx", mode: 0o640 }));
+    if (existsSync(target)) {
+      throw new CatalogError(
+        "conflict",
+        `A file named ${path.basename(target)} already exists in the project.`,
+      );
+    }
+    await rename(temporary, target);
+    return size;
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The 413 of an upload above the limit. */
+export function tooLarge(maxBytes: number): CatalogError {
+  const megabytes = maxBytes / 1_000_000;
+  return new CatalogError(
+    "payload_too_large",
+    `The file is larger than the upload limit of ${megabytes >= 1 ? `${megabytes.toFixed(0)} MB` : `${maxBytes} bytes`}.`,
+  );
+}
+
+/** A file name safe on every file system: letters, digits, `_ - .`; keeps the extension. */
+export function safeFileName(name: string, format: TAssetFormat | null): string {
+  const extension =
+    format === "csv" ? ".csv" : format === "json" ? ".json" : format === "parquet" ? ".parquet" : "";
+  const base = name
+    .replace(/\.[A-Za-z0-9]+$/, "")
+    .replace(/[^A-Za-z0-9_.-]+/g, "_")
+    .replace(/^[._-]+/, "")
+    .slice(0, 100);
+  return `${base || "data"}${extension}`;
+}
+
+/**
+ * Spark reader options for a stored file, identical for profiling, notebooks and snippets:
+ * CSV with a header and inferred types (tab-separated for `.tsv`), JSON as one document when
+ * the file starts with `[` (else JSON Lines).
+ */
+export async function readOptionsFor(
+  format: "csv" | "json" | "parquet",
+  absolute: string,
+): Promise<Record<string, string>> {
+  if (format === "csv") {
+    return {
+      header: "true",
+      inferSchema: "true",
+      ...(absolute.toLowerCase().endsWith(".tsv") ? { sep: "\t" } : {}),
+    };
+  }
+  if (format === "json") {
+    const info = await stat(absolute).catch(() => null);
+    if (!info?.isFile()) return {};
+    const handle = await open(absolute, "r");
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+      const first = buffer.subarray(0, bytesRead).toString("utf8").trimStart()[0];
+      return first === "[" ? { multiLine: "true" } : {};
+    } finally {
+      await handle.close();
+    }
+  }
+  return {};
+}
+
+/** The column names of a CSV file's header line, read without loading the file. */
+export async function readCsvHeader(absolute: string, separator = ","): Promise<string[]> {
+  const handle = await open(absolute, "r");
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    const text = buffer
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
+    const line = text.split(/\r?\n/)[0] ?? "";
+    const names: string[] = [];
+    let current = "";
+    let isQuoted = false;
+    for (let index = 0; index < line.length; index += 1) {
+      const char = line[index]!;
+      if (isQuoted) {
+        if (char === '"' && line[index + 1] === '"') {
+          current += '"';
+          index += 1;
+        } else if (char === '"') isQuoted = false;
+        else current += char;
+      } else if (char === '"') isQuoted = true;
+      else if (char === separator) {
+        names.push(current.trim());
+        current = "";
+      } else current += char;
+    }
+    names.push(current.trim());
+    return names.filter(Boolean).slice(0, 5000);
+  } finally {
+    await handle.close();
+  }
+}
