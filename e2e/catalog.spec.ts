@@ -2,6 +2,7 @@
 // copy the insert-to-notebook snippet, find the asset from the top bar's autocomplete and by a
 // column on the catalog page; hostile text in a description shows as text, never runs.
 import { type Browser, expect, type Page, test } from "@playwright/test";
+import { editCell, signInAsDemo } from "./notebook-fixtures";
 
 async function signUp(browser: Browser, name: string): Promise<Page> {
   const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
@@ -81,4 +82,59 @@ test("upload, profile, snippet, autocomplete and column search", async ({ browse
   await expect(page.getByTestId("corrected-query")).toContainText("orders");
   await expect(results.getByRole("link", { name: "e2e_orders" })).toBeVisible();
   expect(dialogs).toBe(0);
+});
+
+// Direct children only: outputs may hold lists of their own.
+const cellItems = (page: Page) =>
+  page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
+
+test("top bar search → asset → Insert into notebook → run: the kernel loads it as the user", async ({
+  page,
+}) => {
+  test.setTimeout(480_000);
+  await signInAsDemo(page);
+  // The seed registered the Getting started sample; find it from the top bar.
+  const box = page.getByRole("combobox", { name: "Search the data catalog" });
+  await box.fill("sales_20");
+  await page.getByRole("option", { name: /sales_2026/ }).click();
+  await expect(page.getByRole("heading", { name: "sales_2026" })).toBeVisible();
+  const assetUrl = page.url();
+
+  await page.getByRole("button", { name: "Insert into notebook" }).click();
+  const dialog = page.getByRole("dialog", { name: "Insert into notebook" });
+  await dialog.getByLabel("Notebook").selectOption({ label: "New notebook “Explore sales_2026”" });
+  await dialog.getByRole("button", { name: "Insert" }).click();
+  await expect(page).toHaveURL(/\/notebooks\/[^?]+$/);
+
+  const cell = cellItems(page).last();
+  await expect(cell).toContainText('catalog.load("sales_2026")');
+  await expect(page.getByTestId("kernel-status")).not.toContainText("Connecting", { timeout: 30_000 });
+  await cell.locator(".nb-gutter").click();
+  await page.keyboard.press("Control+Enter");
+  // df.show(5): the CSV's header row, read by Spark in the kernel through flint.catalog.
+  await expect(cell.locator(".nb-prompt")).toHaveText("[1]", { timeout: 300_000 });
+  await expect(cell.locator(".nb-outputs")).toContainText("order_id");
+  await expect(cell.locator(".nb-outputs")).toContainText("revenue");
+
+  // The same asset from the notebook's Data panel, as pandas, below the active cell.
+  await page.getByRole("button", { name: "Data" }).click();
+  const panel = page.getByRole("complementary", { name: "Data" });
+  await panel
+    .getByRole("group", { name: "Insert sales_2026" })
+    .getByRole("button", { name: "pandas" })
+    .click();
+  const pandasCell = cellItems(page).last();
+  await expect(pandasCell).toContainText('catalog.load_pandas("sales_2026"');
+  await editCell(page, pandasCell);
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\nlen(pdf)");
+  await page.keyboard.press("Shift+Enter");
+  // Every row of the sample (500), the same count the catalog's profile reports.
+  await expect(pandasCell.locator(".nb-prompt")).toHaveText("[2]", { timeout: 300_000 });
+  await expect(pandasCell.locator(".nb-outputs")).toHaveText(/^\s*500\s*$/);
+
+  // The read is recorded as lineage: the asset page lists the notebook under "Used by".
+  await page.goto(assetUrl);
+  await expect(page.getByText("Explore sales_2026").first()).toBeVisible();
+  await expect(page.getByText(/500 rows/)).toBeVisible({ timeout: 240_000 });
 });

@@ -61,6 +61,22 @@ export const GETTING_STARTED_CELLS: TTourCell[] = [
     ].join("\n"),
   },
   { cell_type: "code", source: '%chart data(df) bar x(AUTH) y(sum(VOLUME)) title("Pages per author")' },
+  {
+    cell_type: "markdown",
+    source:
+      "## The data catalog\n\nThis project's datasets are in the catalog: search it from the top bar. " +
+      "`flint.catalog.load` reads one into Spark by name, checked against your rights and recorded as lineage.",
+  },
+  {
+    cell_type: "code",
+    source: [
+      "import flint",
+      "from pyspark.sql import functions as F",
+      "",
+      'sales = flint.catalog.load("sales_2026")',
+      'sales.groupBy("country").agg(F.round(F.sum("revenue"), 2).alias("revenue")).orderBy("country")',
+    ].join("\n"),
+  },
 ];
 
 /** The tour as nbformat 4.5 JSON (no outputs yet). */

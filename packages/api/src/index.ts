@@ -2,6 +2,7 @@
  * `@flint/api`: Flint's HTTP API (`/api/*`) as a framework-neutral `(Request) => Response`
  * handler, with authentication, the authorization choke point and the OpenAPI document.
  */
+import type { Catalog } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { createAuth, type TAuth } from "./auth.js";
 import type { TActor } from "./authorize.js";
@@ -11,6 +12,7 @@ import { createRouter, type TAnyRoute } from "./router.js";
 import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
+import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
 export { createAuth, type TAuth } from "./auth.js";
@@ -26,8 +28,9 @@ export {
 } from "./permissions.js";
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
-export { seed, type TSeedResult } from "./seed.js";
+export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore } from "./services/notebook-store.js";
+export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
 /** Options of {@link createApi}. */
@@ -49,6 +52,10 @@ export interface TApi {
   /** Resolves the caller of a request (session cookie or bearer token). */
   authenticate: (request: Request) => Promise<TActor | null>;
   routes: TAnyRoute[];
+  /** The data catalog service (profiler, popularity); the seed registers its sample with it. */
+  catalog: Catalog;
+  /** Stops background work (profiling jobs and their Spark processes). */
+  stop: () => Promise<void>;
 }
 
 /** Creates the API of one Flint process. */
@@ -67,6 +74,7 @@ export function createApi(options: TApiOptions): TApi {
     if (!session) return null;
     return { userId: session.user.id, email: session.user.email, name: session.user.name, via: "session" };
   };
+  const catalog = createCatalogService(prisma, config);
   const routes: TAnyRoute[] = [];
   routes.push(
     ...createRoutes({
@@ -78,7 +86,7 @@ export function createApi(options: TApiOptions): TApi {
       openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     }),
     ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
-    ...createCatalogRoutes({ prisma, config }),
+    ...createCatalogRoutes({ prisma, config, catalog }),
   );
   const router = createRouter({
     routes,
@@ -92,5 +100,5 @@ export function createApi(options: TApiOptions): TApi {
     if (pathname.startsWith("/api/auth/")) return await auth.handler(request);
     return await router(request);
   };
-  return { auth, handle, authenticate, routes };
+  return { auth, handle, authenticate, routes, catalog, stop: () => catalog.stop() };
 }

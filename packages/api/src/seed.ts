@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { type Catalog, seedCatalogSample } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { hashPassword, verifyPassword } from "better-auth/crypto";
 import { buildGettingStartedNotebook } from "./getting-started.js";
@@ -126,4 +127,29 @@ export async function seed(
     passwordFile: generatedPassword ? passwordFile : null,
     isFirstSeed: isCreated,
   };
+}
+
+/**
+ * Registers the catalog sample (`sales_2026`) in the demo user's "Getting started" project and
+ * queues its profile, once; the tour notebook loads it. Separate from {@link seed} because it
+ * needs the catalog service, which the API creates.
+ * @returns the new asset's id, or null when there is no tour project or it has the sample.
+ */
+export async function seedCatalogTour(
+  prisma: PrismaClient,
+  options: { dataDir: string; catalog: Catalog },
+): Promise<string | null> {
+  const demo = await prisma.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true } });
+  if (!demo) return null;
+  const project = await prisma.project.findFirst({
+    where: { createdById: demo.id, name: "Getting started" },
+    select: { id: true },
+  });
+  if (!project) return null;
+  return await seedCatalogSample(prisma, {
+    dataDir: options.dataDir,
+    projectId: project.id,
+    ownerId: demo.id,
+    catalog: options.catalog,
+  });
 }

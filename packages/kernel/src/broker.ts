@@ -70,6 +70,15 @@ export interface TKernelProvider {
   release(handle: KernelHandle): void;
 }
 
+/** Who asked for a run: cells run with this user's rights where the kernel calls Flint back. */
+export type TRunContext = { userId: string };
+
+/**
+ * Environment a kernel gets before it runs a cell for a user (e.g. `FLINT_API_TOKEN`, a
+ * notebook token of that user). Returned by {@link TBrokerOptions.prepareRun}.
+ */
+export type TRunEnvironment = Record<string, string>;
+
 /** Receives a notebook's events. */
 export type TBrokerListener = (event: TBrokerEvent) => void;
 
@@ -90,6 +99,13 @@ export type TBrokerOptions = {
    * completion in a fresh environment parses pyspark's sources and takes seconds on a small machine.
    */
   introspectionTimeoutMs?: number;
+  /**
+   * Called before each cell run that has a {@link TRunContext}; the variables it returns are
+   * set in the kernel's `os.environ` (a silent execute, sent only when they changed for that
+   * kernel). The server uses it to hand the kernel a notebook token of the user who ran the
+   * cell, so `flint.catalog` calls Flint as that user. A failure is logged and the cell runs.
+   */
+  prepareRun?: (context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null>;
   log?: TLog;
 };
 
@@ -126,6 +142,7 @@ type TCellState = {
 type TQueueEntry = {
   cellId: string;
   source: string;
+  context: TRunContext | null;
   settle: () => void;
   done: Promise<void>;
 };
@@ -142,7 +159,8 @@ type TExecution = {
   idleTimer: NodeJS.Timeout | null;
 };
 
-type TResolvedOptions = Required<Omit<TBrokerOptions, "store" | "kernels">>;
+type TResolvedOptions = Required<Omit<TBrokerOptions, "store" | "kernels" | "prepareRun">> &
+  Pick<TBrokerOptions, "prepareRun">;
 
 /**
  * Runs cells for every notebook. Get a notebook's {@link NotebookSession} with {@link session};
@@ -167,6 +185,7 @@ export class ExecutionBroker {
       broadcastIntervalMs: options.broadcastIntervalMs ?? 50,
       introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
+      prepareRun: options.prepareRun,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
@@ -190,18 +209,27 @@ export class ExecutionBroker {
   }
 
   /** Queues saved cells to run; see {@link NotebookSession.run}. */
-  run(notebookId: string, cellIds: readonly string[]): Promise<void> {
-    return this.session(notebookId).run(cellIds);
+  run(notebookId: string, cellIds: readonly string[], context?: TRunContext): Promise<void> {
+    return this.session(notebookId).run(cellIds, context);
   }
 
   /** Runs saved cells and waits for them; see {@link NotebookSession.runAndWait}. */
-  runAndWait(notebookId: string, cellIds: readonly string[], timeoutMs: number): Promise<TCellRunResult[]> {
-    return this.session(notebookId).runAndWait(cellIds, timeoutMs);
+  runAndWait(
+    notebookId: string,
+    cellIds: readonly string[],
+    timeoutMs: number,
+    context?: TRunContext,
+  ): Promise<TCellRunResult[]> {
+    return this.session(notebookId).runAndWait(cellIds, timeoutMs, context);
   }
 
   /** Carries out a parsed, authorized command; see {@link NotebookSession.handleCommand}. */
-  handleCommand(notebookId: string, command: TBrokerCommand): Promise<TReplyEvent | null> {
-    return this.session(notebookId).handleCommand(command);
+  handleCommand(
+    notebookId: string,
+    command: TBrokerCommand,
+    context?: TRunContext,
+  ): Promise<TReplyEvent | null> {
+    return this.session(notebookId).handleCommand(command, context);
   }
 
   /** Jupyter's kernel id serving a notebook, or `null` (diagnostics, tests). */
@@ -264,6 +292,8 @@ export class NotebookSession {
   private broadcastTimer: NodeJS.Timeout | null = null;
   private lastActivity = Date.now();
   private isPumping = false;
+  /** What {@link prepareKernel} last set, and in which kernel. */
+  private preparedEnv: { kernel: KernelHandle; key: string } | null = null;
   private isClosed = false;
 
   /** Use {@link ExecutionBroker.session}. */
@@ -326,8 +356,8 @@ export class NotebookSession {
    * queued twice; markdown and raw cells are skipped. Throws `cell_not_found` for an id the
    * saved notebook does not have (then nothing is queued).
    */
-  async run(cellIds: readonly string[]): Promise<void> {
-    await this.enqueue(cellIds);
+  async run(cellIds: readonly string[], context?: TRunContext): Promise<void> {
+    await this.enqueue(cellIds, context ?? null);
   }
 
   /**
@@ -335,8 +365,12 @@ export class NotebookSession {
    * Returns one result per distinct requested id, in request order; cells that did not start
    * have `outputs: []`.
    */
-  async runAndWait(cellIds: readonly string[], timeoutMs: number): Promise<TCellRunResult[]> {
-    const entries = await this.enqueue(cellIds);
+  async runAndWait(
+    cellIds: readonly string[],
+    timeoutMs: number,
+    context?: TRunContext,
+  ): Promise<TCellRunResult[]> {
+    const entries = await this.enqueue(cellIds, context ?? null);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(entries.map((entry) => entry.done)),
@@ -473,13 +507,13 @@ export class NotebookSession {
    * reply to send to the subscriber that sent it: always for `complete` and `inspect`, for the
    * others only when they carry a `requestId`. Errors become `ok: false` replies.
    */
-  async handleCommand(command: TBrokerCommand): Promise<TReplyEvent | null> {
+  async handleCommand(command: TBrokerCommand, context?: TRunContext): Promise<TReplyEvent | null> {
     const requestId = command.requestId;
     try {
       let result: TCompleteResult | TInspectResult | null = null;
       switch (command.type) {
         case "run":
-          await this.run(command.cellIds);
+          await this.run(command.cellIds, context);
           break;
         case "interrupt":
           await this.interrupt();
@@ -561,7 +595,7 @@ export class NotebookSession {
   // -------------------------------------------------------------------------------------------
   // Queue and execution
 
-  private async enqueue(cellIds: readonly string[]): Promise<TQueueEntry[]> {
+  private async enqueue(cellIds: readonly string[], context: TRunContext | null): Promise<TQueueEntry[]> {
     if (this.isClosed) throw new KernelRuntimeError("stopped", "Flint is shutting down");
     this.touch();
     const saved = await this.store.loadCells(this.notebookId);
@@ -581,7 +615,7 @@ export class NotebookSession {
       const done = new Promise<void>((resolveDone) => {
         settle = resolveDone;
       });
-      const entry: TQueueEntry = { cellId, source: cell.source, settle, done };
+      const entry: TQueueEntry = { cellId, source: cell.source, context, settle, done };
       this.queue.push(entry);
       entries.push(entry);
       // Queued again while it runs: it shows "running" until this run ends, then runs again.
@@ -623,12 +657,19 @@ export class NotebookSession {
         if (this.current || this.isClosed) return;
         // Shut down or replaced while it started: go round and get the current one.
         if (kernel.isDead || kernel !== this.kernel) continue;
-        const entry = this.queue.shift();
-        if (!entry) return;
-        if (entry.source.trim() === "") {
-          this.finishEmptyCell(entry);
+        const next = this.queue[0];
+        if (!next) return;
+        if (next.source.trim() === "") {
+          this.queue.shift();
+          this.finishEmptyCell(next);
           continue;
         }
+        // The entry stays queued while the kernel is prepared, so an interrupt or restart in
+        // that time cancels it like any queued cell.
+        await this.prepareKernel(kernel, next);
+        if (this.isClosed || this.current) return;
+        if (kernel.isDead || kernel !== this.kernel || this.queue[0] !== next) continue;
+        const entry = this.queue.shift()!;
         this.startExecution(kernel, entry);
       }
     } finally {
@@ -697,6 +738,27 @@ export class NotebookSession {
     if (this.acquiring) this.isAcquiredUnwanted = true;
     this.forgetDisplays();
     this.setKernelStatus(status, detail);
+  }
+
+  /**
+   * Sets the environment {@link TBrokerOptions.prepareRun} gives for the entry's user in the
+   * kernel, unless that kernel already has exactly it (the usual case: tokens are reused).
+   */
+  private async prepareKernel(kernel: KernelHandle, entry: TQueueEntry): Promise<void> {
+    const prepareRun = this.options.prepareRun;
+    if (!prepareRun || !entry.context) return;
+    let env: TRunEnvironment | null = null;
+    try {
+      env = await prepareRun({ ...entry.context, notebookId: this.notebookId });
+    } catch (error) {
+      this.options.log(`preparing a run of notebook ${this.notebookId} failed: ${describeError(error)}`);
+      return;
+    }
+    if (!env || kernel.isDead || kernel !== this.kernel) return;
+    const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
+    if (this.preparedEnv?.kernel === kernel && this.preparedEnv.key === key) return;
+    this.preparedEnv = { kernel, key };
+    kernel.executeSilent(pythonEnvironmentUpdate(env));
   }
 
   private startExecution(kernel: KernelHandle, entry: TQueueEntry): void {
@@ -1137,4 +1199,13 @@ function isRateLimitNotice(content: unknown): boolean {
     typeof text === "string" &&
     (text.startsWith("IOPub data rate exceeded.") || text.startsWith("IOPub message rate exceeded."))
   );
+}
+
+/**
+ * Python that sets `env` in `os.environ`. The values travel as one JSON document inside a
+ * Python string literal (JSON string syntax is valid Python), so no value can break out of it.
+ */
+export function pythonEnvironmentUpdate(env: TRunEnvironment): string {
+  const json = JSON.stringify(JSON.stringify(env));
+  return `import os as _flint_os, json as _flint_json\n_flint_os.environ.update(_flint_json.loads(${json}))\ndel _flint_os, _flint_json\n`;
 }

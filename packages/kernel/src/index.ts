@@ -13,7 +13,7 @@
  * ```
  */
 
-import { ExecutionBroker, type TNotebookStore } from "./broker";
+import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
 import { KernelPool } from "./kernels";
 import {
   describeSparkMaster,
@@ -29,12 +29,15 @@ export {
   KERNEL_DIED_MESSAGE,
   NotebookSession,
   OVERSIZED_NOTICE,
+  pythonEnvironmentUpdate,
   RATE_LIMIT_NOTICE,
   type TBrokerListener,
   type TBrokerOptions,
   type TCellRunUpdate,
   type TKernelProvider,
   type TNotebookStore,
+  type TRunContext,
+  type TRunEnvironment,
   type TStoredCell,
 } from "./broker";
 export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
@@ -85,6 +88,8 @@ export type TKernelRuntimeOptions = {
    * server, whose kernels get their environment from its kernelspecs.
    */
   env?: Record<string, string>;
+  /** See {@link TBrokerOptions.prepareRun}: the environment a kernel gets before a user's cell. */
+  prepareRun?: TBrokerOptions["prepareRun"];
   /** Kernelspec to start. Default `flint-spark`. */
   kernelName?: string;
   /** Lifecycle messages. Default: stderr. */
@@ -153,6 +158,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     kernels,
     maxOutputBytes: options.maxOutputBytes,
     idleTimeoutMs: options.idleTimeoutMs,
+    prepareRun: options.prepareRun,
     log,
   });
   const master = describeSparkMaster(jupyter.isExternal ? {} : { ...process.env, ...(options.env ?? {}) });

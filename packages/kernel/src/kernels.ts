@@ -140,6 +140,20 @@ export class KernelHandle {
     );
   }
 
+  /**
+   * Sends code the user does not see: no outputs, no execution count, no history. The broker
+   * uses it to set the kernel's environment before a cell (the caller's notebook token). Not
+   * awaited: the kernel handles shell requests in order, so it has run before the next
+   * `execute`. Its errors are ignored.
+   */
+  executeSilent(code: string): void {
+    const future = this.connection.requestExecute(
+      { code, silent: true, store_history: false, allow_stdin: false, stop_on_error: false },
+      true,
+    );
+    future.done.catch(() => undefined);
+  }
+
   /** Asks Jupyter to interrupt the kernel (SIGINT; the `flint` extension cancels Spark jobs). */
   async interrupt(): Promise<void> {
     if (this.isDead) return;

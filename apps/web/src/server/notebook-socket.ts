@@ -100,7 +100,12 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
           { kind: "notebook", id: notebookId },
           COMMAND_PERMISSIONS[command.type],
         );
-        const reply = await options.broker.handleCommand(notebookId, command);
+        // Runs carry the user, so the kernel calls Flint back with that user's rights.
+        const reply = await options.broker.handleCommand(
+          notebookId,
+          command,
+          actor ? { userId: actor.userId } : undefined,
+        );
         if (reply) send(reply);
       } catch (error) {
         const appError = error instanceof AppError ? error : null;

@@ -2,7 +2,14 @@
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, loadConfig, seed } from "@flint/api";
+import {
+  createApi,
+  createNotebookStore,
+  createRunPreparer,
+  loadConfig,
+  seed,
+  seedCatalogTour,
+} from "@flint/api";
 import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
 import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedded";
@@ -68,6 +75,8 @@ export async function startFlint(): Promise<TFlintServer> {
       warmPoolSize: config.kernels.warmPoolSize,
       idleTimeoutMs: config.kernels.idleTimeoutMs,
       maxOutputBytes: config.kernels.maxOutputBytes,
+      // Each run hands the kernel a notebook token of the user who ran it (flint.catalog).
+      prepareRun: createRunPreparer(prisma, config),
       log: (message) => log(`kernels: ${message}`),
     });
     await runtime.start();
@@ -84,6 +93,10 @@ export async function startFlint(): Promise<TFlintServer> {
           `error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`,
         ),
     });
+    cleanups.push(() => api.stop());
+    const sampleId = await seedCatalogTour(prisma, { dataDir: config.dataDir, catalog: api.catalog });
+    if (sampleId)
+      log("registered the catalog sample sales_2026 in Getting started; profiling it in the background");
 
     const nextApp = next({ dev: isDev, dir: webDir, hostname: config.host, port: config.port });
     await nextApp.prepare();

@@ -79,8 +79,11 @@ export function createRunRoutes(prisma: PrismaClient, getBroker: () => TRunBroke
           details: { cells: cellIds.length },
         });
         if (body.wait)
-          return { cellIds, results: await broker.runAndWait(params.id, cellIds, body.timeoutMs) };
-        await broker.handleCommand(params.id, { type: "run", cellIds });
+          return {
+            cellIds,
+            results: await broker.runAndWait(params.id, cellIds, body.timeoutMs, { userId: actor!.userId }),
+          };
+        await broker.handleCommand(params.id, { type: "run", cellIds }, { userId: actor!.userId });
         return { cellIds };
       },
     }),

@@ -3,8 +3,17 @@ import { useState } from "react";
 
 const LABELS = { spark: "Spark", pandas: "pandas", sql: "SQL" } as const;
 
-/** "Insert into notebook": the code to load an asset, per language, with a copy button. */
-export function SnippetTabs({ snippets }: { snippets: Record<keyof typeof LABELS, string> }) {
+/**
+ * "Insert into notebook": the code to load an asset, per language, with a copy button and, with
+ * `onInsert`, an "Insert into notebook" button for the chosen language.
+ */
+export function SnippetTabs({
+  snippets,
+  onInsert,
+}: {
+  snippets: Record<keyof typeof LABELS, string>;
+  onInsert?: (form: keyof typeof LABELS) => void;
+}) {
   const [tab, setTab] = useState<keyof typeof LABELS>("spark");
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -38,6 +47,11 @@ export function SnippetTabs({ snippets }: { snippets: Record<keyof typeof LABELS
         <button type="button" className="btn-secondary ml-auto py-1" onClick={copy}>
           {copied ? "Copied" : "Copy"}
         </button>
+        {onInsert && (
+          <button type="button" className="btn-primary py-1" onClick={() => onInsert(tab)}>
+            Insert into notebook
+          </button>
+        )}
       </div>
       <pre role="tabpanel" data-testid="snippet" className="overflow-x-auto bg-slate-50 p-3 text-xs">
         <code>{snippets[tab]}</code>

@@ -122,6 +122,8 @@ export function NotebookToolbar({
   isTocOpen,
   isCommentsOpen,
   onToggleComments,
+  isDataOpen,
+  onToggleData,
 }: {
   controller: NotebookController;
   onOpenPalette: () => void;
@@ -130,6 +132,9 @@ export function NotebookToolbar({
   isTocOpen: boolean;
   isCommentsOpen: boolean;
   onToggleComments: () => void;
+  /** The Data panel (catalog assets with "Insert"). */
+  isDataOpen: boolean;
+  onToggleData: () => void;
 }) {
   const { store } = controller;
   useUiVersion(store);
@@ -233,6 +238,15 @@ export function NotebookToolbar({
         </button>
         <button type="button" className="nb-tool" aria-pressed={isTocOpen} onClick={onToggleToc}>
           Contents
+        </button>
+        <button
+          type="button"
+          className="nb-tool"
+          aria-pressed={isDataOpen}
+          onClick={onToggleData}
+          title="Datasets of this project: insert the code that loads one"
+        >
+          Data
         </button>
         <button type="button" className="nb-tool" aria-pressed={isCommentsOpen} onClick={onToggleComments}>
           All comments

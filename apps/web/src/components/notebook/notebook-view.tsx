@@ -10,6 +10,7 @@ import { disposeCellModels } from "@/lib/notebook/editor-models";
 import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
 import { NotebookCommentsPanel } from "../comments/notebook-comments-panel";
+import { CatalogPanel } from "./catalog-panel";
 import { CellView, type TCellEnv, type TFindState } from "./cell-view";
 import { CommandPalette } from "./command-palette";
 import { FindBar } from "./find-bar";
@@ -44,7 +45,14 @@ export function NotebookView({ controller }: { controller: NotebookController })
   );
   const findState = useObservable(find);
   const [isPaletteOpen, setPaletteOpen] = useState(false);
-  const [isTocOpen, setTocOpen] = useState(false);
+  // One side panel on the left at a time: the table of contents or the Data (catalog) panel.
+  const [leftPanel, setLeftPanel] = useState<"toc" | "data" | null>(null);
+  const isTocOpen = leftPanel === "toc";
+  const setTocOpen = useCallback(
+    (update: (isOpen: boolean) => boolean) =>
+      setLeftPanel((panel) => (update(panel === "toc") ? "toc" : panel === "toc" ? null : panel)),
+    [],
+  );
   const [isCommentsOpen, setCommentsOpen] = useState(false);
   const matcher = useMemo(() => createKeyMatcher(), []);
 
@@ -196,12 +204,17 @@ export function NotebookView({ controller }: { controller: NotebookController })
         isCommentsOpen={isCommentsOpen}
         onToggleComments={() => setCommentsOpen((value) => !value)}
         onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
+        isDataOpen={leftPanel === "data"}
+        onToggleData={() => setLeftPanel((panel) => (panel === "data" ? null : "data"))}
       />
       {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
       <div
-        className={`nb-layout ${isTocOpen ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
+        className={`nb-layout ${leftPanel ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
       >
         {isTocOpen && <TocPanel store={store} onJump={jumpTo} />}
+        {leftPanel === "data" && (
+          <CatalogPanel projectId={controller.projectId} store={store} onInserted={jumpTo} />
+        )}
         <CellList env={env} onKeyDown={onCommandKey} />
         {isCommentsOpen && <NotebookCommentsPanel onJump={jumpTo} />}
       </div>

@@ -5,9 +5,11 @@ import { useCallback, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ColumnProfileRow } from "@/components/catalog/column-profile";
 import { formatBytes, formatCount } from "@/components/catalog/format";
+import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
 import { type ApiError, apiFetch } from "@/lib/api";
+import type { TSnippetForm } from "@/lib/catalog/insert";
 
 function Lineage({ title, entries }: { title: string; entries: TLineageEntry[] }) {
   return (
@@ -111,6 +113,7 @@ function AssetView() {
   const router = useRouter();
   const [asset, setAsset] = useState<TAsset | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [insertForm, setInsertForm] = useState<TSnippetForm | null>(null);
   const load = useCallback(
     () =>
       apiFetch<TAsset>(`/api/v1/catalog/assets/${assetId}`).then(setAsset, (caught: ApiError) =>
@@ -202,7 +205,16 @@ function AssetView() {
         <h2 id="insert-title" className="mb-2 text-lg font-semibold">
           Insert into notebook
         </h2>
-        <SnippetTabs snippets={asset.snippets} />
+        <SnippetTabs snippets={asset.snippets} onInsert={setInsertForm} />
+        {insertForm && (
+          <InsertIntoNotebookDialog
+            projectId={asset.projectId}
+            assetId={asset.id}
+            assetName={asset.name}
+            form={insertForm}
+            onClose={() => setInsertForm(null)}
+          />
+        )}
       </section>
 
       <section aria-labelledby="profile-title">

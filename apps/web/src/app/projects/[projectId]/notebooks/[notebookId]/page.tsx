@@ -4,7 +4,35 @@ import { useParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { NotebookView } from "@/components/notebook/notebook-view";
+import { fetchSnippet, insertCodeCell, parseSnippetForm } from "@/lib/catalog/insert";
 import { NotebookController } from "@/lib/notebook/controller";
+
+/**
+ * The asset page's "Insert into notebook" opens this page with `?insertAsset=<id>&form=<form>`:
+ * the load code goes into a new cell at the end, once, and the query is dropped so a reload
+ * does not insert it again.
+ */
+function useAssetInsertion(controller: NotebookController | null, onError: (message: string) => void): void {
+  useEffect(() => {
+    if (!controller) return;
+    const params = new URLSearchParams(window.location.search);
+    const assetId = params.get("insertAsset");
+    if (!assetId) return;
+    const form = parseSnippetForm(params.get("form"));
+    params.delete("insertAsset");
+    params.delete("form");
+    const query = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+    fetchSnippet(assetId, form).then(
+      (source) => {
+        const ids = controller.store.getCellIds();
+        if (!insertCodeCell(controller.store, source, ids.at(-1) ?? null))
+          onError("Your role in this project cannot edit this notebook, so the code was not inserted.");
+      },
+      (error: Error) => onError(`The dataset's code could not be inserted: ${error.message}`),
+    );
+  }, [controller, onError]);
+}
 
 export default function NotebookPage() {
   const { projectId, notebookId } = useParams<{ projectId: string; notebookId: string }>();
@@ -26,6 +54,7 @@ export default function NotebookPage() {
       isCurrent = false;
     };
   }, [projectId, notebookId]);
+  useAssetInsertion(controller, setError);
   return (
     <AppShell>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">

@@ -1,0 +1,128 @@
+// "Insert into notebook" from an asset page: pick a notebook of the asset's project (or a new
+// one); the notebook opens with the asset's load code in a new cell at the end.
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
+import type { TSnippetForm } from "@/lib/catalog/insert";
+
+type TNotebookChoice = { id: string; name: string; updatedAt: string };
+
+const NEW_NOTEBOOK = "__new__";
+
+export function InsertIntoNotebookDialog({
+  projectId,
+  assetId,
+  assetName,
+  form,
+  onClose,
+}: {
+  projectId: string;
+  assetId: string;
+  assetName: string;
+  form: TSnippetForm;
+  onClose: () => void;
+}) {
+  const router = useRouter();
+  const [notebooks, setNotebooks] = useState<TNotebookChoice[] | null>(null);
+  const [choice, setChoice] = useState<string>(NEW_NOTEBOOK);
+  const [error, setError] = useState<string | null>(null);
+  const [isBusy, setBusy] = useState(false);
+
+  useEffect(() => {
+    apiFetch<{ notebooks: TNotebookChoice[] }>(
+      `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
+    ).then(
+      (answer) => {
+        // Most recently changed first: the notebook one is working in is usually at the top.
+        const sorted = [...answer.notebooks].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+        setNotebooks(sorted);
+        if (sorted[0]) setChoice(sorted[0].id);
+      },
+      (caught: ApiError) => setError(caught.message),
+    );
+  }, [projectId]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  const insert = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      let notebookId = choice;
+      if (choice === NEW_NOTEBOOK) {
+        const created = await apiFetch<{ id: string }>(
+          `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
+          { method: "POST", json: { name: `Explore ${assetName}` } },
+        );
+        notebookId = created.id;
+      }
+      const query = new URLSearchParams({ insertAsset: assetId, form });
+      router.push(
+        `/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(notebookId)}?${query}`,
+      );
+    } catch (caught) {
+      setError((caught as ApiError).message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="insert-notebook-title"
+      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    >
+      <div className="card w-full max-w-md space-y-4 bg-white p-5">
+        <h2 id="insert-notebook-title" className="text-lg font-semibold">
+          Insert into notebook
+        </h2>
+        <p className="text-sm text-slate-600">
+          The code that loads <span className="font-mono">{assetName}</span> goes into a new cell at the end
+          of the notebook; run it with Shift+Enter.
+        </p>
+        <label className="block text-sm">
+          <span className="mb-1 block font-medium text-slate-700">Notebook</span>
+          <select
+            className="input w-full"
+            value={choice}
+            disabled={notebooks === null}
+            onChange={(event) => setChoice(event.target.value)}
+          >
+            {(notebooks ?? []).map((notebook) => (
+              <option key={notebook.id} value={notebook.id}>
+                {notebook.name}
+              </option>
+            ))}
+            <option value={NEW_NOTEBOOK}>New notebook “Explore {assetName}”</option>
+          </select>
+        </label>
+        {error && (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className="btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn-primary"
+            disabled={isBusy || notebooks === null}
+            onClick={insert}
+          >
+            {isBusy ? "Opening…" : "Insert"}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

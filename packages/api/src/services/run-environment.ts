@@ -1,0 +1,57 @@
+/**
+ * The environment a kernel gets before it runs a user's cell: where Flint's API is and a
+ * notebook token of that user (see `@flint/catalog` notebook tokens). `flint.catalog` in the
+ * kernel reads these, so a notebook reaches the catalog with exactly the rights of the person
+ * who ran the cell, limited to the notebook's project.
+ */
+import { NotebookTokenIssuer } from "@flint/catalog";
+import type { PrismaClient } from "@flint/db";
+import type { TRunContext, TRunEnvironment } from "@flint/kernel";
+import type { TConfig } from "../config.js";
+
+/**
+ * The URL kernels use to call Flint. A local Jupyter runs beside Flint, so loopback reaches it
+ * even when Flint listens on every interface; an external Jupyter's kernels use the public URL.
+ * `FLINT_KERNEL_API_URL` overrides both (e.g. a service name inside a cluster).
+ */
+export function kernelApiUrl(config: TConfig, env: Record<string, string | undefined> = process.env): string {
+  if (env.FLINT_KERNEL_API_URL) return env.FLINT_KERNEL_API_URL.replace(/\/+$/, "");
+  if (config.kernels.jupyterUrl) return config.publicUrl.replace(/\/+$/, "");
+  const isWildcard = config.host === "0.0.0.0" || config.host === "::" || config.host === "";
+  const host = isWildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/**
+ * Creates the broker's `prepareRun`: for (user, notebook) it returns the kernel environment,
+ * reusing a live token (so a run of many cells does not write a token each). Returns null for
+ * a notebook that no longer exists (the run then fails on its own terms).
+ */
+export function createRunPreparer(
+  prisma: PrismaClient,
+  config: TConfig,
+): (context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null> {
+  const issuer = new NotebookTokenIssuer(prisma);
+  const apiUrl = kernelApiUrl(config);
+  // A notebook never changes project (a fork is a new notebook), so its project can be cached.
+  const projectOf = new Map<string, string>();
+  return async ({ userId, notebookId }) => {
+    let projectId = projectOf.get(notebookId);
+    if (!projectId) {
+      const notebook = await prisma.notebook.findUnique({
+        where: { id: notebookId },
+        select: { projectId: true },
+      });
+      if (!notebook) return null;
+      projectId = notebook.projectId;
+      projectOf.set(notebookId, projectId);
+    }
+    const token = await issuer.tokenFor(userId, projectId, notebookId);
+    return {
+      FLINT_API_URL: apiUrl,
+      FLINT_API_TOKEN: token.secret,
+      FLINT_NOTEBOOK_ID: notebookId,
+      FLINT_PROJECT_ID: projectId,
+    };
+  };
+}
