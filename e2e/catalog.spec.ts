@@ -123,15 +123,22 @@ test("top bar search → asset → Insert into notebook → run: the kernel load
     .getByRole("group", { name: "Insert sales_2026" })
     .getByRole("button", { name: "pandas" })
     .click();
-  const pandasCell = cellItems(page).last();
-  await expect(pandasCell).toContainText('catalog.load_pandas("sales_2026"');
+  await expect(cellItems(page).last()).toContainText('catalog.load_pandas("sales_2026"');
+  // By index: Shift+Enter on the last cell adds a new one below, which `.last()` would follow.
+  const pandasCell = cellItems(page).nth((await cellItems(page).count()) - 1);
   await editCell(page, pandasCell);
   await page.keyboard.press("Control+End");
   await page.keyboard.type("\nlen(pdf)");
-  await page.keyboard.press("Shift+Enter");
+  // Escape closes the kernel's as-you-type suggestions (which would take Enter keys), then edit
+  // mode; the cell runs from command mode.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
+  await pandasCell.locator(".nb-gutter").click();
+  await page.keyboard.press("Control+Enter");
   // Every row of the sample (500), the same count the catalog's profile reports.
   await expect(pandasCell.locator(".nb-prompt")).toHaveText("[2]", { timeout: 300_000 });
-  await expect(pandasCell.locator(".nb-outputs")).toHaveText(/^\s*500\s*$/);
+  // The result comes after the Spark progress summary: the cell's last output is `500`.
+  await expect(pandasCell.locator(".nb-outputs")).toHaveText(/\D500\s*$/);
 
   // The read is recorded as lineage: the asset page lists the notebook under "Used by".
   await page.goto(assetUrl);

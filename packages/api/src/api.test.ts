@@ -191,6 +191,15 @@ describe("OpenAPI document", () => {
     }
     const createProject = paths["/api/v1/projects"]?.post;
     expect(JSON.stringify(createProject?.requestBody)).toContain('"name"');
+    // A streamed upload documents both of its bodies: the multipart form and the JSON variants.
+    const register = paths["/api/v1/catalog/assets"]?.post?.requestBody as {
+      content: Record<
+        string,
+        { schema: { properties?: Record<string, { format?: string }>; oneOf?: unknown[] } }
+      >;
+    };
+    expect(register.content["multipart/form-data"]?.schema.properties?.file?.format).toBe("binary");
+    expect(JSON.stringify(register.content["application/json"]?.schema)).toContain('"connectionId"');
   });
 });
 

@@ -44,7 +44,18 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
         },
       },
     };
-    if (route.rawBody) {
+    if (route.documentedBody) {
+      operation.requestBody = {
+        required: true,
+        description: route.documentedBody.description,
+        content: Object.fromEntries(
+          Object.entries(route.documentedBody.content).map(([type, schema]) => [
+            type,
+            { schema: toSchema(schema, "input") },
+          ]),
+        ),
+      };
+    } else if (route.rawBody) {
       operation.requestBody = {
         required: true,
         description: route.rawBody.description,

@@ -38,6 +38,11 @@ export interface TRoute<P = unknown, Q = unknown, B = unknown, R = unknown> {
   maxBodyBytes?: number;
   /** Hands the handler the raw body bytes (file uploads) instead of parsed JSON; `body` is unused. */
   rawBody?: { contentTypes: string[]; description: string };
+  /**
+   * For routes that read the request themselves (streamed uploads): the bodies they accept, by
+   * content type, for the OpenAPI document only. The handler still validates what it reads.
+   */
+  documentedBody?: { description: string; content: Record<string, z.ZodType> };
   handler: (context: TRouteContext<P, Q, B>) => Promise<R | Response>;
 }
 

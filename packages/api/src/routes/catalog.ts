@@ -88,6 +88,16 @@ async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
+/** The multipart upload's fields, in the order the server wants them (for the OpenAPI document). */
+const ZUploadForm = z.object({
+  projectId: ZId.describe("The project; first, so it is checked before the file is read."),
+  name: z.string().optional().describe("Asset name; default: the file name's stem."),
+  description: z.string().optional(),
+  tags: z.string().optional().describe("Comma-separated."),
+  format: z.enum(["csv", "json", "parquet"]).optional().describe("Default: from the file extension."),
+  file: z.string().meta({ format: "binary" }).describe("The file (CSV, JSON or Parquet), last."),
+});
+
 /** All catalog routes. */
 export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
   const { prisma } = deps;
@@ -161,6 +171,10 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       query: z.object({
         projectId: ZId.optional().describe("For uploads: the project, checked before the file is read."),
       }),
+      documentedBody: {
+        description: "A file upload (multipart, streamed), or a path or connection table (JSON).",
+        content: { "multipart/form-data": ZUploadForm, "application/json": ZRegisterAssetRequest },
+      },
       response: ZAssetSummary,
       handler: async ({ actor, request, query }) => {
         const who = await caller(actor, request);

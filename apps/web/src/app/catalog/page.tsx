@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, Suspense, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
+import { ConnectionDialog } from "@/components/catalog/connection-dialog";
 import { formatBytes, formatCount } from "@/components/catalog/format";
 import type { TFacetValue, TProjectOption, TSearchResponse } from "@/components/catalog/types";
 import { UploadDialog } from "@/components/catalog/upload-dialog";
@@ -74,6 +75,7 @@ function CatalogView() {
   const [error, setError] = useState<string | null>(null);
   const [projects, setProjects] = useState<TProjectOption[]>([]);
   const [isUploading, setUploading] = useState(false);
+  const [isConnecting, setConnecting] = useState(false);
   useEffect(() => {
     setDraft(query);
     setError(null);
@@ -97,7 +99,10 @@ function CatalogView() {
     <>
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">Data catalog</h1>
-        <button type="button" className="btn-primary ml-auto" onClick={() => setUploading(true)}>
+        <button type="button" className="btn-secondary ml-auto" onClick={() => setConnecting(true)}>
+          Connect a database
+        </button>
+        <button type="button" className="btn-primary" onClick={() => setUploading(true)}>
           Upload data
         </button>
       </div>
@@ -196,6 +201,13 @@ function CatalogView() {
             </ul>
           </div>
         </div>
+      )}
+      {isConnecting && (
+        <ConnectionDialog
+          projects={projects}
+          onClose={() => setConnecting(false)}
+          onRegistered={(assetId) => router.push(`/catalog/assets/${assetId}`)}
+        />
       )}
       {isUploading && (
         <UploadDialog

@@ -1,0 +1,260 @@
+// "Connect a database": pick or create a PostgreSQL connection of a project, then register its
+// tables as catalog assets (Spark reads them over JDBC). The password goes to the server once,
+// is stored encrypted, and never comes back: the form only learns whether one is set.
+"use client";
+import { type FormEvent, useEffect, useState } from "react";
+import { type ApiError, apiFetch } from "@/lib/api";
+import type { TProjectOption } from "./types";
+
+type TConnection = {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  hasPassword: boolean;
+};
+type TSourceTable = {
+  schema: string;
+  table: string;
+  kind: "table" | "view";
+  registeredAssetId: string | null;
+};
+
+const NEW_CONNECTION = "__new__";
+
+export function ConnectionDialog({
+  projects,
+  onClose,
+  onRegistered,
+}: {
+  projects: TProjectOption[];
+  onClose: () => void;
+  onRegistered: (assetId: string) => void;
+}) {
+  const writable = projects.filter((project) => project.role === "editor" || project.role === "admin");
+  const [picked, setProjectId] = useState("");
+  const projectId = picked || writable[0]?.id || "";
+  const [connections, setConnections] = useState<TConnection[] | null>(null);
+  const [connectionId, setConnectionId] = useState(NEW_CONNECTION);
+  const [tables, setTables] = useState<TSourceTable[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [isBusy, setBusy] = useState(false);
+  const [form, setForm] = useState({
+    name: "",
+    host: "",
+    port: "5432",
+    database: "",
+    username: "",
+    password: "",
+  });
+
+  useEffect(() => {
+    if (!projectId) return;
+    setConnections(null);
+    setTables(null);
+    apiFetch<{ connections: TConnection[] }>(
+      `/api/v1/catalog/connections?${new URLSearchParams({ projectId })}`,
+    ).then(
+      (answer) => {
+        setConnections(answer.connections);
+        setConnectionId(answer.connections[0]?.id ?? NEW_CONNECTION);
+      },
+      (caught: ApiError) => setError(caught.message),
+    );
+  }, [projectId]);
+
+  useEffect(() => {
+    if (connectionId === NEW_CONNECTION) {
+      setTables(null);
+      return;
+    }
+    setTables(null);
+    setError(null);
+    apiFetch<{ tables: TSourceTable[] }>(
+      `/api/v1/catalog/connections/${encodeURIComponent(connectionId)}/tables`,
+    ).then(
+      (answer) => setTables(answer.tables),
+      (caught: ApiError) => setError(caught.message),
+    );
+  }, [connectionId]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  const create = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await apiFetch<TConnection>("/api/v1/catalog/connections", {
+        method: "POST",
+        json: { ...form, projectId, port: Number(form.port) || 5432 },
+      });
+      setConnections((list) => [...(list ?? []), created]);
+      setConnectionId(created.id);
+      setForm((previous) => ({ ...previous, password: "" }));
+    } catch (caught) {
+      setError((caught as ApiError).message);
+    }
+    setBusy(false);
+  };
+
+  const register = async (table: TSourceTable) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const asset = await apiFetch<{ id: string }>("/api/v1/catalog/assets", {
+        method: "POST",
+        json: { source: "connection", projectId, connectionId, table: `${table.schema}.${table.table}` },
+      });
+      onRegistered(asset.id);
+    } catch (caught) {
+      setError((caught as ApiError).message);
+      setBusy(false);
+    }
+  };
+
+  const field = (key: keyof typeof form, label: string, type = "text") => (
+    <label className="block text-sm">
+      {label}
+      <input
+        className="input mt-1"
+        type={type}
+        required={key !== "password"}
+        autoComplete={key === "password" ? "new-password" : "off"}
+        value={form[key]}
+        onChange={(event) => setForm((previous) => ({ ...previous, [key]: event.target.value }))}
+      />
+    </label>
+  );
+
+  return (
+    <div
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="connection-title"
+      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    >
+      <div className="card max-h-[90vh] w-full max-w-lg space-y-3 overflow-y-auto p-5">
+        <h2 id="connection-title" className="text-lg font-semibold">
+          Connect a database
+        </h2>
+        {writable.length === 0 ? (
+          <p className="text-sm text-slate-600">
+            You need the editor or admin role in a project to add data.
+          </p>
+        ) : (
+          <>
+            <label className="block text-sm">
+              Project
+              <select
+                className="input mt-1"
+                value={projectId}
+                onChange={(event) => setProjectId(event.target.value)}
+              >
+                {writable.map((project) => (
+                  <option key={project.id} value={project.id}>
+                    {project.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="block text-sm">
+              Connection
+              <select
+                className="input mt-1"
+                value={connectionId}
+                disabled={connections === null}
+                onChange={(event) => setConnectionId(event.target.value)}
+              >
+                {(connections ?? []).map((connection) => (
+                  <option key={connection.id} value={connection.id}>
+                    {connection.name} ({connection.username}@{connection.host}:{connection.port}/
+                    {connection.database})
+                  </option>
+                ))}
+                <option value={NEW_CONNECTION}>New PostgreSQL connection…</option>
+              </select>
+            </label>
+            {connectionId === NEW_CONNECTION ? (
+              <form onSubmit={create} className="space-y-3" aria-label="New connection">
+                {field("name", "Connection name")}
+                <div className="grid grid-cols-3 gap-2">
+                  <div className="col-span-2">{field("host", "Host")}</div>
+                  {field("port", "Port", "number")}
+                </div>
+                {field("database", "Database")}
+                {field("username", "User")}
+                {field("password", "Password", "password")}
+                <p className="text-xs text-slate-500">
+                  The password is stored encrypted on the Flint server and is never shown again.
+                </p>
+                <div className="flex justify-end">
+                  <button type="submit" className="btn-primary" disabled={isBusy}>
+                    Save connection
+                  </button>
+                </div>
+              </form>
+            ) : (
+              <div>
+                <h3 className="text-sm font-medium text-slate-700">Tables</h3>
+                {tables === null && !error && (
+                  <p className="text-sm text-slate-500">Reading the database’s tables…</p>
+                )}
+                {tables?.length === 0 && (
+                  <p className="text-sm text-slate-500">This database has no tables.</p>
+                )}
+                <ul aria-label="Source tables" className="mt-1 divide-y divide-slate-100 text-sm">
+                  {(tables ?? []).map((table) => (
+                    <li key={`${table.schema}.${table.table}`} className="flex items-center gap-2 py-1">
+                      <span className="font-mono">
+                        {table.schema}.{table.table}
+                      </span>
+                      <span className="text-xs text-slate-500">{table.kind}</span>
+                      {table.registeredAssetId ? (
+                        <button
+                          type="button"
+                          className="ml-auto text-xs text-brand-700 hover:underline"
+                          onClick={() => onRegistered(table.registeredAssetId!)}
+                        >
+                          Registered: open
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          className="btn-secondary ml-auto py-0.5 text-xs"
+                          disabled={isBusy}
+                          aria-label={`Register ${table.schema}.${table.table}`}
+                          onClick={() => void register(table)}
+                        >
+                          Register
+                        </button>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
+          </>
+        )}
+        {error && (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end">
+          <button type="button" className="btn-secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
