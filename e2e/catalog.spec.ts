@@ -143,5 +143,7 @@ test("top bar search → asset → Insert into notebook → run: the kernel load
   // The read is recorded as lineage: the asset page lists the notebook under "Used by".
   await page.goto(assetUrl);
   await expect(page.getByText("Explore sales_2026").first()).toBeVisible();
-  await expect(page.getByText(/500 rows/)).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId("profile-status")).toContainText("Statistics used all 500 rows", {
+    timeout: 240_000,
+  });
 });
