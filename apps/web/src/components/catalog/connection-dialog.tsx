@@ -170,6 +170,7 @@ export function ConnectionDialog({
               Connection
               <select
                 className="input mt-1"
+                aria-label="Connection"
                 value={connectionId}
                 disabled={connections === null}
                 onChange={(event) => setConnectionId(event.target.value)}
