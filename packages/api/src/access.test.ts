@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createAsset } from "@flint/catalog";
+import { outputSpoolDir, outputSpoolPath } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
 
@@ -246,6 +247,16 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "GET /api/v1/notebooks/{id}/export": {
     need: "viewer",
     make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/export` }),
+  },
+  "GET /api/v1/notebooks/{id}/cells/{cellId}/output": {
+    need: "viewer",
+    make: async () => {
+      // A run over the cap left its full output (as the broker writes it).
+      const file = outputSpoolPath(outputSpoolDir(t.config.dataDir), notebookId, "c1");
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, "all of it\n");
+      return { method: "GET", url: `/api/v1/notebooks/${notebookId}/cells/c1/output` };
+    },
   },
   "GET /api/v1/notebooks/{id}/checkpoints": {
     need: "viewer",

@@ -11,6 +11,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
+import { createOutputRoutes } from "./routes/outputs.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
@@ -86,6 +87,7 @@ export function createApi(options: TApiOptions): TApi {
       openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     }),
     ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
+    ...createOutputRoutes(prisma, config.dataDir),
     ...createCatalogRoutes({ prisma, config, catalog }),
   );
   const router = createRouter({

@@ -4,9 +4,16 @@
  * every kernel starts a Spark JVM and the machine is small and shared.
  */
 
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKernelRuntime, ExecutionBroker, type JupyterSupervisor, type TKernelRuntime } from "./index";
+import {
+  createKernelRuntime,
+  ExecutionBroker,
+  type JupyterSupervisor,
+  outputSpoolDir,
+  outputSpoolPath,
+  type TKernelRuntime,
+} from "./index";
 import { findMarkedProcesses, readProcessName } from "./process-tree";
 import type { TBrokerEvent } from "./protocol";
 import { describeOutputs, MemoryNotebookStore, NotebookMirror, waitFor } from "./testing/memory-store";
@@ -166,7 +173,7 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
     "caps a fast cell's output at maxOutputBytes with the 'output truncated' notice",
     async () => {
       const [fast] = store.setNotebook("nb-a", [
-        "import time\nfor i in range(3000):\n    print('z' * 1000)\n    if i % 100 == 0: time.sleep(0.05)",
+        "import time\nfor i in range(3000):\n    print(f'{i:04d}' + 'z' * 996)\n    if i % 100 == 0: time.sleep(0.05)",
       ]);
       const view = mirror("nb-a");
       const [result] = await runtime.broker.runAndWait("nb-a", [fast!], 120_000);
@@ -176,6 +183,18 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
       expect(text.length).toBeLessThan(1_100_000);
       await waitFor("view final", () => view.status.get(fast!) === "ok");
       expect(view.outputs.get(fast!)).toEqual(result!.outputs);
+      // What the cap left out of the notebook is in the cell's full output, every line in order.
+      const full = outputSpoolPath(outputSpoolDir(dataDir), "nb-a", fast!);
+      await waitFor(
+        "the full output file",
+        () => existsSync(full) && statSync(full).size >= 3_000_000,
+        10_000,
+      );
+      const lines = readFileSync(full, "utf8").trimEnd().split("\n");
+      expect(lines).toHaveLength(3000);
+      expect(
+        lines.every((line, index) => line === `${String(index).padStart(4, "0")}${"z".repeat(996)}`),
+      ).toBe(true);
     },
     SLOW_TEST_MS,
   );

@@ -25,6 +25,7 @@ import type { KernelMessage } from "@jupyterlab/services";
 import { CellWriter } from "./cell-writer";
 import { describeError, KernelRuntimeError } from "./errors";
 import type { KernelHandle, TServicesStatus } from "./kernels";
+import { DEFAULT_MAX_SPOOL_BYTES, OutputSpool } from "./output-spool";
 import {
   diffOutputs,
   isFinishedCellStatus,
@@ -106,6 +107,11 @@ export type TBrokerOptions = {
    * cell, so `flint.catalog` calls Flint as that user. A failure is logged and the cell runs.
    */
   prepareRun?: (context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null>;
+  /**
+   * Where the full text of runs over the output cap is kept ({@link OutputSpool}), for
+   * "download full output". Without it, what is past the cap is only counted.
+   */
+  outputSpoolDir?: string;
   log?: TLog;
 };
 
@@ -157,10 +163,14 @@ type TExecution = {
   isInterruptRequested: boolean;
   hasRateNotice: boolean;
   idleTimer: NodeJS.Timeout | null;
+  /** The run's full text, when the broker keeps it (see {@link OutputSpool}). */
+  spool: OutputSpool | null;
 };
 
-type TResolvedOptions = Required<Omit<TBrokerOptions, "store" | "kernels" | "prepareRun">> &
-  Pick<TBrokerOptions, "prepareRun">;
+type TResolvedOptions = Required<
+  Omit<TBrokerOptions, "store" | "kernels" | "prepareRun" | "outputSpoolDir">
+> &
+  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir">;
 
 /**
  * Runs cells for every notebook. Get a notebook's {@link NotebookSession} with {@link session};
@@ -186,6 +196,7 @@ export class ExecutionBroker {
       introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
       prepareRun: options.prepareRun,
+      outputSpoolDir: options.outputSpoolDir,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
@@ -740,6 +751,21 @@ export class NotebookSession {
     this.setKernelStatus(status, detail);
   }
 
+  /** A full-output spool for a new run of `cellId` (it replaces the last run's file), or null. */
+  private createSpool(cellId: string): OutputSpool | null {
+    const dir = this.options.outputSpoolDir;
+    if (!dir) return null;
+    try {
+      return new OutputSpool(dir, this.notebookId, cellId, {
+        memoryBytes: this.options.maxOutputBytes,
+        maxFileBytes: DEFAULT_MAX_SPOOL_BYTES,
+      });
+    } catch (error) {
+      this.options.log(`cannot keep the full output of cell ${cellId}: ${describeError(error)}`);
+      return null;
+    }
+  }
+
   /**
    * Sets the environment {@link TBrokerOptions.prepareRun} gives for the entry's user in the
    * kernel, unless that kernel already has exactly it (the usual case: tokens are reused).
@@ -784,6 +810,7 @@ export class NotebookSession {
       isInterruptRequested: false,
       hasRateNotice: false,
       idleTimer: null,
+      spool: this.createSpool(entry.cellId),
     };
     this.current = execution;
     future.onReply = (msg) => {
@@ -825,6 +852,8 @@ export class NotebookSession {
       if (update) this.applyDisplayUpdate(update);
     }
     const state = execution.state;
+    // Before the fold: what the cap drops from the notebook still goes into the full output.
+    execution.spool?.append(type, content);
     const before = state.run ?? createCellRun();
     const message: TKernelMessage = { msg_type: type, content, metadata: msg.metadata };
     const after = applyKernelMessage(before, message, this.foldOptions);
@@ -902,6 +931,7 @@ export class NotebookSession {
     if (this.current !== execution) return;
     this.current = null;
     if (execution.idleTimer) clearTimeout(execution.idleTimer);
+    void execution.spool?.close();
     const state = execution.state;
     state.status = status;
     state.finishedAt = Date.now();

@@ -13,6 +13,7 @@
  * ```
  */
 
+import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
 import { KernelPool } from "./kernels";
 import {
@@ -48,6 +49,7 @@ export {
   type TKernelCounts,
   type TKernelPoolOptions,
 } from "./kernels";
+export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
 export * from "./protocol";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export {
@@ -62,6 +64,11 @@ export {
   type TLog,
   type TSupervisorOptions,
 } from "./supervisor";
+
+/** Where a runtime on `dataDir` keeps full outputs of runs over the cap (the API reads them there). */
+export function outputSpoolDir(dataDir: string): string {
+  return path.join(dataDir, "outputs");
+}
 
 /** Options of {@link createKernelRuntime}. */
 export type TKernelRuntimeOptions = {
@@ -159,6 +166,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     maxOutputBytes: options.maxOutputBytes,
     idleTimeoutMs: options.idleTimeoutMs,
     prepareRun: options.prepareRun,
+    outputSpoolDir: outputSpoolDir(options.dataDir),
     log,
   });
   const master = describeSparkMaster(jupyter.isExternal ? {} : { ...process.env, ...(options.env ?? {}) });

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
-import { loadConfig } from "../config.js";
+import { loadConfig, type TConfig } from "../config.js";
 import { createApi, type TApi } from "../index.js";
 import { createToken } from "../tokens.js";
 
@@ -23,6 +23,8 @@ export interface TTestUser {
 export interface TTestApi {
   api: TApi;
   prisma: PrismaClient;
+  /** The configuration the API runs with (its data directory is a fresh temp dir). */
+  config: TConfig;
   close: () => Promise<void>;
   /** Signs a new user up through better-auth and gives them a personal access token. */
   signUp: (name: string) => Promise<TTestUser>;
@@ -93,5 +95,9 @@ export async function createTestApi(): Promise<TTestApi> {
     const { secret } = await createToken(db.prisma, user.id, "test");
     return { id: user.id, email, cookie, token: secret };
   };
-  return { api, prisma: db.prisma, close: db.close, signUp, call };
+  const close = async () => {
+    await api.stop();
+    await db.close();
+  };
+  return { api, prisma: db.prisma, config, close, signUp, call };
 }

@@ -258,7 +258,12 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
             {statusLabel}
           </p>
         )}
-        {cell.cell_type === "code" && <OutputArea outputs={cell.outputs} />}
+        {cell.cell_type === "code" && (
+          <OutputArea
+            outputs={cell.outputs}
+            fullOutputUrl={`/api/v1/notebooks/${encodeURIComponent(env.controller.notebookId)}/cells/${encodeURIComponent(id)}/output`}
+          />
+        )}
         <CellComments cellId={id} />
       </div>
       {canEdit && (

@@ -5,6 +5,7 @@ import type { TCellType } from "@flint/notebook";
 import { type FormEvent, useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
+import { VersionsDialog } from "./versions-dialog";
 
 const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
   idle: { label: "Idle", className: "bg-emerald-500" },
@@ -137,6 +138,7 @@ export function NotebookToolbar({
   onToggleData: () => void;
 }) {
   const { store } = controller;
+  const [isVersionsOpen, setVersionsOpen] = useState(false);
   useUiVersion(store);
   const meta = useMeta(store);
   const active = store.getActiveId();
@@ -251,6 +253,15 @@ export function NotebookToolbar({
         <button type="button" className="nb-tool" aria-pressed={isCommentsOpen} onClick={onToggleComments}>
           All comments
         </button>
+        <button
+          type="button"
+          className="nb-tool"
+          onClick={() => setVersionsOpen(true)}
+          title="Named versions: save, list, restore"
+        >
+          Versions
+        </button>
+        {isVersionsOpen && <VersionsDialog controller={controller} onClose={() => setVersionsOpen(false)} />}
         <button
           type="button"
           className="nb-tool"

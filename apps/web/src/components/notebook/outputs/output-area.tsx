@@ -74,7 +74,24 @@ function OutputItem({ item }: { item: TItem }) {
   }
 }
 
-export const OutputArea = memo(function OutputArea({ outputs }: { outputs: readonly TOutput[] }) {
+/** The broker's notice at the end of a run whose outputs went over the cap. */
+const CAP_NOTICE = /output truncated: [\d.]+ MB more\n?$/;
+
+function endsWithCapNotice(outputs: readonly TOutput[]): boolean {
+  const last = outputs.at(-1);
+  if (last?.output_type !== "stream") return false;
+  const text = Array.isArray(last.text) ? last.text.join("") : String(last.text ?? "");
+  return CAP_NOTICE.test(text);
+}
+
+export const OutputArea = memo(function OutputArea({
+  outputs,
+  fullOutputUrl,
+}: {
+  outputs: readonly TOutput[];
+  /** Where the run's full text can be downloaded; a link shows when the outputs were capped. */
+  fullOutputUrl?: string;
+}) {
   const [isCollapsed, setCollapsed] = useState(false);
   const [isExpanded, setExpanded] = useState(false);
   const [isTall, setTall] = useState(false);
@@ -103,6 +120,11 @@ export const OutputArea = memo(function OutputArea({ outputs }: { outputs: reado
         >
           {isCollapsed ? `Show output (${items.length})` : "Hide output"}
         </button>
+        {fullOutputUrl && endsWithCapNotice(outputs) && (
+          <a className="nb-link-button" href={fullOutputUrl} download>
+            Download full output
+          </a>
+        )}
         {!isCollapsed && isTall && (
           <button type="button" className="nb-link-button" onClick={() => setExpanded((value) => !value)}>
             {isExpanded ? "Scroll long output" : "Expand output"}
