@@ -6,13 +6,13 @@ const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(
 
 test("save a named version, change the notebook, restore the version", async ({ page, request }) => {
   await signInAsDemo(page);
-  const { path, id } = await createNotebook(request, "Versions", [
+  const { path, id } = await createNotebook(request, "Restore test", [
     { cell_type: "code", source: "x = 'original'" },
   ]);
   await page.goto(path);
   await expect(cells(page).first()).toContainText("x = 'original'");
 
-  await page.getByRole("button", { name: "Versions" }).click();
+  await page.getByRole("button", { name: "Versions", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Versions" });
   await dialog.getByLabel("Version name").fill("first draft");
   await dialog.getByRole("button", { name: "Save version" }).click();
@@ -25,7 +25,7 @@ test("save a named version, change the notebook, restore the version", async ({ 
   await page.keyboard.press("Control+s");
   await expect(page.getByTestId("save-state")).toHaveText("Saved");
 
-  await page.getByRole("button", { name: "Versions" }).click();
+  await page.getByRole("button", { name: "Versions", exact: true }).click();
   await dialog.getByRole("button", { name: "Restore first draft" }).click();
   await dialog.getByRole("button", { name: "Confirm restore" }).click();
   await expect(dialog.getByRole("status")).toContainText("Restored “first draft”");
