@@ -30,6 +30,10 @@ def test_chart_magic_emits_the_mime_bundle_for_pandas(kernel: KernelDriver) -> N
         {"region": "US", "sum_amount": 2.0},
     ]
     assert data[CHART_MIME]["command"] == "%chart data(sales) bar x(region) y(sum(amount))"
+    assert data[CHART_MIME]["columns"] == [
+        {"name": "region", "type": "str"},  # pandas 3 strings
+        {"name": "amount", "type": "float64"},
+    ]
     assert data["text/plain"] == "<bar chart of sales (pandas, 2 rows)>"
 
 

@@ -74,6 +74,15 @@ def test_display_of_pandas_dataframe_uses_the_same_table(kernel: KernelDriver) -
     assert table["rows"] == [[1.5], [None]] and table["truncated"] is False
 
 
+def test_table_names_the_variable_it_shows_for_the_chart_builder(kernel: KernelDriver) -> None:
+    kernel.execute("frame = pd.DataFrame({'a': [1, 2]})")
+    assert kernel.execute("frame").result[TABLE_MIME]["variable"] == "frame"
+    shown = kernel.execute("display(frame)").of_type("display_data")[0]["content"]["data"][TABLE_MIME]
+    assert shown["variable"] == "frame"
+    # A new object (and IPython's output cache `_N`) has no name the builder could use.
+    assert "variable" not in kernel.execute("frame.head(1)").result[TABLE_MIME]
+
+
 def test_altair_chart_uses_the_vegalite_v6_mimetype(kernel: KernelDriver) -> None:
     run = kernel.execute(
         "import altair as alt\n"

@@ -100,6 +100,8 @@ class ChartResult:
             "rowsIn": self.data.rows_in,
             "rowsOut": self.data.rows_out,
             "sampled": self.data.sampled,
+            # The source's columns and types, so the builder can reopen the chart without a table.
+            "columns": [{"name": c.name, "type": c.dtype} for c in self.plan.columns.values()],
         }
 
     def text(self) -> str:

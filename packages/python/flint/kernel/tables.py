@@ -8,9 +8,11 @@ Every table output carries three representations:
 - ``application/vnd.flint.table+json``::
 
       {"columns": [{"name": str, "type": str}], "rows": [[...]],
-       "totalRows": int | null, "truncated": bool}
+       "totalRows": int | null, "truncated": bool, "variable"?: str}
 
   whose values are JSON-safe (see :func:`to_json_value`); the web UI's chart builder reads it.
+  ``variable`` is a name the DataFrame is bound to in the user's namespace, when there is one:
+  the builder writes ``%chart data(<variable>) ...``, which must name the same object.
 
 Spark DataFrames are never counted: ``df.limit(N + 1)`` fetches one extra row to learn whether
 there are more, and the total is then unknown (``totalRows: null``).
@@ -154,6 +156,7 @@ class TablePreview:
     rows: list[list[Any]]
     total_rows: int | None
     truncated: bool
+    variable: str | None = None
 
     def caption(self) -> str:
         """Human summary of how much is shown, e.g. "showing 20 of 1,234 rows"."""
@@ -171,6 +174,7 @@ class TablePreview:
             "rows": [[to_json_value(v) for v in row] for row in self.rows],
             "totalRows": self.total_rows,
             "truncated": self.truncated,
+            **({"variable": self.variable} if self.variable else {}),
         }
 
     def to_html(self) -> str:
@@ -268,9 +272,34 @@ def preview_spark(df: Any, max_rows: int = DEFAULT_MAX_ROWS) -> TablePreview:
     return TablePreview(columns=columns, rows=rows, total_rows=None if truncated else len(rows), truncated=truncated)
 
 
+def variable_name(value: Any) -> str | None:
+    """A public name ``value`` is bound to in the IPython user namespace, or None.
+
+    Found by identity, so ``df`` and ``display(df)`` name ``df`` while ``df.head()`` (a new
+    object) names nothing. Names starting with ``_`` (IPython's output cache ``_3``, ``__``) are
+    skipped: they move on with every cell, and the builder's code must keep working.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the kernel
+        return None
+    ip = get_ipython()
+    if ip is None:
+        return None
+    for name, bound in list(ip.user_ns.items()):
+        if bound is value and not name.startswith("_") and name.isidentifier():
+            return name
+    return None
+
+
+def _named(preview: TablePreview, value: Any) -> TablePreview:
+    preview.variable = variable_name(value)
+    return preview
+
+
 def pandas_mimebundle(df: Any) -> dict[str, Any]:
     """IPython mimebundle formatter for pandas DataFrames (pandas keeps its own text/plain)."""
-    return preview_pandas(df).mimebundle(include_text=False)
+    return _named(preview_pandas(df), df).mimebundle(include_text=False)
 
 
 def spark_mimebundle(df: Any) -> dict[str, Any]:
@@ -282,7 +311,7 @@ def spark_mimebundle(df: Any) -> dict[str, Any]:
     from pyspark.errors import PySparkException
 
     try:
-        return preview_spark(df).mimebundle()
+        return _named(preview_spark(df), df).mimebundle()
     except PySparkException as exc:
         raise SparkQueryError.from_exception(exc) from None
 
@@ -291,9 +320,9 @@ def table_preview(data: Any, max_rows: int = DEFAULT_MAX_ROWS) -> TablePreview:
     """Preview a pandas or Spark DataFrame; ``display(table_preview(df, 100))`` shows 100 rows."""
     module = type(data).__module__
     if module.startswith("pandas"):
-        return preview_pandas(data, max_rows)
+        return _named(preview_pandas(data, max_rows), data)
     if module.startswith("pyspark"):
-        return preview_spark(data, max_rows)
+        return _named(preview_spark(data, max_rows), data)
     raise TypeError(f"cannot preview {type(data).__name__}: expected a pandas or Spark DataFrame")
 
 

@@ -2,7 +2,7 @@
 // rendered markdown, outputs. Memoized and subscribed to its own cell only.
 "use client";
 import type { TCell } from "@flint/notebook";
-import { type DragEvent, type MouseEvent, memo, useLayoutEffect, useRef, useState } from "react";
+import { type DragEvent, type MouseEvent, memo, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { languageOf } from "@/lib/notebook/editor-models";
@@ -11,6 +11,11 @@ import { renderMarkdown } from "@/lib/notebook/markdown";
 import { getSanitizer } from "@/lib/notebook/sanitize";
 import { CellComments } from "../comments/cell-comments";
 import { CodeEditor, type TClickPoint } from "./code-editor";
+import {
+  ChartBuilderContext,
+  type TChartBuilderRequest,
+  type TOpenChartBuilder,
+} from "./outputs/chart-actions";
 import { OutputArea } from "./outputs/output-area";
 import { StaticCode } from "./static-code";
 
@@ -23,6 +28,8 @@ export type TCellEnv = {
   getCommandContext: () => TCommandContext;
   registerCell: (id: string, element: HTMLElement | null) => void;
   focusCell: (id: string) => void;
+  /** Opens the chart builder for an output of a cell (absent: outputs cannot make cells). */
+  openChartBuilder?: (request: TChartBuilderRequest) => void;
 };
 
 const CELL_DRAG_TYPE = "application/x-flint-cells";
@@ -73,6 +80,14 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
   const find = useObservable(env.find);
   const [clickPoint, setClickPoint] = useState<TClickPoint>(null);
   const [dropAt, setDropAt] = useState<"above" | "below" | null>(null);
+  const mayBuildCharts = store.canEdit() && store.canRun();
+  const { openChartBuilder } = env;
+  // The builder writes and runs a cell: only for those who may do both.
+  const openBuilder = useMemo<TOpenChartBuilder>(
+    () =>
+      mayBuildCharts && openChartBuilder ? (request) => openChartBuilder({ ...request, cellId: id }) : null,
+    [mayBuildCharts, openChartBuilder, id],
+  );
   if (!cell) return null;
 
   const canEdit = store.canEdit();
@@ -259,10 +274,12 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
           </p>
         )}
         {cell.cell_type === "code" && (
-          <OutputArea
-            outputs={cell.outputs}
-            fullOutputUrl={`/api/v1/notebooks/${encodeURIComponent(env.controller.notebookId)}/cells/${encodeURIComponent(id)}/output`}
-          />
+          <ChartBuilderContext.Provider value={openBuilder}>
+            <OutputArea
+              outputs={cell.outputs}
+              fullOutputUrl={`/api/v1/notebooks/${encodeURIComponent(env.controller.notebookId)}/cells/${encodeURIComponent(id)}/output`}
+            />
+          </ChartBuilderContext.Provider>
         )}
         <CellComments cellId={id} />
       </div>

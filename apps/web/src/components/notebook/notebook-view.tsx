@@ -4,11 +4,13 @@
 import "katex/dist/katex.min.css";
 import "./notebook.css";
 import { type KeyboardEvent, memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { insertCodeCell } from "@/lib/catalog/insert";
 import { availableCommands, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { disposeCellModels } from "@/lib/notebook/editor-models";
 import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
+import { ChartBuilderDialog } from "../charts/chart-builder-dialog";
 import { NotebookCommentsPanel } from "../comments/notebook-comments-panel";
 import { CatalogPanel } from "./catalog-panel";
 import { CellView, type TCellEnv, type TFindState } from "./cell-view";
@@ -16,6 +18,7 @@ import { CommandPalette } from "./command-palette";
 import { FindBar } from "./find-bar";
 import { NotebookDialogs } from "./notebook-dialogs";
 import { NotebookToolbar } from "./notebook-toolbar";
+import type { TChartBuilderRequest } from "./outputs/chart-actions";
 import { TocPanel } from "./toc-panel";
 
 const CellList = memo(function CellList({
@@ -54,6 +57,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
     [],
   );
   const [isCommentsOpen, setCommentsOpen] = useState(false);
+  const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
   const matcher = useMemo(() => createKeyMatcher(), []);
 
   const focusCell = useCallback((id: string) => {
@@ -85,6 +89,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
       find,
       getCommandContext,
       focusCell,
+      openChartBuilder: setChartBuilder,
       registerCell: (id, element) => {
         if (element) cellElements.current.set(id, element);
         else cellElements.current.delete(id);
@@ -188,6 +193,35 @@ export function NotebookView({ controller }: { controller: NotebookController })
     [store, focusCell, revealCell],
   );
 
+  /**
+   * The builder's `%chart` line goes where the user expects it: an edited chart's line is
+   * replaced in its own cell; a new chart gets a new cell below the table. Then it runs.
+   */
+  const applyChart = useCallback(
+    (request: TChartBuilderRequest, line: string) => {
+      const source = store.getCell(request.cellId)?.source ?? "";
+      const lines = source.split("\n");
+      const at = request.command ? lines.findIndex((text) => text.trim() === request.command?.trim()) : -1;
+      let target: string | null = null;
+      if (at >= 0 && store.canEdit()) {
+        lines[at] = line;
+        store.setSource(request.cellId, lines.join("\n"));
+        target = request.cellId;
+      } else {
+        target = insertCodeCell(store, line, request.cellId);
+      }
+      setChartBuilder(null);
+      if (!target) {
+        controller.notify("Your role in this project cannot edit this notebook.");
+        return;
+      }
+      jumpTo(target);
+      void controller.run([target]);
+    },
+    [store, controller, jumpTo],
+  );
+  const closeChartBuilder = useCallback(() => setChartBuilder(null), []);
+
   const closeFind = useCallback(() => {
     find.set({ ...find.get(), isOpen: false });
     const active = store.getActiveId();
@@ -226,6 +260,15 @@ export function NotebookView({ controller }: { controller: NotebookController })
             const active = store.getActiveId();
             if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
           }}
+        />
+      )}
+      {chartBuilder && (
+        <ChartBuilderDialog
+          columns={chartBuilder.columns}
+          {...(chartBuilder.variable ? { variable: chartBuilder.variable } : {})}
+          {...(chartBuilder.command ? { command: chartBuilder.command } : {})}
+          onApply={(line) => applyChart(chartBuilder, line)}
+          onClose={closeChartBuilder}
         />
       )}
       <NotebookDialogs controller={controller} />

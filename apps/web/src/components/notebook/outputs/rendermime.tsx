@@ -57,7 +57,12 @@ export const RENDERERS: readonly TRenderer[] = [
     mimes: VEGA_LITE_MIMES,
     isSafe: true,
     render: ({ value, mime, bundle }) => (
-      <VegaLiteOutput spec={value} mime={mime} fallbackText={textOf(bundle["text/plain"]) || null} />
+      <VegaLiteOutput
+        spec={value}
+        mime={mime}
+        fallbackText={textOf(bundle["text/plain"]) || null}
+        chartInfo={bundle["application/vnd.flint.chart+json"]}
+      />
     ),
   },
   {

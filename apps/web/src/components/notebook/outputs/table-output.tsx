@@ -1,12 +1,16 @@
-// `application/vnd.flint.table+json`: DataFrames from the kernel as a clean table.
+// `application/vnd.flint.table+json`: DataFrames from the kernel as a clean table, with a
+// "Chart" button that opens the chart builder on its columns where the notebook can be edited.
 import { memo } from "react";
 import { z } from "zod";
+import { useChartBuilder } from "./chart-actions";
 
 const ZTable = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string().optional() })),
   rows: z.array(z.array(z.unknown())),
   totalRows: z.number().nullable().optional(),
   truncated: z.boolean().optional(),
+  /** The variable holding the DataFrame, when the kernel found one. */
+  variable: z.string().optional(),
 });
 
 function display(value: unknown): string {
@@ -22,8 +26,9 @@ export function isTableValue(value: unknown): boolean {
 
 export const TableOutput = memo(function TableOutput({ value }: { value: unknown }) {
   const parsed = ZTable.safeParse(value);
+  const openBuilder = useChartBuilder();
   if (!parsed.success) return <p className="text-xs text-red-700">This table output is malformed.</p>;
-  const { columns, rows, totalRows, truncated } = parsed.data;
+  const { columns, rows, totalRows, truncated, variable } = parsed.data;
   const shown = rows.length;
   const caption =
     truncated && typeof totalRows === "number"
@@ -71,7 +76,24 @@ export const TableOutput = memo(function TableOutput({ value }: { value: unknown
           ))}
         </tbody>
       </table>
-      <p className="mt-1 text-xs text-slate-500">{caption}</p>
+      <div className="mt-1 flex items-center gap-2">
+        <p className="text-xs text-slate-500">{caption}</p>
+        {openBuilder && columns.length > 0 && (
+          <button
+            type="button"
+            className="nb-link-button"
+            title={`Build a chart of ${variable ?? "this table"}: the chart is written as a %chart cell below`}
+            onClick={() =>
+              openBuilder({
+                columns: columns.map((column) => ({ name: column.name, type: column.type ?? "" })),
+                ...(variable ? { variable } : {}),
+              })
+            }
+          >
+            Chart
+          </button>
+        )}
+      </div>
     </div>
   );
 });

@@ -6,7 +6,9 @@
 import { VegaOutput } from "@flint/charts/client";
 import { useParams } from "next/navigation";
 import { memo, useState } from "react";
+import { z } from "zod";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { useChartBuilder } from "./chart-actions";
 
 export type TVegaLiteOutputProps = {
   /** The Vega-Lite spec (a JSON value; the renderer's guard validates it). */
@@ -15,7 +17,30 @@ export type TVegaLiteOutputProps = {
   mime: string;
   /** The bundle's text/plain, shown if the chart cannot be drawn. */
   fallbackText: string | null;
+  /** A `%chart` output's `application/vnd.flint.chart+json` entry: its command and columns. */
+  chartInfo?: unknown;
 };
+
+const ZChartInfo = z.object({
+  command: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+});
+
+/** "Edit in builder" for `%chart` outputs of kernels that say their source's columns. */
+function EditInBuilder({ chartInfo }: { chartInfo: unknown }) {
+  const openBuilder = useChartBuilder();
+  const parsed = ZChartInfo.safeParse(chartInfo);
+  if (!openBuilder || !parsed.success) return null;
+  return (
+    <button
+      type="button"
+      className="btn-secondary mt-1"
+      onClick={() => openBuilder({ columns: parsed.data.columns, command: parsed.data.command })}
+    >
+      Edit in builder
+    </button>
+  );
+}
 
 function SaveChart({ spec }: { spec: unknown }) {
   const params = useParams<{ projectId?: string; notebookId?: string }>();
@@ -87,6 +112,7 @@ export const VegaLiteOutput = memo(function VegaLiteOutput({
   spec,
   mime,
   fallbackText,
+  chartInfo,
 }: TVegaLiteOutputProps) {
   const [failed, setFailed] = useState(false);
   return (
@@ -98,7 +124,12 @@ export const VegaLiteOutput = memo(function VegaLiteOutput({
         downloadFileName="flint-chart"
       />
       {failed && fallbackText && <pre className="nb-pre">{fallbackText}</pre>}
-      {!failed && <SaveChart spec={spec} />}
+      {!failed && (
+        <div className="flex flex-wrap items-start gap-2">
+          <SaveChart spec={spec} />
+          {chartInfo !== undefined && <EditInBuilder chartInfo={chartInfo} />}
+        </div>
+      )}
     </div>
   );
 });
