@@ -467,6 +467,22 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
       };
     },
   },
+  "POST /api/v1/catalog/assets/spark-tables": {
+    need: "editor",
+    make: async () => {
+      const name = uniqueName("spark_table");
+      return {
+        method: "POST",
+        url: "/api/v1/catalog/assets/spark-tables",
+        json: {
+          projectId,
+          name,
+          table: `default.${name}`,
+          columns: [{ name: "id", dataType: "bigint", nullable: false }],
+        },
+      };
+    },
+  },
   "GET /api/v1/catalog/connections": {
     need: "viewer",
     make: async () => ({ method: "GET", url: `/api/v1/catalog/connections?projectId=${projectId}` }),

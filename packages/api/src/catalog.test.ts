@@ -461,6 +461,61 @@ describe("notebook tokens", () => {
     const expired = await issueNotebookToken(t.prisma, { userId: alice.id, projectId, ttlMs: -1000 });
     expect((await search(expired.secret, "orders")).status).toBe(401);
   });
+
+  it("registers a Spark table from a notebook with the kernel's profile; loading names the table", async () => {
+    const { secret } = await issueNotebookToken(t.prisma, { userId: alice.id, projectId, notebookId });
+    const profile = {
+      rowCount: 3,
+      profiledRows: 3,
+      isSampled: false,
+      schema: [{ name: "clicked_at", dataType: "timestamp", nullable: true }],
+      columns: [],
+      preview: { columns: ["clicked_at"], rows: [["2026-01-01 00:00:00"]] },
+    };
+    const body = {
+      name: "web_clickstream",
+      table: "default.web_clickstream",
+      description: "Clicks on the web shop",
+      columns: [{ name: "clicked_at", dataType: "timestamp", nullable: true }],
+      profile,
+    };
+    const registered = await call("POST", "/api/v1/catalog/assets/spark-tables", {
+      token: secret,
+      json: body,
+    });
+    expect(registered.status, registered.text).toBe(201);
+    expect(registered.body).toMatchObject({ name: "web_clickstream", kind: "spark_table", columnCount: 1 });
+    const id = registered.body.id as string;
+
+    const asset = await call("GET", `/api/v1/catalog/assets/${id}`, { token: alice.token });
+    expect(asset.body).toMatchObject({
+      qualifiedName: "spark_catalog.default.web_clickstream",
+      rowCount: 3,
+      profileStatus: "done",
+    });
+    expect((asset.body.lineage as { writtenBy: { notebookId: string }[] }).writtenBy[0]?.notebookId).toBe(
+      notebookId,
+    );
+    expect(hitNames((await search(alice.token, "clicked_at")).body)).toContain("web_clickstream");
+    const load = await call("POST", "/api/v1/catalog/load", {
+      token: secret,
+      json: { name: "web_clickstream" },
+    });
+    expect(load.body.read).toEqual({ type: "spark_table", table: "default.web_clickstream" });
+
+    // A name taken by another kind of asset is refused; bad table names get a 400 that says why.
+    const clash = await call("POST", "/api/v1/catalog/assets/spark-tables", {
+      token: secret,
+      json: { ...body, name: "customer_orders_2026" },
+    });
+    expect(clash.status).toBe(409);
+    const bad = await call("POST", "/api/v1/catalog/assets/spark-tables", {
+      token: secret,
+      json: { ...body, table: "x; drop table y" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("a table name like sales");
+  });
 });
 
 describe("a PostgreSQL connection", () => {

@@ -23,6 +23,7 @@ import {
   type TAssetSummary,
   type TLoadResponse,
   type TRegisterAssetRequest,
+  type TRegisterSparkTableRequest,
   ZAssetName,
   ZTag,
 } from "./schemas.js";
@@ -510,6 +511,64 @@ export class Catalog {
     }
     await this.recordUse(id, userId, "notebook_write", request.notebookId ?? null);
     await this.profiler.enqueue(id, userId);
+    return await this.summaryOf(id, userId);
+  }
+
+  /**
+   * Registers (or refreshes) a Spark table a notebook's session holds, with the schema and the
+   * profile the kernel computed (the profiler's own Spark process cannot see the table). Loading
+   * it answers `spark.table(...)`: it reads in sessions that have the table.
+   */
+  async registerSparkTable(
+    projectId: string,
+    userId: string,
+    request: TRegisterSparkTableRequest,
+  ): Promise<TAssetSummary> {
+    const parts = request.table.split(".");
+    const qualifiedName = [
+      ...(parts.length === 3 ? [] : ["spark_catalog"]),
+      ...(parts.length === 1 ? ["default"] : []),
+      ...parts,
+    ].join(".");
+    const existing = await this.prisma.catalogAsset.findFirst({
+      where: { projectId, name: { equals: request.name, mode: "insensitive" } },
+      select: { id: true, kind: true },
+    });
+    if (existing && existing.kind !== "spark_table") {
+      throw new CatalogError(
+        "conflict",
+        `The project already has an asset named ${request.name} that is not a Spark table; choose another name.`,
+      );
+    }
+    let id: string;
+    if (existing) {
+      id = existing.id;
+      await this.prisma.catalogAsset.update({
+        where: { id },
+        data: {
+          location: request.table,
+          qualifiedName,
+          ...(request.description ? { description: request.description } : {}),
+          ...(request.tags.length > 0 ? { tags: request.tags } : {}),
+        },
+      });
+      await replaceColumns(this.prisma, id, request.columns);
+    } else {
+      id = await createAsset(this.prisma, {
+        projectId,
+        name: request.name,
+        qualifiedName,
+        kind: "spark_table",
+        format: "spark",
+        location: request.table,
+        description: request.description,
+        ownerId: userId,
+        tags: request.tags,
+        columns: request.columns,
+      });
+    }
+    await this.recordUse(id, userId, "notebook_write", request.notebookId ?? null);
+    if (request.profile) await this.profiler.record(id, userId, request.profile);
     return await this.summaryOf(id, userId);
   }
 

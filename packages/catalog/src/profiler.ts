@@ -120,6 +120,18 @@ export class ProfileQueue {
   }
 
   /**
+   * Records a profile computed elsewhere (a kernel profiles the Spark tables only its session
+   * sees) as a finished run, exactly as if a profiling job had produced it.
+   */
+  async record(assetId: string, requestedById: string | null, result: TProfileResult): Promise<void> {
+    const run = await this.options.prisma.catalogProfileRun.create({
+      data: { assetId, requestedById, message: "Profiled by the notebook", status: "running" },
+      select: { id: true },
+    });
+    await this.finishDone(run.id, assetId, { ...result, sizeBytes: result.sizeBytes ?? null });
+  }
+
+  /**
    * Picks up work left by a previous process: runs it left "running" failed (their Spark job
    * died with it), queued runs are worked. Called once, lazily, by the routes.
    */

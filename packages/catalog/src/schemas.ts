@@ -315,6 +315,35 @@ export const ZLoadResponse = z.object({
 });
 export type TLoadResponse = z.infer<typeof ZLoadResponse>;
 
+/**
+ * Registration of a Spark table by the notebook whose Spark session holds it. Spark tables live in
+ * a session's catalog (or a shared metastore), so the kernel reports the schema and, since the
+ * profiler's separate Spark process cannot see the table, the profile it computed itself.
+ */
+export const ZRegisterSparkTableRequest = z.strictObject({
+  name: ZAssetName,
+  table: z
+    .string()
+    .min(1)
+    .max(500)
+    .regex(
+      /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+){0,2}$/,
+      "a table name like sales, db.sales or spark_catalog.db.sales",
+    )
+    .describe("The table as Spark names it: table, db.table or catalog.db.table."),
+  projectId: ZIdString.optional(),
+  notebookId: ZIdString.optional(),
+  description: z.string().max(10_000).default(""),
+  tags: z.array(ZTag).max(20).default([]),
+  columns: z
+    .array(
+      z.object({ name: z.string().min(1).max(500), dataType: z.string().max(500), nullable: z.boolean() }),
+    )
+    .max(5000),
+  profile: ZProfileResult.optional().describe("The profile the kernel computed over the table."),
+});
+export type TRegisterSparkTableRequest = z.infer<typeof ZRegisterSparkTableRequest>;
+
 /** Where a kernel writes a DataFrame it registers (the API decides, inside the project's storage). */
 export const ZWriteTargetRequest = z.strictObject({
   name: ZAssetName,

@@ -7,6 +7,7 @@
     pdf = catalog.load_pandas("sales_2026", limit=10_000)
     catalog.register(df.groupBy("country").sum("revenue"), "revenue_by_country",
                      description="Revenue per country, 2026", tags=["sales"])
+    catalog.register_table("events")                     # a Spark table of this session
     catalog.search("custmer col:email")                  # typo-tolerant, like the catalog page
 
 Every call goes to Flint's API as the user who ran the cell: the kernel's environment holds
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CatalogError", "CatalogClient", "load", "load_pandas", "register", "search", "client"]
+__all__ = ["CatalogError", "CatalogClient", "load", "load_pandas", "register", "register_table", "search", "client"]
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
 TIMEOUT_SECONDS = 60
@@ -183,6 +184,12 @@ class CatalogClient:
         if read["type"] == "file":
             return session.read.format(read["format"]).options(**read.get("options", {})).load(read["path"])
         if read["type"] == "spark_table":
+            if not session.catalog.tableExists(read["table"]):
+                raise CatalogError(
+                    f"The Spark table {read['table']} is not in this kernel's Spark session: Spark tables live in"
+                    " the session (or shared metastore) that created them. Run the code that creates it here, or"
+                    " register its data with flint.catalog.register(df, ...) so every notebook can load it."
+                )
             return session.table(read["table"])
         if read["type"] == "rows":
             path = self._download_rows(read["url"], answer["asset"]["name"])
@@ -194,6 +201,53 @@ class CatalogClient:
                 reader = reader.option("inferSchema", "true")
             return reader.load(path)
         raise CatalogError(f"This version of flint cannot read assets of type {read['type']!r}; update the kernel.")
+
+    def register_table(
+        self,
+        table: str,
+        name: str | None = None,
+        description: str = "",
+        tags: Iterable[str] = (),
+        *,
+        profile: bool = True,
+        project_id: str | None = None,
+        spark: Any = None,
+    ) -> dict[str, Any]:
+        """Registers the Spark table ``table`` of this session as ``name`` (default: the table's name).
+
+        The schema comes from Spark; with ``profile`` the statistics are computed here, because
+        Flint's profiler runs its own Spark process, which does not see this session's tables.
+        A temporary view is refused: it ends with the kernel.
+        """
+        from flint.profile import profile_dataframe  # noqa: PLC0415 - pyspark is heavy; import on use
+
+        session = spark if spark is not None else _spark_session()
+        found = session.catalog.getTable(table)
+        if found.isTemporary:
+            raise CatalogError(
+                f"{table} is a temporary view, which ends with this kernel; save it as a table first"
+                f" (df.write.saveAsTable({table!r})) or register the DataFrame with flint.catalog.register(df, ...)."
+            )
+        qualified = ".".join([*([found.catalog] if found.catalog else []), *(found.namespace or []), found.name])
+        df = session.table(qualified)
+        body: dict[str, Any] = {
+            "name": name or found.name,
+            "table": qualified,
+            "description": description,
+            "tags": list(tags),
+            "columns": [
+                {"name": field.name, "dataType": field.dataType.simpleString(), "nullable": bool(field.nullable)}
+                for field in df.schema.fields
+            ],
+        }
+        if profile:
+            body["profile"] = profile_dataframe(df, on_progress=lambda *_: None)
+        project = project_id or self.config.project_id
+        if project:
+            body["projectId"] = project
+        if self.config.notebook_id:
+            body["notebookId"] = self.config.notebook_id
+        return self._request("POST", "/api/v1/catalog/assets/spark-tables", body)
 
     def _download_rows(self, url: str, name: str) -> str:
         """Streams a connection table's CSV to a local file (the credentials stay on the server)."""
@@ -276,6 +330,19 @@ def register(
 ) -> dict[str, Any]:
     """Saves ``df`` to Flint's storage and registers it. See :meth:`CatalogClient.register`."""
     return client().register(df, name, description, tags, format=format, overwrite=overwrite, project_id=project_id)
+
+
+def register_table(
+    table: str,
+    name: str | None = None,
+    description: str = "",
+    tags: Iterable[str] = (),
+    *,
+    profile: bool = True,
+    project_id: str | None = None,
+) -> dict[str, Any]:
+    """Registers a Spark table of this session. See :meth:`CatalogClient.register_table`."""
+    return client().register_table(table, name, description, tags, profile=profile, project_id=project_id)
 
 
 def search(query: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -277,3 +277,39 @@ def test_profile_dataframe_computes_counts_stats_and_a_sample_flag(spark: Any) -
 
     sampled = profile_dataframe(spark.range(0, 2000), max_rows=100, on_progress=lambda *_: None)
     assert sampled["isSampled"] and sampled["rowCount"] == 2000 and 0 < sampled["profiledRows"] < 2000
+
+
+def test_register_table_sends_schema_and_profile_and_refuses_temporary_views(
+    api: FakeApi, spark: Any, tmp_path: Path
+) -> None:
+    api.routes[("POST", "/api/v1/catalog/assets/spark-tables")] = (201, {"id": "a7", "name": "flint_events"})
+    events = spark.createDataFrame([(1, "click"), (2, "view"), (3, "click")], "id bigint, action string")
+    events.write.option("path", str(tmp_path / "events")).saveAsTable("flint_events")
+    try:
+        answer = make_client(api, project_id="p1").register_table(
+            "flint_events", description="Clicks", tags=["web"], spark=spark
+        )
+        assert answer == {"id": "a7", "name": "flint_events"}
+        body = api.requests[-1]["body"]
+        assert body["name"] == "flint_events" and body["table"] == "spark_catalog.default.flint_events"
+        assert body["columns"] == [
+            {"name": "id", "dataType": "bigint", "nullable": True},
+            {"name": "action", "dataType": "string", "nullable": True},
+        ]
+        assert body["profile"]["rowCount"] == 3 and body["profile"]["isSampled"] is False
+        assert body["projectId"] == "p1" and body["notebookId"] == "nb1" and body["tags"] == ["web"]
+
+        events.createOrReplaceTempView("flint_events_view")
+        with pytest.raises(CatalogError, match="temporary view"):
+            make_client(api).register_table("flint_events_view", spark=spark)
+    finally:
+        spark.sql("DROP TABLE IF EXISTS flint_events")
+
+
+def test_load_of_a_spark_table_this_session_lacks_says_what_to_do(api: FakeApi, spark: Any) -> None:
+    api.routes[("POST", "/api/v1/catalog/load")] = (
+        200,
+        {"asset": {"name": "gone"}, "read": {"type": "spark_table", "table": "spark_catalog.default.gone_table"}},
+    )
+    with pytest.raises(CatalogError, match="not in this kernel's Spark session"):
+        make_client(api).load("gone", spark=spark)

@@ -26,6 +26,7 @@ import {
   ZLoadResponse,
   ZProfileRun,
   ZRegisterAssetRequest,
+  ZRegisterSparkTableRequest,
   ZRegisterWrittenRequest,
   ZSearchQuery,
   ZSearchResponse,
@@ -374,6 +375,33 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
           catalog.registerWritten(grant.projectId, who.actor.userId, {
             ...body,
             notebookId: who.notebookId ?? body.notebookId,
+          }),
+        );
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/api/v1/catalog/assets/spark-tables",
+      summary:
+        "Register a Spark table of a notebook's session with its schema and the kernel's profile; records the write as lineage (also a notebook token)",
+      tag: "catalog",
+      auth: "public",
+      status: 201,
+      body: ZRegisterSparkTableRequest,
+      response: ZAssetSummary,
+      handler: async ({ actor, request, body }) => {
+        const who = await caller(actor, request);
+        const grant = await authorizeCatalog(
+          prisma,
+          who,
+          { kind: "project", id: projectOf(who, body.projectId) },
+          "catalog.write",
+        );
+        const notebookId = who.notebookId ?? body.notebookId;
+        return await catalogCall(() =>
+          catalog.registerSparkTable(grant.projectId, who.actor.userId, {
+            ...body,
+            ...(notebookId ? { notebookId } : {}),
           }),
         );
       },
