@@ -107,6 +107,11 @@ export interface TLabelledQuery {
   expected: string | null;
   /** For filtered queries: every hit must carry this tag. */
   tag?: string;
+  /**
+   * For typo queries: the same query spelled right (it identifies the target by construction).
+   * Its top-3 rate is the ceiling of the typo figure.
+   */
+  spelledRight?: string;
 }
 
 /** A generated corpus: assets per project (the bench user is a member of all but `hiddenProjects`). */
@@ -115,15 +120,43 @@ export interface TCorpus {
   queries: TLabelledQuery[];
 }
 
-/** Introduces one edit (delete, swap, substitute) into a word of 5+ letters. */
-function misspell(random: () => number, word: string): string {
-  const at = 1 + Math.floor(random() * (word.length - 2));
-  const kind = Math.floor(random() * 3);
-  if (kind === 0) return word.slice(0, at) + word.slice(at + 1);
-  if (kind === 1) return word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
-  const letters = "aeioustrnl";
-  const replacement = letters[Math.floor(random() * letters.length)]!;
-  return word.slice(0, at) + (replacement === word[at] ? "x" : replacement) + word.slice(at + 1);
+/**
+ * Introduces one edit into a word of 5+ letters: a deletion, a transposition of neighbours or
+ * a substitution, never at the first letter (people rarely get that wrong). Retries until the
+ * result is a non-word (not the word itself, not another word of the corpus vocabulary): a
+ * real-word error ("form" for "from") is a different problem from a typo.
+ */
+function misspell(random: () => number, word: string, isWord: (value: string) => boolean): string {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const at = 1 + Math.floor(random() * (word.length - 2));
+    const kind = Math.floor(random() * 3);
+    let typo: string;
+    if (kind === 0) typo = word.slice(0, at) + word.slice(at + 1);
+    else if (kind === 1) typo = word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
+    else {
+      const letters = "aeioustrnl";
+      const replacement = letters[Math.floor(random() * letters.length)]!;
+      typo = word.slice(0, at) + (replacement === word[at] ? "x" : replacement) + word.slice(at + 1);
+    }
+    if (typo !== word && !isWord(typo)) return typo;
+  }
+  return `${word.slice(0, 1)}x${word.slice(2)}`;
+}
+
+/** Layer prefixes: a modelling convention, not words people search a table by. */
+const LAYER_WORDS = new Set(PREFIXES.map((prefix) => prefix.replace("_", "")).filter(Boolean));
+
+/**
+ * The words a user looking for a table types, taken from its name: its `_`-separated parts
+ * in order, as written (abbreviations included), without the layer prefix (dim, fact, ...)
+ * and without parts with digits (versions like v2, de-duplication counters).
+ * `fact_customer_monthly_revenue` → customer monthly revenue.
+ */
+export function searchWordsOf(name: string): string[] {
+  return name
+    .toLowerCase()
+    .split("_")
+    .filter((part, index) => part && !/\d/.test(part) && !(index === 0 && LAYER_WORDS.has(part)));
 }
 
 /**
@@ -213,7 +246,11 @@ export function generateCorpus(options: {
     assets[entry.index]!.usage30d = entry.value;
     assets[entry.index]!.popularity = 0.1 + (0.9 * rank) / Math.max(1, used.length - 1);
   });
-  return { assets, queries: buildQueries(random, assets, wordsOf, visibleProjects) };
+  const known = new Set([...vocabulary, ...Object.values(ABBREVIATIONS)]);
+  return {
+    assets,
+    queries: buildQueries(random, assets, wordsOf, visibleProjects, (value) => known.has(value)),
+  };
 }
 
 function buildQueries(
@@ -221,6 +258,7 @@ function buildQueries(
   assets: TNewAsset[],
   wordsOf: string[][],
   visibleProjects: string[],
+  isWord: (value: string) => boolean,
 ): TLabelledQuery[] {
   const visible = new Set(visibleProjects);
   const nameCount = new Map<string, number>();
@@ -261,15 +299,29 @@ function buildQueries(
     const [column, owners] = rareColumns[Math.floor(random() * rareColumns.length)]!;
     queries.push({ kind: "column", q: index % 2 === 0 ? `col:${column}` : column, expected: owners[0]! });
   }
+  // Typo queries, by a rule fixed before looking at any search result: the query is what a
+  // user looking for the target types (its name's words, see searchWordsOf) with one typo
+  // (misspell) in one word of 5+ letters, chosen at random. The target must be the only asset
+  // of the corpus (any project) whose name has exactly these words, so that the query spelled
+  // right identifies it; targets without a 5+ letter word are skipped. `spelledRight` keeps
+  // the correct spelling, whose top-3 rate the bench reports as the ceiling of the figure.
+  const byWords = new Map<string, number>();
+  const keyOf = (words: string[]) => [...words].sort().join(" ");
+  for (const asset of assets) {
+    const key = keyOf(searchWordsOf(asset.name));
+    byWords.set(key, (byWords.get(key) ?? 0) + 1);
+  }
   for (let made = 0, tries = 0; made < 40 && tries < 10_000; tries += 1) {
-    const { asset, words } = pick();
-    const long = words.filter((value) => value.length >= 6);
-    if (long.length === 0) continue;
-    const others = words.filter((value) => !long.includes(value) || value !== long[0]);
+    const { asset } = pick();
+    const words = searchWordsOf(asset.name);
+    const long = words.flatMap((value, index) => (value.length >= 5 ? [index] : []));
+    if (long.length === 0 || byWords.get(keyOf(words)) !== 1) continue;
+    const at = long[Math.floor(random() * long.length)]!;
     queries.push({
       kind: "typo",
-      q: [misspell(random, long[0]!), ...others.slice(0, 1)].join(" "),
+      q: words.map((value, index) => (index === at ? misspell(random, value, isWord) : value)).join(" "),
       expected: asset.name,
+      spelledRight: words.join(" "),
     });
     made += 1;
   }

@@ -10,21 +10,74 @@ import { loadSummaries } from "./assets.js";
 import { parseSearchQuery, type TParsedQuery } from "./query.js";
 import type { TFacetValue, TSearchResponse } from "./schemas.js";
 import { SqlParams, type TDb, type TViewer, toNumber, visibleProjectsCondition } from "./sql.js";
-import { nameTokens } from "./tokenize.js";
+import { isVocabularyWord, nameTokens, unique } from "./tokenize.js";
 
 /** Matches ranked and faceted per query; beyond it the total reads "1000+". */
 export const CANDIDATE_CAP = 1000;
+/**
+ * Candidates per stage ranked in full, chosen by the cheap part of the score: twice the cap, so
+ * that the refinement (at most ~13 points against steps of 6 to 200) rarely reaches across.
+ */
+const PRESELECT = 2 * (CANDIDATE_CAP + 1);
 /** Scores of the ranking stages (see module comment). Exact beats any sum of the others. */
-const SCORE = { exact: 200, nameAll: 20, nameRank: 10, nameAnyRank: 8, fullRank: 5, column: 15 } as const;
+const SCORE = {
+  exact: 200,
+  nameAll: 20,
+  /** Every query word is a whole word of the name (`nuvo` beats `nuvokar` for "nuvo"). */
+  nameWords: 6,
+  nameRank: 10,
+  nameAnyRank: 8,
+  fullRank: 5,
+  column: 15,
+} as const;
 
 interface TSearchOptions {
   limit: number;
   offset: number;
 }
 
-/** A tsquery text: every word as a prefix (`cust:* & ord:*`), joined by `&` or `|`. */
-function prefixQuery(words: string[], operator: "&" | "|"): string {
-  return words.map((word) => (word.length >= 2 ? `${word}:*` : word)).join(` ${operator} `);
+/** Typo corrections of query words: misspelled word → the vocabulary words it may stand for. */
+export type TCorrections = Map<string, string[]>;
+
+/** What the viewer's vocabulary says about the query words. */
+export interface TWordAnalysis {
+  /** Words that some asset the viewer may see has in a name, tag or column name. */
+  known: Set<string>;
+  corrections: TCorrections;
+  /**
+   * Set for an identifier-like query (`fact_cust_daily`): every known word is matched whole, as
+   * the user typed a name. (`cust:*` alone reads the postings of every `customer` at 100k.)
+   */
+  isIdentifier?: boolean;
+}
+
+/** Known words at least this long are matched whole: shorter ones may be abbreviations (`cust`). */
+const MIN_WHOLE_WORD_LENGTH = 5;
+
+/**
+ * A tsquery text: every word as a prefix (`cust:* & ord:*`), or as a whole word, joined by `&`
+ * or `|`. A corrected word also matches its corrections: `(custmer:* | customer) & ord:*`.
+ * Words are letters and digits only (see splitIdentifier), safe in tsquery syntax.
+ */
+function prefixQuery(
+  words: string[],
+  operator: "&" | "|",
+  analysis: TWordAnalysis = { known: new Set(), corrections: new Map() },
+  isPrefix = true,
+): string {
+  const { known, corrections } = analysis;
+  return words
+    .map((word) => {
+      // A whole known word needs no prefix match (stemming still finds `orders` for `order`),
+      // and GIN answers whole words far faster: a prefix reads every matching posting list
+      // in full (36 ms for `fact:* & customer:* & order:*` at 100k), a word can skip.
+      const isWhole =
+        known.has(word) && (word.length >= MIN_WHOLE_WORD_LENGTH || analysis.isIdentifier === true);
+      const term = isPrefix && !isWhole && word.length >= 2 ? `${word}:*` : word;
+      const alternatives = corrections.get(word);
+      return alternatives && alternatives.length > 0 ? `(${[term, ...alternatives].join(" | ")})` : term;
+    })
+    .join(` ${operator} `);
 }
 
 /** Builds the SQL condition of the filters (AND across kinds of filter). */
@@ -57,6 +110,7 @@ function filterConditions(params: SqlParams, parsed: TParsedQuery, viewer: TView
 async function knownColumnNames(db: TDb, viewer: TViewer, names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
   const params = new SqlParams();
+  // The key is (name, projectId): one short range scan per name.
   const rows = await db.$queryRawUnsafe<{ name: string }[]>(
     `select distinct v.name from catalog_column_vocab v
      where v.name = any(${params.add(names)}::text[]) and ${visibleProjectsCondition(params, viewer, "v")}`,
@@ -65,36 +119,102 @@ async function knownColumnNames(db: TDb, viewer: TViewer, names: string[]): Prom
   return rows.map((row) => row.name);
 }
 
-/** Least trigram similarity for a correction (pg_trgm's default threshold for `%`). */
-const MIN_SIMILARITY = 0.3;
+/** Query words shorter than this are never corrected (`rev`, `qty`: abbreviations, not typos). */
+const MIN_TYPO_LENGTH = 4;
+/** Nearest trigram neighbours examined per unknown word. */
+const TYPO_NEIGHBOURS = 50;
+/** Corrections OR'ed into the query per unknown word. */
+const MAX_CORRECTIONS = 3;
 
 /**
- * The closest word of the viewer's vocabulary to `word`, or null. A GiST nearest-neighbour scan
- * (`<->` with LIMIT) stays fast where the planner would seq-scan for `%`.
+ * Damerau–Levenshtein distance (optimal string alignment): a swap of two neighbouring letters
+ * ("pyament") counts as one edit, as people make it.
  */
-async function correctWord(
-  db: TDb,
-  viewer: TViewer,
-  word: string,
-  table: "words" | "columns",
-): Promise<string | null> {
-  const [name, key, count] =
-    table === "words" ? ["catalog_vocab", "word", "ndoc"] : ["catalog_column_vocab", "name", "nassets"];
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const columns = b.length + 1;
+  const distance: number[] = new Array(rows * columns).fill(0);
+  for (let i = 0; i < rows; i += 1) distance[i * columns] = i;
+  for (let j = 0; j < columns; j += 1) distance[j] = j;
+  for (let i = 1; i < rows; i += 1) {
+    for (let j = 1; j < columns; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        distance[(i - 1) * columns + j]! + 1,
+        distance[i * columns + j - 1]! + 1,
+        distance[(i - 1) * columns + j - 1]! + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, distance[(i - 2) * columns + j - 2]! + 1);
+      distance[i * columns + j] = best;
+    }
+  }
+  return distance[rows * columns - 1]!;
+}
+
+/**
+ * Which `words` the viewer's vocabulary has, and typo corrections for those of
+ * {@link MIN_TYPO_LENGTH}+ letters that no project the viewer may see uses: for each, the
+ * viewer's vocabulary words at the least edit distance (1, or 2 from 8 letters on), at most
+ * {@link MAX_CORRECTIONS}, taken from the nearest trigram neighbours in catalog_word (a GiST
+ * nearest-neighbour scan). The search then ORs them with the word as typed, so a word that is
+ * right but rare (a description word) loses nothing. One query for all words.
+ */
+export async function analyzeWords(db: TDb, viewer: TViewer, words: string[]): Promise<TWordAnalysis> {
+  const corrections: TCorrections = new Map();
+  const known = new Set<string>();
+  const candidates = unique(words.filter(isVocabularyWord));
+  if (candidates.length === 0) return { known, corrections };
   const params = new SqlParams();
-  const value = params.add(word);
-  const rows = await db.$queryRawUnsafe<{ word: string; similarity: number }[]>(
-    `select v.${key} as word, similarity(v.${key}, ${value})::float8 as similarity from ${name} v
-     where ${visibleProjectsCondition(params, viewer, "v")}
-     order by v.${key} <-> ${value}, v.${count} desc limit 1`,
+  const list = params.add(candidates);
+  const visible = visibleProjectsCondition(params, viewer, "v");
+  const minLength = params.add(MIN_TYPO_LENGTH);
+  const rows = await db.$queryRawUnsafe<{ word: string; isKnown: boolean; candidate: string | null }[]>(
+    `with q as (
+       select w, exists (select 1 from catalog_vocab v where v.word = w and ${visible}) as known
+       from unnest(${list}::text[]) as w)
+     select q.w as word, q.known as "isKnown", n.word as candidate
+     from q left join lateral (
+       select cw.word from catalog_word cw
+       where not q.known and length(q.w) >= ${minLength}
+         and exists (select 1 from catalog_vocab v where v.word = cw.word and ${visible})
+       order by cw.word <-> q.w
+       limit ${params.add(TYPO_NEIGHBOURS)}) n on true`,
     ...params.values,
   );
-  const best = rows[0];
-  return best && best.word !== word && best.similarity >= MIN_SIMILARITY ? best.word : null;
+  const neighbours = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.isKnown) {
+      known.add(row.word);
+      continue;
+    }
+    const list = neighbours.get(row.word) ?? [];
+    if (row.candidate) list.push(row.candidate);
+    neighbours.set(row.word, list);
+  }
+  for (const [word, list] of neighbours) {
+    const allowed = word.length >= 8 ? 2 : 1;
+    const scored = list
+      .map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+      .filter((entry) => entry.distance > 0 && entry.distance <= allowed);
+    if (scored.length === 0) continue;
+    const least = Math.min(...scored.map((entry) => entry.distance));
+    // Neighbour order (trigram distance) breaks ties between equally distant words.
+    corrections.set(
+      word,
+      scored
+        .filter((entry) => entry.distance === least)
+        .slice(0, MAX_CORRECTIONS)
+        .map((entry) => entry.candidate),
+    );
+  }
+  return { known, corrections };
 }
 
 interface TRankedRow {
   page: { id: string; score: number }[] | null;
   total: bigint;
+  originalTotal: bigint;
   kinds: { value: string; label: string; count: number }[] | null;
   formats: { value: string; label: string; count: number }[] | null;
   tags: { value: string; label: string; count: number }[] | null;
@@ -102,64 +222,127 @@ interface TRankedRow {
   projects: { value: string; label: string; count: number }[] | null;
 }
 
-/** Runs one ranked search (no typo correction) and returns ids with scores, total and facets. */
+/**
+ * Runs one ranked search and returns ids with scores, total and facets, and how many of the
+ * (capped) matches the query as typed matches, without its typo corrections.
+ */
 async function rankedSearch(
   db: TDb,
   viewer: TViewer,
   parsed: TParsedQuery,
   columnNames: string[],
+  analysis: TWordAnalysis,
   options: TSearchOptions,
-): Promise<{ hits: { id: string; score: number }[]; total: number; facets: TSearchResponse["facets"] }> {
+): Promise<{
+  hits: { id: string; score: number }[];
+  total: number;
+  originalTotal: number;
+  facets: TSearchResponse["facets"];
+}> {
   const params = new SqlParams();
-  const conditions = [visibleProjectsCondition(params, viewer), ...filterConditions(params, parsed, viewer)];
+  const scope = [visibleProjectsCondition(params, viewer), ...filterConditions(params, parsed, viewer)].join(
+    " and ",
+  );
   const words = parsed.words;
   const hasText = words.length > 0;
-  const columnClause =
+  // Assets with a column of one of these names, from the lower(name) btree. As `a.id in (...)`
+  // it is a hashed lookup per row (an `= any(array(...))` compared each row with every id).
+  const columnIds =
     columnNames.length > 0
-      ? // A semi-join driven by the lower(name) btree: never a probe per asset (275 ms → ms at 100k).
-        `a.id in (select c."assetId" from catalog_column c where lower(c.name) = any(${params.add(columnNames)}::text[]))`
+      ? `select c."assetId" from catalog_column c where lower(c.name) = any(${params.add(columnNames)}::text[])`
       : null;
-  let score = "a.popularity";
-  let from = "catalog_asset a";
+  const columnClause = columnIds ? `a.id in (${columnIds})` : null;
+  const popularityBoost = "(1 + 0.5 * least(greatest(a.popularity, 0), 1))";
+  let tsqueries = "";
+  // The ranking in two parts. `base` (exact name, all words in the name, whole words, column)
+  // is cheap and decides the order almost alone; `ranks` (ts_rank over the name, ts_rank_cd
+  // over the whole text) refines it, and costs microseconds per row, so it only runs on the
+  // preselected best candidates by `base` (see PRESELECT).
+  let base = "0";
+  let ranks = "0";
+  let score = (relevance: string) => `(${relevance}) * ${popularityBoost}`;
+  // Name stage: matches in the name (or exact, or by column). Text stage: matches only in
+  // tags, columns or descriptions, which always rank below name matches (at most ~10 < 20).
+  let nameMatch = "true";
+  let textMatch: string | null = null;
+  let original = "true";
   if (hasText) {
     const exact = params.add(parsed.text.toLowerCase());
-    from = `catalog_asset a, to_tsquery('english', ${params.add(prefixQuery(words, "&"))}) qa,
-      to_tsquery('english', ${params.add(prefixQuery(words, "|"))}) qo`;
+    const allWords = params.add(prefixQuery(words, "&", analysis));
+    tsqueries = `, to_tsquery('english', ${allWords}) qa,
+      to_tsquery('english', ${params.add(prefixQuery(words, "|", analysis))}) qo,
+      to_tsquery('english', ${params.add(prefixQuery(words, "&", analysis, false))}) qe`;
     const isExact = `(lower(a.name) = ${exact} or lower(a."qualifiedName") = ${exact})`;
-    const textMatch = `(a.search @@ qa or ${isExact})`;
-    // A query that merely is a column name matches either way; `col:x` plus words needs both.
+    if (analysis.corrections.size > 0) {
+      const asTyped = { known: analysis.known, corrections: new Map() };
+      original = `(a.search @@ to_tsquery('english', ${params.add(prefixQuery(words, "&", asTyped))}) or ${isExact})`;
+    }
     const isInferredColumnSearch = parsed.columns.length === 0;
-    conditions.push(
-      columnClause
-        ? isInferredColumnSearch
-          ? `(${textMatch} or ${columnClause})`
-          : `${textMatch} and ${columnClause}`
-        : textMatch,
-    );
-    const relevance = `(case when ${isExact} then ${SCORE.exact} else 0 end)
+    const inName = `(a."nameTsv" @@ qa or ${isExact})`;
+    // A query that merely is a column name matches either way; `col:x` plus words needs both.
+    // The "either" is one id set, each side from its own index: the same OR over the asset row
+    // (with a subquery) cannot use an index and scanned every asset.
+    nameMatch = columnIds
+      ? isInferredColumnSearch
+        ? `a.id in (select x.id from catalog_asset x where x."nameTsv" @@ to_tsquery('english', ${allWords})
+             or lower(x.name) = ${exact} or lower(x."qualifiedName") = ${exact} union ${columnIds})`
+        : `(${inName} and ${columnClause})`
+      : inName;
+    textMatch = `a.search @@ qa and not ${nameMatch}${columnClause && !isInferredColumnSearch ? ` and ${columnClause}` : ""}`;
+    base = `(case when ${isExact} then ${SCORE.exact} else 0 end)
       + (case when a."nameTsv" @@ qa then ${SCORE.nameAll} else 0 end)
-      + ${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
-      + ${SCORE.fullRank} * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search, qa, 32)
+      + (case when a."nameTsv" @@ qe then ${SCORE.nameWords} else 0 end)
       ${columnClause ? `+ (case when ${columnClause} then ${SCORE.column} else 0 end)` : ""}`;
+    ranks = `${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
+      + ${SCORE.fullRank} * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search, qa, 32)`;
     // Popularity (a percentile, 0..1) and a description lift the score by at most ×1.65 together.
-    score = `((${relevance}) * (1 + 0.5 * least(greatest(a.popularity, 0), 1))
-      * (case when a.description <> '' then 1.1 else 1 end))`;
+    score = (relevance) =>
+      `(${relevance}) * ${popularityBoost} * (case when a.description <> '' then 1.1 else 1 end)`;
   } else if (columnClause) {
-    conditions.push(columnClause);
-    score = `(${SCORE.column} * (1 + 0.5 * least(greatest(a.popularity, 0), 1)))`;
+    nameMatch = columnClause;
+    base = String(SCORE.column);
+  } else {
+    // No words and no column: browsing by popularity (served by the popularity index).
+    score = () => "a.popularity";
   }
   const limit = params.add(options.limit);
   const offset = params.add(options.offset);
-  const sql = `with m as materialized (
-      select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", ${score}::float8 as score,
-        row_number() over (order by ${score} desc, a.popularity desc, a.name, a.id) as rank
-      from ${from}
-      where ${conditions.join(" and ")}
+  const pageEnd = `(${offset}::bigint + ${limit}::bigint)`;
+  const preselect = `select a.id from catalog_asset a${tsqueries}`;
+  const order = `${score(base)} desc, a.popularity desc, a.name, a.id`;
+  const stages = [
+    `named as materialized (${preselect} where ${scope} and ${nameMatch}
+       order by ${order} limit ${PRESELECT})`,
+  ];
+  if (textMatch) {
+    // Text-only matches rank below every name match. Ranked, only the few that complete the
+    // page are needed: their cheap score is the same for all but popularity, so the popularity
+    // index finds them without reading every match ("address product" matches ~30k assets
+    // through columns and descriptions). Any others do to count the total and the facets up
+    // to the cap: that scan stops there.
+    stages.push(
+      `ranked_text as materialized (${preselect} where (select count(*) from named) < ${pageEnd}
+         and ${scope} and ${textMatch} order by a.popularity desc, a.name, a.id limit ${pageEnd})`,
+      `any_text as materialized (${preselect} where (select count(*) from named) <= ${CANDIDATE_CAP}
+         and ${scope} and ${textMatch} limit ${CANDIDATE_CAP + 1})`,
+    );
+  }
+  const candidates = textMatch
+    ? "(select id from named union all select id from ranked_text union all select id from any_text)"
+    : "named";
+  const sql = `with ${stages.join(",\n")},
+    m as materialized (
+      select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", ${score(`${base} + ${ranks}`)}::float8 as score,
+        ${original} as original,
+        row_number() over (order by ${score(`${base} + ${ranks}`)} desc, a.popularity desc, a.name, a.id) as rank
+      from catalog_asset a${tsqueries}
+      where a.id in (select id from ${candidates} c)
       order by rank limit ${CANDIDATE_CAP + 1})
     select
       (select json_agg(json_build_object('id', id, 'score', score) order by rank)
-         from m where rank > ${offset} and rank <= ${offset} + ${limit}) as page,
+         from m where rank > ${offset} and rank <= ${pageEnd}) as page,
       (select count(*) from m) as total,
+      (select count(*) from m where original) as "originalTotal",
       (select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
          order by count desc, kind) f) as kinds,
       (select json_agg(f) from (select format as value, format as label, count(*) as count from m group by format
@@ -176,6 +359,7 @@ async function rankedSearch(
   return {
     hits: row?.page ?? [],
     total: toNumber(row?.total) ?? 0,
+    originalTotal: toNumber(row?.originalTotal) ?? 0,
     facets: {
       kind: facet(row?.kinds),
       format: facet(row?.formats),
@@ -220,8 +404,9 @@ async function matchedColumns(
 
 /**
  * Searches the assets `viewer` may see.
- * Runs the ranked search as typed; when nothing matches, corrects misspelled words against the
- * viewer's vocabulary and searches again, reporting the corrected query.
+ * Query words that no visible asset uses are typo candidates: their closest vocabulary words
+ * are OR'ed into the one ranked query, so a typo costs no second search. When only the
+ * corrections match, the response reports the corrected query.
  */
 export async function searchAssets(
   db: TDb,
@@ -229,57 +414,66 @@ export async function searchAssets(
   query: string,
   options: TSearchOptions = { limit: 20, offset: 0 },
 ): Promise<TSearchResponse> {
-  let parsed = parseSearchQuery(query);
+  const parsed = parseSearchQuery(query);
   // `col:name`, or a one-word query that is a column name of some visible asset: column search.
-  let columnNames = parsed.columns;
-  if (columnNames.length === 0 && parsed.text && !/\s/.test(parsed.text)) {
-    columnNames = await knownColumnNames(db, viewer, [parsed.text.toLowerCase()]);
+  const isColumnCandidate = parsed.columns.length === 0 && parsed.text !== "" && !/\s/.test(parsed.text);
+  // Column names are corrected word by word (`col:custmer_email` → customer_email).
+  const columnParts = parsed.columns.flatMap((column) => column.split("_"));
+  const [inferredColumns, knownColumns, analysis] = await Promise.all([
+    isColumnCandidate ? knownColumnNames(db, viewer, [parsed.text.toLowerCase()]) : Promise.resolve([]),
+    knownColumnNames(db, viewer, parsed.columns),
+    analyzeWords(db, viewer, [...parsed.words, ...columnParts]),
+  ]);
+  const corrections = analysis.corrections;
+  let columnNames = isColumnCandidate ? inferredColumns : parsed.columns;
+  const correctedColumns = new Map<string, string>();
+  for (const column of parsed.columns) {
+    if (knownColumns.includes(column)) continue;
+    const better = column
+      .split("_")
+      .map((part) => corrections.get(part)?.[0] ?? part)
+      .join("_");
+    if (better !== column) correctedColumns.set(column, better);
   }
-  let ranked = await rankedSearch(db, viewer, parsed, columnNames, options);
+  if (correctedColumns.size > 0) {
+    const existing = await knownColumnNames(db, viewer, [...correctedColumns.values()]);
+    for (const [column, better] of correctedColumns)
+      if (!existing.includes(better)) correctedColumns.delete(column);
+    columnNames = unique([...columnNames, ...correctedColumns.values()]);
+  }
+  const wordCorrections: TCorrections = new Map(
+    [...corrections].filter(([word]) => parsed.words.includes(word)),
+  );
+  const ranked = await rankedSearch(
+    db,
+    viewer,
+    parsed,
+    columnNames,
+    { known: analysis.known, corrections: wordCorrections, isIdentifier: parsed.isIdentifier },
+    options,
+  );
   let correctedQuery: string | null = null;
-  if (ranked.total === 0 && (parsed.words.length > 0 || parsed.columns.length > 0)) {
-    const correctedWords: string[] = [];
-    let isChanged = false;
-    for (const word of parsed.words) {
-      const better =
-        word.length >= 3 && /^\p{L}+$/u.test(word) ? await correctWord(db, viewer, word, "words") : null;
-      correctedWords.push(better ?? word);
-      if (better) isChanged = true;
-    }
-    const correctedColumns: string[] = [];
-    for (const column of parsed.columns) {
-      const better = await correctWord(db, viewer, column, "columns");
-      correctedColumns.push(better ?? column);
-      if (better) isChanged = true;
-    }
-    if (isChanged) {
-      const correctedText = parsed.text
-        ? nameTokens(parsed.text)
-            .split(" ")
-            .map((word) => correctedWords[parsed.words.indexOf(word)] ?? word)
-            .join(" ")
-        : "";
-      const retry: TParsedQuery = {
-        ...parsed,
-        text: correctedText,
-        words: correctedWords,
-        columns: correctedColumns,
-      };
-      const retried = await rankedSearch(db, viewer, retry, correctedColumns, options);
-      if (retried.total > 0) {
-        ranked = retried;
-        parsed = retry;
-        columnNames = correctedColumns;
-        correctedQuery = [correctedText, ...correctedColumns.map((column) => `col:${column}`)]
-          .filter(Boolean)
-          .join(" ");
-      }
-    }
+  const isCorrected = wordCorrections.size > 0 || correctedColumns.size > 0;
+  // Column corrections replace a column name no visible asset has: nothing matched it as typed.
+  if (isCorrected && ranked.total > 0 && (wordCorrections.size === 0 || ranked.originalTotal === 0)) {
+    const correctedText = parsed.text
+      ? nameTokens(parsed.text)
+          .split(" ")
+          .map((word) => wordCorrections.get(word)?.[0] ?? word)
+          .join(" ")
+      : "";
+    correctedQuery = [
+      correctedText,
+      ...parsed.columns.map((column) => `col:${correctedColumns.get(column) ?? column}`),
+    ]
+      .filter(Boolean)
+      .join(" ");
   }
   const ids = ranked.hits.map((hit) => hit.id);
+  const highlightWords = unique([...parsed.words, ...[...wordCorrections.values()].flat()]);
   const [summaries, columns] = await Promise.all([
     loadSummaries(db, ids, viewer),
-    matchedColumns(db, ids, columnNames, parsed.words),
+    matchedColumns(db, ids, columnNames, highlightWords),
   ]);
   const scores = new Map(ranked.hits.map((hit) => [hit.id, hit.score]));
   return {
@@ -322,17 +516,34 @@ export async function autocompleteAssets(
   const visible = visibleProjectsCondition(params, viewer);
   const exact = params.add(text);
   const like = params.add(`${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`);
-  const wordMatch =
+  const count = params.add(limit);
+  const isNameMatch = `(lower(a.name) like ${like} or lower(a."qualifiedName") = ${exact})`;
+  // Two stages in order: names that start with the text (a range scan of the lower(name)
+  // text_pattern_ops btree), then names whose words start with the query words. The second
+  // runs only when the first leaves room: `union all` under a limit stops once it has enough,
+  // and the word stage (prefix terms such as `fact:*` match a tenth of all names) is the slow one.
+  const wordStage =
     parsed.words.length > 0
-      ? ` or a."nameTsv" @@ to_tsquery('english', ${params.add(prefixQuery(parsed.words, "&"))})`
+      ? `union all
+        (select a.id, a.name, a."qualifiedName", a.kind, a."projectId", 2 as stage, a.popularity
+         from catalog_asset a
+         where ${visible} and a."nameTsv" @@ to_tsquery('english', ${params.add(prefixQuery(parsed.words, "&"))})
+           and not ${isNameMatch}
+         order by a.popularity desc, length(a.name), a.name limit ${count})`
       : "";
   const rows = await db.$queryRawUnsafe<TSuggestion[]>(
-    `select a.id, a.name, a."qualifiedName", a.kind, p.name as "projectName"
-     from catalog_asset a join project p on p.id = a."projectId"
-     where ${visible} and (lower(a.name) like ${like} or lower(a."qualifiedName") = ${exact}${wordMatch})
-     order by (lower(a.name) = ${exact} or lower(a."qualifiedName") = ${exact}) desc,
-       (lower(a.name) like ${like}) desc, a.popularity desc, length(a.name), a.name
-     limit ${params.add(limit)}`,
+    `select s.id, s.name, s."qualifiedName", s.kind, p.name as "projectName"
+     from (
+       (select a.id, a.name, a."qualifiedName", a.kind, a."projectId",
+          case when lower(a.name) = ${exact} or lower(a."qualifiedName") = ${exact} then 0 else 1 end as stage,
+          a.popularity
+        from catalog_asset a
+        where ${visible} and ${isNameMatch}
+        order by stage, a.popularity desc, length(a.name), a.name limit ${count})
+       ${wordStage}
+       limit ${count}) s
+     join project p on p.id = s."projectId"
+     order by s.stage, s.popularity desc, length(s.name), s.name`,
     ...params.values,
   );
   return rows;

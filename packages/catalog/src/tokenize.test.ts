@@ -9,6 +9,22 @@ describe("identifier tokenization", () => {
     expect(nameTokens("sales_2026", "sales_2026.csv")).toBe("sales 2026 csv");
   });
 
+  it("splits ASCII on its fast path exactly as the Unicode path does", () => {
+    const samples = [
+      "fact_salesOrder_daily",
+      "HTTPServer2.logs-v2",
+      "ABCdEFg",
+      "aBCd",
+      "x1y22Z",
+      "__a__",
+      "",
+    ];
+    for (const sample of samples) {
+      // A non-ASCII word sends the text down the Unicode path; it adds only itself.
+      expect([...splitIdentifier(sample), "é"]).toEqual(splitIdentifier(`${sample} é`));
+    }
+  });
+
   it("keeps only letter words of 3+ for typo correction", () => {
     expect(vocabularyWords(["customer_id", "a_b_cd", "2026q1"])).toEqual(["customer"]);
   });
