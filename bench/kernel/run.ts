@@ -3,13 +3,22 @@
 //      @jupyterlab/services (the broker's overhead);
 //  (b) time from "new notebook" to the first `1+1` result, with the warm pool and without;
 //  (c) `spark.range(10**8).selectExpr("sum(id)").collect()` through Flint vs a bare pyspark process.
-// Run: `npm run bench` (or `node --import tsx bench/kernel/run.ts`). Prints figures and ratios.
-import { execFileSync } from "node:child_process";
+// Run: `npm run bench -- kernel` (or `node --import tsx kernel/run.ts` in bench/). Prints figures
+// and ratios. BENCH_KERNEL_PARTS=c (any of a, b, c) runs only those parts; BENCH_SPARK_RUNS and
+// BENCH_SPARK_WARMUP set the number of measured and warm-up runs of (c) per side;
+// BENCH_SPARK_PAUSE_MS the pause before each of its runs; BENCH_VERBOSE=1 prints every run.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import {
+  buildJupyterEnv,
+  createKernelRuntime,
+  type TCellRunResult,
+  type TKernelRuntime,
+} from "@flint/kernel";
 import { MemoryNotebookStore } from "@flint/kernel/testing";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
 import { quantile, report, time } from "../stats";
@@ -17,6 +26,15 @@ import { quantile, report, time } from "../stats";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 60);
+const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abc";
+const SPARK_RUNS = Number(process.env.BENCH_SPARK_RUNS ?? 15);
+// The JVM keeps getting faster at this job for about ten runs (JIT compilation).
+const SPARK_WARMUP = Number(process.env.BENCH_SPARK_WARMUP ?? 10);
+const VERBOSE = process.env.BENCH_VERBOSE === "1";
+// A quiet moment before each run of (c), so that it does not start while the previous run's
+// aftermath (see benchSpark) is still using the two cores.
+const SPARK_PAUSE_MS = Number(process.env.BENCH_SPARK_PAUSE_MS ?? 300);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quiet = () => undefined;
 
 function runtimeWith(store: MemoryNotebookStore, warmPoolSize: number): TKernelRuntime {
@@ -29,12 +47,13 @@ function runtimeWith(store: MemoryNotebookStore, warmPoolSize: number): TKernelR
   });
 }
 
-async function runOnce(runtime: TKernelRuntime, notebookId: string, cellId: string): Promise<void> {
+async function runOnce(runtime: TKernelRuntime, notebookId: string, cellId: string): Promise<TCellRunResult> {
   const [result] = await runtime.broker.runAndWait(notebookId, [cellId], 600_000);
   if (result?.status !== "ok")
     throw new Error(
       `cell ${cellId} ended ${result?.status}: ${JSON.stringify(result?.outputs).slice(0, 300)}`,
     );
+  return result;
 }
 
 async function benchRoundTrip(): Promise<void> {
@@ -100,63 +119,266 @@ async function benchFirstResult(warmPoolSize: number): Promise<number> {
   }
 }
 
-const SPARK_CODE = 'spark.range(10**8).selectExpr("sum(id)").collect()';
+// (c) The same Spark job through Flint and in a bare pyspark process, apples to apples:
+// - One warm process per side for the whole measurement: the Flint kernel (started by Flint's
+//   runtime, driven through the broker as a notebook cell) and one Python process with a
+//   SparkSession and nothing else (bare-pyspark.py, driven over stdin/stdout). Each JVM gets the
+//   same warm-up runs, then the runs alternate (bare, Flint, Flint, bare, bare, Flint ..., each
+//   after a short pause), so load from other work on this shared machine, JIT warm-up and each
+//   side's aftermath affect both sides alike.
+// - Both sessions have the same Spark settings: the bare process is given exactly the settings
+//   Flint's kernel computes for this environment (flint.kernel.session.load_settings: master
+//   `local[*]` or SPARK_MASTER, spark.sql.shuffle.partitions=8 in local mode, UI and console
+//   progress off, Arrow on, Flint's log4j2 configuration, FLINT_SPARK_CONF on top) and the same
+//   log level, in the same environment (Flint's allow-listed kernel environment plus
+//   PYSPARK_PYTHON, as the kernelspec sets). The benchmark then reads the SparkConf back from
+//   both live sessions and stops if they differ in anything but per-process ids and ports.
+// - Both are timed from this process, from sending the request to having the result: for Flint
+//   that includes the broker, Jupyter Server, ipykernel and Flint's per-cell hooks (job tagging,
+//   progress), which is what the goal is about; for bare pyspark it includes a pipe round trip
+//   (its in-process time is printed too, to show that this costs nothing noticeable).
+// - Reported: the median of each side, the ratio of the medians, and the median of the ratios of
+//   the runs paired in time (bare run i vs Flint run i), which is the least sensitive to drift.
 
-async function benchSparkThroughFlint(): Promise<number[]> {
+const SPARK_CODE = 'spark.range(10**8).selectExpr("sum(id)").collect()';
+// Per-process values that necessarily differ between two sessions.
+const PER_PROCESS_CONF = new Set([
+  "spark.app.id",
+  "spark.app.startTime",
+  "spark.app.submitTime",
+  "spark.driver.port",
+]);
+
+type TSparkSettings = { conf: Record<string, string>; logLevel: string };
+
+/** The environment a Flint kernel gets (see packages/kernel supervisor and flint.install). */
+function kernelLikeEnv(): Record<string, string> {
+  return { ...buildJupyterEnv(process.env), PYSPARK_PYTHON: path.join(pythonEnv, "bin", "python") };
+}
+
+/** The Spark settings the Flint kernel computes in `env` (flint.kernel.session.load_settings). */
+function flintSparkSettings(env: Record<string, string>): TSparkSettings {
+  const script =
+    "import json; from flint.kernel.session import load_settings; s = load_settings(); " +
+    "print(json.dumps({'conf': s.conf, 'logLevel': s.log_level, 'errors': s.errors}))";
+  const out = execFileSync(path.join(pythonEnv, "bin", "python"), ["-c", script], { encoding: "utf8", env });
+  const settings = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as TSparkSettings & { errors: string[] };
+  if (settings.errors.length > 0)
+    throw new Error(`Flint's Spark settings are invalid: ${settings.errors.join("; ")}`);
+  return { conf: settings.conf, logLevel: settings.logLevel };
+}
+
+/** A bare pyspark process (bare-pyspark.py) answering one request at a time. */
+class BarePyspark {
+  private readonly waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  private stderrTail = "";
+
+  private constructor(private readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.startsWith("@bench ")) this.waiting.shift()?.resolve(line.slice("@bench ".length));
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
+    });
+    child.on("exit", (code) => {
+      const error = new Error(`bare pyspark exited (${code}): ${this.stderrTail}`);
+      for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    });
+  }
+
+  /** Starts the process and waits until its SparkSession exists. */
+  static async start(env: Record<string, string>, settings: TSparkSettings): Promise<BarePyspark> {
+    const child = spawn(
+      path.join(pythonEnv, "bin", "python"),
+      [fileURLToPath(new URL("bare-pyspark.py", import.meta.url))],
+      {
+        env: {
+          ...env,
+          FLINT_BENCH_SPARK_SETTINGS: JSON.stringify(settings),
+          FLINT_BENCH_SPARK_CODE: SPARK_CODE,
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    const bare = new BarePyspark(child);
+    const ready = await bare.next();
+    if (ready !== "ready") throw new Error(`bare pyspark said ${ready}`);
+    return bare;
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private request(command: string): Promise<string> {
+    const reply = this.next();
+    this.child.stdin!.write(`${command}\n`);
+    return reply;
+  }
+
+  /** The live session's SparkConf. */
+  async conf(): Promise<Record<string, string>> {
+    return JSON.parse((await this.request("conf")).replace(/^conf /, ""));
+  }
+
+  /** Runs the job once; `inProcessMs` is the time measured inside the Python process. */
+  async run(): Promise<{ inProcessMs: number; result: string }> {
+    const [, ms, result] = (await this.request("run")).match(/^done (\S+) (.*)$/) ?? [];
+    return { inProcessMs: Number(ms), result: JSON.parse(result ?? '""') };
+  }
+
+  /** Stops the SparkSession and waits for the process to exit. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.stdin!.end("quit\n");
+    await exited;
+  }
+}
+
+/** The text a cell printed (its stream outputs). */
+function printed(result: TCellRunResult): string {
+  return result.outputs
+    .map((output) => (output.output_type === "stream" ? [output.text].flat().join("") : ""))
+    .join("");
+}
+
+/** The `text/plain` of a cell's execute_result. */
+function resultText(result: TCellRunResult): string {
+  const output = result.outputs.find((o) => o.output_type === "execute_result");
+  const text = output?.output_type === "execute_result" ? output.data["text/plain"] : undefined;
+  return [text ?? ""].flat().join("");
+}
+
+/** The cell's Spark time as Flint's progress summary saved it (`flint.spark.durationMs`). */
+function sparkSummaryMs(result: TCellRunResult): number {
+  for (const output of result.outputs) {
+    const summary =
+      "metadata" in output
+        ? (output.metadata?.["flint.spark"] as { durationMs?: number } | undefined)
+        : undefined;
+    if (typeof summary?.durationMs === "number") return summary.durationMs;
+  }
+  throw new Error("(c) the cell's output has no Spark progress summary (flint.spark metadata)");
+}
+
+/** Keys whose values differ between the two sessions (per-process values left out). */
+function confDifferences(a: Record<string, string>, b: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((key) => !PER_PROCESS_CONF.has(key) && a[key] !== b[key]).sort();
+}
+
+async function benchSpark(): Promise<void> {
+  const env = kernelLikeEnv();
+  const settings = flintSparkSettings(env);
   const store = new MemoryNotebookStore();
   const runtime = runtimeWith(store, 0);
   await runtime.start();
+  const bare = await BarePyspark.start(env, settings);
   try {
-    const [warm, job] = store.setNotebook("spark", ["spark.range(10).count()", SPARK_CODE]);
-    await runOnce(runtime, "spark", warm!);
-    await runOnce(runtime, "spark", job!);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await time(() => runOnce(runtime, "spark", job!)));
-    return times;
+    const confCode = "import json as _j; print(_j.dumps(dict(spark.sparkContext.getConf().getAll())))";
+    const [confCell, job] = store.setNotebook("spark", [confCode, SPARK_CODE]);
+    const flintConf = JSON.parse(printed(await runOnce(runtime, "spark", confCell!))) as Record<
+      string,
+      string
+    >;
+    const differences = confDifferences(flintConf, await bare.conf());
+    if (differences.length > 0)
+      throw new Error(`(c) Spark settings differ between the sides: ${differences.join(", ")}`);
+
+    const bareTimes: number[] = [];
+    const bareInProcess: number[] = [];
+    const flintInKernel: number[] = [];
+    const flintTimes: number[] = [];
+    for (let i = 0; i < SPARK_WARMUP + SPARK_RUNS; i++) {
+      let bareRun = { inProcessMs: 0, result: "" };
+      let bareMs = 0;
+      let flintRun: TCellRunResult | undefined;
+      let flintMs = 0;
+      const runBare = async () => {
+        await pause(SPARK_PAUSE_MS);
+        bareMs = await time(async () => {
+          bareRun = await bare.run();
+        });
+      };
+      const runFlint = async () => {
+        await pause(SPARK_PAUSE_MS);
+        flintMs = await time(async () => {
+          flintRun = await runOnce(runtime, "spark", job!);
+        });
+      };
+      // bare, Flint, Flint, bare, bare, Flint ...: whatever one side leaves running after its run
+      // (JIT compilation, GC, the broker saving outputs) overlaps the other side's next run
+      // equally often.
+      if (i % 2 === 0) {
+        await runBare();
+        await runFlint();
+      } else {
+        await runFlint();
+        await runBare();
+      }
+      if (flintRun && resultText(flintRun) !== bareRun.result)
+        throw new Error(`(c) results differ: Flint ${resultText(flintRun)}, bare ${bareRun.result}`);
+      const cellMs = flintRun ? sparkSummaryMs(flintRun) : Number.NaN;
+      if (VERBOSE)
+        process.stdout.write(
+          `(c) ${i < SPARK_WARMUP ? "warm-up" : "run"} ${i}: bare ${bareMs.toFixed(0)} ms ` +
+            `(${bareRun.inProcessMs.toFixed(0)} in process), Flint ${flintMs.toFixed(0)} ms (${cellMs} in the kernel)\n`,
+        );
+      if (i < SPARK_WARMUP) continue;
+      bareTimes.push(bareMs);
+      bareInProcess.push(bareRun.inProcessMs);
+      flintTimes.push(flintMs);
+      flintInKernel.push(cellMs);
+    }
+
+    const bareP50 = quantile(bareTimes, 0.5);
+    const flintP50 = quantile(flintTimes, 0.5);
+    const pairRatios = flintTimes.map((flintMs, i) => flintMs / bareTimes[i]!);
+    const range = (values: number[]) =>
+      `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms`;
+    const shown = ["spark.master", "spark.sql.shuffle.partitions", "spark.ui.enabled"]
+      .map((key) => `${key}=${flintConf[key]}`)
+      .join(", ");
+    process.stdout.write(
+      `(c) both sessions: ${shown}, log level ${settings.logLevel}; SparkConf identical on both sides ` +
+        `(${Object.keys(flintConf).length} keys, ids and ports aside); ${SPARK_WARMUP} warm-up + ` +
+        `${SPARK_RUNS} measured runs per side, alternating\n`,
+    );
+    report("(c) sum over 10^8 rows, bare pyspark, median", `${bareP50.toFixed(0)} ms`, "baseline");
+    report("(c) bare pyspark, range of runs", range(bareTimes), "");
+    report(
+      "(c) bare pyspark, median inside its process",
+      `${quantile(bareInProcess, 0.5).toFixed(0)} ms`,
+      "",
+    );
+    report("(c) sum over 10^8 rows, through Flint, median", `${flintP50.toFixed(0)} ms`, "");
+    report(
+      "(c) through Flint, median of the cell's time in the kernel",
+      `${quantile(flintInKernel, 0.5).toFixed(0)} ms`,
+      "",
+    );
+    report("(c) through Flint, range of runs", range(flintTimes), "");
+    report("(c) ratio of medians Flint / bare pyspark", `${(flintP50 / bareP50).toFixed(2)}×`, "≤ 1.1×");
+    report(
+      "(c) median of per-pair ratios Flint / bare",
+      `${quantile(pairRatios, 0.5).toFixed(2)}×`,
+      "≤ 1.1×",
+    );
   } finally {
+    await bare.stop();
     await runtime.stop();
   }
 }
 
-function benchSparkBare(): number[] {
-  // Same work in a plain pyspark process: session warmed up, the job timed the same way (5 runs
-  // after one discarded run), so only the notebook path differs.
-  const script = `
-import time
-from pyspark.sql import SparkSession
-spark = SparkSession.builder.master("local[*]").config("spark.ui.enabled", "false").getOrCreate()
-spark.sparkContext.setLogLevel("ERROR")
-spark.range(10).count()
-spark.range(10**8).selectExpr("sum(id)").collect()
-for _ in range(5):
-    t = time.perf_counter()
-    spark.range(10**8).selectExpr("sum(id)").collect()
-    print((time.perf_counter() - t) * 1000)
-spark.stop()
-`;
-  const out = execFileSync(path.join(pythonEnv, "bin", "python"), ["-c", script], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  return out.trim().split("\n").map(Number);
-}
-
 process.stdout.write(`Kernel benchmarks (${os.cpus().length} cores), Python env ${pythonEnv}\n\n`);
-await benchRoundTrip();
-const cold = await benchFirstResult(0);
-const warm = await benchFirstResult(1);
-report("(b) new notebook → first 1+1, no warm pool", `${cold.toFixed(0)} ms`, "baseline");
-report("(b) new notebook → first 1+1, warm pool of 1", `${warm.toFixed(0)} ms`, "< 1000 ms");
-report("(b) ratio warm / cold", `${(warm / cold).toFixed(3)}×`, "");
-// Bare pyspark is measured before and after Flint, so load that changes during the run (a shared
-// machine) does not favour either side; Flint is compared with the better of the two.
-const bareBefore = benchSparkBare();
-const flint = await benchSparkThroughFlint();
-const bareAfter = benchSparkBare();
-const bare = quantile(bareBefore, 0.5) <= quantile(bareAfter, 0.5) ? bareBefore : bareAfter;
-const bareP50 = quantile(bare, 0.5);
-const flintP50 = quantile(flint, 0.5);
-report("(c) sum over 10^8 rows, bare pyspark, median", `${bareP50.toFixed(0)} ms`, "baseline");
-report("(c) sum over 10^8 rows, through Flint, median", `${flintP50.toFixed(0)} ms`, "");
-report("(c) ratio Flint / bare pyspark", `${(flintP50 / bareP50).toFixed(2)}×`, "≤ 1.1×");
+if (PARTS.includes("a")) await benchRoundTrip();
+if (PARTS.includes("b")) {
+  const cold = await benchFirstResult(0);
+  const warm = await benchFirstResult(1);
+  report("(b) new notebook → first 1+1, no warm pool", `${cold.toFixed(0)} ms`, "baseline");
+  report("(b) new notebook → first 1+1, warm pool of 1", `${warm.toFixed(0)} ms`, "< 1000 ms");
+  report("(b) ratio warm / cold", `${(warm / cold).toFixed(3)}×`, "");
+}
+if (PARTS.includes("c")) await benchSpark();
 process.exit(0);

@@ -7,6 +7,11 @@ Each cell execution gets a unique tag ``flint-<hex>``:
   Python thread that set it; cells run on the kernel's main thread, and so do these hooks.
 - Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it.
 
+Tagging is one Py4J call per cell. Progress costs nothing more in a cell that sent no Py4J command
+(it cannot have started a job, see :class:`~flint.kernel.progress.Py4JCommandCounter`); in the
+others it is read in two calls per job and stage, and the final state waits only as long as
+Spark's listener lags (at most ``NORMAL_SETTLE_S``, or ``FINAL_SETTLE_S`` after an interrupt).
+
 Interrupt: ipykernel turns an interrupt into SIGINT and, for the duration of every shell message,
 installs ``signal.default_int_handler`` (``Kernel.pre_handler_hook``), replacing any handler set
 earlier, such as one installed when the extension loads, or PySpark's own, which it only
@@ -36,12 +41,24 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flint.kernel.progress import ProgressPoller, ProgressReporter, ProgressSource, StatusTrackerSource
+from flint.kernel.progress import (
+    FINAL_SETTLE_S,
+    ProgressPoller,
+    ProgressReporter,
+    ProgressSource,
+    Py4JCommandCounter,
+    SparkStatusReader,
+    StatusTrackerSource,
+)
 from flint.kernel.session import SparkStarter
 
 log = logging.getLogger(__name__)
 # How long the SIGINT handler waits for the cancel request before raising KeyboardInterrupt.
 CANCEL_WAIT_S = 5.0
+# At the end of a cell that was not interrupted, how long to wait at most for Spark to report its
+# jobs finished before publishing the final progress (a job the cell left running in the
+# background would otherwise hold up every such cell for FINAL_SETTLE_S).
+NORMAL_SETTLE_S = 0.5
 
 
 @dataclass
@@ -52,6 +69,8 @@ class CellRun:
     description: str
     parent: dict[str, Any] | None
     tagged: bool = False
+    # Py4J commands sent before the cell's code ran (None: not counted, e.g. Spark not ready).
+    commands_at_start: int | None = None
     interrupted: bool = False
     reporter: ProgressReporter | None = None
     cancel_threads: list[threading.Thread] = field(default_factory=list)
@@ -97,6 +116,9 @@ class CellController:
         self._previous_sigint: Any = None
         self._sigint_installed = False
         self._poller = ProgressPoller()
+        # One status reader per SparkContext, shared by the cells: (context, reader).
+        self._status_reader: tuple[Any, SparkStatusReader] | None = None
+        self._command_counter: Py4JCommandCounter | None = None
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -111,12 +133,16 @@ class CellController:
         self.current = run
         self._install_sigint_handler()
         self.ensure_tagged()
+        counter = self._counter()
+        if counter is not None:
+            run.commands_at_start = counter.count
         if kernel is not None:
             run.reporter = ProgressReporter(
                 get_source=self._source_getter(run),
                 publish=self._publisher(run),
                 job_group=run.tag,
                 display_id=f"{run.tag}-progress",
+                may_have_jobs=lambda: self._may_have_jobs(run),
             )
             self._poller.watch(run.reporter)
 
@@ -136,7 +162,10 @@ class CellController:
                 thread.join(timeout=5)
         if run.reporter is not None:
             self._poller.unwatch(run.reporter)
-            run.reporter.finish()
+            # A cell that ended normally got its action's result, so its jobs are done and Spark's
+            # listener reports that within milliseconds; an interrupted job takes longer to be
+            # marked FAILED, and the final state should say so.
+            run.reporter.finish(settle_s=FINAL_SETTLE_S if interrupted else NORMAL_SETTLE_S)
         if run.tagged and self.starter.is_connect and session is not None:
             try:
                 session.removeTag(run.tag)
@@ -235,10 +264,39 @@ class CellController:
             session = self.starter.peek()
             if session is None or self.starter.is_connect:
                 return None  # Spark Connect: see flint.kernel.progress for what is missing
-            cache.append(StatusTrackerSource(session.sparkContext, run.tag))
+            cache.append(StatusTrackerSource(self._reader_for(session.sparkContext), run.tag))
             return cache[0]
 
         return get_source
+
+    def _counter(self) -> Py4JCommandCounter | None:
+        """The Py4J command counter of the classic session, installed once it exists."""
+        if self.starter.is_connect or self.starter.peek() is None:
+            return None
+        from pyspark import SparkContext
+
+        client = getattr(SparkContext._gateway, "_gateway_client", None)
+        counter = self._command_counter
+        if client is not None and (counter is None or counter.client is not client):
+            try:
+                counter = self._command_counter = Py4JCommandCounter.install(client, lambda: self._poller.thread_ident)
+            except Exception:  # noqa: BLE001 - without it every cell is simply polled
+                log.debug("Could not count Py4J commands", exc_info=True)
+                counter = self._command_counter = None
+        return counter
+
+    def _may_have_jobs(self, run: CellRun) -> bool:
+        counter = self._command_counter
+        if run.commands_at_start is None or counter is None:
+            return True
+        return counter.count != run.commands_at_start
+
+    def _reader_for(self, context: Any) -> SparkStatusReader:
+        # Created once (one Py4J call), not per cell; a new SparkContext gets a new reader.
+        cached = self._status_reader
+        if cached is None or cached[0] is not context:
+            cached = self._status_reader = (context, SparkStatusReader(context))
+        return cached[1]
 
     def _publisher(self, run: CellRun):
         display_pub = self.ip.display_pub

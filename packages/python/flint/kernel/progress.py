@@ -1,8 +1,8 @@
 """Live Spark progress for the running cell, published as a display output that updates in place.
 
 While a cell runs, :class:`ProgressPoller` has the cell's :class:`ProgressReporter` poll a
-:class:`ProgressSource` every 0.5 s. As soon
-as the cell has a Spark job it publishes ``display_data`` with::
+:class:`ProgressSource` every 0.5 s. As soon as the cell has a Spark job it publishes
+``display_data`` with::
 
     application/vnd.flint.spark-progress+json
     {"jobs": [{"jobId", "status", "numTasks", "numCompletedTasks", "numActiveTasks",
@@ -14,9 +14,16 @@ ticks send ``update_display_data`` for that id, only when something changed. Whe
 last update carries ``"done": true`` and, in the output's metadata under ``flint.spark``, the
 summary ``{"jobs": n, "tasks": n, "durationMs": n, "jobGroup": str}`` so it is saved with the cell.
 
+Cost: every figure comes from the driver JVM over Py4J, one socket round trip per call, and the
+cell's end waits for the final state. So the classic source asks for as little as it can (two
+calls per job or stage, see :class:`SparkStatusReader`), never asks again about a finished job,
+and a cell that started no job costs two calls. The final state is published at once when Spark
+already reports every job of the cell finished; otherwise the cell waits for that in short,
+growing steps, at most ``FINAL_SETTLE_S``.
+
 Sources:
 
-- :class:`StatusTrackerSource` (classic Spark): ``sc.statusTracker()`` by job group.
+- :class:`StatusTrackerSource` (classic Spark): Spark's status tracker by job group.
 - Spark Connect: not implemented. Connect has no status tracker; its progress arrives through
   ``spark.registerProgressHandler(handler)`` as ``(stages, inflight_tasks, operation_id, done)``
   callbacks, about every ``spark.connect.progress.reportInterval`` (2 s), on the thread that
@@ -27,6 +34,7 @@ Sources:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -39,8 +47,12 @@ METADATA_KEY = "flint.spark"
 POLL_INTERVAL_S = 0.5
 # A cell that runs thousands of small jobs would otherwise make every update huge.
 MAX_JOBS_SHOWN = 50
-# At a cell's end, how long to wait for jobs to be reported finished (see _poll_and_publish).
+# At a cell's end, how long to wait at most for jobs to be reported finished (see finish()).
 FINAL_SETTLE_S = 1.0
+# The first re-check comes this soon (the listener usually catches up within milliseconds), later
+# ones at twice the previous gap, up to SETTLE_MAX_STEP_S.
+SETTLE_FIRST_STEP_S = 0.002
+SETTLE_MAX_STEP_S = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -95,64 +107,155 @@ class ProgressSource(Protocol):
         ...
 
 
+def _int_list(text: str) -> list[int]:
+    """Parse ``java.util.Arrays.toString`` of an ``int[]``, e.g. ``"[3, 4]"``."""
+    inner = text.strip()[1:-1]
+    return [int(part) for part in inner.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class _StageCounts:
+    num_tasks: int
+    num_active_tasks: int
+    num_completed_tasks: int
+    num_failed_tasks: int
+
+    @property
+    def started(self) -> bool:
+        return self.num_completed_tasks > 0 or self.num_active_tasks > 0
+
+
+class SparkStatusReader:
+    """Reads job and stage status from a classic SparkContext's status tracker in few Py4J calls.
+
+    One per SparkContext, shared by all cells. Every Py4J call is a socket round trip to the
+    driver JVM, and on a busy machine each one waits for both processes to be scheduled, so the
+    number of calls is what costs. PySpark's ``StatusTracker`` makes one call per field (eight
+    for a stage) and two per element of an ``int[]``. This reader calls the JVM's
+    ``JavaSparkStatusTracker`` itself and has each job or stage info object rendered as JSON in
+    one call (commons-lang3's ``ReflectionToStringBuilder`` with ``ToStringStyle.JSON_STYLE``,
+    both on Spark's classpath), and each ``int[]`` with one ``Arrays.toString`` call. If that
+    rendering is unavailable or unreadable, it falls back to one call per field.
+    """
+
+    def __init__(self, spark_context: Any) -> None:
+        jvm = spark_context._jvm
+        self._tracker = spark_context._jsc.statusTracker()
+        self._array_to_string = jvm.java.util.Arrays.toString
+        self._to_json: Callable[[Any], str] | None
+        try:
+            builder = jvm.org.apache.commons.lang3.builder
+            to_string, style = builder.ReflectionToStringBuilder.toString, builder.ToStringStyle.JSON_STYLE
+            self._to_json = lambda obj: to_string(obj, style)
+        except Exception:  # noqa: BLE001 - a classpath without commons-lang3: ask field by field
+            log.debug("No JSON rendering of Spark status objects; reading them field by field", exc_info=True)
+            self._to_json = None
+
+    def job_ids(self, job_group: str) -> list[int]:
+        """Ids of the group's jobs that Spark still remembers (2 calls)."""
+        return _int_list(self._array_to_string(self._tracker.getJobIdsForGroup(job_group)))
+
+    def job(self, job_id: int, with_stage_ids: bool) -> tuple[str, list[int] | None] | None:
+        """``(status, stage ids)`` of a job, or None if unknown (2 calls; field by field 3, or 5
+        with stage ids)."""
+        info = self._tracker.getJobInfo(job_id)
+        if info is None:
+            return None
+        fields = self._fields(info)
+        try:
+            return str(fields["status"]).upper(), [int(i) for i in fields["stageIds"]]
+        except (KeyError, TypeError, ValueError):
+            stage_ids = _int_list(self._array_to_string(info.stageIds())) if with_stage_ids else None
+            return str(info.status()).upper(), stage_ids
+
+    def stage(self, stage_id: int) -> _StageCounts | None:
+        """Task counts of a stage's latest attempt, or None if unknown (2 calls; field by field 5)."""
+        info = self._tracker.getStageInfo(stage_id)
+        if info is None:
+            return None
+        fields = self._fields(info)
+        try:
+            return _StageCounts(
+                int(fields["numTasks"]),
+                int(fields["numActiveTasks"]),
+                int(fields["numCompletedTasks"]),
+                int(fields["numFailedTasks"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return _StageCounts(info.numTasks(), info.numActiveTasks(), info.numCompletedTasks(), info.numFailedTasks())
+
+    def _fields(self, obj: Any) -> dict[str, Any]:
+        """The object's fields as a dict (one call), or {} if they cannot be read that way."""
+        if self._to_json is None:
+            return {}
+        try:
+            fields = json.loads(self._to_json(obj))
+        except Exception:  # noqa: BLE001 - e.g. a stage name the renderer did not escape
+            log.debug("Could not read a Spark status object as JSON", exc_info=True)
+            return {}
+        return fields if isinstance(fields, dict) else {}
+
+
 class StatusTrackerSource:
     """Progress of a job group from a classic SparkContext's status tracker.
 
-    PySpark's ``SparkStageInfo`` has task counts but no stage status, so stage states are derived:
+    Spark's stage info has task counts but no stage status, so stage states are derived:
     all tasks done → completed; some running or done → active; in a failed job, a stage that did
     not complete → failed. A stage whose shuffle output was reused is skipped: it is counted in
     ``stages.skipped`` and, so that bars reach 100 %, in ``stages.completed``, and its tasks are
     left out of the task totals, as the Spark UI does.
     """
 
-    def __init__(self, spark_context: Any, job_group: str) -> None:
-        self._tracker = spark_context.statusTracker()
+    def __init__(self, reader: SparkStatusReader, job_group: str) -> None:
+        self._reader = reader
         self._group = job_group
-        # Finished jobs never change: remember them instead of asking the JVM every tick.
+        # Finished jobs never change: remember them instead of asking the JVM every tick. A job's
+        # stage list is fixed when it is submitted: ask for it once.
         self._finished: dict[int, JobProgress] = {}
+        self._stage_ids: dict[int, list[int]] = {}
 
     def snapshot(self) -> list[JobProgress]:
         """See :meth:`ProgressSource.snapshot`."""
         jobs = []
-        for job_id in sorted(self._tracker.getJobIdsForGroup(self._group)):
+        for job_id in sorted(self._reader.job_ids(self._group)):
             job = self._finished.get(job_id) or self._job(job_id)
             if job is None:
                 continue
             if job.is_finished:
                 self._finished[job_id] = job
+                self._stage_ids.pop(job_id, None)
             jobs.append(job)
         return jobs
 
     def _job(self, job_id: int) -> JobProgress | None:
-        info = self._tracker.getJobInfo(job_id)
-        if info is None:
+        known_stage_ids = self._stage_ids.get(job_id)
+        read = self._reader.job(job_id, with_stage_ids=known_stage_ids is None)
+        if read is None:
             return None
-        status = str(info.status).upper()
-        stages = sorted(
-            (s for s in map(self._tracker.getStageInfo, info.stageIds) if s is not None), key=lambda s: s.stageId
-        )
-
-        def started(stage: Any) -> bool:
-            return stage.numCompletedTasks > 0 or stage.numActiveTasks > 0
+        status, stage_ids = read
+        if known_stage_ids is None:
+            known_stage_ids = self._stage_ids[job_id] = sorted(stage_ids or [])
+        # Parents get lower ids than their children (hence the sort).
+        stages = [s for s in map(self._reader.stage, known_stage_ids) if s is not None]
 
         tasks = completed = active = failed = 0
         stages_completed = stages_active = stages_failed = stages_skipped = 0
         for index, stage in enumerate(stages):
-            # Parents get lower ids than their children and a child only starts once its parents
-            # are done, so a stage that never ran while a later one did was skipped (its shuffle
-            # output was reused). Spark itself marks it SKIPPED only when the job ends.
-            if not started(stage) and (status == "SUCCEEDED" or any(started(later) for later in stages[index + 1 :])):
+            # A child only starts once its parents are done, so a stage that never ran while a
+            # later one did was skipped (its shuffle output was reused). Spark itself marks it
+            # SKIPPED only when the job ends.
+            if not stage.started and (status == "SUCCEEDED" or any(later.started for later in stages[index + 1 :])):
                 stages_skipped += 1
                 continue
-            tasks += stage.numTasks
-            completed += stage.numCompletedTasks
-            active += stage.numActiveTasks
-            failed += stage.numFailedTasks
-            if stage.numTasks > 0 and stage.numCompletedTasks >= stage.numTasks:
+            tasks += stage.num_tasks
+            completed += stage.num_completed_tasks
+            active += stage.num_active_tasks
+            failed += stage.num_failed_tasks
+            if stage.num_tasks > 0 and stage.num_completed_tasks >= stage.num_tasks:
                 stages_completed += 1
             elif status == "FAILED":
                 stages_failed += 1
-            elif started(stage):
+            elif stage.started:
                 stages_active += 1
         if status == "SUCCEEDED":
             # Stage info can lag the job's end by a moment; a succeeded job finished everything.
@@ -170,6 +273,41 @@ class StatusTrackerSource:
             stages_failed=stages_failed,
             stages_skipped=stages_skipped,
         )
+
+
+class Py4JCommandCounter:
+    """Counts the commands that Python threads send to the driver JVM over Py4J.
+
+    A Spark job in a cell's job group can only start through a Py4J command that a thread sends
+    while the cell runs (the job group is a thread-local property that the cell's thread carries,
+    and threads inherit it only when created during the cell). So if the count did not move
+    during a cell, the cell started no job and its progress need not be asked for at all. The
+    progress poller's own commands are not counted; everything else is (also commands that start
+    no job: then the cell is polled as before).
+
+    It wraps ``send_command`` of PySpark's Py4J client object, the one method every Py4J call goes
+    through; :meth:`install` returns None where that method is not there.
+    """
+
+    def __init__(self, client: Any, ignored_thread: Callable[[], int | None]) -> None:
+        self.client = client
+        self.count = 0
+        self._ignored_thread = ignored_thread
+        send_command = client.send_command
+
+        def counting_send_command(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != self._ignored_thread():
+                self.count += 1
+            return send_command(*args, **kwargs)
+
+        client.send_command = counting_send_command
+
+    @classmethod
+    def install(cls, client: Any, ignored_thread: Callable[[], int | None]) -> Py4JCommandCounter | None:
+        """Start counting the commands of ``client``, or return None if it has no ``send_command``."""
+        if not callable(getattr(client, "send_command", None)):
+            return None
+        return cls(client, ignored_thread)
 
 
 def progress_text(jobs: list[JobProgress], done: bool) -> str:
@@ -191,15 +329,24 @@ class ProgressReporter:
     """Tracks one cell's Spark progress and publishes it when it changes.
 
     ``get_source`` returns None while there is nothing to poll yet (Spark still starting, or a
-    session without a source, such as Spark Connect). ``publish`` sends the output. :meth:`tick`
+    session without a source, such as Spark Connect). ``publish`` sends the output.
+    ``may_have_jobs`` returns False as long as the cell cannot have started a job (see
+    :class:`Py4JCommandCounter`); until then ticks and the final state ask Spark nothing. :meth:`tick`
     runs on the :class:`ProgressPoller` thread; :meth:`finish` runs on the cell's thread when the
     cell ends and publishes the final state.
     """
 
     def __init__(
-        self, get_source: Callable[[], ProgressSource | None], publish: Publish, job_group: str, display_id: str
+        self,
+        get_source: Callable[[], ProgressSource | None],
+        publish: Publish,
+        job_group: str,
+        display_id: str,
+        may_have_jobs: Callable[[], bool] = lambda: True,
     ) -> None:
         self._get_source = get_source
+        # False while it is certain that the cell started no Spark job: then nothing is polled.
+        self._may_have_jobs = may_have_jobs
         self._publish = publish
         self._group = job_group
         self._display_id = display_id
@@ -215,28 +362,45 @@ class ProgressReporter:
         """Poll once and publish if something changed (no-op once finished)."""
         with self._lock:
             if not self._finished:
-                self._poll_and_publish(final=False)
+                self._publish_jobs(self._poll(), final=False)
 
-    def finish(self) -> dict[str, Any] | None:
-        """Publish the final state with its summary; returns the summary, or None without jobs."""
+    def finish(self, settle_s: float = FINAL_SETTLE_S) -> dict[str, Any] | None:
+        """Publish the final state with its summary; returns the summary, or None without jobs.
+
+        Spark's status store learns that a job ended from its listener bus, a moment after the
+        action has returned to the cell. If a job still shows as running, poll again after 2, 4,
+        8 ... ms (at most ``settle_s`` in all), so the final state does not show a finished job as
+        RUNNING, while a cell whose jobs are already reported finished is not held up at all.
+        """
         with self._lock:
             self._finished = True
-            return self._poll_and_publish(final=True)
+            jobs = self._poll()
+            deadline = time.monotonic() + settle_s
+            step = SETTLE_FIRST_STEP_S
+            while jobs and any(not j.is_finished for j in jobs):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                time.sleep(min(step, remaining))
+                step = min(step * 2, SETTLE_MAX_STEP_S)
+                # Finished jobs are cached: only the others are asked about again.
+                again = self._poll()
+                if not again:
+                    break  # the poll failed: publish what was seen
+                jobs = again
+            return self._publish_jobs(jobs, final=True)
 
-    def _poll_and_publish(self, final: bool) -> dict[str, Any] | None:
+    def _poll(self) -> list[JobProgress]:
         try:
+            if not self._may_have_jobs():
+                return []
             source = self._get_source()
-            jobs = source.snapshot() if source is not None else []
-            # Spark's status store learns that a job ended from its listener bus, a moment after
-            # the action has returned to the cell: give it that moment, so the final state does
-            # not show a finished job as RUNNING.
-            deadline = time.monotonic() + FINAL_SETTLE_S
-            while final and source is not None and any(not j.is_finished for j in jobs) and time.monotonic() < deadline:
-                time.sleep(0.05)
-                jobs = source.snapshot()
+            return source.snapshot() if source is not None else []
         except Exception:  # noqa: BLE001 - progress must never break the cell
             log.debug("Spark progress poll failed", exc_info=True)
-            return None
+            return []
+
+    def _publish_jobs(self, jobs: list[JobProgress], final: bool) -> dict[str, Any] | None:
         if not jobs:
             return None
         shown_jobs = jobs[-MAX_JOBS_SHOWN:]
@@ -278,6 +442,12 @@ class ProgressPoller:
         self._condition = threading.Condition()
         self._reporter: ProgressReporter | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def thread_ident(self) -> int | None:
+        """The poller thread's ident, once it has started."""
+        thread = self._thread
+        return thread.ident if thread is not None else None
 
     def watch(self, reporter: ProgressReporter) -> None:
         """Tick ``reporter`` every interval, starting one interval from now."""
