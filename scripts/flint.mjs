@@ -271,7 +271,7 @@ function test() {
 /** Runs the benchmarks in `bench/` (each prints its figures and ratios against a baseline). */
 function bench(args) {
   setup();
-  const suites = args.length > 0 ? args : ["kernel", "community", "catalog", "charts"];
+  const suites = args.length > 0 ? args : ["kernel", "community", "catalog", "charts", "notebook"];
   for (const suite of suites) {
     say(`── benchmark: ${suite}`);
     run(process.execPath, ["--import", "tsx", path.join(root, "bench", suite, "run.ts")], {

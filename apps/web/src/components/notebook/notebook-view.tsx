@@ -21,6 +21,40 @@ import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
 import { TocPanel } from "./toc-panel";
 
+/** Cells drawn in the first frame: more than a screen of them. */
+const FIRST_CELLS = 24;
+/** Cells added per idle slice after that (a few milliseconds each). */
+const CELLS_PER_SLICE = 40;
+
+/**
+ * How many cells to draw while a notebook opens: the first screen at once, the rest in idle
+ * slices, so a 1,000-cell notebook paints its top in well under a second instead of after one
+ * long task for every cell (bench/notebook). Once all are drawn, every cell always is: cells
+ * added later appear at once.
+ */
+function useOpeningCellCount(total: number): number {
+  const [count, setCount] = useState(FIRST_CELLS);
+  const isComplete = count === Number.POSITIVE_INFINITY;
+  useEffect(() => {
+    if (isComplete) return;
+    const next = () =>
+      setCount((shown) =>
+        shown + CELLS_PER_SLICE >= total ? Number.POSITIVE_INFINITY : shown + CELLS_PER_SLICE,
+      );
+    if (count >= total) {
+      setCount(Number.POSITIVE_INFINITY);
+      return;
+    }
+    if (typeof window.requestIdleCallback === "function") {
+      const handle = window.requestIdleCallback(next, { timeout: 50 });
+      return () => window.cancelIdleCallback(handle);
+    }
+    const timer = setTimeout(next, 0);
+    return () => clearTimeout(timer);
+  }, [count, total, isComplete]);
+  return Math.min(count, total);
+}
+
 const CellList = memo(function CellList({
   env,
   onKeyDown,
@@ -29,10 +63,17 @@ const CellList = memo(function CellList({
   onKeyDown: (event: KeyboardEvent) => void;
 }) {
   const ids = useCellIds(env.controller.store);
+  const shown = useOpeningCellCount(ids.length);
   return (
     // biome-ignore lint/a11y/useSemanticElements: cells are focusable containers with editors, not plain list items
-    <div role="list" aria-label="Cells" className="nb-cells" onKeyDown={onKeyDown}>
-      {ids.map((id) => (
+    <div
+      role="list"
+      aria-label="Cells"
+      className="nb-cells"
+      onKeyDown={onKeyDown}
+      aria-busy={shown < ids.length}
+    >
+      {(shown < ids.length ? ids.slice(0, shown) : ids).map((id) => (
         <CellView key={id} id={id} env={env} />
       ))}
     </div>

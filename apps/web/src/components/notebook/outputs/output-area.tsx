@@ -3,7 +3,7 @@
 // Each output sits in a box with CSS containment, so nothing inside can cover the page.
 "use client";
 import { resolveStreamText, type TOutput } from "@flint/notebook";
-import { memo, useLayoutEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import { AnsiText } from "./ansi-text";
 import { MimeBundle } from "./rendermime";
 
@@ -96,12 +96,15 @@ export const OutputArea = memo(function OutputArea({
   const [isExpanded, setExpanded] = useState(false);
   const [isTall, setTall] = useState(false);
   const boxRef = useRef<HTMLDivElement>(null);
+  // Whether the box overflows is read in the ResizeObserver's callbacks only, never while the
+  // output first mounts: reading `scrollHeight` there forces a layout per output area, and a
+  // notebook of 400 outputs spent seconds in them before its first paint (bench/notebook). The
+  // observer's first callback comes after the browser's own layout, so all areas share one.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the box exists again when un-collapsed
-  useLayoutEffect(() => {
+  useEffect(() => {
     const box = boxRef.current;
     if (!box) return;
     const measure = () => setTall(box.scrollHeight > box.clientHeight + 4 || isExpanded);
-    measure();
     const observer = new ResizeObserver(measure);
     observer.observe(box);
     if (box.firstElementChild) observer.observe(box.firstElementChild);

@@ -6,6 +6,7 @@ import { AppShell } from "@/components/app-shell";
 import { NotebookView } from "@/components/notebook/notebook-view";
 import { fetchSnippet, insertCodeCell, parseSnippetForm } from "@/lib/catalog/insert";
 import { NotebookController } from "@/lib/notebook/controller";
+import { loadMonaco } from "@/lib/notebook/monaco-loader";
 
 /**
  * The asset page's "Insert into notebook" opens this page with `?insertAsset=<id>&form=<form>`:
@@ -42,6 +43,9 @@ export default function NotebookPage() {
     let isCurrent = true;
     setController(null);
     setError(null);
+    // The editor's code loads while the notebook is fetched: the main thread is idle then, and
+    // the first click into a cell does not wait for it (bench/notebook, "all cells interactive").
+    void loadMonaco();
     NotebookController.load(projectId, notebookId).then(
       (loaded) => {
         if (isCurrent) setController(loaded);
