@@ -55,15 +55,7 @@ type TSplitter = (text: string) => string[];
  * names thousands of times, and each is needed for search text, column tokens and vocabulary.
  */
 function createSplitter(): TSplitter {
-  const cache = new Map<string, string[]>();
-  return (text) => {
-    let words = cache.get(text);
-    if (!words) {
-      words = splitIdentifier(text);
-      cache.set(text, words);
-    }
-    return words;
-  };
+  return memoize(splitIdentifier);
 }
 
 /** The words of `texts` without duplicates, space-separated. */
@@ -93,6 +85,19 @@ export function searchTextOf(
   };
 }
 
+/** Remembers a function's answers per text (a bulk batch repeats the same column names). */
+function memoize<T>(compute: (text: string) => T): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let value = cache.get(text);
+    if (value === undefined) {
+      value = compute(text);
+      cache.set(text, value);
+    }
+    return value;
+  };
+}
+
 /** The words typo correction may suggest for an asset, and its column names. */
 function vocabularyOf(
   asset: { name: string; tags?: string[] },
@@ -103,8 +108,9 @@ function vocabularyOf(
   // Names, tags and column names: what people type and misspell. Description words would
   // multiply the table (Zipf tail) and slow every correction for little gain.
   for (const text of [asset.name, ...(asset.tags ?? []), ...columns.map((column) => column.name)]) {
-    for (const word of split(text)) if (isVocabularyWord(word)) words.add(word);
+    for (const word of split(text)) words.add(word);
   }
+  for (const word of words) if (!isVocabularyWord(word)) words.delete(word);
   return {
     words: [...words],
     columnNames: unique(columns.map((column) => column.name.toLowerCase()).filter(Boolean)),
@@ -263,13 +269,15 @@ async function insertColumns(
   split: TSplitter = createSplitter(),
 ): Promise<void> {
   if (rows.length === 0) return;
+  // ~17 rows per asset with a few hundred distinct names per batch: tokenize each name once.
+  const tokensOfName = memoize((name) => tokensOf(split, [name]));
   await db.$executeRawUnsafe(
     `insert into catalog_column ("assetId", ordinal, name, "nameTokens", "dataType", nullable, description)
      select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[])`,
     rows.map((row) => row.assetId),
     rows.map((row) => row.ordinal),
     rows.map((row) => row.name),
-    rows.map((row) => tokensOf(split, [row.name])),
+    rows.map((row) => tokensOfName(row.name)),
     rows.map((row) => row.dataType),
     rows.map((row) => row.nullable ?? true),
     rows.map((row) => row.description ?? ""),

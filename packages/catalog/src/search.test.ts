@@ -5,7 +5,7 @@ import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteAsset, insertAssets, type TNewAsset } from "./assets.js";
-import { analyzeWords, autocompleteAssets, editDistance, searchAssets } from "./search.js";
+import { analyzeWords, autocompleteAssets, editDistance, searchAssets, singleEdits } from "./search.js";
 
 let prisma: PrismaClient;
 let close: () => Promise<void>;
@@ -72,7 +72,35 @@ describe("edit distance", () => {
   });
 });
 
+describe("single edits", () => {
+  it("lists deletions, swaps, substitutions and insertions, without the word itself", () => {
+    const edits = singleEdits("dialy");
+    for (const edit of ["daily", "dial", "dially", "diary"]) expect(edits).toContain(edit);
+    expect(edits).not.toContain("dialy");
+    expect(new Set(edits).size).toBe(edits.length);
+    expect(singleEdits("café")).toEqual([]);
+  });
+});
+
 describe("typo correction", () => {
+  it("corrects a short word whose typo breaks most of its trigrams", async () => {
+    // 60 words that share more trigrams with "dialy" than "daily" does: the nearest trigram
+    // neighbours alone would not reach daily.
+    const near = Array.from(
+      { length: 60 },
+      (_, index) => `dia${"abcdefghij"[index % 10]}${"klmnop"[Math.floor(index / 10)]}`,
+    );
+    await prisma.$transaction(async (tx) =>
+      insertAssets(tx, [
+        asset("pa", "dial_codes", {
+          columns: near.map((name) => ({ name, dataType: "string" })),
+        }),
+      ]),
+    );
+    expect((await analyzeWords(prisma, alice, ["dialy"])).corrections.get("dialy")).toContain("daily");
+    expect(names((await searchAssets(prisma, alice, "shipment dialy")).items)[0]).toBe("fact_shipment_daily");
+  });
+
   it("finds the asset of a one-typo query and reports the corrected query", async () => {
     for (const q of ["custmer", "cusotmer", "custxmer"]) {
       const result = await searchAssets(prisma, alice, q);

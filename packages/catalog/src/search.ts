@@ -152,13 +152,41 @@ export function editDistance(a: string, b: string): number {
   return distance[rows * columns - 1]!;
 }
 
+const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+
+/**
+ * Every string one edit from a lowercase ASCII `word`: a deletion, a swap of neighbours, a
+ * substitution or an insertion of a letter (~54n+25 strings). Trigram neighbours alone miss
+ * short words whose typo breaks most of their trigrams ("dialy" shares 2 of 10 with daily,
+ * and hundreds of words are nearer); these are looked up by key instead. Empty for other words.
+ */
+export function singleEdits(word: string): string[] {
+  if (!/^[a-z]+$/.test(word)) return [];
+  const edits = new Set<string>();
+  for (let at = 0; at <= word.length; at += 1) {
+    const head = word.slice(0, at);
+    if (at < word.length) {
+      edits.add(head + word.slice(at + 1));
+      if (at + 1 < word.length) edits.add(head + word[at + 1] + word[at] + word.slice(at + 2));
+    }
+    for (const letter of LETTERS) {
+      edits.add(head + letter + word.slice(at));
+      if (at < word.length) edits.add(head + letter + word.slice(at + 1));
+    }
+  }
+  edits.delete(word);
+  return [...edits];
+}
+
 /**
  * Which `words` the viewer's vocabulary has, and typo corrections for those of
  * {@link MIN_TYPO_LENGTH}+ letters that no project the viewer may see uses: for each, the
  * viewer's vocabulary words at the least edit distance (1, or 2 from 8 letters on), at most
- * {@link MAX_CORRECTIONS}, taken from the nearest trigram neighbours in catalog_word (a GiST
- * nearest-neighbour scan). The search then ORs them with the word as typed, so a word that is
- * right but rare (a description word) loses nothing. One query for all words.
+ * {@link MAX_CORRECTIONS}, nearest trigrams first. Candidates are the nearest trigram
+ * neighbours in catalog_word (a GiST nearest-neighbour scan) and, for words under 8 letters,
+ * every vocabulary word one edit away ({@link singleEdits}, key look-ups). The search then ORs them with the word as
+ * typed, so a word that is right but rare (a description word) loses nothing. One query for
+ * all words.
  */
 export async function analyzeWords(db: TDb, viewer: TViewer, words: string[]): Promise<TWordAnalysis> {
   const corrections: TCorrections = new Map();
@@ -169,17 +197,31 @@ export async function analyzeWords(db: TDb, viewer: TViewer, words: string[]): P
   const list = params.add(candidates);
   const visible = visibleProjectsCondition(params, viewer, "v");
   const minLength = params.add(MIN_TYPO_LENGTH);
+  // Only short words: from 8 letters on, one edit leaves most trigrams intact and the
+  // neighbour scan finds the word (and the ~54n key probes would cost more).
+  const edits = candidates
+    .filter((word) => word.length >= MIN_TYPO_LENGTH && word.length < 8)
+    .flatMap((word) => singleEdits(word).map((edit) => [word, edit] as const));
   const rows = await db.$queryRawUnsafe<{ word: string; isKnown: boolean; candidate: string | null }[]>(
     `with q as (
        select w, exists (select 1 from catalog_vocab v where v.word = w and ${visible}) as known
        from unnest(${list}::text[]) as w)
-     select q.w as word, q.known as "isKnown", n.word as candidate
-     from q left join lateral (
-       select cw.word from catalog_word cw
-       where not q.known and length(q.w) >= ${minLength}
-         and exists (select 1 from catalog_vocab v where v.word = cw.word and ${visible})
-       order by cw.word <-> q.w
-       limit ${params.add(TYPO_NEIGHBOURS)}) n on true`,
+     select word, "isKnown", candidate from (
+       select q.w as word, q.known as "isKnown", n.word as candidate, n.word <-> q.w as distance
+       from q left join lateral (
+         select cw.word from catalog_word cw
+         where not q.known and length(q.w) >= ${minLength}
+           and exists (select 1 from catalog_vocab v where v.word = cw.word and ${visible})
+         order by cw.word <-> q.w
+         limit ${params.add(TYPO_NEIGHBOURS)}) n on true
+       union
+       select q.w, false, e.edit, e.edit <-> q.w
+       from unnest(${params.add(edits.map(([word]) => word))}::text[],
+         ${params.add(edits.map(([, edit]) => edit))}::text[]) as e(w, edit)
+       join q on q.w = e.w and not q.known
+       join catalog_word cw on cw.word = e.edit
+       where exists (select 1 from catalog_vocab v where v.word = e.edit and ${visible})) c
+     order by word, distance, candidate`,
     ...params.values,
   );
   const neighbours = new Map<string, string[]>();
@@ -189,7 +231,7 @@ export async function analyzeWords(db: TDb, viewer: TViewer, words: string[]): P
       continue;
     }
     const list = neighbours.get(row.word) ?? [];
-    if (row.candidate) list.push(row.candidate);
+    if (row.candidate && !list.includes(row.candidate)) list.push(row.candidate);
     neighbours.set(row.word, list);
   }
   for (const [word, list] of neighbours) {
