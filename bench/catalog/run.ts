@@ -173,6 +173,17 @@ async function runQueries(
       `p50 / p95; ${goals[kind] ?? "-"}`,
     );
   }
+  // The issue's goals: every ranked search together (not autocomplete, not the pathological
+  // inputs, which are there to show nothing explodes) p95 < 50 ms; autocomplete p95 < 20 ms.
+  const ranked = ["exact", "partial", "column", "typo", "filtered"].flatMap(
+    (kind) => latencies.get(kind) ?? [],
+  );
+  const rankedP95 = quantile(ranked, 0.95);
+  report(
+    `latency of all ranked searches (n=${ranked.length})`,
+    `${quantile(ranked, 0.5).toFixed(1)} / ${rankedP95.toFixed(1)} ms`,
+    `p50 / p95; p95 < 50 ms ${rankedP95 < 50 ? "met" : "NOT met"}`,
+  );
   const percent = ([hits, total]: number[]) =>
     `${((100 * hits!) / Math.max(1, total!)).toFixed(0)}% of ${total}`;
   report("exact@1", percent(relevance.exactAt1), "100%");
