@@ -69,15 +69,24 @@ test("the demo user's token works on /api/v1/me; a missing or revoked one gives 
   // Create a token in the settings page, use it, revoke it, and see it refused.
   await page.goto("/login?next=/settings/tokens");
   await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
-  await page.getByLabel("Token name").fill("e2e token");
-  await page.getByRole("button", { name: "Create token" }).click();
+  // The first page after a cold server start can hydrate after the fill and lose it (then the
+  // click submits an empty name, which the form refuses): retry until the token shows.
+  await expect(async () => {
+    await page.getByLabel("Token name").fill("e2e token");
+    await page.getByRole("button", { name: "Create token" }).click();
+    await expect(page.getByTestId("new-token")).toBeVisible({ timeout: 10_000 });
+  }).toPass({ timeout: 90_000 });
   const secret = (await page.getByTestId("new-token").textContent()) ?? "";
   expect(secret).toMatch(/^flint_pat_/);
   expect((await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } })).status()).toBe(
     200,
   );
-  await page.getByRole("button", { name: "Revoke e2e token" }).click();
-  await expect(page.getByText("e2e token")).toHaveCount(0);
+  // Revoke every "e2e token" (a retried create above may have made two).
+  await expect(async () => {
+    const revoke = page.getByRole("button", { name: "Revoke e2e token" });
+    if ((await revoke.count()) > 0) await revoke.first().click();
+    await expect(page.getByText("e2e token")).toHaveCount(0, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   const revoked = await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
   expect(revoked.status()).toBe(401);
   expect(await revoked.json()).toMatchObject({ error: { code: "unauthorized" } });
