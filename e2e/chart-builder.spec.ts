@@ -3,7 +3,7 @@
 // color(AUTH)` into a new cell below and runs it, and the scatter with its AUTH legend appears.
 // "Edit in builder" on that chart reopens the same choices and rewrites the line in place.
 import { expect, type Page, test } from "@playwright/test";
-import { AUTH, createNotebook, signInAsDemo } from "./notebook-fixtures";
+import { AUTH, createNotebook, DSX_FRAME_LINES, signInAsDemo } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 const DSX_LINE = "%chart data(df) x(VOLUME) y(WEIGHT) color(AUTH)";
@@ -27,15 +27,7 @@ test("the Chart button on a table builds the DSX chart as a %chart cell; Edit in
   const { path, id } = await createNotebook(request, "Chart builder", [
     {
       cell_type: "code",
-      source: [
-        "import pandas as pd",
-        "df = pd.DataFrame({",
-        '    "VOLUME": [412, 388, 295, 510, 620, 701, 455, 380],',
-        '    "WEIGHT": [1.2, 1.1, 0.8, 1.6, 1.9, 2.2, 1.3, 1.0],',
-        '    "AUTH": ["Austen", "Austen", "Dickens", "Dickens", "Eliot", "Eliot", "Tolstoy", "Tolstoy"],',
-        "})",
-        "df",
-      ].join("\n"),
+      source: [...DSX_FRAME_LINES, "df"].join("\n"),
     },
   ]);
   await page.goto(path);

@@ -2,7 +2,7 @@
 // legend of AUTH values, and Altair charts render under both Vega-Lite MIME types (Altair 6's
 // `v6.json` and Altair 5's `v5+json`), all through the CSP-safe renderer.
 import { expect, type Page, test } from "@playwright/test";
-import { AUTH, createNotebook, signInAsDemo } from "./notebook-fixtures";
+import { AUTH, createNotebook, DSX_FRAME_LINES, signInAsDemo } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 
@@ -26,15 +26,7 @@ test("%chart draws the DSX scatter with an AUTH legend; Altair 5 and 6 outputs r
   const { path, id } = await createNotebook(request, "Charts", [
     {
       cell_type: "code",
-      source: [
-        "import pandas as pd",
-        "df = pd.DataFrame({",
-        '    "VOLUME": [412, 388, 295, 510, 620, 701, 455, 380],',
-        '    "WEIGHT": [1.2, 1.1, 0.8, 1.6, 1.9, 2.2, 1.3, 1.0],',
-        '    "AUTH": ["Austen", "Austen", "Dickens", "Dickens", "Eliot", "Eliot", "Tolstoy", "Tolstoy"],',
-        "})",
-        "%chart data(df) x(VOLUME) y(WEIGHT) color(AUTH)",
-      ].join("\n"),
+      source: [...DSX_FRAME_LINES, "%chart data(df) x(VOLUME) y(WEIGHT) color(AUTH)"].join("\n"),
     },
     {
       cell_type: "code",

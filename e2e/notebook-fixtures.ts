@@ -35,6 +35,16 @@ export async function demoProjectId(request: APIRequestContext): Promise<string>
   return project.id;
 }
 
+/** Code of a DataFrame like DSX's `%brunel` example: VOLUME, WEIGHT and AUTH (four authors). */
+export const DSX_FRAME_LINES = [
+  "import pandas as pd",
+  "df = pd.DataFrame({",
+  '    "VOLUME": [412, 388, 295, 510, 620, 701, 455, 380],',
+  '    "WEIGHT": [1.2, 1.1, 0.8, 1.6, 1.9, 2.2, 1.3, 1.0],',
+  '    "AUTH": ["Austen", "Austen", "Dickens", "Dickens", "Eliot", "Eliot", "Tolstoy", "Tolstoy"],',
+  "})",
+];
+
 export type TTestCell =
   | { cell_type: "code"; source: string; outputs?: unknown[]; execution_count?: number | null; id?: string }
   | { cell_type: "markdown"; source: string; id?: string };

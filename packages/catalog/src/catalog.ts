@@ -524,12 +524,12 @@ export class Catalog {
     userId: string,
     request: TRegisterSparkTableRequest,
   ): Promise<TAssetSummary> {
+    // Spark's defaults fill what the name leaves out: `t` is spark_catalog.default.t, `db.t`
+    // spark_catalog.db.t.
     const parts = request.table.split(".");
-    const qualifiedName = [
-      ...(parts.length === 3 ? [] : ["spark_catalog"]),
-      ...(parts.length === 1 ? ["default"] : []),
-      ...parts,
-    ].join(".");
+    if (parts.length === 1) parts.unshift("default");
+    if (parts.length === 2) parts.unshift("spark_catalog");
+    const qualifiedName = parts.join(".");
     const existing = await this.prisma.catalogAsset.findFirst({
       where: { projectId, name: { equals: request.name, mode: "insensitive" } },
       select: { id: true, kind: true },

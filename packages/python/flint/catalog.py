@@ -166,14 +166,18 @@ class CatalogClient:
             for item in answer.get("items", [])
         ]
 
-    def describe_load(self, name: str, project_id: str | None = None) -> dict[str, Any]:
-        """How to read ``name`` (the API records the read); used by :meth:`load`."""
-        body: dict[str, Any] = {"name": name}
+    def _scoped(self, body: dict[str, Any], project_id: str | None) -> dict[str, Any]:
+        """``body`` with the project (given, else the notebook's) and the notebook, for lineage."""
         project = project_id or self.config.project_id
         if project:
             body["projectId"] = project
         if self.config.notebook_id:
             body["notebookId"] = self.config.notebook_id
+        return body
+
+    def describe_load(self, name: str, project_id: str | None = None) -> dict[str, Any]:
+        """How to read ``name`` (the API records the read); used by :meth:`load`."""
+        body = self._scoped({"name": name}, project_id)
         return self._request("POST", "/api/v1/catalog/load", body)
 
     def load(self, name: str, project_id: str | None = None, spark: Any = None) -> Any:
@@ -242,12 +246,7 @@ class CatalogClient:
         }
         if profile:
             body["profile"] = profile_dataframe(df, on_progress=lambda *_: None)
-        project = project_id or self.config.project_id
-        if project:
-            body["projectId"] = project
-        if self.config.notebook_id:
-            body["notebookId"] = self.config.notebook_id
-        return self._request("POST", "/api/v1/catalog/assets/spark-tables", body)
+        return self._request("POST", "/api/v1/catalog/assets/spark-tables", self._scoped(body, project_id))
 
     def _download_rows(self, url: str, name: str) -> str:
         """Streams a connection table's CSV to a local file (the credentials stay on the server)."""

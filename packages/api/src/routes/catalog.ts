@@ -108,6 +108,25 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
     catalog.profiler.resume();
     return await resolveCatalogCaller(prisma, actor, request);
   };
+  /**
+   * A write into a project by a person or by a notebook's kernel (whose token knows one project
+   * and one notebook): the caller, its grant, and the notebook the write came from.
+   */
+  const authorizeProjectWrite = async (
+    actor: Parameters<typeof resolveCatalogCaller>[1],
+    request: Request,
+    body: { projectId?: string | undefined; notebookId?: string | undefined },
+  ) => {
+    const who = await caller(actor, request);
+    const grant = await authorizeCatalog(
+      prisma,
+      who,
+      { kind: "project", id: projectOf(who, body.projectId) },
+      "catalog.write",
+    );
+    const notebookId = who.notebookId ?? body.notebookId;
+    return { userId: who.actor.userId, projectId: grant.projectId, ...(notebookId ? { notebookId } : {}) };
+  };
   return [
     defineRoute({
       method: "GET",
@@ -341,15 +360,9 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       body: ZWriteTargetRequest.extend({ overwrite: z.boolean().default(false) }),
       response: z.object({ path: z.string(), relativePath: z.string(), projectId: z.string() }),
       handler: async ({ actor, request, body }) => {
-        const who = await caller(actor, request);
-        const grant = await authorizeCatalog(
-          prisma,
-          who,
-          { kind: "project", id: projectOf(who, body.projectId) },
-          "catalog.write",
-        );
+        const { projectId } = await authorizeProjectWrite(actor, request, body);
         return await catalogCall(() =>
-          catalog.writeTarget(grant.projectId, body.name, body.format, body.overwrite),
+          catalog.writeTarget(projectId, body.name, body.format, body.overwrite),
         );
       },
     }),
@@ -364,19 +377,8 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       body: ZRegisterWrittenRequest,
       response: ZAssetSummary,
       handler: async ({ actor, request, body }) => {
-        const who = await caller(actor, request);
-        const grant = await authorizeCatalog(
-          prisma,
-          who,
-          { kind: "project", id: projectOf(who, body.projectId) },
-          "catalog.write",
-        );
-        return await catalogCall(() =>
-          catalog.registerWritten(grant.projectId, who.actor.userId, {
-            ...body,
-            notebookId: who.notebookId ?? body.notebookId,
-          }),
-        );
+        const { userId, projectId, notebookId } = await authorizeProjectWrite(actor, request, body);
+        return await catalogCall(() => catalog.registerWritten(projectId, userId, { ...body, notebookId }));
       },
     }),
     defineRoute({
@@ -390,19 +392,9 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       body: ZRegisterSparkTableRequest,
       response: ZAssetSummary,
       handler: async ({ actor, request, body }) => {
-        const who = await caller(actor, request);
-        const grant = await authorizeCatalog(
-          prisma,
-          who,
-          { kind: "project", id: projectOf(who, body.projectId) },
-          "catalog.write",
-        );
-        const notebookId = who.notebookId ?? body.notebookId;
+        const { userId, projectId, notebookId } = await authorizeProjectWrite(actor, request, body);
         return await catalogCall(() =>
-          catalog.registerSparkTable(grant.projectId, who.actor.userId, {
-            ...body,
-            ...(notebookId ? { notebookId } : {}),
-          }),
+          catalog.registerSparkTable(projectId, userId, { ...body, ...(notebookId ? { notebookId } : {}) }),
         );
       },
     }),
