@@ -4,6 +4,7 @@
  * asset is searchable the moment its write commits.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
+import { z } from "zod";
 import { assetNotFound, CatalogError } from "./errors.js";
 import type { TAssetSummary, TColumn, TUpdateAssetRequest } from "./schemas.js";
 import {
@@ -23,6 +24,49 @@ export interface TNewColumn {
   dataType: string;
   nullable?: boolean;
   description?: string;
+}
+
+/**
+ * catalog_asset.columns as stored: the columns in order, `nullable` only when false and
+ * `description` only when written, since a bulk load sends and parses every byte of them.
+ * Parsed on every read: the database is a boundary too.
+ */
+const ZStoredColumns = z.array(
+  z.object({
+    name: z.string(),
+    dataType: z.string(),
+    nullable: z.boolean().optional(),
+    description: z.string().optional(),
+  }),
+);
+type TStoredColumn = z.infer<typeof ZStoredColumns>[number];
+
+/** The columns of a stored asset (`catalog_asset.columns`). */
+export function parseStoredColumns(value: unknown): TColumn[] {
+  return ZStoredColumns.parse(value).map((column) => ({
+    name: column.name,
+    dataType: column.dataType,
+    nullable: column.nullable ?? true,
+    description: column.description ?? "",
+  }));
+}
+
+/** The two column fields of an asset row: the stored array and the lower-case names. */
+function storedColumnsOf(columns: TNewColumn[]): { stored: TStoredColumn[]; names: string[] } {
+  return {
+    stored: columns.map((column) => ({
+      name: column.name,
+      dataType: column.dataType,
+      ...(column.nullable === false ? { nullable: false } : {}),
+      ...(column.description ? { description: column.description } : {}),
+    })),
+    names: columnNamesOf(columns),
+  };
+}
+
+/** The distinct lower-case column names: what column search and the column vocabulary hold. */
+function columnNamesOf(columns: Pick<TNewColumn, "name">[]): string[] {
+  return unique(columns.map((column) => column.name.toLowerCase()).filter(Boolean));
 }
 
 /** An asset as it is written. */
@@ -113,7 +157,7 @@ function vocabularyOf(
   for (const word of words) if (!isVocabularyWord(word)) words.delete(word);
   return {
     words: [...words],
-    columnNames: unique(columns.map((column) => column.name.toLowerCase()).filter(Boolean)),
+    columnNames: columnNamesOf(columns),
   };
 }
 
@@ -198,41 +242,48 @@ export async function insertAssets(db: TDb, assets: TNewAsset[]): Promise<string
   const ids = assets.map((asset) => asset.id ?? createId());
   const split = createSplitter();
   const texts = assets.map((asset) => searchTextOf(asset, asset.columns ?? [], split));
+  // One JSON document per batch, read by json_to_recordset: arrays of JSON texts (the columns)
+  // as `text[]` parameters cost ~5× more to quote and parse than the same data as one document.
+  const rows = assets.map((asset, index) => {
+    const columns = storedColumnsOf(asset.columns ?? []);
+    const text = texts[index]!;
+    return {
+      id: ids[index],
+      project: asset.projectId,
+      name: asset.name,
+      qn: asset.qualifiedName,
+      kind: asset.kind,
+      format: asset.format,
+      location: asset.location,
+      connection: asset.connectionId ?? null,
+      description: asset.description ?? "",
+      owner: asset.ownerId,
+      tags: asset.tags ?? [],
+      rows: asset.rowCount ?? null,
+      size: asset.sizeBytes ?? null,
+      nt: text.nameTokens,
+      ct: text.columnText,
+      cd: text.columnDesc,
+      tt: text.tagsText,
+      usage: asset.usage30d ?? 0,
+      popularity: asset.popularity ?? 0,
+      status: asset.profileStatus ?? "none",
+      cols: columns.stored,
+      cnames: columns.names,
+    };
+  });
   try {
     await db.$executeRawUnsafe(
       `insert into catalog_asset (id, "projectId", name, "qualifiedName", kind, format, location, "connectionId",
          description, "ownerId", tags, "rowCount", "sizeBytes", "nameTokens", "columnText", "columnDesc", "tagsText",
-         "usage30d", popularity, "profileStatus", "createdAt", "updatedAt")
+         "usage30d", popularity, "profileStatus", columns, "columnNames", "createdAt", "updatedAt")
        select t.id, t.project, t.name, t.qn, t.kind, t.format, t.location, t.connection, t.description, t.owner,
-         array(select jsonb_array_elements_text(t.tags::jsonb)), t.rows, t.size, t.nt, t.ct, t.cd, t.tt,
-         t.usage, t.popularity, t.status, now(), now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[],
-         $17::text[], $18::int[], $19::float8[], $20::text[])
-         as t(id, project, name, qn, kind, format, location, connection, description, owner, tags, rows, size, nt, ct,
-              cd, tt, usage, popularity, status)`,
-      ids,
-      assets.map((asset) => asset.projectId),
-      assets.map((asset) => asset.name),
-      assets.map((asset) => asset.qualifiedName),
-      assets.map((asset) => asset.kind),
-      assets.map((asset) => asset.format),
-      assets.map((asset) => asset.location),
-      assets.map((asset) => asset.connectionId ?? null),
-      assets.map((asset) => asset.description ?? ""),
-      assets.map((asset) => asset.ownerId),
-      assets.map((asset) => JSON.stringify(asset.tags ?? [])),
-      assets.map((asset) => ((asset.rowCount ?? null) === null ? null : BigInt(Math.round(asset.rowCount!)))),
-      assets.map((asset) =>
-        (asset.sizeBytes ?? null) === null ? null : BigInt(Math.round(asset.sizeBytes!)),
-      ),
-      texts.map((text) => text.nameTokens),
-      texts.map((text) => text.columnText),
-      texts.map((text) => text.columnDesc),
-      texts.map((text) => text.tagsText),
-      assets.map((asset) => asset.usage30d ?? 0),
-      assets.map((asset) => asset.popularity ?? 0),
-      assets.map((asset) => asset.profileStatus ?? "none"),
+         t.tags, round(t.rows)::bigint, round(t.size)::bigint, t.nt, t.ct, t.cd, t.tt, t.usage, t.popularity, t.status,
+         t.cols, t.cnames, now(), now()
+       from json_to_recordset($1::json) as t(id text, project text, name text, qn text, kind text, format text,
+         location text, connection text, description text, owner text, tags text[], rows float8, size float8,
+         nt text, ct text, cd text, tt text, usage int, popularity float8, status text, cols jsonb, cnames text[])`,
+      JSON.stringify(rows),
     );
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -247,10 +298,6 @@ export async function insertAssets(db: TDb, assets: TNewAsset[]): Promise<string
     }
     throw error;
   }
-  const columnRows = assets.flatMap((asset, index) =>
-    (asset.columns ?? []).map((column, ordinal) => ({ assetId: ids[index]!, ordinal, ...column })),
-  );
-  await insertColumns(db, columnRows, split);
   const words: TDelta = new Map();
   const columnNames: TDelta = new Map();
   for (const asset of assets) {
@@ -261,27 +308,6 @@ export async function insertAssets(db: TDb, assets: TNewAsset[]): Promise<string
   await applyVocabularyDelta(db, "words", words);
   await applyVocabularyDelta(db, "columns", columnNames);
   return ids;
-}
-
-async function insertColumns(
-  db: TDb,
-  rows: ({ assetId: string; ordinal: number } & TNewColumn)[],
-  split: TSplitter = createSplitter(),
-): Promise<void> {
-  if (rows.length === 0) return;
-  // ~17 rows per asset with a few hundred distinct names per batch: tokenize each name once.
-  const tokensOfName = memoize((name) => tokensOf(split, [name]));
-  await db.$executeRawUnsafe(
-    `insert into catalog_column ("assetId", ordinal, name, "nameTokens", "dataType", nullable, description)
-     select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[])`,
-    rows.map((row) => row.assetId),
-    rows.map((row) => row.ordinal),
-    rows.map((row) => row.name),
-    rows.map((row) => tokensOfName(row.name)),
-    rows.map((row) => row.dataType),
-    rows.map((row) => row.nullable ?? true),
-    rows.map((row) => row.description ?? ""),
-  );
 }
 
 /** Creates one asset in a transaction. @returns its id. */
@@ -310,32 +336,33 @@ async function loadState(db: Prisma.TransactionClient, assetId: string): Promise
       qualifiedName: true,
       description: true,
       tags: true,
-      columns: {
-        orderBy: { ordinal: "asc" },
-        select: { name: true, dataType: true, nullable: true, description: true },
-      },
+      columns: true,
     },
   });
   if (!asset) throw assetNotFound();
-  return asset;
+  return { ...asset, columns: parseStoredColumns(asset.columns) };
 }
 
-/** Rewrites search text and vocabulary after a change from `before` to `after`. */
+/** Rewrites columns, search text and vocabulary after a change from `before` to `after`. */
 async function reindex(
   db: TDb,
   before: TAssetState,
   after: Omit<TAssetState, "id" | "projectId">,
   assetId: string,
 ): Promise<void> {
-  const text = searchTextOf(after, after.columns);
+  const split = createSplitter();
+  const text = searchTextOf(after, after.columns, split);
+  const stored = storedColumnsOf(after.columns);
   await db.$executeRawUnsafe(
     `update catalog_asset set "nameTokens" = $2, "columnText" = $3, "columnDesc" = $4, "tagsText" = $5,
-       "updatedAt" = now() where id = $1`,
+       columns = $6::jsonb, "columnNames" = $7::text[], "updatedAt" = now() where id = $1`,
     assetId,
     text.nameTokens,
     text.columnText,
     text.columnDesc,
     text.tagsText,
+    JSON.stringify(stored.stored),
+    stored.names,
   );
   await updateVocabulary(db, before, after);
 }
@@ -391,9 +418,6 @@ export async function updateAssetDocumentation(
       where: { id: assetId },
       data: { description: after.description, tags: after.tags },
     });
-    for (const [name, description] of descriptions) {
-      await tx.catalogColumn.updateMany({ where: { assetId, name }, data: { description } });
-    }
     await reindex(tx, before, after, assetId);
   });
 }
@@ -412,11 +436,6 @@ export async function replaceColumns(
     const before = await loadState(tx, assetId);
     const descriptions = new Map(before.columns.map((column) => [column.name, column.description]));
     const columns = schema.map((column) => ({ ...column, description: descriptions.get(column.name) ?? "" }));
-    await tx.catalogColumn.deleteMany({ where: { assetId } });
-    await insertColumns(
-      tx,
-      columns.map((column, ordinal) => ({ assetId, ordinal, ...column })),
-    );
     await tx.catalogAsset.update({
       where: { id: assetId },
       data: {
@@ -432,7 +451,7 @@ export async function replaceColumns(
   });
 }
 
-/** Deletes an asset and its columns, runs, usage and lineage; returns what it was. */
+/** Deletes an asset and its profile runs, usage and lineage; returns what it was. */
 export async function deleteAsset(
   prisma: PrismaClient,
   assetId: string,
@@ -451,7 +470,7 @@ export async function deleteAsset(
 /** SQL that selects asset summaries (alias `a`), joined with project and owner names. */
 export const SUMMARY_SELECT = `select a.id, a."projectId", p.name as "projectName", a.name, a."qualifiedName", a.kind,
   a.format, a.description, a."ownerId", u.name as "ownerName", a.tags, a."rowCount", a."sizeBytes",
-  (select count(*) from catalog_column c where c."assetId" = a.id) as "columnCount", a."profileStatus",
+  jsonb_array_length(a.columns) as "columnCount", a."profileStatus",
   a.popularity, a."usage30d", a."createdAt", a."updatedAt"
   from catalog_asset a join project p on p.id = a."projectId" left join "user" u on u.id = a."ownerId"`;
 
@@ -470,7 +489,7 @@ export interface TSummaryRow {
   tags: string[];
   rowCount: bigint | null;
   sizeBytes: bigint | null;
-  columnCount: bigint;
+  columnCount: number;
   profileStatus: string;
   popularity: number;
   usage30d: number;

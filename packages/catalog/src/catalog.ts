@@ -7,7 +7,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "@flint/db";
-import { createAsset, loadSummaries, replaceColumns, type TNewColumn } from "./assets.js";
+import { createAsset, loadSummaries, parseStoredColumns, replaceColumns, type TNewColumn } from "./assets.js";
 import {
   describeSourceTable,
   getConnection,
@@ -315,10 +315,7 @@ export class Catalog {
       select: {
         location: true,
         connectionId: true,
-        columns: {
-          orderBy: { ordinal: "asc" },
-          select: { name: true, dataType: true, nullable: true, description: true },
-        },
+        columns: true,
       },
     });
     const [latestProfile, lineage, connection] = await Promise.all([
@@ -330,7 +327,7 @@ export class Catalog {
       ...summary,
       location: row.location,
       connection,
-      columns: row.columns,
+      columns: parseStoredColumns(row.columns),
       latestProfile,
       lineage,
       snippets: buildSnippets(summary.name),

@@ -4,7 +4,13 @@
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteAsset, insertAssets, type TNewAsset } from "./assets.js";
+import {
+  deleteAsset,
+  insertAssets,
+  parseStoredColumns,
+  type TNewAsset,
+  updateAssetDocumentation,
+} from "./assets.js";
 import { analyzeWords, autocompleteAssets, editDistance, searchAssets, singleEdits } from "./search.js";
 
 let prisma: PrismaClient;
@@ -160,5 +166,41 @@ describe("ranking and autocomplete", () => {
       "fact_shipment_daily",
     ]);
     expect(await autocompleteAssets(prisma, alice, "zanz")).toEqual([]);
+  });
+});
+
+describe("column search", () => {
+  it("finds a table by a column name and highlights the matched columns, exact name first", async () => {
+    const byName = (await searchAssets(prisma, alice, "customer_email")).items;
+    expect(names(byName)).toEqual(["customer_orders_2026"]);
+    expect(byName[0]!.matchedColumns).toEqual([{ name: "customer_email", dataType: "string" }]);
+    // A word matches the words of column names, stemmed: "emails" → customer_email.
+    const byWord = (await searchAssets(prisma, alice, "orders emails")).items;
+    expect(byWord[0]!.matchedColumns.map((column) => column.name)).toEqual(["order_id", "customer_email"]);
+  });
+
+  it("keeps the columns of an asset in order through a documentation edit", async () => {
+    const [id] = await prisma.$transaction(async (tx) =>
+      insertAssets(tx, [
+        asset("pa", "wombat_counts", {
+          columns: [
+            { name: "zone", dataType: "string", nullable: false },
+            { name: "wombatCount", dataType: "int", description: "Wombats seen" },
+          ],
+        }),
+      ]),
+    );
+    await updateAssetDocumentation(prisma, id!, { columns: [{ name: "zone", description: "Survey zone" }] });
+    const [row] = await prisma.$queryRawUnsafe<{ columns: unknown }[]>(
+      "select columns from catalog_asset where id = $1",
+      id,
+    );
+    expect(parseStoredColumns(row!.columns)).toEqual([
+      { name: "zone", dataType: "string", nullable: false, description: "Survey zone" },
+      { name: "wombatCount", dataType: "int", nullable: true, description: "Wombats seen" },
+    ]);
+    // camelCase column words are searchable, and found through `col:`.
+    expect(names((await searchAssets(prisma, alice, "col:wombatcount")).items)).toEqual(["wombat_counts"]);
+    await deleteAsset(prisma, id!);
   });
 });

@@ -6,19 +6,23 @@
  * Every query carries the viewer's membership condition, so nothing of another project is
  * counted, suggested or returned.
  */
-import { loadSummaries } from "./assets.js";
+import { loadSummaries, parseStoredColumns } from "./assets.js";
 import { parseSearchQuery, type TParsedQuery } from "./query.js";
-import type { TFacetValue, TSearchResponse } from "./schemas.js";
+import type { TColumn, TFacetValue, TSearchResponse } from "./schemas.js";
 import { SqlParams, type TDb, type TViewer, toNumber, visibleProjectsCondition } from "./sql.js";
 import { isVocabularyWord, nameTokens, unique } from "./tokenize.js";
 
 /** Matches ranked and faceted per query; beyond it the total reads "1000+". */
 export const CANDIDATE_CAP = 1000;
-/**
- * Candidates per stage ranked in full, chosen by the cheap part of the score: twice the cap, so
- * that the refinement (at most ~13 points against steps of 6 to 200) rarely reaches across.
- */
+/** Candidates per stage, chosen by the cheap part of the score: enough to fill the cap twice. */
 const PRESELECT = 2 * (CANDIDATE_CAP + 1);
+/**
+ * Candidates beyond the page end, in the cheap order, that are ranked in full. The full rank
+ * (ts_rank over the name and the whole text, microseconds per row) only reorders assets whose
+ * cheap scores are close; ranking every candidate of a broad query ("customer": ~1,000) was
+ * most of its time.
+ */
+const REFINE = 200;
 /** Scores of the ranking stages (see module comment). Exact beats any sum of the others. */
 const SCORE = {
   exact: 200,
@@ -255,6 +259,8 @@ export async function analyzeWords(db: TDb, viewer: TViewer, words: string[]): P
 
 interface TRankedRow {
   page: { id: string; score: number }[] | null;
+  /** The stored columns of the page's assets, by id (for matched columns). */
+  pageColumns: Record<string, unknown> | null;
   total: bigint;
   originalTotal: bigint;
   kinds: { value: string; label: string; count: number }[] | null;
@@ -277,6 +283,8 @@ async function rankedSearch(
   options: TSearchOptions,
 ): Promise<{
   hits: { id: string; score: number }[];
+  /** The columns of each hit, in order. */
+  columns: Map<string, TColumn[]>;
   total: number;
   originalTotal: number;
   facets: TSearchResponse["facets"];
@@ -287,19 +295,19 @@ async function rankedSearch(
   );
   const words = parsed.words;
   const hasText = words.length > 0;
-  // Assets with a column of one of these names, from the lower(name) btree. As `a.id in (...)`
-  // it is a hashed lookup per row (an `= any(array(...))` compared each row with every id).
-  const columnIds =
-    columnNames.length > 0
-      ? `select c."assetId" from catalog_column c where lower(c.name) = any(${params.add(columnNames)}::text[])`
-      : null;
-  const columnClause = columnIds ? `a.id in (${columnIds})` : null;
+  // Assets with a column of one of these names: "columnNames" holds an asset's lower-case
+  // column names, and its GIN index answers `&&` (overlap) when it drives the scan.
+  const columnNameList = columnNames.length > 0 ? params.add(columnNames) : null;
+  const columnClause = columnNameList ? `a."columnNames" && ${columnNameList}::text[]` : null;
+  const columnIds = columnNameList
+    ? `select x.id from catalog_asset x where x."columnNames" && ${columnNameList}::text[]`
+    : null;
   const popularityBoost = "(1 + 0.5 * least(greatest(a.popularity, 0), 1))";
   let tsqueries = "";
   // The ranking in two parts. `base` (exact name, all words in the name, whole words, column)
   // is cheap and decides the order almost alone; `ranks` (ts_rank over the name, ts_rank_cd
   // over the whole text) refines it, and costs microseconds per row, so it only runs on the
-  // preselected best candidates by `base` (see PRESELECT).
+  // best candidates by `base` near the page (see REFINE).
   let base = "0";
   let ranks = "0";
   let score = (relevance: string) => `(${relevance}) * ${popularityBoost}`;
@@ -350,11 +358,16 @@ async function rankedSearch(
   const limit = params.add(options.limit);
   const offset = params.add(options.offset);
   const pageEnd = `(${offset}::bigint + ${limit}::bigint)`;
-  const preselect = `select a.id from catalog_asset a${tsqueries}`;
-  const order = `${score(base)} desc, a.popularity desc, a.name, a.id`;
+  // Each stage reads its rows once, with what the facets and the cheap order need: the
+  // candidates are never fetched again, and only the few that may reach the page are ranked
+  // in full (see REFINE).
+  const preselect = `select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", a.popularity, a.name,
+      ${score(base)}::float8 as cheap, ${original} as original
+    from catalog_asset a${tsqueries}`;
+  const cheapOrder = "cheap desc, popularity desc, name, id";
   const stages = [
     `named as materialized (${preselect} where ${scope} and ${nameMatch}
-       order by ${order} limit ${PRESELECT})`,
+       order by ${cheapOrder} limit ${PRESELECT})`,
   ];
   if (textMatch) {
     // Text-only matches rank below every name match. Ranked, only the few that complete the
@@ -370,19 +383,25 @@ async function rankedSearch(
     );
   }
   const candidates = textMatch
-    ? "(select id from named union all select id from ranked_text union all select id from any_text)"
+    ? `(select distinct on (id) * from (select * from named union all select * from ranked_text
+         union all select * from any_text) u)`
     : "named";
   const sql = `with ${stages.join(",\n")},
     m as materialized (
-      select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", ${score(`${base} + ${ranks}`)}::float8 as score,
-        ${original} as original,
-        row_number() over (order by ${score(`${base} + ${ranks}`)} desc, a.popularity desc, a.name, a.id) as rank
+      select c.id, c.kind, c.format, c.tags, c."ownerId", c."projectId", c.original,
+        row_number() over (order by ${cheapOrder}) as rank
+      from ${candidates} c
+      order by rank limit ${CANDIDATE_CAP + 1}),
+    page as (
+      select a.id, ${score(`${base} + ${ranks}`)}::float8 as score, a.popularity, a.name
       from catalog_asset a${tsqueries}
-      where a.id in (select id from ${candidates} c)
-      order by rank limit ${CANDIDATE_CAP + 1})
+      where a.id in (select id from m where rank <= ${pageEnd} + ${REFINE})
+      order by score desc, a.popularity desc, a.name, a.id offset ${offset} limit ${limit})
     select
-      (select json_agg(json_build_object('id', id, 'score', score) order by rank)
-         from m where rank > ${offset} and rank <= ${pageEnd}) as page,
+      (select json_agg(json_build_object('id', id, 'score', score)
+         order by score desc, popularity desc, name, id) from page) as page,
+      (select json_object_agg(a.id, a.columns) from catalog_asset a where a.id in (select id from page))
+        as "pageColumns",
       (select count(*) from m) as total,
       (select count(*) from m where original) as "originalTotal",
       (select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
@@ -400,6 +419,9 @@ async function rankedSearch(
     (values ?? []).map((value) => ({ value: value.value, label: value.label, count: Number(value.count) }));
   return {
     hits: row?.page ?? [],
+    columns: new Map(
+      Object.entries(row?.pageColumns ?? {}).map(([id, columns]) => [id, parseStoredColumns(columns)]),
+    ),
     total: toNumber(row?.total) ?? 0,
     originalTotal: toNumber(row?.originalTotal) ?? 0,
     facets: {
@@ -412,34 +434,43 @@ async function rankedSearch(
   };
 }
 
-/** Columns of `assetIds` that the query matched: by exact name, or a query word in the name. */
+/**
+ * The columns of each hit that the query matched: by exact name, or a query word in the name
+ * (identifier-aware words, stemmed and as prefixes, as in the ranked query).
+ */
 async function matchedColumns(
   db: TDb,
-  assetIds: string[],
+  hitColumns: Map<string, TColumn[]>,
   columnNames: string[],
   words: string[],
 ): Promise<Map<string, { name: string; dataType: string }[]>> {
   const result = new Map<string, { name: string; dataType: string }[]>();
-  if (assetIds.length === 0 || (columnNames.length === 0 && words.length === 0)) return result;
-  const params = new SqlParams();
-  const conditions: string[] = [];
-  const names = columnNames.length > 0 ? params.add(columnNames) : null;
-  if (names) conditions.push(`lower(c.name) = any(${names}::text[])`);
-  if (words.length > 0) {
-    conditions.push(
-      `to_tsvector('english', c."nameTokens") @@ to_tsquery('english', ${params.add(prefixQuery(words, "|"))})`,
+  if (columnNames.length === 0 && words.length === 0) return result;
+  const exact = new Set(columnNames);
+  const isExact = (name: string) => exact.has(name.toLowerCase());
+  // PostgreSQL's stemmer decides for the few hundred distinct names of a page.
+  const byWords = new Set<string>();
+  const names = unique([...hitColumns.values()].flat().map((column) => column.name));
+  if (words.length > 0 && names.length > 0) {
+    const matched = await db.$queryRawUnsafe<{ name: string }[]>(
+      `select t.name from unnest($1::text[], $2::text[]) as t(name, tokens)
+       where to_tsvector('english', t.tokens) @@ to_tsquery('english', $3)`,
+      names,
+      names.map((name) => nameTokens(name)),
+      prefixQuery(words, "|"),
     );
+    for (const row of matched) byWords.add(row.name);
   }
-  const rows = await db.$queryRawUnsafe<{ assetId: string; name: string; dataType: string }[]>(
-    `select c."assetId", c.name, c."dataType" from catalog_column c
-     where c."assetId" = any(${params.add(assetIds)}::text[]) and (${conditions.join(" or ")})
-     order by c."assetId", ${names ? `(lower(c.name) = any(${names}::text[])) desc,` : ""} c.ordinal`,
-    ...params.values,
-  );
-  for (const row of rows) {
-    const list = result.get(row.assetId) ?? [];
-    if (list.length < 8) list.push({ name: row.name, dataType: row.dataType });
-    result.set(row.assetId, list);
+  for (const [assetId, columns] of hitColumns) {
+    const hits = columns.filter((column) => isExact(column.name) || byWords.has(column.name));
+    // Exact names first, then the table's order (the sort is stable); at most 8 per asset.
+    hits.sort((a, b) => Number(isExact(b.name)) - Number(isExact(a.name)));
+    if (hits.length > 0) {
+      result.set(
+        assetId,
+        hits.slice(0, 8).map((column) => ({ name: column.name, dataType: column.dataType })),
+      );
+    }
   }
   return result;
 }
@@ -515,7 +546,7 @@ export async function searchAssets(
   const highlightWords = unique([...parsed.words, ...[...wordCorrections.values()].flat()]);
   const [summaries, columns] = await Promise.all([
     loadSummaries(db, ids, viewer),
-    matchedColumns(db, ids, columnNames, highlightWords),
+    matchedColumns(db, ranked.columns, columnNames, highlightWords),
   ]);
   const scores = new Map(ranked.hits.map((hit) => [hit.id, hit.score]));
   return {
