@@ -2,7 +2,7 @@
 // copy the insert-to-notebook snippet, find the asset from the top bar's autocomplete and by a
 // column on the catalog page; hostile text in a description shows as text, never runs.
 import { type Browser, expect, type Page, test } from "@playwright/test";
-import { editCell, signInAsDemo } from "./notebook-fixtures";
+import { createNotebook, editCell, signInAsDemo } from "./notebook-fixtures";
 
 async function signUp(browser: Browser, name: string): Promise<Page> {
   const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
@@ -146,4 +146,40 @@ test("top bar search → asset → Insert into notebook → run: the kernel load
   await expect(page.getByTestId("profile-status")).toContainText("Statistics used all 500 rows", {
     timeout: 240_000,
   });
+});
+
+test("a notebook saves a Spark table and registers it: the catalog finds it with the kernel's profile", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(420_000);
+  const table = `web_visits_${Date.now().toString(36)}`;
+  const notebook = await createNotebook(request, "Register a Spark table", [
+    {
+      cell_type: "code",
+      source: [
+        "import flint.catalog",
+        `spark.range(7).withColumnRenamed("id", "visit_id").write.mode("overwrite").saveAsTable("${table}")`,
+        `flint.catalog.register_table("${table}", description="Visits of the web shop")["name"]`,
+      ].join("\n"),
+    },
+  ]);
+  await signInAsDemo(page);
+  await page.goto(notebook.path);
+  await expect(page.getByTestId("kernel-status")).not.toContainText("Connecting", { timeout: 30_000 });
+  const cell = cellItems(page).first();
+  await cell.locator(".nb-gutter").click();
+  await page.keyboard.press("Control+Enter");
+  // The real kernel wrote the table, profiled it with Spark and called the API as the user.
+  await expect(cell.locator(".nb-prompt")).toHaveText("[1]", { timeout: 300_000 });
+  await expect(cell.locator(".nb-outputs")).toContainText(`'${table}'`);
+
+  await page.goto(`/catalog?q=${encodeURIComponent("visits web shop")}`);
+  await page.getByRole("list", { name: "Search results" }).getByRole("link", { name: table }).click();
+  await expect(page.getByRole("heading", { name: table })).toBeVisible();
+  await expect(page.getByText(`spark_catalog.default.${table}`).first()).toBeVisible();
+  await expect(page.getByTestId("profile-status")).toContainText("Statistics used all 7 rows");
+  await expect(page.getByTestId("profile-visit_id")).toContainText("0.0% null");
+  // Its writer is the notebook (lineage recorded from the kernel's call).
+  await expect(page.getByText("Register a Spark table").first()).toBeVisible();
 });
