@@ -96,7 +96,7 @@ async function benchSize(size: number): Promise<void> {
     await runQueries(prisma, queries, hidden);
     const sizes = await prisma.$queryRawUnsafe<{ name: string; bytes: bigint }[]>(
       `select relname::text as name, pg_total_relation_size(oid) as bytes from pg_class
-       where relname in ('catalog_asset', 'catalog_asset_column_names_idx', 'catalog_vocab', 'catalog_column_vocab', 'catalog_word',
+       where relname in ('catalog_asset', 'catalog_asset_column_names_idx', 'catalog_vocab', 'catalog_word',
          'catalog_asset_search_idx', 'catalog_asset_name_lower_idx', 'catalog_word_trgm_idx') order by relname`,
     );
     for (const row of sizes) report(`size of ${row.name}`, `${(Number(row.bytes) / 1e6).toFixed(1)} MB`, "-");

@@ -142,12 +142,12 @@ function memoize<T>(compute: (text: string) => T): (text: string) => T {
   };
 }
 
-/** The words typo correction may suggest for an asset, and its column names. */
+/** The words typo correction may suggest for an asset. */
 function vocabularyOf(
   asset: { name: string; tags?: string[] },
   columns: Pick<TNewColumn, "name" | "description">[],
   split: TSplitter = splitIdentifier,
-): { words: string[]; columnNames: string[] } {
+): string[] {
   const words = new Set<string>();
   // Names, tags and column names: what people type and misspell. Description words would
   // multiply the table (Zipf tail) and slow every correction for little gain.
@@ -155,10 +155,7 @@ function vocabularyOf(
     for (const word of split(text)) words.add(word);
   }
   for (const word of words) if (!isVocabularyWord(word)) words.delete(word);
-  return {
-    words: [...words],
-    columnNames: columnNamesOf(columns),
-  };
+  return [...words];
 }
 
 type TDelta = Map<string, Map<string, number>>;
@@ -173,14 +170,12 @@ function addToDelta(delta: TDelta, projectId: string, values: string[], sign: 1 
 }
 
 /**
- * Applies counted changes to a vocabulary table in one statement for every project (a bulk
+ * Applies counted changes to the word vocabulary in one statement for every project (a bulk
  * batch spans many), and adds new words to catalog_word. Rows are sorted by project and word
  * so that concurrent writers lock them in the same order (no deadlocks); rows that reach zero
  * are removed.
  */
-async function applyVocabularyDelta(db: TDb, table: "words" | "columns", delta: TDelta): Promise<void> {
-  const [name, key, count] =
-    table === "words" ? ["catalog_vocab", "word", "ndoc"] : ["catalog_column_vocab", "name", "nassets"];
+async function applyVocabularyDelta(db: TDb, delta: TDelta): Promise<void> {
   const projects: string[] = [];
   const keys: string[] = [];
   const changes: number[] = [];
@@ -203,28 +198,25 @@ async function applyVocabularyDelta(db: TDb, table: "words" | "columns", delta: 
     }
   }
   if (keys.length === 0) return;
-  const upsert = `insert into ${name} ("projectId", ${key}, ${count})
-    select t.p, t.k, t.c from unnest($1::text[], $2::text[], $3::int[]) as t(p, k, c)
-    on conflict ("projectId", ${key}) do update set ${count} = ${name}.${count} + excluded.${count}`;
-  if (table === "words") {
-    // New words also go to catalog_word (typo correction's trigram index); existing ones cost
-    // a primary-key probe and no write.
-    await db.$executeRawUnsafe(
-      `with upserted as (${upsert} returning 1)
-       insert into catalog_word (word)
-       select distinct t.k from unnest($2::text[], $3::int[]) as t(k, c) where t.c > 0
-       order by t.k on conflict do nothing`,
-      projects,
-      keys,
-      changes,
-    );
-  } else {
-    await db.$executeRawUnsafe(upsert, projects, keys, changes);
-  }
+  // New words also go to catalog_word (typo correction's trigram index); existing ones cost a
+  // primary-key probe and no write.
+  await db.$executeRawUnsafe(
+    `with upserted as (
+       insert into catalog_vocab ("projectId", word, ndoc)
+       select t.p, t.k, t.c from unnest($1::text[], $2::text[], $3::int[]) as t(p, k, c)
+       on conflict (word, "projectId") do update set ndoc = catalog_vocab.ndoc + excluded.ndoc
+       returning 1)
+     insert into catalog_word (word)
+     select distinct t.k from unnest($2::text[], $3::int[]) as t(k, c) where t.c > 0
+     order by t.k on conflict do nothing`,
+    projects,
+    keys,
+    changes,
+  );
   if (lowered.keys.length > 0) {
     await db.$executeRawUnsafe(
-      `delete from ${name} v using unnest($1::text[], $2::text[]) as t(p, k)
-       where v."projectId" = t.p and v.${key} = t.k and v.${count} <= 0`,
+      `delete from catalog_vocab v using unnest($1::text[], $2::text[]) as t(p, k)
+       where v."projectId" = t.p and v.word = t.k and v.ndoc <= 0`,
       lowered.projects,
       lowered.keys,
     );
@@ -299,14 +291,9 @@ export async function insertAssets(db: TDb, assets: TNewAsset[]): Promise<string
     throw error;
   }
   const words: TDelta = new Map();
-  const columnNames: TDelta = new Map();
-  for (const asset of assets) {
-    const vocabulary = vocabularyOf(asset, asset.columns ?? [], split);
-    addToDelta(words, asset.projectId, vocabulary.words, 1);
-    addToDelta(columnNames, asset.projectId, vocabulary.columnNames, 1);
-  }
-  await applyVocabularyDelta(db, "words", words);
-  await applyVocabularyDelta(db, "columns", columnNames);
+  for (const asset of assets)
+    addToDelta(words, asset.projectId, vocabularyOf(asset, asset.columns ?? [], split), 1);
+  await applyVocabularyDelta(db, words);
   return ids;
 }
 
@@ -373,16 +360,10 @@ async function updateVocabulary(
   before: TAssetState,
   after: Omit<TAssetState, "id" | "projectId">,
 ): Promise<void> {
-  const old = vocabularyOf(before, before.columns);
-  const next = vocabularyOf(after, after.columns);
   const words: TDelta = new Map();
-  const columns: TDelta = new Map();
-  addToDelta(words, before.projectId, old.words, -1);
-  addToDelta(words, before.projectId, next.words, 1);
-  addToDelta(columns, before.projectId, old.columnNames, -1);
-  addToDelta(columns, before.projectId, next.columnNames, 1);
-  await applyVocabularyDelta(db, "words", words);
-  await applyVocabularyDelta(db, "columns", columns);
+  addToDelta(words, before.projectId, vocabularyOf(before, before.columns), -1);
+  addToDelta(words, before.projectId, vocabularyOf(after, after.columns), 1);
+  await applyVocabularyDelta(db, words);
 }
 
 /** Edits an asset's description, tags and column descriptions. */

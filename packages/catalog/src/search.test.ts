@@ -179,6 +179,19 @@ describe("column search", () => {
     expect(byWord[0]!.matchedColumns.map((column) => column.name)).toEqual(["order_id", "customer_email"]);
   });
 
+  it("never treats a column name of another project as one", async () => {
+    const [id] = await prisma.$transaction(async (tx) =>
+      insertAssets(tx, [
+        asset("pc", "payroll_2026", { columns: [{ name: "salary_band", dataType: "string" }] }),
+      ]),
+    );
+    expect((await searchAssets(prisma, carol, "salary_band")).columnSearch).toEqual(["salary_band"]);
+    const asAlice = await searchAssets(prisma, alice, "salary_band");
+    expect(asAlice.columnSearch).toEqual([]);
+    expect(asAlice.items).toEqual([]);
+    await deleteAsset(prisma, id!);
+  });
+
   it("keeps the columns of an asset in order through a documentation edit", async () => {
     const [id] = await prisma.$transaction(async (tx) =>
       insertAssets(tx, [
