@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import re
+import time
 
 from conftest import PROGRESS_MIME, TABLE_MIME, Execution, KernelDriver, SharedKernel
 
@@ -19,6 +21,22 @@ def assert_quiet(run: Execution) -> None:
 
 def progress_messages(run: Execution) -> list[dict]:
     return run.with_mime(PROGRESS_MIME)
+
+
+def progress_with_final(kernel: KernelDriver, run: Execution, timeout: float = 5) -> list[dict]:
+    """The cell's progress messages up to the final one, which comes after the reply when Spark's
+    listener had not yet reported the cell's jobs finished at its end."""
+    messages = progress_messages(run)
+    deadline = time.monotonic() + timeout
+    while messages and not messages[-1]["content"]["data"][PROGRESS_MIME]["done"]:
+        assert time.monotonic() < deadline, "no final progress update after the reply"
+        try:
+            msg = kernel.client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            continue
+        if msg["msg_type"] == "update_display_data" and PROGRESS_MIME in msg["content"]["data"]:
+            messages.append(msg)
+    return messages
 
 
 def test_spark_count(shared_kernel: SharedKernel) -> None:
@@ -106,7 +124,7 @@ def test_progress_is_published_live_and_summarised(kernel: KernelDriver) -> None
     # 8 tasks of 0.4 s on 2 cores: long enough for several 0.5 s polls.
     run = kernel.execute("import time\nsc.parallelize(range(8), 8).map(lambda x: time.sleep(0.4) or x).sum()")
     assert run.result["text/plain"] == "28"
-    messages = progress_messages(run)
+    messages = progress_with_final(kernel, run)
     assert messages[0]["msg_type"] == "display_data"
     assert {m["msg_type"] for m in messages[1:]} <= {"update_display_data"}
     display_ids = {m["content"]["transient"]["display_id"] for m in messages}
@@ -124,12 +142,46 @@ def test_progress_is_published_live_and_summarised(kernel: KernelDriver) -> None
     assert summary["jobs"] >= 1 and summary["tasks"] >= 8 and summary["durationMs"] > 0
     # Sent from a background thread, yet attributed to this cell.
     assert all(m["parent_header"]["msg_id"] == run.msg_id for m in messages)
-    assert not [m for m in run.other_messages if m["msg_type"] != "status"]
+    # (Other cells' late final updates may arrive meanwhile; none of this display is elsewhere.)
+    assert not [m for m in run.other_messages if m["content"].get("transient", {}).get("display_id") in display_ids]
+
+
+def test_final_progress_of_a_job_that_reuses_a_shuffle(kernel: KernelDriver) -> None:
+    # With adaptive execution the aggregation's last job reuses the shuffle its first job wrote.
+    run = kernel.execute('spark.range(10**6).selectExpr("sum(id)").collect()')
+    final = progress_with_final(kernel, run)[-1]["content"]
+    jobs = final["data"][PROGRESS_MIME]["jobs"]
+    last = jobs[-1]
+    assert last["status"] == "SUCCEEDED" and last["numTasks"] == last["numCompletedTasks"] >= 1
+    assert last["stages"] == {"total": 2, "completed": 2, "active": 0, "failed": 0, "skipped": 1}
+    assert final["metadata"]["flint.spark"]["tasks"] == sum(job["numCompletedTasks"] for job in jobs)
+    # Read from Spark's status store (no stage reads), the jobs show exactly as read stage by stage.
+    group = final["data"][PROGRESS_MIME]["jobGroup"]
+    check = kernel.execute(
+        "from flint.kernel.progress import SparkStatusReader, StatusTrackerSource\n"
+        "_store, _stages = SparkStatusReader(sc), SparkStatusReader(sc)\n"
+        "_stages._store = None\n"
+        f"_a = StatusTrackerSource(_store, {group!r}).snapshot()\n"
+        f"(_store._store is not None, _a == StatusTrackerSource(_stages, {group!r}).snapshot(), len(_a))"
+    )
+    assert check.result["text/plain"] == f"(True, True, {len(jobs)})"
 
 
 def test_cell_without_spark_jobs_has_no_progress(kernel: KernelDriver) -> None:
     run = kernel.execute("sum(range(10))")
     assert progress_messages(run) == []
+
+
+def test_only_cells_that_use_spark_are_tagged(kernel: KernelDriver) -> None:
+    # The Py4J commands that Python threads other than the progress poller sent to the JVM.
+    sent = "next(iter(__import__('flint.kernel').kernel._extensions.values())).controller._command_counter.count"
+    before = kernel.execute(sent).result["text/plain"]
+    kernel.execute("sum(range(10))")
+    # Neither that cell nor the one reading the count sent any (no job group, no progress read).
+    assert kernel.execute(sent).result["text/plain"] == before
+    # A cell that uses Spark has its jobs in its own group, set before its first command.
+    tag = "next(iter(__import__('flint.kernel').kernel._extensions.values())).controller.current.tag"
+    assert kernel.execute(f"sc.getLocalProperty('spark.jobGroup.id') == {tag}").result["text/plain"] == "True"
 
 
 def test_interrupt_cancels_the_spark_job(kernel: KernelDriver) -> None:

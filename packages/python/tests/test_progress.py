@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,11 +12,15 @@ from flint.kernel.progress import (
     METADATA_KEY,
     PROGRESS_MIME,
     JobProgress,
+    ProgressPoller,
     ProgressReporter,
     Py4JCommandCounter,
     SparkStatusReader,
     StatusTrackerSource,
     _int_list,
+    _JobInfo,
+    _JobTotals,
+    _seq_ints,
     _StageCounts,
 )
 
@@ -23,9 +28,16 @@ from flint.kernel.progress import (
 class FakeReader:
     """Stands in for SparkStatusReader and records every question asked of Spark."""
 
-    def __init__(self, jobs: dict[int, tuple[str, list[int]]], stages: dict[int, _StageCounts]) -> None:
+    def __init__(
+        self,
+        jobs: dict[int, tuple[str, list[int]]],
+        stages: dict[int, _StageCounts],
+        totals: dict[int, _JobTotals] | None = None,
+    ) -> None:
         self.jobs = jobs
         self.stages = stages
+        # Jobs whose totals Spark's status store gives (read with their stage ids).
+        self.totals = totals or {}
         self.groups: dict[str, list[int]] = {"g": sorted(jobs)}
         self.calls: list[tuple[str, Any]] = []
 
@@ -33,10 +45,11 @@ class FakeReader:
         self.calls.append(("job_ids", job_group))
         return self.groups.get(job_group, [])
 
-    def job(self, job_id: int, with_stage_ids: bool) -> tuple[str, list[int] | None] | None:
+    def job(self, job_id: int, with_stage_ids: bool) -> _JobInfo | None:
         self.calls.append(("job", job_id))
         status, stage_ids = self.jobs[job_id]
-        return status, (stage_ids if with_stage_ids else None)
+        totals = self.totals.get(job_id)
+        return _JobInfo(status, stage_ids if with_stage_ids or totals else None, totals)
 
     def stage(self, stage_id: int) -> _StageCounts | None:
         self.calls.append(("stage", stage_id))
@@ -93,6 +106,34 @@ def test_finished_jobs_and_stage_lists_are_asked_for_once() -> None:
     assert reader.calls == [("job_ids", "g")]
 
 
+def test_a_succeeded_job_with_store_totals_needs_no_stage_reads() -> None:
+    # Stage 20 was skipped (its 5 tasks too); the store counts them in numTasks and numSkipped*.
+    stages = {20: _StageCounts(5, 0, 0, 0), 21: _StageCounts(3, 0, 3, 1)}
+    from_stages = StatusTrackerSource(FakeReader({2: ("SUCCEEDED", [20, 21])}, stages), "g").snapshot()
+    reader = FakeReader({2: ("SUCCEEDED", [20, 21])}, stages, totals={2: _JobTotals(8, 5, 1, 1)})
+    from_totals = StatusTrackerSource(reader, "g").snapshot()
+    assert from_totals == from_stages
+    assert from_totals[0].to_json() == {
+        "jobId": 2,
+        "status": "SUCCEEDED",
+        "numTasks": 3,
+        "numCompletedTasks": 3,
+        "numActiveTasks": 0,
+        "numFailedTasks": 1,
+        "stages": {"total": 2, "completed": 2, "active": 0, "failed": 0, "skipped": 1},
+    }
+    assert reader.calls == [("job_ids", "g"), ("job", 2)]
+
+
+def test_a_running_job_is_read_stage_by_stage_even_with_store_totals() -> None:
+    # While a job runs the store cannot tell a skipped stage yet; the stages can.
+    stages = {20: _StageCounts(5, 0, 0, 0), 21: _StageCounts(3, 1, 1, 0)}
+    reader = FakeReader({2: ("RUNNING", [20, 21])}, stages, totals={2: _JobTotals(8, 0, 0, 0)})
+    (running,) = StatusTrackerSource(reader, "g").snapshot()
+    assert (running.num_tasks, running.stages_skipped, running.stages_completed) == (3, 1, 1)
+    assert reader.calls == [("job_ids", "g"), ("job", 2), ("stage", 20), ("stage", 21)]
+
+
 class FakeJavaObject:
     """A JVM status object: fields readable by reflection and getters, each getter call counted."""
 
@@ -110,10 +151,13 @@ class FakeJavaObject:
         return get
 
 
-def fake_spark_context(render: Any) -> tuple[SimpleNamespace, list[str]]:
+def fake_spark_context(render: Any, store_job: Any = None) -> tuple[SimpleNamespace, list[str], list[str]]:
     """A SparkContext whose JVM has one succeeded job (stages 4 and 5) and renders objects with
-    ``render(fields)`` in place of commons-lang3's ReflectionToStringBuilder."""
+    ``render(fields)`` in place of commons-lang3's ReflectionToStringBuilder. With ``store_job``
+    it has a status store whose ``job(id)`` is that function. Returns the context, the getter
+    calls and the status tracker calls."""
     calls: list[str] = []
+    tracker_calls: list[str] = []
     job_info = FakeJavaObject(calls, jobId=3, stageIds=[4, 5], status="SUCCEEDED")
     stages = {
         4: FakeJavaObject(
@@ -129,10 +173,18 @@ def fake_spark_context(render: Any) -> tuple[SimpleNamespace, list[str]]:
             calls, stageId=5, name="y", numTasks=1, numActiveTasks=0, numCompletedTasks=1, numFailedTasks=0
         ),
     }
+
+    def recorded(name: str, function: Any) -> Any:
+        def call(*args: Any) -> Any:
+            tracker_calls.append(name)
+            return function(*args)
+
+        return call
+
     tracker = SimpleNamespace(
         getJobIdsForGroup=lambda group: [3] if group == "g" else [],
-        getJobInfo=lambda job_id: job_info if job_id == 3 else None,
-        getStageInfo=stages.get,
+        getJobInfo=recorded("getJobInfo", lambda job_id: job_info if job_id == 3 else None),
+        getStageInfo=recorded("getStageInfo", stages.get),
     )
     builder = SimpleNamespace(
         ReflectionToStringBuilder=SimpleNamespace(toString=lambda obj, style: render(obj.fields)),
@@ -142,7 +194,31 @@ def fake_spark_context(render: Any) -> tuple[SimpleNamespace, list[str]]:
         java=SimpleNamespace(util=SimpleNamespace(Arrays=SimpleNamespace(toString=lambda a: str(list(a))))),
         org=SimpleNamespace(apache=SimpleNamespace(commons=SimpleNamespace(lang3=SimpleNamespace(builder=builder)))),
     )
-    return SimpleNamespace(_jsc=SimpleNamespace(statusTracker=lambda: tracker), _jvm=jvm), calls
+    jsc = SimpleNamespace(statusTracker=lambda: tracker)
+    if store_job is not None:
+        jsc.sc = lambda: SimpleNamespace(statusStore=lambda: SimpleNamespace(job=store_job))
+    return SimpleNamespace(_jsc=jsc, _jvm=jvm), calls, tracker_calls
+
+
+def job_data(calls: list[str], job_id: int) -> FakeJavaObject:
+    """Job 3 as Spark's status store has it (``v1.JobData``; Scala fields rendered by toString)."""
+    if job_id != 3:
+        raise RuntimeError("java.util.NoSuchElementException")
+    return FakeJavaObject(
+        calls,
+        jobId=3,
+        name="collect",
+        description="Some(Flint cell: x)",
+        stageIds="ArraySeq(4, 5)",
+        status="SUCCEEDED",
+        numTasks=3,
+        numActiveTasks=0,
+        numCompletedTasks=3,
+        numSkippedTasks=0,
+        numFailedTasks=1,
+        numSkippedStages=0,
+        killedTasksSummary="Map()",
+    )
 
 
 EXPECTED_JOB = {
@@ -157,14 +233,43 @@ EXPECTED_JOB = {
 
 
 def test_reader_gets_each_status_object_in_one_rendering_call() -> None:
-    context, getter_calls = fake_spark_context(json.dumps)
+    context, getter_calls, tracker_calls = fake_spark_context(json.dumps)
     jobs = StatusTrackerSource(SparkStatusReader(context), "g").snapshot()
     assert [j.to_json() for j in jobs] == [EXPECTED_JOB]
-    assert getter_calls == []
+    assert getter_calls == [] and tracker_calls == ["getJobInfo", "getStageInfo", "getStageInfo"]
+
+
+def test_reader_takes_a_succeeded_job_from_the_status_store_without_stage_reads() -> None:
+    getter_calls: list[str] = []
+    context, _, tracker_calls = fake_spark_context(json.dumps, lambda job_id: job_data(getter_calls, job_id))
+    jobs = StatusTrackerSource(SparkStatusReader(context), "g").snapshot()
+    assert [j.to_json() for j in jobs] == [EXPECTED_JOB]
+    assert getter_calls == [] and tracker_calls == []
+
+
+def test_reader_uses_the_tracker_when_the_status_store_fails() -> None:
+    store_calls: list[int] = []
+
+    def broken_store_job(job_id: int) -> Any:
+        store_calls.append(job_id)
+        raise RuntimeError("py4j.Py4JException: Method job([class java.lang.Integer]) does not exist")
+
+    context, _, tracker_calls = fake_spark_context(json.dumps, broken_store_job)
+    reader = SparkStatusReader(context)
+    assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
+    assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
+    # Asked once: the tracker knew the job the store could not read, so the store is not asked again.
+    assert store_calls == [3] and tracker_calls.count("getJobInfo") == 2
+
+
+def test_seq_ints_reads_scala_sequences() -> None:
+    assert _seq_ints("ArraySeq(7, 8)") == [7, 8]
+    assert _seq_ints("List()") == []
+    assert _seq_ints([3]) == [3]
 
 
 def test_reader_falls_back_to_getters_when_rendering_is_unreadable() -> None:
-    context, getter_calls = fake_spark_context(lambda fields: "SparkStageInfoImpl@1f2e[numTasks=2")
+    context, getter_calls, _ = fake_spark_context(lambda fields: "SparkStageInfoImpl@1f2e[numTasks=2")
     jobs = StatusTrackerSource(SparkStatusReader(context), "g").snapshot()
     assert [j.to_json() for j in jobs] == [EXPECTED_JOB]
     assert "status" in getter_calls and "numCompletedTasks" in getter_calls
@@ -231,6 +336,65 @@ def test_finish_gives_up_waiting_after_the_bound() -> None:
     assert final["done"] is True and final["jobs"][0]["status"] == "RUNNING"
 
 
+def test_finish_soon_publishes_the_final_state_at_once_when_spark_has_it() -> None:
+    source = ScriptedSource([job(1, "SUCCEEDED")])
+    reporter, published = reporter_for(source)
+    assert reporter.finish_soon(settle_s=60) is False
+    assert source.polls == 1 and len(published) == 1
+    data, metadata, _, update = published[0]
+    assert data[PROGRESS_MIME]["done"] is True and metadata[METADATA_KEY]["tasks"] == 4 and update is False
+    assert reporter.settle() is None and len(published) == 1
+
+
+def test_finish_soon_shows_a_running_job_now_and_settle_publishes_the_final_update() -> None:
+    source = ScriptedSource([job(1, "RUNNING")], [job(1, "RUNNING")], [job(1, "SUCCEEDED")])
+    reporter, published = reporter_for(source)
+    assert reporter.finish_soon(settle_s=60) is True
+    # The display exists before the cell's reply, without a summary: the cell's jobs are not done.
+    (shown,) = published
+    assert shown[0][PROGRESS_MIME]["done"] is False and shown[1] == {} and shown[3] is False
+    reporter.tick()  # the cell has ended: ticks no longer publish
+    time.sleep(0.05)
+    summary = reporter.settle()
+    assert source.polls == 3 and len(published) == 2
+    data, metadata, display_id, update = published[-1]
+    assert data[PROGRESS_MIME]["done"] is True and data[PROGRESS_MIME]["jobs"][0]["status"] == "SUCCEEDED"
+    assert metadata[METADATA_KEY] == summary and (display_id, update) == ("flint-test-progress", True)
+    # The duration runs to the cell's end, not to the moment Spark confirmed it.
+    assert summary is not None and summary["durationMs"] < 50
+
+
+def test_settle_gives_up_after_the_bound_set_at_the_cells_end() -> None:
+    source = ScriptedSource([job(1, "RUNNING")])
+    reporter, published = reporter_for(source)
+    assert reporter.finish_soon(settle_s=0.02) is True
+    started = time.monotonic()
+    reporter.settle()
+    assert time.monotonic() - started < 1
+    final = published[-1][0][PROGRESS_MIME]
+    assert final["done"] is True and final["jobs"][0]["status"] == "RUNNING"
+
+
+def test_poller_settles_on_its_own_thread() -> None:
+    source = ScriptedSource([job(1, "RUNNING")], [job(1, "SUCCEEDED")])
+    threads: list[threading.Thread] = []
+    done = threading.Event()
+
+    def publish(data: dict, metadata: dict, display_id: str, update: bool) -> None:
+        threads.append(threading.current_thread())
+        if data[PROGRESS_MIME]["done"]:
+            done.set()
+
+    reporter = ProgressReporter(lambda: source, publish, "flint-test", "flint-test-progress")
+    poller = ProgressPoller(interval=60)
+    poller.watch(reporter)
+    poller.unwatch(reporter)
+    assert reporter.finish_soon(settle_s=5) is True
+    poller.settle(reporter)
+    assert done.wait(5)
+    assert threads[0] is threading.current_thread() and threads[-1].ident == poller.thread_ident
+
+
 def test_cell_without_jobs_publishes_nothing_and_ticks_stop_after_finish() -> None:
     source = ScriptedSource([])
     reporter, published = reporter_for(source)
@@ -277,5 +441,28 @@ def test_command_counter_counts_every_thread_but_the_ignored_one() -> None:
     ignored[0] = None
     thread.start()
     thread.join()
-    assert len(sent) == 3 and counter.count == 2
+    # Py4J's finalizer thread releasing JVM objects (memory commands) starts no job.
+    thread = threading.Thread(target=lambda: client.send_command("m\nd\no4\ne\n"))
+    thread.start()
+    thread.join()
+    assert len(sent) == 4 and counter.count == 2
     assert Py4JCommandCounter.install(SimpleNamespace(), lambda: None) is None
+
+
+def test_command_counter_runs_a_callback_before_one_threads_next_command() -> None:
+    sent: list[str] = []
+    client = SimpleNamespace(send_command=lambda command: sent.append(command) or "ok")
+    counter = Py4JCommandCounter.install(client, lambda: None)
+    assert counter is not None
+    counter.before_next_command(threading.get_ident(), lambda: client.send_command("setJobGroup"))
+    thread = threading.Thread(target=lambda: client.send_command("from another thread"))
+    thread.start()
+    thread.join()
+    client.send_command("m\nd\no4\ne\n")
+    client.send_command("range")
+    client.send_command("collectToPython")
+    assert sent == ["from another thread", "m\nd\no4\ne\n", "setJobGroup", "range", "collectToPython"]
+    counter.before_next_command(threading.get_ident(), lambda: client.send_command("setJobGroup"))
+    counter.before_next_command(threading.get_ident(), None)
+    client.send_command("count")
+    assert sent[-1] == "count" and counter.count == 5

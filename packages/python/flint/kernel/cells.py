@@ -7,10 +7,14 @@ Each cell execution gets a unique tag ``flint-<hex>``:
   Python thread that set it; cells run on the kernel's main thread, and so do these hooks.
 - Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it.
 
-Tagging is one Py4J call per cell. Progress costs nothing more in a cell that sent no Py4J command
-(it cannot have started a job, see :class:`~flint.kernel.progress.Py4JCommandCounter`); in the
-others it is read in two calls per job and stage, and the final state waits only as long as
-Spark's listener lags (at most ``NORMAL_SETTLE_S``, or ``FINAL_SETTLE_S`` after an interrupt).
+Tagging is one Py4J call, made just before the cell's first Py4J command on its thread, so a cell
+that does not use classic Spark costs none (Spark Connect tags are set locally, before the cell).
+Progress costs nothing more in a cell that sent no Py4J command (it cannot have started a job, see
+:class:`~flint.kernel.progress.Py4JCommandCounter`); in the others the cell's end reads it in two
+calls plus two per job (and two per stage of a job not yet reported finished). The reply never
+waits for Spark's listener after a normal end: if it still shows a job running, the final state
+follows as an update from the poller thread (within ``NORMAL_SETTLE_S``). After an interrupt the
+reply waits for it (at most ``FINAL_SETTLE_S``).
 
 Interrupt: ipykernel turns an interrupt into SIGINT and, for the duration of every shell message,
 installs ``signal.default_int_handler`` (``Kernel.pre_handler_hook``), replacing any handler set
@@ -55,9 +59,9 @@ from flint.kernel.session import SparkStarter
 log = logging.getLogger(__name__)
 # How long the SIGINT handler waits for the cancel request before raising KeyboardInterrupt.
 CANCEL_WAIT_S = 5.0
-# At the end of a cell that was not interrupted, how long to wait at most for Spark to report its
-# jobs finished before publishing the final progress (a job the cell left running in the
-# background would otherwise hold up every such cell for FINAL_SETTLE_S).
+# At the end of a cell that was not interrupted, how long the poller waits at most for Spark to
+# report its jobs finished before publishing the final progress (a job the cell left running in
+# the background would otherwise be shown running until FINAL_SETTLE_S).
 NORMAL_SETTLE_S = 0.5
 
 
@@ -132,10 +136,14 @@ class CellController:
         )
         self.current = run
         self._install_sigint_handler()
-        self.ensure_tagged()
         counter = self._counter()
         if counter is not None:
             run.commands_at_start = counter.count
+            # Tag just before the cell's first Py4J command on this thread: a job can only start
+            # through one, and a cell that sends none (most cells) then costs no call at all.
+            counter.before_next_command(threading.get_ident(), self.ensure_tagged)
+        else:
+            self.ensure_tagged()
         if kernel is not None:
             run.reporter = ProgressReporter(
                 get_source=self._source_getter(run),
@@ -152,6 +160,8 @@ class CellController:
         if run is None:
             return
         self.current = None
+        if self._command_counter is not None:
+            self._command_counter.before_next_command(threading.get_ident(), None)
         interrupted = run.interrupted or isinstance(getattr(result, "error_in_exec", None), KeyboardInterrupt)
         session = self.starter.peek()
         if interrupted and session is not None:
@@ -162,10 +172,15 @@ class CellController:
                 thread.join(timeout=5)
         if run.reporter is not None:
             self._poller.unwatch(run.reporter)
-            # A cell that ended normally got its action's result, so its jobs are done and Spark's
-            # listener reports that within milliseconds; an interrupted job takes longer to be
-            # marked FAILED, and the final state should say so.
-            run.reporter.finish(settle_s=FINAL_SETTLE_S if interrupted else NORMAL_SETTLE_S)
+            if interrupted:
+                # An interrupted job takes a while to be marked FAILED, and the cell's reply should
+                # come with the final state that says so.
+                run.reporter.finish(settle_s=FINAL_SETTLE_S)
+            elif run.reporter.finish_soon(settle_s=NORMAL_SETTLE_S):
+                # A cell that ended normally got its action's result, so its jobs are done and
+                # Spark's listener reports that within milliseconds: the reply need not wait for
+                # it, the poller publishes the final state as an update of the cell's display.
+                self._poller.settle(run.reporter)
         if run.tagged and self.starter.is_connect and session is not None:
             try:
                 session.removeTag(run.tag)
@@ -176,8 +191,9 @@ class CellController:
     def ensure_tagged(self) -> None:
         """Tag the current cell's Spark work if the session exists and this is the cell's thread.
 
-        Called before each cell and again when ``spark``/``sc`` first resolve during a cell (the
-        session may have become ready while the cell was running).
+        Called just before the cell's first Py4J command (before the cell when commands are not
+        counted) and again when ``spark``/``sc`` first resolve during a cell (the session may have
+        become ready while the cell was running).
         """
         run = self.current
         if run is None or run.tagged or threading.current_thread() is not threading.main_thread():

@@ -12,14 +12,17 @@ While a cell runs, :class:`ProgressPoller` has the cell's :class:`ProgressReport
 plus a ``text/plain`` line ("Spark: job 3 42/100 tasks") and a transient ``display_id``; later
 ticks send ``update_display_data`` for that id, only when something changed. When the cell ends a
 last update carries ``"done": true`` and, in the output's metadata under ``flint.spark``, the
-summary ``{"jobs": n, "tasks": n, "durationMs": n, "jobGroup": str}`` so it is saved with the cell.
+summary ``{"jobs": n, "tasks": n, "durationMs": n, "jobGroup": str}`` so it is saved with the cell
+(``durationMs``: from the cell's start to its end).
 
 Cost: every figure comes from the driver JVM over Py4J, one socket round trip per call, and the
-cell's end waits for the final state. So the classic source asks for as little as it can (two
-calls per job or stage, see :class:`SparkStatusReader`), never asks again about a finished job,
-and a cell that started no job costs two calls. The final state is published at once when Spark
-already reports every job of the cell finished; otherwise the cell waits for that in short,
-growing steps, at most ``FINAL_SETTLE_S``.
+cell's reply waits for the state read at its end. So the classic source asks for as little as it
+can (see :class:`SparkStatusReader`): two calls for the group's job ids, two per job (a succeeded
+job's totals come from Spark's status store, without reading its stages), two per stage of a job
+still running; it never asks again about a finished job, and a cell that started no job costs two
+calls. Spark's listener reports a job's end a moment after the action returned: if a job still
+shows as running when the cell ends, the final state is published later, as an update from the
+poller thread, once Spark reports it finished (see :meth:`ProgressReporter.finish_soon`).
 
 Sources:
 
@@ -38,6 +41,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -125,17 +129,49 @@ class _StageCounts:
         return self.num_completed_tasks > 0 or self.num_active_tasks > 0
 
 
+@dataclass(frozen=True)
+class _JobTotals:
+    """Counts that Spark's status store keeps for a whole job (``v1.JobData``)."""
+
+    num_tasks: int
+    num_skipped_tasks: int
+    num_failed_tasks: int
+    num_skipped_stages: int
+
+
+@dataclass(frozen=True)
+class _JobInfo:
+    """What one read of a job returns. ``totals`` only when Spark's status store was readable."""
+
+    status: str
+    stage_ids: list[int] | None
+    totals: _JobTotals | None = None
+
+
+def _seq_ints(value: Any) -> list[int]:
+    """Parse a Scala ``Seq[Int]`` as rendered by ``toString`` (``"ArraySeq(7, 8)"``), or a list."""
+    if isinstance(value, list):
+        return [int(v) for v in value]
+    text = str(value)
+    inner = text[text.index("(") + 1 : text.rindex(")")]
+    return [int(part) for part in inner.split(",") if part.strip()]
+
+
 class SparkStatusReader:
-    """Reads job and stage status from a classic SparkContext's status tracker in few Py4J calls.
+    """Reads job and stage status from a classic SparkContext in few Py4J calls.
 
     One per SparkContext, shared by all cells. Every Py4J call is a socket round trip to the
     driver JVM, and on a busy machine each one waits for both processes to be scheduled, so the
     number of calls is what costs. PySpark's ``StatusTracker`` makes one call per field (eight
-    for a stage) and two per element of an ``int[]``. This reader calls the JVM's
-    ``JavaSparkStatusTracker`` itself and has each job or stage info object rendered as JSON in
-    one call (commons-lang3's ``ReflectionToStringBuilder`` with ``ToStringStyle.JSON_STYLE``,
-    both on Spark's classpath), and each ``int[]`` with one ``Arrays.toString`` call. If that
-    rendering is unavailable or unreadable, it falls back to one call per field.
+    for a stage) and two per element of an ``int[]``. This reader has each status object rendered
+    as JSON in one call (commons-lang3's ``ReflectionToStringBuilder`` with
+    ``ToStringStyle.JSON_STYLE``, both on Spark's classpath), and each ``int[]`` with one
+    ``Arrays.toString`` call.
+
+    A job is read from Spark's status store (``SparkContext.statusStore.job``, the ``v1.JobData``
+    behind the status tracker and the Spark UI): besides status and stage ids it has the job's
+    task totals, so a finished job needs no stage reads. Where that store or the JSON rendering is
+    unavailable or unreadable, it falls back to the status tracker, field by field if need be.
     """
 
     def __init__(self, spark_context: Any) -> None:
@@ -150,23 +186,56 @@ class SparkStatusReader:
         except Exception:  # noqa: BLE001 - a classpath without commons-lang3: ask field by field
             log.debug("No JSON rendering of Spark status objects; reading them field by field", exc_info=True)
             self._to_json = None
+        # ``statusStore`` is private[spark] in Scala, public in bytecode.
+        self._store: Any = None
+        if self._to_json is not None:
+            try:
+                self._store = spark_context._jsc.sc().statusStore()
+            except Exception:  # noqa: BLE001 - then jobs are read through the status tracker
+                log.debug("No access to Spark's status store; reading jobs through the tracker", exc_info=True)
 
     def job_ids(self, job_group: str) -> list[int]:
         """Ids of the group's jobs that Spark still remembers (2 calls)."""
         return _int_list(self._array_to_string(self._tracker.getJobIdsForGroup(job_group)))
 
-    def job(self, job_id: int, with_stage_ids: bool) -> tuple[str, list[int] | None] | None:
-        """``(status, stage ids)`` of a job, or None if unknown (2 calls; field by field 3, or 5
-        with stage ids)."""
-        info = self._tracker.getJobInfo(job_id)
-        if info is None:
+    def job(self, job_id: int, with_stage_ids: bool) -> _JobInfo | None:
+        """A job's status, stage ids and totals, or None if unknown (2 calls; through the tracker
+        2, or 3 field by field, 5 with stage ids)."""
+        store = self._store
+        if store is not None:
+            info = self._store_job(store, job_id)
+            if info is not None:
+                return info
+        tracker_info = self._tracker.getJobInfo(job_id)
+        if tracker_info is None:
             return None
-        fields = self._fields(info)
+        if store is not None:
+            # The tracker knows the job but the store could not say: stop asking the store.
+            log.debug("Spark's status store did not answer for job %s; using the tracker", job_id)
+            self._store = None
+        fields = self._fields(tracker_info)
         try:
-            return str(fields["status"]).upper(), [int(i) for i in fields["stageIds"]]
+            return _JobInfo(str(fields["status"]).upper(), [int(i) for i in fields["stageIds"]])
         except (KeyError, TypeError, ValueError):
-            stage_ids = _int_list(self._array_to_string(info.stageIds())) if with_stage_ids else None
-            return str(info.status()).upper(), stage_ids
+            stage_ids = _int_list(self._array_to_string(tracker_info.stageIds())) if with_stage_ids else None
+            return _JobInfo(str(tracker_info.status()).upper(), stage_ids)
+
+    def _store_job(self, store: Any, job_id: int) -> _JobInfo | None:
+        try:
+            fields = self._fields(store.job(job_id))
+            return _JobInfo(
+                str(fields["status"]).upper(),
+                _seq_ints(fields["stageIds"]),
+                _JobTotals(
+                    int(fields["numTasks"]),
+                    int(fields["numSkippedTasks"]),
+                    int(fields["numFailedTasks"]),
+                    int(fields["numSkippedStages"]),
+                ),
+            )
+        except Exception:  # noqa: BLE001 - unknown job (NoSuchElementException) or unreadable
+            log.debug("Could not read job %s from Spark's status store", job_id, exc_info=True)
+            return None
 
     def stage(self, stage_id: int) -> _StageCounts | None:
         """Task counts of a stage's latest attempt, or None if unknown (2 calls; field by field 5)."""
@@ -203,7 +272,8 @@ class StatusTrackerSource:
     all tasks done → completed; some running or done → active; in a failed job, a stage that did
     not complete → failed. A stage whose shuffle output was reused is skipped: it is counted in
     ``stages.skipped`` and, so that bars reach 100 %, in ``stages.completed``, and its tasks are
-    left out of the task totals, as the Spark UI does.
+    left out of the task totals, as the Spark UI does. A succeeded job whose totals the status
+    store gave is taken from those, without reading its stages (the common case at a cell's end).
     """
 
     def __init__(self, reader: SparkStatusReader, job_group: str) -> None:
@@ -232,9 +302,11 @@ class StatusTrackerSource:
         read = self._reader.job(job_id, with_stage_ids=known_stage_ids is None)
         if read is None:
             return None
-        status, stage_ids = read
+        status = read.status
+        if status == "SUCCEEDED" and read.totals is not None and read.stage_ids is not None:
+            return _succeeded_job(job_id, len(read.stage_ids), read.totals)
         if known_stage_ids is None:
-            known_stage_ids = self._stage_ids[job_id] = sorted(stage_ids or [])
+            known_stage_ids = self._stage_ids[job_id] = sorted(read.stage_ids or [])
         # Parents get lower ids than their children (hence the sort).
         stages = [s for s in map(self._reader.stage, known_stage_ids) if s is not None]
 
@@ -275,32 +347,75 @@ class StatusTrackerSource:
         )
 
 
+def _succeeded_job(job_id: int, num_stages: int, totals: _JobTotals) -> JobProgress:
+    """A succeeded job from the status store's totals; the same figures the stage reads give.
+
+    The store counts the tasks of every stage in ``numTasks`` and, when the job ends, those of the
+    stages it skipped in ``numSkippedTasks`` (so do the Spark UI's bars).
+    """
+    tasks = totals.num_tasks - totals.num_skipped_tasks
+    return JobProgress(
+        job_id,
+        "SUCCEEDED",
+        tasks,
+        tasks,
+        0,
+        totals.num_failed_tasks,
+        stages_total=num_stages,
+        stages_completed=num_stages,
+        stages_active=0,
+        stages_failed=0,
+        stages_skipped=totals.num_skipped_stages,
+    )
+
+
+# Py4J's protocol: a command's first line names it; "m" is memory management (releasing objects).
+_MEMORY_COMMAND = "m\n"
+
+
+def _is_memory_command(command: Any) -> bool:
+    return isinstance(command, str) and command.startswith(_MEMORY_COMMAND)
+
+
 class Py4JCommandCounter:
     """Counts the commands that Python threads send to the driver JVM over Py4J.
 
     A Spark job in a cell's job group can only start through a Py4J command that a thread sends
     while the cell runs (the job group is a thread-local property that the cell's thread carries,
     and threads inherit it only when created during the cell). So if the count did not move
-    during a cell, the cell started no job and its progress need not be asked for at all. The
-    progress poller's own commands are not counted; everything else is (also commands that start
-    no job: then the cell is polled as before).
+    during a cell, the cell started no job and its progress need not be asked for at all. Not
+    counted: the progress poller's own commands, and Py4J's memory commands, which its finalizer
+    thread sends up to a second after Python dropped a JVM object (after every Spark cell, so
+    they would make the next cells look as if they used Spark). Everything else is counted (also
+    commands that start no job: then the cell is polled as before).
 
     It wraps ``send_command`` of PySpark's Py4J client object, the one method every Py4J call goes
-    through; :meth:`install` returns None where that method is not there.
+    through; :meth:`install` returns None where that method is not there. The same wrapper can run
+    a callback just before one thread's next command (see :meth:`before_next_command`).
     """
 
     def __init__(self, client: Any, ignored_thread: Callable[[], int | None]) -> None:
         self.client = client
         self.count = 0
         self._ignored_thread = ignored_thread
+        self._before_next: tuple[int, Callable[[], None]] | None = None
         send_command = client.send_command
 
         def counting_send_command(*args: Any, **kwargs: Any) -> Any:
-            if threading.get_ident() != self._ignored_thread():
+            thread = threading.get_ident()
+            if thread != self._ignored_thread() and not _is_memory_command(args[0] if args else kwargs.get("command")):
                 self.count += 1
+                before = self._before_next
+                if before is not None and before[0] == thread:
+                    self._before_next = None  # first: the callback's own commands pass straight on
+                    before[1]()
             return send_command(*args, **kwargs)
 
         client.send_command = counting_send_command
+
+    def before_next_command(self, thread: int, callback: Callable[[], None] | None) -> None:
+        """Run ``callback`` once, just before the next command that ``thread`` sends (None: cancel)."""
+        self._before_next = (thread, callback) if callback is not None else None
 
     @classmethod
     def install(cls, client: Any, ignored_thread: Callable[[], int | None]) -> Py4JCommandCounter | None:
@@ -332,8 +447,9 @@ class ProgressReporter:
     session without a source, such as Spark Connect). ``publish`` sends the output.
     ``may_have_jobs`` returns False as long as the cell cannot have started a job (see
     :class:`Py4JCommandCounter`); until then ticks and the final state ask Spark nothing. :meth:`tick`
-    runs on the :class:`ProgressPoller` thread; :meth:`finish` runs on the cell's thread when the
-    cell ends and publishes the final state.
+    runs on the :class:`ProgressPoller` thread. When the cell ends, its thread calls
+    :meth:`finish` (the final state, waiting for Spark if need be) or :meth:`finish_soon` (the final
+    state if Spark already has it, else the current one and :meth:`settle` later, on the poller).
     """
 
     def __init__(
@@ -357,6 +473,10 @@ class ProgressReporter:
         self._shown = False
         self._last_payload: dict[str, Any] | None = None
         self._started = time.monotonic()
+        # Set when the cell ends: its duration does not include waiting for Spark's listener.
+        self._ended: float | None = None
+        # Between finish_soon() and settle(): the jobs seen and when to stop waiting for them.
+        self._unsettled: tuple[list[JobProgress], float] | None = None
 
     def tick(self) -> None:
         """Poll once and publish if something changed (no-op once finished)."""
@@ -373,22 +493,57 @@ class ProgressReporter:
         RUNNING, while a cell whose jobs are already reported finished is not held up at all.
         """
         with self._lock:
-            self._finished = True
-            jobs = self._poll()
-            deadline = time.monotonic() + settle_s
-            step = SETTLE_FIRST_STEP_S
-            while jobs and any(not j.is_finished for j in jobs):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                time.sleep(min(step, remaining))
-                step = min(step * 2, SETTLE_MAX_STEP_S)
-                # Finished jobs are cached: only the others are asked about again.
-                again = self._poll()
-                if not again:
-                    break  # the poll failed: publish what was seen
-                jobs = again
-            return self._publish_jobs(jobs, final=True)
+            jobs = self._end()
+            return self._publish_jobs(self._settled(jobs, time.monotonic() + settle_s), final=True)
+
+    def finish_soon(self, settle_s: float = FINAL_SETTLE_S) -> bool:
+        """Like :meth:`finish`, without waiting; returns True if :meth:`settle` is still to be called.
+
+        If Spark already reports every job of the cell finished (the usual case), the final state
+        is published now. Otherwise the current state is, so that the cell's display exists before
+        the cell's reply (a front end drops new outputs of a finished cell, but applies updates of
+        an existing display), and :meth:`settle` publishes the final state as an update once Spark
+        reports the jobs finished, at most ``settle_s`` from now.
+        """
+        with self._lock:
+            jobs = self._end()
+            if not jobs or all(j.is_finished for j in jobs):
+                self._publish_jobs(jobs, final=True)
+                return False
+            self._publish_jobs(jobs, final=False)
+            self._unsettled = (jobs, time.monotonic() + settle_s)
+            return True
+
+    def settle(self) -> dict[str, Any] | None:
+        """Publish the final state after :meth:`finish_soon` (waits for Spark, see :meth:`finish`)."""
+        with self._lock:
+            if self._unsettled is None:
+                return None
+            jobs, deadline = self._unsettled
+            self._unsettled = None
+            return self._publish_jobs(self._settled(jobs, deadline), final=True)
+
+    def _end(self) -> list[JobProgress]:
+        """Stop ticking, note the cell's end and poll once (call with the lock held)."""
+        self._finished = True
+        self._ended = time.monotonic()
+        return self._poll()
+
+    def _settled(self, jobs: list[JobProgress], deadline: float) -> list[JobProgress]:
+        """Poll after growing pauses until no job shows as running or ``deadline`` passes."""
+        step = SETTLE_FIRST_STEP_S
+        while jobs and any(not j.is_finished for j in jobs):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(step, remaining))
+            step = min(step * 2, SETTLE_MAX_STEP_S)
+            # Finished jobs are cached: only the others are asked about again.
+            again = self._poll()
+            if not again:
+                break  # the poll failed: publish what was seen
+            jobs = again
+        return jobs
 
     def _poll(self) -> list[JobProgress]:
         try:
@@ -415,7 +570,7 @@ class ProgressReporter:
             summary = {
                 "jobs": len(jobs),
                 "tasks": sum(j.num_completed_tasks for j in jobs),
-                "durationMs": round((time.monotonic() - self._started) * 1000),
+                "durationMs": round(((self._ended or time.monotonic()) - self._started) * 1000),
                 "jobGroup": self._group,
             }
             metadata = {METADATA_KEY: summary}
@@ -431,7 +586,8 @@ class ProgressReporter:
 
 
 class ProgressPoller:
-    """One daemon thread, for the kernel's life, that ticks the running cell's reporter.
+    """One daemon thread, for the kernel's life, that ticks the running cell's reporter and
+    settles the final state of cells that ended before Spark reported their jobs finished.
 
     One long-lived thread rather than one per cell: a cell then costs no thread start, and in
     Py4J's pinned-thread mode the poller keeps one JVM connection instead of opening one per cell.
@@ -441,6 +597,7 @@ class ProgressPoller:
         self._interval = interval
         self._condition = threading.Condition()
         self._reporter: ProgressReporter | None = None
+        self._to_settle: deque[ProgressReporter] = deque()
         self._thread: threading.Thread | None = None
 
     @property
@@ -453,9 +610,7 @@ class ProgressPoller:
         """Tick ``reporter`` every interval, starting one interval from now."""
         with self._condition:
             self._reporter = reporter
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="flint-spark-progress", daemon=True)
-                self._thread.start()
+            self._start()
             self._condition.notify_all()
 
     def unwatch(self, reporter: ProgressReporter) -> None:
@@ -465,13 +620,32 @@ class ProgressPoller:
                 self._reporter = None
             self._condition.notify_all()
 
+    def settle(self, reporter: ProgressReporter) -> None:
+        """Call ``reporter.settle()`` on the poller thread, before any further tick."""
+        with self._condition:
+            self._to_settle.append(reporter)
+            self._start()
+            self._condition.notify_all()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="flint-spark-progress", daemon=True)
+            self._thread.start()
+
     def _loop(self) -> None:
         while True:
             with self._condition:
-                while self._reporter is None:
+                while self._reporter is None and not self._to_settle:
                     self._condition.wait()
-                reporter = self._reporter
-                self._condition.wait(self._interval)
-                if self._reporter is not reporter:
-                    continue  # the cell ended or another began during the wait
-            reporter.tick()
+                if self._to_settle:
+                    action = self._to_settle.popleft().settle
+                else:
+                    reporter = self._reporter
+                    self._condition.wait(self._interval)
+                    if self._reporter is not reporter or self._to_settle:
+                        continue  # the cell ended, another began or one is to settle
+                    action = reporter.tick
+            try:
+                action()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one cell
+                log.debug("Spark progress update failed", exc_info=True)
