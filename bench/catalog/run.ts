@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPrismaClient } from "@flint/db";
+import { createPrismaClient, withDriverTransaction } from "@flint/db";
 import { startEmbeddedPostgres } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
 import { autocompleteAssets, insertAssets, searchAssets } from "../../packages/catalog/src/index.js";
@@ -65,11 +65,9 @@ async function benchSize(size: number): Promise<void> {
     );
     const started = performance.now();
     for (let offset = 0; offset < corpus.assets.length; offset += BATCH) {
-      await prisma.$transaction(
-        async (tx) => await insertAssets(tx, corpus.assets.slice(offset, offset + BATCH)),
-        {
-          timeout: 120_000,
-        },
+      await withDriverTransaction(
+        prisma,
+        async (db) => await insertAssets(db, corpus.assets.slice(offset, offset + BATCH)),
       );
     }
     const seconds = (performance.now() - started) / 1000;

@@ -3,7 +3,7 @@
  * with their search text and the per-project vocabulary kept in the same transaction, so an
  * asset is searchable the moment its write commits.
  */
-import type { Prisma, PrismaClient } from "@flint/db";
+import { type Prisma, type PrismaClient, withDriverTransaction } from "@flint/db";
 import { z } from "zod";
 import { assetNotFound, CatalogError } from "./errors.js";
 import type { TAssetSummary, TColumn, TUpdateAssetRequest } from "./schemas.js";
@@ -225,7 +225,8 @@ async function applyVocabularyDelta(db: TDb, delta: TDelta): Promise<void> {
 
 /**
  * Inserts assets with their columns and vocabulary in one statement per table: the path of
- * single registrations and of bulk loads (benchmarks, samples) alike.
+ * single registrations and of bulk loads (benchmarks, samples) alike. Run it in a
+ * withDriverTransaction: a batch's parameters are megabytes, which Prisma copies slowly.
  * @returns the new ids, in input order.
  * @throws CatalogError 409 when a name or qualified name is already used in the project.
  */
@@ -299,7 +300,7 @@ export async function insertAssets(db: TDb, assets: TNewAsset[]): Promise<string
 
 /** Creates one asset in a transaction. @returns its id. */
 export async function createAsset(prisma: PrismaClient, asset: TNewAsset): Promise<string> {
-  const [id] = await prisma.$transaction(async (tx) => await insertAssets(tx, [asset]));
+  const [id] = await withDriverTransaction(prisma, async (db) => await insertAssets(db, [asset]));
   return id!;
 }
 

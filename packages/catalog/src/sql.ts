@@ -4,10 +4,14 @@
  * constant SQL text is ever concatenated.
  */
 import { randomBytes } from "node:crypto";
-import type { PrismaClient } from "@flint/db";
+import type { TDriverDb } from "@flint/db";
 
-/** A Prisma client or an interactive transaction's client. */
-export type TDb = Pick<PrismaClient, "$queryRawUnsafe" | "$executeRawUnsafe">;
+/**
+ * Where raw SQL runs: a Prisma client, an interactive transaction's client, or a driver
+ * transaction (withDriverTransaction, for bulk writes). int8 values come back as bigint from
+ * Prisma and as text from the driver: read them with {@link toNumber}.
+ */
+export type TDb = TDriverDb;
 
 /** Collects parameter values and hands out their `$n` placeholders. */
 export class SqlParams {

@@ -1,2 +1,9 @@
 export type { Prisma } from "./client.js";
-export { createPrismaClient, disconnectPrisma, getPrisma, PrismaClient } from "./client.js";
+export {
+  createPrismaClient,
+  disconnectPrisma,
+  getPrisma,
+  PrismaClient,
+  type TDriverDb,
+  withDriverTransaction,
+} from "./client.js";
