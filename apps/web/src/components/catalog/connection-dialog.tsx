@@ -4,6 +4,8 @@
 "use client";
 import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { Modal } from "../ui/modal";
+import { ProjectSelect, useWritableProjects } from "./project-select";
 import type { TProjectOption } from "./types";
 
 type TConnection = {
@@ -33,9 +35,7 @@ export function ConnectionDialog({
   onClose: () => void;
   onRegistered: (assetId: string) => void;
 }) {
-  const writable = projects.filter((project) => project.role === "editor" || project.role === "admin");
-  const [picked, setProjectId] = useState("");
-  const projectId = picked || writable[0]?.id || "";
+  const { writable, projectId, setProjectId } = useWritableProjects(projects);
   const [connections, setConnections] = useState<TConnection[] | null>(null);
   const [connectionId, setConnectionId] = useState(NEW_CONNECTION);
   const [tables, setTables] = useState<TSourceTable[] | null>(null);
@@ -79,14 +79,6 @@ export function ConnectionDialog({
       (caught: ApiError) => setError(caught.message),
     );
   }, [connectionId]);
-
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
 
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -136,126 +128,109 @@ export function ConnectionDialog({
   );
 
   return (
-    <div
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby="connection-title"
-      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    // While a connection is saved or a table registered, Escape does not close: the answer (an
+    // error to read, or the new asset to open) would have nowhere to go.
+    <Modal
+      labelledBy="connection-title"
+      onClose={onClose}
+      isBusy={isBusy}
+      className="max-h-[90vh] w-full max-w-lg space-y-3 overflow-y-auto p-5"
     >
-      <div className="card max-h-[90vh] w-full max-w-lg space-y-3 overflow-y-auto p-5">
-        <h2 id="connection-title" className="text-lg font-semibold">
-          Connect a database
-        </h2>
-        {writable.length === 0 ? (
-          <p className="text-sm text-slate-600">
-            You need the editor or admin role in a project to add data.
-          </p>
-        ) : (
-          <>
-            <label className="block text-sm">
-              Project
-              <select
-                className="input mt-1"
-                value={projectId}
-                onChange={(event) => setProjectId(event.target.value)}
-              >
-                {writable.map((project) => (
-                  <option key={project.id} value={project.id}>
-                    {project.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="block text-sm">
-              Connection
-              <select
-                className="input mt-1"
-                aria-label="Connection"
-                value={connectionId}
-                disabled={connections === null}
-                onChange={(event) => setConnectionId(event.target.value)}
-              >
-                {(connections ?? []).map((connection) => (
-                  <option key={connection.id} value={connection.id}>
-                    {connection.name} ({connection.username}@{connection.host}:{connection.port}/
-                    {connection.database})
-                  </option>
-                ))}
-                <option value={NEW_CONNECTION}>New PostgreSQL connection…</option>
-              </select>
-            </label>
-            {connectionId === NEW_CONNECTION ? (
-              <form onSubmit={create} className="space-y-3" aria-label="New connection">
-                {field("name", "Connection name")}
-                <div className="grid grid-cols-3 gap-2">
-                  <div className="col-span-2">{field("host", "Host")}</div>
-                  {field("port", "Port", "number")}
-                </div>
-                {field("database", "Database")}
-                {field("username", "User")}
-                {field("password", "Password", "password")}
-                <p className="text-xs text-slate-500">
-                  The password is stored encrypted on the Flint server and is never shown again.
-                </p>
-                <div className="flex justify-end">
-                  <button type="submit" className="btn-primary" disabled={isBusy}>
-                    Save connection
-                  </button>
-                </div>
-              </form>
-            ) : (
-              <div>
-                <h3 className="text-sm font-medium text-slate-700">Tables</h3>
-                {tables === null && !error && (
-                  <p className="text-sm text-slate-500">Reading the database’s tables…</p>
-                )}
-                {tables?.length === 0 && (
-                  <p className="text-sm text-slate-500">This database has no tables.</p>
-                )}
-                <ul aria-label="Source tables" className="mt-1 divide-y divide-slate-100 text-sm">
-                  {(tables ?? []).map((table) => (
-                    <li key={`${table.schema}.${table.table}`} className="flex items-center gap-2 py-1">
-                      <span className="font-mono">
-                        {table.schema}.{table.table}
-                      </span>
-                      <span className="text-xs text-slate-500">{table.kind}</span>
-                      {table.registeredAssetId ? (
-                        <button
-                          type="button"
-                          className="ml-auto text-xs text-brand-700 hover:underline"
-                          onClick={() => onRegistered(table.registeredAssetId!)}
-                        >
-                          Registered: open
-                        </button>
-                      ) : (
-                        <button
-                          type="button"
-                          className="btn-secondary ml-auto py-0.5 text-xs"
-                          disabled={isBusy}
-                          aria-label={`Register ${table.schema}.${table.table}`}
-                          onClick={() => void register(table)}
-                        >
-                          Register
-                        </button>
-                      )}
-                    </li>
-                  ))}
-                </ul>
+      <h2 id="connection-title" className="text-lg font-semibold">
+        Connect a database
+      </h2>
+      {writable.length === 0 ? (
+        <p className="text-sm text-slate-600">You need the editor or admin role in a project to add data.</p>
+      ) : (
+        <>
+          <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
+          <label className="block text-sm">
+            Connection
+            <select
+              className="input mt-1"
+              aria-label="Connection"
+              value={connectionId}
+              disabled={connections === null}
+              onChange={(event) => setConnectionId(event.target.value)}
+            >
+              {(connections ?? []).map((connection) => (
+                <option key={connection.id} value={connection.id}>
+                  {connection.name} ({connection.username}@{connection.host}:{connection.port}/
+                  {connection.database})
+                </option>
+              ))}
+              <option value={NEW_CONNECTION}>New PostgreSQL connection…</option>
+            </select>
+          </label>
+          {connectionId === NEW_CONNECTION ? (
+            <form onSubmit={create} className="space-y-3" aria-label="New connection">
+              {field("name", "Connection name")}
+              <div className="grid grid-cols-3 gap-2">
+                <div className="col-span-2">{field("host", "Host")}</div>
+                {field("port", "Port", "number")}
               </div>
-            )}
-          </>
-        )}
-        {error && (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end">
-          <button type="button" className="btn-secondary" onClick={onClose}>
-            Close
-          </button>
-        </div>
+              {field("database", "Database")}
+              {field("username", "User")}
+              {field("password", "Password", "password")}
+              <p className="text-xs text-slate-500">
+                The password is stored encrypted on the Flint server and is never shown again.
+              </p>
+              <div className="flex justify-end">
+                <button type="submit" className="btn-primary" disabled={isBusy}>
+                  Save connection
+                </button>
+              </div>
+            </form>
+          ) : (
+            <div>
+              <h3 className="text-sm font-medium text-slate-700">Tables</h3>
+              {tables === null && !error && (
+                <p className="text-sm text-slate-500">Reading the database’s tables…</p>
+              )}
+              {tables?.length === 0 && <p className="text-sm text-slate-500">This database has no tables.</p>}
+              <ul aria-label="Source tables" className="mt-1 divide-y divide-slate-100 text-sm">
+                {(tables ?? []).map((table) => (
+                  <li key={`${table.schema}.${table.table}`} className="flex items-center gap-2 py-1">
+                    <span className="font-mono">
+                      {table.schema}.{table.table}
+                    </span>
+                    <span className="text-xs text-slate-500">{table.kind}</span>
+                    {table.registeredAssetId ? (
+                      <button
+                        type="button"
+                        className="ml-auto text-xs text-brand-700 hover:underline"
+                        onClick={() => onRegistered(table.registeredAssetId!)}
+                      >
+                        Registered: open
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="btn-secondary ml-auto py-0.5 text-xs"
+                        disabled={isBusy}
+                        aria-label={`Register ${table.schema}.${table.table}`}
+                        onClick={() => void register(table)}
+                      >
+                        Register
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </>
+      )}
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <div className="flex justify-end">
+        <button type="button" className="btn-secondary" onClick={onClose}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
+import { Modal } from "../ui/modal";
 
 type TNotebookChoice = { id: string; name: string; updatedAt: string };
 
@@ -43,14 +44,6 @@ export function InsertIntoNotebookDialog({
     );
   }, [projectId]);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
-
   const insert = async () => {
     setBusy(true);
     setError(null);
@@ -74,55 +67,54 @@ export function InsertIntoNotebookDialog({
   };
 
   return (
-    <div
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby="insert-notebook-title"
-      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    // While the notebook is being made, Escape does not close: the page is about to move to it.
+    <Modal
+      labelledBy="insert-notebook-title"
+      onClose={onClose}
+      isBusy={isBusy}
+      className="w-full max-w-md space-y-4 bg-white p-5"
     >
-      <div className="card w-full max-w-md space-y-4 bg-white p-5">
-        <h2 id="insert-notebook-title" className="text-lg font-semibold">
-          Insert into notebook
-        </h2>
-        <p className="text-sm text-slate-600">
-          The code that loads <span className="font-mono">{assetName}</span> goes into a new cell at the end
-          of the notebook; run it with Shift+Enter.
+      <h2 id="insert-notebook-title" className="text-lg font-semibold">
+        Insert into notebook
+      </h2>
+      <p className="text-sm text-slate-600">
+        The code that loads <span className="font-mono">{assetName}</span> goes into a new cell at the end of
+        the notebook; run it with Shift+Enter.
+      </p>
+      <label className="block text-sm">
+        <span className="mb-1 block font-medium text-slate-700">Notebook</span>
+        <select
+          className="input w-full"
+          value={choice}
+          disabled={notebooks === null}
+          onChange={(event) => setChoice(event.target.value)}
+        >
+          {(notebooks ?? []).map((notebook) => (
+            <option key={notebook.id} value={notebook.id}>
+              {notebook.name}
+            </option>
+          ))}
+          <option value={NEW_NOTEBOOK}>New notebook “Explore {assetName}”</option>
+        </select>
+      </label>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
         </p>
-        <label className="block text-sm">
-          <span className="mb-1 block font-medium text-slate-700">Notebook</span>
-          <select
-            className="input w-full"
-            value={choice}
-            disabled={notebooks === null}
-            onChange={(event) => setChoice(event.target.value)}
-          >
-            {(notebooks ?? []).map((notebook) => (
-              <option key={notebook.id} value={notebook.id}>
-                {notebook.name}
-              </option>
-            ))}
-            <option value={NEW_NOTEBOOK}>New notebook “Explore {assetName}”</option>
-          </select>
-        </label>
-        {error && (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className="btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn-primary"
-            disabled={isBusy || notebooks === null}
-            onClick={insert}
-          >
-            {isBusy ? "Opening…" : "Insert"}
-          </button>
-        </div>
+      )}
+      <div className="flex justify-end gap-2">
+        <button type="button" className="btn-secondary" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="btn-primary"
+          disabled={isBusy || notebooks === null}
+          onClick={insert}
+        >
+          {isBusy ? "Opening…" : "Insert"}
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -1,14 +1,22 @@
 "use client";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { Modal } from "../ui/modal";
+import { ProjectSelect, useWritableProjects } from "./project-select";
 import type { TAssetSummary, TProjectOption } from "./types";
 
-/** Uploads one file with XMLHttpRequest, reporting upload progress (fetch cannot). */
+/**
+ * Uploads one file with XMLHttpRequest, reporting upload progress (fetch cannot). Aborting
+ * `signal` stops the transfer; the server then keeps nothing of it.
+ */
 function uploadWithProgress(
   form: FormData,
   onProgress: (fraction: number) => void,
+  signal: AbortSignal,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
+    signal.addEventListener("abort", () => request.abort(), { once: true });
+    request.onabort = () => reject(new Error("The upload was cancelled."));
     request.open("POST", "/api/v1/catalog/assets");
     request.withCredentials = true;
     request.upload.onprogress = (event) => {
@@ -50,16 +58,20 @@ export function UploadDialog({
   onClose: () => void;
   onUploaded: (asset: TAssetSummary) => void;
 }) {
-  const writable = projects.filter((project) => project.role === "editor" || project.role === "admin");
-  const [picked, setProjectId] = useState("");
-  // The project list may arrive after the dialog opened: default to the first writable one.
-  const projectId = picked || writable[0]?.id || "";
+  const { writable, projectId, setProjectId } = useWritableProjects(projects);
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [tags, setTags] = useState("");
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The transfer in flight: Cancel (and leaving the page) stops it rather than letting it run on unseen.
+  const upload = useRef<AbortController | null>(null);
+  useEffect(() => () => upload.current?.abort(), []);
+  const cancel = () => {
+    upload.current?.abort();
+    onClose();
+  };
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!file) return;
@@ -72,8 +84,9 @@ export function UploadDialog({
     form.append("description", description);
     form.append("tags", tags);
     form.append("file", file, file.name);
+    upload.current = new AbortController();
     try {
-      const { status, body } = await uploadWithProgress(form, setProgress);
+      const { status, body } = await uploadWithProgress(form, setProgress, upload.current.signal);
       if (status === 201) {
         onUploaded(body as unknown as TAssetSummary);
         return;
@@ -81,18 +94,23 @@ export function UploadDialog({
       const detail = (body.error ?? {}) as { message?: string };
       setError(detail.message ?? `The upload failed (${status}).`);
     } catch (caught) {
+      if (upload.current?.signal.aborted) return;
       setError((caught as Error).message);
+    } finally {
+      upload.current = null;
     }
     setProgress(null);
   };
   return (
-    <div
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby="upload-title"
-      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    // While the file is sending, Escape does not close (a stray key would throw the transfer
+    // away); Cancel does, and stops the transfer.
+    <Modal
+      labelledBy="upload-title"
+      onClose={onClose}
+      isBusy={progress !== null}
+      className="w-full max-w-lg p-5"
     >
-      <form onSubmit={submit} className="card w-full max-w-lg space-y-3 p-5">
+      <form onSubmit={submit} className="space-y-3">
         <h2 id="upload-title" className="text-lg font-semibold">
           Upload a dataset
         </h2>
@@ -100,20 +118,7 @@ export function UploadDialog({
           <p className="text-sm text-slate-600">You need the editor or admin role in a project to upload.</p>
         ) : (
           <>
-            <label className="block text-sm">
-              Project
-              <select
-                className="input mt-1"
-                value={projectId}
-                onChange={(event) => setProjectId(event.target.value)}
-              >
-                {writable.map((project) => (
-                  <option key={project.id} value={project.id}>
-                    {project.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
             <label className="block text-sm">
               File (CSV, JSON or Parquet)
               <input
@@ -183,7 +188,7 @@ export function UploadDialog({
           </p>
         )}
         <div className="flex justify-end gap-2">
-          <button type="button" className="btn-secondary" onClick={onClose}>
+          <button type="button" className="btn-secondary" onClick={cancel}>
             Cancel
           </button>
           <button
@@ -195,6 +200,6 @@ export function UploadDialog({
           </button>
         </div>
       </form>
-    </div>
+    </Modal>
   );
 }

@@ -22,7 +22,8 @@ import {
   timeUnitsFor,
   validateChoices,
 } from "@flint/charts";
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useId, useMemo, useState } from "react";
+import { Modal } from "../ui/modal";
 
 /** Field channels the builder offers, in order; theta appears for arc charts only. */
 const FIELD_CHANNELS: readonly { channel: TSingleChannel; label: string }[] = [
@@ -192,19 +193,9 @@ export function ChartBuilderDialog({
 }) {
   const titleId = useId();
   const [choices, setChoices] = useState<TChartChoices>(() => initialChoices(columns, variable, command));
-  const dialogRef = useRef<HTMLDivElement>(null);
   const issues = useMemo(() => validateChoices(choices, columns), [choices, columns]);
   const line = buildChartCommand(choices);
   const isEditing = command !== undefined;
-
-  useEffect(() => {
-    dialogRef.current?.querySelector<HTMLElement>("select, input")?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
 
   /** Sets or clears one choice (a cleared choice is absent, as `%chart` reads it). */
   const set = <K extends Exclude<keyof TChartChoices, "data">>(key: K, value: TChartChoices[K] | undefined) =>
@@ -216,139 +207,135 @@ export function ChartBuilderDialog({
     });
 
   return (
-    <div className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4">
-      <div
-        ref={dialogRef}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        className="card max-h-[90vh] w-full max-w-3xl space-y-3 overflow-y-auto bg-white p-5"
-      >
-        <h2 id={titleId} className="text-lg font-semibold">
-          {isEditing ? "Edit chart" : "Build a chart"}
-        </h2>
-        <div className="flex flex-wrap items-end gap-3">
-          <label className="text-sm">
-            <span className="block font-medium">DataFrame</span>
-            <input
-              className="input py-1 font-mono text-sm"
-              aria-label="DataFrame variable"
-              value={choices.data}
-              placeholder="df"
-              onChange={(event) =>
-                setChoices((previous) => ({ ...previous, data: event.target.value.trim() }))
-              }
-            />
-          </label>
-          <label className="text-sm">
-            <span className="block font-medium">Mark</span>
-            <select
-              className="input py-1 text-sm"
-              aria-label="Mark"
-              value={choices.mark ?? ""}
-              onChange={(event) => set("mark", (event.target.value || undefined) as TChartMark | undefined)}
-            >
-              <option value="">automatic</option>
-              {CHART_MARKS.map((mark) => (
-                <option key={mark} value={mark}>
-                  {mark}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            <span className="block font-medium">Sort</span>
-            <select
-              className="input py-1 text-sm"
-              aria-label="Sort"
-              value={choices.sort ?? ""}
-              onChange={(event) =>
-                set("sort", (event.target.value || undefined) as TChartChoices["sort"] | undefined)
-              }
-            >
-              {SORTS.map((sort) => (
-                <option key={sort.value} value={sort.value}>
-                  {sort.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="min-w-48 flex-1 text-sm">
-            <span className="block font-medium">Title</span>
-            <input
-              className="input w-full py-1 text-sm"
-              aria-label="Title"
-              maxLength={200}
-              value={choices.title ?? ""}
-              onChange={(event) => set("title", event.target.value || undefined)}
-            />
-          </label>
-        </div>
-        {!variable && !isEditing && (
-          <p className="text-xs text-slate-500">
-            This table is not held in a variable. Assign it first (for example <code>df = …</code>) and type
-            the name above.
-          </p>
-        )}
-        <fieldset className="space-y-2">
-          <legend className="mb-1 text-sm font-medium text-slate-600">Fields</legend>
-          {FIELD_CHANNELS.filter(({ channel }) => channel !== "theta" || choices.mark === "arc").map(
-            ({ channel, label }) => (
-              <FieldControls
-                key={channel}
-                channel={channel}
-                label={label}
-                choice={choices[channel]}
-                columns={columns}
-                allowCount={channel !== "x" || choices.mark !== "arc"}
-                allowAggregate
-                onChange={(choice) => set(channel, choice)}
-              />
-            ),
-          )}
-          <FieldControls
-            channel="facet"
-            label="facet"
-            choice={choices.facet?.[0]}
-            columns={columns}
-            allowCount={false}
-            allowAggregate={false}
-            onChange={(choice) => set("facet", choice ? [choice] : undefined)}
+    <Modal
+      labelledBy={titleId}
+      onClose={onClose}
+      className="max-h-[90vh] w-full max-w-3xl space-y-3 overflow-y-auto bg-white p-5"
+    >
+      <h2 id={titleId} className="text-lg font-semibold">
+        {isEditing ? "Edit chart" : "Build a chart"}
+      </h2>
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="block font-medium">DataFrame</span>
+          <input
+            className="input py-1 font-mono text-sm"
+            aria-label="DataFrame variable"
+            value={choices.data}
+            placeholder="df"
+            onChange={(event) => setChoices((previous) => ({ ...previous, data: event.target.value.trim() }))}
           />
-        </fieldset>
-        <div>
-          <p className="mb-1 text-sm font-medium text-slate-600">Code</p>
-          <pre
-            data-testid="chart-code"
-            className="nb-pre rounded bg-slate-50 p-2 text-sm whitespace-pre-wrap"
+        </label>
+        <label className="text-sm">
+          <span className="block font-medium">Mark</span>
+          <select
+            className="input py-1 text-sm"
+            aria-label="Mark"
+            value={choices.mark ?? ""}
+            onChange={(event) => set("mark", (event.target.value || undefined) as TChartMark | undefined)}
           >
-            {line}
-          </pre>
-        </div>
-        {issues.length > 0 && (
-          <ul aria-label="Chart problems" className="space-y-1 text-sm text-red-700">
-            {issues.map((issue) => (
-              <li key={`${issue.channel ?? ""}:${issue.message}`}>
-                {issue.channel ? `${issue.channel}: ` : ""}
-                {issue.message}
-              </li>
+            <option value="">automatic</option>
+            {CHART_MARKS.map((mark) => (
+              <option key={mark} value={mark}>
+                {mark}
+              </option>
             ))}
-          </ul>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className="btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn-primary"
-            disabled={issues.length > 0}
-            onClick={() => onApply(line)}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="block font-medium">Sort</span>
+          <select
+            className="input py-1 text-sm"
+            aria-label="Sort"
+            value={choices.sort ?? ""}
+            onChange={(event) =>
+              set("sort", (event.target.value || undefined) as TChartChoices["sort"] | undefined)
+            }
           >
-            {isEditing ? "Update and run" : "Insert and run"}
-          </button>
-        </div>
+            {SORTS.map((sort) => (
+              <option key={sort.value} value={sort.value}>
+                {sort.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="min-w-48 flex-1 text-sm">
+          <span className="block font-medium">Title</span>
+          <input
+            className="input w-full py-1 text-sm"
+            aria-label="Title"
+            maxLength={200}
+            value={choices.title ?? ""}
+            onChange={(event) => set("title", event.target.value || undefined)}
+          />
+        </label>
       </div>
-    </div>
+      {!variable && !isEditing && (
+        <p className="text-xs text-slate-500">
+          This table is not held in a variable. Assign it first (for example <code>df = …</code>) and type the
+          name above.
+        </p>
+      )}
+      <fieldset className="space-y-2">
+        <legend className="mb-1 text-sm font-medium text-slate-600">Fields</legend>
+        {FIELD_CHANNELS.filter(({ channel }) => channel !== "theta" || choices.mark === "arc").map(
+          ({ channel, label }) => (
+            <FieldControls
+              key={channel}
+              channel={channel}
+              label={label}
+              choice={choices[channel]}
+              columns={columns}
+              allowCount={channel !== "x" || choices.mark !== "arc"}
+              allowAggregate
+              onChange={(choice) => set(channel, choice)}
+            />
+          ),
+        )}
+        <FieldControls
+          channel="facet"
+          label="facet"
+          choice={choices.facet?.[0]}
+          columns={columns}
+          allowCount={false}
+          allowAggregate={false}
+          onChange={(choice) => set("facet", choice ? [choice] : undefined)}
+        />
+      </fieldset>
+      <div>
+        <p className="mb-1 text-sm font-medium text-slate-600">Code</p>
+        <pre
+          data-testid="chart-code"
+          // Tailwind, not notebook.css's nb-pre: the dialog renders in <body>, outside .nb-root,
+          // where nb-pre's font variable is undefined. Same monospace, size and wrapping.
+          className="m-0 rounded bg-slate-50 p-2 font-mono text-[13px] leading-[1.45] text-slate-800 wrap-anywhere whitespace-pre-wrap"
+        >
+          {line}
+        </pre>
+      </div>
+      {issues.length > 0 && (
+        <ul aria-label="Chart problems" className="space-y-1 text-sm text-red-700">
+          {issues.map((issue) => (
+            <li key={`${issue.channel ?? ""}:${issue.message}`}>
+              {issue.channel ? `${issue.channel}: ` : ""}
+              {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="flex justify-end gap-2">
+        <button type="button" className="btn-secondary" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="btn-primary"
+          disabled={issues.length > 0}
+          onClick={() => onApply(line)}
+        >
+          {isEditing ? "Update and run" : "Insert and run"}
+        </button>
+      </div>
+    </Modal>
   );
 }

@@ -1,30 +1,15 @@
 // The save-conflict dialog (reload, overwrite, or compare: SECURITY.md case 21) and the offer to
 // restore a local draft after a crash (case 22).
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import type { TCellDiff } from "@/lib/notebook/cell-diff";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useDialog } from "@/lib/notebook/hooks";
+import { Modal } from "../ui/modal";
 
-function Modal({ label, children }: { label: string; children: React.ReactNode }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    ref.current?.querySelector<HTMLElement>("button")?.focus();
-  }, []);
-  return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/30 p-4">
-      <div
-        ref={ref}
-        role="dialog"
-        aria-modal="true"
-        aria-label={label}
-        className="card max-h-[85vh] w-full max-w-3xl overflow-auto p-5"
-      >
-        {children}
-      </div>
-    </div>
-  );
-}
+// Neither dialog takes an onClose, so Escape does nothing: the user must choose, because a
+// dismissed conflict or draft would leave the notebook's edits in limbo.
+const DIALOG_BOX = "max-h-[85vh] w-full max-w-3xl overflow-auto p-5";
 
 function DiffView({ diff }: { diff: TCellDiff[] }) {
   const changed = diff.filter((entry) => entry.kind !== "same");
@@ -69,6 +54,7 @@ function DiffView({ diff }: { diff: TCellDiff[] }) {
 export function NotebookDialogs({ controller }: { controller: NotebookController }) {
   const dialog = useDialog(controller);
   const [isBusy, setBusy] = useState(false);
+  const restoreButton = useRef<HTMLButtonElement>(null);
   const act = (action: () => unknown) => async () => {
     setBusy(true);
     try {
@@ -82,7 +68,8 @@ export function NotebookDialogs({ controller }: { controller: NotebookController
   if (!dialog) return null;
   if (dialog.kind === "draft") {
     return (
-      <Modal label="Restore unsaved edits">
+      // Focus starts on Restore: Enter must never throw the edits away.
+      <Modal label="Restore unsaved edits" className={DIALOG_BOX} initialFocus={restoreButton}>
         <h2 className="text-lg font-semibold">Restore unsaved edits?</h2>
         <p className="mt-2 text-sm text-slate-600">
           This browser kept edits to this notebook from {new Date(dialog.draft.savedAt).toLocaleString()} that
@@ -96,7 +83,12 @@ export function NotebookDialogs({ controller }: { controller: NotebookController
           <button type="button" className="btn-secondary" onClick={() => controller.discardDraft()}>
             Discard them
           </button>
-          <button type="button" className="btn-primary" onClick={() => controller.restoreDraft()}>
+          <button
+            ref={restoreButton}
+            type="button"
+            className="btn-primary"
+            onClick={() => controller.restoreDraft()}
+          >
             Restore edits
           </button>
         </div>
@@ -104,7 +96,7 @@ export function NotebookDialogs({ controller }: { controller: NotebookController
     );
   }
   return (
-    <Modal label="Save conflict">
+    <Modal label="Save conflict" className={DIALOG_BOX}>
       <h2 className="text-lg font-semibold">This notebook was changed elsewhere</h2>
       <p className="mt-2 text-sm text-slate-600">
         Someone saved a newer version

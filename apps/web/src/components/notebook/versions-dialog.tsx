@@ -5,6 +5,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
 import type { NotebookController } from "@/lib/notebook/controller";
+import { Modal } from "../ui/modal";
 
 type TCheckpoint = { id: string; name: string; version: number; createdAt: string; createdBy: string };
 
@@ -36,13 +37,6 @@ export function VersionsDialog({
   useEffect(() => {
     void load();
   }, [load]);
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
 
   /** Saves pending edits, then names the saved state. */
   const checkpoint = async (label: string): Promise<void> => {
@@ -86,96 +80,96 @@ export function VersionsDialog({
   };
 
   return (
-    <div
-      role="dialog"
-      aria-modal="true"
-      aria-labelledby="versions-title"
-      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/40 p-4"
+    // While a version is saved or restored, Escape does not close: the outcome (or the error) is
+    // shown here, and a restore reloads the notebook underneath.
+    <Modal
+      labelledBy="versions-title"
+      onClose={onClose}
+      isBusy={isBusy}
+      className="max-h-[85vh] w-full max-w-lg space-y-3 overflow-y-auto bg-white p-5"
     >
-      <div className="card max-h-[85vh] w-full max-w-lg space-y-3 overflow-y-auto bg-white p-5">
-        <h2 id="versions-title" className="text-lg font-semibold">
-          Versions
-        </h2>
-        {canEdit && (
-          <form onSubmit={create} className="flex gap-2">
-            <input
-              className="input flex-1"
-              aria-label="Version name"
-              placeholder="Name this version, e.g. before cleanup"
-              maxLength={200}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-            />
-            <button type="submit" className="btn-primary" disabled={isBusy || name.trim() === ""}>
-              Save version
-            </button>
-          </form>
-        )}
-        {notice && (
-          <p role="status" className="text-sm text-emerald-700">
-            {notice}
-          </p>
-        )}
-        {error && (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-            {error}
-          </p>
-        )}
-        {checkpoints === null && !error && <p className="text-sm text-slate-500">Loading versions…</p>}
-        {checkpoints?.length === 0 && <p className="text-sm text-slate-500">No named versions yet.</p>}
-        <ul aria-label="Named versions" className="divide-y divide-slate-100">
-          {(checkpoints ?? []).map((entry) => (
-            <li key={entry.id} className="flex items-center gap-2 py-2 text-sm">
-              <div className="min-w-0 flex-1">
-                <p className="truncate font-medium" title={entry.name}>
-                  {entry.name}
-                </p>
-                <p className="text-xs text-slate-500">
-                  {new Date(entry.createdAt).toLocaleString()} · {entry.createdBy} · version {entry.version}
-                </p>
-              </div>
-              {canEdit &&
-                (confirming === entry.id ? (
-                  <>
-                    <button
-                      type="button"
-                      className="btn-primary py-0.5 text-xs"
-                      disabled={isBusy}
-                      onClick={() => void restore(entry)}
-                    >
-                      Confirm restore
-                    </button>
-                    <button
-                      type="button"
-                      className="btn-secondary py-0.5 text-xs"
-                      onClick={() => setConfirming(null)}
-                    >
-                      Cancel
-                    </button>
-                  </>
-                ) : (
+      <h2 id="versions-title" className="text-lg font-semibold">
+        Versions
+      </h2>
+      {canEdit && (
+        <form onSubmit={create} className="flex gap-2">
+          <input
+            className="input flex-1"
+            aria-label="Version name"
+            placeholder="Name this version, e.g. before cleanup"
+            maxLength={200}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
+          <button type="submit" className="btn-primary" disabled={isBusy || name.trim() === ""}>
+            Save version
+          </button>
+        </form>
+      )}
+      {notice && (
+        <p role="status" className="text-sm text-emerald-700">
+          {notice}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {checkpoints === null && !error && <p className="text-sm text-slate-500">Loading versions…</p>}
+      {checkpoints?.length === 0 && <p className="text-sm text-slate-500">No named versions yet.</p>}
+      <ul aria-label="Named versions" className="divide-y divide-slate-100">
+        {(checkpoints ?? []).map((entry) => (
+          <li key={entry.id} className="flex items-center gap-2 py-2 text-sm">
+            <div className="min-w-0 flex-1">
+              <p className="truncate font-medium" title={entry.name}>
+                {entry.name}
+              </p>
+              <p className="text-xs text-slate-500">
+                {new Date(entry.createdAt).toLocaleString()} · {entry.createdBy} · version {entry.version}
+              </p>
+            </div>
+            {canEdit &&
+              (confirming === entry.id ? (
+                <>
+                  <button
+                    type="button"
+                    className="btn-primary py-0.5 text-xs"
+                    disabled={isBusy}
+                    onClick={() => void restore(entry)}
+                  >
+                    Confirm restore
+                  </button>
                   <button
                     type="button"
                     className="btn-secondary py-0.5 text-xs"
-                    aria-label={`Restore ${entry.name}`}
-                    onClick={() => setConfirming(entry.id)}
+                    onClick={() => setConfirming(null)}
                   >
-                    Restore
+                    Cancel
                   </button>
-                ))}
-            </li>
-          ))}
-        </ul>
-        <p className="text-xs text-slate-500">
-          Restoring replaces the notebook’s cells and outputs with the version’s; the current state is saved
-          as a version first.
-        </p>
-        <div className="flex justify-end">
-          <button type="button" className="btn-secondary" onClick={onClose}>
-            Close
-          </button>
-        </div>
+                </>
+              ) : (
+                <button
+                  type="button"
+                  className="btn-secondary py-0.5 text-xs"
+                  aria-label={`Restore ${entry.name}`}
+                  onClick={() => setConfirming(entry.id)}
+                >
+                  Restore
+                </button>
+              ))}
+          </li>
+        ))}
+      </ul>
+      <p className="text-xs text-slate-500">
+        Restoring replaces the notebook’s cells and outputs with the version’s; the current state is saved as
+        a version first.
+      </p>
+      <div className="flex justify-end">
+        <button type="button" className="btn-secondary" onClick={onClose}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
