@@ -11,7 +11,14 @@ import {
   type TNewAsset,
   updateAssetDocumentation,
 } from "./assets.js";
-import { analyzeWords, autocompleteAssets, editDistance, searchAssets, singleEdits } from "./search.js";
+import {
+  analyzeWords,
+  autocompleteAssets,
+  editDistance,
+  knownColumnNames,
+  searchAssets,
+  singleEdits,
+} from "./search.js";
 
 let prisma: PrismaClient;
 let close: () => Promise<void>;
@@ -177,6 +184,12 @@ describe("column search", () => {
     // A word matches the words of column names, stemmed: "emails" → customer_email.
     const byWord = (await searchAssets(prisma, alice, "orders emails")).items;
     expect(byWord[0]!.matchedColumns.map((column) => column.name)).toEqual(["order_id", "customer_email"]);
+  });
+
+  it("treats a query as a column search only when few visible assets have that column", async () => {
+    // Every test asset but one has `id`; one has customer_email.
+    expect(await knownColumnNames(prisma, alice, ["id", "customer_email"])).toEqual(["id", "customer_email"]);
+    expect(await knownColumnNames(prisma, alice, ["id", "customer_email"], 3)).toEqual(["customer_email"]);
   });
 
   it("never treats a column name of another project as one", async () => {

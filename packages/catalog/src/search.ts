@@ -110,15 +110,30 @@ function filterConditions(params: SqlParams, parsed: TParsedQuery, viewer: TView
   return conditions;
 }
 
-/** Column names of the viewer's projects among `names` (exact), for "a query that is a column name". */
-async function knownColumnNames(db: TDb, viewer: TViewer, names: string[]): Promise<string[]> {
+/**
+ * Column names of the viewer's projects among `names` (exact). With `rarerThan`, only names
+ * that fewer than that many visible assets have: a query that merely is a column name becomes
+ * a column search only when that narrows the catalog ("id" is a column of nearly every table;
+ * its word still finds the tables through their column text, and `col:id` still searches).
+ */
+export async function knownColumnNames(
+  db: TDb,
+  viewer: TViewer,
+  names: string[],
+  rarerThan?: number,
+): Promise<string[]> {
   if (names.length === 0) return [];
   const params = new SqlParams();
-  // Per name, one probe of the "columnNames" GIN index, stopping at the first visible asset.
+  const having = `a."columnNames" @> array[n.name] and ${visibleProjectsCondition(params, viewer)}`;
+  // Per name, one probe of the "columnNames" GIN index, stopping at the first visible asset
+  // (or at `rarerThan` of them).
+  const condition =
+    rarerThan === undefined
+      ? `exists (select 1 from catalog_asset a where ${having})`
+      : `(select count(*) from (select 1 from catalog_asset a where ${having} limit ${params.add(rarerThan)}) c)
+           between 1 and ${params.add(rarerThan - 1)}`;
   const rows = await db.$queryRawUnsafe<{ name: string }[]>(
-    `select n.name from unnest(${params.add(names)}::text[]) as n(name)
-     where exists (select 1 from catalog_asset a
-       where a."columnNames" @> array[n.name] and ${visibleProjectsCondition(params, viewer)})`,
+    `select n.name from unnest(${params.add(names)}::text[]) as n(name) where ${condition}`,
     ...params.values,
   );
   return rows.map((row) => row.name);
@@ -316,6 +331,7 @@ async function rankedSearch(
   // tags, columns or descriptions, which always rank below name matches (at most ~10 < 20).
   let nameMatch = "true";
   let textMatch: string | null = null;
+  let cheapOrder = "cheap desc, popularity desc, name, id";
   let original = "true";
   if (hasText) {
     const exact = params.add(parsed.text.toLowerCase());
@@ -352,9 +368,13 @@ async function rankedSearch(
   } else if (columnClause) {
     nameMatch = columnClause;
     base = String(SCORE.column);
+    // The cheap score is then popularity alone: ordered as the popularity index is, `col:id`
+    // (a column of nearly every asset) reads the most popular matches and stops.
+    cheapOrder = "popularity desc, name, id";
   } else {
     // No words and no column: browsing by popularity (served by the popularity index).
     score = () => "a.popularity";
+    cheapOrder = "popularity desc, name, id";
   }
   const limit = params.add(options.limit);
   const offset = params.add(options.offset);
@@ -365,7 +385,7 @@ async function rankedSearch(
   const preselect = `select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", a.popularity, a.name,
       ${score(base)}::float8 as cheap, ${original} as original
     from catalog_asset a${tsqueries}`;
-  const cheapOrder = "cheap desc, popularity desc, name, id";
+
   const stages = [
     `named as materialized (${preselect} where ${scope} and ${nameMatch}
        order by ${cheapOrder} limit ${PRESELECT})`,
@@ -494,7 +514,9 @@ export async function searchAssets(
   // Column names are corrected word by word (`col:custmer_email` → customer_email).
   const columnParts = parsed.columns.flatMap((column) => column.split("_"));
   const [inferredColumns, knownColumns, analysis] = await Promise.all([
-    isColumnCandidate ? knownColumnNames(db, viewer, [parsed.text.toLowerCase()]) : Promise.resolve([]),
+    isColumnCandidate
+      ? knownColumnNames(db, viewer, [parsed.text.toLowerCase()], CANDIDATE_CAP)
+      : Promise.resolve([]),
     knownColumnNames(db, viewer, parsed.columns),
     analyzeWords(db, viewer, [...parsed.words, ...columnParts]),
   ]);
