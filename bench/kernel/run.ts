@@ -30,7 +30,7 @@ const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 60);
 const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abc";
 const SPARK_RUNS = Number(process.env.BENCH_SPARK_RUNS ?? 8);
 // Rounds of (c), each with a fresh kernel and a fresh bare process (see benchSpark).
-const SPARK_ROUNDS = Number(process.env.BENCH_SPARK_ROUNDS ?? 5);
+const SPARK_ROUNDS = Number(process.env.BENCH_SPARK_ROUNDS ?? 10);
 // The JVM keeps getting faster at this job for about ten runs (JIT compilation).
 const SPARK_WARMUP = Number(process.env.BENCH_SPARK_WARMUP ?? 10);
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
