@@ -273,10 +273,17 @@ function buildQueries(
     const { asset } = pick();
     queries.push({ kind: "exact", q: asset.name, expected: asset.name });
   }
+  // Partial queries: the target's name words without prefix and suffix, some abbreviated the way
+  // people type them. As for typos (below), the rule is fixed before looking at any result: no
+  // other asset of the corpus (any project) may have exactly these words (fact_phone_campaign
+  // and dim_phone_campaign_daily share "phone campaign"), so that there is one right answer
+  // for MRR to look for.
+  const byCoreWords = new Map<string, number>();
+  const coreKey = (words: string[]) => [...words].sort().join(" ");
+  for (const words of wordsOf) byCoreWords.set(coreKey(words), (byCoreWords.get(coreKey(words)) ?? 0) + 1);
   for (let made = 0, tries = 0; made < 40 && tries < 10_000; tries += 1) {
     const { asset, words } = pick();
-    if (words.length < 2) continue;
-    // The name's words without prefix and suffix, some abbreviated the way people type them.
+    if (words.length < 2 || byCoreWords.get(coreKey(words)) !== 1) continue;
     const q = words
       .map((value) => (ABBREVIATIONS[value] && random() < 0.5 ? ABBREVIATIONS[value]! : value))
       .join(" ");
