@@ -24,7 +24,7 @@ test("sign up, sign out and sign in again", async ({ page }) => {
   await expect(page).toHaveURL(/\/login\?next=%2F/);
 
   await signIn(page, email, "a good long password");
-  await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
 });
 
 test("a wrong password and an unknown email get the same clear message", async ({ page }) => {
@@ -50,7 +50,7 @@ test("no open redirect after sign-in (SECURITY.md case 19)", async ({ page, base
     await page.context().clearCookies();
     await page.goto(`/login?next=${encodeURIComponent(next)}`);
     await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
-    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
     expect(page.url()).toBe(`${baseURL}/`);
   }
 });

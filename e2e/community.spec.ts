@@ -15,7 +15,7 @@ async function signUp(browser: Browser, name: string): Promise<{ page: Page; ema
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("a long enough password");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible({ timeout: 5000 });
+    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 });
   }).toPass({ timeout: 60_000 });
   return { page, email };
 }

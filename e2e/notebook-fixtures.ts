@@ -13,7 +13,7 @@ export async function signInAsDemo(page: Page): Promise<void> {
     await page.getByLabel("Email").fill("demo@flint.local");
     await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible({ timeout: 5000 });
+    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 });
   }).toPass({ timeout: 60_000 });
 }
 

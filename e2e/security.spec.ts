@@ -10,7 +10,7 @@ async function signInAsDemo(page: Page) {
   await page.getByLabel("Email").fill("demo@flint.local");
   await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
 }
 
 function secretsOfThisServer(): string[] {
