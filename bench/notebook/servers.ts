@@ -3,24 +3,12 @@
 // JupyterLab 4 from the same Python environment, with a token, no browser and no kernel start.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { findFreePort } from "@flint/db/embedded";
 
 /** A server started by the benchmark: its address and how to stop it. */
 export type TServer = { url: string; stop: () => Promise<void> };
-
-/** A TCP port that was free a moment ago (the servers get `port_retries=0`, so a clash fails loudly). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 function keepLogs(child: ChildProcess): () => string {
   const logs: string[] = [];
@@ -71,7 +59,7 @@ export const FLINT_DEMO = {
 export async function startFlint(root: string, pythonEnv: string): Promise<TServer> {
   if (!existsSync(path.join(root, "apps/web/.next/BUILD_ID")))
     throw new Error("The web app is not built: run `pnpm --filter @flint/web build` first.");
-  const port = await freePort();
+  const port = await findFreePort();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps/web/server.ts")], {
     cwd: path.join(root, "apps/web"),
     env: {
@@ -166,7 +154,7 @@ export async function startJupyterLab(
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(settings));
   }
-  const port = await freePort();
+  const port = await findFreePort();
   const token = `bench${Math.random().toString(36).slice(2)}`;
   const child = spawn(
     path.join(pythonEnv, "bin/python"),
