@@ -334,6 +334,35 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
   );
 
   it(
+    "an interrupt sent before the kernel has started the cell still stops it",
+    async () => {
+      // ipykernel ignores SIGINT between requests, so an interrupt that reaches it before the
+      // cell's request is handled would be lost and the cell would sleep on (seen
+      // in the browser: click Interrupt as soon as the cell shows Running…).
+      const [sleep] = store.setNotebook("nb-a", ["import time\ntime.sleep(600)"]);
+      const session = runtime.broker.session("nb-a");
+      let interrupting: Promise<void> | null = null;
+      const unsubscribe = session.subscribe((event) => {
+        if (interrupting || event.type !== "cell" || event.cellId !== sleep || event.status !== "running")
+          return;
+        // Right after the execute request went out (the event comes just before it is sent).
+        interrupting = new Promise((resolve) => setImmediate(() => void session.interrupt().then(resolve)));
+      });
+      try {
+        // A lost interrupt leaves the cell running when the wait ends.
+        const [result] = await runtime.broker.runAndWait("nb-a", [sleep!], 120_000);
+        expect(interrupting).not.toBeNull();
+        expect(result?.status).toBe("interrupted");
+        expect(describeOutputs(result!.outputs)).toContain("KeyboardInterrupt");
+      } finally {
+        unsubscribe();
+        await session.interrupt(); // no-op unless the cell still runs
+      }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "caps an output flood with a notice; interrupt works and other notebooks still answer",
     async () => {
       const [flood] = store.setNotebook("nb-flood", ["while True: print('x'*10000)"]);

@@ -161,6 +161,12 @@ type TExecution = {
   reply: KernelMessage.IExecuteReplyMsg["content"] | null;
   isIdle: boolean;
   isInterruptRequested: boolean;
+  /**
+   * The kernel published something for this request (normally `execute_input`), so it is inside
+   * the request's handler, where SIGINT raises KeyboardInterrupt. Before that, ipykernel ignores
+   * SIGINT (or it would interrupt the previous request), so an interrupt waits for this.
+   */
+  hasKernelStarted: boolean;
   hasRateNotice: boolean;
   idleTimer: NodeJS.Timeout | null;
   /** The run's full text, when the broker keeps it (see {@link OutputSpool}). */
@@ -410,6 +416,11 @@ export class NotebookSession {
     const execution = this.current;
     if (!execution) return;
     execution.isInterruptRequested = true;
+    // Not started yet: `handleIOPub` sends it when the kernel starts the cell.
+    if (execution.hasKernelStarted) await this.sendInterrupt(execution);
+  }
+
+  private async sendInterrupt(execution: TExecution): Promise<void> {
     try {
       await execution.kernel.interrupt();
     } catch (error) {
@@ -808,6 +819,7 @@ export class NotebookSession {
       reply: null,
       isIdle: false,
       isInterruptRequested: false,
+      hasKernelStarted: false,
       hasRateNotice: false,
       idleTimer: null,
       spool: this.createSpool(entry.cellId),
@@ -838,6 +850,11 @@ export class NotebookSession {
         this.maybeFinish(execution);
       }
       return;
+    }
+    if (!execution.hasKernelStarted) {
+      execution.hasKernelStarted = true;
+      // The user interrupted while the request still waited in the kernel's queue.
+      if (execution.isInterruptRequested) void this.sendInterrupt(execution);
     }
     let content: unknown = msg.content;
     if (type === "stream" && isRateLimitNotice(content)) {
