@@ -1,5 +1,6 @@
 // End-to-end tests in a real Chromium (Debian's, never a downloaded browser) against a real
 // Flint server started by e2e/global-setup.ts with its own data directory.
+import { CHROMIUM_LAUNCH_OPTIONS } from "@flint/testing";
 import { defineConfig } from "@playwright/test";
 
 // Set once in the main process; workers inherit the environment, so all agree on the port.
@@ -17,18 +18,7 @@ export default defineConfig({
   use: {
     baseURL,
     browserName: "chromium",
-    launchOptions: {
-      executablePath: process.env.FLINT_CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH_OPTIONS,
     trace: "off",
   },
 });

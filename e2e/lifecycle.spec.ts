@@ -4,8 +4,8 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitForOk } from "@flint/testing";
 import { expect, test } from "@playwright/test";
-import { waitForHealth } from "./global-setup";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TOKEN = "flint_pat_lifecycle_test_token_000000000";
@@ -59,7 +59,7 @@ async function startFlint(dataDir: string, port: number) {
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHealth(url, 240_000, child);
+    await waitForOk(`${url}/api/health`, 240_000, child);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${output.join("").slice(-3000)}`);
   }

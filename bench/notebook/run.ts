@@ -23,6 +23,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM_LAUNCH_OPTIONS } from "@flint/testing";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { quantile, report } from "../stats";
 import { probeScript, type TPageTimings, type TProbe } from "./page-probe";
@@ -362,17 +363,7 @@ try {
   servers.push(flint);
   const lab = await startJupyterLab(pythonEnv, labRoot);
   servers.push(lab);
-  browser = await chromium.launch({
-    executablePath: process.env.FLINT_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
   const flintState = await signedInFlintState(browser, flint);
   process.stdout.write(
     `Notebook open benchmark (${os.cpus().length} cores): Flint vs JupyterLab ${jupyterLabVersion}, ` +

@@ -1,52 +1,15 @@
 // The two servers the notebook benchmark opens pages from, both on this machine: Flint as
 // `npm start` runs it (the built web app, a fresh data directory, no warm kernel) and
 // JupyterLab 4 from the same Python environment, with a token, no browser and no kernel start.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findFreePort } from "@flint/db/embedded";
+import { keepLogs, startBuiltFlint, stopChild, waitForOk } from "@flint/testing";
 
 /** A server started by the benchmark: its address and how to stop it. */
 export type TServer = { url: string; stop: () => Promise<void> };
-
-function keepLogs(child: ChildProcess): () => string {
-  const logs: string[] = [];
-  const keep = (chunk: Buffer) => {
-    logs.push(chunk.toString());
-    if (process.env.BENCH_NOTEBOOK_VERBOSE) process.stderr.write(chunk);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return () => logs.join("").slice(-4000);
-}
-
-async function waitForOk(url: string, child: ChildProcess, timeoutMs: number, logs: () => string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${url}: the server exited with ${child.exitCode}\n${logs()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  child.kill("SIGTERM");
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s\n${logs()}`);
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    await exited;
-    clearTimeout(timer);
-  };
-}
 
 /** Flint's fixed demo credentials in the benchmark's own data directory. */
 export const FLINT_DEMO = {
@@ -55,31 +18,17 @@ export const FLINT_DEMO = {
   token: "flint_pat_bench_demo_token_0123456789",
 };
 
-/** Starts the built Flint web app the way e2e/global-setup.ts does. */
+/** Starts the built Flint web app as the e2e tests do, with no warm kernel. */
 export async function startFlint(root: string, pythonEnv: string): Promise<TServer> {
-  if (!existsSync(path.join(root, "apps/web/.next/BUILD_ID")))
-    throw new Error("The web app is not built: run `pnpm --filter @flint/web build` first.");
-  const port = await findFreePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps/web/server.ts")], {
-    cwd: path.join(root, "apps/web"),
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-bench-notebook-")),
-      FLINT_PYTHON_ENV: pythonEnv,
-      FLINT_DEMO_PASSWORD: FLINT_DEMO.password,
-      FLINT_DEMO_TOKEN: FLINT_DEMO.token,
-      FLINT_AUTH_RATE_LIMIT: "off",
-      // Opening only: no kernel may start, on either side (JupyterLab gets notebook_starts_kernel=False).
-      FLINT_WARM_KERNELS: "0",
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  return startBuiltFlint({
+    root,
+    port: await findFreePort(),
+    pythonEnv,
+    demo: FLINT_DEMO,
+    // Opening only: no kernel may start, on either side (JupyterLab gets notebook_starts_kernel=False).
+    env: { FLINT_WARM_KERNELS: "0" },
+    verbose: Boolean(process.env.BENCH_NOTEBOOK_VERBOSE),
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForOk(`${url}/api/health`, child, 180_000, keepLogs(child));
-  return { url, stop: stopper(child) };
 }
 
 type TProject = { id: string; name: string };
@@ -185,6 +134,12 @@ export async function startJupyterLab(
     },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForOk(`${url}/api/status?token=${token}`, child, 120_000, keepLogs(child));
-  return { url, token, stop: stopper(child) };
+  const logs = keepLogs(child, Boolean(process.env.BENCH_NOTEBOOK_VERBOSE));
+  try {
+    await waitForOk(`${url}/api/status?token=${token}`, 120_000, child, logs);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, token, stop: () => stopChild(child) };
 }

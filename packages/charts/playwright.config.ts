@@ -1,6 +1,7 @@
 // Browser tests of the renderer: every Vega-Lite example spec and SECURITY.md cases 11-14, in
 // Debian's Chromium (never a downloaded browser), against the harness server each test file
 // starts. Kept apart from the root e2e config, which runs against a full Flint server.
+import { CHROMIUM_LAUNCH_OPTIONS } from "@flint/testing";
 import { defineConfig } from "@playwright/test";
 
 export default defineConfig({
@@ -13,18 +14,7 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     browserName: "chromium",
-    launchOptions: {
-      executablePath: process.env.FLINT_CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH_OPTIONS,
     trace: "off",
   },
 });
