@@ -183,3 +183,39 @@ test("a notebook saves a Spark table and registers it: the catalog finds it with
   // Its writer is the notebook (lineage recorded from the kernel's call).
   await expect(page.getByText("Register a Spark table").first()).toBeVisible();
 });
+
+test("the catalog's dialogs wait for the project list and say when it cannot load", async ({ page }) => {
+  await signInAsDemo(page);
+  // Hold the page's project list: the dialog opens before it arrives.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/api/v1/projects", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/catalog");
+  await page.getByRole("button", { name: "Upload data" }).click();
+  const upload = page.getByRole("dialog", { name: "Upload a dataset" });
+  await expect(upload.getByRole("status")).toHaveText("Loading your projects…");
+  await expect(upload.getByText("You need the editor or admin role")).toHaveCount(0);
+  release();
+  await expect(upload.getByLabel("Project")).toHaveValue(/.+/);
+  await upload.getByRole("button", { name: "Cancel" }).click();
+
+  // A failed list is said as such, not as a missing role.
+  await page.unroute("**/api/v1/projects");
+  await page.route("**/api/v1/projects", (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "unavailable", message: "The database is not answering" } }),
+    }),
+  );
+  await page.reload();
+  await page.getByRole("button", { name: "Connect a database" }).click();
+  const connect = page.getByRole("dialog", { name: "Connect a database" });
+  await expect(connect.getByRole("alert")).toContainText("Your projects could not be loaded");
+  await expect(connect.getByRole("alert")).toContainText("The database is not answering");
+});

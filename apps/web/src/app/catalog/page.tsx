@@ -5,6 +5,7 @@ import { type FormEvent, Suspense, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ConnectionDialog } from "@/components/catalog/connection-dialog";
 import { formatBytes, formatCount } from "@/components/catalog/format";
+import type { TProjectsLoad } from "@/components/catalog/project-select";
 import type { TFacetValue, TProjectOption, TSearchResponse } from "@/components/catalog/types";
 import { UploadDialog } from "@/components/catalog/upload-dialog";
 import { type ApiError, apiFetch } from "@/lib/api";
@@ -73,7 +74,7 @@ function CatalogView() {
   const [draft, setDraft] = useState(query);
   const [result, setResult] = useState<TSearchResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [projects, setProjects] = useState<TProjectOption[]>([]);
+  const [projects, setProjects] = useState<TProjectsLoad>({ status: "loading" });
   const [isUploading, setUploading] = useState(false);
   const [isConnecting, setConnecting] = useState(false);
   useEffect(() => {
@@ -85,8 +86,8 @@ function CatalogView() {
   }, [query]);
   useEffect(() => {
     apiFetch<{ projects: TProjectOption[] }>("/api/v1/projects").then(
-      (body) => setProjects(body.projects),
-      () => undefined,
+      (body) => setProjects({ status: "loaded", projects: body.projects }),
+      (caught: ApiError) => setProjects({ status: "failed", message: caught.message }),
     );
   }, []);
   const search = (next: string) =>

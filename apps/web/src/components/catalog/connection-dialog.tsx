@@ -5,8 +5,12 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
 import { Modal } from "../ui/modal";
-import { ProjectSelect, useWritableProjects } from "./project-select";
-import type { TProjectOption } from "./types";
+import {
+  ProjectSelect,
+  type TProjectsLoad,
+  useWritableProjects,
+  WritableProjectGate,
+} from "./project-select";
 
 type TConnection = {
   id: string;
@@ -31,7 +35,7 @@ export function ConnectionDialog({
   onClose,
   onRegistered,
 }: {
-  projects: TProjectOption[];
+  projects: TProjectsLoad;
   onClose: () => void;
   onRegistered: (assetId: string) => void;
 }) {
@@ -139,88 +143,84 @@ export function ConnectionDialog({
       <h2 id="connection-title" className="text-lg font-semibold">
         Connect a database
       </h2>
-      {writable.length === 0 ? (
-        <p className="text-sm text-slate-600">You need the editor or admin role in a project to add data.</p>
-      ) : (
-        <>
-          <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
-          <label className="block text-sm">
-            Connection
-            <select
-              className="input mt-1"
-              aria-label="Connection"
-              value={connectionId}
-              disabled={connections === null}
-              onChange={(event) => setConnectionId(event.target.value)}
-            >
-              {(connections ?? []).map((connection) => (
-                <option key={connection.id} value={connection.id}>
-                  {connection.name} ({connection.username}@{connection.host}:{connection.port}/
-                  {connection.database})
-                </option>
-              ))}
-              <option value={NEW_CONNECTION}>New PostgreSQL connection…</option>
-            </select>
-          </label>
-          {connectionId === NEW_CONNECTION ? (
-            <form onSubmit={create} className="space-y-3" aria-label="New connection">
-              {field("name", "Connection name")}
-              <div className="grid grid-cols-3 gap-2">
-                <div className="col-span-2">{field("host", "Host")}</div>
-                {field("port", "Port", "number")}
-              </div>
-              {field("database", "Database")}
-              {field("username", "User")}
-              {field("password", "Password", "password")}
-              <p className="text-xs text-slate-500">
-                The password is stored encrypted on the Flint server and is never shown again.
-              </p>
-              <div className="flex justify-end">
-                <button type="submit" className="btn-primary" disabled={isBusy}>
-                  Save connection
-                </button>
-              </div>
-            </form>
-          ) : (
-            <div>
-              <h3 className="text-sm font-medium text-slate-700">Tables</h3>
-              {tables === null && !error && (
-                <p className="text-sm text-slate-500">Reading the database’s tables…</p>
-              )}
-              {tables?.length === 0 && <p className="text-sm text-slate-500">This database has no tables.</p>}
-              <ul aria-label="Source tables" className="mt-1 divide-y divide-slate-100 text-sm">
-                {(tables ?? []).map((table) => (
-                  <li key={`${table.schema}.${table.table}`} className="flex items-center gap-2 py-1">
-                    <span className="font-mono">
-                      {table.schema}.{table.table}
-                    </span>
-                    <span className="text-xs text-slate-500">{table.kind}</span>
-                    {table.registeredAssetId ? (
-                      <button
-                        type="button"
-                        className="ml-auto text-xs text-brand-700 hover:underline"
-                        onClick={() => onRegistered(table.registeredAssetId!)}
-                      >
-                        Registered: open
-                      </button>
-                    ) : (
-                      <button
-                        type="button"
-                        className="btn-secondary ml-auto py-0.5 text-xs"
-                        disabled={isBusy}
-                        aria-label={`Register ${table.schema}.${table.table}`}
-                        onClick={() => void register(table)}
-                      >
-                        Register
-                      </button>
-                    )}
-                  </li>
-                ))}
-              </ul>
+      <WritableProjectGate load={projects} hasWritable={writable.length > 0}>
+        <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
+        <label className="block text-sm">
+          Connection
+          <select
+            className="input mt-1"
+            aria-label="Connection"
+            value={connectionId}
+            disabled={connections === null}
+            onChange={(event) => setConnectionId(event.target.value)}
+          >
+            {(connections ?? []).map((connection) => (
+              <option key={connection.id} value={connection.id}>
+                {connection.name} ({connection.username}@{connection.host}:{connection.port}/
+                {connection.database})
+              </option>
+            ))}
+            <option value={NEW_CONNECTION}>New PostgreSQL connection…</option>
+          </select>
+        </label>
+        {connectionId === NEW_CONNECTION ? (
+          <form onSubmit={create} className="space-y-3" aria-label="New connection">
+            {field("name", "Connection name")}
+            <div className="grid grid-cols-3 gap-2">
+              <div className="col-span-2">{field("host", "Host")}</div>
+              {field("port", "Port", "number")}
             </div>
-          )}
-        </>
-      )}
+            {field("database", "Database")}
+            {field("username", "User")}
+            {field("password", "Password", "password")}
+            <p className="text-xs text-slate-500">
+              The password is stored encrypted on the Flint server and is never shown again.
+            </p>
+            <div className="flex justify-end">
+              <button type="submit" className="btn-primary" disabled={isBusy}>
+                Save connection
+              </button>
+            </div>
+          </form>
+        ) : (
+          <div>
+            <h3 className="text-sm font-medium text-slate-700">Tables</h3>
+            {tables === null && !error && (
+              <p className="text-sm text-slate-500">Reading the database’s tables…</p>
+            )}
+            {tables?.length === 0 && <p className="text-sm text-slate-500">This database has no tables.</p>}
+            <ul aria-label="Source tables" className="mt-1 divide-y divide-slate-100 text-sm">
+              {(tables ?? []).map((table) => (
+                <li key={`${table.schema}.${table.table}`} className="flex items-center gap-2 py-1">
+                  <span className="font-mono">
+                    {table.schema}.{table.table}
+                  </span>
+                  <span className="text-xs text-slate-500">{table.kind}</span>
+                  {table.registeredAssetId ? (
+                    <button
+                      type="button"
+                      className="ml-auto text-xs text-brand-700 hover:underline"
+                      onClick={() => onRegistered(table.registeredAssetId!)}
+                    >
+                      Registered: open
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="btn-secondary ml-auto py-0.5 text-xs"
+                      disabled={isBusy}
+                      aria-label={`Register ${table.schema}.${table.table}`}
+                      onClick={() => void register(table)}
+                    >
+                      Register
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </WritableProjectGate>
       {error && (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
           {error}

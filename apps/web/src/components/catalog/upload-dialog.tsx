@@ -1,8 +1,13 @@
 "use client";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Modal } from "../ui/modal";
-import { ProjectSelect, useWritableProjects } from "./project-select";
-import type { TAssetSummary, TProjectOption } from "./types";
+import {
+  ProjectSelect,
+  type TProjectsLoad,
+  useWritableProjects,
+  WritableProjectGate,
+} from "./project-select";
+import type { TAssetSummary } from "./types";
 
 /**
  * Uploads one file with XMLHttpRequest, reporting upload progress (fetch cannot). Aborting
@@ -54,7 +59,7 @@ export function UploadDialog({
   onClose,
   onUploaded,
 }: {
-  projects: TProjectOption[];
+  projects: TProjectsLoad;
   onClose: () => void;
   onUploaded: (asset: TAssetSummary) => void;
 }) {
@@ -114,54 +119,50 @@ export function UploadDialog({
         <h2 id="upload-title" className="text-lg font-semibold">
           Upload a dataset
         </h2>
-        {writable.length === 0 ? (
-          <p className="text-sm text-slate-600">You need the editor or admin role in a project to upload.</p>
-        ) : (
-          <>
-            <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
-            <label className="block text-sm">
-              File (CSV, JSON or Parquet)
-              <input
-                type="file"
-                required
-                accept=".csv,.tsv,.json,.jsonl,.ndjson,.parquet"
-                className="input mt-1"
-                onChange={(event) => {
-                  const chosen = event.target.files?.[0] ?? null;
-                  setFile(chosen);
-                  if (chosen && !name) setName(nameFromFile(chosen.name));
-                }}
-              />
-            </label>
-            <label className="block text-sm">
-              Name
-              <input
-                className="input mt-1"
-                value={name}
-                onChange={(event) => setName(event.target.value)}
-                placeholder="sales_2026"
-              />
-            </label>
-            <label className="block text-sm">
-              Description
-              <textarea
-                className="input mt-1"
-                rows={3}
-                value={description}
-                onChange={(event) => setDescription(event.target.value)}
-              />
-            </label>
-            <label className="block text-sm">
-              Tags (comma-separated)
-              <input
-                className="input mt-1"
-                value={tags}
-                onChange={(event) => setTags(event.target.value)}
-                placeholder="finance, gold"
-              />
-            </label>
-          </>
-        )}
+        <WritableProjectGate load={projects} hasWritable={writable.length > 0}>
+          <ProjectSelect projects={writable} value={projectId} onChange={setProjectId} />
+          <label className="block text-sm">
+            File (CSV, JSON or Parquet)
+            <input
+              type="file"
+              required
+              accept=".csv,.tsv,.json,.jsonl,.ndjson,.parquet"
+              className="input mt-1"
+              onChange={(event) => {
+                const chosen = event.target.files?.[0] ?? null;
+                setFile(chosen);
+                if (chosen && !name) setName(nameFromFile(chosen.name));
+              }}
+            />
+          </label>
+          <label className="block text-sm">
+            Name
+            <input
+              className="input mt-1"
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              placeholder="sales_2026"
+            />
+          </label>
+          <label className="block text-sm">
+            Description
+            <textarea
+              className="input mt-1"
+              rows={3}
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+            />
+          </label>
+          <label className="block text-sm">
+            Tags (comma-separated)
+            <input
+              className="input mt-1"
+              value={tags}
+              onChange={(event) => setTags(event.target.value)}
+              placeholder="finance, gold"
+            />
+          </label>
+        </WritableProjectGate>
         {progress !== null && (
           <div>
             <div
