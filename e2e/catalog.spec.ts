@@ -67,6 +67,17 @@ test("upload, profile, snippet, autocomplete and column search", async ({ browse
   await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("createOrReplaceTempView");
 
+  // The owner edits description and tags; a tag search finds the asset by its new tag.
+  await page.getByRole("button", { name: "Edit description and tags" }).click();
+  await page.getByLabel("Description").fill("Orders of the shop, one row per order");
+  await page.getByLabel("Tags (comma-separated)").fill("finance, gold");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Orders of the shop, one row per order")).toBeVisible();
+  await page.goto(`/catalog?q=${encodeURIComponent("tag:gold")}`);
+  await expect(
+    page.getByRole("list", { name: "Search results" }).getByRole("link", { name: "e2e_orders" }),
+  ).toBeVisible();
+
   await page.goto("/");
   const box = page.getByRole("combobox", { name: "Search the data catalog" });
   await box.fill("e2e_or");

@@ -1,6 +1,7 @@
 "use client";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Modal } from "../ui/modal";
+import { DescriptionTagsFields } from "./description-tags-fields";
 import {
   ProjectSelect,
   type TProjectsLoad,
@@ -144,24 +145,12 @@ export function UploadDialog({
               placeholder="sales_2026"
             />
           </label>
-          <label className="block text-sm">
-            Description
-            <textarea
-              className="input mt-1"
-              rows={3}
-              value={description}
-              onChange={(event) => setDescription(event.target.value)}
-            />
-          </label>
-          <label className="block text-sm">
-            Tags (comma-separated)
-            <input
-              className="input mt-1"
-              value={tags}
-              onChange={(event) => setTags(event.target.value)}
-              placeholder="finance, gold"
-            />
-          </label>
+          <DescriptionTagsFields
+            description={description}
+            onDescriptionChange={setDescription}
+            tags={tags}
+            onTagsChange={setTags}
+          />
         </WritableProjectGate>
         {progress !== null && (
           <div>

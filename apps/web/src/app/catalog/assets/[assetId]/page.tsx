@@ -4,6 +4,7 @@ import { useParams, useRouter } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ColumnProfileRow } from "@/components/catalog/column-profile";
+import { DescriptionTagsFields } from "@/components/catalog/description-tags-fields";
 import { formatBytes, formatCount } from "@/components/catalog/format";
 import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
@@ -78,19 +79,12 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
   };
   return (
     <div className="mt-2 space-y-2">
-      <label className="block text-sm">
-        Description
-        <textarea
-          className="input mt-1"
-          rows={3}
-          value={description}
-          onChange={(event) => setDescription(event.target.value)}
-        />
-      </label>
-      <label className="block text-sm">
-        Tags (comma-separated)
-        <input className="input mt-1" value={tags} onChange={(event) => setTags(event.target.value)} />
-      </label>
+      <DescriptionTagsFields
+        description={description}
+        onDescriptionChange={setDescription}
+        tags={tags}
+        onTagsChange={setTags}
+      />
       {error && (
         <p role="alert" className="text-sm text-red-700">
           {error}
