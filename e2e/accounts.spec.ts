@@ -1,19 +1,17 @@
 import { expect, type Page, test } from "@playwright/test";
+import { DEMO_EMAIL, signIn, signUpOn, submitForm } from "./account-fixtures";
 import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+/** Sends the sign-in form with wrong credentials until its error shows. */
+async function failSignIn(page: Page, email: string) {
+  await submitForm(page, "/login", { Email: email, Password: "not the password" }, "Sign in", () =>
+    expect(page.getByTestId("form-error")).toHaveText("Wrong email or password.", { timeout: 5000 }),
+  );
 }
 
 test("sign up, sign out and sign in again", async ({ page }) => {
   const email = `new-${Date.now()}@example.test`;
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill("New Person");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("a good long password");
-  await page.getByRole("button", { name: "Create account" }).click();
+  await signUpOn(page, "New Person", email, "a good long password");
   await expect(page.getByRole("heading", { name: "No projects yet" })).toBeVisible();
   await expect(page.getByTestId("user-menu")).toHaveText(email);
 
@@ -29,18 +27,16 @@ test("sign up, sign out and sign in again", async ({ page }) => {
 
 test("a wrong password and an unknown email get the same clear message", async ({ page }) => {
   await page.goto("/login");
-  await signIn(page, "demo@flint.local", "not the password");
-  const message = page.getByTestId("form-error");
-  await expect(message).toHaveText("Wrong email or password.");
+  await failSignIn(page, DEMO_EMAIL);
   await page.reload();
-  await signIn(page, "nobody-here@example.test", "not the password");
-  await expect(message).toHaveText("Wrong email or password.");
+  await expect(page.getByTestId("form-error")).toHaveCount(0);
+  await failSignIn(page, "nobody-here@example.test");
 });
 
 test("a page that needs a user redirects to sign-in and back", async ({ page }) => {
   await page.goto("/settings/tokens");
   await expect(page).toHaveURL(/\/login\?next=%2Fsettings%2Ftokens/);
-  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await signIn(page, DEMO_EMAIL, E2E_DEMO_PASSWORD);
   await expect(page).toHaveURL(/\/settings\/tokens$/);
   await expect(page.getByRole("heading", { name: "Personal access tokens" })).toBeVisible();
 });
@@ -49,7 +45,7 @@ test("no open redirect after sign-in (SECURITY.md case 19)", async ({ page, base
   for (const next of ["//evil.com", "/\\evil.com", "https://evil.com/x", "javascript:alert(1)"]) {
     await page.context().clearCookies();
     await page.goto(`/login?next=${encodeURIComponent(next)}`);
-    await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+    await signIn(page, DEMO_EMAIL, E2E_DEMO_PASSWORD);
     await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
     expect(page.url()).toBe(`${baseURL}/`);
   }
@@ -68,7 +64,7 @@ test("the demo user's token works on /api/v1/me; a missing or revoked one gives 
 
   // Create a token in the settings page, use it, revoke it, and see it refused.
   await page.goto("/login?next=/settings/tokens");
-  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await signIn(page, DEMO_EMAIL, E2E_DEMO_PASSWORD);
   // The first page after a cold server start can hydrate after the fill and lose it (then the
   // click submits an empty name, which the form refuses): retry until the token shows.
   await expect(async () => {
@@ -94,7 +90,7 @@ test("the demo user's token works on /api/v1/me; a missing or revoked one gives 
 
 test("the demo user sees the Getting started project", async ({ page }) => {
   await page.goto("/login");
-  await signIn(page, "demo@flint.local", E2E_DEMO_PASSWORD);
+  await signIn(page, DEMO_EMAIL, E2E_DEMO_PASSWORD);
   await page.getByRole("link", { name: /Getting started/ }).click();
   await expect(page.getByRole("heading", { name: "Getting started" })).toBeVisible();
   await expect(page.getByRole("link", { name: /Welcome to Flint/ })).toBeVisible();

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
-import { AUTH, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH } from "./notebook-fixtures";
 
 /** The e2e server's embedded PostgreSQL, as superuser (read from its data directory). */
 function superuserConfig(database: string): pg.ClientConfig {

@@ -1,31 +1,15 @@
 // Issue 6 end to end: upload a CSV with a progress bar, see Spark's profile on the asset page,
 // copy the insert-to-notebook snippet, find the asset from the top bar's autocomplete and by a
 // column on the catalog page; hostile text in a description shows as text, never runs.
-import { type Browser, expect, type Page, test } from "@playwright/test";
-import { createNotebook, editCell, signInAsDemo } from "./notebook-fixtures";
-
-async function signUp(browser: Browser, name: string): Promise<Page> {
-  const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
-  const page = await context.newPage();
-  const email = `${name.toLowerCase()}${Date.now()}@example.test`;
-  await page.goto("/signup");
-  // A fill that lands before React hydrates the form is wiped; retry until the form takes it.
-  await expect(async () => {
-    if (!page.url().includes("/signup")) return;
-    await page.getByLabel("Name").fill(name);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill("a long enough password");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 });
-  }).toPass({ timeout: 60_000 });
-  return page;
-}
+import { expect, type Page, test } from "@playwright/test";
+import { signInAsDemo, signUp } from "./account-fixtures";
+import { createNotebook, editCell } from "./notebook-fixtures";
 
 const CSV = ["order_id,customer_email,amount", "1,a@x.test,10", "2,b@x.test,20", "3,,30"].join("\n");
 
 test("upload, profile, snippet, autocomplete and column search", async ({ browser }) => {
   test.setTimeout(400_000);
-  const page = await signUp(browser, "Cara");
+  const { page } = await signUp(browser, "Cara", { permissions: ["clipboard-read", "clipboard-write"] });
   let dialogs = 0;
   page.on("dialog", (dialog) => {
     dialogs += 1;

@@ -3,7 +3,8 @@
 // color(AUTH)` into a new cell below and runs it, and the scatter with its AUTH legend appears.
 // "Edit in builder" on that chart reopens the same choices and rewrites the line in place.
 import { expect, type Page, test } from "@playwright/test";
-import { AUTH, createNotebook, DSX_FRAME_LINES, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH, createNotebook, DSX_FRAME_LINES } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 const DSX_LINE = "%chart data(df) x(VOLUME) y(WEIGHT) color(AUTH)";

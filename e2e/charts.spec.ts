@@ -2,7 +2,8 @@
 // legend of AUTH values, and Altair charts render under both Vega-Lite MIME types (Altair 6's
 // `v6.json` and Altair 5's `v5+json`), all through the CSP-safe renderer.
 import { expect, type Page, test } from "@playwright/test";
-import { AUTH, createNotebook, DSX_FRAME_LINES, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH, createNotebook, DSX_FRAME_LINES } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 

@@ -1,24 +1,8 @@
 // Issue 7 end to end: A creates a project and invites B as a viewer; B comments on a cell and
 // @mentions A; A sees the notification and resolves the thread; A saves a chart to the board;
 // A publishes the notebook; an anonymous visitor reads it read-only; B forks it.
-import { type Browser, expect, type Page, test } from "@playwright/test";
-
-async function signUp(browser: Browser, name: string): Promise<{ page: Page; email: string }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const email = `${name.toLowerCase()}${Date.now()}@example.test`;
-  await page.goto("/signup");
-  // A fill that lands before React hydrates the form is wiped; retry until the form takes it.
-  await expect(async () => {
-    if (!page.url().includes("/signup")) return;
-    await page.getByLabel("Name").fill(name);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill("a long enough password");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 });
-  }).toPass({ timeout: 60_000 });
-  return { page, email };
-}
+import { expect, test } from "@playwright/test";
+import { signUp } from "./account-fixtures";
 
 test("share, comment, mention, publish and fork", async ({ browser }) => {
   test.setTimeout(300_000);

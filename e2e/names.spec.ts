@@ -1,7 +1,8 @@
 // SECURITY.md case 9: names of projects, notebooks and charts, headings, comment bodies and
 // activity entries that carry HTML show as text everywhere; nothing in them runs.
 import { expect, test } from "@playwright/test";
-import { AUTH, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH } from "./notebook-fixtures";
 
 const EVIL = '"><svg onload=alert(1)><img src=x onerror=alert(2)>';
 

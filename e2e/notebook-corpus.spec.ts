@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { AUTH, demoProjectId, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH, demoProjectId } from "./notebook-fixtures";
 
 const CORPUS = path.resolve(import.meta.dirname, "../../shared/corpus/notebooks");
 

@@ -1,14 +1,8 @@
 // The notebook page in a real Chromium: Monaco under the page CSP, the Jupyter keyboard model,
 // saving, conflicts between two tabs (SECURITY.md case 21) and local drafts (case 22).
 import { expect, type Page, test } from "@playwright/test";
-import {
-  AUTH,
-  collectCspErrors,
-  createNotebook,
-  demoProjectId,
-  editCell,
-  signInAsDemo,
-} from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH, collectCspErrors, createNotebook, demoProjectId, editCell } from "./notebook-fixtures";
 
 // Direct children only: outputs may hold lists of their own (Spark jobs, markdown).
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');

@@ -1,21 +1,9 @@
-// Shared steps of the notebook specs: sign in through the form, and create notebooks through the
-// REST API with the demo user's token (bearer calls need no Origin, so Playwright's `request` works).
+// Shared steps of the notebook specs: create notebooks through the REST API with the demo user's
+// token (bearer calls need no Origin, so Playwright's `request` works), edit cells.
 import { type APIRequestContext, expect, type Locator, type Page } from "@playwright/test";
-import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
+import { E2E_DEMO_TOKEN } from "./global-setup";
 
 export const AUTH = { authorization: `Bearer ${E2E_DEMO_TOKEN}` };
-
-export async function signInAsDemo(page: Page): Promise<void> {
-  await page.goto("/login");
-  // A fill that lands before React hydrates the form is wiped; try again until it sticks.
-  await expect(async () => {
-    if (!page.url().includes("/login")) return;
-    await page.getByLabel("Email").fill("demo@flint.local");
-    await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 });
-  }).toPass({ timeout: 60_000 });
-}
 
 /** Clicks a cell's source to edit it and waits until Monaco has focus, so no keystroke is lost. */
 export async function editCell(page: Page, cell: Locator): Promise<void> {

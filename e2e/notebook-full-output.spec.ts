@@ -1,7 +1,8 @@
 // Issue 4: an output over the cap shows the broker's notice and a "Download full output" link
 // whose file has every line the cell printed.
 import { expect, type Page, test } from "@playwright/test";
-import { createNotebook, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { createNotebook } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 

@@ -1,7 +1,8 @@
 // Saved outputs are somebody else's content: opening a notebook with malicious outputs must run
 // nothing, request nothing, clobber nothing and cover nothing (SECURITY.md cases 1-6, 8-10).
 import { expect, type Page, test } from "@playwright/test";
-import { createNotebook, signInAsDemo, type TTestCell } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { createNotebook, type TTestCell } from "./notebook-fixtures";
 
 const PNG_1PX =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";

@@ -2,7 +2,8 @@
 // broker's events (status, execution count, outputs). Needs the Jupyter kernel with Spark, so
 // these tests are slow: Spark's first start takes a while on a 2-core machine.
 import { expect, type Page, test } from "@playwright/test";
-import { createNotebook, editCell, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { createNotebook, editCell } from "./notebook-fixtures";
 
 // Direct children only: outputs may hold lists of their own (Spark jobs, markdown).
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');

@@ -1,6 +1,7 @@
 // Issue 4, named versions: save a version, edit, restore it; the replaced state stays a version.
 import { expect, type Page, test } from "@playwright/test";
-import { AUTH, createNotebook, editCell, signInAsDemo } from "./notebook-fixtures";
+import { signInAsDemo } from "./account-fixtures";
+import { AUTH, createNotebook, editCell } from "./notebook-fixtures";
 
 const cells = (page: Page) => page.getByRole("list", { name: "Cells" }).locator(':scope > [role="listitem"]');
 

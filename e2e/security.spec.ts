@@ -2,16 +2,8 @@
 // bundles or WebSocket URLs.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type Page, test } from "@playwright/test";
-import { E2E_DEMO_PASSWORD } from "./global-setup";
-
-async function signInAsDemo(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill("demo@flint.local");
-  await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
-}
+import { expect, test } from "@playwright/test";
+import { signInAsDemo } from "./account-fixtures";
 
 function secretsOfThisServer(): string[] {
   const dataDir = process.env.FLINT_E2E_DATA_DIR ?? "";
