@@ -20,6 +20,12 @@ test("the Getting started notebook opens with Monaco and no CSP violation", asyn
   // The tour grows as features land; it has at least its first six cells.
   await expect(cells(page).nth(5)).toBeVisible();
   await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  // The breadcrumb names the project and leads back to it.
+  await expect(
+    page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Getting started" }),
+  ).toHaveAttribute("href", `/projects/${projectId}`);
+  // Icons are drawn, not emoji (which need a font these machines lack).
+  await expect(cells(page).first().getByRole("button", { name: "Comments" }).locator("svg")).toBeVisible();
   // Click into the first code cell: Monaco mounts with its editor worker, same origin.
   await editCell(page, cells(page).nth(1));
   const editor = cells(page).nth(1).locator(".monaco-editor");

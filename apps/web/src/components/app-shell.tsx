@@ -3,6 +3,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { type ReactNode, useEffect, useState } from "react";
 import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
+import { BellIcon } from "@/components/ui/icons";
 import { apiFetch } from "@/lib/api";
 import { authClient } from "@/lib/auth-client";
 
@@ -70,7 +71,7 @@ function Notifications() {
         onClick={open}
         aria-label={`Notifications, ${unread} unread`}
       >
-        <span aria-hidden>🔔</span>
+        <BellIcon />
         {unread > 0 && (
           <span data-testid="unread-count" className="rounded-full bg-brand-600 px-1.5 text-xs text-white">
             {unread}

@@ -3,6 +3,7 @@
 // notebook page (a tiny shared store), not one per cell.
 import { useParams } from "next/navigation";
 import { type KeyboardEvent, useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { CommentIcon } from "@/components/ui/icons";
 import { apiFetch } from "@/lib/api";
 import { CommentThreads, type TThread } from "./comment-threads";
 
@@ -61,7 +62,7 @@ export function CellComments({ cellId }: { cellId: string }) {
         aria-expanded={isOpen}
         onClick={() => setOpen((value) => !value)}
       >
-        💬 Comments{count > 0 ? ` (${count})` : ""}
+        <CommentIcon /> Comments{count > 0 ? ` (${count})` : ""}
       </button>
       {isOpen && (
         <div className="mt-2 max-w-2xl">

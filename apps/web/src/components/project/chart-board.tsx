@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { PinIcon } from "@/components/ui/icons";
 import { type ApiError, apiFetch } from "@/lib/api";
 import { ChartThumbnail } from "./chart-thumbnail";
 
@@ -73,7 +74,11 @@ export function ChartBoard({ projectId, canEdit }: { projectId: string; canEdit:
                 href={`/projects/${projectId}/charts/${chart.id}`}
                 className="font-medium hover:underline"
               >
-                {chart.pinned && <span title="pinned">📌 </span>}
+                {chart.pinned && (
+                  <span title="pinned" className="mr-1 text-brand-600">
+                    <PinIcon />
+                  </span>
+                )}
                 {chart.title}
               </Link>
               <p className="text-xs text-slate-500">

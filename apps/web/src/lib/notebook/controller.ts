@@ -85,6 +85,8 @@ export class NotebookController {
   private constructor(
     readonly notebookId: string,
     readonly projectId: string,
+    /** For the breadcrumb; null when the project could not be read. */
+    readonly projectName: string | null,
     notebook: TNotebook,
     doc: TNotebookDocument,
     role: TRole,
@@ -107,13 +109,14 @@ export class NotebookController {
   static async load(projectId: string, notebookId: string): Promise<NotebookController> {
     const [doc, project] = await Promise.all([
       apiFetch<TNotebookDocument>(`/api/v1/notebooks/${encodeURIComponent(notebookId)}`),
-      apiFetch<{ role: TRole }>(`/api/v1/projects/${encodeURIComponent(projectId)}`).catch(() => ({
-        role: "viewer" as TRole,
-      })),
+      apiFetch<{ role: TRole; name?: string }>(`/api/v1/projects/${encodeURIComponent(projectId)}`).catch(
+        () => ({ role: "viewer" as TRole, name: undefined }),
+      ),
     ]);
     const controller = new NotebookController(
       notebookId,
       doc.projectId,
+      project.name ?? null,
       parseDocument(doc),
       doc,
       project.role,

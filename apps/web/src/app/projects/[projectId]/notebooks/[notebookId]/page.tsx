@@ -62,10 +62,13 @@ export default function NotebookPage() {
   return (
     <AppShell>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
-        <Link href={`/projects/${projectId}`} className="hover:underline">
-          Project
+        <Link href="/" className="hover:underline">
+          Projects
         </Link>{" "}
-        / Notebook
+        /{" "}
+        <Link href={`/projects/${projectId}`} className="hover:underline">
+          {controller?.projectName ?? "Project"}
+        </Link>
       </nav>
       {error && (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
