@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { apiFetch } from "@/lib/api";
+import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TItem {
   type: "notebook" | "chart";
@@ -16,12 +16,21 @@ interface TItem {
 }
 
 export default function CommunityPage() {
-  const [items, setItems] = useState<TItem[]>([]);
+  // null while loading; `searched` is the query the items answer.
+  const [items, setItems] = useState<TItem[] | null>(null);
+  const [searched, setSearched] = useState("");
+  const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<"recent" | "stars">("recent");
   const load = useCallback(async (q: string, order: string) => {
     const params = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
-    setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${params}`)).items);
+    setError(null);
+    try {
+      setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${params}`)).items);
+      setSearched(q);
+    } catch (caught) {
+      setError(`Published work could not be loaded: ${(caught as ApiError).message}`);
+    }
   }, []);
   useEffect(() => {
     void load("", "recent");
@@ -63,9 +72,21 @@ export default function CommunityPage() {
           </button>
         </form>
       </search>
+      {error && (
+        <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      {items === null && !error && <p className="mt-6 text-sm text-slate-500">Loading…</p>}
+      {items?.length === 0 && (
+        <p className="mt-6 text-sm text-slate-500">
+          {searched
+            ? `Nothing published matches "${searched}".`
+            : "Nothing is published yet. Publish a notebook from its project's list, or a chart from its own page."}
+        </p>
+      )}
       <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Published work">
-        {items.length === 0 && <li className="text-sm text-slate-500">Nothing published matches.</li>}
-        {items.map((item) => (
+        {(items ?? []).map((item) => (
           <li key={`${item.type}-${item.id}`}>
             <Link
               href={`/community/${item.type}s/${item.id}`}
