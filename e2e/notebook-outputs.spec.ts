@@ -312,6 +312,18 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
           },
           "text/plain": "Spark: job 7 42/100 tasks",
         }),
+        display({
+          "application/vnd.flint.spark-start+json": { state: "ready", master: "local[*]", elapsedS: 18.4 },
+          "text/plain": "Spark started in 18.4 s (local[*]).",
+        }),
+        display({
+          "application/vnd.flint.spark-start+json": {
+            state: "starting",
+            master: "spark://a:7077",
+            elapsedS: 3,
+          },
+          "text/plain": "Starting Spark (spark://a:7077)…",
+        }),
       ],
     },
   ]);
@@ -338,4 +350,10 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
   await expect(list.getByText("unknown fallback")).toBeVisible();
   await expect(list.getByRole("progressbar", { name: "Job 7 tasks" })).toHaveAttribute("aria-valuenow", "42");
   await expect(list.getByText("42/100 tasks · 1/2 stages")).toBeVisible();
+  // The kernel's notice while a cell waits for Spark: drawn, not shown as its text fallback;
+  // a wait under way counts on.
+  await expect(list.getByText("Spark started in 18.4 s (local[*]).")).toHaveClass(/nb-spark-start/);
+  const waiting = list.getByRole("status").filter({ hasText: "Starting Spark (spark://a:7077)…" });
+  await expect(waiting).toContainText(/… [3-9] s\./);
+  await expect(waiting).toContainText(/… ([5-9]|\d\d) s\./, { timeout: 10_000 });
 });

@@ -25,6 +25,7 @@ from flint.install import KERNEL_NAME
 
 PROGRESS_MIME = "application/vnd.flint.spark-progress+json"
 TABLE_MIME = "application/vnd.flint.table+json"
+SPARK_START_MIME = "application/vnd.flint.spark-start+json"
 
 
 @dataclass

@@ -6,7 +6,7 @@ import queue
 import re
 import time
 
-from conftest import PROGRESS_MIME, TABLE_MIME, Execution, KernelDriver, SharedKernel
+from conftest import PROGRESS_MIME, SPARK_START_MIME, TABLE_MIME, Execution, KernelDriver, SharedKernel
 
 # Lines that Spark's JVM or PySpark's loggers write when their output is not contained.
 LOG_LINE = re.compile(
@@ -43,6 +43,28 @@ def test_spark_count(shared_kernel: SharedKernel) -> None:
     run = shared_kernel.first_spark_execution
     assert run.reply["status"] == "ok", run.error
     assert run.result["text/plain"] == "1000000"
+
+
+def test_first_spark_cell_says_spark_is_starting(shared_kernel: SharedKernel) -> None:
+    # It ran right after the kernel started: it waited for the session, and said so in a
+    # display that became "started in N s" when the wait ended.
+    notices = shared_kernel.first_spark_execution.with_mime(SPARK_START_MIME)
+    assert [m["msg_type"] for m in notices] == ["display_data", "update_display_data"]
+    first, last = (m["content"] for m in notices)
+    assert first["transient"]["display_id"] == last["transient"]["display_id"]
+    assert first["data"][SPARK_START_MIME]["state"] == "starting"
+    assert first["data"]["text/plain"] == "Starting Spark (local[2])…"
+    ready = last["data"][SPARK_START_MIME]
+    assert ready["state"] == "ready"
+    assert ready["master"] == "local[2]"
+    assert ready["elapsedS"] > 0
+    assert last["data"]["text/plain"].startswith("Spark started in ")
+
+
+def test_a_cell_that_finds_spark_ready_shows_no_notice(kernel: KernelDriver) -> None:
+    run = kernel.execute("spark.range(3).count()")
+    assert run.result["text/plain"] == "3"
+    assert run.with_mime(SPARK_START_MIME) == []
 
 
 def test_first_spark_cell_has_no_jvm_output(shared_kernel: SharedKernel) -> None:

@@ -29,6 +29,7 @@ from flint.kernel.errors import SparkQueryError
 from flint.kernel.progress import METADATA_KEY, PROGRESS_MIME
 from flint.kernel.session import LazyProxy, SparkStarter, SparkStartError, load_settings
 from flint.kernel.sql_magic import SqlMagics
+from flint.kernel.start_notice import wait_with_notice
 from flint.kernel.stdin import install_stdin_messages
 from flint.kernel.tables import TABLE_MIME, register_table_formatters, table_preview
 
@@ -146,14 +147,26 @@ class FlintExtension:
             self.ip.push(replace, interactive=False)
 
     def _resolve_session(self) -> Any:
-        session = self.starter.wait()
+        session = wait_with_notice(self.starter, self.starter.wait, self._notice_publisher())
         self.controller.ensure_tagged()
         return session
 
     def _resolve_context(self) -> Any:
+        # The wait first, then the context: with Spark Connect there is no `sc`, which is no
+        # failure to start.
+        wait_with_notice(self.starter, self.starter.wait, self._notice_publisher())
         context = self.starter.context()
         self.controller.ensure_tagged()
         return context
+
+    def _notice_publisher(self) -> Any:
+        # Only a cell's own thread shows the notice: a thread the user started has no cell to
+        # show it in (its display would land in whichever cell runs then).
+        if self.controller.current is None or threading.current_thread() is not threading.main_thread():
+            return None
+        from IPython.display import display
+
+        return display
 
 
 _extensions: dict[int, FlintExtension] = {}

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,9 @@ class SparkStarter:
         self._session: Any = None
         self._error: SparkStartError | None = None
         self._thread: threading.Thread | None = None
+        # time.monotonic() when the build began and ended (for "Spark started in N s").
+        self._started_at: float | None = None
+        self._ended_at: float | None = None
 
     @property
     def is_connect(self) -> bool:
@@ -215,8 +219,21 @@ class SparkStarter:
     def start(self) -> None:
         """Start building the session on a daemon thread; returns at once."""
         if self._thread is None:
+            self._started_at = time.monotonic()
             self._thread = threading.Thread(target=self._run, name="flint-spark-start", daemon=True)
             self._thread.start()
+
+    @property
+    def master(self) -> str:
+        """Where the session runs: the Spark Connect address or the master URL."""
+        return self.settings.remote or self.settings.master
+
+    def seconds_starting(self) -> float:
+        """How long the build has taken so far, or took in all once it ended (0 before start)."""
+        if self._started_at is None:
+            return 0.0
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        return end - self._started_at
 
     def peek(self) -> Any:
         """Return the session if it is ready, else None. Never blocks, never raises."""
@@ -258,6 +275,7 @@ class SparkStarter:
             error.__cause__ = exc
             self._error = error
         finally:
+            self._ended_at = time.monotonic()
             self._ready.set()
         if self._session is not None:
             atexit.register(self._stop)

@@ -14,6 +14,7 @@ import {
   textOf,
 } from "./rich-outputs";
 import { SparkProgressOutput } from "./spark-progress-output";
+import { SparkStartOutput } from "./spark-start-output";
 import { TableOutput } from "./table-output";
 import { VegaLiteOutput } from "./vega-lite-output";
 
@@ -52,6 +53,11 @@ export const RENDERERS: readonly TRenderer[] = [
     mimes: ["application/vnd.flint.spark-progress+json"],
     isSafe: true,
     render: ({ value, metadata }) => <SparkProgressOutput value={value} metadata={metadata} />,
+  },
+  {
+    mimes: ["application/vnd.flint.spark-start+json"],
+    isSafe: true,
+    render: ({ value }) => <SparkStartOutput value={value} />,
   },
   {
     mimes: VEGA_LITE_MIMES,
