@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { DEMO_EMAIL, signIn, signUpOn, submitForm } from "./account-fixtures";
+import { DEMO_EMAIL, signIn, signInAsDemo, signUpOn, submitForm } from "./account-fixtures";
 import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
 
 /** Sends the sign-in form with wrong credentials until its error shows. */
@@ -94,4 +94,12 @@ test("the demo user sees the Getting started project", async ({ page }) => {
   await page.getByRole("link", { name: /Getting started/ }).click();
   await expect(page.getByRole("heading", { name: "Getting started" })).toBeVisible();
   await expect(page.getByRole("link", { name: /Welcome to Flint/ })).toBeVisible();
+});
+
+test("an unknown address answers 404 with a page that leads back", async ({ page }) => {
+  await signInAsDemo(page);
+  const response = await page.goto("/no-such-page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Your projects" })).toHaveAttribute("href", "/");
 });
