@@ -56,7 +56,8 @@ export default function HomePage() {
         <form onSubmit={create} className="card mb-6 space-y-3 p-4" aria-label="New project">
           <label className="block text-sm">
             <span className="mb-1 block font-medium">Name</span>
-            <input name="name" required maxLength={120} className="input" />
+            {/* biome-ignore lint/a11y/noAutofocus: the form opens on a click to type a name: the caret belongs there. */}
+            <input name="name" required maxLength={120} className="input" autoFocus />
           </label>
           <label className="block text-sm">
             <span className="mb-1 block font-medium">Description</span>
