@@ -1,8 +1,9 @@
-// withDriverTransaction on the real embedded PostgreSQL: it commits what `work` wrote, rolls all
-// of it back when `work` throws, and leaves the pool usable either way.
+// withDriverTransaction and driverDb on the real embedded PostgreSQL: the transaction commits what
+// `work` wrote, rolls all of it back when `work` throws, and leaves the pool usable either way;
+// reads come back as pg reads them, with timestamps as UTC whatever the machine's time zone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "./client.js";
-import { withDriverTransaction } from "./client.js";
+import { driverDb, withDriverTransaction } from "./client.js";
 import { createTestDatabase } from "./testing/test-database.js";
 
 let prisma: PrismaClient;
@@ -48,5 +49,24 @@ describe("withDriverTransaction", () => {
       db.$queryRawUnsafe<{ n: string }[]>("select count(*) as n from driver_probe where id = 3"),
     );
     expect(count).toEqual([{ n: "0" }]);
+  });
+});
+
+describe("driverDb", () => {
+  it("reads Prisma's timestamps as UTC in any time zone, int8 as text; takes bigint parameters", async () => {
+    const zone = process.env.TZ;
+    // A zone behind UTC: pg's own parser would read the timestamp as 03:04 New York time.
+    process.env.TZ = "America/New_York";
+    try {
+      const [row] = await driverDb(prisma).$queryRawUnsafe<{ at: Date; big: string }[]>(
+        "select '2026-01-02 03:04:05.678'::timestamp(3) as at, $1::bigint as big",
+        9007199254740993n,
+      );
+      expect(row?.at.toISOString()).toBe("2026-01-02T03:04:05.678Z");
+      expect(row?.big).toBe("9007199254740993");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });

@@ -30,6 +30,40 @@ export interface TDriverDb {
   $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>;
 }
 
+/** Parameters as the driver wants them: BigInts as text (pg does not serialise them). */
+function driverValues(list: unknown[]): unknown[] {
+  return list.map((value) =>
+    typeof value === "bigint"
+      ? value.toString()
+      : Array.isArray(value)
+        ? value.map((item) => (typeof item === "bigint" ? item.toString() : item))
+        : value,
+  );
+}
+
+const TIMESTAMP_OID = 1114;
+/**
+ * Type parsers of driver reads: Prisma's `DateTime` columns are `timestamp` without a time zone
+ * and hold UTC, which pg would otherwise read as the machine's local time.
+ */
+const DRIVER_TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMP_OID
+      ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** One statement on `client` (a pool or a connection) with the driver types above. */
+async function driverQuery(client: pg.Pool | pg.PoolClient, sql: string, list: unknown[]) {
+  return await client.query({ text: sql, values: driverValues(list), types: DRIVER_TYPES });
+}
+
+function poolOf(prisma: PrismaClient, caller: string): pg.Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error(`${caller} needs a client made by createPrismaClient.`);
+  return pool;
+}
+
 /**
  * Runs `work` in one transaction on the pg driver under `prisma` (same pool, same database),
  * for writes with large parameters: Prisma's raw queries copy each parameter through its query
@@ -40,21 +74,11 @@ export async function withDriverTransaction<T>(
   prisma: PrismaClient,
   work: (db: TDriverDb) => Promise<T>,
 ): Promise<T> {
-  const pool = pools.get(prisma);
-  if (!pool) throw new Error("withDriverTransaction needs a client made by createPrismaClient.");
-  const connection = await pool.connect();
-  const values = (list: unknown[]) =>
-    list.map((value) =>
-      typeof value === "bigint"
-        ? value.toString()
-        : Array.isArray(value)
-          ? value.map((item) => (typeof item === "bigint" ? item.toString() : item))
-          : value,
-    );
+  const connection = await poolOf(prisma, "withDriverTransaction").connect();
   const db: TDriverDb = {
-    $executeRawUnsafe: async (sql, ...list) => (await connection.query(sql, values(list))).rowCount ?? 0,
+    $executeRawUnsafe: async (sql, ...list) => (await driverQuery(connection, sql, list)).rowCount ?? 0,
     $queryRawUnsafe: async <R>(sql: string, ...list: unknown[]) =>
-      (await connection.query(sql, values(list))).rows as R,
+      (await driverQuery(connection, sql, list)).rows as R,
   };
   let isBroken = false;
   try {
@@ -73,6 +97,21 @@ export async function withDriverTransaction<T>(
     // A connection that could not even roll back is closed rather than reused.
     connection.release(isBroken);
   }
+}
+
+/**
+ * Raw statements straight on the pg pool under `prisma`, each on its own (no transaction): for
+ * latency-bound reads such as catalog search, which makes five queries per request. Prisma's raw
+ * path adds about a millisecond to each (in bench/catalog: search p50 16.6 → 12.2 ms for exact
+ * names at 100k assets). Rows come as pg reads them: int8 as strings, timestamps as UTC dates.
+ */
+export function driverDb(prisma: PrismaClient): TDriverDb {
+  const pool = poolOf(prisma, "driverDb");
+  return {
+    $executeRawUnsafe: async (sql, ...list) => (await driverQuery(pool, sql, list)).rowCount ?? 0,
+    $queryRawUnsafe: async <R>(sql: string, ...list: unknown[]) =>
+      (await driverQuery(pool, sql, list)).rows as R,
+  };
 }
 
 /**

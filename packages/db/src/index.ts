@@ -2,6 +2,7 @@ export type { Prisma } from "./client.js";
 export {
   createPrismaClient,
   disconnectPrisma,
+  driverDb,
   getPrisma,
   PrismaClient,
   type TDriverDb,
