@@ -147,26 +147,25 @@ class FlintExtension:
             self.ip.push(replace, interactive=False)
 
     def _resolve_session(self) -> Any:
-        session = wait_with_notice(self.starter, self.starter.wait, self._notice_publisher())
+        session = self._wait_for_session()
         self.controller.ensure_tagged()
         return session
 
     def _resolve_context(self) -> Any:
         # The wait first, then the context: with Spark Connect there is no `sc`, which is no
         # failure to start.
-        wait_with_notice(self.starter, self.starter.wait, self._notice_publisher())
+        self._wait_for_session()
         context = self.starter.context()
         self.controller.ensure_tagged()
         return context
 
-    def _notice_publisher(self) -> Any:
-        # Only a cell's own thread shows the notice: a thread the user started has no cell to
-        # show it in (its display would land in whichever cell runs then).
-        if self.controller.current is None or threading.current_thread() is not threading.main_thread():
-            return None
-        from IPython.display import display
-
-        return display
+    def _wait_for_session(self) -> Any:
+        # Only a cell's own thread shows the start notice: a thread the user started has no cell
+        # to show it in (its display would land in whichever cell runs then).
+        publish = None
+        if self.controller.current is not None and threading.current_thread() is threading.main_thread():
+            from IPython.display import display as publish
+        return wait_with_notice(self.starter, publish)
 
 
 _extensions: dict[int, FlintExtension] = {}

@@ -235,6 +235,11 @@ class SparkStarter:
         end = self._ended_at if self._ended_at is not None else time.monotonic()
         return end - self._started_at
 
+    @property
+    def is_settled(self) -> bool:
+        """True once the build has ended, with a session or with an error (a wait returns at once)."""
+        return self._ready.is_set()
+
     def peek(self) -> Any:
         """Return the session if it is ready, else None. Never blocks, never raises."""
         return self._session if self._ready.is_set() else None

@@ -10,20 +10,18 @@ nothing else to see. The notice is one display, ``application/vnd.flint.spark-st
 - ``"ready"`` with the whole start time, ``"failed"`` (the cell's error says why) or
   ``"interrupted"`` (the session keeps starting in the background; the next use waits again).
 
-A cell that finds Spark ready shows nothing.
+A cell that finds the build ended (Spark up, or failed earlier) shows nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flint.kernel.session import SparkStarter
 
 SPARK_START_MIME = "application/vnd.flint.spark-start+json"
-
-T = TypeVar("T")
 
 
 def _bundle(state: str, starter: SparkStarter) -> dict[str, Any]:
@@ -40,20 +38,20 @@ def _bundle(state: str, starter: SparkStarter) -> dict[str, Any]:
     }
 
 
-def wait_with_notice(starter: SparkStarter, resolve: Callable[[], T], publish: Callable[..., Any] | None) -> T:
-    """Run ``resolve`` (which waits for the session); while it waits, show the notice.
+def wait_with_notice(starter: SparkStarter, publish: Callable[..., Any] | None) -> Any:
+    """Wait for the session (``starter.wait()``) and return it; while it waits, show the notice.
 
     ``publish`` is IPython's ``display`` (``raw=True``, ``display_id=...``); None outside a cell
     (no notice then).
     """
-    if publish is None or starter.peek() is not None:
-        return resolve()
+    if publish is None or starter.is_settled:
+        return starter.wait()
     handle = publish(_bundle("starting", starter), raw=True, display_id=f"flint-spark-start-{uuid.uuid4().hex[:12]}")
     state = "failed"
     try:
-        result = resolve()
+        session = starter.wait()
         state = "ready"
-        return result
+        return session
     except KeyboardInterrupt:
         state = "interrupted"
         raise
