@@ -240,24 +240,30 @@ export class NotebookController {
 
   /**
    * Saves unsaved edits, based on the version they were loaded or last saved at. Resolves true
-   * when nothing is left unsaved. A save while one is in flight waits for it and then saves
-   * what changed meanwhile.
+   * when every edit made before the call is saved: edits made while the save is in flight (the
+   * cell Shift+Enter inserts below the one it runs) are saved by the next autosave and must not
+   * fail this one. A save while one is in flight waits for it and then saves what is left.
    */
   async save(): Promise<boolean> {
     if (!this.store.canEdit()) return true;
+    const target = this.store.getEditCount();
     if (this.autosaveTimer) {
       clearTimeout(this.autosaveTimer);
       this.autosaveTimer = null;
     }
     while (this.saving) await this.saving;
-    if (!this.store.isDirty()) return true;
+    if (this.store.isSavedThrough(target)) return true;
     if (this.dialog?.kind === "conflict") return false;
     this.saving = this.saveOnce();
+    let isSaved: boolean;
     try {
-      return await this.saving;
+      isSaved = await this.saving;
     } finally {
       this.saving = null;
     }
+    // Edits made during the save still need one; their own autosave timer may have been cleared above.
+    if (isSaved && this.store.isDirty() && !this.autosaveTimer) this.scheduleAutosave();
+    return isSaved && this.store.isSavedThrough(target);
   }
 
   private async saveOnce(): Promise<boolean> {
@@ -281,7 +287,7 @@ export class NotebookController {
       this.store.markSaved(editCount, saved.version);
       if (this.store.isDirty()) writeDraft(this.notebookId, saved.version, this.store.getNotebook());
       else clearDrafts(this.notebookId);
-      return !this.store.isDirty();
+      return true;
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
         const currentVersion =
@@ -351,7 +357,11 @@ export class NotebookController {
     return true;
   }
 
-  /** Runs cells: saves first, because the broker runs the saved source. */
+  /**
+   * Runs cells: saves first, because the broker runs the saved source. The save covers every
+   * edit made before the call, so the run uses what the editor held when the key was pressed,
+   * whatever other saves are in flight or edits follow.
+   */
   async run(ids: string[]): Promise<void> {
     const codeIds = ids.filter((id) => this.store.getCell(id)?.cell_type === "code");
     if (codeIds.length === 0) return;

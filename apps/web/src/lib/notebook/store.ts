@@ -88,6 +88,8 @@ export class NotebookStore {
   getActiveId = (): string | null => this.activeId;
   isDirty = (): boolean => this.editCount !== this.savedEditCount;
   getEditCount = (): number => this.editCount;
+  /** True when a save has carried every edit up to `editCount` (see {@link getEditCount}). */
+  isSavedThrough = (editCount: number): boolean => this.savedEditCount >= editCount;
   canEdit = (): boolean => canEdit(this.meta.role);
   canRun = (): boolean => this.meta.role !== "viewer";
 
