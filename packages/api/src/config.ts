@@ -21,6 +21,9 @@ const ZEnv = z.object({
   FLINT_WARM_KERNELS: z.coerce.number().int().min(0).max(16).default(1),
   FLINT_KERNEL_IDLE_MINUTES: z.coerce.number().positive().default(60),
   FLINT_MAX_OUTPUT_BYTES: z.coerce.number().int().positive().default(5_000_000),
+  FLINT_SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
+  FLINT_SANDBOX_NETWORK: z.enum(["isolated", "host"]).optional(),
+  FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
 });
 
 /** The validated configuration of one Flint process. */
@@ -44,6 +47,12 @@ export interface TConfig {
     warmPoolSize: number;
     idleTimeoutMs: number;
     maxOutputBytes: number;
+    /** Kernel sandboxes: `auto` (bubblewrap when it works), `bwrap` (required) or `off`. */
+    sandbox: "auto" | "bwrap" | "off";
+    /** The sandboxes' network; unset: isolated, or the host's for a Spark cluster. */
+    sandboxNetwork?: "isolated" | "host";
+    /** Memory of one kernel with all it starts, in bytes (0: no limit). */
+    memoryBytes: number;
   };
 }
 
@@ -87,6 +96,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       warmPoolSize: value.FLINT_WARM_KERNELS,
       idleTimeoutMs: value.FLINT_KERNEL_IDLE_MINUTES * 60_000,
       maxOutputBytes: value.FLINT_MAX_OUTPUT_BYTES,
+      sandbox: value.FLINT_SANDBOX,
+      sandboxNetwork: value.FLINT_SANDBOX_NETWORK,
+      memoryBytes: value.FLINT_KERNEL_MEMORY_MB * 1024 * 1024,
     },
   };
 }

@@ -65,8 +65,8 @@ export interface TNotebookStore {
 
 /** Where the broker gets kernels (the {@link KernelPool}). */
 export interface TKernelProvider {
-  /** A started kernel for one notebook. */
-  acquire(): Promise<KernelHandle>;
+  /** A started kernel for one notebook (in the notebook's project sandbox, where there are sandboxes). */
+  acquire(notebookId: string): Promise<KernelHandle>;
   /** Shuts down a kernel the broker no longer uses. */
   release(handle: KernelHandle): void;
 }
@@ -705,7 +705,7 @@ export class NotebookSession {
     this.isAcquiredUnwanted = false;
     if (!this.acquiring) {
       this.setKernelStatus(waitingStatus);
-      const acquiring = this.kernels.acquire();
+      const acquiring = this.kernels.acquire(this.notebookId);
       this.acquiring = acquiring;
       acquiring.then(
         (handle) => {

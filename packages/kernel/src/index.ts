@@ -13,9 +13,12 @@
  * ```
  */
 
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
+import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
 import { KernelPool } from "./kernels";
+import { planSandbox, type TSandboxOptions, type TSandboxPlan, type TSandboxStatus } from "./sandbox";
 import {
   describeSparkMaster,
   ExternalJupyter,
@@ -47,8 +50,11 @@ export {
   KernelHandle,
   KernelPool,
   type TKernelCounts,
+  type TKernelPlacement,
   type TKernelPoolOptions,
 } from "./kernels";
+export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
+export { planSandbox, probeBubblewrap, type TSandboxOptions, type TSandboxPlan, type TSandboxStatus } from "./sandbox";
 export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
 export * from "./protocol";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
@@ -101,6 +107,14 @@ export type TKernelRuntimeOptions = {
   kernelName?: string;
   /** Lifecycle messages. Default: stderr. */
   log?: TLog;
+  /**
+   * Kernel sandboxes of the local Jupyter Server ({@link planSandbox}); ignored for an external
+   * server (a gateway isolates its kernels itself, and gets no host paths). `projectOf` names a
+   * notebook's project: its kernel starts in that project's sandbox.
+   */
+  sandbox?: Omit<TSandboxOptions, "dataDir" | "env"> & {
+    projectOf: (notebookId: string) => Promise<string | null>;
+  };
 };
 
 /** What `/api/health` shows about kernels and Spark. */
@@ -114,6 +128,8 @@ export type TRuntimeStatus = {
     /** Why Jupyter last failed (no secrets), when it is down. */
     error?: string;
   };
+  /** What isolation kernels run under (see `docs/security-model.md`). */
+  sandbox: TSandboxStatus;
   spark: {
     /** `running` when some kernel exists (each kernel has its Spark session), else `not started`; `down` with Jupyter. */
     status: "running" | "not started" | "down";
@@ -138,28 +154,63 @@ export type TKernelRuntime = {
   jupyter: TJupyterServer;
   /** Health of Jupyter and Spark. */
   status(): TRuntimeStatus;
+  /** The sandbox plan of the local Jupyter Server; null for an external one. */
+  sandbox: TSandboxPlan | null;
 };
 
 /** Creates Flint's kernel runtime (nothing starts until `start()`). */
 export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRuntime {
   const log = options.log ?? ((message: string) => process.stderr.write(`[flint:kernel] ${message}\n`));
   let jupyter: TJupyterServer;
+  let sandbox: TSandboxPlan | null = null;
+  let sandboxStatus: TSandboxStatus;
   if (options.jupyterUrl) {
     if (!options.jupyterToken) throw new Error("JUPYTER_URL is set but JUPYTER_TOKEN is not");
     jupyter = new ExternalJupyter({ url: options.jupyterUrl, token: options.jupyterToken, log });
+    sandboxStatus = {
+      mode: "off",
+      user: "none",
+      network: "none",
+      memoryBytes: 0,
+      detail: "Kernels run on the Jupyter Server or Gateway at JUPYTER_URL, which isolates them itself.",
+    };
   } else {
+    const { projectOf: _projectOf, ...sandboxOptions }: NonNullable<TKernelRuntimeOptions["sandbox"]> =
+      options.sandbox ?? { apiPort: 0, mode: "off", projectOf: async () => null };
+    sandbox = planSandbox({
+      ...sandboxOptions,
+      dataDir: options.dataDir,
+      env: { ...process.env, ...(options.env ?? {}) },
+    });
+    sandboxStatus = sandbox.status;
+    log(sandbox.status.detail);
     jupyter = new JupyterSupervisor({
       pythonEnv: options.pythonEnv,
       dataDir: options.dataDir,
       env: options.env,
+      sandbox,
       log,
     });
   }
+  const projectOf = options.sandbox?.projectOf;
+  const projectsRoot = sandbox?.projectsRoot;
   const kernels = new KernelPool(jupyter, {
     kernelName: options.kernelName,
     warmPoolSize: options.warmPoolSize ?? 1,
     log,
+    // A sandboxed kernel starts in its project's folder, which names its sandbox.
+    ...(sandbox?.configFile && projectOf && projectsRoot
+      ? {
+          placeKernel: async (notebookId: string) => {
+            const projectId = await projectOf(notebookId);
+            if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
+            mkdirSync(path.join(projectsRoot, projectId), { recursive: true });
+            return { key: projectId, path: projectId };
+          },
+        }
+      : {}),
   });
+  let egress: TEgressProxy | null = null;
   const broker = new ExecutionBroker({
     store: options.store,
     kernels,
@@ -174,6 +225,9 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
 
   return {
     async start() {
+      if (sandbox?.configFile && sandbox.status.network === "isolated") {
+        egress = await startEgressProxy(sandbox.proxySocket, (message) => log(message));
+      }
       jupyter.start();
       kernels.start();
     },
@@ -185,12 +239,14 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
         await broker.stop();
         await kernels.stop(jupyter.isExternal);
         await jupyter.stop();
+        await egress?.close();
       })();
       return stopping;
     },
     broker,
     kernels,
     jupyter,
+    sandbox,
     status() {
       const counts = kernels.counts();
       const status = jupyter.status();
@@ -198,6 +254,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
       const hasKernels = counts.kernels + counts.warm > 0;
       return {
         jupyter: { status, ...counts, ...(error ? { error } : {}) },
+        sandbox: sandboxStatus,
         spark: { status: status === "down" ? "down" : hasKernels ? "running" : "not started", master },
       };
     },

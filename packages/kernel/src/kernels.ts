@@ -233,9 +233,17 @@ export type TKernelPoolOptions = {
   startTimeoutMs?: number;
   /** Lifecycle messages. */
   log?: TLog;
+  /**
+   * Where a notebook's kernel must start (its project's sandbox). When set, every kernel is
+   * started for a placement, and warm kernels are kept for the project that last took one.
+   */
+  placeKernel?: (notebookId: string) => Promise<TKernelPlacement | null>;
 };
 
-type TWarmEntry = { promise: Promise<KernelHandle>; handle: KernelHandle | null };
+/** Where a kernel starts: `path` for Jupyter (the project's folder), `key` for warm reuse. */
+export type TKernelPlacement = { key: string; path: string };
+
+type TWarmEntry = { promise: Promise<KernelHandle>; handle: KernelHandle | null; key: string };
 
 /** Kernel counts for health. */
 export type TKernelCounts = {
@@ -264,6 +272,9 @@ export class KernelPool {
   private fillFailures = 0;
   private fillTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribeLost: () => void;
+  private readonly placeKernel: TKernelPoolOptions["placeKernel"];
+  /** The placement warm kernels are started for; null: none yet (kernels need one). */
+  private warmPlacement: TKernelPlacement | null = null;
 
   /** Creates a pool on `server`; nothing starts until {@link start}. */
   constructor(server: TJupyterServer, options: TKernelPoolOptions = {}) {
@@ -272,6 +283,7 @@ export class KernelPool {
     this.warmPoolSize = Math.max(0, options.warmPoolSize ?? 1);
     this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:kernels] ${message}\n`));
+    this.placeKernel = options.placeKernel;
     this.unsubscribeLost = server.onLost((launch, reason) => this.handleServerLost(launch, reason));
   }
 
@@ -297,16 +309,24 @@ export class KernelPool {
 
   /**
    * A kernel for a notebook: a warm one when available, else a new one. Rejects with
-   * `jupyter_unavailable` or `kernel_start_failed` (the message says why).
+   * `jupyter_unavailable` or `kernel_start_failed` (the message says why). With sandboxes, the
+   * kernel starts in the notebook's project and warm kernels follow that project.
    */
-  async acquire(): Promise<KernelHandle> {
+  async acquire(notebookId?: string): Promise<KernelHandle> {
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");
+    let placement: TKernelPlacement | null = null;
+    if (this.placeKernel) {
+      placement = notebookId ? await this.placeKernel(notebookId) : null;
+      if (!placement) {
+        throw new KernelRuntimeError("kernel_start_failed", "A kernel needs the notebook's project, and none was found");
+      }
+      if (this.warmPlacement?.key !== placement.key) this.retargetWarm(placement);
+    }
+    const key = placement?.key ?? "";
     // A ready kernel first; else the oldest one still starting, which is ahead of a new start.
-    const index = Math.max(
-      0,
-      this.warm.findIndex((entry) => entry.handle && !entry.handle.isDead),
-    );
-    const entry = this.warm[index];
+    let index = this.warm.findIndex((entry) => entry.key === key && entry.handle && !entry.handle.isDead);
+    if (index === -1) index = this.warm.findIndex((entry) => entry.key === key);
+    const entry = index === -1 ? undefined : this.warm[index];
     if (entry) {
       this.warm.splice(index, 1);
       this.fill();
@@ -320,9 +340,22 @@ export class KernelPool {
         // That warm kernel failed to start; start one directly and report its error if any.
       }
     }
-    const handle = await this.startKernel(false);
+    const handle = await this.startKernel(false, placement);
     this.owned.add(handle);
     return handle;
+  }
+
+  /** Warm kernels from now on are for `placement`; those of another project are shut down. */
+  private retargetWarm(placement: TKernelPlacement): void {
+    this.warmPlacement = placement;
+    for (const entry of this.warm.filter((candidate) => candidate.key !== placement.key)) {
+      this.warm.splice(this.warm.indexOf(entry), 1);
+      entry.promise.then(
+        (handle) => this.release(handle),
+        () => undefined,
+      );
+    }
+    this.fill();
   }
 
   /** Shuts a kernel down in the background (a notebook's kernel that is replaced or idle). */
@@ -354,8 +387,15 @@ export class KernelPool {
 
   private fill(): void {
     if (!this.isStarted || this.isStopped || this.fillTimer) return;
+    // With sandboxes a kernel belongs to a project: warm ones wait until a project is known.
+    if (this.placeKernel && !this.warmPlacement) return;
+    const placement = this.warmPlacement;
     while (this.warm.length < this.warmPoolSize) {
-      const entry: TWarmEntry = { promise: this.startKernel(true), handle: null };
+      const entry: TWarmEntry = {
+        promise: this.startKernel(true, placement),
+        handle: null,
+        key: placement?.key ?? "",
+      };
       this.warm.push(entry);
       entry.promise.then(
         (handle) => {
@@ -387,13 +427,15 @@ export class KernelPool {
     }
   }
 
-  private async startKernel(isWarm: boolean): Promise<KernelHandle> {
+  private async startKernel(isWarm: boolean, placement: TKernelPlacement | null): Promise<KernelHandle> {
     const server = await this.server.ready(this.startTimeoutMs);
     const { settings, launch } = server;
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");
     let model: Kernel.IModel;
     try {
-      model = await KernelAPI.startNew({ name: this.kernelName }, settings);
+      // Jupyter's POST /api/kernels takes `path` (the kernel's folder); services' type omits it.
+      const options = { name: this.kernelName, ...(placement ? { path: placement.path } : {}) };
+      model = await KernelAPI.startNew(options as KernelAPI.IKernelOptions, settings);
     } catch (error) {
       throw new KernelRuntimeError("kernel_start_failed", describeStartError(this.kernelName, error), {
         cause: error,

@@ -87,6 +87,11 @@ export type TSupervisorOptions = {
   dataDir: string;
   /** Extra environment for the server and so for every kernel (e.g. `SPARK_MASTER`). */
   env?: Record<string, string>;
+  /**
+   * Kernel sandboxes ({@link planSandbox}): the server's root_dir becomes the projects' work
+   * folders (a kernel starts in its project's), and its provisioner reads the plan file.
+   */
+  sandbox?: { configFile: string | null; projectsRoot: string };
   /** Lifecycle messages. Default: stderr with a `[flint:jupyter]` prefix. */
   log?: TLog;
   /** How long one launch may take to answer `/api/status`. Default 90 s. */
@@ -221,9 +226,10 @@ type TWaiter = {
  */
 export class JupyterSupervisor implements TJupyterServer {
   readonly isExternal = false;
-  private readonly options: Required<Omit<TSupervisorOptions, "env" | "log">> & {
+  private readonly options: Required<Omit<TSupervisorOptions, "env" | "log" | "sandbox">> & {
     env: Record<string, string>;
     log: TLog;
+    sandbox?: TSupervisorOptions["sandbox"];
   };
   private readonly home: string;
   /** Marker prefix shared by all launches from this data directory (also finds leftovers of a crash). */
@@ -251,6 +257,7 @@ export class JupyterSupervisor implements TJupyterServer {
       pythonEnv: resolve(options.pythonEnv),
       dataDir,
       env: options.env ?? {},
+      sandbox: options.sandbox,
       log: options.log ?? defaultLog("flint:jupyter"),
       startTimeoutMs: options.startTimeoutMs ?? 90_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 8_000,
@@ -385,7 +392,7 @@ export class JupyterSupervisor implements TJupyterServer {
         // Fail instead of silently moving to another port than the one we poll.
         "--ServerApp.port_retries=0",
         "--ServerApp.open_browser=False",
-        `--ServerApp.root_dir=${join(this.home, "root")}`,
+        `--ServerApp.root_dir=${this.options.sandbox?.projectsRoot ?? join(this.home, "root")}`,
         "--ServerApp.allow_root=True",
         // Terminals are a shell; Flint never uses them.
         "--ServerApp.terminals_enabled=False",
@@ -408,6 +415,7 @@ export class JupyterSupervisor implements TJupyterServer {
         JUPYTER_DATA_DIR: join(this.home, "data"),
         IPYTHONDIR: join(this.home, "ipython"),
         PYTHONUNBUFFERED: "1",
+        ...(this.options.sandbox?.configFile ? { FLINT_SANDBOX_CONFIG: this.options.sandbox.configFile } : {}),
         [OWNER_ENV]: owner,
       });
       const logFd = openSync(this.logPath, "a", 0o600);

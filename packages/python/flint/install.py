@@ -44,7 +44,12 @@ def build_kernel_spec(python: str) -> dict:
             # packages, not whatever `python3` is first on PATH.
             "PYSPARK_PYTHON": python,
         },
-        "metadata": {"debugger": True},
+        "metadata": {
+            "debugger": True,
+            # Starts the kernel in its project's sandbox when Flint's server asks for one
+            # (FLINT_SANDBOX_CONFIG), else exactly like jupyter_client's local provisioner.
+            "kernel_provisioner": {"provisioner_name": "flint-sandbox"},
+        },
     }
 
 

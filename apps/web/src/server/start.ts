@@ -1,11 +1,13 @@
 // Starts one Flint process: database, migrations, seed, API, Next.js pages, and stops them all.
-import { createServer, type Server } from "node:http";
+import { chmodSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
   createNotebookStore,
   createRunPreparer,
+  kernelApiUrl,
   loadConfig,
   seed,
   seedCatalogTour,
@@ -78,6 +80,16 @@ export async function startFlint(): Promise<TFlintServer> {
       // Each run hands the kernel a notebook token of the user who ran it (flint.catalog).
       prepareRun: createRunPreparer(prisma, config),
       log: (message) => log(`kernels: ${message}`),
+      sandbox: {
+        mode: config.kernels.sandbox,
+        network: config.kernels.sandboxNetwork,
+        memoryBytes: config.kernels.memoryBytes,
+        // Inside a sandbox, FLINT_API_URL's port is forwarded to Flint's API socket.
+        apiPort: Number(new URL(kernelApiUrl(config)).port || 80),
+        projectOf: async (notebookId) =>
+          (await prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
+            ?.projectId ?? null,
+      },
     });
     await runtime.start();
     cleanups.push(() => runtime.stop());
@@ -102,7 +114,7 @@ export async function startFlint(): Promise<TFlintServer> {
     await nextApp.prepare();
     const handlePage = nextApp.getRequestHandler();
 
-    const server: Server = createServer(async (req, res) => {
+    const handleRequest = async (req: IncomingMessage, res: ServerResponse) => {
       try {
         applySecurityHeaders(req, res, isDev);
         const url = new URL(req.url ?? "/", config.publicUrl);
@@ -131,7 +143,8 @@ export async function startFlint(): Promise<TFlintServer> {
         }
         res.end("Flint hit an unexpected error; it has been logged.");
       }
-    });
+    };
+    const server: Server = createServer(handleRequest);
     const sockets = createNotebookSocketServer({
       prisma,
       broker: runtime.broker,
@@ -165,6 +178,23 @@ export async function startFlint(): Promise<TFlintServer> {
       await closed;
     });
     cleanups.push(async () => nextApp.close?.());
+    // Sandboxed kernels have no route to Flint's port: they reach the API through this socket,
+    // bound into each sandbox (requests still need a token, as on the port).
+    const sandboxPlan = runtime.sandbox;
+    if (sandboxPlan?.configFile && sandboxPlan.status.network === "isolated") {
+      const apiSocket = createServer(handleRequest);
+      rmSync(sandboxPlan.apiSocket, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        apiSocket.once("error", reject);
+        apiSocket.listen(sandboxPlan.apiSocket, () => resolve());
+      });
+      chmodSync(sandboxPlan.apiSocket, 0o666);
+      cleanups.push(async () => {
+        const closed = new Promise<void>((resolve) => apiSocket.close(() => resolve()));
+        apiSocket.closeAllConnections();
+        await closed;
+      });
+    }
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host}:${port}`;

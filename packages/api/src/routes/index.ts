@@ -59,6 +59,16 @@ export const ZHealth = z.object({
   }),
   jupyter: z.object({ status: z.string() }).catchall(z.unknown()),
   spark: z.object({ status: z.string() }).catchall(z.unknown()),
+  /** What isolation kernels run under; absent where no kernel runtime is attached (tests). */
+  sandbox: z
+    .object({
+      mode: z.enum(["bwrap", "off"]),
+      user: z.enum(["project", "server", "none"]),
+      network: z.enum(["isolated", "host", "none"]),
+      memoryBytes: z.number(),
+      detail: z.string(),
+    })
+    .optional(),
 });
 export type THealth = z.infer<typeof ZHealth>;
 
@@ -67,7 +77,7 @@ export interface TRouteDeps {
   prisma: PrismaClient;
   isEmbeddedDb: boolean;
   /** Jupyter and Spark status; "not started" until a kernel supervisor is attached. */
-  runtimeStatus: () => Promise<Pick<THealth, "jupyter" | "spark">>;
+  runtimeStatus: () => Promise<Pick<THealth, "jupyter" | "spark" | "sandbox">>;
   /** Builds the OpenAPI document (injected to avoid a cycle with openapi.ts). */
   openApiDocument: () => unknown;
 }
