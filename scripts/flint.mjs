@@ -182,6 +182,7 @@ function buildWeb(pnpm) {
 }
 
 function setup() {
+  ensureBubblewrap();
   const pnpm = pnpmCommand();
   setupNode(pnpm);
   setupPrisma(pnpm);
@@ -214,16 +215,34 @@ function start() {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
 
-function ensureChromium() {
-  if (existsSync("/usr/bin/chromium")) return;
-  say("installing Chromium from Debian's packages (for the end-to-end tests)");
+/** Installs Debian packages that are missing (as root, or through sudo). */
+function aptInstall(packages, why) {
+  say(`installing ${packages.join(", ")} from Debian's packages (${why})`);
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
   const apt = (...args) =>
     run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, {
       env: { DEBIAN_FRONTEND: "noninteractive" },
     });
   apt("update", "-qq");
-  apt("install", "-y", "-qq", "chromium", "fonts-dejavu-core");
+  apt("install", "-y", "-qq", ...packages);
+}
+
+function ensureChromium() {
+  if (existsSync("/usr/bin/chromium")) return;
+  aptInstall(["chromium", "fonts-dejavu-core"], "for the end-to-end tests");
+}
+
+/**
+ * Kernels run in bubblewrap sandboxes (docs/security-model.md). As root, a missing bwrap is
+ * installed; otherwise Flint starts without sandboxes and says so in its log and /api/health.
+ */
+function ensureBubblewrap() {
+  if (has("bwrap") || process.env.FLINT_SANDBOX === "off") return;
+  if (process.getuid?.() !== 0) {
+    say("bubblewrap (bwrap) is not installed: kernels will NOT be sandboxed (apt-get install bubblewrap)");
+    return;
+  }
+  aptInstall(["bubblewrap"], "kernel sandboxes");
 }
 
 function test() {

@@ -212,7 +212,8 @@ def build_command(
         inner += ["--forward", f"{plan.api_port}={plan.api_socket}"]
         inner += ["--forward", f"{plan.proxy_port}={plan.proxy_socket}"]
         for path in sockets:
-            args += ["--ro-bind", path, path]
+            # -try: a socket not (yet) served leaves the route closed instead of the kernel dead.
+            args += ["--ro-bind-try", path, path]
     return [*args, "--", *inner, "--", *kernel_cmd]
 
 

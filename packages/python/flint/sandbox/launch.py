@@ -87,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.forward:
         port, _, path = spec.partition("=")
         # Bound before the kernel starts, so its first call never finds the port closed.
-        listener = threading.Thread(target=_serve, args=(_listen(int(port)), path), daemon=True)
-        listener.start()
+        try:
+            server = _listen(int(port))
+        except OSError as error:
+            # E.g. a port below 1024 (Flint on port 80): the kernel runs, without this route.
+            print(f"flint.sandbox: cannot forward 127.0.0.1:{port} ({error})", file=sys.stderr)
+            continue
+        threading.Thread(target=_serve, args=(server, path), daemon=True).start()
     # Jupyter interrupts a kernel by sending SIGINT to its process group (this process too):
     # this one ignores it, the kernel starts with the default action so Python turns it into
     # KeyboardInterrupt (an ignored SIGINT would stay ignored across exec).
