@@ -30,7 +30,11 @@ for (const key of ["Shift+Enter", "Alt+Enter"]) {
       await page.keyboard.press(key);
       // The new last cell has the caret: the next round types into it.
       await expect(cells(page)).toHaveCount(round + 2);
-      await expect(cells(page).nth(round + 1).locator(".monaco-editor.focused")).toBeVisible();
+      await expect(
+        cells(page)
+          .nth(round + 1)
+          .locator(".monaco-editor.focused"),
+      ).toBeVisible();
     }
     for (let round = 0; round < ROUNDS; round++) {
       const cell = cells(page).nth(round);

@@ -90,6 +90,8 @@ export async function revokeNotebookTokens(
  */
 export class NotebookTokenIssuer {
   private readonly cache = new Map<string, { secret: string; expiresAt: Date }>();
+  /** Who a notebook's kernel last holds a token of: another user's run rotates it. */
+  private readonly holder = new Map<string, string>();
   private lastCleanup = 0;
 
   constructor(private readonly prisma: PrismaClient) {}
@@ -101,6 +103,14 @@ export class NotebookTokenIssuer {
     notebookId: string,
   ): Promise<{ secret: string; expiresAt: Date }> {
     const key = `${userId}:${notebookId}`;
+    const previous = this.holder.get(notebookId);
+    if (previous && previous !== userId) {
+      // The kernel's environment held the previous user's token, and the new user's code runs
+      // in that same process: the old token must die before their cell does.
+      this.cache.delete(`${previous}:${notebookId}`);
+      await this.prisma.catalogNotebookToken.deleteMany({ where: { userId: previous, notebookId } });
+    }
+    this.holder.set(notebookId, userId);
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt.getTime() - Date.now() > 60 * 60_000) return cached;
     const issued = await issueNotebookToken(this.prisma, { userId, projectId, notebookId });
@@ -110,5 +120,13 @@ export class NotebookTokenIssuer {
       await this.prisma.catalogNotebookToken.deleteMany({ where: { expiresAt: { lt: new Date() } } });
     }
     return issued;
+  }
+
+  /** Revokes every token given to the kernel of `notebookId` (it stopped, died or restarted). */
+  async revokeNotebook(notebookId: string): Promise<number> {
+    this.holder.delete(notebookId);
+    for (const key of [...this.cache.keys()]) if (key.endsWith(`:${notebookId}`)) this.cache.delete(key);
+    const result = await this.prisma.catalogNotebookToken.deleteMany({ where: { notebookId } });
+    return result.count;
   }
 }

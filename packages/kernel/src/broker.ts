@@ -25,6 +25,7 @@ import type { KernelMessage } from "@jupyterlab/services";
 import { CellWriter } from "./cell-writer";
 import { describeError, KernelRuntimeError } from "./errors";
 import type { KernelHandle, TServicesStatus } from "./kernels";
+import { maskNotebookTokens } from "./mask-secrets";
 import { DEFAULT_MAX_SPOOL_BYTES, OutputSpool } from "./output-spool";
 import {
   diffOutputs,
@@ -67,6 +68,8 @@ export interface TNotebookStore {
 export interface TKernelProvider {
   /** A started kernel for one notebook (in the notebook's project sandbox, where there are sandboxes). */
   acquire(notebookId: string): Promise<KernelHandle>;
+  /** A notebook was opened: a provider that keeps warm kernels per project may prepare one. */
+  prewarm?(notebookId: string): void;
   /** Shuts down a kernel the broker no longer uses. */
   release(handle: KernelHandle): void;
 }
@@ -107,6 +110,11 @@ export type TBrokerOptions = {
    * cell, so `flint.catalog` calls Flint as that user. A failure is logged and the cell runs.
    */
   prepareRun?: (context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null>;
+  /**
+   * Called when a notebook's kernel is let go (shutdown, restart, death, idle): the tokens that
+   * {@link prepareRun} gave it must stop working.
+   */
+  onKernelReleased?: (notebookId: string) => void;
   /**
    * Where the full text of runs over the output cap is kept ({@link OutputSpool}), for
    * "download full output". Without it, what is past the cap is only counted.
@@ -174,9 +182,9 @@ type TExecution = {
 };
 
 type TResolvedOptions = Required<
-  Omit<TBrokerOptions, "store" | "kernels" | "prepareRun" | "outputSpoolDir">
+  Omit<TBrokerOptions, "store" | "kernels" | "prepareRun" | "outputSpoolDir" | "onKernelReleased">
 > &
-  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir">;
+  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "onKernelReleased">;
 
 /**
  * Runs cells for every notebook. Get a notebook's {@link NotebookSession} with {@link session};
@@ -202,6 +210,7 @@ export class ExecutionBroker {
       introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
       prepareRun: options.prepareRun,
+      onKernelReleased: options.onKernelReleased,
       outputSpoolDir: options.outputSpoolDir,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
@@ -222,6 +231,8 @@ export class ExecutionBroker {
 
   /** Subscribes to a notebook's events; the listener first gets a snapshot. Returns unsubscribe. */
   subscribe(notebookId: string, listener: TBrokerListener): () => void {
+    // Someone opened the notebook: its first run is likely next, so warm a kernel for its project.
+    this.kernels.prewarm?.(notebookId);
     return this.session(notebookId).subscribe(listener);
   }
 
@@ -729,6 +740,17 @@ export class NotebookSession {
     return this.kernel ?? handle;
   }
 
+  /** Shuts the notebook's kernel down and tells {@link TBrokerOptions.onKernelReleased}. */
+  private releaseKernel(kernel: KernelHandle): void {
+    this.kernels.release(kernel);
+    this.preparedEnv = null;
+    try {
+      this.options.onKernelReleased?.(this.notebookId);
+    } catch (error) {
+      this.options.log(`after the kernel of ${this.notebookId} stopped: ${describeError(error)}`);
+    }
+  }
+
   private attachKernel(handle: KernelHandle): void {
     this.detachKernel();
     this.kernel = handle;
@@ -755,7 +777,7 @@ export class NotebookSession {
     const execution = this.current;
     if (execution) this.endExecution(execution, runningStatus);
     const kernel = this.detachKernel();
-    if (kernel) this.kernels.release(kernel);
+    if (kernel) this.releaseKernel(kernel);
     // A kernel still starting would be attached when it arrives; a restart re-wants it.
     if (this.acquiring) this.isAcquiredUnwanted = true;
     this.forgetDisplays();
@@ -833,8 +855,10 @@ export class NotebookSession {
     future.done.catch(() => undefined);
   }
 
-  private handleIOPub(kernel: KernelHandle, msg: KernelMessage.IIOPubMessage): void {
+  private handleIOPub(kernel: KernelHandle, raw: KernelMessage.IIOPubMessage): void {
     if (kernel !== this.kernel) return;
+    // A notebook token printed by a cell never reaches the fold, the database or a browser.
+    const msg = { ...raw, content: maskNotebookTokens(raw.content) } as KernelMessage.IIOPubMessage;
     const type = msg.header.msg_type;
     if (type === "update_display_data") {
       const update = readDisplayUpdate(msg.content);
@@ -1063,7 +1087,7 @@ export class NotebookSession {
     if (kernel !== this.kernel) return;
     this.detachKernel();
     // Jupyter may already be restarting the process; Flint replaces the kernel instead.
-    this.kernels.release(kernel);
+    this.releaseKernel(kernel);
     this.cancelQueue();
     const execution = this.current;
     if (execution) {

@@ -11,7 +11,7 @@
 import { lookup } from "node:dns/promises";
 import { existsSync, rmSync } from "node:fs";
 import { chmod } from "node:fs/promises";
-import { createServer, type IncomingMessage, request as httpRequest, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import { BlockList, connect, isIP, type Socket } from "node:net";
 
 /** Ports a kernel may reach through the proxy: the web's (package indexes, APIs, datasets). */
@@ -83,18 +83,25 @@ export type TEgressProxy = { close(): Promise<void> };
  * Starts the proxy on the Unix socket `socketPath` (made connectable by the project users).
  * `log` gets one line per refused destination.
  */
-export async function startEgressProxy(socketPath: string, log: (message: string) => void): Promise<TEgressProxy> {
+export async function startEgressProxy(
+  socketPath: string,
+  log: (message: string) => void,
+): Promise<TEgressProxy> {
   const server: Server = createServer((req, res) => {
     // A plain-HTTP proxy request names an absolute URL.
     let url: URL;
     try {
       url = new URL(req.url ?? "");
     } catch {
-      res.writeHead(400, { "content-type": "text/plain" }).end("Flint's proxy needs an absolute http:// URL.\n");
+      res
+        .writeHead(400, { "content-type": "text/plain" })
+        .end("Flint's proxy needs an absolute http:// URL.\n");
       return;
     }
     if (url.protocol !== "http:") {
-      res.writeHead(400, { "content-type": "text/plain" }).end("Use CONNECT for https through Flint's proxy.\n");
+      res
+        .writeHead(400, { "content-type": "text/plain" })
+        .end("Use CONNECT for https through Flint's proxy.\n");
       return;
     }
     const port = url.port ? Number(url.port) : 80;
@@ -118,7 +125,9 @@ export async function startEgressProxy(socketPath: string, log: (message: string
       },
       (error: Error) => {
         log(`egress refused: ${url.host} (${error.message})`);
-        res.writeHead(403, { "content-type": "text/plain" }).end(`Refused by Flint's proxy: ${error.message}.\n`);
+        res
+          .writeHead(403, { "content-type": "text/plain" })
+          .end(`Refused by Flint's proxy: ${error.message}.\n`);
       },
     );
   });
@@ -138,7 +147,8 @@ export async function startEgressProxy(socketPath: string, log: (message: string
           client.pipe(upstream);
         });
         upstream.on("error", (error) => {
-          if (client.writable) refuse(client, "502 Bad Gateway", `Could not reach ${req.url}: ${error.message}`);
+          if (client.writable)
+            refuse(client, "502 Bad Gateway", `Could not reach ${req.url}: ${error.message}`);
         });
         client.on("close", () => upstream.destroy());
       },

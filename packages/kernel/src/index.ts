@@ -44,6 +44,7 @@ export {
   type TRunEnvironment,
   type TStoredCell,
 } from "./broker";
+export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
 export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
 export {
   DEFAULT_KERNEL_NAME,
@@ -53,10 +54,16 @@ export {
   type TKernelPlacement,
   type TKernelPoolOptions,
 } from "./kernels";
-export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
-export { planSandbox, probeBubblewrap, type TSandboxOptions, type TSandboxPlan, type TSandboxStatus } from "./sandbox";
+export { MASKED_TOKEN, maskNotebookTokens } from "./mask-secrets";
 export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
 export * from "./protocol";
+export {
+  planSandbox,
+  probeBubblewrap,
+  type TSandboxOptions,
+  type TSandboxPlan,
+  type TSandboxStatus,
+} from "./sandbox";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export {
   buildJupyterEnv,
@@ -103,6 +110,8 @@ export type TKernelRuntimeOptions = {
   env?: Record<string, string>;
   /** See {@link TBrokerOptions.prepareRun}: the environment a kernel gets before a user's cell. */
   prepareRun?: TBrokerOptions["prepareRun"];
+  /** See {@link TBrokerOptions.onKernelReleased}: revoke what `prepareRun` gave a kernel. */
+  onKernelReleased?: TBrokerOptions["onKernelReleased"];
   /** Kernelspec to start. Default `flint-spark`. */
   kernelName?: string;
   /** Lifecycle messages. Default: stderr. */
@@ -217,6 +226,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     maxOutputBytes: options.maxOutputBytes,
     idleTimeoutMs: options.idleTimeoutMs,
     prepareRun: options.prepareRun,
+    onKernelReleased: options.onKernelReleased,
     outputSpoolDir: outputSpoolDir(options.dataDir),
     log,
   });

@@ -318,7 +318,10 @@ export class KernelPool {
     if (this.placeKernel) {
       placement = notebookId ? await this.placeKernel(notebookId) : null;
       if (!placement) {
-        throw new KernelRuntimeError("kernel_start_failed", "A kernel needs the notebook's project, and none was found");
+        throw new KernelRuntimeError(
+          "kernel_start_failed",
+          "A kernel needs the notebook's project, and none was found",
+        );
       }
       if (this.warmPlacement?.key !== placement.key) this.retargetWarm(placement);
     }
@@ -343,6 +346,22 @@ export class KernelPool {
     const handle = await this.startKernel(false, placement);
     this.owned.add(handle);
     return handle;
+  }
+
+  /**
+   * A notebook was opened: with sandboxes, warm kernels from now on are for its project (in the
+   * background; a failure only means no warm kernel).
+   */
+  prewarm(notebookId: string): void {
+    const placeKernel = this.placeKernel;
+    if (!placeKernel || this.isStopped || this.warmPoolSize === 0) return;
+    placeKernel(notebookId).then(
+      (placement) => {
+        if (placement && this.warmPlacement?.key !== placement.key && !this.isStopped)
+          this.retargetWarm(placement);
+      },
+      (error: unknown) => this.log(`no warm kernel for notebook ${notebookId}: ${describeError(error)}`),
+    );
   }
 
   /** Warm kernels from now on are for `placement`; those of another project are shut down. */

@@ -68,7 +68,8 @@ export function probeBubblewrap(): { isWorking: boolean; error: string | null } 
     { encoding: "utf8", timeout: 10_000 },
   );
   if (result.error) return { isWorking: false, error: `bwrap is not installed (${result.error.message})` };
-  if (result.status !== 0) return { isWorking: false, error: (result.stderr || `exit ${result.status}`).trim() };
+  if (result.status !== 0)
+    return { isWorking: false, error: (result.stderr || `exit ${result.status}`).trim() };
   return { isWorking: true, error: null };
 }
 
@@ -86,7 +87,11 @@ function memoryGroup(): string | null {
       .split("\n")
       .find((entry) => /^\d+:memory:/.test(entry));
     if (!line) return null;
-    const group = join(MEMORY_CGROUP, line.slice(line.indexOf(":memory:") + ":memory:".length), "flint-kernels");
+    const group = join(
+      MEMORY_CGROUP,
+      line.slice(line.indexOf(":memory:") + ":memory:".length),
+      "flint-kernels",
+    );
     mkdirSync(group, { recursive: true });
     return group;
   } catch {
@@ -122,7 +127,8 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   }
   const probe = probeBubblewrap();
   if (!probe.isWorking) {
-    if (mode === "bwrap") throw new Error(`FLINT_SANDBOX=bwrap, but bubblewrap does not work here: ${probe.error}`);
+    if (mode === "bwrap")
+      throw new Error(`FLINT_SANDBOX=bwrap, but bubblewrap does not work here: ${probe.error}`);
     return {
       ...base,
       configFile: null,
@@ -139,11 +145,15 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   }
   const isRoot = process.getuid?.() === 0;
   const dropsUser = isRoot && hasSetpriv();
-  const clusterNeedsHost = Boolean(options.env.SPARK_REMOTE || options.env.SPARK_MASTER?.match(/^(spark|yarn|k8s)/));
-  const network = options.network === "host" || (options.network !== "isolated" && clusterNeedsHost) ? "host" : "isolated";
+  const clusterNeedsHost = Boolean(
+    options.env.SPARK_REMOTE || options.env.SPARK_MASTER?.match(/^(spark|yarn|k8s)/),
+  );
+  const network =
+    options.network === "host" || (options.network !== "isolated" && clusterNeedsHost) ? "host" : "isolated";
   const cgroup = isRoot && (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) > 0 ? memoryGroup() : null;
   const memoryBytes = cgroup ? (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) : 0;
-  for (const dir of [root, join(root, "packages"), join(root, "kernels")]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [root, join(root, "packages"), join(root, "kernels")])
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The sockets' folder must be reachable by the project users that connect to them.
   mkdirSync(join(root, "sockets"), { recursive: true });
   chmodSync(join(root, "sockets"), 0o711);

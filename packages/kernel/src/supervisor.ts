@@ -415,7 +415,9 @@ export class JupyterSupervisor implements TJupyterServer {
         JUPYTER_DATA_DIR: join(this.home, "data"),
         IPYTHONDIR: join(this.home, "ipython"),
         PYTHONUNBUFFERED: "1",
-        ...(this.options.sandbox?.configFile ? { FLINT_SANDBOX_CONFIG: this.options.sandbox.configFile } : {}),
+        ...(this.options.sandbox?.configFile
+          ? { FLINT_SANDBOX_CONFIG: this.options.sandbox.configFile }
+          : {}),
         [OWNER_ENV]: owner,
       });
       const logFd = openSync(this.logPath, "a", 0o600);

@@ -67,6 +67,9 @@ export async function startFlint(): Promise<TFlintServer> {
       demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
     });
 
+    // Each run hands the kernel a notebook token of the user who ran it (flint.catalog); the
+    // tokens a kernel held are revoked when it stops.
+    const prepareRun = createRunPreparer(prisma, config);
     // Jupyter starts in the background: pages and the API are up before the first kernel.
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
@@ -77,8 +80,12 @@ export async function startFlint(): Promise<TFlintServer> {
       warmPoolSize: config.kernels.warmPoolSize,
       idleTimeoutMs: config.kernels.idleTimeoutMs,
       maxOutputBytes: config.kernels.maxOutputBytes,
-      // Each run hands the kernel a notebook token of the user who ran it (flint.catalog).
-      prepareRun: createRunPreparer(prisma, config),
+      prepareRun,
+      onKernelReleased: (notebookId) => {
+        prepareRun
+          .revokeNotebook(notebookId)
+          .catch((error) => log(`could not revoke the tokens of notebook ${notebookId}: ${String(error)}`));
+      },
       log: (message) => log(`kernels: ${message}`),
       sandbox: {
         mode: config.kernels.sandbox,

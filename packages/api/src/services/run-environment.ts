@@ -30,12 +30,18 @@ export function kernelApiUrl(config: TConfig, env: Record<string, string | undef
 export function createRunPreparer(
   prisma: PrismaClient,
   config: TConfig,
-): (context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null> {
+): ((context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null>) & {
+  /** Revokes the tokens a notebook's kernel held (call when that kernel stops). */
+  revokeNotebook: (notebookId: string) => Promise<number>;
+} {
   const issuer = new NotebookTokenIssuer(prisma);
   const apiUrl = kernelApiUrl(config);
   // A notebook never changes project (a fork is a new notebook), so its project can be cached.
   const projectOf = new Map<string, string>();
-  return async ({ userId, notebookId }) => {
+  const prepare = async ({
+    userId,
+    notebookId,
+  }: TRunContext & { notebookId: string }): Promise<TRunEnvironment | null> => {
     let projectId = projectOf.get(notebookId);
     if (!projectId) {
       const notebook = await prisma.notebook.findUnique({
@@ -54,4 +60,7 @@ export function createRunPreparer(
       FLINT_PROJECT_ID: projectId,
     };
   };
+  return Object.assign(prepare, {
+    revokeNotebook: (notebookId: string) => issuer.revokeNotebook(notebookId),
+  });
 }
