@@ -102,6 +102,9 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   // A: publishes the notebook; an anonymous visitor reads it, with no way to run or edit.
   await a.page.goto(`${projectUrl}?tab=notebooks`);
   await a.page.getByRole("button", { name: "Publish Quarterly numbers" }).click();
+  const confirm = a.page.getByRole("dialog", { name: "Publish “Quarterly numbers”?" });
+  await expect(confirm).toContainText("public to anyone with the link");
+  await confirm.getByRole("button", { name: "Publish", exact: true }).click();
   await expect(a.page.getByRole("button", { name: "Unpublish Quarterly numbers" })).toBeVisible();
   const anonymous = await (await browser.newContext()).newPage();
   await anonymous.goto("/community");

@@ -51,10 +51,15 @@ try {
            jsonb_build_object('name', 'Notebook ' || i), now() - (i || ' seconds')::interval
       from generate_series(1, ${ACTIVITY_ROWS}) i`);
   const words_sql = `array[${words.map((word) => `'${word}'`).join(",")}]`;
-  await prisma.$executeRawUnsafe(`insert into notebook (id, "projectId", name, cells, metadata, "createdById", "updatedAt", "publishedAt")
-    select 'n' || i, 'p' || (1 + i % 200), (${words_sql})[1 + floor(power(random(), 2) * 12)::int % 12] || ' analysis ' || i,
-           '[]'::jsonb, '{}'::jsonb, 'u' || (1 + i % 50), now(), now() - (i || ' minutes')::interval
-      from generate_series(1, ${PUBLISHED / 2}) i`);
+  // Published notebooks carry the snapshot the community reads (an empty notebook here).
+  await prisma.$executeRawUnsafe(`insert into notebook (id, "projectId", name, cells, metadata, "createdById", "updatedAt",
+                                                        "publishedAt", "publishedName", "publishedVersion", "publishedSnapshot")
+    select id, project, name, '[]'::jsonb, '{}'::jsonb, creator, now(), at, name, 1,
+           '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}'::jsonb
+      from (select 'n' || i as id, 'p' || (1 + i % 200) as project, 'u' || (1 + i % 50) as creator,
+                   (${words_sql})[1 + floor(power(random(), 2) * 12)::int % 12] || ' analysis ' || i as name,
+                   now() - (i || ' minutes')::interval as at
+              from generate_series(1, ${PUBLISHED / 2}) i) generated`);
   await prisma.$executeRawUnsafe(`insert into chart (id, "projectId", title, spec, "createdById", "updatedAt", "publishedAt")
     select 'c' || i, 'p' || (1 + i % 200), (${words_sql})[1 + i % 12] || ' chart ' || i, '{}'::jsonb, 'u' || (1 + i % 50), now(), now() - (i || ' minutes')::interval
       from generate_series(1, ${PUBLISHED / 2}) i`);

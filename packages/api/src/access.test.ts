@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createAsset } from "@flint/catalog";
+import { Prisma } from "@flint/db";
 import { outputSpoolDir, outputSpoolPath } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
@@ -247,6 +248,17 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "GET /api/v1/notebooks/{id}/export": {
     need: "viewer",
     make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/export` }),
+  },
+  // Members read the published snapshot too (the community page shows it to everyone); the table
+  // runs with nothing published, so it is published for them first. Outsiders meet an unpublished one.
+  "GET /api/v1/notebooks/{id}/published": {
+    need: "viewer",
+    make: async (who) => {
+      if (who !== "outsider" && who !== "anonymous") {
+        await t.call("POST", `/api/v1/notebooks/${notebookId}/publish`, { as: users.admin, via: "token" });
+      }
+      return { method: "GET", url: `/api/v1/notebooks/${notebookId}/published` };
+    },
   },
   "GET /api/v1/notebooks/{id}/cells/{cellId}/output": {
     need: "viewer",
@@ -599,7 +611,15 @@ describe("role × endpoint table", () => {
       const failures: string[] = [];
       for (const who of WHO) {
         // Unpublish first: public reads are tested separately below.
-        await t.prisma.notebook.update({ where: { id: notebookId }, data: { publishedAt: null } });
+        await t.prisma.notebook.update({
+          where: { id: notebookId },
+          data: {
+            publishedAt: null,
+            publishedName: null,
+            publishedVersion: null,
+            publishedSnapshot: Prisma.DbNull,
+          },
+        });
         await t.prisma.chart.update({ where: { id: chartId }, data: { publishedAt: null } });
         const request = await row.make(who);
         const response = await t.call(request.method, request.url, {
@@ -632,15 +652,18 @@ describe("role × endpoint table", () => {
   });
 
   it("a published notebook is readable by anyone, and nothing else opens up (case 20)", async () => {
-    await t.prisma.notebook.update({ where: { id: notebookId }, data: { publishedAt: new Date() } });
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/publish`, { as: users.admin, via: "token" });
     expect((await t.call("GET", `/api/v1/notebooks/${notebookId}`)).status).toBe(200);
     expect((await t.call("GET", `/api/v1/notebooks/${notebookId}/export`)).status).toBe(200);
+    expect((await t.call("GET", `/api/v1/notebooks/${notebookId}/published`)).status).toBe(200);
     for (const request of [
       { method: "PUT", url: `/api/v1/notebooks/${notebookId}`, json: { version: 1, notebook: ipynb } },
       { method: "GET", url: `/api/v1/projects/${projectId}/notebooks` },
       { method: "GET", url: `/api/v1/notebooks/${notebookId}/comments` },
       { method: "GET", url: `/api/v1/notebooks/${notebookId}/checkpoints` },
       { method: "POST", url: `/api/v1/notebooks/${notebookId}/checkpoints`, json: { name: "x" } },
+      // The live notebook's full output is not part of what was published.
+      { method: "GET", url: `/api/v1/notebooks/${notebookId}/cells/c1/output` },
     ]) {
       expect((await t.call(request.method, request.url, { json: request.json })).status, request.url).toBe(
         401,

@@ -21,6 +21,9 @@ export const PERMISSIONS = {
   "notebook.comment": ["viewer", "runner", "editor", "admin"],
   // Named versions may hold content that was never published: members only.
   "notebook.history": ["viewer", "runner", "editor", "admin"],
+  // The full text of a run over the output cap belongs to the live notebook, which the public
+  // never sees (it reads the published snapshot): members only.
+  "notebook.fullOutput": ["viewer", "runner", "editor", "admin"],
   // The live notebook socket: members only; the public reads published notebooks over REST.
   "notebook.watch": ["viewer", "runner", "editor", "admin"],
   "notebook.run": ["runner", "editor", "admin"],

@@ -3,10 +3,10 @@
  */
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaClient } from "../generated/client/index.js";
+import { Prisma, PrismaClient } from "../generated/client/index.js";
 
-export type { Prisma } from "../generated/client/index.js";
-export { PrismaClient };
+// `Prisma` is a value too: `Prisma.DbNull` is how a nullable JSON column is set to SQL NULL.
+export { Prisma, PrismaClient };
 
 const GLOBAL_KEY = Symbol.for("flint.db.prisma");
 type TGlobalWithPrisma = typeof globalThis & { [GLOBAL_KEY]?: PrismaClient };

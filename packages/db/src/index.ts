@@ -1,9 +1,9 @@
-export type { Prisma } from "./client.js";
 export {
   createPrismaClient,
   disconnectPrisma,
   driverDb,
   getPrisma,
+  Prisma,
   PrismaClient,
   type TDriverDb,
   withDriverTransaction,

@@ -12,6 +12,7 @@ import {
   getChart,
   listCharts,
   MAX_CHART_BYTES,
+  toPublicChart,
   updateChart,
   ZChart,
   ZChartSummary,
@@ -32,11 +33,13 @@ import {
 } from "../services/comments.js";
 import {
   forkNotebook,
+  getPublishedNotebook,
   listCommunity,
   setPublished,
   setStar,
   ZCommunityItem,
   ZCommunityQuery,
+  ZPublishedNotebook,
 } from "../services/community.js";
 
 const ZId = z
@@ -92,7 +95,10 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
     defineRoute({
       method: "POST",
       path: `/api/v1/${type}s/{id}/publish`,
-      summary: `Publish a ${label} read-only to the community (project admins)`,
+      summary:
+        type === "notebook"
+          ? "Publish a notebook read-only to the community (project admins): a snapshot of its sources and outputs now, which later edits do not change; publishing again replaces it"
+          : "Publish a chart read-only to the community (project admins)",
       tag: "community",
       auth: "user",
       params: ZIdParams,
@@ -251,8 +257,9 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
       params: ZIdParams,
       response: ZChart,
       handler: async ({ actor, params }) => {
-        await authorize(prisma, actor, { kind: "chart", id: params.id }, "chart.read");
-        return await getChart(prisma, params.id);
+        const grant = await authorize(prisma, actor, { kind: "chart", id: params.id }, "chart.read");
+        const chart = await getChart(prisma, params.id);
+        return grant.role === "public" ? toPublicChart(chart) : chart;
       },
     }),
     defineRoute({
@@ -285,7 +292,7 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
         forkedFromId: z.string(),
       }),
       handler: async ({ actor, params, body }) => {
-        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        const source = await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
         const target = await authorize(
           prisma,
           actor,
@@ -297,7 +304,23 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
           targetProjectId: target.projectId,
           userId: actor!.userId,
           name: body.name,
+          // Outsiders copy what they can read: the published snapshot, not the live notebook.
+          from: source.role === "public" ? "published" : "live",
         });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/v1/notebooks/{id}/published",
+      summary:
+        "A published notebook as the community sees it: the snapshot taken when it was last published (no sign-in needed)",
+      tag: "community",
+      auth: "public",
+      params: ZIdParams,
+      response: ZPublishedNotebook,
+      handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        return await getPublishedNotebook(prisma, params.id);
       },
     }),
     defineRoute({

@@ -8,6 +8,7 @@ import { authorize, memberRole } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { listActivity, ZActivity } from "../services/activity.js";
+import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
 import {
   addMember,
   changeMemberRole,
@@ -383,8 +384,12 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       params: ZIdParams,
       response: z.record(z.string(), z.unknown()).describe("The .ipynb JSON."),
       handler: async ({ actor, params }) => {
-        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
-        const file = await exportNotebookFile(prisma, params.id);
+        const grant = await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        // Readers who are not members get the published snapshot, never the live notebook.
+        const file =
+          grant.role === "public"
+            ? await exportPublishedNotebookFile(prisma, params.id)
+            : await exportNotebookFile(prisma, params.id);
         return new Response(file.text, {
           headers: {
             "content-type": "application/x-ipynb+json; charset=utf-8",
@@ -405,8 +410,10 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: ZNotebookDocument,
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        // Readers who are not members get the published snapshot (SECURITY.md case 34).
+        if (grant.role === "public") return await getPublishedNotebookDocument(prisma, params.id);
         const document = await getNotebook(prisma, params.id);
-        if (grant.role !== "public") await touchNotebook(prisma, params.id);
+        await touchNotebook(prisma, params.id);
         return document;
       },
     }),

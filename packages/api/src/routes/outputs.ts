@@ -1,7 +1,8 @@
 /**
  * `GET /api/v1/notebooks/{id}/cells/{cellId}/output`: the full text of a cell's last run when it
  * went over the output cap ("download full output"). The broker writes it (see `OutputSpool` in
- * `@flint/kernel`); readers of the notebook may download it, like the notebook itself.
+ * `@flint/kernel`); members who read the notebook may download it. It belongs to the live
+ * notebook, so readers of a published one (which they see as its snapshot) may not.
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -30,7 +31,7 @@ export function createOutputRoutes(prisma: PrismaClient, dataDir: string): TAnyR
       params: ZParams,
       response: z.string().describe("text/plain: everything the run printed."),
       handler: async ({ actor, params }) => {
-        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
+        await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.fullOutput");
         const file = outputSpoolPath(outputSpoolDir(dataDir), params.id, params.cellId);
         const info = await stat(file).catch(() => null);
         if (!info?.isFile()) {

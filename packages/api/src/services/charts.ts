@@ -155,6 +155,23 @@ export async function getChart(prisma: PrismaClient, chartId: string): Promise<T
   return { ...toSummary(row), spec: row.spec as Record<string, unknown> };
 }
 
+/**
+ * A chart as readers who are not members see it (SECURITY.md case 34): its title, description,
+ * author and drawing, and nothing of the project's notebook it came from, whose name, cell and
+ * `%chart` lineage (`usermeta.flint`: the query and Spark plan that made the rows) stay private.
+ */
+export function toPublicChart(chart: TChart): TChart {
+  const { usermeta, ...spec } = chart.spec;
+  const meta = usermeta && typeof usermeta === "object" ? { ...(usermeta as Record<string, unknown>) } : null;
+  if (meta) delete meta.flint;
+  return {
+    ...chart,
+    sourceNotebook: null,
+    sourceCellId: null,
+    spec: meta && Object.keys(meta).length > 0 ? { ...spec, usermeta: meta } : spec,
+  };
+}
+
 /** Renames, describes, pins or moves a chart on the board. */
 export async function updateChart(
   prisma: PrismaClient,

@@ -1,47 +1,251 @@
 /**
  * The community: notebooks and charts a project admin published read-only, stars, and forks of
  * published notebooks into projects the forking user edits.
+ *
+ * A published notebook is a snapshot (SECURITY.md case 34): publishing copies its name, version,
+ * sources and outputs into the `published*` columns, and everything the public reads comes from
+ * there, so edits made afterwards stay private until an admin publishes again.
  */
-import type { Prisma, PrismaClient } from "@flint/db";
+import { Prisma, type PrismaClient } from "@flint/db";
+import { exportIpynb, type TNotebook } from "@flint/notebook";
 import { z } from "zod";
+import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
+import {
+  loadNotebook,
+  splitNotebook,
+  type TNotebookDocument,
+  toIpynbFile,
+  ZNbformatJson,
+} from "./notebooks.js";
 
 export const ZSubjectType = z.enum(["notebook", "chart"]);
 export type TSubjectType = z.infer<typeof ZSubjectType>;
 
-/** Publishes or unpublishes a notebook or chart. */
+/**
+ * Publishes a notebook as it is now, or republishes it: one repeatable-read transaction reads
+ * its sources and outputs (so they come from the same moment) and stores them as the snapshot
+ * the community sees, replacing any earlier one.
+ */
+export async function publishNotebook(
+  prisma: PrismaClient,
+  input: { notebookId: string; projectId: string; actorId: string },
+): Promise<{ published: boolean }> {
+  // A save that lands between the read and the write fails the repeatable-read transaction: the
+  // snapshot is simply taken again (the notebook keeps changing only while someone types).
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await writeSnapshot(prisma, input);
+      return { published: true };
+    } catch (error) {
+      if (!isSerializationFailure(error)) throw error;
+      if (attempt === 3)
+        throw new AppError(
+          "conflict",
+          "The notebook kept changing while it was being published; publish it again in a moment.",
+        );
+    }
+  }
+}
+
+/** PostgreSQL's serialization failure, as surfaced through Prisma's driver adapter. */
+function isSerializationFailure(error: unknown): boolean {
+  const text = `${(error as { code?: string })?.code ?? ""} ${(error as Error)?.message ?? ""}`;
+  return /P2034|40001|could not serialize/i.test(text);
+}
+
+async function writeSnapshot(
+  prisma: PrismaClient,
+  input: { notebookId: string; projectId: string; actorId: string },
+): Promise<void> {
+  await prisma.$transaction(
+    async (tx) => {
+      const { summary, model } = await loadNotebook(tx, input.notebookId);
+      await tx.notebook.update({
+        where: { id: input.notebookId },
+        data: {
+          publishedAt: new Date(),
+          publishedName: summary.name,
+          publishedVersion: summary.version,
+          publishedSnapshot: model as unknown as Prisma.InputJsonValue,
+        },
+        select: { id: true },
+      });
+      await recordActivity(tx, {
+        projectId: input.projectId,
+        actorId: input.actorId,
+        kind: "notebook.published",
+        subjectType: "notebook",
+        subjectId: input.notebookId,
+        details: { name: summary.name, version: summary.version, republished: summary.published },
+      });
+    },
+    { isolationLevel: "RepeatableRead" },
+  );
+}
+
+/** Publishes a chart, or unpublishes a chart or a notebook (a notebook's snapshot is dropped). */
 export async function setPublished(
   prisma: PrismaClient,
   input: { type: TSubjectType; id: string; projectId: string; actorId: string; isPublished: boolean },
 ): Promise<{ published: boolean }> {
-  const publishedAt = input.isPublished ? new Date() : null;
-  const name =
-    input.type === "notebook"
-      ? (
-          await prisma.notebook.update({
-            where: { id: input.id },
-            data: { publishedAt },
-            select: { name: true },
-          })
-        ).name
-      : (
-          await prisma.chart.update({
-            where: { id: input.id },
-            data: { publishedAt },
-            select: { title: true },
-          })
-        ).title;
+  if (input.type === "notebook") {
+    if (input.isPublished) return await publishNotebook(prisma, { notebookId: input.id, ...input });
+    await prisma.notebook.update({
+      where: { id: input.id },
+      data: {
+        publishedAt: null,
+        publishedName: null,
+        publishedVersion: null,
+        publishedSnapshot: Prisma.DbNull,
+      },
+      select: { id: true },
+    });
+    return { published: false };
+  }
+  const chart = await prisma.chart.update({
+    where: { id: input.id },
+    data: { publishedAt: input.isPublished ? new Date() : null },
+    select: { title: true },
+  });
   if (input.isPublished) {
     await recordActivity(prisma, {
       projectId: input.projectId,
       actorId: input.actorId,
-      kind: input.type === "notebook" ? "notebook.published" : "chart.published",
-      subjectType: input.type,
+      kind: "chart.published",
+      subjectType: "chart",
       subjectId: input.id,
-      details: { name },
+      details: { name: chart.title },
     });
   }
   return { published: input.isPublished };
+}
+
+/** A published notebook as the community sees it: the snapshot taken when it was published. */
+export const ZPublishedNotebook = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int().describe("The notebook version that was published."),
+  author: z.string(),
+  projectName: z.string(),
+  publishedAt: z.string(),
+  notebook: ZNbformatJson,
+});
+export type TPublishedNotebook = z.infer<typeof ZPublishedNotebook>;
+
+type TPublishedRow = {
+  id: string;
+  projectId: string;
+  createdAt: Date;
+  name: string;
+  version: number;
+  publishedAt: Date;
+  model: TNotebook;
+  author: string;
+  projectName: string;
+};
+
+/**
+ * Reads the published snapshot of a notebook.
+ * @throws AppError 404 when the notebook is not published (members can read it, but there is
+ *   no public copy to show).
+ */
+async function readPublished(prisma: PrismaClient, notebookId: string): Promise<TPublishedRow> {
+  const row = await prisma.notebook.findUnique({
+    where: { id: notebookId },
+    select: {
+      id: true,
+      projectId: true,
+      createdAt: true,
+      publishedAt: true,
+      publishedName: true,
+      publishedVersion: true,
+      publishedSnapshot: true,
+      createdBy: { select: { name: true } },
+      project: { select: { name: true } },
+    },
+  });
+  // The check constraint sets all four together; testing each keeps the types honest.
+  if (
+    !row?.publishedAt ||
+    row.publishedName === null ||
+    row.publishedVersion === null ||
+    row.publishedSnapshot === null
+  )
+    throw new AppError("not_found", "This notebook is not published.");
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    createdAt: row.createdAt,
+    name: row.publishedName,
+    version: row.publishedVersion,
+    publishedAt: row.publishedAt,
+    model: row.publishedSnapshot as unknown as TNotebook,
+    author: row.createdBy.name,
+    projectName: row.project.name,
+  };
+}
+
+/** The published snapshot of a notebook, for the community page (the same for every reader). */
+export async function getPublishedNotebook(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<TPublishedNotebook> {
+  const row = await readPublished(prisma, notebookId);
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    author: row.author,
+    projectName: row.projectName,
+    publishedAt: row.publishedAt.toISOString(),
+    notebook: exportIpynb(row.model) as unknown as Record<string, unknown>,
+  };
+}
+
+/**
+ * The published snapshot in the shape of `GET /notebooks/{id}`, for readers who are not members:
+ * they get what the community page shows, never the live notebook. Nothing beyond the snapshot
+ * is told (no fork origin, no run statuses).
+ */
+export async function getPublishedNotebookDocument(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<TNotebookDocument> {
+  const row = await readPublished(prisma, notebookId);
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    name: row.name,
+    version: row.version,
+    cellCount: row.model.cells.length,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.publishedAt.toISOString(),
+    lastOpenedAt: null,
+    published: true,
+    publishedVersion: row.version,
+    forkedFrom: null,
+    notebook: exportIpynb(row.model) as unknown as Record<string, unknown>,
+    cellStatus: {},
+  };
+}
+
+/** The published snapshot of a notebook as an `.ipynb` file, for readers who are not members. */
+export async function exportPublishedNotebookFile(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<{ fileName: string; text: string }> {
+  const { name, model } = await readPublishedModel(prisma, notebookId);
+  return toIpynbFile(name, model);
+}
+
+/** The published snapshot of a notebook as Flint's model and its published name. */
+export async function readPublishedModel(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<{ name: string; model: TNotebook }> {
+  const row = await readPublished(prisma, notebookId);
+  return { name: row.name, model: row.model };
 }
 
 /** Stars (or unstars) a published item; returns its star count. */
@@ -89,6 +293,7 @@ export async function listCommunity(
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%` : null;
   // Stars are counted once per query in a grouped CTE (not per row); for "recent", each branch
   // takes its newest rows first through the publishedAt indexes before the union is sorted.
+  // A notebook is listed under the name it was published with, like its page shows it.
   const branchLimit = query.sort === "recent" ? 'order by "publishedAt" desc limit $3' : "";
   const rows = await prisma.$queryRawUnsafe<
     {
@@ -106,11 +311,11 @@ export async function listCommunity(
        select "subjectType" as type, "subjectId" as id, count(*) as stars from star group by 1, 2
      ),
      items as (
-       (select 'notebook' as type, n.id, n.name as title, p.description as description, u.name as author,
-               p.name as project_name, n."publishedAt" as "publishedAt"
+       (select 'notebook' as type, n.id, n."publishedName" as title, p.description as description,
+               u.name as author, p.name as project_name, n."publishedAt" as "publishedAt"
           from notebook n join project p on p.id = n."projectId" join "user" u on u.id = n."createdById"
          where n."publishedAt" is not null and ($2::text is null or $2 = 'notebook')
-           and ($1::text is null or n.name ilike $1 or p.description ilike $1)
+           and ($1::text is null or n."publishedName" ilike $1 or p.description ilike $1)
          ${branchLimit})
        union all
        (select 'chart', c.id, c.title, c.description, u.name, p.name, c."publishedAt"
@@ -140,21 +345,33 @@ export async function listCommunity(
   }));
 }
 
-/** Copies a notebook (sources, metadata, outputs) into a project; the copy says where it came from. */
+/**
+ * Copies a notebook (sources, metadata, outputs) into a project; the copy says where it came from.
+ * `from: "published"` copies the published snapshot: what a reader who is not a member can see.
+ */
 export async function forkNotebook(
   prisma: PrismaClient,
-  input: { notebookId: string; targetProjectId: string; userId: string; name?: string },
+  input: {
+    notebookId: string;
+    targetProjectId: string;
+    userId: string;
+    name?: string;
+    from: "live" | "published";
+  },
 ): Promise<{ id: string; projectId: string; name: string; forkedFromId: string }> {
+  const published = input.from === "published" ? await readPublishedModel(prisma, input.notebookId) : null;
   return await prisma.$transaction(async (tx) => {
-    const source = await tx.notebook.findUniqueOrThrow({
-      where: { id: input.notebookId },
-      select: {
-        name: true,
-        cells: true,
-        metadata: true,
-        outputs: { select: { cellId: true, outputs: true, executionCount: true } },
-      },
-    });
+    const source = published
+      ? publishedSource(published)
+      : await tx.notebook.findUniqueOrThrow({
+          where: { id: input.notebookId },
+          select: {
+            name: true,
+            cells: true,
+            metadata: true,
+            outputs: { select: { cellId: true, outputs: true, executionCount: true } },
+          },
+        });
     const copy = await tx.notebook.create({
       data: {
         projectId: input.targetProjectId,
@@ -186,4 +403,24 @@ export async function forkNotebook(
     });
     return { ...copy, forkedFromId: input.notebookId };
   });
+}
+
+/** A published snapshot in the shape of a stored notebook: the document and its cells' outputs. */
+function publishedSource(published: { name: string; model: TNotebook }): {
+  name: string;
+  cells: Prisma.JsonValue;
+  metadata: Prisma.JsonValue;
+  outputs: { cellId: string; outputs: Prisma.JsonValue; executionCount: number | null }[];
+} {
+  const { cells, metadata, outputs } = splitNotebook(published.model);
+  return {
+    name: published.name,
+    cells: cells as Prisma.JsonValue,
+    metadata: metadata as Prisma.JsonValue,
+    outputs: outputs.filter((entry) => entry.outputs.length > 0 || entry.executionCount !== null) as {
+      cellId: string;
+      outputs: Prisma.JsonValue;
+      executionCount: number | null;
+    }[],
+  };
 }

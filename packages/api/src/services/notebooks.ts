@@ -49,6 +49,11 @@ export const ZNotebookSummary = z.object({
   updatedAt: z.string(),
   lastOpenedAt: z.string().nullable(),
   published: z.boolean(),
+  publishedVersion: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The version the community sees while published (null when not published)."),
   forkedFrom: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
@@ -64,7 +69,7 @@ export type TNotebookDocument = z.infer<typeof ZNotebookDocument>;
 type TStoredCell = Record<string, unknown> & { id: string; cell_type: string };
 
 /** Splits a parsed notebook into the stored document (no outputs) and per-cell outputs. */
-function splitNotebook(notebook: TNotebook): {
+export function splitNotebook(notebook: TNotebook): {
   cells: TStoredCell[];
   metadata: Record<string, unknown>;
   outputs: { cellId: string; outputs: unknown[]; executionCount: number | null }[];
@@ -101,6 +106,7 @@ const SUMMARY_SELECT = {
   updatedAt: true,
   lastOpenedAt: true,
   publishedAt: true,
+  publishedVersion: true,
   forkedFrom: { select: { id: true, name: true } },
 } as const;
 
@@ -114,6 +120,7 @@ type TSummaryRow = {
   updatedAt: Date;
   lastOpenedAt: Date | null;
   publishedAt: Date | null;
+  publishedVersion: number | null;
   forkedFrom: { id: string; name: string } | null;
 };
 
@@ -128,6 +135,7 @@ function toSummary(row: TSummaryRow): TNotebookSummary {
     updatedAt: row.updatedAt.toISOString(),
     lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
     published: row.publishedAt !== null,
+    publishedVersion: row.publishedVersion,
     forkedFrom: row.forkedFrom,
   };
 }
@@ -185,12 +193,15 @@ export async function createNotebook(
   });
 }
 
-/** Reads a notebook with its outputs as Flint's model, plus its summary and cell statuses. */
-async function loadNotebook(
-  prisma: PrismaClient,
+/**
+ * Reads a notebook with its outputs as Flint's model, plus its summary and cell statuses. Inside
+ * a repeatable-read transaction (publishing), sources and outputs come from one moment.
+ */
+export async function loadNotebook(
+  db: PrismaClient | Prisma.TransactionClient,
   notebookId: string,
 ): Promise<{ summary: TNotebookSummary; model: TNotebook; cellStatus: Record<string, string> }> {
-  const row = await prisma.notebook.findUniqueOrThrow({
+  const row = await db.notebook.findUniqueOrThrow({
     where: { id: notebookId },
     select: {
       ...SUMMARY_SELECT,
@@ -226,9 +237,14 @@ export async function exportNotebookFile(
   notebookId: string,
 ): Promise<{ fileName: string; text: string }> {
   const { summary, model } = await loadNotebook(prisma, notebookId);
+  return toIpynbFile(summary.name, model);
+}
+
+/** A notebook model as `.ipynb` text, with a file name made of the safe characters of `name`. */
+export function toIpynbFile(name: string, model: TNotebook): { fileName: string; text: string } {
   // Only characters that are safe in a Content-Disposition header and on every file system.
   const base =
-    summary.name
+    name
       .replace(/[^A-Za-z0-9 ._-]+/g, "_")
       .trim()
       .slice(0, 100) || "notebook";

@@ -1,50 +1,69 @@
+// A notebook shown read-only (published notebooks), drawn by the notebook page's own pieces:
+// markdown and math by its markdown renderer, code highlighted by StaticCode, outputs by
+// OutputArea and its rendermime renderers. A published page therefore sanitizes and isolates
+// exactly like the notebook page (SECURITY.md cases 1-14), with no second sanitizer to keep equal.
+// Nothing here runs, edits or saves: there is no controller, and outputs get no chart builder.
 "use client";
+import "katex/dist/katex.min.css";
+import "../notebook/notebook.css";
+import { parseIpynb, type TCell } from "@flint/notebook";
+import { memo, useMemo } from "react";
+import { languageOf } from "@/lib/notebook/editor-models";
+import { OutputArea } from "../notebook/outputs/output-area";
+import { RenderedMarkdown } from "../notebook/rendered-markdown";
+import { StaticCode } from "../notebook/static-code";
 
-interface TCell {
-  id: string;
-  cell_type: string;
-  source: string | string[];
-  outputs?: unknown[];
-}
+const TYPE_LABELS = { code: "Code", markdown: "Markdown", raw: "Raw" } as const;
 
-const join = (value: unknown) =>
-  Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "";
-
-/** Plain-text rendering of an output: published pages never render output HTML. */
-function outputText(output: unknown): string {
-  const record = output as {
-    output_type?: string;
-    text?: unknown;
-    data?: Record<string, unknown>;
-    ename?: string;
-    evalue?: string;
-  };
-  if (record.output_type === "stream") return join(record.text);
-  if (record.output_type === "error") return `${record.ename ?? "Error"}: ${record.evalue ?? ""}`;
-  return join(record.data?.["text/plain"]);
-}
-
-/** A notebook shown read-only, sources and text outputs, for published and embedded views. */
-export function ReadOnlyNotebook({ cells }: { cells: TCell[] }) {
+const ReadOnlyCell = memo(function ReadOnlyCell({ cell }: { cell: TCell }) {
   return (
-    <ol className="space-y-3" aria-label="Cells">
-      {cells.map((cell) => (
-        <li key={cell.id} className="card p-3" data-cell-id={cell.id}>
-          <pre
-            className={`overflow-x-auto whitespace-pre-wrap text-sm ${cell.cell_type === "code" ? "font-mono" : "font-sans"}`}
-          >
-            {join(cell.source)}
-          </pre>
-          {(cell.outputs ?? []).map((output, index) => (
-            <pre
-              key={index}
-              className="mt-2 overflow-x-auto border-t border-slate-100 pt-2 font-mono text-sm whitespace-pre-wrap text-slate-700"
-            >
-              {outputText(output)}
-            </pre>
-          ))}
-        </li>
-      ))}
-    </ol>
+    <li aria-label={`${TYPE_LABELS[cell.cell_type]} cell`} data-cell-id={cell.id} className="nb-cell">
+      <div className="nb-gutter">
+        {cell.cell_type === "code" ? (
+          <span className="nb-prompt" title="Execution count">
+            [{cell.execution_count ?? " "}]
+          </span>
+        ) : (
+          <span className="nb-type-badge">{cell.cell_type === "markdown" ? "MD" : "RAW"}</span>
+        )}
+      </div>
+      <div className="nb-body">
+        {cell.cell_type === "markdown" ? (
+          <RenderedMarkdown source={cell.source} attachments={cell.attachments} />
+        ) : (
+          <StaticCode
+            source={cell.source}
+            language={languageOf(cell.cell_type)}
+            findQuery=""
+            isCaseSensitive={false}
+          />
+        )}
+        {cell.cell_type === "code" && <OutputArea outputs={cell.outputs} />}
+      </div>
+    </li>
+  );
+});
+
+/**
+ * A notebook read-only, from its nbformat JSON (as the API sends it). The JSON goes through the
+ * same parser as the notebook page's, which rejects malformed cells and outputs (case 7).
+ */
+export function ReadOnlyNotebook({ notebook }: { notebook: unknown }) {
+  const parsed = useMemo(() => parseIpynb(JSON.stringify(notebook)), [notebook]);
+  if (!parsed.ok) {
+    return (
+      <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+        This notebook could not be read: {parsed.error}
+      </p>
+    );
+  }
+  return (
+    <div className="nb-root">
+      <ol aria-label="Cells" className="flex flex-col gap-1.5">
+        {parsed.notebook.cells.map((cell) => (
+          <ReadOnlyCell key={cell.id} cell={cell} />
+        ))}
+      </ol>
+    </div>
   );
 }

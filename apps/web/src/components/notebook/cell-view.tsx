@@ -2,13 +2,11 @@
 // rendered markdown, outputs. Memoized and subscribed to its own cell only.
 "use client";
 import type { TCell } from "@flint/notebook";
-import { type DragEvent, type MouseEvent, memo, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { type DragEvent, type MouseEvent, memo, useMemo, useState } from "react";
 import type { TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { languageOf } from "@/lib/notebook/editor-models";
 import { type Observable, useCell, useCellStatus, useCellUi, useObservable } from "@/lib/notebook/hooks";
-import { renderMarkdown } from "@/lib/notebook/markdown";
-import { getSanitizer } from "@/lib/notebook/sanitize";
 import { CellComments } from "../comments/cell-comments";
 import { CodeEditor, type TClickPoint } from "./code-editor";
 import {
@@ -17,6 +15,7 @@ import {
   type TOpenChartBuilder,
 } from "./outputs/chart-actions";
 import { OutputArea } from "./outputs/output-area";
+import { RenderedMarkdown } from "./rendered-markdown";
 import { StaticCode } from "./static-code";
 
 export type TFindState = { isOpen: boolean; query: string; isCaseSensitive: boolean };
@@ -49,27 +48,6 @@ const STATUS_LABELS: Record<string, string> = {
   "kernel-died": "Kernel died",
   interrupted: "Interrupted",
 };
-
-const MarkdownRendered = memo(function MarkdownRendered({
-  source,
-  attachments,
-}: {
-  source: string;
-  attachments: Record<string, Record<string, unknown>> | undefined;
-}) {
-  const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    ref.current?.replaceChildren(renderMarkdown(source, getSanitizer(), attachments));
-  }, [source, attachments]);
-  if (source.trim() === "") {
-    return (
-      <p className="px-3 py-2 text-sm text-slate-400 italic">
-        Empty markdown cell: double-click or press Enter to edit.
-      </p>
-    );
-  }
-  return <div ref={ref} className="nb-markdown px-3 py-2" />;
-});
 
 export const CellView = memo(function CellView({ id, env }: { id: string; env: TCellEnv }) {
   const { controller } = env;
@@ -252,7 +230,11 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
         ) : isMarkdownRendered ? (
           // biome-ignore lint/a11y/noStaticElementInteractions: double-click to edit mirrors Jupyter; Enter does the same from the keyboard
           <div onDoubleClick={onMarkdownDoubleClick}>
-            <MarkdownRendered source={cell.source} attachments={attachments} />
+            <RenderedMarkdown
+              source={cell.source}
+              attachments={attachments}
+              emptyHint="Empty markdown cell: double-click or press Enter to edit."
+            />
           </div>
         ) : (
           // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: the keyboard path is Enter on the focused cell

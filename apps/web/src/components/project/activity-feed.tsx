@@ -34,7 +34,10 @@ const VERBS: Record<string, string> = {
 function describe(entry: TActivity): string {
   const name = typeof entry.details.name === "string" ? entry.details.name : "";
   const role = typeof entry.details.role === "string" ? ` (${entry.details.role})` : "";
-  const verb = VERBS[entry.kind] ?? entry.kind;
+  const verb =
+    entry.kind === "notebook.published" && entry.details.republished === true
+      ? "republished notebook"
+      : (VERBS[entry.kind] ?? entry.kind);
   return entry.kind.startsWith("project.") ? verb : `${verb} ${name}${role}`;
 }
 

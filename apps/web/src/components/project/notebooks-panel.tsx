@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { PublishDialog } from "./publish-dialog";
 
 interface TNotebook {
   id: string;
@@ -9,7 +10,9 @@ interface TNotebook {
   cellCount: number;
   updatedAt: string;
   lastOpenedAt: string | null;
+  version: number;
   published: boolean;
+  publishedVersion: number | null;
   forkedFrom: { id: string; name: string } | null;
 }
 
@@ -27,6 +30,7 @@ export function NotebooksPanel({
   const [error, setError] = useState<string | null>(null);
   const [isDragging, setDragging] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
+  const [publishing, setPublishing] = useState<TNotebook | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const load = useCallback(
     () =>
@@ -72,11 +76,9 @@ export function NotebooksPanel({
     setStatus(null);
     await load();
   };
-  const togglePublished = async (notebook: TNotebook) => {
+  const unpublish = async (notebook: TNotebook) => {
     try {
-      await apiFetch(`/api/v1/notebooks/${notebook.id}/publish`, {
-        method: notebook.published ? "DELETE" : "POST",
-      });
+      await apiFetch(`/api/v1/notebooks/${notebook.id}/publish`, { method: "DELETE" });
       await load();
     } catch (err) {
       setError((err as ApiError).message);
@@ -154,6 +156,9 @@ export function NotebooksPanel({
                 {notebook.published && (
                   <span className="ml-2 rounded bg-green-100 px-1.5 py-0.5 text-xs text-green-800">
                     published
+                    {notebook.publishedVersion !== null &&
+                      notebook.version > notebook.publishedVersion &&
+                      " · edited since"}
                   </span>
                 )}
                 {notebook.forkedFrom && (
@@ -166,19 +171,50 @@ export function NotebooksPanel({
                 {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
               </span>
             </Link>
-            {canPublish && (
-              <button
-                type="button"
-                className="btn-secondary mr-3"
-                onClick={() => togglePublished(notebook)}
-                aria-label={`${notebook.published ? "Unpublish" : "Publish"} ${notebook.name}`}
+            {notebook.published && (
+              <Link
+                href={`/community/notebooks/${notebook.id}`}
+                className="mr-3 text-sm text-brand-700 underline"
               >
-                {notebook.published ? "Unpublish" : "Publish"}
-              </button>
+                Public page
+                <span className="sr-only"> of {notebook.name}</span>
+              </Link>
+            )}
+            {canPublish && (
+              <div className="mr-3 flex gap-2">
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => setPublishing(notebook)}
+                  aria-label={`${notebook.published ? "Publish again" : "Publish"} ${notebook.name}`}
+                >
+                  {notebook.published ? "Publish again" : "Publish"}
+                </button>
+                {notebook.published && (
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    onClick={() => unpublish(notebook)}
+                    aria-label={`Unpublish ${notebook.name}`}
+                  >
+                    Unpublish
+                  </button>
+                )}
+              </div>
             )}
           </li>
         ))}
       </ul>
+      {publishing && (
+        <PublishDialog
+          notebook={publishing}
+          onClose={() => setPublishing(null)}
+          onPublished={() => {
+            setPublishing(null);
+            void load();
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -5,10 +5,14 @@ import { AppShell } from "@/components/app-shell";
 import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
 import { type ApiError, apiFetch } from "@/lib/api";
 
-interface TDocument {
+interface TPublished {
   id: string;
   name: string;
-  notebook: { cells: { id: string; cell_type: string; source: string | string[]; outputs?: unknown[] }[] };
+  version: number;
+  author: string;
+  projectName: string;
+  publishedAt: string;
+  notebook: Record<string, unknown>;
 }
 interface TProject {
   id: string;
@@ -16,15 +20,18 @@ interface TProject {
   role: string;
 }
 
-/** A published notebook, read-only: no kernel, no editing; signed-in users can star and fork it. */
+/**
+ * A published notebook, read-only: the snapshot taken when it was last published, drawn like the
+ * notebook page draws it; no kernel, no editing. Signed-in users can star and fork it.
+ */
 export default function PublishedNotebookPage() {
   const { notebookId } = useParams<{ notebookId: string }>();
-  const [doc, setDoc] = useState<TDocument | null>(null);
+  const [doc, setDoc] = useState<TPublished | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [projects, setProjects] = useState<TProject[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   useEffect(() => {
-    apiFetch<TDocument>(`/api/v1/notebooks/${notebookId}`).then(setDoc, (err: ApiError) =>
+    apiFetch<TPublished>(`/api/v1/notebooks/${notebookId}/published`).then(setDoc, (err: ApiError) =>
       setError(err.status === 401 ? "This notebook is not published." : err.message),
     );
     apiFetch<{ projects: TProject[] }>("/api/v1/projects").then(
@@ -68,6 +75,10 @@ export default function PublishedNotebookPage() {
           <div className="mb-4 flex flex-wrap items-center gap-3">
             <h1 className="text-2xl font-semibold">{doc.name}</h1>
             <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">read-only</span>
+            <span className="text-sm text-slate-600">
+              by {doc.author} in {doc.projectName} · published{" "}
+              <time dateTime={doc.publishedAt}>{new Date(doc.publishedAt).toLocaleString()}</time>
+            </span>
             {projects && (
               <>
                 <button type="button" className="btn-secondary" onClick={star}>
@@ -95,7 +106,7 @@ export default function PublishedNotebookPage() {
               {message}
             </p>
           )}
-          <ReadOnlyNotebook cells={doc.notebook.cells} />
+          <ReadOnlyNotebook notebook={doc.notebook} />
         </>
       )}
     </AppShell>
