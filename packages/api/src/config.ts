@@ -24,6 +24,7 @@ const ZEnv = z.object({
   FLINT_SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
   FLINT_SANDBOX_NETWORK: z.enum(["isolated", "host"]).optional(),
   FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
+  FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
 });
 
 /** The validated configuration of one Flint process. */
@@ -53,6 +54,8 @@ export interface TConfig {
     sandboxNetwork?: "isolated" | "host";
     /** Memory of one kernel with all it starts, in bytes (0: no limit). */
     memoryBytes: number;
+    /** Kernels one person may have running at once (0: no limit). */
+    maxPerUser: number;
   };
 }
 
@@ -99,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sandbox: value.FLINT_SANDBOX,
       sandboxNetwork: value.FLINT_SANDBOX_NETWORK,
       memoryBytes: value.FLINT_KERNEL_MEMORY_MB * 1024 * 1024,
+      maxPerUser: value.FLINT_KERNELS_PER_USER,
     },
   };
 }

@@ -116,6 +116,11 @@ export type TBrokerOptions = {
    */
   onKernelReleased?: (notebookId: string) => void;
   /**
+   * Kernels one person may have running at once (the person whose run started each kernel).
+   * A run that needs one more is refused with a message that says what to do. 0: no limit.
+   */
+  maxKernelsPerUser?: number;
+  /**
    * Where the full text of runs over the output cap is kept ({@link OutputSpool}), for
    * "download full output". Without it, what is past the cap is only counted.
    */
@@ -211,6 +216,7 @@ export class ExecutionBroker {
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
       prepareRun: options.prepareRun,
       onKernelReleased: options.onKernelReleased,
+      maxKernelsPerUser: options.maxKernelsPerUser ?? 0,
       outputSpoolDir: options.outputSpoolDir,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
@@ -223,7 +229,9 @@ export class ExecutionBroker {
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint is shutting down");
     let session = this.sessions.get(notebookId);
     if (!session) {
-      session = new NotebookSession(notebookId, this.store, this.kernels, this.options);
+      session = new NotebookSession(notebookId, this.store, this.kernels, this.options, (userId) =>
+        [...this.sessions.values()].filter((other) => other !== session && other.kernelOwner === userId),
+      );
       this.sessions.set(notebookId, session);
     }
     return session;
@@ -323,6 +331,8 @@ export class NotebookSession {
   /** What {@link prepareKernel} last set, and in which kernel. */
   private preparedEnv: { kernel: KernelHandle; key: string } | null = null;
   private isClosed = false;
+  /** Who started the current kernel (see {@link kernelOwner}). */
+  private owner: string | null = null;
 
   /** Use {@link ExecutionBroker.session}. */
   constructor(
@@ -330,12 +340,20 @@ export class NotebookSession {
     store: TNotebookStore,
     kernels: TKernelProvider,
     options: TResolvedOptions,
+    /** The other sessions whose kernel `userId` started (for {@link TBrokerOptions.maxKernelsPerUser}). */
+    private readonly sessionsOwnedBy: (userId: string) => NotebookSession[] = () => [],
   ) {
     this.notebookId = notebookId;
     this.store = store;
     this.kernels = kernels;
     this.options = options;
     this.foldOptions = { maxOutputBytes: options.maxOutputBytes };
+  }
+
+  /** Who started this notebook's live (or starting) kernel; null without one. */
+  get kernelOwner(): string | null {
+    const hasKernel = (this.kernel !== null && !this.kernel.isDead) || this.acquiring !== null;
+    return hasKernel ? this.owner : null;
   }
 
   /** Jupyter's id of the notebook's kernel, or `null` when it has none. */
@@ -663,6 +681,26 @@ export class NotebookSession {
     return entries;
   }
 
+  /**
+   * Records who starts this notebook's next kernel, refusing when that person already has
+   * {@link TBrokerOptions.maxKernelsPerUser} kernels.
+   */
+  private claimKernel(context: TRunContext | null): void {
+    const limit = this.options.maxKernelsPerUser;
+    const userId = context?.userId ?? null;
+    if (userId && limit > 0) {
+      const others = this.sessionsOwnedBy(userId);
+      if (others.length >= limit) {
+        throw new KernelRuntimeError(
+          "kernel_limit",
+          `you have ${others.length} kernels running, as many as one person may have at once (${limit}). ` +
+            "Shut down the kernel of a notebook you are done with (Kernel → Shut down), or wait until an idle one stops, then run again.",
+        );
+      }
+    }
+    this.owner = userId;
+  }
+
   private checkCellIds(cellIds: readonly string[], known: Set<string>): void {
     const missing = cellIds.filter((id) => !known.has(id));
     if (missing.length > 0) {
@@ -682,6 +720,7 @@ export class NotebookSession {
       while (!this.current && this.queue.length > 0 && !this.isClosed) {
         let kernel: KernelHandle;
         try {
+          if (!this.kernelOwner) this.claimKernel(this.queue[0]?.context ?? null);
           kernel = await this.ensureKernel("starting");
         } catch (error) {
           this.failQueue(error);

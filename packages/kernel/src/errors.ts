@@ -11,6 +11,8 @@ export type TKernelErrorCode =
   | "jupyter_unavailable"
   /** A kernel did not start (kernelspec missing, startup crash, timeout). */
   | "kernel_start_failed"
+  /** The person who ran the cell has as many kernels as one person may have at once. */
+  | "kernel_limit"
   /** The runtime is stopping or stopped. */
   | "stopped";
 

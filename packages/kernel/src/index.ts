@@ -112,6 +112,8 @@ export type TKernelRuntimeOptions = {
   prepareRun?: TBrokerOptions["prepareRun"];
   /** See {@link TBrokerOptions.onKernelReleased}: revoke what `prepareRun` gave a kernel. */
   onKernelReleased?: TBrokerOptions["onKernelReleased"];
+  /** See {@link TBrokerOptions.maxKernelsPerUser}. Default 0 (no limit). */
+  maxKernelsPerUser?: number;
   /** Kernelspec to start. Default `flint-spark`. */
   kernelName?: string;
   /** Lifecycle messages. Default: stderr. */
@@ -227,6 +229,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     idleTimeoutMs: options.idleTimeoutMs,
     prepareRun: options.prepareRun,
     onKernelReleased: options.onKernelReleased,
+    maxKernelsPerUser: options.maxKernelsPerUser,
     outputSpoolDir: outputSpoolDir(options.dataDir),
     log,
   });

@@ -73,4 +73,31 @@ describe("kernel connections", () => {
       await broker.stop();
     }
   });
+
+  it("refuses a kernel past the per-person limit, saying what to do, and not another person's", async () => {
+    const store = new MemoryNotebookStore();
+    const broker = new ExecutionBroker({ store, kernels: pool, log: logs.log, maxKernelsPerUser: 2 });
+    try {
+      const run = async (notebookId: string, userId: string) => {
+        const [cell] = store.setNotebook(notebookId, ["print(6 * 7)"]);
+        const [result] = await broker.runAndWait(notebookId, [cell!], 60_000, { userId });
+        return result!;
+      };
+      expect((await run("ada-1", "ada")).status).toBe("ok");
+      expect((await run("ada-2", "ada")).status).toBe("ok");
+      const third = await run("ada-3", "ada");
+      expect(third.status).toBe("error");
+      expect(describeOutputs(third.outputs)).toMatch(
+        /as many as one person may have at once \(2\).*Shut down/,
+      );
+      // The limit is per person: someone else still gets a kernel, and Ada's own notebooks run on.
+      expect((await run("bob-1", "bob")).status).toBe("ok");
+      expect((await run("ada-1", "ada")).status).toBe("ok");
+      // Once Ada shuts one down, her third notebook runs.
+      await broker.session("ada-2").shutdown();
+      expect((await run("ada-3", "ada")).status).toBe("ok");
+    } finally {
+      await broker.stop();
+    }
+  });
 });

@@ -81,6 +81,7 @@ export async function startFlint(): Promise<TFlintServer> {
       idleTimeoutMs: config.kernels.idleTimeoutMs,
       maxOutputBytes: config.kernels.maxOutputBytes,
       prepareRun,
+      maxKernelsPerUser: config.kernels.maxPerUser,
       onKernelReleased: (notebookId) => {
         prepareRun
           .revokeNotebook(notebookId)
