@@ -70,7 +70,7 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
     defineRoute({
       method: "POST",
       path: `/api/v1/${type}s/{id}/comments`,
-      summary: `Start a thread on a ${label}${type === "notebook" ? "'s cell" : ""}, or reply to one; @handle mentions a member`,
+      summary: `Start a thread on a ${label}${type === "notebook" ? "'s cell" : ""}, or reply to one; @Name, @handle or a picked <@userId> mentions a member`,
       tag: "comments",
       auth: "user",
       status: 201,
