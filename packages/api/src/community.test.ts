@@ -320,6 +320,40 @@ describe("charts, publishing, stars and forks", () => {
       ).status,
     ).toBe(404);
 
+    // A user with no project yet forks into a new one, created in the same request.
+    const newcomer = await t.signUp("Dee");
+    const intoNew = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+      as: newcomer,
+      via: "token",
+      json: { newProject: { name: "Dee's copy" } },
+    });
+    expect(intoNew.status, intoNew.text).toBe(201);
+    const projects = (await t.call("GET", "/api/v1/projects", { as: newcomer, via: "token" })).body
+      .projects as { id: string; name: string; role: string; notebookCount: number }[];
+    expect(projects).toEqual([
+      expect.objectContaining({
+        id: intoNew.body.projectId,
+        name: "Dee's copy",
+        role: "admin",
+        notebookCount: 1,
+      }),
+    ]);
+    for (const json of [
+      { projectId: own, newProject: { name: "Both" } },
+      {},
+      { newProject: { name: " " } },
+    ]) {
+      const refused = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+        as: newcomer,
+        via: "token",
+        json,
+      });
+      expect(refused.status, JSON.stringify(json)).toBe(400);
+    }
+    expect(
+      (await t.call("GET", "/api/v1/projects", { as: newcomer, via: "token" })).body.projects,
+    ).toHaveLength(1);
+
     const byStars = await t.call("GET", "/api/v1/community?sort=stars");
     expect((byStars.body.items as { stars: number }[])[0]?.stars).toBe(1);
 

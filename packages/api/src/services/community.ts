@@ -5,6 +5,7 @@
 import type { Prisma, PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { recordActivity } from "./activity.js";
+import { createProjectIn, type TCreateProjectRequest, ZCreateProjectRequest } from "./projects.js";
 
 export const ZSubjectType = z.enum(["notebook", "chart"]);
 export type TSubjectType = z.infer<typeof ZSubjectType>;
@@ -140,10 +141,38 @@ export async function listCommunity(
   }));
 }
 
-/** Copies a notebook (sources, metadata, outputs) into a project; the copy says where it came from. */
+const ZForkId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
+
+/**
+ * Where a fork goes: a project the caller edits (`projectId`), or a new project of theirs
+ * (`newProject`), created with the copy, so a user with no project yet can fork in one step.
+ */
+export const ZForkRequest = z
+  .strictObject({
+    projectId: ZForkId.optional().describe("A project you can create notebooks in."),
+    newProject: ZCreateProjectRequest.optional().describe("Create this project (you become its admin)."),
+    name: z.string().trim().min(1).max(200).optional().describe("Default: the notebook's name + (fork)."),
+  })
+  .refine(
+    (value) => (value.projectId === undefined) !== (value.newProject === undefined),
+    "send either projectId (an existing project) or newProject (a project to create), not both",
+  );
+
+/** Where {@link forkNotebook} puts the copy. */
+export type TForkTarget = { projectId: string } | { newProject: TCreateProjectRequest };
+
+/**
+ * Copies a notebook (sources, metadata, outputs) into a project, or into a new project created
+ * in the same transaction (nothing is left behind if the copy fails); the copy says where it
+ * came from.
+ */
 export async function forkNotebook(
   prisma: PrismaClient,
-  input: { notebookId: string; targetProjectId: string; userId: string; name?: string },
+  input: { notebookId: string; target: TForkTarget; userId: string; name?: string | undefined },
 ): Promise<{ id: string; projectId: string; name: string; forkedFromId: string }> {
   return await prisma.$transaction(async (tx) => {
     const source = await tx.notebook.findUniqueOrThrow({
@@ -155,9 +184,13 @@ export async function forkNotebook(
         outputs: { select: { cellId: true, outputs: true, executionCount: true } },
       },
     });
+    const targetProjectId =
+      "projectId" in input.target
+        ? input.target.projectId
+        : (await createProjectIn(tx, input.userId, input.target.newProject)).id;
     const copy = await tx.notebook.create({
       data: {
-        projectId: input.targetProjectId,
+        projectId: targetProjectId,
         name: input.name ?? `${source.name} (fork)`,
         cells: source.cells as Prisma.InputJsonValue,
         metadata: source.metadata as Prisma.InputJsonValue,
@@ -177,7 +210,7 @@ export async function forkNotebook(
       });
     }
     await recordActivity(tx, {
-      projectId: input.targetProjectId,
+      projectId: targetProjectId,
       actorId: input.userId,
       kind: "notebook.created",
       subjectType: "notebook",
