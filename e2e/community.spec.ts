@@ -130,8 +130,10 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await b.page.getByRole("button", { name: "Create project" }).click();
   await expect(b.page.getByRole("heading", { name: "Bob's sandbox" })).toBeVisible();
   await b.page.goto(`/community/notebooks/${notebookId}`);
-  await b.page.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
-  await b.page.getByRole("button", { name: "Fork" }).click();
+  await b.page.getByRole("button", { name: "Fork", exact: true }).click();
+  const forkDialog = b.page.getByRole("dialog", { name: "Fork Quarterly numbers" });
+  await forkDialog.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
+  await forkDialog.getByRole("button", { name: "Fork", exact: true }).click();
   await expect(b.page).toHaveURL(/\/projects\/[^/]+\/notebooks\//);
   await b.page.goto(b.page.url().split("/notebooks/")[0]!);
   await expect(b.page.getByRole("list", { name: "Notebooks" })).toContainText(
