@@ -61,10 +61,10 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await a.page.getByRole("button", { name: /Notifications/ }).click();
   await a.page.getByRole("menuitem", { name: /Bob mentioned you/ }).click();
   await expect(a.page).toHaveURL(new RegExp(`/notebooks/${notebookId}`));
-  await a.page
-    .locator('[data-cell-id="revenue"]')
-    .getByRole("button", { name: /Comments/ })
-    .click();
+  // The notification opens the cell's thread.
+  await expect(
+    a.page.locator('[data-cell-id="revenue"]').getByRole("button", { name: /Comments/ }),
+  ).toHaveAttribute("aria-expanded", "true");
   await a.page.getByRole("button", { name: "Resolve" }).click();
   await expect(a.page.getByRole("button", { name: "Reopen" })).toBeVisible();
   // The notebook's comments panel lists every thread with its cell.
