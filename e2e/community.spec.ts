@@ -61,10 +61,10 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await a.page.getByRole("button", { name: /Notifications/ }).click();
   await a.page.getByRole("menuitem", { name: /Bob mentioned you/ }).click();
   await expect(a.page).toHaveURL(new RegExp(`/notebooks/${notebookId}`));
-  await a.page
-    .locator('[data-cell-id="revenue"]')
-    .getByRole("button", { name: /Comments/ })
-    .click();
+  // The notification opens the cell's thread.
+  await expect(
+    a.page.locator('[data-cell-id="revenue"]').getByRole("button", { name: /Comments/ }),
+  ).toHaveAttribute("aria-expanded", "true");
   await a.page.getByRole("button", { name: "Resolve" }).click();
   await expect(a.page.getByRole("button", { name: "Reopen" })).toBeVisible();
   // The notebook's comments panel lists every thread with its cell.
@@ -133,8 +133,10 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await b.page.getByRole("button", { name: "Create project" }).click();
   await expect(b.page.getByRole("heading", { name: "Bob's sandbox" })).toBeVisible();
   await b.page.goto(`/community/notebooks/${notebookId}`);
-  await b.page.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
-  await b.page.getByRole("button", { name: "Fork" }).click();
+  await b.page.getByRole("button", { name: "Fork", exact: true }).click();
+  const forkDialog = b.page.getByRole("dialog", { name: "Fork Quarterly numbers" });
+  await forkDialog.getByLabel("Fork into project").selectOption({ label: "Bob's sandbox" });
+  await forkDialog.getByRole("button", { name: "Fork", exact: true }).click();
   await expect(b.page).toHaveURL(/\/projects\/[^/]+\/notebooks\//);
   await b.page.goto(b.page.url().split("/notebooks/")[0]!);
   await expect(b.page.getByRole("list", { name: "Notebooks" })).toContainText(

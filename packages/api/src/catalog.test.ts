@@ -1,7 +1,7 @@
 // The data catalog end to end through the API on a real PostgreSQL and real Spark: upload a CSV,
 // profile it, find it by description, column and typo; other projects learn nothing (SECURITY.md
-// case 17); notebook tokens; a PostgreSQL connection profiled over JDBC without its password ever
-// leaving the server.
+// case 17); notebook tokens, also a fork's (it reads its source project's assets); a PostgreSQL
+// connection profiled over JDBC without its password ever leaving the server.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -515,6 +515,141 @@ describe("notebook tokens", () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain("a table name like sales");
+  });
+});
+
+describe("a fork's notebook token", () => {
+  it("loads the source project's assets when the user may read them, and says how to get access when not", async () => {
+    // Bob is a viewer of Finance and forks its notebook into a project of his own.
+    const bobProject = (
+      await t.call("POST", "/api/v1/projects", { as: bob, via: "token", json: { name: "Bob's sandbox" } })
+    ).body.id as string;
+    const bobFork = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+      as: bob,
+      via: "token",
+      json: { projectId: bobProject },
+    });
+    expect(bobFork.status, bobFork.text).toBe(201);
+    const bobToken = (
+      await issueNotebookToken(t.prisma, {
+        userId: bob.id,
+        projectId: bobProject,
+        notebookId: String(bobFork.body.id),
+      })
+    ).secret;
+    const loaded = await call("POST", "/api/v1/catalog/load", {
+      token: bobToken,
+      json: { name: "customer_orders_2026", notebookId: bobFork.body.id },
+    });
+    expect(loaded.status, loaded.text).toBe(200);
+    expect(loaded.body.asset).toMatchObject({ id: csvAssetId, projectId });
+    expect(
+      (await call("GET", `/api/v1/catalog/assets/${csvAssetId}/profile`, { token: bobToken })).status,
+    ).toBe(200);
+    expect(hitNames((await search(bobToken, "customer_orders_2026")).body)).toContain("customer_orders_2026");
+    // Reads only: the fork still writes to its own project alone.
+    const write = await call("POST", "/api/v1/catalog/write-targets", {
+      token: bobToken,
+      json: { name: "into_finance", projectId },
+    });
+    expect(write.status).toBe(404);
+
+    // An asset of the same name in the fork's own project comes first.
+    const own = await upload(
+      bob.token,
+      { projectId: bobProject, name: "customer_orders_2026" },
+      { name: "mine.csv", content: "order_id\n1\n" },
+    );
+    expect(own.status, own.text).toBe(201);
+    await skipProfile(own.body.id);
+    const preferred = await call("POST", "/api/v1/catalog/load", {
+      token: bobToken,
+      json: { name: "customer_orders_2026" },
+    });
+    expect(preferred.body.asset).toMatchObject({ id: own.body.id, projectId: bobProject });
+    const chosen = await call("POST", "/api/v1/catalog/load", {
+      token: bobToken,
+      json: { name: "customer_orders_2026", projectId },
+    });
+    expect(chosen.body.asset).toMatchObject({ id: csvAssetId });
+
+    // Carol is no member of Finance. She forks the published notebook into a new project: the
+    // load names the project (public on the community page) and says how to get access.
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/publish`, { as: alice, via: "token" });
+    const carolFork = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+      as: carol,
+      via: "token",
+      json: { newProject: { name: "Carol's fork" } },
+    });
+    expect(carolFork.status, carolFork.text).toBe(201);
+    const carolToken = (
+      await issueNotebookToken(t.prisma, {
+        userId: carol.id,
+        projectId: String(carolFork.body.projectId),
+        notebookId: String(carolFork.body.id),
+      })
+    ).secret;
+    const refused = await call("POST", "/api/v1/catalog/load", {
+      token: carolToken,
+      json: { name: "customer_orders_2026" },
+    });
+    expect(refused.status).toBe(403);
+    expect((refused.body.error as { message: string }).message).toBe(
+      "Asset customer_orders_2026 belongs to project Finance (this notebook was forked from it), which you are not a member of: ask its admin for access (a viewer can load it).",
+    );
+    expect(
+      (await call("GET", `/api/v1/catalog/assets/${csvAssetId}/profile`, { token: carolToken })).status,
+    ).toBe(404);
+    const missing = await call("POST", "/api/v1/catalog/load", {
+      token: carolToken,
+      json: { name: "no_such_asset" },
+    });
+    expect(missing.status).toBe(404);
+
+    // Once Alice adds her as a viewer, the same call loads.
+    await t.call("POST", `/api/v1/projects/${projectId}/members`, {
+      as: alice,
+      via: "token",
+      json: { email: carol.email, role: "viewer" },
+    });
+    const granted = await call("POST", "/api/v1/catalog/load", {
+      token: carolToken,
+      json: { name: "customer_orders_2026" },
+    });
+    expect(granted.status, granted.text).toBe(200);
+    await t.call("DELETE", `/api/v1/projects/${projectId}/members/${carol.id}`, { as: alice, via: "token" });
+
+    // Unpublished, the source's project is no longer Carol's to know of: plain "not found".
+    await t.call("DELETE", `/api/v1/notebooks/${notebookId}/publish`, { as: alice, via: "token" });
+    const hidden = await call("POST", "/api/v1/catalog/load", {
+      token: carolToken,
+      json: { name: "customer_orders_2026" },
+    });
+    expect(hidden.status).toBe(404);
+    expect(hidden.text).not.toContain("Finance");
+    // A notebook that is no fork learns nothing of other projects either.
+    const carolNotebook = (
+      await t.call("POST", `/api/v1/projects/${carolProjectId}/notebooks`, {
+        as: carol,
+        via: "token",
+        json: { name: "Own" },
+      })
+    ).body.id as string;
+    const plain = (
+      await issueNotebookToken(t.prisma, {
+        userId: carol.id,
+        projectId: carolProjectId,
+        notebookId: carolNotebook,
+      })
+    ).secret;
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/publish`, { as: alice, via: "token" });
+    const unrelated = await call("POST", "/api/v1/catalog/load", {
+      token: plain,
+      json: { name: "customer_orders_2026" },
+    });
+    expect(unrelated.status).toBe(404);
+    expect(unrelated.text).not.toContain("Finance");
+    await t.call("DELETE", `/api/v1/notebooks/${notebookId}/publish`, { as: alice, via: "token" });
   });
 });
 

@@ -108,6 +108,119 @@ describe("comments and mentions", () => {
   });
 });
 
+describe("mentions by name", () => {
+  it("notifies the project member a name means, never a namesake outside the project", async () => {
+    const ada = await t.signUp("Ada");
+    const author = await t.signUp("Bea");
+    const outsideAda = await t.signUp("Ada");
+    const samOne = await t.signUp("Sam");
+    const samTwo = await t.signUp("Sam");
+    const project = (
+      await t.call("POST", "/api/v1/projects", { as: ada, via: "token", json: { name: "Names" } })
+    ).body.id as string;
+    // Ada's namesake owns a project of her own: she exists, she is just not in this one.
+    await t.call("POST", "/api/v1/projects", { as: outsideAda, via: "token", json: { name: "Elsewhere" } });
+    for (const [user, role] of [
+      [author, "viewer"],
+      [samOne, "viewer"],
+      [samTwo, "viewer"],
+    ] as const) {
+      await t.call("POST", `/api/v1/projects/${project}/members`, {
+        as: ada,
+        via: "token",
+        json: { email: user.email, role },
+      });
+    }
+    const notebook = (
+      await t.call("POST", `/api/v1/projects/${project}/notebooks`, {
+        as: ada,
+        via: "token",
+        json: {
+          name: "Mentions",
+          notebook: {
+            nbformat: 4,
+            nbformat_minor: 5,
+            metadata: {},
+            cells: [
+              {
+                id: "m1",
+                cell_type: "code",
+                source: "x = 1",
+                metadata: {},
+                outputs: [],
+                execution_count: null,
+              },
+            ],
+          },
+        },
+      })
+    ).body.id as string;
+    const unread = async (user: TTestUser) =>
+      (await t.call("GET", "/api/v1/notifications", { as: user, via: "token" })).body.unread;
+
+    const byName = await t.call("POST", `/api/v1/notebooks/${notebook}/comments`, {
+      as: author,
+      via: "token",
+      json: { cellId: "m1", body: "@Ada could you check this?" },
+    });
+    expect(byName.status, byName.text).toBe(201);
+    expect(byName.body.mentions).toEqual([ada.id]);
+    expect(await unread(ada)).toBe(1);
+    expect(await unread(outsideAda)).toBe(0);
+    const [notification] = (await t.call("GET", "/api/v1/notifications", { as: ada, via: "token" })).body
+      .notifications as { comment: Record<string, unknown> }[];
+    // What the bell needs to open the notebook at the cell with the thread.
+    expect(notification?.comment).toMatchObject({
+      projectId: project,
+      notebookId: notebook,
+      cellId: "m1",
+      threadId: null,
+      id: byName.body.id,
+      author: "Bea",
+    });
+
+    // Two members share a name: typed, it mentions nobody; the autocomplete's token picks one.
+    const typed = await t.call("POST", `/api/v1/notebooks/${notebook}/comments`, {
+      as: author,
+      via: "token",
+      json: { threadId: byName.body.id, body: "and @Sam?" },
+    });
+    expect(typed.body.mentions).toEqual([]);
+    const picked = await t.call("POST", `/api/v1/notebooks/${notebook}/comments`, {
+      as: author,
+      via: "token",
+      json: { threadId: byName.body.id, body: `and <@${samTwo.id}>, not <@${outsideAda.id}>` },
+    });
+    expect(picked.body.mentions).toEqual([samTwo.id]);
+    // Names come with the comment for the member's token only: the outsider stays unnamed.
+    expect(picked.body.mentionNames).toEqual({ [samTwo.id]: "Sam" });
+    expect([await unread(samOne), await unread(samTwo), await unread(outsideAda)]).toEqual([0, 1, 0]);
+
+    // An edit that adds a mention notifies the new member once; mentioning oneself notifies no one.
+    const edited = await t.call("PATCH", `/api/v1/comments/${typed.body.id}`, {
+      as: author,
+      via: "token",
+      json: { body: `and <@${samOne.id}>? (@Bea)` },
+    });
+    expect(edited.body.mentions).toEqual([samOne.id]);
+    await t.call("PATCH", `/api/v1/comments/${typed.body.id}`, {
+      as: author,
+      via: "token",
+      json: { body: `and <@${samOne.id}>, again` },
+    });
+    expect([await unread(samOne), await unread(author)]).toEqual([1, 0]);
+
+    // A member who leaves is no longer mentioned by name.
+    await t.call("DELETE", `/api/v1/projects/${project}/members/${samOne.id}`, { as: ada, via: "token" });
+    const after = await t.call("POST", `/api/v1/notebooks/${notebook}/comments`, {
+      as: author,
+      via: "token",
+      json: { cellId: "m1", body: `<@${samOne.id}> @Sam` },
+    });
+    expect(after.body.mentions).toEqual([samTwo.id]);
+  });
+});
+
 describe("charts, publishing, stars and forks", () => {
   it("saves a chart to the board, publishes a notebook for anonymous readers, and forks it", async () => {
     const chart = await t.call("POST", `/api/v1/projects/${projectId}/charts`, {
@@ -206,6 +319,40 @@ describe("charts, publishing, stars and forks", () => {
         })
       ).status,
     ).toBe(404);
+
+    // A user with no project yet forks into a new one, created in the same request.
+    const newcomer = await t.signUp("Dee");
+    const intoNew = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+      as: newcomer,
+      via: "token",
+      json: { newProject: { name: "Dee's copy" } },
+    });
+    expect(intoNew.status, intoNew.text).toBe(201);
+    const projects = (await t.call("GET", "/api/v1/projects", { as: newcomer, via: "token" })).body
+      .projects as { id: string; name: string; role: string; notebookCount: number }[];
+    expect(projects).toEqual([
+      expect.objectContaining({
+        id: intoNew.body.projectId,
+        name: "Dee's copy",
+        role: "admin",
+        notebookCount: 1,
+      }),
+    ]);
+    for (const json of [
+      { projectId: own, newProject: { name: "Both" } },
+      {},
+      { newProject: { name: " " } },
+    ]) {
+      const refused = await t.call("POST", `/api/v1/notebooks/${notebookId}/fork`, {
+        as: newcomer,
+        via: "token",
+        json,
+      });
+      expect(refused.status, JSON.stringify(json)).toBe(400);
+    }
+    expect(
+      (await t.call("GET", "/api/v1/projects", { as: newcomer, via: "token" })).body.projects,
+    ).toHaveLength(1);
 
     const byStars = await t.call("GET", "/api/v1/community?sort=stars");
     expect((byStars.body.items as { stars: number }[])[0]?.stars).toBe(1);

@@ -17,6 +17,7 @@ import {
 } from "./connections.js";
 import { assetNotFound, CatalogError } from "./errors.js";
 import { receiveMultipartUpload } from "./multipart.js";
+import type { TForkSource } from "./notebook-tokens.js";
 import { getLatestProfileRun, getProfiledSchema, ProfileQueue } from "./profiler.js";
 import {
   type TAsset,
@@ -348,33 +349,89 @@ export class Catalog {
 
   /**
    * Finds the asset a kernel means by `name` (name, qualified name or id) among the assets the
-   * viewer may see; ambiguity across projects needs `projectId`.
-   * @throws CatalogError 404 (unknown and invisible alike), 409 when several projects match.
+   * viewer may see. A notebook token's own project wins over the projects its notebook was
+   * forked from, a nearer source over a farther one, then an exact-case name; a tie across
+   * projects needs `projectId`.
+   *
+   * When nothing is found and `forkSources` are given (a notebook token's), a fork source
+   * whose project the user cannot read but may know of (its notebook is published, so the
+   * project's name is public) is checked too: an asset there is named with its project and
+   * how to get access. Anything else stays "not found", whether it exists or not.
+   * @throws CatalogError 404 (unknown and invisible alike), 403 naming a published source's
+   *   project, 409 when several projects match.
    */
-  async findByName(viewer: TViewer, name: string, projectId?: string): Promise<string> {
+  async findByName(
+    viewer: TViewer,
+    name: string,
+    projectId?: string,
+    forkSources: readonly TForkSource[] = [],
+  ): Promise<string> {
     const params = new SqlParams();
     const value = params.add(name.toLowerCase());
+    const scope = viewer.projectScope ? params.add([...viewer.projectScope]) : null;
     const rows = await this.prisma.$queryRawUnsafe<
-      { id: string; projectName: string; isExactCase: boolean }[]
+      { id: string; projectName: string; isExactCase: boolean; scopeRank: number }[]
     >(
-      `select a.id, p.name as "projectName", (a.name = ${params.add(name)}) as "isExactCase"
+      `select a.id, p.name as "projectName", (a.name = ${params.add(name)}) as "isExactCase",
+              ${scope ? `coalesce(array_position(${scope}::text[], a."projectId"), 0)` : "0"}::int as "scopeRank"
        from catalog_asset a join project p on p.id = a."projectId"
        where ${visibleProjectsCondition(params, viewer)}
          and (lower(a.name) = ${value} or lower(a."qualifiedName") = ${value} or a.id = ${params.add(name)})
          ${projectId ? `and a."projectId" = ${params.add(projectId)}` : ""}
-       order by "isExactCase" desc limit 10`,
+       order by "scopeRank", "isExactCase" desc limit 10`,
       ...params.values,
     );
-    if (rows.length === 0) throw assetNotFound();
-    const exactCount = rows.filter((row) => row.isExactCase).length;
-    if (exactCount > 1 || (exactCount === 0 && rows.length > 1)) {
-      const projects = [...new Set(rows.map((row) => row.projectName))].join(", ");
+    const first = rows[0];
+    if (!first) {
+      const elsewhere = await this.findInUnreadableSources(viewer.userId, name, projectId, forkSources);
+      if (elsewhere) {
+        throw new CatalogError(
+          "forbidden",
+          `Asset ${elsewhere.assetName} belongs to project ${elsewhere.projectName} (this notebook was forked from it), which you are not a member of: ask its admin for access (a viewer can load it).`,
+        );
+      }
+      throw assetNotFound();
+    }
+    const nearest = rows.filter((row) => row.scopeRank === first.scopeRank);
+    const exact = nearest.filter((row) => row.isExactCase);
+    if (exact.length > 1 || (exact.length === 0 && nearest.length > 1)) {
+      const projects = [...new Set(nearest.map((row) => row.projectName))].join(", ");
       throw new CatalogError(
         "conflict",
         `Several assets are named ${name} (projects: ${projects}); pass project_id.`,
       );
     }
-    return rows[0]!.id;
+    return (exact[0] ?? first).id;
+  }
+
+  /**
+   * An asset named `name` in the project of a published fork source that the user is not a
+   * member of (nearest source first), or null.
+   */
+  private async findInUnreadableSources(
+    userId: string,
+    name: string,
+    projectId: string | undefined,
+    forkSources: readonly TForkSource[],
+  ): Promise<{ assetName: string; projectName: string } | null> {
+    // Only sources whose notebook is published: the names of other projects stay unknown.
+    const projects = [
+      ...new Set(forkSources.filter((source) => source.isPublished).map((source) => source.projectId)),
+    ].filter((id) => !projectId || id === projectId);
+    if (projects.length === 0) return null;
+    const params = new SqlParams();
+    const value = params.add(name.toLowerCase());
+    const ordered = params.add(projects);
+    const rows = await this.prisma.$queryRawUnsafe<{ assetName: string; projectName: string }[]>(
+      `select a.name as "assetName", p.name as "projectName"
+       from catalog_asset a join project p on p.id = a."projectId"
+       where a."projectId" = any(${ordered}::text[])
+         and a."projectId" not in (select pm."projectId" from project_member pm where pm."userId" = ${params.add(userId)})
+         and (lower(a.name) = ${value} or lower(a."qualifiedName") = ${value} or a.id = ${params.add(name)})
+       order by array_position(${ordered}::text[], a."projectId") limit 1`,
+      ...params.values,
+    );
+    return rows[0] ?? null;
   }
 
   /** How a kernel reads an asset; records the read (usage and lineage). */

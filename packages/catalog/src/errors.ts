@@ -6,6 +6,7 @@
 /** Catalog error codes; each matches an API error code of the same name. */
 export type TCatalogErrorCode =
   | "bad_request"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "payload_too_large"

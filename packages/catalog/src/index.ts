@@ -42,10 +42,13 @@ export {
 export { assetNotFound, CatalogError, type TCatalogErrorCode } from "./errors.js";
 export {
   issueNotebookToken,
+  listForkSources,
   NOTEBOOK_TOKEN_PREFIX,
   NOTEBOOK_TOKEN_TTL_MS,
   NotebookTokenIssuer,
+  notebookReadScope,
   revokeNotebookTokens,
+  type TForkSource,
   type TNotebookCaller,
   verifyNotebookToken,
 } from "./notebook-tokens.js";

@@ -4,6 +4,10 @@
  * the cell; `flint.catalog` sends it as a bearer token. It is short-lived and limited to the
  * notebook's project, so code in a notebook can reach nothing outside that project, and a
  * leaked token expires within hours. Only the SHA-256 of the secret is stored.
+ *
+ * One widening, for reads only: a fork reads the catalog of the projects its notebook was
+ * forked from (`notebookReadScope`), so the copied `flint.catalog.load(...)` calls keep working
+ * for a user who may read those projects. Writes stay in the notebook's own project.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { PrismaClient } from "@flint/db";
@@ -22,8 +26,55 @@ export interface TNotebookCaller {
   userId: string;
   email: string;
   name: string;
+  /** The notebook's project: the only one the token writes to. */
   projectId: string;
   notebookId: string | null;
+  /** The notebooks this one was forked from, nearest first (see {@link listForkSources}). */
+  forkSources: TForkSource[];
+  /** The projects whose catalog the token reads: {@link notebookReadScope}. */
+  readProjectIds: string[];
+}
+
+/** A notebook that another was forked from (directly, or a fork of a fork). */
+export interface TForkSource {
+  notebookId: string;
+  projectId: string;
+  /** Published to the community: its project's name is public. */
+  isPublished: boolean;
+}
+
+/** Forks of forks are followed this far; deeper ancestors are not read. */
+const MAX_FORK_DEPTH = 16;
+
+/**
+ * The notebooks `notebookId` was forked from, nearest first. A deleted source ends the chain
+ * (its forks keep their copy, not the link).
+ */
+export async function listForkSources(prisma: PrismaClient, notebookId: string): Promise<TForkSource[]> {
+  const sources: TForkSource[] = [];
+  const seen = new Set([notebookId]);
+  let next = (await prisma.notebook.findUnique({ where: { id: notebookId }, select: { forkedFromId: true } }))
+    ?.forkedFromId;
+  while (next && !seen.has(next) && sources.length < MAX_FORK_DEPTH) {
+    seen.add(next);
+    const row = await prisma.notebook.findUnique({
+      where: { id: next },
+      select: { id: true, projectId: true, publishedAt: true, forkedFromId: true },
+    });
+    if (!row) break;
+    sources.push({ notebookId: row.id, projectId: row.projectId, isPublished: row.publishedAt !== null });
+    next = row.forkedFromId;
+  }
+  return sources;
+}
+
+/**
+ * The projects a notebook token reads the catalog of: the notebook's own project, then the
+ * projects of the notebooks it was forked from, nearest first (the order breaks ties between
+ * assets of the same name). Only reads: a notebook's code writes to its own project alone.
+ */
+export function notebookReadScope(projectId: string, forkSources: readonly TForkSource[]): string[] {
+  return [...new Set([projectId, ...forkSources.map((source) => source.projectId)])];
 }
 
 /** Issues a notebook token. The secret is returned once and never stored. */
@@ -64,12 +115,15 @@ export async function verifyNotebookToken(
     select: { email: true, name: true, disabledAt: true },
   });
   if (!user || user.disabledAt) return null;
+  const forkSources = row.notebookId ? await listForkSources(prisma, row.notebookId) : [];
   return {
     userId: row.userId,
     email: user.email,
     name: user.name,
     projectId: row.projectId,
     notebookId: row.notebookId,
+    forkSources,
+    readProjectIds: notebookReadScope(row.projectId, forkSources),
   };
 }
 

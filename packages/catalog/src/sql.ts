@@ -24,22 +24,26 @@ export class SqlParams {
   }
 }
 
-/** Who is looking: a user, and for a notebook token the one project it is limited to. */
+/** Who is looking: a user, and for a notebook token the projects it is limited to. */
 export interface TViewer {
   userId: string;
-  /** Set for kernel (notebook) tokens: only this project's assets exist for them. */
-  projectScope?: string | null;
+  /**
+   * Set for kernel (notebook) tokens: only these projects' assets exist for them, the
+   * notebook's own project first, then those of the notebooks it was forked from (nearest
+   * first; see `notebookReadScope`). Membership is required in each all the same.
+   */
+  projectScope?: readonly string[] | null;
 }
 
 /**
  * The SQL condition "asset `alias` is in a project the viewer is a member of" (and in the
- * token's project). Every catalog query that lists or counts assets includes it, so nothing
+ * token's projects). Every catalog query that lists or counts assets includes it, so nothing
  * of another project is ever counted or returned.
  */
 export function visibleProjectsCondition(params: SqlParams, viewer: TViewer, alias = "a"): string {
   const member = `${alias}."projectId" in (select pm."projectId" from project_member pm where pm."userId" = ${params.add(viewer.userId)})`;
   return viewer.projectScope
-    ? `${member} and ${alias}."projectId" = ${params.add(viewer.projectScope)}`
+    ? `${member} and ${alias}."projectId" = any(${params.add([...viewer.projectScope])}::text[])`
     : member;
 }
 

@@ -176,8 +176,17 @@ class CatalogClient:
         return body
 
     def describe_load(self, name: str, project_id: str | None = None) -> dict[str, Any]:
-        """How to read ``name`` (the API records the read); used by :meth:`load`."""
-        body = self._scoped({"name": name}, project_id)
+        """How to read ``name`` (the API records the read); used by :meth:`load`.
+
+        Only a ``project_id`` given here narrows the lookup: the notebook's token already reads
+        its own project first, then the projects the notebook was forked from, so a fork loads
+        its source's assets by name.
+        """
+        body: dict[str, Any] = {"name": name}
+        if project_id:
+            body["projectId"] = project_id
+        if self.config.notebook_id:
+            body["notebookId"] = self.config.notebook_id
         return self._request("POST", "/api/v1/catalog/load", body)
 
     def load(self, name: str, project_id: str | None = None, spark: Any = None) -> Any:

@@ -122,6 +122,21 @@ def test_load_reads_a_file_asset_with_the_servers_options_and_sends_the_token(ap
     ]
 
 
+def test_load_leaves_the_project_to_the_token_unless_one_is_given(api: FakeApi) -> None:
+    api.routes[("POST", "/api/v1/catalog/load")] = (
+        200,
+        {"asset": ASSET, "read": {"type": "file", "format": "csv", "path": "/data/s.csv", "options": {}}},
+    )
+    # A fork's environment names the fork's project; sending it would hide the source's assets.
+    client = make_client(api, project_id="p_fork")
+    client.load("sales_2026", spark=FakeSpark())
+    client.load("sales_2026", project_id="p_source", spark=FakeSpark())
+    assert [request["body"] for request in api.requests] == [
+        {"name": "sales_2026", "notebookId": "nb1"},
+        {"name": "sales_2026", "projectId": "p_source", "notebookId": "nb1"},
+    ]
+
+
 def test_load_streams_a_connection_table_and_applies_its_spark_schema(api: FakeApi) -> None:
     api.routes[("POST", "/api/v1/catalog/load")] = (
         200,

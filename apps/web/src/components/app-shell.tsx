@@ -1,4 +1,5 @@
 "use client";
+import { mentionsAsText } from "@flint/api/mentions";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { type ReactNode, useEffect, useState } from "react";
@@ -18,20 +19,25 @@ interface TNotification {
   read: boolean;
   createdAt: string;
   comment: {
+    id: string;
     body: string;
     author: string;
     projectId: string;
     notebookId: string | null;
     chartId: string | null;
     cellId: string | null;
+    mentionNames: Record<string, string>;
   } | null;
 }
 
 function notificationHref(notification: TNotification): string {
   const comment = notification.comment;
   if (!comment) return "/";
-  if (comment.notebookId)
-    return `/projects/${comment.projectId}/notebooks/${comment.notebookId}${comment.cellId ? `#cell-${comment.cellId}` : ""}`;
+  // The notebook page opens the cell's comments at this comment (see NotebookView).
+  if (comment.notebookId) {
+    const at = comment.cellId ? `?${new URLSearchParams({ cell: comment.cellId, comment: comment.id })}` : "";
+    return `/projects/${comment.projectId}/notebooks/${comment.notebookId}${at}`;
+  }
   if (comment.chartId) return `/projects/${comment.projectId}/charts/${comment.chartId}`;
   return `/projects/${comment.projectId}`;
 }
@@ -86,10 +92,15 @@ function Notifications() {
               role="menuitem"
               key={item.id}
               href={notificationHref(item)}
+              onClick={() => setOpen(false)}
               className="block px-3 py-2 text-sm hover:bg-slate-100"
             >
               <span className="font-medium">{item.comment?.author ?? "Someone"}</span> mentioned you:{" "}
-              <span className="text-slate-600">{item.comment?.body.slice(0, 120)}</span>
+              <span className="text-slate-600">
+                {item.comment
+                  ? mentionsAsText(item.comment.body, item.comment.mentionNames).slice(0, 120)
+                  : ""}
+              </span>
             </Link>
           ))}
         </div>

@@ -1,11 +1,21 @@
 // A small markdown subset for comments, rendered as React elements (never as HTML strings), so
 // any HTML in a comment shows as text (SECURITY.md case 9). Supported: **bold**, *italic*,
-// `code`, [links](https://...) to http(s) only, @mentions, and line breaks.
+// `code`, [links](https://...) to http(s) only, @mentions (typed, or `<@userId>` tokens of picked
+// members, shown with the name the API sends along), and line breaks.
 import type { ReactNode } from "react";
 
-const TOKEN = /(\*\*[^*]+\*\*|\*[^*\s][^*]*\*|`[^`]+`|\[[^\]]+\]\([^)\s]+\)|(?:^|(?<=\s))@[\w.+-]+)/g;
+const TOKEN =
+  /(<@[A-Za-z0-9_-]{1,64}>|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|`[^`]+`|\[[^\]]+\]\([^)\s]+\)|(?:^|(?<=\s))@[\w.+-]+)/g;
 
-function renderToken(token: string, key: number): ReactNode {
+function renderToken(token: string, key: number, mentionNames: Readonly<Record<string, string>>): ReactNode {
+  if (token.startsWith("<@")) {
+    const name = mentionNames[token.slice(2, -1)];
+    return (
+      <span key={key} className="font-medium text-brand-700">
+        @{name ?? "unknown member"}
+      </span>
+    );
+  }
   if (token.startsWith("**")) return <strong key={key}>{token.slice(2, -2)}</strong>;
   if (token.startsWith("`"))
     return (
@@ -42,13 +52,21 @@ function renderToken(token: string, key: number): ReactNode {
   return token;
 }
 
-/** Renders a comment body. */
-export function InlineMarkdown({ text }: { text: string }) {
+/** Renders a comment body; `mentionNames` names the users of its `<@userId>` tokens. */
+export function InlineMarkdown({
+  text,
+  mentionNames = {},
+}: {
+  text: string;
+  mentionNames?: Readonly<Record<string, string>>;
+}) {
   return (
     <>
       {text.split("\n").map((line, lineIndex) => (
         <span key={lineIndex} className="block">
-          {line.split(TOKEN).map((part, index) => (index % 2 === 1 ? renderToken(part, index) : part))}
+          {line
+            .split(TOKEN)
+            .map((part, index) => (index % 2 === 1 ? renderToken(part, index, mentionNames) : part))}
         </span>
       ))}
     </>

@@ -339,14 +339,16 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       method: "POST",
       path: "/api/v1/catalog/load",
       summary:
-        "How a notebook reads an asset into Spark (by name, qualified name or id); records the read as usage and lineage (also a notebook token)",
+        "How a notebook reads an asset into Spark (by name, qualified name or id); records the read as usage and lineage (also a notebook token, which reads its notebook's project and the projects it was forked from)",
       tag: "catalog",
       auth: "public",
       body: ZLoadRequest,
       response: ZLoadResponse,
       handler: async ({ actor, request, body }) => {
         const who = await caller(actor, request);
-        const assetId = await catalogCall(() => catalog.findByName(viewerOf(who), body.name, body.projectId));
+        const assetId = await catalogCall(() =>
+          catalog.findByName(viewerOf(who), body.name, body.projectId, who.forkSources),
+        );
         await authorizeCatalog(prisma, who, { kind: "asset", id: assetId }, "catalog.read");
         return await catalogCall(() =>
           catalog.prepareLoad(assetId, viewerOf(who), who.notebookId ?? body.notebookId ?? null),

@@ -39,6 +39,7 @@ import {
   setStar,
   ZCommunityItem,
   ZCommunityQuery,
+  ZForkRequest,
   ZPublishedNotebook,
 } from "../services/community.js";
 
@@ -73,7 +74,7 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
     defineRoute({
       method: "POST",
       path: `/api/v1/${type}s/{id}/comments`,
-      summary: `Start a thread on a ${label}${type === "notebook" ? "'s cell" : ""}, or reply to one; @handle mentions a member`,
+      summary: `Start a thread on a ${label}${type === "notebook" ? "'s cell" : ""}, or reply to one; @Name, @handle or a picked <@userId> mentions a member`,
       tag: "comments",
       auth: "user",
       status: 201,
@@ -279,12 +280,13 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
     defineRoute({
       method: "POST",
       path: "/api/v1/notebooks/{id}/fork",
-      summary: "Copy a notebook you can read (e.g. a published one) into a project you edit",
+      summary:
+        "Copy a notebook you can read (e.g. a published one) into a project you edit, or into a new project of yours",
       tag: "community",
       auth: "user",
       status: 201,
       params: ZIdParams,
-      body: z.strictObject({ projectId: ZId, name: z.string().trim().min(1).max(200).optional() }),
+      body: ZForkRequest,
       response: z.object({
         id: z.string(),
         projectId: z.string(),
@@ -293,15 +295,22 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
       }),
       handler: async ({ actor, params, body }) => {
         const source = await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.read");
-        const target = await authorize(
-          prisma,
-          actor,
-          { kind: "project", id: body.projectId },
-          "notebook.create",
-        );
+        // Any signed-in user may create a project (POST /projects); an existing one needs notebook.create.
+        const target = body.newProject
+          ? { newProject: body.newProject }
+          : {
+              projectId: (
+                await authorize(
+                  prisma,
+                  actor,
+                  { kind: "project", id: body.projectId ?? "" },
+                  "notebook.create",
+                )
+              ).projectId,
+            };
         return await forkNotebook(prisma, {
           notebookId: params.id,
-          targetProjectId: target.projectId,
+          target,
           userId: actor!.userId,
           name: body.name,
           // Outsiders copy what they can read: the published snapshot, not the live notebook.

@@ -9,6 +9,7 @@ import {
   createCatalog,
   DEFAULT_MAX_UPLOAD_BYTES,
   parseSecretKey,
+  type TForkSource,
   type TViewer,
   verifyNotebookToken,
 } from "@flint/catalog";
@@ -47,8 +48,12 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
 /** Who calls a catalog route. */
 export interface TCatalogCaller {
   actor: TActor;
-  /** For a notebook token: the only project it may touch. */
+  /** For a notebook token: the only project it may write to. */
   projectScope: string | null;
+  /** For a notebook token: the projects it may read, its own first, then its fork sources'. */
+  readScope: string[] | null;
+  /** For a notebook token: the notebooks its notebook was forked from, nearest first. */
+  forkSources: TForkSource[];
   /** For a notebook token: the notebook it was issued for (lineage). */
   notebookId: string | null;
 }
@@ -63,7 +68,7 @@ export async function resolveCatalogCaller(
   actor: TActor | null,
   request: Request,
 ): Promise<TCatalogCaller> {
-  if (actor) return { actor, projectScope: null, notebookId: null };
+  if (actor) return { actor, projectScope: null, readScope: null, forkSources: [], notebookId: null };
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
   const caller = match?.[1] ? await verifyNotebookToken(prisma, match[1]) : null;
   if (!caller) {
@@ -75,18 +80,21 @@ export async function resolveCatalogCaller(
   return {
     actor: { userId: caller.userId, email: caller.email, name: caller.name, via: "token" },
     projectScope: caller.projectId,
+    readScope: caller.readProjectIds,
+    forkSources: caller.forkSources,
     notebookId: caller.notebookId,
   };
 }
 
-/** The viewer of search and name lookups: the user, limited to a notebook token's project. */
+/** The viewer of search and name lookups: the user, limited to a notebook token's read scope. */
 export function viewerOf(caller: TCatalogCaller): TViewer {
-  return { userId: caller.actor.userId, projectScope: caller.projectScope };
+  return { userId: caller.actor.userId, projectScope: caller.readScope };
 }
 
 /**
- * `authorize` for catalog routes, plus a notebook token's project limit: anything outside that
- * project is as unknown to the kernel as a missing id (404).
+ * `authorize` for catalog routes, plus a notebook token's project limit: it reads its own
+ * project and its notebook's fork sources, and writes its own project only; anything else is
+ * as unknown to the kernel as a missing id (404).
  */
 export async function authorizeCatalog(
   prisma: PrismaClient,
@@ -95,7 +103,11 @@ export async function authorizeCatalog(
   permission: TPermission,
 ): Promise<TGrant> {
   const grant = await authorize(prisma, caller.actor, target, permission);
-  if (caller.projectScope && grant.projectId !== caller.projectScope) {
+  const isInScope =
+    permission === "catalog.read"
+      ? (caller.readScope ?? [grant.projectId]).includes(grant.projectId)
+      : !caller.projectScope || grant.projectId === caller.projectScope;
+  if (!isInScope) {
     throw notFound(
       target.kind === "asset" ? "Asset" : target.kind === "connection" ? "Connection" : "Project",
     );

@@ -1,12 +1,15 @@
 /**
  * Comment threads on notebook cells and on charts. A thread is a root comment plus replies;
  * cell threads anchor to the cell id, so they follow the cell when it moves. Bodies are markdown
- * stored as typed; pages render them as text-safe HTML. `@handle` (the part of a member's
- * email before the @) mentions a member, who gets a notification.
+ * stored as typed; pages render them as text-safe HTML. Mentions (`../mentions.ts`): a member
+ * picked from the autocomplete is stored as `<@userId>`, and a typed `@Name`, `@handle` or email
+ * that names exactly one project member mentions them too; each mentioned member gets a
+ * notification once per comment.
  */
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { findMentionTokens, resolveMentions } from "../mentions.js";
 
 export const ZCommentBody = z.string().trim().min(1, "a comment cannot be empty").max(10_000);
 
@@ -29,7 +32,10 @@ export const ZComment = z.object({
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   resolved: z.boolean(),
-  mentions: z.array(z.string()).describe("User ids mentioned in the body."),
+  mentions: z.array(z.string()).describe("User ids mentioned in the body (each was notified)."),
+  mentionNames: z
+    .record(z.string(), z.string())
+    .describe("Display names of the users the body's `<@userId>` tokens mention, by user id."),
 });
 export type TComment = z.infer<typeof ZComment>;
 
@@ -45,7 +51,8 @@ const COMMENT_SELECT = {
   editedAt: true,
   resolvedAt: true,
   author: { select: { id: true, name: true } },
-  notifications: { select: { userId: true } },
+  projectId: true,
+  notifications: { select: { userId: true, user: { select: { name: true } } } },
 } as const;
 
 type TCommentRow = {
@@ -57,10 +64,52 @@ type TCommentRow = {
   editedAt: Date | null;
   resolvedAt: Date | null;
   author: { id: string; name: string };
-  notifications: { userId: string }[];
+  projectId: string;
+  notifications: { userId: string; user: { name: string } }[];
 };
 
-function toComment(row: TCommentRow): TComment {
+/** Names of members per project, for showing `<@userId>` tokens. */
+type TMemberNames = Map<string, Map<string, string>>;
+
+/**
+ * The names of the people the tokens in `rows` mention: current members of each row's project,
+ * and whoever a comment notified (a member when it was written). Anyone else stays unnamed, so
+ * a token typed by hand cannot reveal the name of a user outside the project.
+ */
+async function loadMemberNames(
+  prisma: PrismaClient,
+  rows: readonly { projectId: string; body: string }[],
+): Promise<TMemberNames> {
+  const ids = [...new Set(rows.flatMap((row) => findMentionTokens(row.body)))];
+  const names: TMemberNames = new Map();
+  if (ids.length === 0) return names;
+  const members = await prisma.projectMember.findMany({
+    where: { userId: { in: ids }, projectId: { in: [...new Set(rows.map((row) => row.projectId))] } },
+    select: { projectId: true, user: { select: { id: true, name: true } } },
+  });
+  for (const member of members) {
+    const project = names.get(member.projectId) ?? new Map<string, string>();
+    project.set(member.user.id, member.user.name);
+    names.set(member.projectId, project);
+  }
+  return names;
+}
+
+function mentionNamesOf(
+  row: { projectId: string; body: string; notifications: { userId: string; user: { name: string } }[] },
+  members: TMemberNames,
+): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const id of findMentionTokens(row.body)) {
+    const name =
+      members.get(row.projectId)?.get(id) ??
+      row.notifications.find((notification) => notification.userId === id)?.user.name;
+    if (name !== undefined) names[id] = name;
+  }
+  return names;
+}
+
+function toComment(row: TCommentRow, members: TMemberNames): TComment {
   return {
     id: row.id,
     threadId: row.threadId,
@@ -71,16 +120,26 @@ function toComment(row: TCommentRow): TComment {
     editedAt: row.editedAt?.toISOString() ?? null,
     resolved: row.resolvedAt !== null,
     mentions: row.notifications.map((notification) => notification.userId),
+    mentionNames: mentionNamesOf(row, members),
   };
 }
 
-/** The `@handles` in a comment body (letters, digits, dot, dash, underscore, plus). */
-export function findMentionHandles(body: string): string[] {
-  return [
-    ...new Set(
-      [...body.matchAll(/(?:^|[^\w@])@([\w.+-]{1,64})/g)].map((match) => (match[1] ?? "").toLowerCase()),
-    ),
-  ];
+/** The members of a project a body mentions, leaving out its author. */
+async function findMentioned(
+  prisma: PrismaClient,
+  projectId: string,
+  authorId: string,
+  body: string,
+): Promise<string[]> {
+  if (!body.includes("@")) return [];
+  const members = await prisma.projectMember.findMany({
+    where: { projectId },
+    select: { user: { select: { id: true, name: true, email: true } } },
+  });
+  return resolveMentions(
+    body,
+    members.map((member) => member.user),
+  ).filter((userId) => userId !== authorId);
 }
 
 type TSubject = { notebookId: string } | { chartId: string };
@@ -92,9 +151,10 @@ export async function listThreads(prisma: PrismaClient, subject: TSubject): Prom
     orderBy: { createdAt: "asc" },
     select: COMMENT_SELECT,
   });
+  const members = await loadMemberNames(prisma, rows);
   const threads = new Map<string, TThread>();
-  for (const row of rows) if (!row.threadId) threads.set(row.id, { ...toComment(row), replies: [] });
-  for (const row of rows) if (row.threadId) threads.get(row.threadId)?.replies.push(toComment(row));
+  for (const row of rows) if (!row.threadId) threads.set(row.id, { ...toComment(row, members), replies: [] });
+  for (const row of rows) if (row.threadId) threads.get(row.threadId)?.replies.push(toComment(row, members));
   return [...threads.values()];
 }
 
@@ -121,21 +181,7 @@ export async function createComment(
   } else if ("notebookId" in input.subject && !cellId) {
     throw new AppError("bad_request", "body.cellId: a new thread on a notebook anchors to a cell");
   }
-  const handles = findMentionHandles(input.body);
-  const mentioned =
-    handles.length === 0
-      ? []
-      : (
-          await prisma.projectMember.findMany({
-            where: { projectId: input.projectId },
-            select: { user: { select: { id: true, email: true } } },
-          })
-        )
-          .map((member) => member.user)
-          .filter(
-            (user) =>
-              handles.includes(user.email.split("@")[0]?.toLowerCase() ?? "") && user.id !== input.authorId,
-          );
+  const mentioned = await findMentioned(prisma, input.projectId, input.authorId, input.body);
   const row = await prisma.comment.create({
     data: {
       projectId: input.projectId,
@@ -144,21 +190,24 @@ export async function createComment(
       threadId: input.threadId ?? null,
       authorId: input.authorId,
       body: input.body,
-      notifications: { create: mentioned.map((user) => ({ userId: user.id, kind: "mention" })) },
+      notifications: { create: mentioned.map((userId) => ({ userId, kind: "mention" })) },
     },
     select: COMMENT_SELECT,
   });
-  return toComment(row);
+  return toComment(row, await loadMemberNames(prisma, [row]));
 }
 
-/** Edits one's own comment, or resolves/reopens a thread. */
+/**
+ * Edits one's own comment, or resolves/reopens a thread. Members an edit mentions for the first
+ * time are notified; nobody is notified twice for one comment.
+ */
 export async function updateComment(
   prisma: PrismaClient,
   input: { commentId: string; actorId: string; body?: string; resolved?: boolean },
 ): Promise<TComment> {
   const comment = await prisma.comment.findUniqueOrThrow({
     where: { id: input.commentId },
-    select: { authorId: true, threadId: true },
+    select: { authorId: true, threadId: true, projectId: true, notifications: { select: { userId: true } } },
   });
   if (input.body !== undefined && comment.authorId !== input.actorId) {
     throw new AppError("forbidden", "You can only edit your own comments.");
@@ -166,15 +215,23 @@ export async function updateComment(
   if (input.resolved !== undefined && comment.threadId) {
     throw new AppError("bad_request", "Resolve the thread (its first comment), not a reply.");
   }
+  const notified = new Set(comment.notifications.map((notification) => notification.userId));
+  const newlyMentioned =
+    input.body === undefined
+      ? []
+      : (await findMentioned(prisma, comment.projectId, comment.authorId, input.body)).filter(
+          (userId) => !notified.has(userId),
+        );
   const row = await prisma.comment.update({
     where: { id: input.commentId },
     data: {
       ...(input.body !== undefined ? { body: input.body, editedAt: new Date() } : {}),
       ...(input.resolved !== undefined ? { resolvedAt: input.resolved ? new Date() : null } : {}),
+      notifications: { create: newlyMentioned.map((userId) => ({ userId, kind: "mention" })) },
     },
     select: COMMENT_SELECT,
   });
-  return toComment(row);
+  return toComment(row, await loadMemberNames(prisma, [row]));
 }
 
 export const ZNotification = z.object({
@@ -191,6 +248,8 @@ export const ZNotification = z.object({
       notebookId: z.string().nullable(),
       chartId: z.string().nullable(),
       cellId: z.string().nullable(),
+      threadId: z.string().nullable(),
+      mentionNames: z.record(z.string(), z.string()).describe("Names for the body's `<@userId>` tokens."),
     })
     .nullable(),
 });
@@ -217,17 +276,35 @@ export async function listNotifications(
           notebookId: true,
           chartId: true,
           cellId: true,
+          threadId: true,
           author: { select: { name: true } },
+          notifications: { select: { userId: true, user: { select: { name: true } } } },
         },
       },
     },
   });
+  const members = await loadMemberNames(
+    prisma,
+    rows.flatMap((row) => (row.comment ? [row.comment] : [])),
+  );
   return rows.map((row) => ({
     id: row.id,
     kind: row.kind,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
-    comment: row.comment ? { ...row.comment, author: row.comment.author.name } : null,
+    comment: row.comment
+      ? {
+          id: row.comment.id,
+          body: row.comment.body,
+          author: row.comment.author.name,
+          projectId: row.comment.projectId,
+          notebookId: row.comment.notebookId,
+          chartId: row.comment.chartId,
+          cellId: row.comment.cellId,
+          threadId: row.comment.threadId,
+          mentionNames: mentionNamesOf(row.comment, members),
+        }
+      : null,
   }));
 }
 

@@ -18,6 +18,7 @@ import {
   toIpynbFile,
   ZNbformatJson,
 } from "./notebooks.js";
+import { createProjectIn, type TCreateProjectRequest, ZCreateProjectRequest } from "./projects.js";
 
 export const ZSubjectType = z.enum(["notebook", "chart"]);
 export type TSubjectType = z.infer<typeof ZSubjectType>;
@@ -345,17 +346,43 @@ export async function listCommunity(
   }));
 }
 
+const ZForkId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
+
 /**
- * Copies a notebook (sources, metadata, outputs) into a project; the copy says where it came from.
- * `from: "published"` copies the published snapshot: what a reader who is not a member can see.
+ * Where a fork goes: a project the caller edits (`projectId`), or a new project of theirs
+ * (`newProject`), created with the copy, so a user with no project yet can fork in one step.
+ */
+export const ZForkRequest = z
+  .strictObject({
+    projectId: ZForkId.optional().describe("A project you can create notebooks in."),
+    newProject: ZCreateProjectRequest.optional().describe("Create this project (you become its admin)."),
+    name: z.string().trim().min(1).max(200).optional().describe("Default: the notebook's name + (fork)."),
+  })
+  .refine(
+    (value) => (value.projectId === undefined) !== (value.newProject === undefined),
+    "send either projectId (an existing project) or newProject (a project to create), not both",
+  );
+
+/** Where {@link forkNotebook} puts the copy. */
+export type TForkTarget = { projectId: string } | { newProject: TCreateProjectRequest };
+
+/**
+ * Copies a notebook (sources, metadata, outputs) into a project, or into a new project created
+ * in the same transaction (nothing is left behind if the copy fails); the copy says where it
+ * came from. `from: "published"` copies the published snapshot: what a reader who is not a
+ * member can see.
  */
 export async function forkNotebook(
   prisma: PrismaClient,
   input: {
     notebookId: string;
-    targetProjectId: string;
+    target: TForkTarget;
     userId: string;
-    name?: string;
+    name?: string | undefined;
     from: "live" | "published";
   },
 ): Promise<{ id: string; projectId: string; name: string; forkedFromId: string }> {
@@ -372,9 +399,13 @@ export async function forkNotebook(
             outputs: { select: { cellId: true, outputs: true, executionCount: true } },
           },
         });
+    const targetProjectId =
+      "projectId" in input.target
+        ? input.target.projectId
+        : (await createProjectIn(tx, input.userId, input.target.newProject)).id;
     const copy = await tx.notebook.create({
       data: {
-        projectId: input.targetProjectId,
+        projectId: targetProjectId,
         name: input.name ?? `${source.name} (fork)`,
         cells: source.cells as Prisma.InputJsonValue,
         metadata: source.metadata as Prisma.InputJsonValue,
@@ -394,7 +425,7 @@ export async function forkNotebook(
       });
     }
     await recordActivity(tx, {
-      projectId: input.targetProjectId,
+      projectId: targetProjectId,
       actorId: input.userId,
       kind: "notebook.created",
       subjectType: "notebook",

@@ -1,7 +1,7 @@
 /**
  * Projects: the records notebooks, assets and charts hang on. The creator is the project's admin.
  */
-import type { PrismaClient } from "@flint/db";
+import type { Prisma, PrismaClient } from "@flint/db";
 import { z } from "zod";
 import type { TProjectRole } from "../permissions.js";
 import { recordActivity } from "./activity.js";
@@ -75,26 +75,36 @@ export async function createProject(
   userId: string,
   input: TCreateProjectRequest,
 ): Promise<TProject> {
-  return await prisma.$transaction(async (tx) => {
-    const project = await tx.project.create({
-      data: {
-        name: input.name,
-        description: input.description,
-        createdById: userId,
-        members: { create: { userId, role: "admin" } },
-      },
-      select: PROJECT_SELECT,
-    });
-    await recordActivity(tx, {
-      projectId: project.id,
-      actorId: userId,
-      kind: "project.created",
-      subjectType: "project",
-      subjectId: project.id,
-      details: { name: project.name },
-    });
-    return toProject(project, "admin");
+  return await prisma.$transaction(async (tx) => await createProjectIn(tx, userId, input));
+}
+
+/**
+ * Creates a project with `userId` as its admin inside the caller's transaction, for work that
+ * must create a project together with something in it (a fork into a new project).
+ */
+export async function createProjectIn(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  input: TCreateProjectRequest,
+): Promise<TProject> {
+  const project = await tx.project.create({
+    data: {
+      name: input.name,
+      description: input.description,
+      createdById: userId,
+      members: { create: { userId, role: "admin" } },
+    },
+    select: PROJECT_SELECT,
   });
+  await recordActivity(tx, {
+    projectId: project.id,
+    actorId: userId,
+    kind: "project.created",
+    subjectType: "project",
+    subjectId: project.id,
+    details: { name: project.name },
+  });
+  return toProject(project, "admin");
 }
 
 export const ZUpdateProjectRequest = z

@@ -2,7 +2,7 @@
  * The environment a kernel gets before it runs a user's cell: where Flint's API is and a
  * notebook token of that user (see `@flint/catalog` notebook tokens). `flint.catalog` in the
  * kernel reads these, so a notebook reaches the catalog with exactly the rights of the person
- * who ran the cell, limited to the notebook's project.
+ * who ran the cell, limited to the notebook's project (a fork also reads its sources' projects).
  */
 import { NotebookTokenIssuer } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";

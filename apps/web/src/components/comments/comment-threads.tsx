@@ -1,7 +1,8 @@
 "use client";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
 import { InlineMarkdown } from "@/lib/inline-markdown";
+import { CommentComposer, type TMentionMember } from "./comment-composer";
 
 export interface TComment {
   id: string;
@@ -12,6 +13,7 @@ export interface TComment {
   createdAt: string;
   editedAt: string | null;
   resolved: boolean;
+  mentionNames: Record<string, string>;
 }
 export interface TThread extends TComment {
   replies: TComment[];
@@ -20,20 +22,30 @@ export interface TThread extends TComment {
 function CommentView({
   comment,
   meId,
+  members,
+  isFocused,
   onEdit,
 }: {
   comment: TComment;
   meId: string | null;
-  onEdit: (body: string) => Promise<void>;
+  members: readonly TMentionMember[] | null;
+  isFocused: boolean;
+  onEdit: (body: string) => Promise<boolean>;
 }) {
   const [isEditing, setEditing] = useState(false);
   return (
-    <div className="text-sm" data-testid="comment">
+    <div
+      className={`text-sm ${isFocused ? "rounded-md bg-brand-50 ring-2 ring-brand-500" : ""}`}
+      data-testid="comment"
+      data-comment-id={comment.id}
+      aria-current={isFocused ? "true" : undefined}
+    >
       <p className="text-xs text-slate-500">
         <span className="font-medium text-slate-700">{comment.author.name}</span> ·{" "}
         {new Date(comment.createdAt).toLocaleString()}
         {comment.editedAt && " · edited"}
-        {comment.author.id === meId && !isEditing && (
+        {/* Editing waits for the members, so the stored mentions show as names in the box. */}
+        {comment.author.id === meId && members && !isEditing && (
           <button
             type="button"
             className="ml-2 text-brand-700 hover:underline"
@@ -44,27 +56,22 @@ function CommentView({
         )}
       </p>
       {isEditing ? (
-        <form
-          onSubmit={async (event) => {
-            event.preventDefault();
-            await onEdit(String(new FormData(event.currentTarget).get("body")));
-            setEditing(false);
+        <CommentComposer
+          label="Edit comment"
+          submitLabel="Save"
+          initialBody={comment.body}
+          members={members}
+          meId={meId}
+          className="mt-1 space-y-1"
+          onSubmit={async (body) => {
+            const isSaved = await onEdit(body);
+            if (isSaved) setEditing(false);
+            return isSaved;
           }}
-        >
-          <textarea
-            name="body"
-            defaultValue={comment.body}
-            className="input mt-1"
-            rows={2}
-            aria-label="Edit comment"
-          />
-          <button type="submit" className="btn-primary mt-1">
-            Save
-          </button>
-        </form>
+        />
       ) : (
         <div className="mt-0.5 break-words text-slate-800">
-          <InlineMarkdown text={comment.body} />
+          <InlineMarkdown text={comment.body} mentionNames={comment.mentionNames} />
         </div>
       )}
     </div>
@@ -73,24 +80,32 @@ function CommentView({
 
 /**
  * Comment threads on a notebook (optionally only one cell's) or on a chart: start a thread,
- * reply, edit your own, resolve and reopen. `@handle` mentions a member.
+ * reply, edit your own, resolve and reopen. "@" and a name mentions a project member (with an
+ * autocomplete of the project's members).
  */
 export function CommentThreads({
   subject,
+  projectId,
   cellId,
   canComment,
+  focusCommentId,
   onCountChange,
   onJumpToCell,
 }: {
   subject: { type: "notebook" | "chart"; id: string };
+  /** The project whose members can be mentioned. */
+  projectId: string;
   cellId?: string;
   canComment: boolean;
+  /** A comment to scroll to and highlight once the threads are loaded (a notification's). */
+  focusCommentId?: string | null;
   onCountChange?: (counts: Record<string, number>) => void;
   /** When given, a thread's cell label is a button that jumps to the cell. */
   onJumpToCell?: (cellId: string) => void;
 }) {
-  const [threads, setThreads] = useState<TThread[]>([]);
+  const [threads, setThreads] = useState<TThread[] | null>(null);
   const [meId, setMeId] = useState<string | null>(null);
+  const [members, setMembers] = useState<TMentionMember[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const base = `/api/v1/${subject.type}s/${subject.id}/comments`;
   const load = useCallback(async () => {
@@ -108,30 +123,41 @@ export function CommentThreads({
       () => undefined,
     );
   }, [load]);
-  const post = async (json: Record<string, unknown>) => {
+  useEffect(() => {
+    if (!canComment) return;
+    apiFetch<{ members: { userId: string; name: string; email: string }[] }>(
+      `/api/v1/projects/${projectId}/members`,
+    ).then(
+      (body) =>
+        setMembers(
+          body.members.map((member) => ({ id: member.userId, name: member.name, email: member.email })),
+        ),
+      // Without the list, "@Name" typed in full still mentions: the server resolves names.
+      () => setMembers([]),
+    );
+  }, [canComment, projectId]);
+  useEffect(() => {
+    if (!focusCommentId || !threads) return;
+    document
+      .querySelector(`[data-comment-id="${CSS.escape(focusCommentId)}"]`)
+      ?.scrollIntoView({ block: "center" });
+  }, [focusCommentId, threads]);
+  const send = async (request: () => Promise<unknown>): Promise<boolean> => {
     setError(null);
     try {
-      await apiFetch(base, { method: "POST", json });
+      await request();
       await load();
+      return true;
     } catch (err) {
       setError((err as ApiError).message);
+      return false;
     }
   };
-  const patch = async (commentId: string, json: Record<string, unknown>) => {
-    try {
-      await apiFetch(`/api/v1/comments/${commentId}`, { method: "PATCH", json });
-      await load();
-    } catch (err) {
-      setError((err as ApiError).message);
-    }
-  };
-  const visible = cellId ? threads.filter((thread) => thread.cellId === cellId) : threads;
-  const start = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const body = String(new FormData(form).get("body"));
-    void post({ body, ...(cellId ? { cellId } : {}) }).then(() => form.reset());
-  };
+  const post = (json: Record<string, unknown>) => send(() => apiFetch(base, { method: "POST", json }));
+  const patch = (commentId: string, json: Record<string, unknown>) =>
+    send(() => apiFetch(`/api/v1/comments/${commentId}`, { method: "PATCH", json }));
+  const all = threads ?? [];
+  const visible = cellId ? all.filter((thread) => thread.cellId === cellId) : all;
   return (
     <section className="space-y-3" aria-label="Comments">
       {error && (
@@ -139,7 +165,7 @@ export function CommentThreads({
           {error}
         </p>
       )}
-      {visible.length === 0 && <p className="text-sm text-slate-500">No comments yet.</p>}
+      {threads && visible.length === 0 && <p className="text-sm text-slate-500">No comments yet.</p>}
       {visible.map((thread) => (
         <article
           key={thread.id}
@@ -159,29 +185,37 @@ export function CommentThreads({
             ) : (
               <p className="text-xs text-slate-500">On cell {thread.cellId}</p>
             ))}
-          <CommentView comment={thread} meId={meId} onEdit={(body) => patch(thread.id, { body })} />
+          <CommentView
+            comment={thread}
+            meId={meId}
+            members={members}
+            isFocused={thread.id === focusCommentId}
+            onEdit={(body) => patch(thread.id, { body })}
+          />
           {thread.replies.map((reply) => (
             <div key={reply.id} className="border-l-2 border-slate-200 pl-3">
-              <CommentView comment={reply} meId={meId} onEdit={(body) => patch(reply.id, { body })} />
+              <CommentView
+                comment={reply}
+                meId={meId}
+                members={members}
+                isFocused={reply.id === focusCommentId}
+                onEdit={(body) => patch(reply.id, { body })}
+              />
             </div>
           ))}
           {canComment && (
             <div className="flex items-start gap-2">
-              <form
+              <CommentComposer
+                label="Reply"
+                placeholder="Reply… (@ to mention)"
+                submitLabel="Reply"
+                submitClassName="btn-secondary"
+                isMultiline={false}
+                members={members}
+                meId={meId}
                 className="flex flex-1 gap-2"
-                onSubmit={(event) => {
-                  event.preventDefault();
-                  const form = event.currentTarget;
-                  void post({ threadId: thread.id, body: String(new FormData(form).get("body")) }).then(() =>
-                    form.reset(),
-                  );
-                }}
-              >
-                <input name="body" required className="input" placeholder="Reply…" aria-label="Reply" />
-                <button type="submit" className="btn-secondary">
-                  Reply
-                </button>
-              </form>
+                onSubmit={(body) => post({ threadId: thread.id, body })}
+              />
               <button
                 type="button"
                 className="btn-secondary"
@@ -194,19 +228,15 @@ export function CommentThreads({
         </article>
       ))}
       {canComment && (
-        <form onSubmit={start} className="space-y-2" aria-label="New comment">
-          <textarea
-            name="body"
-            required
-            rows={2}
-            className="input"
-            placeholder="Comment… (@name to mention)"
-            aria-label="New comment"
-          />
-          <button type="submit" className="btn-primary">
-            Comment
-          </button>
-        </form>
+        <CommentComposer
+          label="New comment"
+          placeholder="Comment… (@ to mention a member)"
+          submitLabel="Comment"
+          members={members}
+          meId={meId}
+          className="space-y-2"
+          onSubmit={(body) => post({ body, ...(cellId ? { cellId } : {}) })}
+        />
       )}
     </section>
   );

@@ -6,8 +6,8 @@ import type { KeyboardEvent } from "react";
 import { CommentThreads } from "./comment-threads";
 
 export function NotebookCommentsPanel({ onJump }: { onJump: (cellId: string) => void }) {
-  const { notebookId } = useParams<{ notebookId: string }>();
-  if (!notebookId) return null;
+  const { projectId, notebookId } = useParams<{ projectId: string; notebookId: string }>();
+  if (!notebookId || !projectId) return null;
   // Keys typed in a comment must not reach the notebook's command-mode shortcuts.
   const keepKeys = (event: KeyboardEvent) => event.stopPropagation();
   return (
@@ -19,6 +19,7 @@ export function NotebookCommentsPanel({ onJump }: { onJump: (cellId: string) => 
       <h2 className="mb-2 text-sm font-semibold text-slate-700">Comments</h2>
       <CommentThreads
         subject={{ type: "notebook", id: notebookId }}
+        projectId={projectId}
         canComment={false}
         onJumpToCell={onJump}
       />

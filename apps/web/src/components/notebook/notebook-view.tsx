@@ -3,6 +3,7 @@
 "use client";
 import "katex/dist/katex.min.css";
 import "./notebook.css";
+import { useSearchParams } from "next/navigation";
 import { type KeyboardEvent, memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { insertCodeCell } from "@/lib/catalog/insert";
 import { availableCommands, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
@@ -11,6 +12,7 @@ import { disposeCellModels } from "@/lib/notebook/editor-models";
 import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
 import { ChartBuilderDialog } from "../charts/chart-builder-dialog";
+import { revealCellComments } from "../comments/cell-comments";
 import { NotebookCommentsPanel } from "../comments/notebook-comments-panel";
 import { CatalogPanel } from "./catalog-panel";
 import { CellView, type TCellEnv, type TFindState } from "./cell-view";
@@ -138,6 +140,26 @@ export function NotebookView({ controller }: { controller: NotebookController })
     }),
     [controller, find, getCommandContext, focusCell],
   );
+
+  // A notification links here with ?cell=<id>&comment=<id>: select that cell and open its
+  // comments at the comment. The query is dropped once taken, so the same link works again.
+  const searchParams = useSearchParams();
+  const linkedCell = searchParams.get("cell");
+  const linkedComment = searchParams.get("comment");
+  useEffect(() => {
+    if (!linkedCell) return;
+    if (store.getCell(linkedCell)) {
+      store.select(linkedCell);
+      revealCellComments(controller.notebookId, linkedCell, linkedComment);
+    } else {
+      controller.notify("The cell that comment was on is no longer in this notebook.");
+    }
+    const params = new URLSearchParams(window.location.search);
+    params.delete("cell");
+    params.delete("comment");
+    const query = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+  }, [linkedCell, linkedComment, store, controller]);
 
   // Start loading Monaco right away; the page is usable (static text) until it arrives.
   useEffect(() => {

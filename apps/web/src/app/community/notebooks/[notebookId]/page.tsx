@@ -1,7 +1,8 @@
 "use client";
 import { useParams } from "next/navigation";
-import { type FormEvent, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
+import { ForkDialog } from "@/components/community/fork-dialog";
 import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
 import { type ApiError, apiFetch } from "@/lib/api";
 
@@ -30,6 +31,7 @@ export default function PublishedNotebookPage() {
   const [error, setError] = useState<string | null>(null);
   const [projects, setProjects] = useState<TProject[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [isForking, setForking] = useState(false);
   useEffect(() => {
     apiFetch<TPublished>(`/api/v1/notebooks/${notebookId}/published`).then(setDoc, (err: ApiError) =>
       setError(err.status === 401 ? "This notebook is not published." : err.message),
@@ -40,19 +42,6 @@ export default function PublishedNotebookPage() {
       () => setProjects(null),
     );
   }, [notebookId]);
-  const fork = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const projectId = String(new FormData(event.currentTarget).get("projectId"));
-    try {
-      const copy = await apiFetch<{ id: string; projectId: string }>(`/api/v1/notebooks/${notebookId}/fork`, {
-        method: "POST",
-        json: { projectId },
-      });
-      window.location.assign(`/projects/${copy.projectId}/notebooks/${copy.id}`);
-    } catch (err) {
-      setMessage((err as ApiError).message);
-    }
-  };
   const star = async () => {
     try {
       const result = await apiFetch<{ stars: number }>(`/api/v1/notebooks/${notebookId}/star`, {
@@ -84,20 +73,10 @@ export default function PublishedNotebookPage() {
                 <button type="button" className="btn-secondary" onClick={star}>
                   ★ Star
                 </button>
-                {projects.length > 0 && (
-                  <form onSubmit={fork} className="flex gap-2" aria-label="Fork">
-                    <select name="projectId" className="input w-48" aria-label="Fork into project">
-                      {projects.map((project) => (
-                        <option key={project.id} value={project.id}>
-                          {project.name}
-                        </option>
-                      ))}
-                    </select>
-                    <button type="submit" className="btn-primary">
-                      Fork
-                    </button>
-                  </form>
-                )}
+                {/* Everyone signed in can fork: without a project, the dialog creates one. */}
+                <button type="button" className="btn-primary" onClick={() => setForking(true)}>
+                  Fork
+                </button>
               </>
             )}
           </div>
@@ -107,6 +86,14 @@ export default function PublishedNotebookPage() {
             </p>
           )}
           <ReadOnlyNotebook notebook={doc.notebook} />
+          {isForking && projects && (
+            <ForkDialog
+              notebookId={notebookId}
+              notebookName={doc.name}
+              projects={projects}
+              onClose={() => setForking(false)}
+            />
+          )}
         </>
       )}
     </AppShell>

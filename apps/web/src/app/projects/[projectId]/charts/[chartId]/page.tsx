@@ -98,7 +98,11 @@ export default function ChartPage() {
           <aside>
             <h2 className="mb-2 font-medium">Comments</h2>
             {role ? (
-              <CommentThreads subject={{ type: "chart", id: chart.id }} canComment />
+              <CommentThreads
+                subject={{ type: "chart", id: chart.id }}
+                projectId={chart.projectId}
+                canComment
+              />
             ) : (
               <p className="text-sm text-slate-500">Members can comment.</p>
             )}
