@@ -111,6 +111,10 @@ test("share, comment, mention, publish and fork", async ({ browser }) => {
   await expect(anonymous.getByText('Nothing published matches "zzqx nothing like this".')).toBeVisible();
   await anonymous.getByPlaceholder("Search published work").fill("");
   await anonymous.getByRole("button", { name: "Search" }).click();
+  // The search is in the address (a link to it shows the same); choosing an order sends it.
+  await anonymous.getByLabel("Sort by").selectOption("stars");
+  await expect(anonymous).toHaveURL(/\/community\?q=&sort=stars$/);
+  await expect(anonymous.getByPlaceholder("Search published work")).toHaveValue("");
   await anonymous.getByRole("link", { name: /Quarterly numbers/ }).click();
   await expect(anonymous.getByRole("heading", { name: "Quarterly numbers" })).toBeVisible();
   await expect(anonymous.getByText("revenue = 42")).toBeVisible();
