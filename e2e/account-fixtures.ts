@@ -1,37 +1,16 @@
-// Signing in and up through the real forms. A fill that lands before React hydrates a form is
-// wiped (seen on the first pages after a cold server start), so each form is filled and sent
-// again until what should follow has happened.
+// Signing in and up through the real forms, once, as a person does: the forms work from the
+// moment they show (before the page hydrates they are plain POST forms; see docs/architecture.md).
 import { type Browser, type BrowserContextOptions, expect, type Page } from "@playwright/test";
 import { E2E_DEMO_PASSWORD } from "./global-setup";
 
 export const DEMO_EMAIL = "demo@flint.local";
 
-/**
- * Fills the fields by label and clicks `button` on the current page, again until `done` passes
- * (or `timeoutMs`). Returns at once when the page has left `formPath` (an earlier try went through).
- */
-export async function submitForm(
-  page: Page,
-  formPath: string,
-  fields: Record<string, string>,
-  button: string,
-  done: () => Promise<void>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  await expect(async () => {
-    if (new URL(page.url()).pathname === formPath) {
-      for (const [label, value] of Object.entries(fields)) await page.getByLabel(label).fill(value);
-      await page.getByRole("button", { name: button }).click();
-    }
-    await done();
-  }).toPass({ timeout: timeoutMs });
-}
-
 /** Signs in on the sign-in page the browser is on, and waits until it has left it. */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await submitForm(page, "/login", { Email: email, Password: password }, "Sign in", () =>
-    expect(page).not.toHaveURL(/\/login/, { timeout: 5000 }),
-  );
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
 }
 
 /** Signs the demo user in and waits for the project list. */
@@ -44,9 +23,11 @@ export async function signInAsDemo(page: Page): Promise<void> {
 /** Creates an account on `page` through the sign-up form and waits for its project list. */
 export async function signUpOn(page: Page, name: string, email: string, password: string): Promise<void> {
   await page.goto("/signup");
-  await submitForm(page, "/signup", { Name: name, Email: email, Password: password }, "Create account", () =>
-    expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible({ timeout: 5000 }),
-  );
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
 }
 
 /** A new user `name` (unique email) in a browser context of its own. */

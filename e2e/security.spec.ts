@@ -1,9 +1,10 @@
-// SECURITY.md cases 18 and 19: cross-origin requests are rejected; no credentials reach pages,
-// bundles or WebSocket URLs.
+// SECURITY.md cases 18, 19 and 31: cross-origin requests are rejected; no credentials reach pages,
+// bundles, WebSocket URLs or, from a sign-in form sent without scripts, any URL.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { signInAsDemo } from "./account-fixtures";
+import { DEMO_EMAIL, signInAsDemo } from "./account-fixtures";
+import { E2E_DEMO_PASSWORD } from "./global-setup";
 
 function secretsOfThisServer(): string[] {
   const dataDir = process.env.FLINT_E2E_DATA_DIR ?? "";
@@ -52,6 +53,44 @@ test("another origin cannot change anything with the user's cookie (case 18)", a
   }
   const after = await page.request.get("/api/v1/projects");
   expect(((await after.json()) as { projects: unknown[] }).projects.length).toBe(countBefore);
+});
+
+test("with scripts off, the sign-in form signs in and no URL carries the credentials (case 31)", async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const urls: string[] = [];
+  page.on("request", (request) => urls.push(request.url()));
+  page.on("framenavigated", (frame) => urls.push(frame.url()));
+  await page.goto("/login?next=/settings/tokens");
+
+  // A wrong password comes back to the form with the message, and only the reason in the URL.
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("Wrong email or password.");
+  expect(page.url()).toBe(`${baseURL}/login?error=invalid&next=%2Fsettings%2Ftokens`);
+
+  await page.getByLabel("Email").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(E2E_DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The page guard sends visitors without a session to /login: being here means signed in.
+  await expect(page).toHaveURL(`${baseURL}/settings/tokens`);
+  await expect(page.getByRole("heading", { name: "Personal access tokens" })).toBeVisible();
+  const me = await context.request.get("/api/v1/me");
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ email: DEMO_EMAIL });
+
+  expect(urls.length).toBeGreaterThan(3);
+  for (const url of urls) {
+    for (const typed of [E2E_DEMO_PASSWORD, "not the password", DEMO_EMAIL]) {
+      expect(decodeURIComponent(url.replaceAll("+", " "))).not.toContain(typed);
+    }
+    expect(url).not.toMatch(/[?&](email|password)=/);
+  }
+  await context.close();
 });
 
 test("no database, session or Jupyter secret appears in pages or script bundles (case 19)", async ({

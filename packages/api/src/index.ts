@@ -5,6 +5,7 @@
 import type { Catalog } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { createAuth, type TAuth } from "./auth.js";
+import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
 import type { TActor } from "./authorize.js";
 import type { TConfig } from "./config.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -17,6 +18,7 @@ import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
 export { createAuth, type TAuth } from "./auth.js";
+export type { TAuthFormReason } from "./auth-forms.js";
 export { authorize, type TActor, type TGrant, type TTarget } from "./authorize.js";
 export { loadConfig, readOrCreateSecret, type TConfig } from "./config.js";
 export { AppError, type TErrorCode } from "./errors.js";
@@ -48,7 +50,10 @@ export interface TApiOptions {
 /** A ready API: request handlers plus the auth helpers the server and pages need. */
 export interface TApi {
   auth: TAuth;
-  /** Handles `/api/auth/*` (better-auth) and every other `/api/*` route. */
+  /**
+   * Handles `/api/auth/*` (better-auth), `/api/forms/*` (the sign-in and sign-up pages' HTML
+   * forms) and every other `/api/*` route.
+   */
   handle: (request: Request) => Promise<Response>;
   /** Resolves the caller of a request (session cookie or bearer token). */
   authenticate: (request: Request) => Promise<TActor | null>;
@@ -97,9 +102,15 @@ export function createApi(options: TApiOptions): TApi {
     trustedOrigins: config.trustedOrigins,
     onUnexpectedError: options.onUnexpectedError,
   });
+  const authForms = createAuthForms({
+    auth,
+    trustedOrigins: config.trustedOrigins,
+    onUnexpectedError: options.onUnexpectedError,
+  });
   const handle = async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname.startsWith("/api/auth/")) return await auth.handler(request);
+    if (isAuthFormPath(pathname)) return await authForms(request);
     return await router(request);
   };
   return { auth, handle, authenticate, routes, catalog, stop: () => catalog.stop() };

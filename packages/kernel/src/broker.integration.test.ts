@@ -4,7 +4,8 @@
  * every kernel starts a Spark JVM and the machine is small and shared.
  */
 
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createKernelRuntime,
@@ -260,6 +261,41 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
       const [result] = await runtime.broker.runAndWait("nb-a", [ask!], 30_000);
       expect(result?.status).toBe("error");
       expect(describeOutputs(result!.outputs)).toMatch(/input\(\) is not supported|StdinNotImplemented/);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "a completion asked while the kernel answers another one waits for it, instead of being refused",
+    async () => {
+      // The first completion lists an object whose __dir__ waits for a file the test writes: the
+      // kernel is busy answering it until then (as with a fresh kernel's slow first completion).
+      const inside = path.join(dataDir, "gate-entered");
+      const open = path.join(dataDir, "gate-open");
+      const [define] = store.setNotebook("nb-gate", [
+        [
+          "import os, time",
+          "class Gate:",
+          "    def __dir__(self):",
+          `        open(${JSON.stringify(inside)}, "w").close()`,
+          `        while not os.path.exists(${JSON.stringify(open)}):`,
+          "            time.sleep(0.05)",
+          '        return ["alpha_beta"]',
+          "gated = Gate()",
+        ].join("\n"),
+      ]);
+      const [defined] = await runtime.broker.runAndWait("nb-gate", [define!], 120_000);
+      expect(defined?.status).toBe("ok");
+      const session = runtime.broker.session("nb-gate");
+      const first = session.complete("gated.al", 8);
+      await waitFor("the kernel inside the first completion", () => existsSync(inside), 60_000);
+      const second = session.complete("os.pa", 5);
+      writeFileSync(open, "");
+      const [slow, queued] = await Promise.all([first, second]);
+      expect(slow).toMatchObject({ isAvailable: true, matches: ["alpha_beta"] });
+      expect(queued.isAvailable).toBe(true);
+      expect(queued.matches).toContain("path");
+      await runtime.broker.session("nb-gate").shutdown();
     },
     SLOW_TEST_MS,
   );

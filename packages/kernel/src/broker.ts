@@ -322,6 +322,8 @@ export class NotebookSession {
   private isAcquiredUnwanted = false;
   private readonly queue: TQueueEntry[] = [];
   private current: TExecution | null = null;
+  /** Completions and inspections each kernel is answering (they make it "busy" too). */
+  private readonly introspections = new WeakMap<KernelHandle, number>();
   private readonly cells = new Map<string, TCellState>();
   private readonly listeners = new Set<TBrokerListener>();
   private readonly dirty = new Set<TCellState>();
@@ -479,8 +481,9 @@ export class NotebookSession {
   /**
    * Completions at `cursorPos` (code points; the browser converts Monaco's UTF-16 offsets with
    * `utf16OffsetToCodePoints`). Reads only: starts no kernel and does not queue behind a running
-   * cell (it answers `isAvailable: false` then). `_cellId` is accepted for symmetry with
-   * JupyterLab's API; Jupyter's `complete_request` carries no cell context.
+   * cell (it answers `isAvailable: false` then), only behind another completion or inspection.
+   * `_cellId` is accepted for symmetry with JupyterLab's API; Jupyter's `complete_request`
+   * carries no cell context.
    */
   async complete(code: string, cursorPos: number, _cellId?: string): Promise<TCompleteResult> {
     const empty: TCompleteResult = {
@@ -494,6 +497,7 @@ export class NotebookSession {
     if (!kernel) return empty;
     this.touch();
     const reply = await this.withIntrospectionTimeout(
+      kernel,
       kernel.connection.requestComplete({ code, cursor_pos: cursorPos }),
     );
     const content = reply?.content;
@@ -514,6 +518,7 @@ export class NotebookSession {
     if (!kernel) return empty;
     this.touch();
     const reply = await this.withIntrospectionTimeout(
+      kernel,
       kernel.connection.requestInspect({ code, cursor_pos: cursorPos, detail_level: detailLevel }),
     );
     const content = reply?.content;
@@ -1147,22 +1152,28 @@ export class NotebookSession {
 
   private introspectionKernel(): KernelHandle | null {
     const kernel = this.kernel;
-    // A busy kernel would answer only after the running cell: not worth a stuck request.
-    if (!kernel || kernel.isDead || this.current || kernel.status === "busy") return null;
+    if (!kernel || kernel.isDead || this.current) return null;
+    // A kernel busy with a cell would answer only after it: not worth a stuck request. Busy with
+    // an earlier completion (typing "." asks, and Tab asks again while a fresh kernel's first
+    // answer takes seconds), the request just waits behind it on the shell channel: refusing it
+    // left the person with "No suggestions" and a second Tab to press.
+    if (kernel.status === "busy" && !this.introspections.get(kernel)) return null;
     return kernel;
   }
 
-  private async withIntrospectionTimeout<T>(request: Promise<T>): Promise<T | null> {
+  private async withIntrospectionTimeout<T>(kernel: KernelHandle, request: Promise<T>): Promise<T | null> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolveTimeout) => {
       timer = setTimeout(() => resolveTimeout(null), this.options.introspectionTimeoutMs);
     });
+    this.introspections.set(kernel, (this.introspections.get(kernel) ?? 0) + 1);
     try {
       return await Promise.race([request, timeout]);
     } catch {
       return null;
     } finally {
       clearTimeout(timer);
+      this.introspections.set(kernel, (this.introspections.get(kernel) ?? 1) - 1);
     }
   }
 

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { type FormEvent, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { useIsHydrated } from "@/lib/use-is-hydrated";
 
 interface TProject {
   id: string;
@@ -17,6 +18,7 @@ export default function HomePage() {
   const [projects, setProjects] = useState<TProject[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [isCreating, setCreating] = useState(false);
+  const isHydrated = useIsHydrated();
   const load = () =>
     apiFetch<{ projects: TProject[] }>("/api/v1/projects").then(
       (body) => setProjects(body.projects),
@@ -43,7 +45,12 @@ export default function HomePage() {
     <AppShell>
       <div className="mb-6 flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Projects</h1>
-        <button type="button" className="btn-primary" onClick={() => setCreating(true)}>
+        <button
+          type="button"
+          className="btn-primary"
+          disabled={!isHydrated}
+          onClick={() => setCreating(true)}
+        >
           New project
         </button>
       </div>

@@ -23,20 +23,6 @@ export function isPublicPage(pathname: string): boolean {
 }
 
 /**
- * A redirect target is only ever a same-origin path: `/x`, never `//host`, `/\host` or a URL.
- * Used for `?next=` after sign-in (SECURITY.md case 19).
- */
-export function safeNextPath(value: string | null | undefined): string {
-  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  try {
-    const url = new URL(value, "http://flint.invalid");
-    return url.origin === "http://flint.invalid" ? `${url.pathname}${url.search}${url.hash}` : "/";
-  } catch {
-    return "/";
-  }
-}
-
-/**
  * The Content-Security-Policy of pages: scripts only from Flint with this response's nonce (no
  * `unsafe-eval`: Vega runs in its interpreter mode), no plugins, no framing by other sites.
  */

@@ -1,7 +1,8 @@
 "use client";
+import Form from "next/form";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { type FormEvent, Suspense, useEffect, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ConnectionDialog } from "@/components/catalog/connection-dialog";
 import { formatBytes, formatCount } from "@/components/catalog/format";
@@ -9,6 +10,7 @@ import type { TProjectsLoad } from "@/components/catalog/project-select";
 import type { TFacetValue, TProjectOption, TSearchResponse } from "@/components/catalog/types";
 import { UploadDialog } from "@/components/catalog/upload-dialog";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { useIsHydrated } from "@/lib/use-is-hydrated";
 
 const FACETS: { key: keyof TSearchResponse["facets"]; label: string; filter: string }[] = [
   { key: "kind", label: "Kind", filter: "kind" },
@@ -70,15 +72,14 @@ function FacetList({
 function CatalogView() {
   const router = useRouter();
   const params = useSearchParams();
-  const query = params.get("q") ?? "";
-  const [draft, setDraft] = useState(query);
+  const query = params.get("q")?.trim() ?? "";
   const [result, setResult] = useState<TSearchResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [projects, setProjects] = useState<TProjectsLoad>({ status: "loading" });
   const [isUploading, setUploading] = useState(false);
   const [isConnecting, setConnecting] = useState(false);
+  const isHydrated = useIsHydrated();
   useEffect(() => {
-    setDraft(query);
     setError(null);
     apiFetch<TSearchResponse>(
       `/api/v1/catalog/search?${new URLSearchParams({ q: query, limit: "50" })}`,
@@ -92,18 +93,24 @@ function CatalogView() {
   }, []);
   const search = (next: string) =>
     router.push(next ? `/catalog?${new URLSearchParams({ q: next })}` : "/catalog");
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    search(draft.trim());
-  };
   return (
     <>
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">Data catalog</h1>
-        <button type="button" className="btn-secondary ml-auto" onClick={() => setConnecting(true)}>
+        <button
+          type="button"
+          className="btn-secondary ml-auto"
+          disabled={!isHydrated}
+          onClick={() => setConnecting(true)}
+        >
           Connect a database
         </button>
-        <button type="button" className="btn-primary" onClick={() => setUploading(true)}>
+        <button
+          type="button"
+          className="btn-primary"
+          disabled={!isHydrated}
+          onClick={() => setUploading(true)}
+        >
           Upload data
         </button>
       </div>
@@ -112,11 +119,15 @@ function CatalogView() {
         <code>owner:me</code>, <code>kind:table</code>.
       </p>
       <search className="mt-4">
-        <form onSubmit={submit} className="flex gap-2">
+        {/* A GET form to this page (the query lives in `?q=`): sent before the page hydrates it is
+            an ordinary navigation. The field is uncontrolled, keyed by the URL's query so a facet
+            click shows in it, and what a person types before hydration is kept. */}
+        <Form action="/catalog" className="flex gap-2">
           <input
+            key={query}
             type="search"
-            value={draft}
-            onChange={(event) => setDraft(event.target.value)}
+            name="q"
+            defaultValue={query}
             className="input max-w-xl"
             placeholder="Search datasets, columns, descriptions"
             aria-label="Search query"
@@ -124,7 +135,7 @@ function CatalogView() {
           <button type="submit" className="btn-primary">
             Search
           </button>
-        </form>
+        </Form>
       </search>
       {error && (
         <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">

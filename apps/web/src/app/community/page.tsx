@@ -1,6 +1,8 @@
 "use client";
+import Form from "next/form";
 import Link from "next/link";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { Suspense, useCallback, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { type ApiError, apiFetch } from "@/lib/api";
 
@@ -15,54 +17,54 @@ interface TItem {
   publishedAt: string;
 }
 
-export default function CommunityPage() {
+function CommunityView() {
+  // The search lives in the URL (`?q=&sort=`), so the form is a plain GET form: sent before the
+  // page hydrates it is an ordinary navigation, and a search can be linked to.
+  const params = useSearchParams();
+  const query = params.get("q")?.trim() ?? "";
+  const sort = params.get("sort") === "stars" ? "stars" : "recent";
   // null while loading; `searched` is the query the items answer.
   const [items, setItems] = useState<TItem[] | null>(null);
   const [searched, setSearched] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [query, setQuery] = useState("");
-  const [sort, setSort] = useState<"recent" | "stars">("recent");
   const load = useCallback(async (q: string, order: string) => {
-    const params = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
+    const search = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
     setError(null);
     try {
-      setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${params}`)).items);
+      setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${search}`)).items);
       setSearched(q);
     } catch (caught) {
       setError(`Published work could not be loaded: ${(caught as ApiError).message}`);
     }
   }, []);
   useEffect(() => {
-    void load("", "recent");
-  }, [load]);
-  const search = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     void load(query, sort);
-  };
+  }, [load, query, sort]);
   return (
-    <AppShell>
+    <>
       <h1 className="text-2xl font-semibold">Community</h1>
       <p className="mt-1 text-slate-600">
         Notebooks and charts people chose to publish. Anyone can read them; signed-in users star and fork.
       </p>
       <search className="mt-6">
-        <form onSubmit={search} className="flex flex-wrap gap-2">
+        {/* Uncontrolled fields (keyed by the URL's values, so a new URL shows in them): what a
+            person types before hydration is kept, and the form reads it when sent. */}
+        <Form action="/community" className="flex flex-wrap gap-2">
           <input
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
+            key={query}
+            name="q"
+            defaultValue={query}
             className="input max-w-md"
             placeholder="Search published work"
             aria-label="Search the community"
           />
           <select
+            key={sort}
+            name="sort"
             aria-label="Sort by"
             className="input w-40"
-            value={sort}
-            onChange={(event) => {
-              const order = event.target.value as "recent" | "stars";
-              setSort(order);
-              void load(query, order);
-            }}
+            defaultValue={sort}
+            onChange={(event) => event.currentTarget.form?.requestSubmit()}
           >
             <option value="recent">Most recent</option>
             <option value="stars">Most stars</option>
@@ -70,7 +72,7 @@ export default function CommunityPage() {
           <button type="submit" className="btn-primary">
             Search
           </button>
-        </form>
+        </Form>
       </search>
       {error && (
         <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
@@ -102,6 +104,16 @@ export default function CommunityPage() {
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+export default function CommunityPage() {
+  return (
+    <AppShell>
+      <Suspense>
+        <CommunityView />
+      </Suspense>
     </AppShell>
   );
 }

@@ -2,43 +2,49 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { type FormEvent, Suspense, useState } from "react";
-import { authClient, safeNextPath } from "@/lib/auth-client";
+import { sendAuthForm, useAuthFormError } from "@/lib/auth-form";
 
 function LoginForm() {
   const params = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
+  const next = params.get("next") ?? "";
+  const [error, setError] = useAuthFormError();
   const [isBusy, setBusy] = useState(false);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
-    const result = await authClient.signIn.email({
-      email: String(form.get("email")),
-      password: String(form.get("password")),
-    });
-    setBusy(false);
-    if (result.error) {
-      // One message for an unknown email and a wrong password: nobody learns which accounts exist.
-      setError(
-        result.error.status === 429
-          ? "Too many attempts; wait a minute and try again."
-          : "Wrong email or password.",
-      );
-      return;
+    const refusal = await sendAuthForm(event.currentTarget);
+    if (refusal) {
+      setError(refusal);
+      setBusy(false);
     }
-    window.location.assign(safeNextPath(params.get("next")));
   };
   return (
-    <form onSubmit={submit} className="card space-y-4 p-6" aria-label="Sign in">
+    // A real POST form: sent before the page hydrates, it still signs in (never a GET that would
+    // put the password in the URL); hydrated, `submit` sends the same fields and stays on error.
+    <form
+      method="post"
+      action="/api/forms/sign-in"
+      onSubmit={submit}
+      className="card space-y-4 p-6"
+      aria-label="Sign in"
+    >
       <h1 className="text-xl font-semibold">Sign in to Flint</h1>
+      <input type="hidden" name="next" value={next} />
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Email</span>
-        <input name="email" type="email" autoComplete="email" required className="input" />
+        <input name="email" type="email" autoComplete="email" required maxLength={320} className="input" />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Password</span>
-        <input name="password" type="password" autoComplete="current-password" required className="input" />
+        <input
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={256}
+          className="input"
+        />
       </label>
       {error && (
         <p
@@ -56,7 +62,7 @@ function LoginForm() {
         New here?{" "}
         <Link
           className="text-brand-700 underline"
-          href={`/signup${params.get("next") ? `?next=${encodeURIComponent(params.get("next") ?? "")}` : ""}`}
+          href={`/signup${next ? `?next=${encodeURIComponent(next)}` : ""}`}
         >
           Create an account
         </Link>

@@ -2,39 +2,42 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { type FormEvent, Suspense, useState } from "react";
-import { authClient, safeNextPath } from "@/lib/auth-client";
+import { sendAuthForm, useAuthFormError } from "@/lib/auth-form";
 
 function SignupForm() {
   const params = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
+  const next = params.get("next") ?? "";
+  const [error, setError] = useAuthFormError();
   const [isBusy, setBusy] = useState(false);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
-    const result = await authClient.signUp.email({
-      name: String(form.get("name")),
-      email: String(form.get("email")),
-      password: String(form.get("password")),
-    });
-    setBusy(false);
-    if (result.error) {
-      setError(result.error.message ?? "Could not create the account.");
-      return;
+    const refusal = await sendAuthForm(event.currentTarget);
+    if (refusal) {
+      setError(refusal);
+      setBusy(false);
     }
-    window.location.assign(safeNextPath(params.get("next")));
   };
   return (
-    <form onSubmit={submit} className="card space-y-4 p-6" aria-label="Create account">
+    // A real POST form, like the sign-in page's: it works before hydration and never puts the
+    // password in a URL.
+    <form
+      method="post"
+      action="/api/forms/sign-up"
+      onSubmit={submit}
+      className="card space-y-4 p-6"
+      aria-label="Create account"
+    >
       <h1 className="text-xl font-semibold">Create your Flint account</h1>
+      <input type="hidden" name="next" value={next} />
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Name</span>
         <input name="name" autoComplete="name" required maxLength={100} className="input" />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Email</span>
-        <input name="email" type="email" autoComplete="email" required className="input" />
+        <input name="email" type="email" autoComplete="email" required maxLength={320} className="input" />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Password</span>
@@ -44,6 +47,7 @@ function SignupForm() {
           autoComplete="new-password"
           required
           minLength={8}
+          maxLength={256}
           className="input"
         />
         <span className="mt-1 block text-xs text-slate-500">At least 8 characters.</span>
@@ -58,7 +62,10 @@ function SignupForm() {
       </button>
       <p className="text-sm text-slate-600">
         Have an account?{" "}
-        <Link className="text-brand-700 underline" href="/login">
+        <Link
+          className="text-brand-700 underline"
+          href={`/login${next ? `?next=${encodeURIComponent(next)}` : ""}`}
+        >
           Sign in
         </Link>
       </p>

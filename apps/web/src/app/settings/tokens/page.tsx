@@ -1,5 +1,5 @@
 "use client";
-import { type FormEvent, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { type ApiError, apiFetch } from "@/lib/api";
 
@@ -20,17 +20,17 @@ export default function TokensPage() {
   useEffect(() => {
     void load();
   }, []);
-  const create = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
+  // A form action, not onSubmit: React queues a submit made before the page hydrated and runs it
+  // once hydrated (the form is server-rendered, so a person can type and send it at once). React
+  // clears the form when the action is done.
+  const create = async (form: FormData) => {
+    setError(null);
     try {
       const body = await apiFetch<{ secret: string }>("/api/v1/tokens", {
         method: "POST",
-        json: { name: String(form.get("name")) },
+        json: { name: String(form.get("name") ?? "") },
       });
       setSecret(body.secret);
-      formElement.reset();
       await load();
     } catch (err) {
       setError((err as ApiError).message);
@@ -47,7 +47,7 @@ export default function TokensPage() {
         Use a token as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>{" "}
         on any /api/v1 route.
       </p>
-      <form onSubmit={create} className="card mb-6 flex items-end gap-2 p-4" aria-label="New token">
+      <form action={create} className="card mb-6 flex items-end gap-2 p-4" aria-label="New token">
         <label className="block flex-1 text-sm">
           <span className="mb-1 block font-medium">Token name</span>
           <input name="name" required maxLength={100} className="input" placeholder="e.g. CI pipeline" />
