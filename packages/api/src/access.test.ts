@@ -4,7 +4,7 @@
 // fails here. A new route without a row fails the completeness check.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createAsset } from "@flint/catalog";
+import { createAsset, projectStorageDir } from "@flint/catalog";
 import { Prisma } from "@flint/db";
 import { outputSpoolDir, outputSpoolPath } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -71,6 +71,9 @@ function catalogFixtures() {
       ownerId: users.admin.id,
       columns: [{ name: "amount", dataType: "double" }],
     });
+    const uploads = path.join(projectStorageDir(t.config.dataDir, projectId), "uploads");
+    mkdirSync(uploads, { recursive: true });
+    writeFileSync(path.join(uploads, "access_sales.csv"), "amount\n1.5\n");
     const server = new URL(inject("flintTestDatabaseUrl"));
     const database = await currentDatabase();
     await t.prisma.$executeRawUnsafe("create table if not exists public.catalog_access_source (id int)");
@@ -435,6 +438,13 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     make: async () => ({
       method: "GET",
       url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}/profile`,
+    }),
+  },
+  "GET /api/v1/catalog/assets/{id}/content": {
+    need: "viewer",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/catalog/assets/${(await catalogFixtures()).assetId}/content`,
     }),
   },
   "GET /api/v1/catalog/assets/{id}/rows": {

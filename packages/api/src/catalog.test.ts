@@ -543,6 +543,13 @@ describe("a fork's notebook token", () => {
     });
     expect(loaded.status, loaded.text).toBe(200);
     expect(loaded.body.asset).toMatchObject({ id: csvAssetId, projectId });
+    // The fork's kernel holds only its own project's files (its sandbox): the source's file
+    // comes through the API, with the same bytes as on disk.
+    const read = loaded.body.read as { type: string; url: string; format: string; isFolder: boolean };
+    expect(read).toMatchObject({ type: "download", format: "csv", isFolder: false });
+    const content = await call("GET", read.url, { token: bobToken });
+    expect(content.status, content.text).toBe(200);
+    expect(content.text.split("\n")[0]).toContain(",");
     expect(
       (await call("GET", `/api/v1/catalog/assets/${csvAssetId}/profile`, { token: bobToken })).status,
     ).toBe(200);

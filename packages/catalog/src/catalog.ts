@@ -4,8 +4,11 @@
  * Callers authorize first (the API's one authorization check); functions that look assets up
  * by name take a viewer and filter by membership in SQL.
  */
-import { rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { PrismaClient } from "@flint/db";
 import { createAsset, loadSummaries, parseStoredColumns, replaceColumns, type TNewColumn } from "./assets.js";
 import {
@@ -59,6 +62,18 @@ export interface TCatalogOptions {
 
 /** Default upload limit: 2 GB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 2_000_000_000;
+
+/** A stored asset's file or folder; a clear 404 when it is gone from storage (not a 500). */
+async function statStored(absolute: string): Promise<Awaited<ReturnType<typeof stat>>> {
+  try {
+    return await stat(absolute);
+  } catch {
+    throw new CatalogError(
+      "not_found",
+      "This asset's data is missing from its project's storage; upload or register it again.",
+    );
+  }
+}
 
 /** Folder of uploads inside a project's storage. */
 const UPLOADS = "uploads";
@@ -434,8 +449,17 @@ export class Catalog {
     return rows[0] ?? null;
   }
 
-  /** How a kernel reads an asset; records the read (usage and lineage). */
-  async prepareLoad(assetId: string, viewer: TViewer, notebookId: string | null): Promise<TLoadResponse> {
+  /**
+   * How a kernel reads an asset; records the read (usage and lineage). A kernel of
+   * `readerProjectId` holds only that project's storage in its sandbox: a file asset of another
+   * project (a fork's source) is streamed to it through the API instead of read by path.
+   */
+  async prepareLoad(
+    assetId: string,
+    viewer: TViewer,
+    notebookId: string | null,
+    readerProjectId: string | null = null,
+  ): Promise<TLoadResponse> {
     const [summary] = await loadSummaries(this.prisma, [assetId], viewer);
     if (!summary) throw assetNotFound();
     const row = await this.prisma.catalogAsset.findUniqueOrThrow({
@@ -446,7 +470,17 @@ export class Catalog {
     if (row.kind === "file") {
       const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
       const format = row.format as "csv" | "json" | "parquet";
-      read = { type: "file", format, path: absolute, options: await readOptionsFor(format, absolute) };
+      const options = await readOptionsFor(format, absolute);
+      read =
+        readerProjectId && readerProjectId !== row.projectId
+          ? {
+              type: "download",
+              url: `/api/v1/catalog/assets/${assetId}/content`,
+              format,
+              isFolder: (await statStored(absolute)).isDirectory(),
+              options,
+            }
+          : { type: "file", format, path: absolute, options };
     } else if (row.kind === "table") {
       read = {
         type: "rows",
@@ -458,6 +492,38 @@ export class Catalog {
     }
     await this.recordUse(assetId, viewer.userId, "notebook_read", notebookId);
     return { asset: summary, read };
+  }
+
+  /**
+   * Streams a file asset's bytes (a folder, e.g. a Spark-written dataset, as a tar archive of its
+   * contents), for kernels whose sandbox does not hold the asset's project.
+   */
+  async streamContent(
+    assetId: string,
+  ): Promise<{ stream: ReadableStream<Uint8Array>; name: string; isFolder: boolean }> {
+    const row = await this.prisma.catalogAsset.findUnique({
+      where: { id: assetId },
+      select: { name: true, kind: true, location: true, projectId: true },
+    });
+    if (!row) throw assetNotFound();
+    if (row.kind !== "file") {
+      throw new CatalogError("bad_request", "Only file assets have content to download; tables stream rows.");
+    }
+    const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+    if ((await statStored(absolute)).isDirectory()) {
+      // tar reads the folder itself (no shell): names are relative to it.
+      const tar = spawn("tar", ["-c", "-C", absolute, "."], { stdio: ["ignore", "pipe", "ignore"] });
+      return {
+        stream: Readable.toWeb(tar.stdout) as ReadableStream<Uint8Array>,
+        name: row.name,
+        isFolder: true,
+      };
+    }
+    return {
+      stream: Readable.toWeb(createReadStream(absolute)) as ReadableStream<Uint8Array>,
+      name: row.name,
+      isFolder: false,
+    };
   }
 
   /** Streams a connection table's rows as CSV (for kernels: the password stays here). */

@@ -311,6 +311,17 @@ export const ZLoadResponse = z.object({
       schema: z.array(z.object({ name: z.string(), dataType: z.string() })),
     }),
     z.object({ type: z.literal("spark_table"), table: z.string() }),
+    z.object({
+      type: z.literal("download"),
+      url: z
+        .string()
+        .describe(
+          "API path that streams the file (a folder as a tar archive): for a kernel whose sandbox does not hold the asset's project.",
+        ),
+      format: z.enum(["csv", "json", "parquet"]),
+      isFolder: z.boolean(),
+      options: z.record(z.string(), z.string()),
+    }),
   ]),
 });
 export type TLoadResponse = z.infer<typeof ZLoadResponse>;

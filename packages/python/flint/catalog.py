@@ -24,6 +24,7 @@ import atexit
 import json
 import os
 import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
@@ -204,6 +205,11 @@ class CatalogClient:
                     " register its data with flint.catalog.register(df, ...) so every notebook can load it."
                 )
             return session.table(read["table"])
+        if read["type"] == "download":
+            # An asset of another project (a fork's source): this kernel's sandbox holds only its
+            # own project's files, so the API streams it into the kernel's scratch space.
+            path = self._download_content(read["url"], answer["asset"]["name"], bool(read.get("isFolder")))
+            return session.read.format(read["format"]).options(**read.get("options", {})).load(path)
         if read["type"] == "rows":
             path = self._download_rows(read["url"], answer["asset"]["name"])
             reader = session.read.format("csv").option("header", "true")
@@ -263,6 +269,21 @@ class CatalogClient:
         response = self._request("GET", url, raw=True)
         with response, open(target, "wb") as handle:
             shutil.copyfileobj(response, handle, 1024 * 1024)
+        return target
+
+    def _download_content(self, url: str, name: str, is_folder: bool) -> str:
+        """Streams a file asset (a folder arrives as a tar archive) into the kernel's scratch space."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        target = os.path.join(_downloads(), f"{safe}-{os.urandom(4).hex()}")
+        response = self._request("GET", url, raw=True)
+        if not is_folder:
+            with response, open(target, "wb") as handle:
+                shutil.copyfileobj(response, handle, 1024 * 1024)
+            return target
+        os.makedirs(target)
+        with response, tarfile.open(fileobj=response, mode="r|") as archive:
+            # The "data" filter refuses absolute paths, links out of the folder and device files.
+            archive.extractall(target, filter="data")
         return target
 
     def load_pandas(

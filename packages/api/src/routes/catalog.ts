@@ -315,6 +315,29 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
     }),
     defineRoute({
       method: "GET",
+      path: "/api/v1/catalog/assets/{id}/content",
+      summary:
+        "A file asset's bytes (a folder as a tar archive), for kernels whose sandbox does not hold its project (also a notebook token)",
+      tag: "catalog",
+      auth: "public",
+      params: ZIdParams,
+      response: z.string().describe("the file, or application/x-tar for a folder"),
+      handler: async ({ actor, request, params }) => {
+        const who = await caller(actor, request);
+        await authorizeCatalog(prisma, who, { kind: "asset", id: params.id }, "catalog.read");
+        const { stream, name, isFolder } = await catalogCall(() => catalog.streamContent(params.id));
+        const fileName = name.replace(/[^A-Za-z0-9_.-]/g, "_") + (isFolder ? ".tar" : "");
+        return new Response(stream, {
+          headers: {
+            "content-type": isFolder ? "application/x-tar" : "application/octet-stream",
+            "content-disposition": `attachment; filename="${fileName}"`,
+            "cache-control": "no-store",
+          },
+        });
+      },
+    }),
+    defineRoute({
+      method: "GET",
       path: "/api/v1/catalog/assets/{id}/rows",
       summary:
         "A connection table's rows as CSV with a header, streamed by the server so credentials stay there (also a notebook token)",
@@ -351,7 +374,13 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
         );
         await authorizeCatalog(prisma, who, { kind: "asset", id: assetId }, "catalog.read");
         return await catalogCall(() =>
-          catalog.prepareLoad(assetId, viewerOf(who), who.notebookId ?? body.notebookId ?? null),
+          catalog.prepareLoad(
+            assetId,
+            viewerOf(who),
+            who.notebookId ?? body.notebookId ?? null,
+            // A notebook token's kernel holds its own project's storage only (its sandbox).
+            who.projectScope,
+          ),
         );
       },
     }),
