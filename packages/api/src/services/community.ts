@@ -152,7 +152,9 @@ export async function forkNotebook(
         name: true,
         cells: true,
         metadata: true,
-        outputs: { select: { cellId: true, outputs: true, executionCount: true } },
+        outputs: {
+          select: { cellId: true, outputs: true, executionCount: true, startedAt: true, endedAt: true },
+        },
       },
     });
     const copy = await tx.notebook.create({
@@ -173,6 +175,9 @@ export async function forkNotebook(
           cellId: output.cellId,
           outputs: output.outputs as Prisma.InputJsonValue,
           executionCount: output.executionCount,
+          // When the outputs were made, as a downloaded file keeps it; not who ran them.
+          startedAt: output.startedAt,
+          endedAt: output.endedAt,
         })),
       });
     }
