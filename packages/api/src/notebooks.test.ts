@@ -69,6 +69,57 @@ describe("notebook documents", () => {
     expect(notebook.cells[1]?.outputs).toEqual([{ output_type: "stream", name: "stdout", text: ["hi\n"] }]);
   });
 
+  it("keeps run times with the outputs: read from JupyterLab's metadata.execution, shown and exported, never saved in the document", async () => {
+    const timed = structuredClone(ipynb) as { cells: { metadata: Record<string, unknown> }[] };
+    timed.cells[1]!.metadata = {
+      tags: ["keep"],
+      execution: {
+        "iopub.execute_input": "2026-03-02T14:02:00.100Z",
+        "iopub.status.busy": "2026-03-02T14:02:00.050Z",
+        "shell.execute_reply": "2026-03-02T14:02:02.200Z",
+      },
+    };
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+      as: alice,
+      via: "token",
+      json: { name: "Timed", notebook: timed },
+    });
+    const id = created.body.id as string;
+    const doc = (await t.call("GET", `/api/v1/notebooks/${id}`, { as: alice, via: "token" })).body;
+    const cells = (doc.notebook as { cells: { id: string; metadata: Record<string, unknown> }[] }).cells;
+    const codeId = cells[1]!.id;
+    // The page gets the times beside the document (like statuses), not in the cell's metadata.
+    expect(cells[1]!.metadata).toEqual({ tags: ["keep"] });
+    expect(doc.cellExecution).toEqual({
+      [codeId]: { startedAt: "2026-03-02T14:02:00.100Z", endedAt: "2026-03-02T14:02:02.200Z", ranBy: null },
+    });
+    // A save that sends metadata.execution (an old tab, a script) does not put it in the document.
+    const edited = structuredClone(doc.notebook) as { cells: { metadata: Record<string, unknown> }[] };
+    edited.cells[1]!.metadata = {
+      tags: ["keep"],
+      execution: { "iopub.execute_input": "2020-01-01T00:00:00Z" },
+    };
+    const saved = await t.call("PUT", `/api/v1/notebooks/${id}`, {
+      as: alice,
+      via: "token",
+      json: { version: 1, notebook: edited },
+    });
+    expect(saved.status).toBe(200);
+    const stored = await t.prisma.notebook.findUniqueOrThrow({ where: { id }, select: { cells: true } });
+    expect(JSON.stringify(stored.cells)).not.toContain("execution");
+    // The downloaded file carries them as JupyterLab writes them (the two keys Flint keeps).
+    const exported = await t.call("GET", `/api/v1/notebooks/${id}/export`, { as: alice, via: "token" });
+    const file = JSON.parse(exported.text) as { cells: { metadata: Record<string, unknown> }[] };
+    expect(file.cells[1]!.metadata).toEqual({
+      tags: ["keep"],
+      execution: {
+        "iopub.execute_input": "2026-03-02T14:02:00.100Z",
+        "shell.execute_reply": "2026-03-02T14:02:02.200Z",
+      },
+    });
+    expect(file.cells[0]!.metadata).toEqual({});
+  });
+
   it("rejects an invalid notebook with a 400 that says what is wrong, and writes nothing", async () => {
     const before = await t.prisma.notebook.count();
     const bad = await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {

@@ -35,7 +35,7 @@ afterAll(async () => t.close());
 describe("notebook tokens of a kernel", () => {
   it("is the runner's, rotates when another user runs, and dies with the kernel", async () => {
     const prepare = createRunPreparer(t.prisma, t.config);
-    const first = await prepare({ userId: ada.id, notebookId });
+    const first = await prepare({ userId: ada.id, userName: ada.email, notebookId });
     const adaToken = first!.FLINT_API_TOKEN!;
     expect(await verifyNotebookToken(t.prisma, adaToken)).toMatchObject({
       userId: ada.id,
@@ -43,10 +43,12 @@ describe("notebook tokens of a kernel", () => {
       projectId,
     });
     // Ada's next cell reuses it.
-    expect((await prepare({ userId: ada.id, notebookId }))!.FLINT_API_TOKEN).toBe(adaToken);
+    expect((await prepare({ userId: ada.id, userName: ada.email, notebookId }))!.FLINT_API_TOKEN).toBe(
+      adaToken,
+    );
 
     // Bob runs a cell in the same kernel: Ada's token, still in that process's memory, dies.
-    const bobToken = (await prepare({ userId: bob.id, notebookId }))!.FLINT_API_TOKEN!;
+    const bobToken = (await prepare({ userId: bob.id, userName: bob.email, notebookId }))!.FLINT_API_TOKEN!;
     expect(bobToken).not.toBe(adaToken);
     expect(await verifyNotebookToken(t.prisma, adaToken)).toBeNull();
     expect(await verifyNotebookToken(t.prisma, bobToken)).toMatchObject({ userId: bob.id });
@@ -54,7 +56,7 @@ describe("notebook tokens of a kernel", () => {
     // The kernel stops: nothing it held works any more; the next run gets a fresh token.
     expect(await prepare.revokeNotebook(notebookId)).toBeGreaterThan(0);
     expect(await verifyNotebookToken(t.prisma, bobToken)).toBeNull();
-    const fresh = (await prepare({ userId: bob.id, notebookId }))!.FLINT_API_TOKEN!;
+    const fresh = (await prepare({ userId: bob.id, userName: bob.email, notebookId }))!.FLINT_API_TOKEN!;
     expect(fresh).not.toBe(bobToken);
     expect(await verifyNotebookToken(t.prisma, fresh)).toMatchObject({ userId: bob.id });
   });

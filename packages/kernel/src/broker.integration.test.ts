@@ -55,6 +55,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Text without the colours IPython gives tracebacks. */
+function withoutAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape characters is the point
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
 /** Subscribes a mirror (what a browser would show) to a notebook. */
 function mirror(notebookId: string): NotebookMirror {
   const view = new NotebookMirror();
@@ -221,16 +227,74 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
         "x",
       ]);
       const view = mirror("nb-a");
-      const results = await runtime.broker.runAndWait("nb-a", ids.slice(0, 4), 60_000);
+      const ada = { userId: "user-ada", userName: "Ada" };
+      const before = new Date().toISOString();
+      const results = await runtime.broker.runAndWait("nb-a", ids.slice(0, 4), 60_000, ada);
       expect(results.map((r) => r.status)).toEqual(["ok", "error", "cancelled", "cancelled"]);
       const error = results[1]!.outputs.find((output) => output.output_type === "error");
       expect(error).toMatchObject({ ename: "ValueError", evalue: "bad value" });
       expect(error?.output_type === "error" && error.traceback.join("\n")).toContain("f()");
-      // The cancelled cells did not run: x is still 41.
+      // Where and why the run stopped, and what did not run, for every subscriber.
+      const stop = { cellId: ids[1], status: "error", cancelledCellIds: [ids[2], ids[3]] };
+      expect(view.runStop).toMatchObject(stop);
+      const late = mirror("nb-a");
+      expect(late.runStop).toMatchObject(stop);
+      // The cells that ran have their times and who ran them; the cancelled ones none from this run.
+      for (const result of results.slice(0, 2)) {
+        const execution = result.execution!;
+        expect(execution.ranBy).toEqual({ id: "user-ada", name: "Ada" });
+        expect(execution.startedAt >= before).toBe(true);
+        expect(execution.endedAt! >= execution.startedAt).toBe(true);
+        expect(view.executions.get(result.cellId)).toEqual(execution);
+        await waitFor("times stored", () => store.getRun("nb-a", result.cellId).execution?.endedAt);
+        expect(store.getRun("nb-a", result.cellId).execution).toEqual(execution);
+      }
+      expect(results[1]!.execution!.startedAt >= results[0]!.execution!.endedAt!).toBe(true);
+      expect(results[2]!.execution).toBeNull();
+      // The cancelled cells did not run: x is still 41. A new run ends the stop notice.
       const [check] = await runtime.broker.runAndWait("nb-a", [ids[4]!], 30_000);
       expect(describeOutputs(check!.outputs)).toBe("41");
+      expect(view.runStop).toBeNull();
+      expect(check!.execution!.ranBy).toBeNull();
       expect(view.status.get(ids[2]!)).toBe("cancelled");
       await waitFor("cancelled stored", () => store.getRun("nb-a", ids[3]!).status === "cancelled");
+      expect(store.getRun("nb-a", ids[3]!).execution).toBeNull();
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "tracebacks show the user's code, not Flint's; an interrupt stops the run and says so",
+    async () => {
+      const ids = store.setNotebook("nb-a", [
+        "spark.range(3).select('no_such_column').collect()",
+        "import time\nprint('started', flush=True)\ntime.sleep(120)",
+        "after = 1",
+      ]);
+      const view = mirror("nb-a");
+      const [spark] = await runtime.broker.runAndWait("nb-a", [ids[0]!], 180_000);
+      const sparkText = withoutAnsi(describeOutputs(spark!.outputs));
+      expect(sparkText).toContain("spark.range(3).select('no_such_column').collect()");
+      expect(sparkText).toContain("UNRESOLVED_COLUMN");
+      expect(sparkText).not.toMatch(/flint\/(kernel|chart)/);
+
+      const run = runtime.broker.runAndWait("nb-a", ids.slice(1), 120_000);
+      await waitFor("the cell to start sleeping", () => view.text(ids[1]!).includes("started"), 60_000);
+      await runtime.broker.session("nb-a").interrupt();
+      const [sleep, after] = await run;
+      expect(sleep?.status).toBe("interrupted");
+      expect(after?.status).toBe("cancelled");
+      const sleepText = withoutAnsi(describeOutputs(sleep!.outputs));
+      // A short traceback at the user's line: no signal handler, no library internals.
+      expect(sleepText).toContain("----> 3 time.sleep(120)");
+      expect(sleepText).toContain("KeyboardInterrupt: Interrupted");
+      expect(sleepText).not.toMatch(/flint\/(kernel|chart)|File /);
+      expect(view.runStop).toMatchObject({
+        cellId: ids[1],
+        status: "interrupted",
+        cancelledCellIds: [ids[2]],
+      });
+      expect(sleep!.execution!.endedAt).not.toBeNull();
     },
     SLOW_TEST_MS,
   );

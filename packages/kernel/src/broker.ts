@@ -32,12 +32,14 @@ import {
   isFinishedCellStatus,
   type TBrokerCommand,
   type TBrokerEvent,
+  type TCellExecution,
   type TCellRunResult,
   type TCellStatus,
   type TCompleteResult,
   type TInspectResult,
   type TKernelStatus,
   type TReplyEvent,
+  type TRunStop,
   type TSnapshotEvent,
 } from "./protocol";
 import { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
@@ -47,13 +49,15 @@ import type { TLog } from "./supervisor";
 export type TStoredCell = { id: string; cell_type: string; source: string };
 
 /**
- * A write of one cell's run. `outputs` and `executionCount` are left out when only the status
- * changes (`queued`, `cancelled`): the store must then keep the stored ones.
+ * A write of one cell's run. `outputs`, `executionCount` and `execution` are left out when only
+ * the status changes (`queued`, `cancelled`): the store must then keep the stored ones.
  */
 export type TCellRunUpdate = {
   status: TCellStatus;
   outputs?: TOutput[];
   executionCount?: number | null;
+  /** When the run started and ended and who ran it; `null` clears them. */
+  execution?: TCellExecution | null;
 };
 
 /** Flint's database as the broker needs it; implemented by the server (and in tests, in memory). */
@@ -74,8 +78,11 @@ export interface TKernelProvider {
   release(handle: KernelHandle): void;
 }
 
-/** Who asked for a run: cells run with this user's rights where the kernel calls Flint back. */
-export type TRunContext = { userId: string };
+/**
+ * Who asked for a run: cells run with this user's rights where the kernel calls Flint back, and
+ * their name is shown with the run's times ("by Ada").
+ */
+export type TRunContext = { userId: string; userName: string };
 
 /**
  * Environment a kernel gets before it runs a cell for a user (e.g. `FLINT_API_TOKEN`, a
@@ -153,6 +160,8 @@ type TCellState = {
   /** Its outputs carry display ids the current kernel may still update. */
   hasDisplayIds: boolean;
   finishedAt: number | null;
+  /** The latest run's times; `undefined` until the broker runs or clears the cell (unknown here). */
+  execution: TCellExecution | null | undefined;
   /** What subscribers hold; `null`: the stored outputs (unknown here), so send everything. */
   sentOutputs: readonly TOutput[] | null;
   writer: CellWriter<TCellRunUpdate>;
@@ -332,6 +341,8 @@ export class NotebookSession {
   private isPumping = false;
   /** What {@link prepareKernel} last set, and in which kernel. */
   private preparedEnv: { kernel: KernelHandle; key: string } | null = null;
+  /** How the latest run of several cells stopped early; cleared when a new run begins. */
+  private runStop: TRunStop | null = null;
   private isClosed = false;
   /** Who started the current kernel (see {@link kernelOwner}). */
   private owner: string | null = null;
@@ -391,7 +402,9 @@ export class NotebookSession {
         status: state.status,
         executionCount: state.executionCount,
         ...(state.run ? { outputs: state.run.outputs } : {}),
+        ...(state.execution !== undefined ? { execution: state.execution } : {}),
       })),
+      runStop: this.runStop,
     };
   }
 
@@ -429,13 +442,14 @@ export class NotebookSession {
     clearTimeout(timer);
     return [...new Set(cellIds)].map((cellId) => {
       const state = this.cells.get(cellId);
-      if (!state) return { cellId, status: "idle", executionCount: null, outputs: [] };
+      if (!state) return { cellId, status: "idle", executionCount: null, outputs: [], execution: null };
       const hasStarted = state.status !== "queued" && state.status !== "cancelled";
       return {
         cellId,
         status: state.status,
         executionCount: hasStarted ? state.executionCount : null,
         outputs: hasStarted ? (state.run?.outputs ?? []) : [],
+        execution: hasStarted ? (state.execution ?? null) : null,
       };
     });
   }
@@ -443,8 +457,9 @@ export class NotebookSession {
   /** Interrupts the running cell (its Spark jobs are cancelled by the kernel) and cancels the queue. */
   async interrupt(): Promise<void> {
     this.touch();
-    this.cancelQueue();
+    const cancelled = this.cancelQueue();
     const execution = this.current;
+    this.stopRun(execution?.entry.cellId ?? null, "interrupted", cancelled);
     if (!execution) return;
     execution.isInterruptRequested = true;
     // Not started yet: `handleIOPub` sends it when the kernel starts the cell.
@@ -540,6 +555,10 @@ export class NotebookSession {
     const code = new Set(saved.filter((cell) => cell.cell_type === "code").map((cell) => cell.id));
     if (cellIds) this.checkCellIds(cellIds, new Set(saved.map((cell) => cell.id)));
     const targets = cellIds ? cellIds.filter((id) => code.has(id)) : [...code];
+    // A notice about a stopped run no longer applies once the failed cell's outputs are gone.
+    if (this.runStop && (!cellIds || (this.runStop.cellId && targets.includes(this.runStop.cellId)))) {
+      this.setRunStop(null);
+    }
     for (const cellId of new Set(targets)) {
       const state = this.cellState(cellId);
       if (this.current?.state === state && state.run) {
@@ -550,11 +569,12 @@ export class NotebookSession {
       state.run = createCellRun();
       state.sentOutputs = null;
       state.executionCount = null;
+      state.execution = null;
       state.hasDisplayIds = false;
       if (isFinishedCellStatus(state.status)) state.status = "idle";
       this.dirty.add(state);
       this.emitCell(state, true);
-      void state.writer.write({ status: state.status, outputs: [], executionCount: null });
+      void state.writer.write({ status: state.status, outputs: [], executionCount: null, execution: null });
     }
   }
 
@@ -659,6 +679,7 @@ export class NotebookSession {
     this.checkCellIds(cellIds, new Set(byId.keys()));
     if (this.isClosed) throw new KernelRuntimeError("stopped", "Flint is shutting down");
     const entries: TQueueEntry[] = [];
+    const queuedBefore = this.queue.length;
     for (const cellId of cellIds) {
       const cell = byId.get(cellId)!;
       if (cell.cell_type !== "code") continue;
@@ -682,6 +703,8 @@ export class NotebookSession {
       this.emitCell(state, false);
       void state.writer.write({ status: "queued" });
     }
+    // A new run began: a notice about how the previous one stopped no longer applies.
+    if (this.queue.length > queuedBefore) this.setRunStop(null);
     void this.pump();
     return entries;
   }
@@ -816,10 +839,11 @@ export class NotebookSession {
   }
 
   /** Lets go of the kernel (restart, shutdown): queue cancelled, running cell ended. */
-  private dropKernel(runningStatus: TCellStatus, status: TKernelStatus, detail?: string): void {
-    this.cancelQueue();
+  private dropKernel(runningStatus: "interrupted", status: TKernelStatus, detail?: string): void {
+    const cancelled = this.cancelQueue();
     const execution = this.current;
     if (execution) this.endExecution(execution, runningStatus);
+    this.stopRun(execution?.entry.cellId ?? null, runningStatus, cancelled);
     const kernel = this.detachKernel();
     if (kernel) this.releaseKernel(kernel);
     // A kernel still starting would be attached when it arrives; a restart re-wants it.
@@ -872,9 +896,19 @@ export class NotebookSession {
     state.hasDisplayIds = false;
     state.finishedAt = null;
     state.sentOutputs = null;
+    state.execution = {
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      ranBy: entry.context ? { id: entry.context.userId, name: entry.context.userName } : null,
+    };
     this.dirty.add(state);
     this.emitCell(state, true);
-    void state.writer.write({ status: "running", outputs: [], executionCount: null });
+    void state.writer.write({
+      status: "running",
+      outputs: [],
+      executionCount: null,
+      execution: state.execution,
+    });
 
     const future = kernel.execute(entry.source, { cellId: entry.cellId });
     const execution: TExecution = {
@@ -992,8 +1026,11 @@ export class NotebookSession {
     }
     const status = readReplyStatus(reply, execution.isInterruptRequested);
     // Cancel first: a second run of this same cell in the queue must not overwrite its status.
-    if (status !== "ok") this.cancelQueue();
+    const cancelled = status !== "ok" ? this.cancelQueue() : [];
     this.endExecution(execution, status);
+    if (status === "error" || status === "interrupted") {
+      this.stopRun(execution.entry.cellId, status, cancelled);
+    }
     void this.pump();
   }
 
@@ -1020,12 +1057,14 @@ export class NotebookSession {
     const state = execution.state;
     state.status = status;
     state.finishedAt = Date.now();
+    if (state.execution) state.execution = { ...state.execution, endedAt: new Date().toISOString() };
     this.touch();
     this.emitCell(state, true);
     void state.writer.write({
       status,
       outputs: state.run?.outputs ?? [],
       executionCount: state.executionCount,
+      execution: state.execution ?? null,
     });
     execution.entry.settle();
   }
@@ -1057,17 +1096,22 @@ export class NotebookSession {
     state.run = createCellRun();
     state.sentOutputs = null;
     state.executionCount = null;
+    state.execution = null;
     state.status = "idle";
     state.finishedAt = Date.now();
     this.dirty.add(state);
     this.emitCell(state, true);
-    void state.writer.write({ status: "idle", outputs: [], executionCount: null });
+    void state.writer.write({ status: "idle", outputs: [], executionCount: null, execution: null });
     entry.settle();
   }
 
-  /** Cancels every queued cell (they did not run; their stored outputs stay). */
-  private cancelQueue(): void {
+  /**
+   * Cancels every queued cell (they did not run; their stored outputs, count and times stay) and
+   * returns their ids in queue order.
+   */
+  private cancelQueue(): string[] {
     const entries = this.queue.splice(0);
+    const cancelled: string[] = [];
     for (const entry of entries) {
       if (this.current?.entry.cellId === entry.cellId) {
         // A second run of the running cell: the running one keeps its status.
@@ -1079,8 +1123,26 @@ export class NotebookSession {
       state.finishedAt = Date.now();
       this.emitCell(state, false);
       void state.writer.write({ status: "cancelled" });
+      cancelled.push(entry.cellId);
       entry.settle();
     }
+    return cancelled;
+  }
+
+  /**
+   * Records and announces that a run stopped early at `cellId` (see {@link TRunStop}). Nothing
+   * when no queued cell was cancelled: then nothing else was waiting, and the cell says itself
+   * how it ended.
+   */
+  private stopRun(cellId: string | null, status: TRunStop["status"], cancelled: string[]): void {
+    if (cancelled.length === 0) return;
+    this.setRunStop({ cellId, status, cancelledCellIds: cancelled, stoppedAt: new Date().toISOString() });
+  }
+
+  private setRunStop(stop: TRunStop | null): void {
+    if (stop === null && this.runStop === null) return;
+    this.runStop = stop;
+    this.broadcast({ type: "runStop", notebookId: this.notebookId, stop });
   }
 
   /** The kernel could not be had: the first queued cell says why, the others are cancelled. */
@@ -1096,14 +1158,21 @@ export class NotebookSession {
       );
       state.sentOutputs = null;
       state.executionCount = null;
+      // It never reached a kernel: no run times.
+      state.execution = null;
       state.status = "error";
       state.finishedAt = Date.now();
       this.dirty.add(state);
       this.emitCell(state, true);
-      void state.writer.write({ status: "error", outputs: state.run.outputs, executionCount: null });
+      void state.writer.write({
+        status: "error",
+        outputs: state.run.outputs,
+        executionCount: null,
+        execution: null,
+      });
       entry.settle();
     }
-    this.cancelQueue();
+    this.stopRun(entry?.cellId ?? null, "error", this.cancelQueue());
   }
 
   /** An oversized message of the running cell was dropped: say so in its outputs. */
@@ -1132,7 +1201,7 @@ export class NotebookSession {
     this.detachKernel();
     // Jupyter may already be restarting the process; Flint replaces the kernel instead.
     this.releaseKernel(kernel);
-    this.cancelQueue();
+    const cancelled = this.cancelQueue();
     const execution = this.current;
     if (execution) {
       this.endWithError(
@@ -1141,6 +1210,7 @@ export class NotebookSession {
         `${KERNEL_DIED_MESSAGE} (${reason}). Restart the kernel to continue.`,
       );
     }
+    this.stopRun(execution?.entry.cellId ?? null, "died", cancelled);
     this.forgetDisplays();
     this.setKernelStatus("dead", `The kernel died: ${reason}`);
   }
@@ -1190,6 +1260,7 @@ export class NotebookSession {
         run: null,
         hasDisplayIds: false,
         finishedAt: null,
+        execution: undefined,
         sentOutputs: null,
         writer: new CellWriter<TCellRunUpdate>(
           (update) => this.store.saveCellRun(this.notebookId, cellId, update),
@@ -1263,6 +1334,7 @@ export class NotebookSession {
       cellId: state.cellId,
       status: state.status,
       ...(withCount ? { executionCount: state.executionCount } : {}),
+      ...(state.execution !== undefined ? { execution: state.execution } : {}),
     });
   }
 

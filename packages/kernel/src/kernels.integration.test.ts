@@ -80,7 +80,7 @@ describe("kernel connections", () => {
     try {
       const run = async (notebookId: string, userId: string) => {
         const [cell] = store.setNotebook(notebookId, ["print(6 * 7)"]);
-        const [result] = await broker.runAndWait(notebookId, [cell!], 60_000, { userId });
+        const [result] = await broker.runAndWait(notebookId, [cell!], 60_000, { userId, userName: userId });
         return result!;
       };
       expect((await run("ada-1", "ada")).status).toBe("ok");

@@ -60,6 +60,40 @@ export function isFinishedCellStatus(status: TCellStatus): boolean {
 }
 
 /**
+ * When a cell's latest run started and ended, and who ran it (what Databricks shows as "Command
+ * took 2.1 s -- by ada at 14:02"). Kept in `cell_output` with the outputs, so it survives a reload;
+ * `.ipynb` files carry the times as JupyterLab does (`metadata.execution`).
+ */
+export const ZCellExecution = z.object({
+  /** When the broker sent the cell to the kernel (ISO 8601). */
+  startedAt: z.string(),
+  /** When its run ended, whatever the outcome (ISO 8601); `null` while it runs. */
+  endedAt: z.string().nullable(),
+  /** Who ran it; `null` for a run without a user (or a user deleted since). */
+  ranBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+});
+/** When a cell's latest run started and ended, and who ran it. */
+export type TCellExecution = z.infer<typeof ZCellExecution>;
+
+/**
+ * Why a run of several cells ended before its last cell: the cell whose run ended it and how,
+ * and the queued cells that did not run because of it (status `cancelled`, outputs of an earlier
+ * run). Made only when some queued cell was cancelled: a single cell that fails says so itself.
+ */
+export const ZRunStop = z.object({
+  /** The cell that ended the run; `null` when none was running (e.g. interrupted while queued). */
+  cellId: z.string().nullable(),
+  /** How that cell ended: it raised, it was interrupted (interrupt, restart), the kernel died. */
+  status: z.enum(["error", "interrupted", "died"]),
+  /** The cells that were queued behind it and did not run, in run order. */
+  cancelledCellIds: z.array(z.string()),
+  /** When the run stopped (ISO 8601). */
+  stoppedAt: z.string(),
+});
+/** Why a run of several cells ended before its last cell. */
+export type TRunStop = z.infer<typeof ZRunStop>;
+
+/**
  * The notebook's kernel as the browser shows it: `not started` (no kernel yet, or shut down
  * when idle), `starting`, `idle`, `busy`, `restarting`, `dead` (it died; the next run or a
  * restart starts a fresh one).
@@ -193,6 +227,8 @@ export const ZCellRunResult = z.object({
   executionCount: z.int().nullable(),
   /** The outputs of this run; `[]` for cells that did not start (their stored outputs stay). */
   outputs: z.array(ZOutput),
+  /** When this run started and ended; `null` for cells that did not start. */
+  execution: ZCellExecution.nullable(),
 });
 /** The result of one cell in `runAndWait`. */
 export type TCellRunResult = z.infer<typeof ZCellRunResult>;
@@ -237,6 +273,18 @@ export const ZCellEvent = z.object({
   status: ZCellStatus,
   /** Omitted: unchanged (queued cells keep showing their previous count until they start). */
   executionCount: z.int().nullable().optional(),
+  /** The latest run's times; `null`: cleared (outputs cleared); omitted: unchanged or unknown. */
+  execution: ZCellExecution.nullable().optional(),
+});
+
+/**
+ * A run of several cells stopped early ({@link ZRunStop}), or `stop: null` when a new run began
+ * (or the outputs were cleared), so a notice about the previous one no longer applies.
+ */
+export const ZRunStopEvent = z.object({
+  type: z.literal("runStop"),
+  notebookId: z.string(),
+  stop: ZRunStop.nullable(),
 });
 
 /**
@@ -259,6 +307,8 @@ export const ZSnapshotCell = z.object({
   executionCount: z.int().nullable(),
   /** Present for cells whose outputs the broker holds (running and recently run cells). */
   outputs: z.array(ZOutput).optional(),
+  /** The latest run's times, when the broker knows them (cells it ran or cleared). */
+  execution: ZCellExecution.nullable().optional(),
 });
 /** One cell in a snapshot. */
 export type TSnapshotCell = z.infer<typeof ZSnapshotCell>;
@@ -275,6 +325,8 @@ export const ZSnapshotEvent = z.object({
   /** Ids of queued cells in run order (the running cell is not included). */
   queue: z.array(z.string()),
   cells: z.array(ZSnapshotCell),
+  /** How the latest run of several cells stopped early, until a new run begins. */
+  runStop: ZRunStop.nullable().optional(),
 });
 
 /** The answer to a command that carried a `requestId`, sent only to the subscriber that asked. */
@@ -302,6 +354,7 @@ export const ZBrokerEvent = z.discriminatedUnion("type", [
   ZCellEvent,
   ZOutputsEvent,
   ZSnapshotEvent,
+  ZRunStopEvent,
 ]);
 /** Any event the broker broadcasts. */
 export type TBrokerEvent = z.infer<typeof ZBrokerEvent>;
@@ -313,6 +366,8 @@ export type TCellEvent = z.infer<typeof ZCellEvent>;
 export type TOutputsEvent = z.infer<typeof ZOutputsEvent>;
 /** A snapshot event. */
 export type TSnapshotEvent = z.infer<typeof ZSnapshotEvent>;
+/** A run-stop event. */
+export type TRunStopEvent = z.infer<typeof ZRunStopEvent>;
 
 // ---------------------------------------------------------------------------------------------
 // Output patches

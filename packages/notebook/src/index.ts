@@ -21,6 +21,14 @@ export {
   type TNotebookErrorCode,
 } from "./cells";
 export {
+  EXECUTION_ENDED_KEY,
+  EXECUTION_STARTED_KEY,
+  formatDuration,
+  readExecutionTimes,
+  type TExecutionTimes,
+  withExecutionTimes,
+} from "./execution";
+export {
   DEFAULT_IPYNB_LIMITS,
   exportIpynb,
   parseIpynb,

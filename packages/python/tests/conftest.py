@@ -12,7 +12,7 @@ import queue
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,18 @@ class KernelDriver:
             self.client.stop_channels()
         self.manager.shutdown_kernel(now=False)
 
-    def execute(self, code: str, timeout: float = 120, interrupt_after: float | None = None) -> Execution:
-        """Run ``code`` (allow_stdin false, as Flint's broker does) and collect its IOPub messages."""
+    def execute(
+        self,
+        code: str,
+        timeout: float = 120,
+        interrupt_after: float | None = None,
+        interrupt_when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Execution:
+        """Run ``code`` (allow_stdin false, as Flint's broker does) and collect its IOPub messages.
+
+        ``interrupt_when`` interrupts the kernel once, at the first message of the cell it
+        accepts (e.g. the cell's own "started" print), instead of after a fixed time.
+        """
         started = time.monotonic()
         msg_id = self.client.execute(code, allow_stdin=False, stop_on_error=False)
         messages: list[dict[str, Any]] = []
@@ -118,6 +128,9 @@ class KernelDriver:
                 idle = msg["content"]["execution_state"] == "idle"
                 continue
             messages.append(msg)
+            if interrupt_when is not None and interrupted_at is None and interrupt_when(msg):
+                self.manager.interrupt_kernel()
+                interrupted_at = time.monotonic() - started
         reply = self.client.get_shell_msg(timeout=timeout)
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = self.client.get_shell_msg(timeout=timeout)

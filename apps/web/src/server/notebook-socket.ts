@@ -104,7 +104,7 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
         const reply = await options.broker.handleCommand(
           notebookId,
           command,
-          actor ? { userId: actor.userId } : undefined,
+          actor ? { userId: actor.userId, userName: actor.name } : undefined,
         );
         if (reply) send(reply);
       } catch (error) {

@@ -78,12 +78,10 @@ export function createRunRoutes(prisma: PrismaClient, getBroker: () => TRunBroke
           subjectId: params.id,
           details: { cells: cellIds.length },
         });
+        const context = { userId: actor!.userId, userName: actor!.name };
         if (body.wait)
-          return {
-            cellIds,
-            results: await broker.runAndWait(params.id, cellIds, body.timeoutMs, { userId: actor!.userId }),
-          };
-        await broker.handleCommand(params.id, { type: "run", cellIds }, { userId: actor!.userId });
+          return { cellIds, results: await broker.runAndWait(params.id, cellIds, body.timeoutMs, context) };
+        await broker.handleCommand(params.id, { type: "run", cellIds }, context);
         return { cellIds };
       },
     }),

@@ -228,6 +228,8 @@ export async function getPublishedNotebookDocument(
     forkedFrom: null,
     notebook: exportIpynb(row.model) as unknown as Record<string, unknown>,
     cellStatus: {},
+    // Who ran what, and when, is the live notebook's: not part of what was published.
+    cellExecution: {},
   };
 }
 
@@ -396,7 +398,9 @@ export async function forkNotebook(
             name: true,
             cells: true,
             metadata: true,
-            outputs: { select: { cellId: true, outputs: true, executionCount: true } },
+            outputs: {
+              select: { cellId: true, outputs: true, executionCount: true, startedAt: true, endedAt: true },
+            },
           },
         });
     const targetProjectId =
@@ -421,6 +425,9 @@ export async function forkNotebook(
           cellId: output.cellId,
           outputs: output.outputs as Prisma.InputJsonValue,
           executionCount: output.executionCount,
+          // When the outputs were made, as a downloaded file keeps it; not who ran them.
+          startedAt: output.startedAt,
+          endedAt: output.endedAt,
         })),
       });
     }
@@ -441,17 +448,27 @@ function publishedSource(published: { name: string; model: TNotebook }): {
   name: string;
   cells: Prisma.JsonValue;
   metadata: Prisma.JsonValue;
-  outputs: { cellId: string; outputs: Prisma.JsonValue; executionCount: number | null }[];
+  outputs: {
+    cellId: string;
+    outputs: Prisma.JsonValue;
+    executionCount: number | null;
+    startedAt: Date | null;
+    endedAt: Date | null;
+  }[];
 } {
   const { cells, metadata, outputs } = splitNotebook(published.model);
   return {
     name: published.name,
     cells: cells as Prisma.JsonValue,
     metadata: metadata as Prisma.JsonValue,
-    outputs: outputs.filter((entry) => entry.outputs.length > 0 || entry.executionCount !== null) as {
-      cellId: string;
-      outputs: Prisma.JsonValue;
-      executionCount: number | null;
-    }[],
+    outputs: outputs
+      .filter((entry) => entry.outputs.length > 0 || entry.executionCount !== null)
+      .map((entry) => ({
+        cellId: entry.cellId,
+        outputs: entry.outputs as Prisma.JsonValue,
+        executionCount: entry.executionCount,
+        startedAt: entry.times ? new Date(entry.times.startedAt) : null,
+        endedAt: entry.times?.endedAt ? new Date(entry.times.endedAt) : null,
+      })),
   };
 }

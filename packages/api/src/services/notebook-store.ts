@@ -3,7 +3,7 @@
  * cell's outputs go as they arrive.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import type { TCellRunUpdate, TNotebookStore, TStoredCell } from "@flint/kernel";
+import type { TCellExecution, TCellRunUpdate, TNotebookStore, TStoredCell } from "@flint/kernel";
 
 /** A {@link TNotebookStore} on Flint's database. */
 export function createNotebookStore(prisma: PrismaClient): TNotebookStore {
@@ -20,12 +20,14 @@ export function createNotebookStore(prisma: PrismaClient): TNotebookStore {
       }));
     },
     async saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void> {
+      const times = update.execution === undefined ? {} : toRunTimeColumns(update.execution);
       const data = {
         status: update.status,
         ...(update.outputs !== undefined
           ? { outputs: update.outputs as unknown as Prisma.InputJsonValue }
           : {}),
         ...(update.executionCount !== undefined ? { executionCount: update.executionCount } : {}),
+        ...times,
       };
       try {
         await prisma.cellOutput.upsert({
@@ -36,6 +38,7 @@ export function createNotebookStore(prisma: PrismaClient): TNotebookStore {
             outputs: (update.outputs ?? []) as unknown as Prisma.InputJsonValue,
             executionCount: update.executionCount ?? null,
             status: update.status,
+            ...times,
           },
           update: data,
         });
@@ -45,5 +48,18 @@ export function createNotebookStore(prisma: PrismaClient): TNotebookStore {
         throw error;
       }
     },
+  };
+}
+
+/** The `cell_output` columns of a run's times (`null`: cleared). */
+function toRunTimeColumns(execution: TCellExecution | null): {
+  startedAt: Date | null;
+  endedAt: Date | null;
+  ranById: string | null;
+} {
+  return {
+    startedAt: execution ? new Date(execution.startedAt) : null,
+    endedAt: execution?.endedAt ? new Date(execution.endedAt) : null,
+    ranById: execution?.ranBy?.id ?? null,
   };
 }

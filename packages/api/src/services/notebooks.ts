@@ -4,12 +4,16 @@
  * running a cell never conflicts with editing the notebook (docs/notebook-storage.md).
  */
 import type { Prisma, PrismaClient } from "@flint/db";
+import { type TCellExecution, ZCellExecution } from "@flint/kernel";
 import {
   createEmptyNotebook,
   exportIpynb,
   parseIpynb,
+  readExecutionTimes,
   serializeIpynb,
+  type TExecutionTimes,
   type TNotebook,
+  withExecutionTimes,
 } from "@flint/notebook";
 import { z } from "zod";
 import { AppError } from "../errors.js";
@@ -63,31 +67,75 @@ export const ZNotebookDocument = ZNotebookSummary.extend({
   cellStatus: z
     .record(z.string(), z.string())
     .describe("Each cell's last run status (ok, error, running, ...)."),
+  cellExecution: z
+    .record(z.string(), ZCellExecution)
+    .describe("When each run cell's latest run started and ended, and who ran it."),
 });
 export type TNotebookDocument = z.infer<typeof ZNotebookDocument>;
 
 type TStoredCell = Record<string, unknown> & { id: string; cell_type: string };
 
-/** Splits a parsed notebook into the stored document (no outputs) and per-cell outputs. */
+/** A code cell's run as `cell_output` keeps it. */
+type TCellOutputEntry = {
+  cellId: string;
+  outputs: unknown[];
+  executionCount: number | null;
+  times: TExecutionTimes | null;
+};
+
+/**
+ * Splits a parsed notebook into the stored document and per-cell runs: outputs, execution count
+ * and run times (`metadata.execution`, which the document does not keep: like outputs, it is
+ * the broker's to write).
+ */
 export function splitNotebook(notebook: TNotebook): {
   cells: TStoredCell[];
   metadata: Record<string, unknown>;
-  outputs: { cellId: string; outputs: unknown[]; executionCount: number | null }[];
+  outputs: TCellOutputEntry[];
 } {
   const cells: TStoredCell[] = [];
-  const outputs: { cellId: string; outputs: unknown[]; executionCount: number | null }[] = [];
+  const outputs: TCellOutputEntry[] = [];
   for (const cell of notebook.cells as unknown as Record<string, unknown>[]) {
     const { outputs: cellOutputs, execution_count: executionCount, ...rest } = cell;
-    cells.push(rest as TStoredCell);
-    if (cell.cell_type === "code") {
-      outputs.push({
-        cellId: String(cell.id),
-        outputs: Array.isArray(cellOutputs) ? cellOutputs : [],
-        executionCount: typeof executionCount === "number" ? executionCount : null,
-      });
+    if (cell.cell_type !== "code") {
+      cells.push(rest as TStoredCell);
+      continue;
     }
+    const metadata = (rest.metadata ?? {}) as Record<string, unknown>;
+    cells.push({ ...(rest as TStoredCell), metadata: withExecutionTimes(metadata, null) });
+    outputs.push({
+      cellId: String(cell.id),
+      outputs: Array.isArray(cellOutputs) ? cellOutputs : [],
+      executionCount: typeof executionCount === "number" ? executionCount : null,
+      times: readExecutionTimes(metadata),
+    });
   }
   return { cells, metadata: (notebook.metadata ?? {}) as Record<string, unknown>, outputs };
+}
+
+/** The `cell_output` row of a cell of an imported or restored notebook. */
+function toCellOutputRow(notebookId: string, entry: TCellOutputEntry) {
+  return {
+    notebookId,
+    cellId: entry.cellId,
+    outputs: entry.outputs as Prisma.InputJsonValue,
+    executionCount: entry.executionCount,
+    startedAt: entry.times ? new Date(entry.times.startedAt) : null,
+    endedAt: entry.times?.endedAt ? new Date(entry.times.endedAt) : null,
+  };
+}
+
+/** `model` with each cell's run times in its `metadata.execution`, as JupyterLab writes them. */
+function withRunTimes(model: TNotebook, cellExecution: Record<string, TCellExecution>): TNotebook {
+  return {
+    ...model,
+    cells: model.cells.map((cell) => {
+      const execution = cellExecution[cell.id];
+      if (cell.cell_type !== "code" || !execution) return cell;
+      const times = { startedAt: execution.startedAt, endedAt: execution.endedAt };
+      return { ...cell, metadata: withExecutionTimes(cell.metadata, times) };
+    }),
+  };
 }
 
 function parseOrThrow(input: unknown): TNotebook {
@@ -169,16 +217,11 @@ export async function createNotebook(
       },
       select: SUMMARY_SELECT,
     });
-    const withOutputs = outputs.filter((entry) => entry.outputs.length > 0 || entry.executionCount !== null);
+    const withOutputs = outputs.filter(
+      (entry) => entry.outputs.length > 0 || entry.executionCount !== null || entry.times !== null,
+    );
     if (withOutputs.length > 0) {
-      await tx.cellOutput.createMany({
-        data: withOutputs.map((entry) => ({
-          notebookId: row.id,
-          cellId: entry.cellId,
-          outputs: entry.outputs as Prisma.InputJsonValue,
-          executionCount: entry.executionCount,
-        })),
-      });
+      await tx.cellOutput.createMany({ data: withOutputs.map((entry) => toCellOutputRow(row.id, entry)) });
     }
     await tx.project.update({ where: { id: input.projectId }, data: { updatedAt: new Date() } });
     await recordActivity(tx, {
@@ -200,13 +243,28 @@ export async function createNotebook(
 export async function loadNotebook(
   db: PrismaClient | Prisma.TransactionClient,
   notebookId: string,
-): Promise<{ summary: TNotebookSummary; model: TNotebook; cellStatus: Record<string, string> }> {
+): Promise<{
+  summary: TNotebookSummary;
+  model: TNotebook;
+  cellStatus: Record<string, string>;
+  cellExecution: Record<string, TCellExecution>;
+}> {
   const row = await db.notebook.findUniqueOrThrow({
     where: { id: notebookId },
     select: {
       ...SUMMARY_SELECT,
       metadata: true,
-      outputs: { select: { cellId: true, outputs: true, executionCount: true, status: true } },
+      outputs: {
+        select: {
+          cellId: true,
+          outputs: true,
+          executionCount: true,
+          status: true,
+          startedAt: true,
+          endedAt: true,
+          ranBy: { select: { id: true, name: true } },
+        },
+      },
     },
   });
   const byCell = new Map(row.outputs.map((entry) => [entry.cellId, entry]));
@@ -222,13 +280,25 @@ export async function loadNotebook(
   });
   const model = { nbformat: 4, nbformat_minor: 5, metadata: row.metadata, cells } as unknown as TNotebook;
   const cellStatus = Object.fromEntries(row.outputs.map((entry) => [entry.cellId, entry.status]));
-  return { summary: toSummary(row), model, cellStatus };
+  const cellExecution: Record<string, TCellExecution> = {};
+  for (const entry of row.outputs) {
+    if (!entry.startedAt) continue;
+    cellExecution[entry.cellId] = {
+      startedAt: entry.startedAt.toISOString(),
+      endedAt: entry.endedAt?.toISOString() ?? null,
+      ranBy: entry.ranBy,
+    };
+  }
+  return { summary: toSummary(row), model, cellStatus, cellExecution };
 }
 
-/** Reads a notebook with its outputs as nbformat 4.5 JSON. */
+/**
+ * Reads a notebook with its outputs as nbformat 4.5 JSON; run times come apart, in
+ * `cellExecution`, like the statuses (the page does not save them back).
+ */
 export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
-  const { summary, model, cellStatus } = await loadNotebook(prisma, notebookId);
-  return { ...summary, notebook: exportIpynb(model) as Record<string, unknown>, cellStatus };
+  const { summary, model, cellStatus, cellExecution } = await loadNotebook(prisma, notebookId);
+  return { ...summary, notebook: exportIpynb(model) as Record<string, unknown>, cellStatus, cellExecution };
 }
 
 /** A notebook as an `.ipynb` file (nbformat 4.5, Jupyter's formatting) and a safe file name. */
@@ -236,8 +306,8 @@ export async function exportNotebookFile(
   prisma: PrismaClient,
   notebookId: string,
 ): Promise<{ fileName: string; text: string }> {
-  const { summary, model } = await loadNotebook(prisma, notebookId);
-  return toIpynbFile(summary.name, model);
+  const { summary, model, cellExecution } = await loadNotebook(prisma, notebookId);
+  return toIpynbFile(summary.name, withRunTimes(model, cellExecution));
 }
 
 /** A notebook model as `.ipynb` text, with a file name made of the safe characters of `name`. */
@@ -248,7 +318,10 @@ export function toIpynbFile(name: string, model: TNotebook): { fileName: string;
       .replace(/[^A-Za-z0-9 ._-]+/g, "_")
       .trim()
       .slice(0, 100) || "notebook";
-  return { fileName: base.endsWith(".ipynb") ? base : `${base}.ipynb`, text: serializeIpynb(model) };
+  return {
+    fileName: base.endsWith(".ipynb") ? base : `${base}.ipynb`,
+    text: serializeIpynb(model),
+  };
 }
 
 /**
@@ -373,13 +446,13 @@ export async function createCheckpoint(
   actorId: string,
   name: string,
 ): Promise<TCheckpoint> {
-  const { summary, model } = await loadNotebook(prisma, notebookId);
+  const { summary, model, cellExecution } = await loadNotebook(prisma, notebookId);
   const row = await prisma.notebookCheckpoint.create({
     data: {
       notebookId,
       name,
       version: summary.version,
-      content: model as unknown as Prisma.InputJsonValue,
+      content: withRunTimes(model, cellExecution) as unknown as Prisma.InputJsonValue,
       createdById: actorId,
     },
     select: CHECKPOINT_SELECT,
@@ -428,12 +501,7 @@ export async function restoreCheckpoint(
     // The restored version brings its outputs back, replacing the current ones.
     await tx.cellOutput.deleteMany({ where: { notebookId: input.notebookId } });
     await tx.cellOutput.createMany({
-      data: outputs.map((entry) => ({
-        notebookId: input.notebookId,
-        cellId: entry.cellId,
-        outputs: entry.outputs as Prisma.InputJsonValue,
-        executionCount: entry.executionCount,
-      })),
+      data: outputs.map((entry) => toCellOutputRow(input.notebookId, entry)),
     });
     return summary;
   });

@@ -6,10 +6,24 @@
 
 import type { TOutput } from "@flint/notebook";
 import type { TCellRunUpdate, TNotebookStore, TStoredCell } from "../broker";
-import { applyOutputChanges, type TBrokerEvent, type TCellStatus, type TKernelStatus } from "../protocol";
+import {
+  applyOutputChanges,
+  type TBrokerEvent,
+  type TCellExecution,
+  type TCellStatus,
+  type TKernelStatus,
+  type TRunStop,
+} from "../protocol";
 
 /** A stored cell run, as the database would hold it. */
-export type TStoredRun = { status: TCellStatus; outputs: TOutput[]; executionCount: number | null };
+export type TStoredRun = {
+  status: TCellStatus;
+  outputs: TOutput[];
+  executionCount: number | null;
+  execution: TCellExecution | null;
+};
+
+const NEVER_RUN: TStoredRun = { status: "idle", outputs: [], executionCount: null, execution: null };
 
 /** One recorded `saveCellRun` call. */
 export type TRecordedWrite = { notebookId: string; cellId: string; update: TCellRunUpdate; at: number };
@@ -44,17 +58,18 @@ export class MemoryNotebookStore implements TNotebookStore {
   async saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void> {
     this.writes.push({ notebookId, cellId, update, at: Date.now() });
     const key = `${notebookId}/${cellId}`;
-    const previous = this.runs.get(key) ?? { status: "idle", outputs: [], executionCount: null };
+    const previous = this.runs.get(key) ?? NEVER_RUN;
     this.runs.set(key, {
       status: update.status,
       outputs: update.outputs ?? previous.outputs,
       executionCount: update.executionCount === undefined ? previous.executionCount : update.executionCount,
+      execution: update.execution === undefined ? previous.execution : update.execution,
     });
   }
 
   /** The stored run of a cell (default: never run). */
   getRun(notebookId: string, cellId: string): TStoredRun {
-    return this.runs.get(`${notebookId}/${cellId}`) ?? { status: "idle", outputs: [], executionCount: null };
+    return this.runs.get(`${notebookId}/${cellId}`) ?? NEVER_RUN;
   }
 }
 
@@ -73,6 +88,10 @@ export class NotebookMirror {
   readonly counts = new Map<string, number | null>();
   /** Outputs per cell (only cells the events mentioned). */
   readonly outputs = new Map<string, TOutput[]>();
+  /** Run times per cell (only cells whose times the events gave). */
+  readonly executions = new Map<string, TCellExecution | null>();
+  /** How the latest run of several cells stopped early, if it did. */
+  runStop: TRunStop | null = null;
   /** Every event, in order. */
   readonly events: TBrokerEvent[] = [];
 
@@ -87,7 +106,9 @@ export class NotebookMirror {
           this.status.set(cell.cellId, cell.status);
           this.counts.set(cell.cellId, cell.executionCount);
           if (cell.outputs) this.outputs.set(cell.cellId, cell.outputs);
+          if (cell.execution !== undefined) this.executions.set(cell.cellId, cell.execution);
         }
+        this.runStop = event.runStop ?? null;
         break;
       case "kernel":
         this.kernel = event.status;
@@ -96,6 +117,10 @@ export class NotebookMirror {
       case "cell":
         this.status.set(event.cellId, event.status);
         if (event.executionCount !== undefined) this.counts.set(event.cellId, event.executionCount);
+        if (event.execution !== undefined) this.executions.set(event.cellId, event.execution);
+        break;
+      case "runStop":
+        this.runStop = event.stop;
         break;
       case "outputs":
         this.outputs.set(event.cellId, applyOutputChanges(this.outputs.get(event.cellId) ?? [], event));

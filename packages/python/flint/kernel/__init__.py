@@ -13,6 +13,8 @@
 - Altair charts use the ``mimetype`` renderer (Altair 6: ``application/vnd.vegalite.v6.json``)
   instead of HTML that loads scripts from a CDN.
 - ``input()`` fails fast with a message a notebook user understands (:mod:`flint.kernel.stdin`).
+- tracebacks show the user's code and the libraries it called, not Flint's frames around it
+  (:mod:`flint.kernel.tracebacks`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from flint.kernel.sql_magic import SqlMagics
 from flint.kernel.start_notice import wait_with_notice
 from flint.kernel.stdin import install_stdin_messages
 from flint.kernel.tables import TABLE_MIME, register_table_formatters, table_preview
+from flint.kernel.tracebacks import TracebackFilter
 
 __all__ = [
     "METADATA_KEY",
@@ -68,6 +71,7 @@ class FlintExtension:
         self.controller = CellController(ip, self.starter)
         self.spark_proxy = LazyProxy("spark", self._resolve_session)
         self.sc_proxy = LazyProxy("sc", self._resolve_context)
+        self.traceback_filter = TracebackFilter(ip)
         self._altair_thread: threading.Thread | None = None
 
     def load(self) -> None:
@@ -82,6 +86,7 @@ class FlintExtension:
         self.ip.push({"spark": self.spark_proxy, "sc": self.sc_proxy}, interactive=False)
 
         register_table_formatters(self.ip)
+        self.traceback_filter.install()
         self.ip.register_magics(SqlMagics(self.ip, self._resolve_session))
         # %chart: one-line Vega-Lite charts of pandas and Spark DataFrames (flint.chart).
         from flint.chart import register as register_chart_magic
@@ -115,6 +120,7 @@ class FlintExtension:
                 self.ip.events.unregister(event, callback)
             except ValueError:
                 pass
+        self.traceback_filter.uninstall()
         for name, proxy in (("spark", self.spark_proxy), ("sc", self.sc_proxy)):
             if self.ip.user_ns.get(name) is proxy:
                 self.ip.drop_by_id({name: proxy})

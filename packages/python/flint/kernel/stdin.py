@@ -12,6 +12,8 @@ from typing import Any
 
 from IPython.core.error import StdinNotImplementedError
 
+from flint.kernel.tracebacks import is_flint_file
+
 INPUT_UNSUPPORTED = "input() is not supported in Flint notebooks: pass values in code or widgets"
 GETPASS_UNSUPPORTED = "getpass() is not supported in Flint notebooks: read secrets from environment variables or files"
 
@@ -23,9 +25,13 @@ class InputNotSupportedError(StdinNotImplementedError):
         # IPython shows these lines instead of a traceback: the message and the calling line.
         # (A normal traceback would end in Flint's wrapper frame, which says nothing useful.)
         lines = [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+        # The caller is the last frame that is not Flint's (its wrapper may already have been
+        # dropped from the traceback by flint.kernel.tracebacks).
         tb, caller = self.__traceback__, None
-        while tb is not None and tb.tb_next is not None:
-            caller, tb = tb, tb.tb_next
+        while tb is not None:
+            if not is_flint_file(tb.tb_frame.f_code.co_filename):
+                caller = tb
+            tb = tb.tb_next
         if caller is not None:
             source = linecache.getline(caller.tb_frame.f_code.co_filename, caller.tb_lineno).strip()
             lines.append(f"  line {caller.tb_lineno}: {source}")

@@ -6,7 +6,15 @@ import { type DragEvent, type MouseEvent, memo, useMemo, useState } from "react"
 import type { TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { languageOf } from "@/lib/notebook/editor-models";
-import { type Observable, useCell, useCellStatus, useCellUi, useObservable } from "@/lib/notebook/hooks";
+import {
+  type Observable,
+  useCell,
+  useCellExecution,
+  useCellStatus,
+  useCellUi,
+  useObservable,
+} from "@/lib/notebook/hooks";
+import { describeExecution } from "@/lib/notebook/run-report";
 import { CellComments } from "../comments/cell-comments";
 import { CodeEditor, type TClickPoint } from "./code-editor";
 import {
@@ -43,7 +51,8 @@ const STATUS_LABELS: Record<string, string> = {
   queued: "Queued",
   running: "Running…",
   error: "Error",
-  cancelled: "Cancelled",
+  // A run stopped before this cell (an earlier cell failed, or an interrupt or restart).
+  cancelled: "Not run: the run stopped before this cell.",
   died: "Kernel died",
   "kernel-died": "Kernel died",
   interrupted: "Interrupted",
@@ -55,6 +64,7 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
   const cell = useCell(store, id);
   const { isActive, isSelected, isEditing } = useCellUi(store, id);
   const status = useCellStatus(store, id);
+  const execution = useCellExecution(store, id);
   const find = useObservable(env.find);
   const [clickPoint, setClickPoint] = useState<TClickPoint>(null);
   const [dropAt, setDropAt] = useState<"above" | "below" | null>(null);
@@ -157,7 +167,14 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
   };
 
   const typeLabel = cell.cell_type === "code" ? "Code" : cell.cell_type === "markdown" ? "Markdown" : "Raw";
-  const statusLabel = STATUS_LABELS[status];
+  // Not run in the latest run: what it still shows (outputs, count, times) is from an earlier one.
+  const isStale = status === "cancelled" && cell.cell_type === "code";
+  const hasOutputs = cell.cell_type === "code" && cell.outputs.length > 0;
+  const statusLabel =
+    isStale && hasOutputs
+      ? `${STATUS_LABELS.cancelled} Its outputs are from an earlier run.`
+      : STATUS_LABELS[status];
+  const runTime = cell.cell_type === "code" && execution ? describeExecution(execution) : null;
   const language = languageOf(cell.cell_type);
   const isMarkdownRendered = cell.cell_type === "markdown" && !isEditing && !hasFindMatch;
   const attachments = cell.cell_type === "markdown" ? cell.attachments : undefined;
@@ -172,9 +189,12 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
       tabIndex={isActive ? 0 : -1}
       aria-label={`${typeLabel} cell`}
       aria-current={isActive ? "true" : undefined}
+      data-status={status || undefined}
       className={`nb-cell group ${isActive ? "nb-cell-active" : ""} ${isSelected ? "nb-cell-selected" : ""} ${
         isEditing ? "nb-cell-editing" : ""
-      } ${dropAt === "above" ? "nb-drop-above" : dropAt === "below" ? "nb-drop-below" : ""}`}
+      } ${isStale ? "nb-cell-stale" : ""} ${
+        dropAt === "above" ? "nb-drop-above" : dropAt === "below" ? "nb-drop-below" : ""
+      }`}
       onMouseDown={onCellMouseDown}
       onDragOver={onDragOver}
       onDragLeave={() => setDropAt(null)}
@@ -196,7 +216,10 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
         )}
         {cell.cell_type === "code" && (
           <>
-            <span className="nb-prompt" title="Execution count">
+            <span
+              className="nb-prompt"
+              title={isStale ? "Execution count of an earlier run" : "Execution count"}
+            >
               {promptOf(cell, status)}
             </span>
             {store.canRun() && (
@@ -262,6 +285,11 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
               fullOutputUrl={`/api/v1/notebooks/${encodeURIComponent(env.controller.notebookId)}/cells/${encodeURIComponent(id)}/output`}
             />
           </ChartBuilderContext.Provider>
+        )}
+        {runTime && (
+          <p className="nb-run-time" title={runTime.title}>
+            {isStale ? `Earlier run: ${runTime.text}` : runTime.text}
+          </p>
         )}
         <CellComments cellId={id} />
       </div>

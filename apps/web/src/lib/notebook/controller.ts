@@ -9,6 +9,7 @@ import { KernelConnection } from "./kernel-connection";
 import {
   applyOutputChanges,
   codePointsToUtf16Offset,
+  type TCellExecution,
   type TClientCommand,
   type TReply,
   type TServerEvent,
@@ -33,6 +34,7 @@ type TNotebookDocument = {
   version: number;
   notebook: Record<string, unknown>;
   cellStatus: Record<string, string>;
+  cellExecution?: Record<string, TCellExecution>;
 };
 
 export type TDialog =
@@ -99,6 +101,7 @@ export class NotebookController {
       connection: "connecting",
     });
     this.store.setAllStatus(doc.cellStatus ?? {});
+    this.store.setAllExecution(doc.cellExecution ?? {});
     this.connection = new KernelConnection(notebookId, {
       onEvent: (event) => this.handleEvent(event),
       onConnection: (connection) => this.store.setMeta({ connection }),
@@ -318,6 +321,7 @@ export class NotebookController {
     this.pendingName = null;
     this.store.replaceNotebook(notebook);
     this.store.setAllStatus(doc.cellStatus ?? {});
+    this.store.setAllExecution(doc.cellExecution ?? {});
     this.store.markSaved(this.store.getEditCount(), doc.version);
     this.store.setMeta({ name: doc.name });
     clearDrafts(this.notebookId);
@@ -413,6 +417,11 @@ export class NotebookController {
     await this.runAll();
   }
 
+  /** Hides the notice about how the last run stopped (in this page; a new run also ends it). */
+  dismissRunStop(): void {
+    this.store.setMeta({ runStop: null });
+  }
+
   clearOutputs(ids?: string[]): void {
     if (!this.store.canRun()) return;
     if (this.send({ type: "clearOutputs", ...(ids ? { cellIds: ids } : {}) }))
@@ -505,6 +514,7 @@ export class NotebookController {
         if (cell.cell_type === "code") this.store.applyOutputs(cell.id, cell.outputs, cell.execution_count);
       }
       this.store.setAllStatus(doc.cellStatus ?? {});
+      this.store.setAllExecution(doc.cellExecution ?? {});
     } catch {
       // The next event or a reload catches up.
     }
@@ -517,15 +527,17 @@ export class NotebookController {
         if (event.status === "dead" && event.detail) this.notify(event.detail);
         return;
       case "snapshot":
-        this.store.setMeta({ kernelStatus: event.kernel.status });
+        this.store.setMeta({ kernelStatus: event.kernel.status, runStop: event.runStop ?? null });
         for (const cell of event.cells) {
           const current = this.store.getCell(cell.cellId);
           if (current?.cell_type !== "code") continue;
           this.store.applyOutputs(cell.cellId, cell.outputs ?? current.outputs, cell.executionCount);
+          if (cell.execution !== undefined) this.store.setExecution(cell.cellId, cell.execution);
         }
         this.store.setAllStatus(Object.fromEntries(event.cells.map((cell) => [cell.cellId, cell.status])));
         return;
       case "cell": {
+        if (event.execution !== undefined) this.store.setExecution(event.cellId, event.execution);
         this.store.setStatus(event.cellId, event.status);
         const current = this.store.getCell(event.cellId);
         if (event.executionCount !== undefined && current?.cell_type === "code") {
@@ -543,6 +555,9 @@ export class NotebookController {
         }
         return;
       }
+      case "runStop":
+        this.store.setMeta({ runStop: event.stop });
+        return;
       case "reply": {
         const waiting = this.pending.get(event.requestId);
         if (waiting) waiting(event);

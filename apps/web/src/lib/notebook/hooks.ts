@@ -4,6 +4,7 @@
 import type { TCell } from "@flint/notebook";
 import { useCallback, useSyncExternalStore } from "react";
 import type { NotebookController, TDialog } from "./controller";
+import type { TCellExecution } from "./protocol";
 import type { NotebookStore, TMeta } from "./store";
 
 export function useCellIds(store: NotebookStore): string[] {
@@ -28,6 +29,12 @@ export function useCellUi(store: NotebookStore, id: string): TCellUi {
 export function useCellStatus(store: NotebookStore, id: string): string {
   const subscribe = useCallback((listener: () => void) => store.subscribeCell(id, listener), [store, id]);
   const read = useCallback(() => store.getStatus(id), [store, id]);
+  return useSyncExternalStore(subscribe, read, read);
+}
+
+export function useCellExecution(store: NotebookStore, id: string): TCellExecution | undefined {
+  const subscribe = useCallback((listener: () => void) => store.subscribeCell(id, listener), [store, id]);
+  const read = useCallback(() => store.getExecution(id), [store, id]);
   return useSyncExternalStore(subscribe, read, read);
 }
 

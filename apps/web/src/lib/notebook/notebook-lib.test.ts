@@ -1,12 +1,15 @@
 // Unit tests of the notebook page's pure parts: the output sanitizer (in jsdom), math extraction,
-// ANSI parsing, the conflict diff, key names and the store's cell operations.
-import { createEmptyNotebook, insertCell, type TNotebook } from "@flint/notebook";
+// ANSI parsing, the conflict diff, key names, the store's cell operations and what the page says
+// about runs.
+import { createEmptyNotebook, insertCell, type TNotebook, type TOutput } from "@flint/notebook";
 import { JSDOM } from "jsdom";
 import { describe, expect, it } from "vitest";
 import { parseAnsi, stripAnsi } from "./ansi";
 import { diffLines, diffNotebookCells } from "./cell-diff";
 import { COMMANDS, createKeyMatcher, keyName } from "./commands";
 import { extractMath } from "./markdown";
+import type { TRunStop } from "./protocol";
+import { describeExecution, describeRunStop, summarizeError } from "./run-report";
 import { createSanitizer } from "./sanitize";
 import { NotebookStore } from "./store";
 
@@ -174,5 +177,84 @@ describe("store", () => {
     store.setSource(id!, "changed");
     expect(store.getCell(id!)?.source).toBe("");
     expect(store.getMeta().saveState).toBe("readonly");
+  });
+});
+
+describe("run reports", () => {
+  const error = (ename: string, evalue: string): TOutput => ({
+    output_type: "error",
+    ename,
+    evalue,
+    traceback: [`${ename}: ${evalue}`],
+  });
+  const stop = (over: Partial<TRunStop> = {}): TRunStop => ({
+    cellId: "b",
+    status: "error",
+    cancelledCellIds: ["c", "d"],
+    stoppedAt: "2026-03-02T14:02:03.000Z",
+    ...over,
+  });
+  const ids = ["intro", "a", "b", "c", "d"];
+
+  it("names the cell that stopped a run by its place, with the error's first line", () => {
+    const outputs = (id: string) =>
+      id === "b"
+        ? [
+            { output_type: "stream" as const, name: "stdout" as const, text: "x\n" },
+            error("ValueError", "bad value\nmore"),
+          ]
+        : [];
+    expect(describeRunStop(stop(), ids, outputs)).toEqual({
+      cellId: "b",
+      cellLabel: "cell 3",
+      title: "Run stopped at cell 3",
+      reason: "ValueError: bad value",
+      notRun: "2 cells after it were not run.",
+    });
+  });
+
+  it("says how a run was interrupted or lost its kernel, and counts only cells still there", () => {
+    const none = () => [];
+    expect(
+      describeRunStop(stop({ status: "interrupted", cancelledCellIds: ["c", "gone"] }), ids, none),
+    ).toMatchObject({ reason: "it was interrupted", notRun: "1 cell after it was not run." });
+    expect(describeRunStop(stop({ status: "died" }), ids, none).reason).toBe("the kernel died while it ran");
+    expect(describeRunStop(stop({ status: "error" }), ids, none).reason).toBe("it failed");
+    expect(describeRunStop(stop({ cellId: "deleted" }), ids, none)).toMatchObject({
+      cellId: null,
+      title: "Run stopped at a cell deleted since",
+    });
+    expect(describeRunStop(stop({ cellId: null, status: "interrupted" }), ids, none)).toMatchObject({
+      cellId: null,
+      title: "Run stopped",
+      notRun: "2 cells were not run.",
+    });
+  });
+
+  it("summarizes long and empty error messages", () => {
+    expect(summarizeError([error("KeyboardInterrupt", "")])).toBe("KeyboardInterrupt");
+    const long = summarizeError([error("E", "x".repeat(500))])!;
+    expect(long).toHaveLength(160);
+    expect(long.endsWith("…")).toBe(true);
+    expect(summarizeError([])).toBeNull();
+  });
+
+  it("says how long a run took, who ran it and when", () => {
+    const options = { locale: "en-GB", timeZone: "UTC", now: new Date("2026-03-02T18:00:00Z") };
+    const run = {
+      startedAt: "2026-03-02T14:02:00.000Z",
+      endedAt: "2026-03-02T14:02:02.100Z",
+      ranBy: { id: "u1", name: "Ada" },
+    };
+    expect(describeExecution(run, options).text).toBe("Took 2.1 s, by Ada at 14:02");
+    expect(describeExecution(run, options).title).toContain("2 Mar 2026");
+    expect(describeExecution({ ...run, ranBy: null }, options).text).toBe("Took 2.1 s at 14:02");
+    expect(describeExecution(run, { ...options, now: new Date("2026-03-05T09:00:00Z") }).text).toBe(
+      "Took 2.1 s, by Ada on 2 Mar at 14:02",
+    );
+    expect(describeExecution(run, { ...options, now: new Date("2027-01-05T09:00:00Z") }).text).toBe(
+      "Took 2.1 s, by Ada on 2 Mar 2026 at 14:02",
+    );
+    expect(describeExecution({ ...run, endedAt: null }, options).text).toBe("Started at 14:02, by Ada");
   });
 });

@@ -7,6 +7,8 @@ import { z } from "zod";
 export {
   applyOutputChanges,
   codePointsToUtf16Offset,
+  type TCellExecution,
+  type TRunStop,
   utf16OffsetToCodePoints,
 } from "@flint/kernel/protocol";
 

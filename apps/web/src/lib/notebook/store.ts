@@ -16,7 +16,7 @@ import {
   type TNotebook,
   type TOutput,
 } from "@flint/notebook";
-import type { TKernelStatus } from "./protocol";
+import type { TCellExecution, TKernelStatus, TRunStop } from "./protocol";
 
 export type TMode = "command" | "edit";
 export type TSaveState = "saved" | "saving" | "unsaved" | "error" | "conflict" | "readonly";
@@ -33,6 +33,8 @@ export type TMeta = {
   kernelStatus: TKernelStatus;
   connection: TConnection;
   notice: string | null;
+  /** How the latest run of several cells stopped early (the notice above the cells), if it did. */
+  runStop: TRunStop | null;
 };
 
 type TListener = () => void;
@@ -46,6 +48,7 @@ export class NotebookStore {
   private cellsById = new Map<string, TCell>();
   private ids: string[] = [];
   private status = new Map<string, string>();
+  private execution = new Map<string, TCellExecution>();
   private activeId: string | null = null;
   private anchorId: string | null = null;
   private selected = new Set<string>();
@@ -63,7 +66,10 @@ export class NotebookStore {
   private uiListeners = new Set<TListener>();
   private uiVersion = 0;
 
-  constructor(notebook: TNotebook, meta: Omit<TMeta, "saveState" | "saveError" | "lastSavedAt" | "notice">) {
+  constructor(
+    notebook: TNotebook,
+    meta: Omit<TMeta, "saveState" | "saveError" | "lastSavedAt" | "notice" | "runStop">,
+  ) {
     this.notebook = notebook;
     this.meta = {
       ...meta,
@@ -71,6 +77,7 @@ export class NotebookStore {
       saveError: null,
       lastSavedAt: null,
       notice: null,
+      runStop: null,
     };
     this.reindex();
     this.activeId = this.ids[0] ?? null;
@@ -83,6 +90,8 @@ export class NotebookStore {
   getCellIds = (): string[] => this.ids;
   getCell = (id: string): TCell | undefined => this.cellsById.get(id);
   getStatus = (id: string): string => this.status.get(id) ?? "";
+  /** When the cell's latest run started and ended, and who ran it (undefined: never run). */
+  getExecution = (id: string): TCellExecution | undefined => this.execution.get(id);
   getMeta = (): TMeta => this.meta;
   getMode = (): TMode => this.mode;
   getActiveId = (): string | null => this.activeId;
@@ -350,7 +359,26 @@ export class NotebookStore {
   clearOutputsLocal(ids?: string[]): void {
     const known = ids?.filter((id) => this.cellsById.has(id));
     this.commit(clearOutputs(this.notebook, known), false);
-    for (const id of known ?? this.ids) this.setStatus(id, "");
+    for (const id of known ?? this.ids) {
+      this.setExecution(id, null);
+      this.setStatus(id, "");
+    }
+  }
+
+  /** Sets (or with `null` clears) a cell's run times. */
+  setExecution(id: string, execution: TCellExecution | null): void {
+    const before = this.execution.get(id);
+    if (execution === null ? before === undefined : sameExecution(before, execution)) return;
+    if (execution) this.execution.set(id, execution);
+    else this.execution.delete(id);
+    this.notifyCells([id]);
+  }
+
+  /** Replaces every cell's run times (a load or reload from the server). */
+  setAllExecution(executions: Record<string, TCellExecution>): void {
+    const touched = new Set([...this.execution.keys(), ...Object.keys(executions)]);
+    this.execution = new Map(Object.entries(executions));
+    this.notifyCells(touched);
   }
 
   setStatus(id: string, status: string): void {
@@ -420,6 +448,16 @@ export class NotebookStore {
     if (this.activeId) this.notifyCells([this.activeId]);
     this.notifyUi();
   }
+}
+
+function sameExecution(a: TCellExecution | undefined, b: TCellExecution): boolean {
+  return (
+    a !== undefined &&
+    a.startedAt === b.startedAt &&
+    a.endedAt === b.endedAt &&
+    a.ranBy?.id === b.ranBy?.id &&
+    a.ranBy?.name === b.ranBy?.name
+  );
 }
 
 function subscribe(set: Set<TListener>, listener: TListener): () => void {

@@ -1,0 +1,58 @@
+// The notice above the cells when a run of several cells stopped early: which cell stopped it
+// and why, how many cells did not run, and a way to jump to that cell (as Databricks and
+// JupyterLab's run-all report do). It stays until a new run begins or the user dismisses it.
+"use client";
+import type { NotebookController } from "@/lib/notebook/controller";
+import { useCellIds, useMeta } from "@/lib/notebook/hooks";
+import { describeRunStop } from "@/lib/notebook/run-report";
+
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
+export function RunStopNotice({
+  controller,
+  onJump,
+}: {
+  controller: NotebookController;
+  onJump: (cellId: string) => void;
+}) {
+  const { store } = controller;
+  const { runStop } = useMeta(store);
+  const ids = useCellIds(store);
+  if (!runStop) return null;
+  const notice = describeRunStop(runStop, ids, (id) => {
+    const cell = store.getCell(id);
+    return cell?.cell_type === "code" ? cell.outputs : [];
+  });
+  const { cellId, cellLabel } = notice;
+  return (
+    <div
+      role="alert"
+      aria-label="Run stopped"
+      className="mx-4 mt-2 flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+    >
+      <p className="min-w-0 flex-1">
+        <strong>{notice.title}</strong>: {sentence(notice.reason)} {notice.notRun}
+      </p>
+      {cellId && cellLabel && (
+        <button
+          type="button"
+          className="shrink-0 rounded border border-amber-400 bg-white px-2 py-0.5 text-xs font-medium hover:bg-amber-100"
+          onClick={() => onJump(cellId)}
+        >
+          Go to {cellLabel}
+        </button>
+      )}
+      <button
+        type="button"
+        className="shrink-0 rounded px-1 text-amber-700 hover:bg-amber-100"
+        aria-label="Dismiss"
+        title="Dismiss"
+        onClick={() => controller.dismissRunStop()}
+      >
+        ✕
+      </button>
+    </div>
+  );
+}
