@@ -80,7 +80,9 @@ async function benchRoundTrip(): Promise<void> {
     const { settings } = await runtime.jupyter.ready();
     const manager = new KernelManager({ serverSettings: ServerConnection.makeSettings(settings) });
     await manager.ready;
-    const kernel = await manager.startNew({ name: "flint-spark" });
+    // In the same project folder as the broker's kernel: with sandboxes, Jupyter starts a
+    // kernel only in a project's folder, and both sides then run in one.
+    const kernel = await manager.startNew({ name: "flint-spark", path: "bench" } as { name: string });
     try {
       await kernel.requestExecute({ code: "spark.range(1).count()" }).done;
       for (let i = 0; i < 5; i++) await kernel.requestExecute({ code: "1+1" }).done;
