@@ -1,10 +1,11 @@
-// `npm run flint -- user add|list|disable`: account administration for closed deployments
-// without e-mail. Uses the running server's database, or starts the embedded one briefly.
+// `npm run flint -- user add|list|disable|enable|promote|demote`: account administration for
+// closed deployments without e-mail. Uses the running server's database, or starts the embedded
+// one briefly. Disabling goes through the same function as the Administration page.
 
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { hashToken, loadConfig } from "@flint/api";
+import { hashToken, listUsers, loadConfig, setUserAdmin, setUserDisabled } from "@flint/api";
 import { ensureToken, upsertPasswordUser } from "@flint/api/seed";
 import { createPrismaClient } from "@flint/db";
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "@flint/db/embedded";
@@ -12,10 +13,14 @@ import { applyMigrations } from "@flint/db/migrate";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const USAGE = `usage:
-  npm run flint -- user add EMAIL [--password P] [--token T] [--name NAME]
+  npm run flint -- user add EMAIL [--password P] [--token T] [--name NAME] [--admin]
   npm run flint -- user list
   npm run flint -- user disable EMAIL
-  npm run flint -- user enable EMAIL`;
+  npm run flint -- user enable EMAIL
+  npm run flint -- user promote EMAIL   (make a site administrator)
+  npm run flint -- user demote EMAIL`;
+
+const ACTIONS_WITH_EMAIL = new Set(["add", "disable", "enable", "promote", "demote"]);
 
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
@@ -29,10 +34,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const email = args[0];
-  if (
-    (action === "add" || action === "disable" || action === "enable") &&
-    (!email || !/^[^@\s]+@[^@\s]+$/.test(email))
-  ) {
+  if (ACTIONS_WITH_EMAIL.has(action) && (!email || !/^[^@\s]+@[^@\s]+$/.test(email))) {
     console.error(`user ${action} needs an email address.\n${USAGE}`);
     return 2;
   }
@@ -58,40 +60,32 @@ async function main(): Promise<number> {
         email,
         name: option(args, "--name") ?? email.split("@")[0]!,
         password,
+        ...(args.includes("--admin") ? { isAdmin: true } : {}),
       });
       const token = option(args, "--token");
       if (token) await ensureToken(prisma, userId, token, "flint user add --token");
       console.log(
-        `${isCreated ? "created" : "updated"} ${email}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`,
+        `${isCreated ? "created" : "updated"} ${email}${args.includes("--admin") ? " (site administrator)" : ""}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`,
       );
       return 0;
     }
     if (action === "list") {
-      const users = await prisma.user.findMany({
-        orderBy: { createdAt: "asc" },
-        select: { email: true, name: true, createdAt: true, disabledAt: true },
-      });
-      for (const user of users) {
+      for (const user of await listUsers(prisma)) {
         console.log(
-          `${user.email}\t${user.name}\t${user.createdAt.toISOString()}\t${user.disabledAt ? "disabled" : "active"}`,
+          `${user.email}\t${user.name}\t${user.createdAt}\t${user.disabledAt ? "disabled" : "active"}${user.isAdmin ? "\tadmin" : ""}`,
         );
       }
       return 0;
     }
-    if (action === "disable" || action === "enable") {
+    if (action === "disable" || action === "enable" || action === "promote" || action === "demote") {
       const user = email ? await prisma.user.findUnique({ where: { email }, select: { id: true } }) : null;
       if (!user) {
         console.error(`no user with email ${email ?? "(missing)"}`);
         return 1;
       }
-      await prisma.$transaction([
-        prisma.user.update({
-          where: { id: user.id },
-          data: { disabledAt: action === "disable" ? new Date() : null },
-        }),
-        // Disabling ends the user's sessions at once; tokens are refused by the disabled check.
-        ...(action === "disable" ? [prisma.session.deleteMany({ where: { userId: user.id } })] : []),
-      ]);
+      if (action === "disable" || action === "enable")
+        await setUserDisabled(prisma, user.id, action === "disable");
+      else await setUserAdmin(prisma, user.id, action === "promote");
       console.log(`${action}d ${email}`);
       return 0;
     }

@@ -1,4 +1,4 @@
-// The admin command line against a real database: add, list, disable.
+// The admin command line against a real database: add, list, disable, promote.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -85,5 +85,30 @@ describe("flint user", () => {
     const bad = flint(url, "user", "add", "not-an-email");
     expect(bad.status).toBe(2);
     expect(bad.err).toContain("needs an email address");
+  });
+
+  it("makes site administrators with add --admin and promote, and takes it back with demote", async () => {
+    const url = await createEmptyDatabase();
+    expect(flint(url, "user", "add", "boss@example.test", "--admin").status).toBe(0);
+    expect(flint(url, "user", "add", "staff@example.test").status).toBe(0);
+    const isAdmin = async (email: string) => {
+      const prisma = createPrismaClient(url);
+      try {
+        return (await prisma.user.findUniqueOrThrow({ where: { email }, select: { isAdmin: true } })).isAdmin;
+      } finally {
+        await prisma.$disconnect();
+      }
+    };
+    expect(await isAdmin("boss@example.test")).toBe(true);
+    expect(await isAdmin("staff@example.test")).toBe(false);
+    expect(flint(url, "user", "list").out).toMatch(/boss@example\.test\t.*\tactive\tadmin/);
+
+    const promoted = flint(url, "user", "promote", "staff@example.test");
+    expect(promoted.status, promoted.err).toBe(0);
+    expect(promoted.out).toContain("promoted staff@example.test");
+    expect(await isAdmin("staff@example.test")).toBe(true);
+    expect(flint(url, "user", "demote", "boss@example.test").status).toBe(0);
+    expect(await isAdmin("boss@example.test")).toBe(false);
+    expect(flint(url, "user", "promote", "nobody@example.test").status).toBe(1);
   });
 });

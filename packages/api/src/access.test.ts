@@ -1,6 +1,6 @@
 // The role × endpoint table (SECURITY.md cases 15, 17, 20): every /api route, called by a viewer,
-// runner, editor, admin, a non-member and an anonymous visitor, answers exactly what this table
-// says. The table is written by hand, independently of permissions.ts, so a wrong entry there
+// runner, editor, admin, a non-member, a site administrator (who is no member of the project)
+// and an anonymous visitor, answers exactly what this table says. The table is written by hand, independently of permissions.ts, so a wrong entry there
 // fails here. A new route without a row fails the completeness check.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -10,8 +10,8 @@ import { outputSpoolDir, outputSpoolPath } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
 
-type TWho = "viewer" | "runner" | "editor" | "admin" | "outsider" | "anonymous";
-type TNeed = "anyone" | "user" | "viewer" | "runner" | "editor" | "admin";
+type TWho = "viewer" | "runner" | "editor" | "admin" | "outsider" | "siteAdmin" | "anonymous";
+type TNeed = "anyone" | "user" | "viewer" | "runner" | "editor" | "admin" | "siteAdmin";
 type TRequest = {
   method: string;
   url: string;
@@ -20,7 +20,7 @@ type TRequest = {
   headers?: Record<string, string>;
 };
 
-const WHO: TWho[] = ["viewer", "runner", "editor", "admin", "outsider", "anonymous"];
+const WHO: TWho[] = ["viewer", "runner", "editor", "admin", "outsider", "siteAdmin", "anonymous"];
 const RANK: Record<string, number> = { viewer: 1, runner: 2, editor: 3, admin: 4 };
 
 let t: TTestApi;
@@ -134,6 +134,48 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     make: async () => ({ method: "GET", url: "/api/v1/community?q=x" }),
   },
   "GET /api/v1/me": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/me" }) },
+  "GET /api/v1/signup": {
+    need: "anyone",
+    make: async () => ({ method: "GET", url: "/api/v1/signup?invite=unknown" }),
+  },
+  "GET /api/v1/admin/users": {
+    need: "siteAdmin",
+    make: async () => ({ method: "GET", url: "/api/v1/admin/users" }),
+  },
+  "PATCH /api/v1/admin/users/{id}": {
+    need: "siteAdmin",
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/admin/users/${(await freshUser("Disposable")).id}`,
+      json: { disabled: true },
+    }),
+  },
+  "GET /api/v1/admin/invitations": {
+    need: "siteAdmin",
+    make: async () => ({ method: "GET", url: "/api/v1/admin/invitations" }),
+  },
+  "POST /api/v1/admin/invitations": {
+    need: "siteAdmin",
+    make: async () => ({
+      method: "POST",
+      url: "/api/v1/admin/invitations",
+      json: { email: `${uniqueName("guest")}@example.test` },
+    }),
+  },
+  "DELETE /api/v1/admin/invitations/{id}": {
+    need: "siteAdmin",
+    make: async () => {
+      const invitation = await t.prisma.invitation.create({
+        data: {
+          email: `${uniqueName("pending")}@example.test`,
+          tokenHash: uniqueName("hash"),
+          createdById: users.siteAdmin.id,
+          expiresAt: new Date(Date.now() + 86_400_000),
+        },
+      });
+      return { method: "DELETE", url: `/api/v1/admin/invitations/${invitation.id}` };
+    },
+  },
   "GET /api/v1/me/activity": {
     need: "user",
     make: async () => ({ method: "GET", url: "/api/v1/me/activity" }),
@@ -253,11 +295,12 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/export` }),
   },
   // Members read the published snapshot too (the community page shows it to everyone); the table
-  // runs with nothing published, so it is published for them first. Outsiders meet an unpublished one.
+  // runs with nothing published, so it is published for them first. Outsiders and site
+  // administrators (no members) meet an unpublished one.
   "GET /api/v1/notebooks/{id}/published": {
     need: "viewer",
     make: async (who) => {
-      if (who !== "outsider" && who !== "anonymous") {
+      if (who in RANK) {
         await t.call("POST", `/api/v1/notebooks/${notebookId}/publish`, { as: users.admin, via: "token" });
       }
       return { method: "GET", url: `/api/v1/notebooks/${notebookId}/published` };
@@ -552,7 +595,9 @@ function expected(need: TNeed, who: TWho): "ok" | 401 | 403 | 404 {
   if (need === "anyone") return "ok";
   if (who === "anonymous") return 401;
   if (need === "user") return "ok";
-  if (who === "outsider") return 404;
+  if (need === "siteAdmin") return who === "siteAdmin" ? "ok" : 403;
+  // Administering the site gives no rights in projects one is not a member of.
+  if (who === "outsider" || who === "siteAdmin") return 404;
   return RANK[who]! >= RANK[need]! ? "ok" : 403;
 }
 
@@ -561,6 +606,8 @@ beforeAll(async () => {
   for (const who of WHO) {
     if (who === "anonymous") continue;
     users[who] = await t.signUp(who);
+    if (who === "siteAdmin")
+      await t.prisma.user.update({ where: { id: users[who].id }, data: { isAdmin: true } });
     ownProject[who] = (
       await t.call("POST", "/api/v1/projects", {
         as: users[who],

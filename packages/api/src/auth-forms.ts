@@ -26,6 +26,9 @@ export type TAuthFormReason =
   | "email"
   | "password_short"
   | "password_long"
+  | "signup_closed"
+  | "invitation_required"
+  | "invitation_invalid"
   | "failed";
 
 const ZNext = z.string().max(2000).optional();
@@ -39,6 +42,12 @@ const ZSignUpForm = z.object({
   email: z.string().trim().min(1, "Enter your email.").max(320),
   // Length rules are better-auth's (it answers PASSWORD_TOO_SHORT/LONG); here only a sane bound.
   password: z.string().min(1, "Choose a password.").max(1000),
+  // The invitation of the link the page was opened with (FLINT_SIGNUP=invite); empty without.
+  inviteToken: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((value) => value || undefined),
   next: ZNext,
 });
 
@@ -71,6 +80,10 @@ const FORMS: Record<string, TFormKind> = {
       if (code === "INVALID_EMAIL") return "email";
       if (code === "PASSWORD_TOO_SHORT") return "password_short";
       if (code === "PASSWORD_TOO_LONG") return "password_long";
+      // FLINT_SIGNUP (services/invitations.ts): closed, no invitation, or one that cannot be used.
+      if (code === "SIGN_UP_CLOSED") return "signup_closed";
+      if (code === "INVITATION_REQUIRED") return "invitation_required";
+      if (code?.startsWith("INVITATION_")) return "invitation_invalid";
       return "failed";
     },
   },
@@ -85,6 +98,18 @@ const REASON_ERRORS: Record<TAuthFormReason, AppError> = {
   email: new AppError("bad_request", "That is not a valid email address."),
   password_short: new AppError("bad_request", "The password is too short."),
   password_long: new AppError("bad_request", "The password is too long."),
+  signup_closed: new AppError(
+    "forbidden",
+    "Sign-up is closed on this Flint: ask an administrator to add you.",
+  ),
+  invitation_required: new AppError(
+    "forbidden",
+    "Sign-up on this Flint needs an invitation: ask an administrator for an invitation link.",
+  ),
+  invitation_invalid: new AppError(
+    "forbidden",
+    "This invitation cannot be used (expired, used, revoked, or for another e-mail address): ask an administrator for a new link.",
+  ),
   failed: new AppError("bad_request", "The account could not be created."),
 };
 

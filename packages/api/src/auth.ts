@@ -1,11 +1,44 @@
 /**
  * Accounts: better-auth does password hashing (scrypt), sessions and cookies; Flint adds personal
- * access tokens (tokens.ts) and the disabled flag. Nothing here hand-rolls password or session crypto.
+ * access tokens (tokens.ts), the disabled flag and who may sign up (FLINT_SIGNUP, invitations).
+ * Nothing here hand-rolls password or session crypto.
  */
 import type { PrismaClient } from "@flint/db";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
+import { APIError, createAuthMiddleware } from "better-auth/api";
+import { z } from "zod";
 import type { TConfig } from "./config.js";
+import {
+  checkSignUp,
+  claimInvitation,
+  closeInvitationsFor,
+  SignUpRefusedError,
+} from "./services/invitations.js";
+
+/**
+ * The fields of a sign-up body Flint reads besides better-auth's own: the invitation's secret
+ * travels in `inviteToken` (better-auth passes unknown fields through and stores none of them).
+ */
+const ZSignUpExtras = z.object({
+  email: z.string().max(320).catch(""),
+  inviteToken: z.string().max(200).optional().catch(undefined),
+});
+
+function readSignUpExtras(body: unknown): z.infer<typeof ZSignUpExtras> {
+  return ZSignUpExtras.parse(body && typeof body === "object" ? body : {});
+}
+
+/** Runs a sign-up rule, answering a refusal as better-auth's 403 with Flint's message and reason. */
+async function refuseAs403(check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    if (error instanceof SignUpRefusedError)
+      throw new APIError("FORBIDDEN", { message: error.message, code: error.reason });
+    throw error;
+  }
+}
 
 /** Creates the better-auth instance of this Flint process. */
 export function createAuth(config: TConfig, prisma: PrismaClient) {
@@ -33,7 +66,32 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
       },
       useSecureCookies: config.publicUrl.startsWith("https:"),
     },
+    hooks: {
+      // FLINT_SIGNUP is enforced here, on the server, before better-auth looks the address up: a
+      // refused visitor learns nothing about which accounts exist.
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-up/email") return;
+        await refuseAs403(() => checkSignUp(prisma, config.signUpMode, readSignUpExtras(ctx.body)));
+      }),
+    },
     databaseHooks: {
+      user: {
+        create: {
+          // Every account better-auth creates passes here, whichever endpoint made it; the
+          // invitation is used up in the same step, so one link signs up one account.
+          before: async (user, context) => {
+            await refuseAs403(async () => {
+              const { inviteToken } = readSignUpExtras(context?.body);
+              if (config.signUpMode === "invite" && inviteToken)
+                await claimInvitation(prisma, { email: user.email, inviteToken });
+              else await checkSignUp(prisma, config.signUpMode, { email: user.email });
+            });
+            return undefined;
+          },
+          // Other invitations for the address are done with once it has an account.
+          after: async (user) => closeInvitationsFor(prisma, user.email),
+        },
+      },
       session: {
         create: {
           // A disabled account (`flint user disable`) cannot start a session.

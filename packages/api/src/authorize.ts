@@ -1,11 +1,20 @@
 /**
  * The one authorization choke point (STYLE.md habit 3). Every route handler and every WebSocket
  * command calls `authorize` with a named permission; resources are loaded with a `where` that
- * includes the caller's membership, and ids outside the caller's projects answer 404.
+ * includes the caller's membership, and ids outside the caller's projects answer 404. Site-wide
+ * permissions (administration) go through it too, with the target `{ kind: "site" }`.
  */
 import type { PrismaClient } from "@flint/db";
 import { AppError, notFound } from "./errors.js";
-import { hasPermission, type TAccessRole, type TPermission, type TProjectRole } from "./permissions.js";
+import {
+  hasPermission,
+  hasSitePermission,
+  type TAccessRole,
+  type TPermission,
+  type TProjectRole,
+  type TSitePermission,
+  type TSiteRole,
+} from "./permissions.js";
 
 /** Who is calling: a signed-in user (cookie session) or a personal access token. */
 export interface TActor {
@@ -24,10 +33,18 @@ export type TTarget =
   | { kind: "asset"; id: string }
   | { kind: "connection"; id: string };
 
+/** The whole site, for site-wide permissions such as `site.users`. */
+export type TSiteTarget = { kind: "site" };
+
 /** The result of a successful check: the project the target belongs to and the caller's role. */
 export interface TGrant {
   projectId: string;
   role: TAccessRole;
+}
+
+/** The result of a successful site-wide check: the caller's site role. */
+export interface TSiteGrant {
+  role: TSiteRole;
 }
 
 const LABEL = {
@@ -87,11 +104,56 @@ async function locate(
 /**
  * Checks that `actor` (null: an anonymous visitor) holds `permission` on `target`.
  * Published notebooks and charts are readable by anyone ("public" role); everything else needs
- * a project membership.
+ * a project membership. Site permissions need the site role that holds them.
  * @throws AppError 404 when the target does not exist or the caller may not know it exists,
- *   401 when an anonymous caller needs to sign in, 403 when a member's role lacks the permission.
+ *   401 when an anonymous caller needs to sign in, 403 when a member's role (or a user's site
+ *   role) lacks the permission.
  */
 export async function authorize(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  target: TSiteTarget,
+  permission: TSitePermission,
+): Promise<TSiteGrant>;
+export async function authorize(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  target: TTarget,
+  permission: TPermission,
+): Promise<TGrant>;
+export async function authorize(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  target: TTarget | TSiteTarget,
+  permission: TPermission | TSitePermission,
+): Promise<TGrant | TSiteGrant> {
+  if (target.kind === "site") return await authorizeSite(prisma, actor, permission as TSitePermission);
+  return await authorizeInProject(prisma, actor, target, permission as TPermission);
+}
+
+async function authorizeSite(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  permission: TSitePermission,
+): Promise<TSiteGrant> {
+  if (!actor)
+    throw new AppError(
+      "unauthorized",
+      "Sign in or send a personal access token (Authorization: Bearer ...).",
+    );
+  // Read at every call, so a demoted administrator loses the right at once.
+  const user = await prisma.user.findUnique({ where: { id: actor.userId }, select: { isAdmin: true } });
+  const role: TSiteRole = user?.isAdmin ? "admin" : "user";
+  if (!hasSitePermission(role, permission)) {
+    throw new AppError(
+      "forbidden",
+      `Administration (${permission}) needs a site administrator; whoever runs this Flint can make you one with \`npm run flint -- user promote EMAIL\`.`,
+    );
+  }
+  return { role };
+}
+
+async function authorizeInProject(
   prisma: PrismaClient,
   actor: TActor | null,
   target: TTarget,

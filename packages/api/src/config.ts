@@ -7,6 +7,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** Who may create an account through the web or the API (the CLI always can). */
+export const SIGN_UP_MODES = ["open", "invite", "closed"] as const;
+export type TSignUpMode = (typeof SIGN_UP_MODES)[number];
+
 const ZEnv = z.object({
   FLINT_DATA_DIR: z.string().default(".flint"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,6 +29,7 @@ const ZEnv = z.object({
   FLINT_SANDBOX_NETWORK: z.enum(["isolated", "host"]).optional(),
   FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
   FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
+  FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
 });
 
 /** The validated configuration of one Flint process. */
@@ -37,6 +42,11 @@ export interface TConfig {
   publicUrl: string;
   maxBodyBytes: number;
   isAuthRateLimited: boolean;
+  /**
+   * Who may sign up (FLINT_SIGNUP): `open` anyone, `invite` only with a valid invitation for that
+   * e-mail, `closed` nobody (accounts come from `flint user add`).
+   */
+  signUpMode: TSignUpMode;
   /** Secret for session signing; generated at first start and kept in the data directory. */
   authSecret: string;
   kernels: {
@@ -91,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedOrigins,
     maxBodyBytes: value.FLINT_MAX_BODY_BYTES,
     isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
+    signUpMode: value.FLINT_SIGNUP,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),

@@ -14,26 +14,40 @@ import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
 import { createOutputRoutes } from "./routes/outputs.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
+import { createUserRoutes } from "./routes/users.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
-export { authorize, type TActor, type TGrant, type TTarget } from "./authorize.js";
-export { loadConfig, readOrCreateSecret, type TConfig } from "./config.js";
+export {
+  authorize,
+  type TActor,
+  type TGrant,
+  type TSiteGrant,
+  type TSiteTarget,
+  type TTarget,
+} from "./authorize.js";
+export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export { AppError, type TErrorCode } from "./errors.js";
 export {
   hasPermission,
+  hasSitePermission,
   PERMISSIONS,
   PROJECT_ROLES,
+  SITE_PERMISSIONS,
+  SITE_ROLES,
   type TPermission,
   type TProjectRole,
+  type TSitePermission,
+  type TSiteRole,
 } from "./permissions.js";
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore } from "./services/notebook-store.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
+export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
 /** Options of {@link createApi}. */
@@ -94,6 +108,7 @@ export function createApi(options: TApiOptions): TApi {
     ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
     ...createOutputRoutes(prisma, config.dataDir),
     ...createCatalogRoutes({ prisma, config, catalog }),
+    ...createUserRoutes({ prisma, config }),
   );
   const router = createRouter({
     routes,

@@ -1,6 +1,6 @@
 /**
- * Who may do what in a project: one typed table, read by the one authorization check
- * (`authorize` in authorize.ts) that every route and WebSocket command goes through.
+ * Who may do what, in a project and on the site: typed tables, read by the one authorization
+ * check (`authorize` in authorize.ts) that every route and WebSocket command goes through.
  */
 
 /** Project roles, weakest first. */
@@ -45,4 +45,26 @@ export type TPermission = keyof typeof PERMISSIONS;
 /** True when `role` holds `permission`. */
 export function hasPermission(role: TAccessRole, permission: TPermission): boolean {
   return (PERMISSIONS[permission] as readonly TAccessRole[]).includes(role);
+}
+
+/**
+ * Site roles: every signed-in user, and site administrators (`User.isAdmin`). A site admin gets
+ * no project rights from it: projects still answer by membership.
+ */
+export const SITE_ROLES = ["user", "admin"] as const;
+export type TSiteRole = (typeof SITE_ROLES)[number];
+
+/** Site-wide permissions and the site roles that hold them. */
+export const SITE_PERMISSIONS = {
+  // List users, disable and enable them (Administration page).
+  "site.users": ["admin"],
+  // Invite e-mail addresses, list and revoke invitations.
+  "site.invitations": ["admin"],
+} as const satisfies Record<string, readonly TSiteRole[]>;
+
+export type TSitePermission = keyof typeof SITE_PERMISSIONS;
+
+/** True when `role` holds the site permission `permission`. */
+export function hasSitePermission(role: TSiteRole, permission: TSitePermission): boolean {
+  return (SITE_PERMISSIONS[permission] as readonly TSiteRole[]).includes(role);
 }

@@ -1,6 +1,7 @@
 /**
- * Seeds a fresh database: the demo user `demo@flint.local`, its optional fixed token, and the
- * "Getting started" project. Idempotent: later starts only apply a changed FLINT_DEMO_PASSWORD.
+ * Seeds a fresh database: the demo user `demo@flint.local` (a site administrator), its optional
+ * fixed token, and the "Getting started" project. Idempotent: later starts only apply a changed
+ * FLINT_DEMO_PASSWORD.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,13 +25,19 @@ export interface TSeedResult {
   isFirstSeed: boolean;
 }
 
-/** Creates or updates a user with an email/password credential, the way better-auth stores it. */
+/**
+ * Creates or updates a user with an email/password credential, the way better-auth stores it.
+ * `isAdmin: true` makes them a site administrator (also when they exist); left out, it is unchanged
+ * (new users are not administrators).
+ */
 export async function upsertPasswordUser(
   prisma: PrismaClient,
-  input: { email: string; name: string; password: string },
+  input: { email: string; name: string; password: string; isAdmin?: boolean },
 ): Promise<{ userId: string; isCreated: boolean }> {
   const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
   if (existing) {
+    if (input.isAdmin !== undefined)
+      await prisma.user.update({ where: { id: existing.id }, data: { isAdmin: input.isAdmin } });
     const account = await prisma.account.findFirst({
       where: { userId: existing.id, providerId: "credential" },
       select: { id: true, password: true },
@@ -57,7 +64,15 @@ export async function upsertPasswordUser(
   const userId = randomUUID();
   const hash = await hashPassword(input.password);
   await prisma.$transaction([
-    prisma.user.create({ data: { id: userId, email: input.email, name: input.name, emailVerified: true } }),
+    prisma.user.create({
+      data: {
+        id: userId,
+        email: input.email,
+        name: input.name,
+        emailVerified: true,
+        isAdmin: input.isAdmin ?? false,
+      },
+    }),
     prisma.account.create({
       data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash },
     }),
@@ -104,6 +119,8 @@ export async function seed(
     name: "Demo User",
     password,
   });
+  // The demo user administers a fresh Flint (users, invitations); a later demotion sticks.
+  if (isCreated) await prisma.user.update({ where: { id: userId }, data: { isAdmin: true } });
   if (options.demoToken) await ensureToken(prisma, userId, options.demoToken, "FLINT_DEMO_TOKEN");
   const hasTour = await prisma.project.findFirst({
     where: { createdById: userId, name: "Getting started" },

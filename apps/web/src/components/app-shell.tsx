@@ -12,6 +12,7 @@ interface TMe {
   id: string;
   email: string;
   name: string;
+  isAdmin: boolean;
 }
 
 interface TNotification {
@@ -184,6 +185,11 @@ export function AppShell({ children }: { children: ReactNode }) {
                 >
                   Access tokens
                 </Link>
+                {me?.isAdmin && (
+                  <Link role="menuitem" href="/admin" className="block px-3 py-2 text-sm hover:bg-slate-100">
+                    Administration
+                  </Link>
+                )}
                 <button
                   role="menuitem"
                   type="button"

@@ -17,6 +17,11 @@ const REASON_MESSAGES: Record<TAuthFormReason, string> = {
   email: "That is not a valid email address.",
   password_short: "The password is too short: use at least 8 characters.",
   password_long: "The password is too long: use at most 256 characters.",
+  signup_closed: "Sign-up is closed on this Flint: ask an administrator to add you.",
+  invitation_required:
+    "Sign-up on this Flint needs an invitation: ask an administrator for an invitation link.",
+  invitation_invalid:
+    "This invitation cannot be used (expired, used, revoked, or for another e-mail address): ask an administrator for a new link.",
   failed: "The account could not be created.",
 };
 

@@ -1,13 +1,15 @@
 // The notebook WebSocket against a real Jupyter Server and kernel (SECURITY.md cases 15, 16, 18):
 // a viewer's run never reaches the kernel, a runner's socket runs the saved source only, a
-// foreign Origin is refused, and a removed member loses the socket within seconds.
+// foreign Origin is refused, and a removed member or a disabled user loses the socket within
+// seconds (case 33).
 
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, loadConfig } from "@flint/api";
+import { createApi, createNotebookStore, loadConfig, setUserDisabled } from "@flint/api";
+import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +23,7 @@ const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python
 let server: Server;
 let runtime: TKernelRuntime;
 let closeDb: () => Promise<void>;
+let prisma: PrismaClient;
 let baseUrl: string;
 let origin: string;
 const tokens: Record<string, string> = {};
@@ -64,6 +67,7 @@ async function waitFor<T>(check: () => T | undefined, timeoutMs = 90_000): Promi
 beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
+  prisma = db.prisma;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-socket-test-"));
   server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -97,16 +101,16 @@ beforeAll(async () => {
       void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
   );
   const { createToken } = await import("@flint/api");
-  for (const who of ["admin", "viewer", "runner", "editor", "outsider"]) {
+  for (const who of ["admin", "viewer", "runner", "editor", "outsider", "disabled"]) {
     const id = `user-${who}-${Date.now()}`;
     await db.prisma.user.create({ data: { id, email: `${who}-${Date.now()}@example.test`, name: who } });
     userIds[who] = id;
     tokens[who] = (await createToken(db.prisma, id, "test")).secret;
   }
   projectId = (await call("POST", "/api/v1/projects", tokens.admin!, { name: "Sockets" })).body.id as string;
-  for (const who of ["viewer", "runner", "editor"]) {
+  for (const who of ["viewer", "runner", "editor", "disabled"]) {
     await db.prisma.projectMember.create({
-      data: { projectId, userId: userIds[who]!, role: who as "viewer" },
+      data: { projectId, userId: userIds[who]!, role: who === "disabled" ? "runner" : (who as "viewer") },
     });
   }
   const notebook = {
@@ -223,5 +227,25 @@ describe("the notebook WebSocket", () => {
     const closed = new Promise<number>((resolve) => runner.ws.on("close", (code) => resolve(code)));
     await call("DELETE", `/api/v1/projects/${projectId}/members/${userIds.runner}`, tokens.admin!);
     expect(await closed).toBe(4403);
+  });
+
+  it("closes the socket of a user who is disabled, and takes no command from them", async () => {
+    // One socket only watches (closed by the periodic check), the other sends a run at once.
+    const idle = await connect({ authorization: `Bearer ${tokens.disabled}` });
+    const socket = await connect({ authorization: `Bearer ${tokens.disabled}` });
+    if (!("ws" in idle) || !("ws" in socket)) throw new Error("the user could not connect");
+    const closedCode = (ws: WebSocket) =>
+      new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    const idleClosed = closedCode(idle.ws);
+    const closed = closedCode(socket.ws);
+    // The same code path as the Administration page and `flint user disable`.
+    await setUserDisabled(prisma, userIds.disabled!, true);
+    socket.ws.send(JSON.stringify({ type: "run", requestId: "after-disable", cellIds: ["saved"] }));
+    expect(await closed).toBe(4401);
+    expect(await idleClosed).toBe(4401);
+    expect(socket.events.find((event) => event.type === "reply" && event.requestId === "after-disable")).toBe(
+      undefined,
+    );
+    expect(await connect({ authorization: `Bearer ${tokens.disabled}` })).toEqual({ status: 401 });
   });
 });

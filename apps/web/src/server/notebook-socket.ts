@@ -1,7 +1,8 @@
 // The notebook WebSocket `/ws/notebooks/:id`: one per open notebook. It relays the execution
 // broker's events to the browser and the browser's commands to the broker. Every command goes
 // through the same `authorize` check as the REST routes, and access is re-checked every few
-// seconds so a removed or downgraded member loses the socket quickly (SECURITY.md case 15).
+// seconds so a removed or downgraded member loses the socket quickly (SECURITY.md case 15), as
+// does a user whose credentials stop working: signed out, disabled, token revoked (case 33).
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { AppError, authorize, type TActor } from "@flint/api";
@@ -57,20 +58,31 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
       reject(socket, status, status === 401 ? "Unauthorized" : status === 404 ? "Not Found" : "Forbidden");
       return true;
     }
-    server.handleUpgrade(req, socket, head, (ws) => attach(ws, notebookId, actor));
+    // The credentials are kept to be checked again while the socket lives.
+    const isSignedIn = async () =>
+      actor === null || (await options.authenticate(new Request(url, { headers }))) !== null;
+    server.handleUpgrade(req, socket, head, (ws) => attach(ws, notebookId, actor, isSignedIn));
     return true;
   };
 
-  const attach = (ws: WebSocket, notebookId: string, actor: TActor | null) => {
+  const attach = (
+    ws: WebSocket,
+    notebookId: string,
+    actor: TActor | null,
+    isSignedIn: () => Promise<boolean>,
+  ) => {
     sockets.add(ws);
     const send = (event: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
     };
     const unsubscribe = options.broker.subscribe(notebookId, send);
     const recheck = setInterval(() => {
-      authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, "notebook.watch").catch(() =>
-        ws.close(4403, "access revoked"),
-      );
+      isSignedIn()
+        .then(async (isValid) => {
+          if (!isValid) return ws.close(4401, "signed out, disabled or token revoked");
+          await authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, "notebook.watch");
+        })
+        .catch(() => ws.close(4403, "access revoked"));
     }, RECHECK_MS);
     ws.on("message", async (data, isBinary) => {
       let requestId: string | undefined;
@@ -93,6 +105,11 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
             `Invalid command: ${parsed.error.issues[0]?.message ?? "unknown shape"}`,
           );
         const command = parsed.data;
+        // Credentials too, so a disabled user's next command never reaches the kernel.
+        if (!(await isSignedIn())) {
+          ws.close(4401, "signed out, disabled or token revoked");
+          return;
+        }
         // Checked on every command, so a role change applies to the next command at once.
         await authorize(
           options.prisma,

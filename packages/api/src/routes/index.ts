@@ -95,7 +95,13 @@ const ZPageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(30),
   before: z.string().max(200).optional().describe("The nextCursor of the previous page."),
 });
-const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() });
+const ZUser = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  /** A site administrator: the pages offer Administration. */
+  isAdmin: z.boolean(),
+});
 const ZToken = z.object({
   id: z.string(),
   name: z.string(),
@@ -175,7 +181,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       handler: async ({ actor }) => {
         const user = await prisma.user.findUniqueOrThrow({
           where: { id: actor!.userId },
-          select: { id: true, email: true, name: true },
+          select: { id: true, email: true, name: true, isAdmin: true },
         });
         return user;
       },

@@ -42,12 +42,14 @@ export interface TTestApi {
   ) => Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Headers }>;
 }
 
-export async function createTestApi(): Promise<TTestApi> {
+/** Creates the API on a fresh database; `env` adds configuration (e.g. `FLINT_SIGNUP`). */
+export async function createTestApi(options: { env?: Record<string, string> } = {}): Promise<TTestApi> {
   const db = await createTestDatabase();
   const config = loadConfig({
     FLINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "flint-api-test-")),
     PORT: "3999",
     FLINT_AUTH_RATE_LIMIT: "off",
+    ...options.env,
   });
   const api = createApi({ config, prisma: db.prisma, isEmbeddedDb: true });
   let counter = 0;

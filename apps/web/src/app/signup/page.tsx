@@ -1,14 +1,31 @@
 "use client";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { type FormEvent, Suspense, useState } from "react";
+import { type FormEvent, Suspense, useEffect, useState } from "react";
+import { apiFetch } from "@/lib/api";
 import { sendAuthForm, useAuthFormError } from "@/lib/auth-form";
+
+/** What `GET /api/v1/signup` says: the mode in force (FLINT_SIGNUP) and the link's invitation. */
+interface TSignUpStatus {
+  mode: "open" | "invite" | "closed";
+  invitation: { email: string; expiresAt: string } | null;
+  problem: { reason: string; message: string } | null;
+}
 
 function SignupForm() {
   const params = useSearchParams();
   const next = params.get("next") ?? "";
+  const inviteToken = params.get("invite") ?? "";
   const [error, setError] = useAuthFormError();
   const [isBusy, setBusy] = useState(false);
+  // The mode only explains; the server decides (better-auth hooks, FLINT_SIGNUP). The form is
+  // there from the first paint either way, so a form sent before hydration still works.
+  const [status, setStatus] = useState<TSignUpStatus | null>(null);
+  useEffect(() => {
+    apiFetch<TSignUpStatus>(
+      `/api/v1/signup${inviteToken ? `?invite=${encodeURIComponent(inviteToken)}` : ""}`,
+    ).then(setStatus, () => setStatus(null));
+  }, [inviteToken]);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setBusy(true);
@@ -19,6 +36,7 @@ function SignupForm() {
       setBusy(false);
     }
   };
+  const invitation = status?.invitation ?? null;
   return (
     // A real POST form, like the sign-in page's: it works before hydration and never puts the
     // password in a URL.
@@ -30,14 +48,52 @@ function SignupForm() {
       aria-label="Create account"
     >
       <h1 className="text-xl font-semibold">Create your Flint account</h1>
+      {status && !invitation && status.problem && (
+        <p
+          role="status"
+          data-testid="signup-mode"
+          className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          {status.problem.message}
+          {status.mode === "open" ? " Sign-up is open here, so you can create an account without it." : ""}
+        </p>
+      )}
+      {invitation && (
+        <p
+          role="status"
+          data-testid="signup-mode"
+          className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700"
+        >
+          {status?.mode === "invite" ? "Sign-up on this Flint is by invitation. " : ""}
+          You were invited as <strong>{invitation.email}</strong>; the invitation is valid until{" "}
+          {new Date(invitation.expiresAt).toLocaleString()}.
+        </p>
+      )}
+      {status?.mode === "open" && !invitation && !status.problem && (
+        <p data-testid="signup-mode" className="text-sm text-slate-600">
+          Anyone can create an account on this Flint.
+        </p>
+      )}
       <input type="hidden" name="next" value={next} />
+      <input type="hidden" name="inviteToken" value={inviteToken} />
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Name</span>
         <input name="name" autoComplete="name" required maxLength={100} className="input" />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Email</span>
-        <input name="email" type="email" autoComplete="email" required maxLength={320} className="input" />
+        {/* An invitation is for one address: the server refuses any other. */}
+        <input
+          key={invitation ? "invited" : "open"}
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          maxLength={320}
+          className="input read-only:bg-slate-100"
+          defaultValue={invitation?.email}
+          readOnly={Boolean(invitation)}
+        />
       </label>
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Password</span>
