@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import {
   buildJupyterEnv,
   createKernelRuntime,
+  probeBubblewrap,
   type TCellRunResult,
   type TKernelRuntime,
 } from "@flint/kernel";
@@ -42,6 +43,7 @@ const quiet = () => undefined;
 
 // Kernels run as a user's do: in their project's sandbox (FLINT_SANDBOX=off measures without).
 const SANDBOX = (process.env.FLINT_SANDBOX ?? "auto") as "auto" | "bwrap" | "off";
+const IS_SANDBOXED = SANDBOX !== "off" && probeBubblewrap().isWorking;
 
 function runtimeWith(store: MemoryNotebookStore, warmPoolSize: number): TKernelRuntime {
   return createKernelRuntime({
@@ -167,7 +169,13 @@ type TSparkSettings = { conf: Record<string, string>; logLevel: string };
 
 /** The environment a Flint kernel gets (see packages/kernel supervisor and flint.install). */
 function kernelLikeEnv(): Record<string, string> {
-  return { ...buildJupyterEnv(process.env), PYSPARK_PYTHON: path.join(pythonEnv, "bin", "python") };
+  return {
+    ...buildJupyterEnv(process.env),
+    PYSPARK_PYTHON: path.join(pythonEnv, "bin", "python"),
+    // A sandboxed kernel's Spark driver binds loopback (its network namespace has nothing else);
+    // the bare side does the same, so the two SparkConfs stay identical.
+    ...(IS_SANDBOXED ? { SPARK_LOCAL_IP: "127.0.0.1", SPARK_LOCAL_HOSTNAME: "localhost" } : {}),
+  };
 }
 
 /** The Spark settings the Flint kernel computes in `env` (flint.kernel.session.load_settings). */
