@@ -16,7 +16,13 @@ import { describeOutputs, MemoryNotebookStore } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 const SLOW_TEST_MS = 300_000;
-const PROJECTS: Record<string, string> = { "nb-a": "projA", "nb-a2": "projA", "nb-b": "projB" };
+const PROJECTS: Record<string, string> = {
+  "nb-a": "projA",
+  "nb-a2": "projA",
+  "nb-b": "projB",
+  "nb-big": "projC",
+};
+const MEMORY_BYTES = 1536 * 1024 ** 2;
 
 let runtime: TKernelRuntime;
 let store: MemoryNotebookStore;
@@ -85,7 +91,12 @@ beforeAll(async () => {
     warmPoolSize: 0,
     env: TEST_KERNEL_ENV,
     log: logs.log,
-    sandbox: { mode: "bwrap", apiPort: 39_999, projectOf: async (id) => PROJECTS[id] ?? null },
+    sandbox: {
+      mode: "bwrap",
+      apiPort: 39_999,
+      memoryBytes: MEMORY_BYTES,
+      projectOf: async (id) => PROJECTS[id] ?? null,
+    },
   });
   await runtime.start();
   await runtime.ready();
@@ -249,6 +260,21 @@ describe("kernel sandboxes (SECURITY.md 26-28)", () => {
       // A new notebook of the same project gets a new kernel, which finds the package.
       expect(await run("nb-a2", "import pyjokes; print(pyjokes.__file__)")).toContain(layer);
       expect(await run("nb-b", tryIt("import pyjokes"))).toMatch(/^ModuleNotFoundError/);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "stops a kernel that goes over its memory limit, and says the kernel died",
+    async () => {
+      expect(runtime.status().sandbox.memoryBytes).toBe(MEMORY_BYTES);
+      // 3 GiB written byte by byte (not lazily mapped zeros): fine on this 24 GiB machine without
+      // the limit, fatal for the kernel with it; other kernels are untouched.
+      const [cellId] = store.setNotebook("nb-big", ["x = b'x' * (3 * 1024 ** 3)\nprint('allocated')"]);
+      const [result] = await runtime.broker.runAndWait("nb-big", [cellId!], 240_000);
+      expect(result!.status).toBe("died");
+      expect(describeOutputs(result!.outputs)).not.toContain("allocated");
+      expect(await run("nb-b", "print(6 * 7)")).toContain("42");
     },
     SLOW_TEST_MS,
   );
