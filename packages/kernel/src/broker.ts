@@ -128,6 +128,11 @@ export type TBrokerOptions = {
    */
   maxKernelsPerUser?: number;
   /**
+   * Why kernel `kernelId` died, when the runtime knows better than "the process exited" (e.g. it
+   * went over its memory limit); null when it does not.
+   */
+  explainDeath?: (kernelId: string) => string | null;
+  /**
    * Where the full text of runs over the output cap is kept ({@link OutputSpool}), for
    * "download full output". Without it, what is past the cap is only counted.
    */
@@ -196,9 +201,12 @@ type TExecution = {
 };
 
 type TResolvedOptions = Required<
-  Omit<TBrokerOptions, "store" | "kernels" | "prepareRun" | "outputSpoolDir" | "onKernelReleased">
+  Omit<
+    TBrokerOptions,
+    "store" | "kernels" | "prepareRun" | "outputSpoolDir" | "onKernelReleased" | "explainDeath"
+  >
 > &
-  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "onKernelReleased">;
+  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "onKernelReleased" | "explainDeath">;
 
 /**
  * Runs cells for every notebook. Get a notebook's {@link NotebookSession} with {@link session};
@@ -226,6 +234,7 @@ export class ExecutionBroker {
       prepareRun: options.prepareRun,
       onKernelReleased: options.onKernelReleased,
       maxKernelsPerUser: options.maxKernelsPerUser ?? 0,
+      explainDeath: options.explainDeath,
       outputSpoolDir: options.outputSpoolDir,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
@@ -1196,8 +1205,11 @@ export class NotebookSession {
     if (mapped) this.setKernelStatus(mapped);
   }
 
-  private handleKernelDeath(kernel: KernelHandle, reason: string): void {
+  private handleKernelDeath(kernel: KernelHandle, died: string): void {
     if (kernel !== this.kernel) return;
+    // Read before the kernel is released: its sandbox's records go with it.
+    const explained = this.explainDeath(kernel);
+    const reason = explained ?? died;
     this.detachKernel();
     // Jupyter may already be restarting the process; Flint replaces the kernel instead.
     this.releaseKernel(kernel);
@@ -1213,6 +1225,14 @@ export class NotebookSession {
     this.stopRun(execution?.entry.cellId ?? null, "died", cancelled);
     this.forgetDisplays();
     this.setKernelStatus("dead", `The kernel died: ${reason}`);
+  }
+
+  private explainDeath(kernel: KernelHandle): string | null {
+    try {
+      return this.options.explainDeath?.(kernel.id) ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Display ids die with their kernel: finished cells' outputs need not stay in memory for them. */

@@ -18,7 +18,13 @@ import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
 import { KernelPool } from "./kernels";
-import { planSandbox, type TSandboxOptions, type TSandboxPlan, type TSandboxStatus } from "./sandbox";
+import {
+  explainSandboxedDeath,
+  planSandbox,
+  type TSandboxOptions,
+  type TSandboxPlan,
+  type TSandboxStatus,
+} from "./sandbox";
 import {
   describeSparkMaster,
   ExternalJupyter,
@@ -230,6 +236,8 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     prepareRun: options.prepareRun,
     onKernelReleased: options.onKernelReleased,
     maxKernelsPerUser: options.maxKernelsPerUser,
+    // A sandboxed kernel that went over its memory limit was killed by its cgroup: say so.
+    explainDeath: (kernelId) => (sandbox ? explainSandboxedDeath(sandbox, kernelId) : null),
     outputSpoolDir: outputSpoolDir(options.dataDir),
     log,
   });

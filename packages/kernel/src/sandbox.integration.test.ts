@@ -274,6 +274,7 @@ describe("kernel sandboxes (SECURITY.md 26-28)", () => {
       const [result] = await runtime.broker.runAndWait("nb-big", [cellId!], 240_000);
       expect(result!.status).toBe("died");
       expect(describeOutputs(result!.outputs)).not.toContain("allocated");
+      expect(describeOutputs(result!.outputs)).toContain("used more than its memory limit of 1536 MiB");
       expect(await run("nb-b", "print(6 * 7)")).toContain("42");
     },
     SLOW_TEST_MS,

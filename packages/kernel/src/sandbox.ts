@@ -47,6 +47,8 @@ export type TSandboxOptions = {
 /** The plan: where its file is (for `FLINT_SANDBOX_CONFIG`), and the folders it names. */
 export type TSandboxPlan = {
   status: TSandboxStatus;
+  /** The cgroup v1 memory group that holds one group per kernel, or null. */
+  memoryCgroup: string | null;
   /** The JSON plan for the provisioner; null when kernels run unsandboxed. */
   configFile: string | null;
   /** One work folder per project; the Jupyter Server's root_dir. */
@@ -108,7 +110,7 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   const projectsRoot = join(options.dataDir, "storage", "projects");
   const apiSocket = join(root, "sockets", "api.sock");
   const proxySocket = join(root, "sockets", "egress.sock");
-  const base = { projectsRoot, apiSocket, proxySocket };
+  const base = { projectsRoot, apiSocket, proxySocket, memoryCgroup: null };
   mkdirSync(projectsRoot, { recursive: true });
   const mode = options.mode ?? "auto";
   if (mode === "off") {
@@ -184,6 +186,7 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   ];
   return {
     ...base,
+    memoryCgroup: cgroup,
     configFile,
     status: {
       mode: "bwrap",
@@ -193,4 +196,25 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
       detail: `Kernels run in bubblewrap sandboxes ${parts.join(", ")}.`,
     },
   };
+}
+
+/**
+ * Why a sandboxed kernel died, when its memory cgroup killed it (its `oom_kill` count): a message
+ * that names the limit and what to do. Null otherwise.
+ */
+export function explainSandboxedDeath(plan: TSandboxPlan, kernelId: string): string | null {
+  if (!plan.memoryCgroup || plan.status.memoryBytes <= 0 || !/^[A-Za-z0-9-]+$/.test(kernelId)) return null;
+  let control: string;
+  try {
+    control = readFileSync(join(plan.memoryCgroup, kernelId, "memory.oom_control"), "utf8");
+  } catch {
+    return null;
+  }
+  const kills = Number(/^oom_kill (\d+)$/m.exec(control)?.[1] ?? 0);
+  if (kills === 0) return null;
+  const mib = Math.round(plan.status.memoryBytes / 1024 ** 2);
+  return (
+    `it used more than its memory limit of ${mib} MiB and was stopped; ` +
+    "work on less data at once (a sample, fewer columns, Spark instead of pandas), or ask the administrator to raise FLINT_KERNEL_MEMORY_MB"
+  );
 }
