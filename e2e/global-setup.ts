@@ -13,6 +13,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     root,
     port: Number(process.env.FLINT_E2E_PORT ?? "3300"),
     demo: { password: E2E_DEMO_PASSWORD, token: E2E_DEMO_TOKEN },
+    // The specs run dozens of notebooks as the demo user, one after the other, and each keeps
+    // its kernel until it idles out: the per-person limit (default 5, tested with real kernels in
+    // packages/kernel/src/kernels.integration.test.ts) would refuse the sixth.
+    env: { FLINT_KERNELS_PER_USER: "0" },
     verbose: Boolean(process.env.FLINT_E2E_VERBOSE),
   });
   process.env.FLINT_E2E_DATA_DIR = server.dataDir;

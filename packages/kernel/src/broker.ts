@@ -731,7 +731,7 @@ export class NotebookSession {
         throw new KernelRuntimeError(
           "kernel_limit",
           `you have ${others.length} kernels running, as many as one person may have at once (${limit}). ` +
-            "Shut down the kernel of a notebook you are done with (Kernel → Shut down), or wait until an idle one stops, then run again.",
+            "Shut down the kernel of a notebook you are done with (its Shut down button), or wait until an idle one stops, then run again.",
         );
       }
     }

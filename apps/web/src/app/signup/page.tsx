@@ -37,6 +37,9 @@ function SignupForm() {
     }
   };
   const invitation = status?.invitation ?? null;
+  // Until the mode is known (before hydration too) the form is there; once the server says
+  // sign-up is closed or needs an invitation this link does not carry, only the why is left.
+  const canSignUp = status === null || status.mode === "open" || invitation !== null;
   return (
     // A real POST form, like the sign-in page's: it works before hydration and never puts the
     // password in a URL.
@@ -76,46 +79,50 @@ function SignupForm() {
       )}
       <input type="hidden" name="next" value={next} />
       <input type="hidden" name="inviteToken" value={inviteToken} />
-      <label className="block text-sm">
-        <span className="mb-1 block font-medium">Name</span>
-        <input name="name" autoComplete="name" required maxLength={100} className="input" />
-      </label>
-      <label className="block text-sm">
-        <span className="mb-1 block font-medium">Email</span>
-        {/* An invitation is for one address: the server refuses any other. */}
-        <input
-          key={invitation ? "invited" : "open"}
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          maxLength={320}
-          className="input read-only:bg-slate-100"
-          defaultValue={invitation?.email}
-          readOnly={Boolean(invitation)}
-        />
-      </label>
-      <label className="block text-sm">
-        <span className="mb-1 block font-medium">Password</span>
-        <input
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={256}
-          className="input"
-        />
-        <span className="mt-1 block text-xs text-slate-500">At least 8 characters.</span>
-      </label>
-      {error && (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
+      {canSignUp && (
+        <>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Name</span>
+            <input name="name" autoComplete="name" required maxLength={100} className="input" />
+          </label>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Email</span>
+            {/* An invitation is for one address: the server refuses any other. */}
+            <input
+              key={invitation ? "invited" : "open"}
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              maxLength={320}
+              className="input read-only:bg-slate-100"
+              defaultValue={invitation?.email}
+              readOnly={Boolean(invitation)}
+            />
+          </label>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Password</span>
+            <input
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              maxLength={256}
+              className="input"
+            />
+            <span className="mt-1 block text-xs text-slate-500">At least 8 characters.</span>
+          </label>
+          {error && (
+            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="btn-primary w-full justify-center" disabled={isBusy}>
+            {isBusy ? "Creating…" : "Create account"}
+          </button>
+        </>
       )}
-      <button type="submit" className="btn-primary w-full justify-center" disabled={isBusy}>
-        {isBusy ? "Creating…" : "Create account"}
-      </button>
       <p className="text-sm text-slate-600">
         Have an account?{" "}
         <Link

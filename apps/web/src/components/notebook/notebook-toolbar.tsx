@@ -172,6 +172,15 @@ export function NotebookToolbar({
               >
                 Restart
               </button>
+              <button
+                type="button"
+                className="btn-secondary h-8"
+                onClick={() => controller.shutdown()}
+                title="Stop this notebook's kernel (outputs stay): a person may have a few kernels at once"
+                aria-label="Shut down the kernel"
+              >
+                Shut down
+              </button>
             </>
           )}
         </div>

@@ -108,6 +108,13 @@ export const COMMANDS: TCommand[] = [
     run: ({ controller }) => controller.restart(),
   },
   {
+    id: "shutdown",
+    label: "Shut down the kernel",
+    keys: [],
+    isRun: true,
+    run: ({ controller }) => controller.shutdown(),
+  },
+  {
     id: "restart-run-all",
     label: "Restart the kernel and run all cells",
     keys: [],

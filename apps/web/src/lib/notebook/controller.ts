@@ -410,6 +410,11 @@ export class NotebookController {
       this.store.setMeta({ kernelStatus: "restarting" });
   }
 
+  /** Stops the kernel (its variables are gone; outputs stay): frees it for the person's other notebooks. */
+  shutdown(): void {
+    this.send({ type: "shutdown", requestId: newRequestId() });
+  }
+
   async restartAndRunAll(): Promise<void> {
     if (!this.send({ type: "restart", requestId: newRequestId() })) return;
     this.store.setMeta({ kernelStatus: "restarting" });
