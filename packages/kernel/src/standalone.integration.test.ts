@@ -107,6 +107,9 @@ beforeAll(async () => {
       PYSPARK_SUBMIT_ARGS: "--driver-memory 512m --executor-memory 512m pyspark-shell",
     },
     log: createLogCollector().log,
+    // Sandboxed as users' kernels are: with a cluster, on the host's network (the executors
+    // connect back to the driver), still as the project's own user.
+    sandbox: { mode: "bwrap", apiPort: 39_997, projectOf: async () => "cluster-project" },
   });
   await runtime.start();
 }, 300_000);
@@ -125,6 +128,7 @@ afterAll(async () => {
 
 describe("Spark standalone cluster", () => {
   it("runs a notebook cell's job on the worker's executor", async () => {
+    expect(runtime.status().sandbox).toMatchObject({ mode: "bwrap", user: "project", network: "host" });
     const [master, count] = store.setNotebook("cluster", [
       "print(sc.master, sc.applicationId)",
       "spark.range(100000).selectExpr('sum(id) as s').collect()[0].s",
