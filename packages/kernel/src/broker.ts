@@ -68,6 +68,11 @@ export interface TNotebookStore {
   saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void>;
 }
 
+/** How long an interrupt held until the cell started may take before it is sent again. */
+const EARLY_INTERRUPT_RECHECK_MS = 2_000;
+/** How often such an interrupt is sent again at most. */
+const EARLY_INTERRUPT_RESENDS = 2;
+
 /** Where the broker gets kernels (the {@link KernelPool}). */
 export interface TKernelProvider {
   /** A started kernel for one notebook (in the notebook's project sandbox, where there are sandboxes). */
@@ -188,6 +193,8 @@ type TExecution = {
   reply: KernelMessage.IExecuteReplyMsg["content"] | null;
   isIdle: boolean;
   isInterruptRequested: boolean;
+  /** An `error` output of this request arrived (jupyter_server's rate limit may drop it). */
+  hasErrorOutput?: boolean;
   /**
    * The kernel published something for this request (normally `execute_input`), so it is inside
    * the request's handler, where SIGINT raises KeyboardInterrupt. Before that, ipykernel ignores
@@ -475,14 +482,27 @@ export class NotebookSession {
     if (execution.hasKernelStarted) await this.sendInterrupt(execution);
   }
 
-  private async sendInterrupt(execution: TExecution): Promise<void> {
+  /**
+   * Interrupts the kernel. `resends`: how often to send it again while the same cell still runs
+   * {@link EARLY_INTERRUPT_RECHECK_MS} later. Only for an interrupt held until the kernel started
+   * the cell: ipykernel publishes `execute_input` a moment before it stops ignoring SIGINT, and
+   * on a loaded machine that moment is long enough to lose the signal (the cell then ran on).
+   */
+  private async sendInterrupt(execution: TExecution, resends = 0): Promise<void> {
     try {
       await execution.kernel.interrupt();
     } catch (error) {
       this.options.log(
         `could not interrupt the kernel of notebook ${this.notebookId}: ${describeError(error)}`,
       );
+      return;
     }
+    if (resends <= 0) return;
+    const timer = setTimeout(() => {
+      if (this.current !== execution || execution.kernel.isDead || this.isClosed) return;
+      void this.sendInterrupt(execution, resends - 1);
+    }, EARLY_INTERRUPT_RECHECK_MS);
+    timer.unref();
   }
 
   /**
@@ -965,7 +985,7 @@ export class NotebookSession {
     if (!execution.hasKernelStarted) {
       execution.hasKernelStarted = true;
       // The user interrupted while the request still waited in the kernel's queue.
-      if (execution.isInterruptRequested) void this.sendInterrupt(execution);
+      if (execution.isInterruptRequested) void this.sendInterrupt(execution, EARLY_INTERRUPT_RESENDS);
     }
     let content: unknown = msg.content;
     if (type === "stream" && isRateLimitNotice(content)) {
@@ -974,6 +994,7 @@ export class NotebookSession {
       execution.hasRateNotice = true;
       content = { name: "stderr", text: RATE_LIMIT_NOTICE };
     }
+    if (type === "error") execution.hasErrorOutput = true;
     if (type === "display_data") {
       // A new display with a known id also updates the earlier displays with that id.
       const update = readDisplayUpdate(content);
@@ -1033,6 +1054,7 @@ export class NotebookSession {
     if (reply.status === "ok") {
       for (const payload of reply.payload ?? []) this.applyPayload(execution, payload);
     }
+    if (reply.status === "error" && !execution.hasErrorOutput) this.applyReplyError(execution, reply);
     const status = readReplyStatus(reply, execution.isInterruptRequested);
     // Cancel first: a second run of this same cell in the queue must not overwrite its status.
     const cancelled = status !== "ok" ? this.cancelQueue() : [];
@@ -1041,6 +1063,29 @@ export class NotebookSession {
       this.stopRun(execution.entry.cellId, status, cancelled);
     }
     void this.pump();
+  }
+
+  /**
+   * The error of a failed cell from its reply, when its `error` output never came: while a cell
+   * floods, jupyter_server's IOPub rate limit drops every message, the traceback included, and
+   * the person would see an interrupted cell with no KeyboardInterrupt.
+   */
+  private applyReplyError(execution: TExecution, reply: KernelMessage.IExecuteReplyMsg["content"]): void {
+    if (reply.status !== "error") return;
+    const before = execution.state.run ?? createCellRun();
+    execution.state.run = applyKernelMessage(
+      before,
+      {
+        msg_type: "error",
+        content: maskNotebookTokens({
+          ename: reply.ename,
+          evalue: reply.evalue,
+          traceback: reply.traceback ?? [],
+        }),
+      },
+      this.foldOptions,
+    );
+    this.markOutputsChanged(execution.state);
   }
 
   /** `obj?` and `%pinfo` answer with a "page" payload; show it as an output, as JupyterLab can. */
