@@ -103,6 +103,8 @@ function pnpmCommand() {
       `pnpm@${PNPM_VERSION}`,
     ]);
   }
+  // Tools that look for the package manager on PATH (turbo, for one) must find this pnpm too.
+  process.env.PATH = `${path.dirname(local)}${path.delimiter}${process.env.PATH ?? ""}`;
   return local;
 }
 
