@@ -77,8 +77,6 @@ const EARLY_INTERRUPT_RESENDS = 2;
 export interface TKernelProvider {
   /** A started kernel for one notebook (in the notebook's project sandbox, where there are sandboxes). */
   acquire(notebookId: string): Promise<KernelHandle>;
-  /** A notebook was opened: a provider that keeps warm kernels per project may prepare one. */
-  prewarm?(notebookId: string): void;
   /** Shuts down a kernel the broker no longer uses. */
   release(handle: KernelHandle): void;
 }
@@ -264,8 +262,6 @@ export class ExecutionBroker {
 
   /** Subscribes to a notebook's events; the listener first gets a snapshot. Returns unsubscribe. */
   subscribe(notebookId: string, listener: TBrokerListener): () => void {
-    // Someone opened the notebook: its first run is likely next, so warm a kernel for its project.
-    this.kernels.prewarm?.(notebookId);
     return this.session(notebookId).subscribe(listener);
   }
 

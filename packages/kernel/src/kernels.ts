@@ -348,22 +348,6 @@ export class KernelPool {
     return handle;
   }
 
-  /**
-   * A notebook was opened: with sandboxes, warm kernels from now on are for its project (in the
-   * background; a failure only means no warm kernel).
-   */
-  prewarm(notebookId: string): void {
-    const placeKernel = this.placeKernel;
-    if (!placeKernel || this.isStopped || this.warmPoolSize === 0) return;
-    placeKernel(notebookId).then(
-      (placement) => {
-        if (placement && this.warmPlacement?.key !== placement.key && !this.isStopped)
-          this.retargetWarm(placement);
-      },
-      (error: unknown) => this.log(`no warm kernel for notebook ${notebookId}: ${describeError(error)}`),
-    );
-  }
-
   /** Warm kernels from now on are for `placement`; those of another project are shut down. */
   private retargetWarm(placement: TKernelPlacement): void {
     this.warmPlacement = placement;

@@ -112,38 +112,26 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   const proxySocket = join(root, "sockets", "egress.sock");
   const base = { projectsRoot, apiSocket, proxySocket, memoryCgroup: null };
   mkdirSync(projectsRoot, { recursive: true });
+  const unsandboxed = (why: string): TSandboxPlan => ({
+    ...base,
+    configFile: null,
+    status: {
+      mode: "off",
+      user: "none",
+      network: "none",
+      memoryBytes: 0,
+      detail: `Kernels are NOT sandboxed: ${why}. Notebook code runs as Flint's own user and can read Flint's data folder.`,
+    },
+  });
   const mode = options.mode ?? "auto";
-  if (mode === "off") {
-    return {
-      ...base,
-      configFile: null,
-      status: {
-        mode: "off",
-        user: "none",
-        network: "none",
-        memoryBytes: 0,
-        detail:
-          "Kernels are NOT sandboxed (FLINT_SANDBOX=off): notebook code runs as Flint's own user and can read Flint's data folder.",
-      },
-    };
-  }
+  if (mode === "off") return unsandboxed("FLINT_SANDBOX=off");
   const probe = probeBubblewrap();
   if (!probe.isWorking) {
     if (mode === "bwrap")
       throw new Error(`FLINT_SANDBOX=bwrap, but bubblewrap does not work here: ${probe.error}`);
-    return {
-      ...base,
-      configFile: null,
-      status: {
-        mode: "off",
-        user: "none",
-        network: "none",
-        memoryBytes: 0,
-        detail:
-          `Kernels are NOT sandboxed: bubblewrap does not work here (${probe.error}). Notebook code runs as ` +
-          "Flint's own user and can read Flint's data folder; install bubblewrap (apt-get install bubblewrap).",
-      },
-    };
+    return unsandboxed(
+      `bubblewrap does not work here (${probe.error}); install it (apt-get install bubblewrap)`,
+    );
   }
   const isRoot = process.getuid?.() === 0;
   const dropsUser = isRoot && hasSetpriv();
@@ -178,7 +166,7 @@ export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   };
   writeFileSync(configFile, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   const parts = [
-    dropsUser ? "as one unprivileged user per project" : "as Flint's own user (Flint is not root)",
+    dropsUser ? "as one unprivileged user per project" : "as Flint's own user (not root, or no setpriv)",
     network === "isolated"
       ? "in their own network namespace (Flint's API and public addresses through Flint's proxy)"
       : "on the host's network (a Spark cluster must reach the driver)",

@@ -282,8 +282,15 @@ class CatalogClient:
             return target
         os.makedirs(target)
         with response, tarfile.open(fileobj=response, mode="r|") as archive:
-            # The "data" filter refuses absolute paths, links out of the folder and device files.
-            archive.extractall(target, filter="data")
+            if hasattr(tarfile, "data_filter"):
+                # Refuses absolute paths, links out of the folder and device files.
+                archive.extractall(target, filter="data")
+            else:
+                # Pythons before the filter (3.10.11 and older): plain files and folders only.
+                for member in archive:
+                    name = os.path.normpath(member.name)
+                    if (member.isfile() or member.isdir()) and not name.startswith(("/", "..")):
+                        archive.extract(member, target)
         return target
 
     def load_pandas(

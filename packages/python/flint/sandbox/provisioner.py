@@ -37,7 +37,6 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     """Starts the kernel inside the project's sandbox when Flint's plan says ``bwrap``."""
 
     _box: Path | None = None
-    _scratch: Path | None = None
     _cgroup: Path | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
@@ -63,7 +62,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             for folder in (cwd, layer, box, scratch, scratch / "home"):
                 os.chown(folder, uid, uid)
             write_identity(box, uid, scratch / "home")
-        self._box, self._scratch = box, scratch
+        self._box = box
         if km is not None:
             km.transport = "ipc"
             km.cache_ports = False
