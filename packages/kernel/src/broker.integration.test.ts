@@ -70,6 +70,35 @@ function mirror(notebookId: string): NotebookMirror {
 
 describe("execution broker (real Jupyter, kernels and Spark)", () => {
   it(
+    "answers a run only when its outputs are stored, and shows a cell finished only then",
+    async () => {
+      const [cell] = store.setNotebook("nb-durable", ["print('stored first')\n40 + 2"]);
+      // What the store held at the moment a browser was told the cell finished.
+      const storedWhenShown: string[] = [];
+      runtime.broker.subscribe("nb-durable", (event) => {
+        if (event.type === "cell" && event.cellId === cell && event.status === "ok") {
+          storedWhenShown.push(store.getRun("nb-durable", cell).status);
+        }
+      });
+      // A slow database: before, the run answered (and browsers saw "ok") while the final write
+      // was still on its way, so a read right after could miss the last outputs.
+      store.saveDelayMs = 400;
+      try {
+        const [result] = await runtime.broker.runAndWait("nb-durable", [cell!], 180_000);
+        expect(result?.status).toBe("ok");
+        const stored = store.getRun("nb-durable", cell!);
+        expect(stored.status).toBe("ok");
+        expect(describeOutputs(stored.outputs)).toBe(describeOutputs(result!.outputs));
+        expect(describeOutputs(stored.outputs)).toContain("42");
+        expect(storedWhenShown).toEqual(["ok"]);
+      } finally {
+        store.saveDelayMs = 0;
+      }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "serves a new notebook from the warm pool and runs 1+1 and a Spark count",
     async () => {
       const warmIds = await waitFor(

@@ -1109,14 +1109,33 @@ export class NotebookSession {
     state.finishedAt = Date.now();
     if (state.execution) state.execution = { ...state.execution, endedAt: new Date().toISOString() };
     this.touch();
-    this.emitCell(state, true);
-    void state.writer.write({
+    this.finishCell(state, execution.entry, true, {
       status,
       outputs: state.run?.outputs ?? [],
       executionCount: state.executionCount,
       execution: state.execution ?? null,
     });
-    execution.entry.settle();
+  }
+
+  /**
+   * Persists how a queued or running cell ended, then announces it and settles its entry. The
+   * order matters: whoever sees the cell finished (a browser, a `run` with `wait`) can read
+   * everything it showed from the database. The outputs themselves stream before this.
+   */
+  private finishCell(
+    state: TCellState,
+    entry: TQueueEntry,
+    withCount: boolean,
+    update: TCellRunUpdate,
+  ): void {
+    this.flushOutputs();
+    const status = state.status;
+    void state.writer.write(update).then(() => {
+      // A run of the same cell that began meanwhile has announced itself already; announcing
+      // this older end after it would show a stale state.
+      if (state.status === status) this.emitCell(state, withCount);
+      entry.settle();
+    });
   }
 
   /** Ends the running cell with an error output saying why (kernel death, Flint stopping). */
@@ -1150,9 +1169,12 @@ export class NotebookSession {
     state.status = "idle";
     state.finishedAt = Date.now();
     this.dirty.add(state);
-    this.emitCell(state, true);
-    void state.writer.write({ status: "idle", outputs: [], executionCount: null, execution: null });
-    entry.settle();
+    this.finishCell(state, entry, true, {
+      status: "idle",
+      outputs: [],
+      executionCount: null,
+      execution: null,
+    });
   }
 
   /**
@@ -1171,10 +1193,8 @@ export class NotebookSession {
       const state = this.cellState(entry.cellId);
       state.status = "cancelled";
       state.finishedAt = Date.now();
-      this.emitCell(state, false);
-      void state.writer.write({ status: "cancelled" });
+      this.finishCell(state, entry, false, { status: "cancelled" });
       cancelled.push(entry.cellId);
-      entry.settle();
     }
     return cancelled;
   }
@@ -1213,14 +1233,12 @@ export class NotebookSession {
       state.status = "error";
       state.finishedAt = Date.now();
       this.dirty.add(state);
-      this.emitCell(state, true);
-      void state.writer.write({
+      this.finishCell(state, entry, true, {
         status: "error",
         outputs: state.run.outputs,
         executionCount: null,
         execution: null,
       });
-      entry.settle();
     }
     this.stopRun(entry?.cellId ?? null, "error", this.cancelQueue());
   }

@@ -30,7 +30,7 @@ describe("CellWriter", () => {
     expect([...streamed].sort((a, b) => a - b)).toEqual(streamed);
   });
 
-  it("keeps writing after a failed save", async () => {
+  it("keeps writing after a save that fails every time", async () => {
     const saved: string[] = [];
     const logged: string[] = [];
     const writer = new CellWriter<string>(
@@ -40,11 +40,35 @@ describe("CellWriter", () => {
       },
       10,
       (message) => logged.push(message),
+      [5, 5],
     );
     await writer.write("bad");
     await writer.write("good");
     expect(saved).toEqual(["good"]);
     expect(logged.join()).toMatch(/database down/);
+    expect(logged.join()).toMatch(/giving up/);
+  });
+
+  it("tries a failed save again until the database is back, keeping the order", async () => {
+    const saved: string[] = [];
+    let failuresLeft = 3;
+    const writer = new CellWriter<string>(
+      async (value) => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          throw new Error("connection refused");
+        }
+        saved.push(value);
+      },
+      10,
+      () => undefined,
+      [5, 5, 5, 5],
+    );
+    const first = writer.write("running");
+    const last = writer.write("ok");
+    await last;
+    await first;
+    expect(saved).toEqual(["running", "ok"]);
   });
 
   it("settle() writes a scheduled update at once", async () => {

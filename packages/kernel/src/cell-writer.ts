@@ -6,6 +6,9 @@
 
 import { describeError } from "./errors";
 
+/** Waits between attempts of a failed write: about a minute in all, enough for a database restart. */
+const DEFAULT_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
+
 /** A write of a cell's run; fields left out are unchanged in the store. */
 export type TCellWrite<T> = () => T;
 
@@ -20,11 +23,23 @@ export class CellWriter<T> {
   private isWriting = false;
   private lastWriteAt = 0;
 
-  /** `save` performs one write; failures are logged and do not stop later writes. */
-  constructor(save: (update: T) => Promise<void>, intervalMs: number, log: (message: string) => void) {
+  private readonly retryDelaysMs: readonly number[];
+
+  /**
+   * `save` performs one write. A failed write is tried again after each of `retryDelaysMs`
+   * (a database restarting must not lose a run's outputs; later writes wait behind it, so the
+   * order holds); when those run out it is logged and dropped, and later writes go on.
+   */
+  constructor(
+    save: (update: T) => Promise<void>,
+    intervalMs: number,
+    log: (message: string) => void,
+    retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+  ) {
     this.save = save;
     this.intervalMs = intervalMs;
     this.log = log;
+    this.retryDelaysMs = retryDelaysMs;
   }
 
   /**
@@ -75,12 +90,26 @@ export class CellWriter<T> {
 
   private enqueue(update: T): Promise<void> {
     this.lastWriteAt = Date.now();
-    const next = this.chain.then(() =>
-      this.save(update).catch((error: unknown) => {
-        this.log(`could not save a cell's outputs: ${describeError(error)}`);
-      }),
-    );
+    const next = this.chain.then(() => this.saveWithRetries(update));
     this.chain = next;
     return next;
+  }
+
+  private async saveWithRetries(update: T): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.save(update);
+        if (attempt > 0) this.log(`saved a cell's outputs after ${attempt} failed attempt(s)`);
+        return;
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined) {
+          this.log(`could not save a cell's outputs, giving up: ${describeError(error)}`);
+          return;
+        }
+        if (attempt === 0) this.log(`could not save a cell's outputs, trying again: ${describeError(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 }

@@ -34,6 +34,8 @@ export class MemoryNotebookStore implements TNotebookStore {
   private readonly runs = new Map<string, TStoredRun>();
   /** Every write, in order. */
   readonly writes: TRecordedWrite[] = [];
+  /** How long each `saveCellRun` takes, as a slow or busy database would. */
+  saveDelayMs = 0;
 
   /**
    * Saves a notebook. Each cell is a code source or a full cell; ids default to `c0`, `c1`...
@@ -56,6 +58,7 @@ export class MemoryNotebookStore implements TNotebookStore {
   }
 
   async saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void> {
+    if (this.saveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.saveDelayMs));
     this.writes.push({ notebookId, cellId, update, at: Date.now() });
     const key = `${notebookId}/${cellId}`;
     const previous = this.runs.get(key) ?? NEVER_RUN;
