@@ -103,4 +103,70 @@ describe("the .ipynb corpus through import and export", () => {
     expect([400, 404]).toContain(path404.status);
     expect(await t.prisma.notebook.count()).toBe(before);
   });
+
+  it("imports a notebook with a broken image, an invalid MIME bundle and a 60 MB output: notices in their places, the rest unchanged", async () => {
+    const png =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==\n";
+    const kept = [
+      { output_type: "stream", name: "stdout", text: ["before\n"] },
+      { output_type: "display_data", data: { "image/png": png, "text/plain": ["<Figure>"] }, metadata: {} },
+    ];
+    const file = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { id: "intro", cell_type: "markdown", metadata: {}, source: ["# Results"] },
+        {
+          id: "plots",
+          cell_type: "code",
+          metadata: {},
+          execution_count: 1,
+          source: ["plot()"],
+          outputs: [
+            kept[0],
+            { output_type: "display_data", data: { "image/png": "not base64 at all!" }, metadata: {} },
+            { output_type: "display_data", data: { "text/html": { not: "text" } }, metadata: {} },
+            kept[1],
+          ],
+        },
+        {
+          id: "big",
+          cell_type: "code",
+          metadata: {},
+          execution_count: 2,
+          source: ["dump()"],
+          outputs: [{ output_type: "stream", name: "stdout", text: ["HUGE"] }],
+        },
+      ],
+    };
+    const body = JSON.stringify(file).replace("HUGE", "x".repeat(60 * 1024 * 1024));
+    const imported = await t.call("POST", `/api/v1/projects/${projectId}/notebooks/import`, {
+      as: alice,
+      via: "token",
+      body,
+      headers: { "content-type": "application/x-ipynb+json", "x-file-name": "broken.ipynb" },
+    });
+    expect(imported.status, imported.text.slice(0, 300)).toBe(201);
+    expect(imported.body.replaced).toEqual([
+      { cell: 2, output: 2, reason: "image/png is not base64" },
+      { cell: 2, output: 3, reason: "text/html is not text" },
+      { cell: 3, output: 1, reason: "the stdout text is 60 MB, over the 20 MB limit for one output item" },
+    ]);
+    const exported = await t.call("GET", `/api/v1/notebooks/${imported.body.id}/export`, {
+      as: alice,
+      via: "token",
+    });
+    expect(exported.status).toBe(200);
+    const cells = (JSON.parse(exported.text) as typeof file).cells;
+    expect(cells[0]).toEqual(file.cells[0]);
+    const outputs = cells[1]!.outputs as Record<string, unknown>[];
+    expect(outputs[0]).toEqual(kept[0]);
+    expect(outputs[3]).toEqual(kept[1]);
+    for (const notice of [outputs[1], outputs[2], cells[2]!.outputs![0]]) {
+      expect(notice).toMatchObject({ output_type: "display_data", metadata: { flint_import_notice: true } });
+      expect(JSON.stringify(notice)).toMatch(/could not be imported/);
+    }
+    expect(exported.text.length).toBeLessThan(1_000_000);
+  });
 });

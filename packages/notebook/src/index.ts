@@ -31,8 +31,11 @@ export {
 export {
   DEFAULT_IPYNB_LIMITS,
   exportIpynb,
+  IMPORT_NOTICE_METADATA_KEY,
+  isImportNotice,
   parseIpynb,
   serializeIpynb,
+  type TImportNotice,
   type TIpynbLimits,
   type TParseIpynbResult,
 } from "./ipynb";

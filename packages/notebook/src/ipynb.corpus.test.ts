@@ -28,6 +28,8 @@ describe(`ipynb round trip over ${folder}`, () => {
     const bytes = readFileSync(path.join(folder, name));
     const result = parseIpynb(new Uint8Array(bytes));
     if (!result.ok) throw new Error(`${name} was rejected: ${result.error}`);
+    // Real notebooks keep every output: nothing is replaced by an import notice.
+    expect(result.replaced).toEqual([]);
     const exported = exportIpynb(result.notebook);
 
     const original = JSON.parse(bytes.toString("utf8"));

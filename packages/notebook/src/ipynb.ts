@@ -22,6 +22,7 @@ import {
   type TIpynbNotebook,
   type TIpynbOutput,
   ZIpynbNotebook,
+  ZIpynbOutput,
 } from "./nbformat";
 import {
   formatMegabytes,
@@ -49,8 +50,28 @@ export const DEFAULT_IPYNB_LIMITS: Readonly<TIpynbLimits> = Object.freeze({
   maxDepth: DEFAULT_MAX_JSON_DEPTH,
 });
 
-/** What `parseIpynb` returns: the notebook, or a message for the person who uploaded the file. */
-export type TParseIpynbResult = { ok: true; notebook: TNotebook } | { ok: false; error: string };
+/**
+ * An output or attachment that import could not keep: an output is replaced in its place by a
+ * visible notice ({@link isImportNotice}), an attachment is left out. `cell` and `output` are
+ * 1-based, as in the messages.
+ */
+export type TImportNotice = { cell: number; output?: number; attachment?: string; reason: string };
+
+/**
+ * What `parseIpynb` returns: the notebook and what it had to replace, or a message for the person
+ * who uploaded the file.
+ */
+export type TParseIpynbResult =
+  | { ok: true; notebook: TNotebook; replaced: TImportNotice[] }
+  | { ok: false; error: string };
+
+/** Output metadata that marks a notice import put in place of an output it could not keep. */
+export const IMPORT_NOTICE_METADATA_KEY = "flint_import_notice";
+
+/** Tells whether an output is a notice that import put in place of an output it could not keep. */
+export function isImportNotice(output: TOutput): boolean {
+  return output.output_type === "display_data" && output.metadata?.[IMPORT_NOTICE_METADATA_KEY] === true;
+}
 
 const CELL_TYPES = new Set(["code", "markdown", "raw"]);
 const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
@@ -58,9 +79,14 @@ const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error
 /**
  * Reads an `.ipynb` file (nbformat 4.0 to 4.5) into Flint's model: multi-line strings joined,
  * every cell given a valid unique id (kept when the file's id is valid and unique), nbformat_minor
- * set to 5. Rejects, with a message naming the cell (1-based: "cell 3" is the third cell) and
- * output, files that are not UTF-8, not JSON, nested too deep, not nbformat 4, without `cells`,
- * with an unknown cell or output type, too large, or with images that are not base64.
+ * set to 5. Rejects, with a message naming the cell (1-based: "cell 3" is the third cell), files
+ * that are not UTF-8, not JSON, nested too deep, not nbformat 4, without `cells`, with an unknown
+ * cell type or a malformed cell, or too large.
+ *
+ * One bad output does not refuse the file (JupyterLab opens it too): an output of an unknown type,
+ * of the wrong shape, with a MIME value that is not what its type needs (an image that is not
+ * base64, text that is not a string) or over the item limit is replaced by a notice saying why,
+ * and a bad attachment is left out; `replaced` lists them. Everything else is kept as it was.
  *
  * Metadata strings with HTML in them (`"><script>` in a title, a tag, `language_info.name`) are
  * accepted as data: the model never interprets them and every renderer escapes them.
@@ -94,16 +120,20 @@ export function parseIpynb(
   const shapeError = checkShape(json);
   if (shapeError) return fail(shapeError);
 
-  const validated = ZIpynbNotebook.safeParse(withoutCellIds(json as Record<string, unknown>));
+  const { cells: repairedCells, replaced } = repairCells(
+    (json as { cells: Record<string, unknown>[] }).cells,
+    limit.maxItemBytes,
+  );
+  const validated = ZIpynbNotebook.safeParse(
+    withoutCellIds({ ...(json as Record<string, unknown>), cells: repairedCells }),
+  );
   if (!validated.success) return fail(describeIssue(validated.error.issues[0]));
   const file = validated.data;
-
-  const contentError = checkContent(file, limit.maxItemBytes);
-  if (contentError) return fail(contentError);
 
   const ids = assignCellIds((json as { cells: unknown[] }).cells);
   return {
     ok: true,
+    replaced,
     notebook: {
       nbformat: 4,
       nbformat_minor: 5,
@@ -225,17 +255,6 @@ function checkShape(json: unknown): string | null {
       return `${where}: unknown cell type ${shown} (expected code, markdown or raw).`;
     }
     if (!("source" in cell)) return `${where}: the cell has no "source".`;
-    if (type === "code" && Array.isArray(cell.outputs)) {
-      for (const [outputIndex, output] of cell.outputs.entries()) {
-        const outputWhere = `${where} output ${outputIndex + 1}`;
-        if (!isPlainObject(output)) return `${outputWhere}: not a JSON object.`;
-        const outputType = output.output_type;
-        if (typeof outputType !== "string" || !OUTPUT_TYPES.has(outputType)) {
-          const shown = typeof outputType === "string" ? `"${outputType}"` : "missing";
-          return `${outputWhere}: unknown output type ${shown} (expected stream, display_data, execute_result or error).`;
-        }
-      }
-    }
   }
   return null;
 }
@@ -291,49 +310,128 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   return `${places.join(" ")}: ${field ? `${field}: ` : ""}${message}`;
 }
 
-/** Refuses items over the size limit and images that are not base64. */
-function checkContent(file: TIpynbNotebook, maxItemBytes: number): string | null {
-  const limitText = `${formatMegabytes(maxItemBytes)} MB`;
-  for (const [index, cell] of file.cells.entries()) {
-    const where = `cell ${index + 1}`;
-    if (cell.cell_type === "code") {
-      for (const [outputIndex, output] of cell.outputs.entries()) {
-        const outputWhere = `${where} output ${outputIndex + 1}`;
-        if (output.output_type === "stream") {
-          const bytes = measureMultiline(output.text);
-          if (bytes > maxItemBytes) {
-            return `${outputWhere}: the ${output.name} text is ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one output item.`;
-          }
-        } else if (output.output_type === "error") {
-          const bytes = output.traceback.reduce((sum, line) => sum + measureUtf8Bytes(line), 0);
-          if (bytes > maxItemBytes) {
-            return `${outputWhere}: the traceback is ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one output item.`;
-          }
-        } else {
-          for (const [mime, value] of Object.entries(output.data)) {
-            const bytes = measureMimeValue(value);
-            if (bytes > maxItemBytes) {
-              return `${outputWhere}: ${mime} is ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one output item.`;
-            }
-            if (isBase64ImageMime(mime) && !isBase64Value(value))
-              return `${outputWhere}: ${mime} is not base64`;
-          }
-        }
-      }
-    } else if (cell.attachments) {
-      for (const [name, bundle] of Object.entries(cell.attachments)) {
-        const attachmentWhere = `${where} attachment "${name}"`;
-        let bytes = 0;
-        for (const value of Object.values(bundle)) bytes += measureMimeValue(value);
-        if (bytes > maxItemBytes) {
-          return `${attachmentWhere}: ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one attachment.`;
-        }
-        for (const [mime, value] of Object.entries(bundle)) {
-          if (isBase64ImageMime(mime) && !isBase64Value(value))
-            return `${attachmentWhere}: ${mime} is not base64`;
-        }
-      }
+/**
+ * Replaces each output import cannot keep by a notice, and leaves out each attachment it cannot
+ * keep (see {@link parseIpynb}). Cells are copied only where something changed.
+ */
+function repairCells(
+  cells: readonly Record<string, unknown>[],
+  maxItemBytes: number,
+): { cells: Record<string, unknown>[]; replaced: TImportNotice[] } {
+  const replaced: TImportNotice[] = [];
+  const repaired = cells.map((cell, index) => {
+    if (cell.cell_type === "code" && Array.isArray(cell.outputs)) {
+      let isChanged = false;
+      const outputs = cell.outputs.map((output: unknown, outputIndex: number) => {
+        const reason = findOutputProblem(output, maxItemBytes);
+        if (reason === null) return output;
+        isChanged = true;
+        replaced.push({ cell: index + 1, output: outputIndex + 1, reason });
+        return createImportNotice(reason);
+      });
+      return isChanged ? { ...cell, outputs } : cell;
     }
+    if (cell.cell_type !== "code" && "attachments" in cell) {
+      if (!isPlainObject(cell.attachments)) {
+        replaced.push({
+          cell: index + 1,
+          reason: "the attachments are not a JSON object; they were left out",
+        });
+        const { attachments: _dropped, ...rest } = cell;
+        return rest;
+      }
+      let isChanged = false;
+      const kept: Record<string, unknown> = {};
+      for (const [name, bundle] of Object.entries(cell.attachments)) {
+        const reason = findAttachmentProblem(bundle, maxItemBytes);
+        if (reason === null) kept[name] = bundle;
+        else {
+          isChanged = true;
+          replaced.push({ cell: index + 1, attachment: name, reason: `${reason}; it was left out` });
+        }
+      }
+      return isChanged ? { ...cell, attachments: kept } : cell;
+    }
+    return cell;
+  });
+  return { cells: repaired, replaced };
+}
+
+/** The notice that stands where an output was: plain text, so every renderer shows it. */
+function createImportNotice(reason: string): Record<string, unknown> {
+  return {
+    output_type: "display_data",
+    data: {
+      "text/plain": `This output could not be imported (${reason}); the rest of the notebook is as it was.`,
+    },
+    metadata: { [IMPORT_NOTICE_METADATA_KEY]: true },
+  };
+}
+
+/** A MIME type as `type/subtype`, the way kernels and nbformat write them. */
+const MIME_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
+
+/** Why an output cannot be kept, or `null` when it can. */
+function findOutputProblem(output: unknown, maxItemBytes: number): string | null {
+  if (!isPlainObject(output)) return "it is not a JSON object";
+  const outputType = output.output_type;
+  if (typeof outputType !== "string" || !OUTPUT_TYPES.has(outputType)) {
+    const shown = typeof outputType === "string" ? `"${outputType}"` : "missing";
+    return `unknown output type ${shown}, expected stream, display_data, execute_result or error`;
+  }
+  const parsed = ZIpynbOutput.safeParse(output);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join(".") ?? "";
+    return `${field ? `${field}: ` : ""}${(issue?.message ?? "malformed").replace(/^Invalid input: /, "")}`;
+  }
+  const limitText = `${formatMegabytes(maxItemBytes)} MB`;
+  const value = parsed.data;
+  if (value.output_type === "stream") {
+    const bytes = measureMultiline(value.text);
+    if (bytes > maxItemBytes) {
+      return `the ${value.name} text is ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one output item`;
+    }
+    return null;
+  }
+  if (value.output_type === "error") {
+    const bytes = value.traceback.reduce((sum, line) => sum + measureUtf8Bytes(line), 0);
+    if (bytes > maxItemBytes) {
+      return `the traceback is ${formatMegabytes(bytes)} MB, over the ${limitText} limit for one output item`;
+    }
+    return null;
+  }
+  return findBundleProblem(value.data, maxItemBytes, "one output item");
+}
+
+/** Why an attachment cannot be kept, or `null` when it can. */
+function findAttachmentProblem(bundle: unknown, maxItemBytes: number): string | null {
+  if (!isPlainObject(bundle)) return "it is not a MIME bundle";
+  let bytes = 0;
+  for (const value of Object.values(bundle)) bytes += measureMimeValue(value);
+  if (bytes > maxItemBytes) {
+    return `${formatMegabytes(bytes)} MB, over the ${formatMegabytes(maxItemBytes)} MB limit for one attachment`;
+  }
+  return findBundleProblem(bundle, Number.POSITIVE_INFINITY, "one attachment");
+}
+
+/** Why a MIME bundle cannot be kept: a bad type name, a value its type cannot hold, a size. */
+function findBundleProblem(
+  bundle: Record<string, unknown>,
+  maxItemBytes: number,
+  what: string,
+): string | null {
+  for (const [mime, value] of Object.entries(bundle)) {
+    if (!MIME_TYPE_PATTERN.test(mime)) return `"${mime.slice(0, 80)}" is not a MIME type`;
+    const isText = mime.startsWith("text/") || isBase64ImageMime(mime);
+    if (isText && typeof value !== "string" && !isStringList(value)) {
+      return isBase64ImageMime(mime) ? `${mime} is not base64` : `${mime} is not text`;
+    }
+    const bytes = measureMimeValue(value);
+    if (bytes > maxItemBytes) {
+      return `${mime} is ${formatMegabytes(bytes)} MB, over the ${formatMegabytes(maxItemBytes)} MB limit for ${what}`;
+    }
+    if (isBase64ImageMime(mime) && !isBase64Value(value)) return `${mime} is not base64`;
   }
   return null;
 }

@@ -31,6 +31,7 @@ import {
   saveNotebook,
   touchNotebook,
   ZCheckpoint,
+  ZCreatedNotebook,
   ZCreateNotebookRequest,
   ZNotebookDocument,
   ZNotebookName,
@@ -335,7 +336,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       params: ZIdParams,
       body: ZCreateNotebookRequest,
       maxBodyBytes: MAX_NOTEBOOK_BYTES,
-      response: ZNotebookSummary,
+      response: ZCreatedNotebook,
       handler: async ({ actor, params, body }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
         return await createNotebook(prisma, {
@@ -364,7 +365,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
         description: "The .ipynb file (nbformat 4).",
       },
       maxBodyBytes: MAX_IMPORT_BYTES,
-      response: ZNotebookSummary,
+      response: ZCreatedNotebook,
       handler: async ({ actor, params, query, raw, request }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.create");
         const fileName = safeDecode(request.headers.get("x-file-name") ?? "")

@@ -12,6 +12,7 @@ import {
   readExecutionTimes,
   serializeIpynb,
   type TExecutionTimes,
+  type TImportNotice,
   type TNotebook,
   withExecutionTimes,
 } from "@flint/notebook";
@@ -61,6 +62,22 @@ export const ZNotebookSummary = z.object({
   forkedFrom: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
+
+export const ZImportNotice = z.object({
+  cell: z.number().int().describe("1-based cell number"),
+  output: z.number().int().optional().describe("1-based output number, for a replaced output"),
+  attachment: z.string().optional().describe("the attachment's name, for a left-out attachment"),
+  reason: z.string(),
+});
+
+export const ZCreatedNotebook = ZNotebookSummary.extend({
+  replaced: z
+    .array(ZImportNotice)
+    .describe(
+      "Outputs the file had that could not be kept, each replaced by a visible notice in its place, and attachments left out.",
+    ),
+});
+export type TCreatedNotebook = z.infer<typeof ZCreatedNotebook>;
 
 export const ZNotebookDocument = ZNotebookSummary.extend({
   notebook: ZNbformatJson,
@@ -138,10 +155,10 @@ function withRunTimes(model: TNotebook, cellExecution: Record<string, TCellExecu
   };
 }
 
-function parseOrThrow(input: unknown): TNotebook {
+function parseOrThrow(input: unknown): { notebook: TNotebook; replaced: TImportNotice[] } {
   const parsed = parseIpynb(input instanceof Uint8Array ? input : JSON.stringify(input));
   if (!parsed.ok) throw new AppError("bad_request", `Invalid notebook: ${parsed.error}`);
-  return parsed.notebook;
+  return { notebook: parsed.notebook, replaced: parsed.replaced };
 }
 
 const SUMMARY_SELECT = {
@@ -198,13 +215,19 @@ export async function listNotebooks(prisma: PrismaClient, projectId: string): Pr
   return rows.map(toSummary);
 }
 
-/** Creates a notebook, empty or from nbformat JSON (its outputs kept), in one transaction. */
+/**
+ * Creates a notebook, empty or from nbformat JSON (its outputs kept), in one transaction. Outputs
+ * the file had that could not be kept stand as notices in their places and are listed in `replaced`.
+ */
 export async function createNotebook(
   prisma: PrismaClient,
   input: { projectId: string; userId: string; name: string; notebook?: unknown },
-): Promise<TNotebookSummary> {
+): Promise<TCreatedNotebook> {
   // `notebook` is nbformat JSON (an object) or the bytes of an uploaded .ipynb file.
-  const model = input.notebook === undefined ? createEmptyNotebook() : parseOrThrow(input.notebook);
+  const { notebook: model, replaced } =
+    input.notebook === undefined
+      ? { notebook: createEmptyNotebook(), replaced: [] }
+      : parseOrThrow(input.notebook);
   const { cells, metadata, outputs } = splitNotebook(model);
   return await prisma.$transaction(async (tx) => {
     const row = await tx.notebook.create({
@@ -232,7 +255,7 @@ export async function createNotebook(
       subjectId: row.id,
       details: { name: row.name },
     });
-    return toSummary(row);
+    return { ...toSummary(row), replaced };
   });
 }
 
@@ -383,7 +406,7 @@ export async function saveNotebook(
   prisma: PrismaClient,
   input: { notebookId: string; actorId: string; baseVersion: number; name?: string; notebook: unknown },
 ): Promise<TNotebookSummary> {
-  const { cells, metadata } = splitNotebook(parseOrThrow(input.notebook));
+  const { cells, metadata } = splitNotebook(parseOrThrow(input.notebook).notebook);
   return await prisma.$transaction(async (tx) => {
     const summary = await writeNextVersion(tx, {
       ...input,

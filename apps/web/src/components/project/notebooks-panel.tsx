@@ -30,6 +30,7 @@ export function NotebooksPanel({
   const [error, setError] = useState<string | null>(null);
   const [isDragging, setDragging] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
+  const [warning, setWarning] = useState<string | null>(null);
   const [publishing, setPublishing] = useState<TNotebook | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const load = useCallback(
@@ -57,18 +58,33 @@ export function NotebooksPanel({
   };
   const importFiles = async (files: FileList | File[]) => {
     setError(null);
+    setWarning(null);
     for (const file of Array.from(files)) {
       setStatus(`Importing ${file.name}…`);
       try {
-        await apiFetch(`/api/v1/projects/${projectId}/notebooks/import`, {
-          method: "POST",
-          body: file,
-          // The file name is sent as its own header so the body stays the untouched file.
-          headers: {
-            "content-type": "application/x-ipynb+json",
-            "x-file-name": encodeURIComponent(file.name),
+        const created = await apiFetch<{ replaced: { cell: number; output?: number; reason: string }[] }>(
+          `/api/v1/projects/${projectId}/notebooks/import`,
+          {
+            method: "POST",
+            body: file,
+            // The file name is sent as its own header so the body stays the untouched file.
+            headers: {
+              "content-type": "application/x-ipynb+json",
+              "x-file-name": encodeURIComponent(file.name),
+            },
           },
-        });
+        );
+        if (created.replaced.length > 0) {
+          const places = created.replaced
+            .map(
+              (notice) =>
+                `cell ${notice.cell}${notice.output ? ` output ${notice.output}` : ""}: ${notice.reason}`,
+            )
+            .join("; ");
+          setWarning(
+            `${file.name} was imported; ${created.replaced.length} output(s) could not be kept and show a notice in their place (${places}).`,
+          );
+        }
       } catch (err) {
         setError(`${file.name}: ${(err as ApiError).message}`);
       }
@@ -136,6 +152,11 @@ export function NotebooksPanel({
       {status && (
         <p role="status" className="mb-2 text-sm text-slate-600">
           {status}
+        </p>
+      )}
+      {warning && (
+        <p role="status" className="mb-2 text-sm text-amber-800">
+          {warning}
         </p>
       )}
       {error && (

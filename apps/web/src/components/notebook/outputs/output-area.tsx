@@ -2,7 +2,7 @@
 // traceback, rich bundles through rendermime, the broker's truncation notice as a clear banner.
 // Each output sits in a box with CSS containment, so nothing inside can cover the page.
 "use client";
-import { resolveStreamText, type TOutput } from "@flint/notebook";
+import { isImportNotice, resolveStreamText, type TOutput } from "@flint/notebook";
 import { memo, useEffect, useRef, useState } from "react";
 import { AnsiText } from "./ansi-text";
 import { MimeBundle } from "./rendermime";
@@ -10,6 +10,7 @@ import { MimeBundle } from "./rendermime";
 type TItem =
   | { kind: "stream"; name: string; text: string }
   | { kind: "truncated"; text: string }
+  | { kind: "notice"; text: string }
   | { kind: "error"; ename: string; evalue: string; traceback: string }
   | { kind: "bundle"; data: Record<string, unknown>; metadata: Record<string, unknown> | undefined };
 
@@ -32,6 +33,9 @@ function toItems(outputs: readonly TOutput[]): TItem[] {
     } else if (output.output_type === "error") {
       const traceback = Array.isArray(output.traceback) ? output.traceback.join("\n") : "";
       items.push({ kind: "error", ename: String(output.ename), evalue: String(output.evalue), traceback });
+    } else if (isImportNotice(output) && output.output_type === "display_data") {
+      // Where the imported file had an output Flint could not keep: a banner, not output text.
+      items.push({ kind: "notice", text: String(output.data["text/plain"] ?? "") });
     } else if (output.output_type === "display_data" || output.output_type === "execute_result") {
       const data = output.data && typeof output.data === "object" ? output.data : {};
       items.push({ kind: "bundle", data, metadata: output.metadata });
@@ -47,6 +51,12 @@ function OutputItem({ item }: { item: TItem }) {
         <pre className={`nb-pre ${item.name === "stderr" ? "nb-stderr" : ""}`}>
           <AnsiText text={resolveStreamText(item.text)} />
         </pre>
+      );
+    case "notice":
+      return (
+        <p role="note" className="nb-truncated" data-testid="import-notice">
+          {item.text}
+        </p>
       );
     case "truncated":
       return (
