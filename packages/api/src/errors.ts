@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   too_many_requests: 429,
   internal: 500,
   unavailable: 503,
+  insufficient_storage: 507,
 } as const;
 
 export type TErrorCode = keyof typeof ERROR_STATUS;

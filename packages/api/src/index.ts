@@ -18,6 +18,8 @@ import { createUserRoutes } from "./routes/users.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
+// Start-up housekeeping of the server (apps/web/src/server/start.ts).
+export { removeInterruptedUploads } from "@flint/catalog";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -45,7 +47,7 @@ export {
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
-export { createNotebookStore } from "./services/notebook-store.js";
+export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";

@@ -11,6 +11,7 @@ export type TCatalogErrorCode =
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "insufficient_storage"
   | "unavailable";
 
 /** An expected failure of a catalog operation, with a message a person can act on. */

@@ -103,11 +103,12 @@ export async function describeStoredData(
 /**
  * Streams `source` to `target` through a temporary file in the same folder, renamed into place
  * only when complete; never holds the whole body in memory.
- * @throws CatalogError 413 as soon as more than `maxBytes` arrive (the partial file is removed).
+ * @throws CatalogError 413 as soon as more than `maxBytes` arrive, 507 when the disk is full (the
+ *   partial file is removed either way).
  */
 export async function writeStreamToFile(source: Readable, target: string, maxBytes: number): Promise<number> {
   await mkdir(path.dirname(target), { recursive: true });
-  const temporary = path.join(path.dirname(target), `.uploading-${randomBytes(6).toString("hex")}`);
+  const temporary = path.join(path.dirname(target), `${UPLOADING_PREFIX}${randomBytes(6).toString("hex")}`);
   let size = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -131,8 +132,49 @@ export async function writeStreamToFile(source: Readable, target: string, maxByt
     return size;
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw isDiskFull(error) ? diskFull() : error;
   }
+}
+
+/** ENOSPC (no space left) or EDQUOT (over the quota): the disk, not the request, is the problem. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
+/** The 507 of an upload the disk had no room for; the partial file is already removed. */
+export function diskFull(): CatalogError {
+  return new CatalogError(
+    "insufficient_storage",
+    "The server's disk is full, so the file was not stored (nothing of it was kept). Free some space or ask an administrator, then upload it again.",
+  );
+}
+
+/** The prefix of a file still being received (see {@link writeStreamToFile}). */
+const UPLOADING_PREFIX = ".uploading-";
+
+/**
+ * Removes the partial files of uploads that a stopped Flint was receiving (killed mid-upload, they
+ * never became assets or files). Call at start, before uploads are accepted: one server owns a
+ * data folder. Links are not followed; folders deeper than 12 levels are not searched.
+ * @returns how many were removed.
+ */
+export async function removeInterruptedUploads(dataDir: string): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 12) return;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const child = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(child, depth + 1);
+      else if (entry.isFile() && entry.name.startsWith(UPLOADING_PREFIX)) {
+        await rm(child, { force: true });
+        removed++;
+      }
+    }
+  };
+  await walk(path.join(dataDir, "storage", "projects"), 0);
+  return removed;
 }
 
 /** The 413 of an upload above the limit. */

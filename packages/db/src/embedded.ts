@@ -88,6 +88,41 @@ export function findRunningEmbeddedPostgres(options: { dir: string; database?: s
 }
 
 /**
+ * Stops an embedded PostgreSQL still running on `dir` that no Flint owns any more: a Flint killed
+ * without warning (SIGKILL, the OOM killer) leaves its database running and holding the folder,
+ * and the next start would fail on PostgreSQL's lock. The caller must know that no other Flint
+ * uses `dir` (see the server's lock in `apps/web/src/server/start.ts`). Asks for a fast shutdown
+ * (SIGINT: open transactions roll back, committed data stays) and waits for it.
+ * @returns the pid it stopped, or null when none was running.
+ */
+export async function stopOrphanedEmbeddedPostgres(dir: string, timeoutMs = 60_000): Promise<number | null> {
+  const pidFile = path.join(dir, "data", "postmaster.pid");
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!(pid > 0) || !isAlive(pid)) return null;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The PostgreSQL left running on ${dir} (pid ${pid}) did not stop within ${timeoutMs / 1000} s.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return pid;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Starts (and on first use initialises) the embedded PostgreSQL whose files live in `dir`.
  * The superuser password is generated once and kept in `dir/.flint-password` (mode 0600), so data
  * survives restarts while no credential is ever fixed in code.

@@ -1,5 +1,5 @@
 // Starts one Flint process: database, migrations, seed, API, Next.js pages, and stops them all.
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,14 +7,20 @@ import {
   createApi,
   createNotebookStore,
   createRunPreparer,
+  endInterruptedRuns,
   kernelApiUrl,
   loadConfig,
+  removeInterruptedUploads,
   seed,
   seedCatalogTour,
 } from "@flint/api";
 import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
-import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedded";
+import {
+  startEmbeddedPostgres,
+  stopOrphanedEmbeddedPostgres,
+  type TEmbeddedPostgres,
+} from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
@@ -34,6 +40,50 @@ function log(message: string): void {
   process.stdout.write(`[flint] ${message}\n`);
 }
 
+/** The file that says which Flint process serves a data folder. */
+function lockPath(dataDir: string): string {
+  return path.join(dataDir, "flint-server.pid");
+}
+
+/**
+ * Claims the data folder for this process: one Flint serves a data folder (its embedded
+ * database, Jupyter and uploads). A lock left by a process that is gone (killed) is taken over.
+ * @throws when another live Flint holds it.
+ */
+function claimDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = lockPath(dataDir);
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    if (pid > 0 && pid !== process.pid && isFlintProcess(pid)) {
+      throw new Error(
+        `Another Flint (pid ${pid}) is serving ${dataDir}. Stop it first, or set FLINT_DATA_DIR to another folder.`,
+      );
+    }
+  }
+  writeFileSync(file, `${process.pid}\n`);
+}
+
+function releaseDataDir(dataDir: string): void {
+  const file = lockPath(dataDir);
+  if (existsSync(file) && readFileSync(file, "utf8").trim() === String(process.pid))
+    rmSync(file, { force: true });
+}
+
+/** Whether `pid` is a live Node process (a pid reused by another program after a reboot is not Flint). */
+function isFlintProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("node");
+  } catch {
+    return true;
+  }
+}
+
 export async function startFlint(): Promise<TFlintServer> {
   const config = loadConfig();
   const isDev = process.env.NODE_ENV === "development";
@@ -44,9 +94,17 @@ export async function startFlint(): Promise<TFlintServer> {
     cleanups.length = 0;
   };
   try {
+    claimDataDir(config.dataDir);
+    cleanups.push(async () => releaseDataDir(config.dataDir));
     if (!process.env.DATABASE_URL) {
       const started = Date.now();
-      embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, "postgres") });
+      const pgDir = path.join(config.dataDir, "postgres");
+      // No other Flint holds the folder (claimed above): a database still running on it was left
+      // by a Flint that was killed.
+      const orphan = await stopOrphanedEmbeddedPostgres(pgDir);
+      if (orphan !== null)
+        log(`stopped the PostgreSQL (pid ${orphan}) left running by a Flint that did not stop cleanly`);
+      embedded = await startEmbeddedPostgres({ dir: pgDir });
       cleanups.push(async () => embedded?.stop());
       process.env.DATABASE_URL = embedded.url;
       log(`embedded PostgreSQL up on 127.0.0.1:${embedded.port} in ${Date.now() - started} ms`);
@@ -58,9 +116,13 @@ export async function startFlint(): Promise<TFlintServer> {
     if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
     const prisma = getPrisma();
     cleanups.push(disconnectPrisma);
-    // Cells left running or queued by a previous Flint that did not stop cleanly have no kernel.
-    await prisma.cellOutput.updateMany({ where: { status: "running" }, data: { status: "died" } });
-    await prisma.cellOutput.updateMany({ where: { status: "queued" }, data: { status: "cancelled" } });
+    // Cells left running or queued by a previous Flint that did not stop cleanly have no kernel;
+    // files it was receiving when it stopped are incomplete.
+    const ended = await endInterruptedRuns(prisma);
+    if (ended.died > 0)
+      log(`${ended.died} cell(s) were running when Flint last stopped: marked died, with a notice`);
+    const removedUploads = await removeInterruptedUploads(config.dataDir);
+    if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
       dataDir: config.dataDir,
       demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,

@@ -63,3 +63,39 @@ function toRunTimeColumns(execution: TCellExecution | null): {
     ranById: execution?.ranBy?.id ?? null,
   };
 }
+
+/** What a cell says when the Flint that ran it stopped without ending it. */
+export const INTERRUPTED_BY_RESTART =
+  "Flint stopped while this cell was running (the server was restarted), so its kernel and variables are gone; the output above is what it printed until then. Run the cell again.";
+
+/**
+ * At start: cells a previous Flint left running end as `died` with a notice after the output they
+ * had stored (a browser would otherwise show them running forever), and queued ones as
+ * `cancelled`. Their kernels died with that Flint's Jupyter Server, so nothing can resume them.
+ * @returns how many cells were ended.
+ */
+export async function endInterruptedRuns(prisma: PrismaClient): Promise<{ died: number; cancelled: number }> {
+  const running = await prisma.cellOutput.findMany({
+    where: { status: "running" },
+    select: { notebookId: true, cellId: true, outputs: true },
+  });
+  const notice = {
+    output_type: "error",
+    ename: "FlintRestarted",
+    evalue: INTERRUPTED_BY_RESTART,
+    traceback: [`\u001b[0;31mFlintRestarted\u001b[0m: ${INTERRUPTED_BY_RESTART}`],
+  };
+  for (const row of running) {
+    const outputs = Array.isArray(row.outputs) ? row.outputs : [];
+    // Only if still running: another Flint on the same database may have ended it meanwhile.
+    await prisma.cellOutput.updateMany({
+      where: { notebookId: row.notebookId, cellId: row.cellId, status: "running" },
+      data: { status: "died", outputs: [...outputs, notice] as Prisma.InputJsonValue },
+    });
+  }
+  const cancelled = await prisma.cellOutput.updateMany({
+    where: { status: "queued" },
+    data: { status: "cancelled" },
+  });
+  return { died: running.length, cancelled: cancelled.count };
+}
