@@ -37,6 +37,7 @@ import {
   ZNotebookSummary,
   ZSaveNotebookRequest,
 } from "../services/notebooks.js";
+import { purgeExpiredTrash } from "../services/notebook-lifecycle.js";
 import {
   createProject,
   getProject,
@@ -322,6 +323,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: z.object({ notebooks: z.array(ZNotebookSummary) }),
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.read");
+        // No scheduler: notebooks past the trash's retention go when their project is listed.
+        await purgeExpiredTrash(prisma, grant.projectId);
         return { notebooks: await listNotebooks(prisma, grant.projectId) };
       },
     }),
