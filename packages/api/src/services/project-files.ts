@@ -300,10 +300,15 @@ export async function createProjectFolder(
   }
 }
 
-/** Runs `rm -rf -- target` as `owner`, so its reach is what the project's own code has. */
-function removeAs(target: string, owner: { uid: number; gid: number }): Promise<void> {
+/**
+ * Runs `rm -rf -- name` in `folder` as `owner`, so its reach is what the project's own code has.
+ * The child changes into the folder before it drops to `owner` (the project's user may not be
+ * able to walk the path to Flint's data folder).
+ */
+function removeAs(folder: string, name: string, owner: { uid: number; gid: number }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("rm", ["-rf", "--", target], {
+    const child = spawn("rm", ["-rf", "--", name], {
+      cwd: folder,
       uid: owner.uid,
       gid: owner.gid,
       stdio: ["ignore", "ignore", "pipe"],
@@ -335,11 +340,11 @@ export async function deleteProjectEntry(dataDir: string, projectId: string, rel
     if (!info) throw missing(relative);
     const realParent = await readlink(`/proc/self/fd/${folder.fd}`);
     const owner = await ownerOf(realRoot);
-    // The child gets the real path (it cannot see this process's descriptors); run as the
+    // The child works from the real path (it cannot use this process's descriptors); as the
     // project's user, a folder swapped for a link meanwhile leads nowhere it could not go itself.
     // Entries Flint made as root before the project's first kernel (which then took the folder)
     // are root's: the project's user cannot remove them, and no kernel can write inside them.
-    if (owner && info.uid !== 0) await removeAs(path.join(realParent, name), owner);
+    if (owner && info.uid !== 0) await removeAs(realParent, name, owner);
     else await rm(target, { recursive: true, force: true });
   } finally {
     await folder.close();
