@@ -297,7 +297,11 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   },
   "PATCH /api/v1/notebooks/{id}": {
     need: "editor",
-    make: async () => ({ method: "PATCH", url: `/api/v1/notebooks/${notebookId}`, json: { name: uniqueName("N") } }),
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/notebooks/${notebookId}`,
+      json: { name: uniqueName("N") },
+    }),
   },
   "POST /api/v1/notebooks/{id}/duplicate": {
     need: "editor",
@@ -310,11 +314,17 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   },
   "POST /api/v1/notebooks/{id}/restore": {
     need: "editor",
-    make: async () => ({ method: "POST", url: `/api/v1/notebooks/${await disposableNotebook(true)}/restore` }),
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${await disposableNotebook(true)}/restore`,
+    }),
   },
   "DELETE /api/v1/notebooks/{id}/forever": {
     need: "editor",
-    make: async () => ({ method: "DELETE", url: `/api/v1/notebooks/${await disposableNotebook(true)}/forever` }),
+    make: async () => ({
+      method: "DELETE",
+      url: `/api/v1/notebooks/${await disposableNotebook(true)}/forever`,
+    }),
   },
   "GET /api/v1/projects/{id}/trash": {
     need: "viewer",

@@ -87,7 +87,11 @@ describe("names", () => {
   it("validates names: not empty after trimming, at most 200 characters, no control characters", async () => {
     const { id } = await create("Valid");
     for (const name of ["   ", "x".repeat(201), "tab\there"]) {
-      const response = await t.call("PATCH", `/api/v1/notebooks/${id}`, { as: alice, via: "token", json: { name } });
+      const response = await t.call("PATCH", `/api/v1/notebooks/${id}`, {
+        as: alice,
+        via: "token",
+        json: { name },
+      });
       expect(response.status, name).toBe(400);
     }
     const renamed = await t.call("PATCH", `/api/v1/notebooks/${id}`, {
@@ -102,7 +106,11 @@ describe("names", () => {
 
   it("lets no viewer rename", async () => {
     const { id } = await create("Viewer cannot");
-    const response = await t.call("PATCH", `/api/v1/notebooks/${id}`, { as: viewer, via: "token", json: { name: "x" } });
+    const response = await t.call("PATCH", `/api/v1/notebooks/${id}`, {
+      as: viewer,
+      via: "token",
+      json: { name: "x" },
+    });
     expect(response.status).toBe(403);
   });
 });
@@ -189,16 +197,25 @@ describe("trash", () => {
     expect((trash.body.notebooks as { id: string }[]).map((entry) => entry.id)).toContain(notebook.id);
 
     // A viewer sees the trash but may not restore.
-    const refused = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, { as: viewer, via: "token" });
+    const refused = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, {
+      as: viewer,
+      via: "token",
+    });
     expect(refused.status).toBe(403);
-    const restored = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, { as: alice, via: "token" });
+    const restored = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, {
+      as: alice,
+      via: "token",
+    });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ id: notebook.id, name: "Churn model", cellCount: 2 });
     expect(await listNames()).toContain("Churn model");
     const document = await t.call("GET", `/api/v1/notebooks/${notebook.id}`, { as: alice, via: "token" });
     expect(document.status).toBe(200);
     // Restoring something not in the trash says so.
-    const twice = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, { as: alice, via: "token" });
+    const twice = await t.call("POST", `/api/v1/notebooks/${notebook.id}/restore`, {
+      as: alice,
+      via: "token",
+    });
     expect(twice.status).toBe(409);
   });
 
@@ -212,11 +229,17 @@ describe("trash", () => {
 
   it("deletes forever only from the trash, with outputs and stars", async () => {
     const notebook = await create("Scratch", ipynb);
-    const early = await t.call("DELETE", `/api/v1/notebooks/${notebook.id}/forever`, { as: alice, via: "token" });
+    const early = await t.call("DELETE", `/api/v1/notebooks/${notebook.id}/forever`, {
+      as: alice,
+      via: "token",
+    });
     expect(early.status).toBe(409);
     await t.call("POST", `/api/v1/notebooks/${notebook.id}/star`, { as: alice, via: "token" });
     await t.call("DELETE", `/api/v1/notebooks/${notebook.id}`, { as: alice, via: "token" });
-    const gone = await t.call("DELETE", `/api/v1/notebooks/${notebook.id}/forever`, { as: alice, via: "token" });
+    const gone = await t.call("DELETE", `/api/v1/notebooks/${notebook.id}/forever`, {
+      as: alice,
+      via: "token",
+    });
     expect(gone.status).toBe(200);
     expect(await t.prisma.notebook.findUnique({ where: { id: notebook.id } })).toBeNull();
     expect(await t.prisma.cellOutput.count({ where: { notebookId: notebook.id } })).toBe(0);
@@ -251,7 +274,10 @@ describe("trash", () => {
 
   it("takes a published notebook off the community while trashed and brings it back on restore", async () => {
     const notebook = await create("Public analysis", ipynb);
-    const published = await t.call("POST", `/api/v1/notebooks/${notebook.id}/publish`, { as: alice, via: "token" });
+    const published = await t.call("POST", `/api/v1/notebooks/${notebook.id}/publish`, {
+      as: alice,
+      via: "token",
+    });
     expect(published.status).toBe(200);
     const anonymousBefore = await t.call("GET", `/api/v1/notebooks/${notebook.id}/published`);
     expect(anonymousBefore.status).toBe(200);
@@ -259,7 +285,10 @@ describe("trash", () => {
     const anonymous = await t.call("GET", `/api/v1/notebooks/${notebook.id}/published`);
     expect(anonymous.status).toBe(401);
     const stranger = await t.signUp("Stranger");
-    const outsider = await t.call("GET", `/api/v1/notebooks/${notebook.id}/published`, { as: stranger, via: "token" });
+    const outsider = await t.call("GET", `/api/v1/notebooks/${notebook.id}/published`, {
+      as: stranger,
+      via: "token",
+    });
     expect(outsider.status).toBe(404);
     expect(outsider.body.error).toMatchObject({ message: expect.not.stringContaining("trash") });
     const strangerProject = (

@@ -1,7 +1,15 @@
 // The project files browser through the API, on a real file system: listing, upload (streamed,
 // limited), download, folders, delete, who may do what, and path traversal refused: `..`,
 // absolute paths, and symbolic links that lead out of the project's folder (SECURITY.md case 25).
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { projectStorageDir } from "@flint/catalog";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,8 +42,9 @@ beforeAll(async () => {
   editor = await t.signUp("Eddie");
   viewer = await t.signUp("Vera");
   outsider = await t.signUp("Otto");
-  projectId = (await t.call("POST", "/api/v1/projects", { as: editor, via: "token", json: { name: "Files" } }))
-    .body.id as string;
+  projectId = (
+    await t.call("POST", "/api/v1/projects", { as: editor, via: "token", json: { name: "Files" } })
+  ).body.id as string;
   otherProjectId = (
     await t.call("POST", "/api/v1/projects", { as: outsider, via: "token", json: { name: "Elsewhere" } })
   ).body.id as string;
@@ -55,7 +64,12 @@ describe("project files", () => {
     writeFileSync(path.join(folder, "out.csv"), "a,b\n1,2\n");
     const listing = await t.call("GET", files(), { as: viewer, via: "token" });
     expect(listing.status).toBe(200);
-    const entries = listing.body.entries as { name: string; kind: string; sizeBytes: number; modifiedAt: string }[];
+    const entries = listing.body.entries as {
+      name: string;
+      kind: string;
+      sizeBytes: number;
+      modifiedAt: string;
+    }[];
     expect(entries[0]).toMatchObject({ name: "results", kind: "folder", sizeBytes: 0 });
     expect(entries.find((entry) => entry.name === "out.csv")).toMatchObject({
       kind: "file",
@@ -79,7 +93,9 @@ describe("project files", () => {
     expect(download.text).toBe("hello, files\n");
     expect(download.headers.get("content-type")).toBe("application/octet-stream");
     expect(download.headers.get("content-disposition")).toContain("attachment;");
-    expect(download.headers.get("content-disposition")).toContain("filename*=UTF-8''Quarterly%20report%20%C3%A9.txt");
+    expect(download.headers.get("content-disposition")).toContain(
+      "filename*=UTF-8''Quarterly%20report%20%C3%A9.txt",
+    );
     const again = await upload("Quarterly report é.txt", "other");
     expect(again.status).toBe(409);
     const replaced = await upload("Quarterly report é.txt", "new text", editor, "&overwrite=true");
@@ -107,7 +123,10 @@ describe("project files", () => {
     expect(made.body).toMatchObject({ name: "raw data", kind: "folder", path: "raw data" });
     const inside = await upload("day1.csv", "x\n1\n", editor, `&path=${encodeURIComponent("raw data")}`);
     expect(inside.body).toMatchObject({ path: "raw data/day1.csv" });
-    const nested = await t.call("GET", `${files()}?path=${encodeURIComponent("raw data")}`, { as: viewer, via: "token" });
+    const nested = await t.call("GET", `${files()}?path=${encodeURIComponent("raw data")}`, {
+      as: viewer,
+      via: "token",
+    });
     expect((nested.body.entries as { name: string }[]).map((entry) => entry.name)).toEqual(["day1.csv"]);
     const duplicate = await t.call("POST", `${files()}/folders`, {
       as: editor,
@@ -129,7 +148,11 @@ describe("project files", () => {
     expect((await upload("viewer.txt", "x", viewer)).status).toBe(403);
     const viewerDelete = await t.call("DELETE", `${files()}?path=out.csv`, { as: viewer, via: "token" });
     expect(viewerDelete.status).toBe(403);
-    const viewerFolder = await t.call("POST", `${files()}/folders`, { as: viewer, via: "token", json: { name: "v" } });
+    const viewerFolder = await t.call("POST", `${files()}/folders`, {
+      as: viewer,
+      via: "token",
+      json: { name: "v" },
+    });
     expect(viewerFolder.status).toBe(403);
     for (const [method, url] of [
       ["GET", files()],
@@ -150,9 +173,15 @@ describe("project files", () => {
         via: "token",
       });
       expect(download.status, bad).toBe(400);
-      const list = await t.call("GET", `${files()}?path=${encodeURIComponent(bad)}`, { as: editor, via: "token" });
+      const list = await t.call("GET", `${files()}?path=${encodeURIComponent(bad)}`, {
+        as: editor,
+        via: "token",
+      });
       expect(list.status, bad).toBe(400);
-      const remove = await t.call("DELETE", `${files()}?path=${encodeURIComponent(bad)}`, { as: editor, via: "token" });
+      const remove = await t.call("DELETE", `${files()}?path=${encodeURIComponent(bad)}`, {
+        as: editor,
+        via: "token",
+      });
       expect(remove.status, bad).toBe(400);
     }
     // A leading slash is relative to the project's folder, never the machine's root.
@@ -186,7 +215,9 @@ describe("project files", () => {
     symlinkSync("inside.txt", path.join(folder, "alias.txt"));
 
     const listing = await t.call("GET", files(), { as: editor, via: "token" });
-    const byName = new Map((listing.body.entries as { name: string; kind: string }[]).map((entry) => [entry.name, entry]));
+    const byName = new Map(
+      (listing.body.entries as { name: string; kind: string }[]).map((entry) => [entry.name, entry]),
+    );
     expect(byName.get("stolen.csv")).toMatchObject({ kind: "link" });
     expect(byName.get("elsewhere")).toMatchObject({ kind: "link" });
 

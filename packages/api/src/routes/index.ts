@@ -18,6 +18,7 @@ import {
   ZChangeRoleRequest,
   ZMember,
 } from "../services/members.js";
+import { purgeExpiredTrash } from "../services/notebook-lifecycle.js";
 import {
   createCheckpoint,
   createNotebook,
@@ -37,7 +38,6 @@ import {
   ZNotebookSummary,
   ZSaveNotebookRequest,
 } from "../services/notebooks.js";
-import { purgeExpiredTrash } from "../services/notebook-lifecycle.js";
 import {
   createProject,
   getProject,

@@ -55,7 +55,11 @@ export function createNotebookLifecycleRoutes(
       response: z.object({ id: z.string(), name: z.string() }),
       handler: async ({ actor, params, body }) => {
         await authorize(prisma, actor, { kind: "notebook", id: params.id }, "notebook.edit");
-        return await renameNotebook(prisma, { notebookId: params.id, actorId: actor!.userId, name: body.name });
+        return await renameNotebook(prisma, {
+          notebookId: params.id,
+          actorId: actor!.userId,
+          name: body.name,
+        });
       },
     }),
     defineRoute({

@@ -86,7 +86,8 @@ export function createProjectFileRoutes(options: TProjectFileRouteOptions): TAny
     defineRoute({
       method: "POST",
       path: "/api/v1/projects/{id}/files/upload",
-      summary: "Upload a file into a folder of the project (the body is the file, streamed; 413 above the limit)",
+      summary:
+        "Upload a file into a folder of the project (the body is the file, streamed; 413 above the limit)",
       tag: "files",
       auth: "user",
       status: 201,

@@ -281,7 +281,10 @@ export async function deleteNotebookForever(
       select: { projectId: true, name: true, deletedAt: true },
     });
     if (!row.deletedAt)
-      throw new AppError("conflict", "Only a notebook in the trash can be deleted forever; move it there first.");
+      throw new AppError(
+        "conflict",
+        "Only a notebook in the trash can be deleted forever; move it there first.",
+      );
     await tx.star.deleteMany({ where: { subjectType: "notebook", subjectId: input.notebookId } });
     await tx.notebook.delete({ where: { id: input.notebookId }, select: { id: true } });
     await recordActivity(tx, {

@@ -18,7 +18,12 @@ import {
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
-import { assertNameFree, chooseNotebookName, lockProjectNames, ZRenameNotebookRequest } from "./notebook-lifecycle.js";
+import {
+  assertNameFree,
+  chooseNotebookName,
+  lockProjectNames,
+  ZRenameNotebookRequest,
+} from "./notebook-lifecycle.js";
 
 /** Largest notebook accepted through the JSON API (the import route streams files separately). */
 export const MAX_NOTEBOOK_BYTES = 50_000_000;
@@ -204,8 +209,13 @@ export async function listNotebooks(prisma: PrismaClient, projectId: string): Pr
 }
 
 /** One notebook's summary (as in lists). */
-export async function getNotebookSummary(prisma: PrismaClient, notebookId: string): Promise<TNotebookSummary> {
-  return toSummary(await prisma.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: SUMMARY_SELECT }));
+export async function getNotebookSummary(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<TNotebookSummary> {
+  return toSummary(
+    await prisma.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: SUMMARY_SELECT }),
+  );
 }
 
 /** Creates a notebook, empty or from nbformat JSON (its outputs kept), in one transaction. */

@@ -13,7 +13,19 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants, createWriteStream } from "node:fs";
-import { type FileHandle, lchown, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import {
+  type FileHandle,
+  lchown,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -224,7 +236,8 @@ export async function uploadProjectFile(
 ): Promise<TProjectFile> {
   const parts = parseProjectPath(input.folder);
   const name = ZEntryName.parse(input.name);
-  if (!input.body) throw new AppError("bad_request", "The request has no body: send the file's bytes as the body.");
+  if (!input.body)
+    throw new AppError("bad_request", "The request has no body: send the file's bytes as the body.");
   const realRoot = await projectRoot(dataDir, projectId);
   const owner = await ownerOf(realRoot);
   const folder = await openFolder(realRoot, parts);
@@ -328,10 +341,15 @@ function removeAs(folder: string, name: string, owner: { uid: number; gid: numbe
  * Deletes a file, link or folder (with everything in it) of the project. A link is removed
  * itself, never what it points to.
  */
-export async function deleteProjectEntry(dataDir: string, projectId: string, relative: string): Promise<void> {
+export async function deleteProjectEntry(
+  dataDir: string,
+  projectId: string,
+  relative: string,
+): Promise<void> {
   const parts = parseProjectPath(relative);
   const name = parts.at(-1);
-  if (!name) throw new AppError("bad_request", "The project's folder itself cannot be deleted; name an entry in it.");
+  if (!name)
+    throw new AppError("bad_request", "The project's folder itself cannot be deleted; name an entry in it.");
   const realRoot = await projectRoot(dataDir, projectId);
   const folder = await openFolder(realRoot, parts.slice(0, -1));
   try {
