@@ -58,7 +58,10 @@ test("rename, duplicate, trash and restore notebooks; files a cell writes and up
   await expect(cells(page).nth(0).locator(".nb-prompt")).toHaveText("[1]", { timeout: 300_000 });
   await expect(cells(page).nth(0).locator(".nb-outputs")).toContainText("12", { timeout: 300_000 });
 
-  await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: /Files and trash/ }).click();
+  await page
+    .getByRole("navigation", { name: "Breadcrumb" })
+    .getByRole("link", { name: /Files and trash/ })
+    .click();
   await openTab(page, "Files");
   const files = page.getByRole("table", { name: "Files in this folder" });
   await expect(files.getByRole("row", { name: /out\.csv/ })).toContainText("12 B");
@@ -81,7 +84,9 @@ test("rename, duplicate, trash and restore notebooks; files a cell writes and up
   // Duplicate from the list, then rename the copy there.
   await openTab(page, "Notebooks");
   await page.getByRole("button", { name: "Duplicate Sales forecast" }).click();
-  await expect(page.getByRole("tabpanel").getByRole("status")).toHaveText("Duplicated as “Sales forecast (copy)”.");
+  await expect(page.getByRole("tabpanel").getByRole("status")).toHaveText(
+    "Duplicated as “Sales forecast (copy)”.",
+  );
   await expect(notebookList(page).getByRole("link", { name: /Sales forecast \(copy\)/ })).toBeVisible();
   await page.getByRole("button", { name: "Rename Sales forecast (copy)" }).click();
   const newName = page.getByLabel("New name");
@@ -92,22 +97,31 @@ test("rename, duplicate, trash and restore notebooks; files a cell writes and up
 
   // Delete the original: it leaves the list and waits in the trash, from where it comes back.
   await page.getByRole("button", { name: "Delete Sales forecast", exact: true }).click();
-  await expect(page.getByRole("tabpanel").getByRole("status")).toContainText("Moved “Sales forecast” to the trash");
+  await expect(page.getByRole("tabpanel").getByRole("status")).toContainText(
+    "Moved “Sales forecast” to the trash",
+  );
   await expect(notebookList(page).getByRole("link", { name: /^Sales forecast/ })).toHaveCount(0);
   await openTab(page, "Trash");
   const trash = page.getByRole("list", { name: "Deleted notebooks" });
   await expect(trash.getByRole("listitem")).toHaveCount(1);
   await expect(trash).toContainText("Sales forecast");
   await page.getByRole("button", { name: "Restore Sales forecast" }).click();
-  await expect(page.getByRole("tabpanel").getByRole("status")).toHaveText("Restored “Sales forecast” to the notebooks.");
+  await expect(page.getByRole("tabpanel").getByRole("status")).toHaveText(
+    "Restored “Sales forecast” to the notebooks.",
+  );
   await expect(page.getByText("The trash is empty.")).toBeVisible();
   await openTab(page, "Notebooks");
-  await notebookList(page).getByRole("link", { name: /^Sales forecast/ }).click();
+  await notebookList(page)
+    .getByRole("link", { name: /^Sales forecast/ })
+    .click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sales forecast");
   await expect(cells(page).nth(0)).toContainText("pathlib");
 
   // Delete the copy for good: it asks first.
-  await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: /Files and trash/ }).click();
+  await page
+    .getByRole("navigation", { name: "Breadcrumb" })
+    .getByRole("link", { name: /Files and trash/ })
+    .click();
   await page.getByRole("button", { name: "Delete Forecast draft" }).click();
   await openTab(page, "Trash");
   await page.getByRole("button", { name: "Delete Forecast draft forever" }).click();
