@@ -117,6 +117,21 @@ function connectionRequest(server: URL, database: string, name: string) {
 
 let uniqueCounter = 0;
 /** A name no earlier request used (each allowed caller creates something). */
+/** A notebook of P1 made for one call of a trash route (already in the trash when `isTrashed`). */
+async function disposableNotebook(isTrashed: boolean): Promise<string> {
+  const row = await t.prisma.notebook.create({
+    data: {
+      projectId,
+      name: uniqueName("disposable"),
+      createdById: users.admin.id,
+      cells: [],
+      metadata: {},
+      deletedAt: isTrashed ? new Date() : null,
+    },
+  });
+  return row.id;
+}
+
 function uniqueName(prefix: string): string {
   uniqueCounter += 1;
   return `${prefix}_${uniqueCounter}`;
@@ -279,6 +294,81 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
       url: `/api/v1/notebooks/${notebookId}`,
       json: { version: await currentVersion(), notebook: ipynb },
     }),
+  },
+  "PATCH /api/v1/notebooks/{id}": {
+    need: "editor",
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/notebooks/${notebookId}`,
+      json: { name: uniqueName("N") },
+    }),
+  },
+  "POST /api/v1/notebooks/{id}/duplicate": {
+    need: "editor",
+    make: async () => ({ method: "POST", url: `/api/v1/notebooks/${notebookId}/duplicate`, json: {} }),
+  },
+  // Trash routes act on a fresh notebook each call, so N1 stays for the other rows.
+  "DELETE /api/v1/notebooks/{id}": {
+    need: "editor",
+    make: async () => ({ method: "DELETE", url: `/api/v1/notebooks/${await disposableNotebook(false)}` }),
+  },
+  "POST /api/v1/notebooks/{id}/restore": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/notebooks/${await disposableNotebook(true)}/restore`,
+    }),
+  },
+  "DELETE /api/v1/notebooks/{id}/forever": {
+    need: "editor",
+    make: async () => ({
+      method: "DELETE",
+      url: `/api/v1/notebooks/${await disposableNotebook(true)}/forever`,
+    }),
+  },
+  "GET /api/v1/projects/{id}/trash": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/trash` }),
+  },
+  "GET /api/v1/projects/{id}/files": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/files` }),
+  },
+  "GET /api/v1/projects/{id}/files/download": {
+    need: "viewer",
+    make: async () => {
+      const folder = projectStorageDir(t.config.dataDir, projectId);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, "readme.txt"), "hello\n");
+      return { method: "GET", url: `/api/v1/projects/${projectId}/files/download?path=readme.txt` };
+    },
+  },
+  "POST /api/v1/projects/{id}/files/upload": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/files/upload?name=${uniqueName("up")}.txt`,
+      body: "a,b\n1,2\n",
+      headers: { "content-type": "application/octet-stream" },
+    }),
+  },
+  "POST /api/v1/projects/{id}/files/folders": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/files/folders`,
+      json: { path: "", name: uniqueName("folder") },
+    }),
+  },
+  "DELETE /api/v1/projects/{id}/files": {
+    need: "editor",
+    make: async () => {
+      const name = uniqueName("doomed");
+      const folder = projectStorageDir(t.config.dataDir, projectId);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, name), "x");
+      return { method: "DELETE", url: `/api/v1/projects/${projectId}/files?path=${name}` };
+    },
   },
   // No kernel runtime is attached in this test: a caller who passes authorization gets 503.
   "POST /api/v1/notebooks/{id}/run": {

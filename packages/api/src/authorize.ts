@@ -60,7 +60,7 @@ const LABEL = {
 async function locate(
   prisma: PrismaClient,
   target: TTarget,
-): Promise<{ projectId: string; isPublished: boolean } | null> {
+): Promise<{ projectId: string; isPublished: boolean; isTrashed?: boolean } | null> {
   switch (target.kind) {
     case "project": {
       const row = await prisma.project.findUnique({ where: { id: target.id }, select: { id: true } });
@@ -69,9 +69,13 @@ async function locate(
     case "notebook": {
       const row = await prisma.notebook.findUnique({
         where: { id: target.id },
-        select: { projectId: true, publishedAt: true },
+        select: { projectId: true, publishedAt: true, deletedAt: true },
       });
-      return row ? { projectId: row.projectId, isPublished: row.publishedAt !== null } : null;
+      if (!row) return null;
+      // A notebook in the trash is published to nobody while it is there (restoring brings the
+      // public page back as it was).
+      const isTrashed = row.deletedAt !== null;
+      return { projectId: row.projectId, isPublished: row.publishedAt !== null && !isTrashed, isTrashed };
     }
     case "chart": {
       const row = await prisma.chart.findUnique({
@@ -182,6 +186,16 @@ async function authorizeInProject(
         "Sign in or send a personal access token (Authorization: Bearer ...).",
       );
     throw notFound(LABEL[target.kind]);
+  }
+  if (located.isTrashed && permission !== "notebook.delete") {
+    // Every route and socket command on a trashed notebook stops here, save restore and delete
+    // forever; members learn where it went, anyone else the usual 404.
+    if (role === "public") throw notFound(LABEL[target.kind]);
+    throw new AppError(
+      "not_found",
+      "This notebook is in the project's trash. Restore it from the project's Trash tab to open it.",
+      { inTrash: true },
+    );
   }
   if (!hasPermission(role, permission)) {
     if (role === "public") {

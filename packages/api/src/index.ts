@@ -12,7 +12,9 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
+import { createNotebookLifecycleRoutes } from "./routes/notebook-lifecycle.js";
 import { createOutputRoutes } from "./routes/outputs.js";
+import { createProjectFileRoutes } from "./routes/project-files.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { createUserRoutes } from "./routes/users.js";
 import { createCatalogService } from "./services/catalog.js";
@@ -111,6 +113,8 @@ export function createApi(options: TApiOptions): TApi {
     ...createOutputRoutes(prisma, config.dataDir),
     ...createCatalogRoutes({ prisma, config, catalog }),
     ...createUserRoutes({ prisma, config }),
+    ...createNotebookLifecycleRoutes(prisma, options.getBroker ?? (() => null)),
+    ...createProjectFileRoutes({ prisma, dataDir: config.dataDir, maxUploadBytes: catalog.maxUploadBytes }),
   );
   const router = createRouter({
     routes,

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   "notebook.run": ["runner", "editor", "admin"],
   "notebook.edit": ["editor", "admin"],
   "notebook.create": ["editor", "admin"],
+  // Move to the trash, restore, delete forever (docs/notebooks.md): whoever may create may remove.
+  "notebook.delete": ["editor", "admin"],
   "notebook.publish": ["admin"],
   "chart.read": ["public", "viewer", "runner", "editor", "admin"],
   "chart.comment": ["viewer", "runner", "editor", "admin"],
@@ -38,6 +40,10 @@ export const PERMISSIONS = {
   // Catalog assets and connections follow their project: viewers read, editors register and edit.
   "catalog.read": ["viewer", "runner", "editor", "admin"],
   "catalog.write": ["editor", "admin"],
+  // The project's folder on disk (what its kernels see as their working directory): members list
+  // and download; editors upload, make folders and delete, as they may change notebooks.
+  "files.read": ["viewer", "runner", "editor", "admin"],
+  "files.write": ["editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;

@@ -215,8 +215,9 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     kernelName: options.kernelName,
     warmPoolSize: options.warmPoolSize ?? 1,
     log,
-    // A sandboxed kernel starts in its project's folder, which names its sandbox.
-    ...(sandbox?.configFile && projectOf && projectsRoot
+    // A kernel starts in its project's folder: that names its sandbox, and it is the working
+    // directory the project's Files tab shows, sandboxed or not (docs/notebooks.md).
+    ...(projectOf && projectsRoot
       ? {
           placeKernel: async (notebookId: string) => {
             const projectId = await projectOf(notebookId);

@@ -18,6 +18,7 @@ import {
   ZChangeRoleRequest,
   ZMember,
 } from "../services/members.js";
+import { purgeExpiredTrash } from "../services/notebook-lifecycle.js";
 import {
   createCheckpoint,
   createNotebook,
@@ -323,6 +324,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       response: z.object({ notebooks: z.array(ZNotebookSummary) }),
       handler: async ({ actor, params }) => {
         const grant = await authorize(prisma, actor, { kind: "project", id: params.id }, "notebook.read");
+        // No scheduler: notebooks past the trash's retention go when their project is listed.
+        await purgeExpiredTrash(prisma, grant.projectId);
         return { notebooks: await listNotebooks(prisma, grant.projectId) };
       },
     }),

@@ -12,7 +12,7 @@ import { recordActivity } from "../services/activity.js";
 import { createNotebookStore } from "../services/notebook-store.js";
 
 /** What the run route needs of the broker. */
-export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand">;
+export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
 
 export const ZRunNotebookRequest = z.strictObject({
   cellIds: z

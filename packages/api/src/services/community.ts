@@ -317,7 +317,7 @@ export async function listCommunity(
        (select 'notebook' as type, n.id, n."publishedName" as title, p.description as description,
                u.name as author, p.name as project_name, n."publishedAt" as "publishedAt"
           from notebook n join project p on p.id = n."projectId" join "user" u on u.id = n."createdById"
-         where n."publishedAt" is not null and ($2::text is null or $2 = 'notebook')
+         where n."publishedAt" is not null and n."deletedAt" is null and ($2::text is null or $2 = 'notebook')
            and ($1::text is null or n."publishedName" ilike $1 or p.description ilike $1)
          ${branchLimit})
        union all

@@ -19,6 +19,12 @@ import {
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
+import {
+  assertNameFree,
+  chooseNotebookName,
+  lockProjectNames,
+  ZRenameNotebookRequest,
+} from "./notebook-lifecycle.js";
 
 /** Largest notebook accepted through the JSON API (the import route streams files separately). */
 export const MAX_NOTEBOOK_BYTES = 50_000_000;
@@ -26,7 +32,7 @@ export const MAX_NOTEBOOK_BYTES = 50_000_000;
 /** Largest .ipynb file accepted by the import route (the parser's own limit is the same). */
 export const MAX_IMPORT_BYTES = 100_000_000;
 
-export const ZNotebookName = z.string().trim().min(1, "a notebook needs a name").max(200);
+export const ZNotebookName = ZRenameNotebookRequest.shape.name;
 
 /** An nbformat 4 document as JSON; its content is validated by @flint/notebook's parser. */
 export const ZNbformatJson = z
@@ -34,7 +40,11 @@ export const ZNbformatJson = z
   .describe("An nbformat 4 notebook (Jupyter .ipynb JSON).");
 
 export const ZCreateNotebookRequest = z.strictObject({
-  name: ZNotebookName,
+  // Empty or absent: "Untitled", "Untitled 1"... A taken name gets " (2)", " (3)"...
+  name: z
+    .union([ZNotebookName, z.string().trim().max(0)])
+    .optional()
+    .describe('Default "Untitled" (then "Untitled 1"...); a name already used gets " (2)".'),
   notebook: ZNbformatJson.optional(),
 });
 
@@ -208,11 +218,21 @@ function toSummary(row: TSummaryRow): TNotebookSummary {
 /** Lists a project's notebooks, the last opened first (then the last edited). */
 export async function listNotebooks(prisma: PrismaClient, projectId: string): Promise<TNotebookSummary[]> {
   const rows = await prisma.notebook.findMany({
-    where: { projectId },
+    where: { projectId, deletedAt: null },
     select: SUMMARY_SELECT,
     orderBy: [{ lastOpenedAt: { sort: "desc", nulls: "last" } }, { updatedAt: "desc" }],
   });
   return rows.map(toSummary);
+}
+
+/** One notebook's summary (as in lists). */
+export async function getNotebookSummary(
+  prisma: PrismaClient,
+  notebookId: string,
+): Promise<TNotebookSummary> {
+  return toSummary(
+    await prisma.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: SUMMARY_SELECT }),
+  );
 }
 
 /**
@@ -221,7 +241,7 @@ export async function listNotebooks(prisma: PrismaClient, projectId: string): Pr
  */
 export async function createNotebook(
   prisma: PrismaClient,
-  input: { projectId: string; userId: string; name: string; notebook?: unknown },
+  input: { projectId: string; userId: string; name?: string; notebook?: unknown },
 ): Promise<TCreatedNotebook> {
   // `notebook` is nbformat JSON (an object) or the bytes of an uploaded .ipynb file.
   const { notebook: model, replaced } =
@@ -230,10 +250,11 @@ export async function createNotebook(
       : parseOrThrow(input.notebook);
   const { cells, metadata, outputs } = splitNotebook(model);
   return await prisma.$transaction(async (tx) => {
+    await lockProjectNames(tx, input.projectId);
     const row = await tx.notebook.create({
       data: {
         projectId: input.projectId,
-        name: input.name,
+        name: await chooseNotebookName(tx, input.projectId, input.name),
         createdById: input.userId,
         cells: cells as Prisma.InputJsonValue,
         metadata: metadata as Prisma.InputJsonValue,
@@ -408,6 +429,16 @@ export async function saveNotebook(
 ): Promise<TNotebookSummary> {
   const { cells, metadata } = splitNotebook(parseOrThrow(input.notebook).notebook);
   return await prisma.$transaction(async (tx) => {
+    if (input.name) {
+      const { projectId, name } = await tx.notebook.findUniqueOrThrow({
+        where: { id: input.notebookId },
+        select: { projectId: true, name: true },
+      });
+      if (name !== input.name) {
+        await lockProjectNames(tx, projectId);
+        await assertNameFree(tx, projectId, input.name, input.notebookId);
+      }
+    }
     const summary = await writeNextVersion(tx, {
       ...input,
       document: { cells, metadata, name: input.name },

@@ -47,13 +47,14 @@ function SaveState({ controller }: { controller: NotebookController }) {
 function NotebookName({ controller }: { controller: NotebookController }) {
   const meta = useMeta(controller.store);
   const [isEditing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   if (isEditing) {
     const submit = (event: FormEvent<HTMLFormElement>) => {
       event.preventDefault();
       const name = String(new FormData(event.currentTarget).get("name") ?? "");
-      controller.rename(name);
-      void controller.save();
       setEditing(false);
+      setError(null);
+      controller.rename(name).catch((err: Error) => setError(err.message));
     };
     return (
       <form onSubmit={submit} className="flex items-center gap-2">
@@ -65,29 +66,41 @@ function NotebookName({ controller }: { controller: NotebookController }) {
           // biome-ignore lint/a11y/noAutofocus: the user just asked to rename
           autoFocus
           className="input h-8 w-72 py-1"
+          onFocus={(event) => event.currentTarget.select()}
           onBlur={(event) => event.currentTarget.form?.requestSubmit()}
           onKeyDown={(event) => {
-            if (event.key === "Escape") setEditing(false);
+            // Escape cancels: the old name back first, so a blur's submit changes nothing.
+            if (event.key === "Escape") {
+              event.currentTarget.value = meta.name;
+              setEditing(false);
+            }
           }}
         />
       </form>
     );
   }
   return (
-    <h1 className="truncate text-lg font-semibold text-slate-900">
-      {controller.store.canEdit() ? (
-        <button
-          type="button"
-          className="truncate hover:underline"
-          title="Rename"
-          onClick={() => setEditing(true)}
-        >
-          {meta.name}
-        </button>
-      ) : (
-        meta.name
+    <div className="flex min-w-0 items-center gap-2">
+      <h1 className="truncate text-lg font-semibold text-slate-900">
+        {controller.store.canEdit() ? (
+          <button
+            type="button"
+            className="truncate hover:underline"
+            title="Rename"
+            onClick={() => setEditing(true)}
+          >
+            {meta.name}
+          </button>
+        ) : (
+          meta.name
+        )}
+      </h1>
+      {error && (
+        <span role="alert" className="text-xs text-red-700">
+          {error}
+        </span>
       )}
-    </h1>
+    </div>
   );
 }
 

@@ -16,7 +16,10 @@ interface TNotebook {
   forkedFrom: { id: string; name: string } | null;
 }
 
-/** The project's notebooks, the last opened first, with create and .ipynb import (upload or drop). */
+/**
+ * The project's notebooks, the last opened first, with create (no name: "Untitled"), .ipynb
+ * import (upload or drop), and for editors rename, duplicate and move to the trash.
+ */
 export function NotebooksPanel({
   projectId,
   canCreate,
@@ -32,6 +35,7 @@ export function NotebooksPanel({
   const [status, setStatus] = useState<string | null>(null);
   const [warning, setWarning] = useState<string | null>(null);
   const [publishing, setPublishing] = useState<TNotebook | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const load = useCallback(
     () =>
@@ -49,7 +53,7 @@ export function NotebooksPanel({
     try {
       const notebook = await apiFetch<TNotebook>(`/api/v1/projects/${projectId}/notebooks`, {
         method: "POST",
-        json: { name: String(form.get("name")) },
+        json: { name: String(form.get("name") ?? "") },
       });
       window.location.assign(`/projects/${projectId}/notebooks/${notebook.id}`);
     } catch (err) {
@@ -100,6 +104,36 @@ export function NotebooksPanel({
       setError((err as ApiError).message);
     }
   };
+  const act = async (action: () => Promise<string | null>) => {
+    setError(null);
+    try {
+      setStatus(await action());
+      await load();
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  const rename = (notebook: TNotebook, name: string) =>
+    act(async () => {
+      setRenaming(null);
+      if (!name.trim() || name.trim() === notebook.name) return null;
+      await apiFetch(`/api/v1/notebooks/${notebook.id}`, { method: "PATCH", json: { name } });
+      return null;
+    });
+  const duplicate = (notebook: TNotebook) =>
+    act(async () => {
+      const copy = await apiFetch<TNotebook>(`/api/v1/notebooks/${notebook.id}/duplicate`, {
+        method: "POST",
+        json: {},
+      });
+      return `Duplicated as “${copy.name}”.`;
+    });
+  // The trash is the undo: no question before moving there (Restore is one click away).
+  const trash = (notebook: TNotebook) =>
+    act(async () => {
+      await apiFetch(`/api/v1/notebooks/${notebook.id}`, { method: "DELETE" });
+      return `Moved “${notebook.name}” to the trash. Restore it from the Trash tab.`;
+    });
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
     setDragging(false);
@@ -124,9 +158,8 @@ export function NotebooksPanel({
           <form onSubmit={create} className="flex gap-2" aria-label="New notebook">
             <input
               name="name"
-              required
               maxLength={200}
-              placeholder="Notebook name"
+              placeholder="Name (optional)"
               className="input w-56"
               aria-label="Notebook name"
             />
@@ -168,30 +201,89 @@ export function NotebooksPanel({
         {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
         {notebooks.map((notebook) => (
           <li key={notebook.id} className="flex items-center">
-            <Link
-              href={`/projects/${projectId}/notebooks/${notebook.id}`}
-              className="flex items-center justify-between gap-4 p-4 hover:bg-slate-50"
-            >
-              <span className="font-medium">
-                {notebook.name}
-                {notebook.published && (
-                  <span className="ml-2 rounded bg-green-100 px-1.5 py-0.5 text-xs text-green-800">
-                    published
-                    {notebook.publishedVersion !== null &&
-                      notebook.version > notebook.publishedVersion &&
-                      " · edited since"}
-                  </span>
-                )}
-                {notebook.forkedFrom && (
-                  <span className="ml-2 text-xs font-normal text-slate-500">
-                    forked from {notebook.forkedFrom.name}
-                  </span>
-                )}
-              </span>
-              <span className="text-xs text-slate-500">
-                {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
-              </span>
-            </Link>
+            {renaming === notebook.id ? (
+              <form
+                className="flex flex-1 items-center gap-2 p-3"
+                aria-label={`Rename ${notebook.name}`}
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  void rename(notebook, String(new FormData(event.currentTarget).get("name") ?? ""));
+                }}
+              >
+                <input
+                  name="name"
+                  defaultValue={notebook.name}
+                  maxLength={200}
+                  aria-label="New name"
+                  // biome-ignore lint/a11y/noAutofocus: the user just asked to rename
+                  autoFocus
+                  onFocus={(event) => event.currentTarget.select()}
+                  onKeyDown={(event) => {
+                    if (event.key === "Escape") setRenaming(null);
+                  }}
+                  className="input w-72"
+                />
+                <button type="submit" className="btn-primary">
+                  Save
+                </button>
+                <button type="button" className="btn-secondary" onClick={() => setRenaming(null)}>
+                  Cancel
+                </button>
+              </form>
+            ) : (
+              <Link
+                href={`/projects/${projectId}/notebooks/${notebook.id}`}
+                className="flex flex-1 items-center justify-between gap-4 p-4 hover:bg-slate-50"
+              >
+                <span className="font-medium">
+                  {notebook.name}
+                  {notebook.published && (
+                    <span className="ml-2 rounded bg-green-100 px-1.5 py-0.5 text-xs text-green-800">
+                      published
+                      {notebook.publishedVersion !== null &&
+                        notebook.version > notebook.publishedVersion &&
+                        " · edited since"}
+                    </span>
+                  )}
+                  {notebook.forkedFrom && (
+                    <span className="ml-2 text-xs font-normal text-slate-500">
+                      forked from {notebook.forkedFrom.name}
+                    </span>
+                  )}
+                </span>
+                <span className="text-xs text-slate-500">
+                  {notebook.cellCount} cells · edited {new Date(notebook.updatedAt).toLocaleString()}
+                </span>
+              </Link>
+            )}
+            {canCreate && renaming !== notebook.id && (
+              <div className="mr-3 flex gap-2">
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => setRenaming(notebook.id)}
+                  aria-label={`Rename ${notebook.name}`}
+                >
+                  Rename
+                </button>
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => duplicate(notebook)}
+                  aria-label={`Duplicate ${notebook.name}`}
+                >
+                  Duplicate
+                </button>
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => trash(notebook)}
+                  aria-label={`Delete ${notebook.name}`}
+                >
+                  Delete
+                </button>
+              </div>
+            )}
             {notebook.published && (
               <Link
                 href={`/community/notebooks/${notebook.id}`}

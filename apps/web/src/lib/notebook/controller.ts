@@ -82,7 +82,6 @@ export class NotebookController {
   private dialogListeners = new Set<() => void>();
   private pending = new Map<string, (reply: TReply | null) => void>();
   private cleanups: (() => void)[] = [];
-  private pendingName: string | null = null;
 
   private constructor(
     readonly notebookId: string,
@@ -233,12 +232,30 @@ export class NotebookController {
     }, AUTOSAVE_DELAY_MS);
   }
 
-  rename(name: string): void {
+  /**
+   * Renames the notebook at once (its own request, not part of a document save: a name another
+   * notebook of the project has is refused without holding up the edits). The header shows the
+   * new name while the request runs and the old one again if it is refused.
+   * @throws ApiError with the server's reason (e.g. 409: the name is taken).
+   */
+  async rename(name: string): Promise<void> {
     const trimmed = name.trim();
-    if (!trimmed || trimmed === this.store.getMeta().name || !this.store.canEdit()) return;
-    this.pendingName = trimmed;
+    const previous = this.store.getMeta().name;
+    if (!trimmed || trimmed === previous || !this.store.canEdit()) return;
     this.store.setMeta({ name: trimmed });
-    this.store.markAllUnsaved();
+    try {
+      const renamed = await apiFetch<{ name: string }>(
+        `/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`,
+        {
+          method: "PATCH",
+          json: { name: trimmed },
+        },
+      );
+      this.store.setMeta({ name: renamed.name });
+    } catch (error) {
+      this.store.setMeta({ name: previous });
+      throw error;
+    }
   }
 
   /**
@@ -272,7 +289,6 @@ export class NotebookController {
   private async saveOnce(): Promise<boolean> {
     const editCount = this.store.getEditCount();
     const meta = this.store.getMeta();
-    const name = this.pendingName;
     this.store.setMeta({ saveState: "saving", saveError: null });
     try {
       const saved = await apiFetch<{ version: number; name: string }>(
@@ -282,11 +298,9 @@ export class NotebookController {
           json: {
             version: meta.version,
             notebook: toSaveBody(this.store.getNotebook()),
-            ...(name ? { name } : {}),
           },
         },
       );
-      if (name === this.pendingName) this.pendingName = null;
       this.store.markSaved(editCount, saved.version);
       if (this.store.isDirty()) writeDraft(this.notebookId, saved.version, this.store.getNotebook());
       else clearDrafts(this.notebookId);
@@ -318,7 +332,6 @@ export class NotebookController {
   /** Conflict choice: take the server's version and drop local edits. */
   async reloadFromServer(): Promise<void> {
     const { doc, notebook } = await this.fetchServerCopy();
-    this.pendingName = null;
     this.store.replaceNotebook(notebook);
     this.store.setAllStatus(doc.cellStatus ?? {});
     this.store.setAllExecution(doc.cellExecution ?? {});

@@ -5,9 +5,11 @@ import { Suspense, useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
+import { FilesPanel } from "@/components/project/files-panel";
 import { MembersPanel } from "@/components/project/members-panel";
 import { NotebooksPanel } from "@/components/project/notebooks-panel";
 import { SettingsPanel } from "@/components/project/settings-panel";
+import { TrashPanel } from "@/components/project/trash-panel";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TProject {
@@ -20,9 +22,11 @@ interface TProject {
 
 const TABS = [
   { id: "notebooks", label: "Notebooks" },
+  { id: "files", label: "Files" },
   { id: "charts", label: "Charts" },
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
+  { id: "trash", label: "Trash" },
   { id: "settings", label: "Settings", adminOnly: true },
 ] as const;
 
@@ -86,6 +90,8 @@ function ProjectView() {
         {tab === "notebooks" && (
           <NotebooksPanel projectId={projectId} canCreate={canEdit} canPublish={isAdmin} />
         )}
+        {tab === "files" && <FilesPanel projectId={projectId} canWrite={canEdit} />}
+        {tab === "trash" && <TrashPanel projectId={projectId} canRestore={canEdit} />}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
         {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}

@@ -1,0 +1,254 @@
+"use client";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TEntry {
+  name: string;
+  path: string;
+  kind: "file" | "folder" | "link";
+  sizeBytes: number;
+  modifiedAt: string;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * The project's folder, which its notebooks see as their working directory: browse folders,
+ * download files; editors upload, make folders and delete (asked first).
+ */
+export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrite: boolean }) {
+  const base = `/api/v1/projects/${projectId}/files`;
+  const [folder, setFolder] = useState("");
+  const [entries, setEntries] = useState<TEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [isMakingFolder, setMakingFolder] = useState(false);
+  const [doomed, setDoomed] = useState<TEntry | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const load = useCallback(
+    (path: string) =>
+      apiFetch<{ path: string; entries: TEntry[] }>(`${base}?path=${encodeURIComponent(path)}`).then(
+        (body) => {
+          setEntries(body.entries);
+          setError(null);
+        },
+        (err: ApiError) => setError(err.message),
+      ),
+    [base],
+  );
+  useEffect(() => {
+    void load(folder);
+  }, [load, folder]);
+  const upload = async (files: FileList) => {
+    setError(null);
+    for (const file of Array.from(files)) {
+      setStatus(`Uploading ${file.name}…`);
+      try {
+        // The body is the file itself: the browser streams it and the server writes it as it comes.
+        await apiFetch(
+          `${base}/upload?path=${encodeURIComponent(folder)}&name=${encodeURIComponent(file.name)}`,
+          {
+            method: "POST",
+            body: file,
+            headers: { "content-type": "application/octet-stream" },
+          },
+        );
+        setStatus(`Uploaded ${file.name}.`);
+      } catch (err) {
+        setStatus(null);
+        setError(`${file.name}: ${(err as ApiError).message}`);
+      }
+    }
+    if (fileInput.current) fileInput.current.value = "";
+    await load(folder);
+  };
+  const makeFolder = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const name = String(new FormData(event.currentTarget).get("name") ?? "");
+    try {
+      await apiFetch(`${base}/folders`, { method: "POST", json: { path: folder, name } });
+      setMakingFolder(false);
+      setStatus(`Made the folder ${name.trim()}.`);
+      await load(folder);
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  const crumbs = folder ? folder.split("/") : [];
+  return (
+    <section aria-label="Files">
+      <p className="mb-3 text-sm text-slate-600">
+        The project's folder: notebooks read and write here (their working directory), and uploads land here.
+      </p>
+      <div className="mb-3 flex flex-wrap items-center gap-2">
+        <nav aria-label="Folder" className="flex flex-1 items-center gap-1 text-sm">
+          <button type="button" className="text-brand-700 hover:underline" onClick={() => setFolder("")}>
+            Project files
+          </button>
+          {crumbs.map((part, index) => (
+            <span key={crumbs.slice(0, index + 1).join("/")} className="flex items-center gap-1">
+              <span className="text-slate-400">/</span>
+              <button
+                type="button"
+                className="text-brand-700 hover:underline"
+                onClick={() => setFolder(crumbs.slice(0, index + 1).join("/"))}
+              >
+                {part}
+              </button>
+            </span>
+          ))}
+        </nav>
+        <button type="button" className="btn-secondary" onClick={() => load(folder)}>
+          Refresh
+        </button>
+        {canWrite && (
+          <>
+            <button type="button" className="btn-secondary" onClick={() => setMakingFolder(true)}>
+              New folder
+            </button>
+            <button type="button" className="btn-primary" onClick={() => fileInput.current?.click()}>
+              Upload files
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              multiple
+              hidden
+              aria-label="Files to upload"
+              onChange={(event) => event.target.files && upload(event.target.files)}
+            />
+          </>
+        )}
+      </div>
+      {isMakingFolder && (
+        <form onSubmit={makeFolder} className="mb-3 flex gap-2" aria-label="New folder">
+          <input
+            name="name"
+            required
+            maxLength={255}
+            aria-label="Folder name"
+            placeholder="Folder name"
+            // biome-ignore lint/a11y/noAutofocus: the user just asked for a new folder
+            autoFocus
+            className="input w-64"
+            onKeyDown={(event) => {
+              if (event.key === "Escape") setMakingFolder(false);
+            }}
+          />
+          <button type="submit" className="btn-primary">
+            Create
+          </button>
+          <button type="button" className="btn-secondary" onClick={() => setMakingFolder(false)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {status && (
+        <p role="status" className="mb-2 text-sm text-slate-600">
+          {status}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <table className="card w-full text-sm" aria-label="Files in this folder">
+        <thead className="border-b border-slate-200 text-left text-xs text-slate-500">
+          <tr>
+            <th className="px-4 py-2 font-medium">Name</th>
+            <th className="px-4 py-2 text-right font-medium">Size</th>
+            <th className="px-4 py-2 font-medium">Modified</th>
+            <th className="px-4 py-2">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-200">
+          {entries?.length === 0 && (
+            <tr>
+              <td colSpan={4} className="px-4 py-3 text-slate-500">
+                {folder
+                  ? "This folder is empty."
+                  : "No files yet: upload some, or write them from a notebook."}
+              </td>
+            </tr>
+          )}
+          {entries?.map((entry) => (
+            <tr key={entry.path}>
+              <td className="px-4 py-2">
+                {entry.kind === "folder" ? (
+                  <button
+                    type="button"
+                    className="font-medium text-brand-700 hover:underline"
+                    onClick={() => setFolder(entry.path)}
+                  >
+                    {entry.name}/
+                  </button>
+                ) : (
+                  <span className="font-medium">
+                    {entry.name}
+                    {entry.kind === "link" && <span className="ml-1 text-xs text-slate-500">(link)</span>}
+                  </span>
+                )}
+              </td>
+              <td className="px-4 py-2 text-right tabular-nums text-slate-600">
+                {entry.kind === "file" ? formatSize(entry.sizeBytes) : ""}
+              </td>
+              <td className="px-4 py-2 text-slate-600">{new Date(entry.modifiedAt).toLocaleString()}</td>
+              <td className="px-4 py-2 text-right whitespace-nowrap">
+                {entry.kind !== "folder" && (
+                  <a
+                    href={`${base}/download?path=${encodeURIComponent(entry.path)}`}
+                    download={entry.name}
+                    className="mr-3 text-brand-700 underline"
+                  >
+                    Download<span className="sr-only"> {entry.name}</span>
+                  </a>
+                )}
+                {canWrite && (
+                  <button
+                    type="button"
+                    className="text-red-700 hover:underline"
+                    onClick={() => setDoomed(entry)}
+                    aria-label={`Delete ${entry.name}`}
+                  >
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {doomed && (
+        <ConfirmDialog
+          title={`Delete ${doomed.kind === "folder" ? "the folder " : ""}“${doomed.name}”?`}
+          body={
+            doomed.kind === "folder"
+              ? "The folder and everything in it are deleted from the project's files. Notebooks that read them will fail."
+              : "The file is deleted from the project's files. Notebooks that read it will fail."
+          }
+          confirmLabel="Delete"
+          onClose={() => setDoomed(null)}
+          onConfirm={async () => {
+            await apiFetch(`${base}?path=${encodeURIComponent(doomed.path)}`, { method: "DELETE" });
+            setStatus(`Deleted ${doomed.name}.`);
+            await load(folder);
+          }}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+"use client";
+import { useCallback, useEffect, useState } from "react";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { type ApiError, apiFetch } from "@/lib/api";
+
+interface TTrashed {
+  id: string;
+  name: string;
+  cellCount: number;
+  deletedAt: string;
+  purgeAt: string;
+  published: boolean;
+}
+
+/** The project's trash: deleted notebooks with Restore and Delete forever (asked first). */
+export function TrashPanel({ projectId, canRestore }: { projectId: string; canRestore: boolean }) {
+  const [notebooks, setNotebooks] = useState<TTrashed[] | null>(null);
+  const [retentionDays, setRetentionDays] = useState(30);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [doomed, setDoomed] = useState<TTrashed | null>(null);
+  const load = useCallback(
+    () =>
+      apiFetch<{ notebooks: TTrashed[]; retentionDays: number }>(`/api/v1/projects/${projectId}/trash`).then(
+        (body) => {
+          setNotebooks(body.notebooks);
+          setRetentionDays(body.retentionDays);
+        },
+        (err: ApiError) => setError(err.message),
+      ),
+    [projectId],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const restore = async (notebook: TTrashed) => {
+    setError(null);
+    try {
+      const restored = await apiFetch<{ name: string }>(`/api/v1/notebooks/${notebook.id}/restore`, {
+        method: "POST",
+      });
+      setStatus(`Restored “${restored.name}” to the notebooks.`);
+      await load();
+    } catch (err) {
+      setError((err as ApiError).message);
+    }
+  };
+  return (
+    <section aria-label="Trash">
+      <p className="mb-3 text-sm text-slate-600">
+        Deleted notebooks stay here for {retentionDays} days, then they are deleted for good.
+      </p>
+      {status && (
+        <p role="status" className="mb-2 text-sm text-slate-600">
+          {status}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <ul className="card divide-y divide-slate-200" aria-label="Deleted notebooks">
+        {notebooks?.length === 0 && <li className="p-4 text-sm text-slate-500">The trash is empty.</li>}
+        {notebooks?.map((notebook) => (
+          <li key={notebook.id} className="flex items-center gap-4 p-4">
+            <span className="flex-1">
+              <span className="font-medium">{notebook.name}</span>
+              <span className="ml-2 text-xs text-slate-500">
+                {notebook.cellCount} cells · deleted {new Date(notebook.deletedAt).toLocaleString()} · gone
+                for good after {new Date(notebook.purgeAt).toLocaleDateString()}
+              </span>
+            </span>
+            {canRestore && (
+              <>
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => restore(notebook)}
+                  aria-label={`Restore ${notebook.name}`}
+                >
+                  Restore
+                </button>
+                <button
+                  type="button"
+                  className="btn-secondary text-red-700"
+                  onClick={() => setDoomed(notebook)}
+                  aria-label={`Delete ${notebook.name} forever`}
+                >
+                  Delete forever
+                </button>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      {doomed && (
+        <ConfirmDialog
+          title={`Delete “${doomed.name}” forever?`}
+          body="Its cells, outputs, named versions and comments are deleted and cannot be restored."
+          confirmLabel="Delete forever"
+          onClose={() => setDoomed(null)}
+          onConfirm={async () => {
+            await apiFetch(`/api/v1/notebooks/${doomed.id}/forever`, { method: "DELETE" });
+            setStatus(`Deleted “${doomed.name}” for good.`);
+            await load();
+          }}
+        />
+      )}
+    </section>
+  );
+}
