@@ -36,7 +36,7 @@ MAX_LIVE_TABLES = 64
 #: Most rows one page request may ask for.
 MAX_PAGE_ROWS = 500
 #: The message of a page request for a table this kernel does not have.
-GONE_MESSAGE = "This table is no longer in the kernel (it was restarted or the table was let go); run the cell again."
+GONE_MESSAGE = "This table is no longer in the kernel; run the cell again."
 
 _tables: OrderedDict[str, Any] = OrderedDict()
 _counts: dict[tuple[str, str], int] = {}
