@@ -32,11 +32,11 @@ import {
   isFinishedCellStatus,
   type TBrokerCommand,
   type TBrokerEvent,
-  type TChartPreviewCommand,
-  type TChartPreviewResult,
   type TCellExecution,
   type TCellRunResult,
   type TCellStatus,
+  type TChartPreviewCommand,
+  type TChartPreviewResult,
   type TCompleteResult,
   type TInspectResult,
   type TKernelStatus,
@@ -652,9 +652,11 @@ export class NotebookSession {
       };
     }
     const content = reply.content;
-    const value = content.status === "ok" ? (content.user_expressions?.flint as Record<string, unknown>) : null;
+    const value =
+      content.status === "ok" ? (content.user_expressions?.flint as Record<string, unknown>) : null;
     if (value?.status !== "ok") {
-      const reason = typeof value?.evalue === "string" ? value.evalue : "the kernel could not evaluate the request";
+      const reason =
+        typeof value?.evalue === "string" ? value.evalue : "the kernel could not evaluate the request";
       // Most likely a kernel without Flint's package (an external Jupyter): nothing to page with.
       return { status: "error", message: `The kernel could not answer: ${reason}.` };
     }

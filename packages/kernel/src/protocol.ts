@@ -175,7 +175,10 @@ export const ZTablePageCommand = z.object({
   tableId: z.string().regex(/^[a-f0-9]{32}$/, "not a table id"),
   offset: z.int().min(0).max(1_000_000_000),
   limit: z.int().min(1).max(MAX_TABLE_PAGE_ROWS),
-  sort: z.object({ column: z.int().min(0).max(100_000), descending: z.boolean() }).nullable().optional(),
+  sort: z
+    .object({ column: z.int().min(0).max(100_000), descending: z.boolean() })
+    .nullable()
+    .optional(),
   filters: z
     .array(z.object({ column: z.int().min(0).max(100_000).nullable(), text: z.string().max(500) }))
     .max(100)
@@ -193,7 +196,10 @@ export type TTablePageCommand = z.infer<typeof ZTablePageCommand>;
 export const ZChartPreviewCommand = z.object({
   type: z.literal("chartPreview"),
   requestId: z.string().min(1).max(100),
-  command: z.string().max(10_000).regex(/^%chart\s/, "a %chart line"),
+  command: z
+    .string()
+    .max(10_000)
+    .regex(/^%chart\s/, "a %chart line"),
 });
 /** A `chartPreview` command. */
 export type TChartPreviewCommand = z.infer<typeof ZChartPreviewCommand>;

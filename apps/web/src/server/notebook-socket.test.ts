@@ -254,7 +254,10 @@ describe("the notebook WebSocket", () => {
     };
     await ask(runner, { type: "run", cellIds: ["live-0", "live-1"] });
     await waitFor(
-      () => runner.events.find((event) => event.type === "cell" && event.cellId === "live-1" && event.status === "ok"),
+      () =>
+        runner.events.find(
+          (event) => event.type === "cell" && event.cellId === "live-1" && event.status === "ok",
+        ),
       240_000,
     );
     const saved = await call("GET", `/api/v1/notebooks/${liveNotebookId}`, tokens.viewer!);
@@ -283,7 +286,15 @@ describe("the notebook WebSocket", () => {
       sort: { column: 0, descending: true },
       filters: [{ column: 1, text: "osl" }],
     });
-    expect(filtered.result).toMatchObject({ status: "ok", totalRows: 500, rows: [[998, "Oslo"], [996, "Oslo"], [994, "Oslo"]] });
+    expect(filtered.result).toMatchObject({
+      status: "ok",
+      totalRows: 500,
+      rows: [
+        [998, "Oslo"],
+        [996, "Oslo"],
+        [994, "Oslo"],
+      ],
+    });
     const spark = await ask(runner, {
       type: "tablePage",
       tableId: evens.tableId,
@@ -292,8 +303,18 @@ describe("the notebook WebSocket", () => {
       sort: { column: 0, descending: true },
       countRows: true,
     });
-    expect(spark.result).toMatchObject({ status: "ok", totalRows: 1000, rows: [[1998, 8], [1996, 6]] });
-    const preview = await ask(runner, { type: "chartPreview", command: "%chart data(evens) bar x(id) y(count())" });
+    expect(spark.result).toMatchObject({
+      status: "ok",
+      totalRows: 1000,
+      rows: [
+        [1998, 8],
+        [1996, 6],
+      ],
+    });
+    const preview = await ask(runner, {
+      type: "chartPreview",
+      command: "%chart data(evens) bar x(id) y(count())",
+    });
     const spec = (preview.result as { status: string; spec: { encoding: { x: { bin?: unknown } } } }).spec;
     expect(spec.encoding.x.bin).toBeDefined(); // 1,000 distinct numbers: binned bars, not hairlines
 
@@ -305,22 +326,32 @@ describe("the notebook WebSocket", () => {
 
     // None of this ran as a cell: the next run gets count 3.
     const runsOk = () =>
-      runner.events.filter((event) => event.type === "cell" && event.cellId === "live-0" && event.status === "ok")
-        .length;
+      runner.events.filter(
+        (event) => event.type === "cell" && event.cellId === "live-0" && event.status === "ok",
+      ).length;
     const before = runsOk();
     await ask(runner, { type: "run", cellIds: ["live-0"] });
     await waitFor(() => (runsOk() > before ? true : undefined), 240_000);
     const counts = runner.events
-      .filter((event) => event.type === "cell" && event.cellId === "live-0" && typeof event.executionCount === "number")
+      .filter(
+        (event) =>
+          event.type === "cell" && event.cellId === "live-0" && typeof event.executionCount === "number",
+      )
       .map((event) => event.executionCount);
     expect(counts.at(-1)).toBe(3);
 
     await ask(runner, { type: "restart" });
     const gone = await ask(runner, { type: "tablePage", tableId: people.tableId, offset: 50, limit: 50 });
-    expect(gone.result).toEqual({ status: "gone", message: "This table is no longer in the kernel; run the cell again." });
+    expect(gone.result).toEqual({
+      status: "gone",
+      message: "This table is no longer in the kernel; run the cell again.",
+    });
     await ask(runner, { type: "shutdown" });
     const noKernel = await ask(runner, { type: "tablePage", tableId: people.tableId, offset: 50, limit: 50 });
-    expect(noKernel.result).toEqual({ status: "gone", message: "This table is no longer in the kernel; run the cell again." });
+    expect(noKernel.result).toEqual({
+      status: "gone",
+      message: "This table is no longer in the kernel; run the cell again.",
+    });
     runner.ws.close();
   }, 600_000);
 
