@@ -340,7 +340,7 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
   const table = list.locator("table.nb-table");
   await expect(table).toContainText("bigint");
   await expect(table.locator("tbody tr")).toHaveCount(2);
-  await expect(list.getByText("showing 2 of 10 rows")).toBeVisible();
+  await expect(list.getByText("Rows 1–2 of 10")).toBeVisible();
   await expect(list.getByText("html fallback")).toHaveCount(0);
   await expect(list.getByRole("group", { name: "JSON output" })).toContainText("answer");
   await expect(list.locator(".katex")).toBeVisible();

@@ -35,12 +35,18 @@ import {
   type TCellExecution,
   type TCellRunResult,
   type TCellStatus,
+  type TChartPreviewCommand,
+  type TChartPreviewResult,
   type TCompleteResult,
   type TInspectResult,
   type TKernelStatus,
   type TReplyEvent,
   type TRunStop,
   type TSnapshotEvent,
+  type TTablePageCommand,
+  type TTablePageResult,
+  ZChartPreviewResult,
+  ZTablePageResult,
 } from "./protocol";
 import { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 import type { TLog } from "./supervisor";
@@ -114,6 +120,11 @@ export type TBrokerOptions = {
    */
   introspectionTimeoutMs?: number;
   /**
+   * How long a table page or chart preview may take in the kernel. Default 120 s: a sorted page
+   * of a large Spark DataFrame is a job over all of it.
+   */
+  liveOutputTimeoutMs?: number;
+  /**
    * Called before each cell run that has a {@link TRunContext}; the variables it returns are
    * set in the kernel's `os.environ` (a silent execute, sent only when they changed for that
    * kernel). The server uses it to hand the kernel a notebook token of the user who ran the
@@ -152,6 +163,12 @@ export const RATE_LIMIT_NOTICE =
 
 /** What a cell shows when one of its messages was over the size Flint accepts at all. */
 export const OVERSIZED_NOTICE = `output truncated: an output over ${MAX_KERNEL_MESSAGE_BYTES / 1024 / 1024} MB was dropped\n`;
+
+/** What a live table says when its kernel no longer has it (restart, shutdown, another kernel). */
+export const TABLE_GONE_MESSAGE = "This table is no longer in the kernel; run the cell again.";
+
+/** What a live output says while a cell runs (the kernel answers shell requests one at a time). */
+export const KERNEL_BUSY_MESSAGE = "The kernel is running a cell; try again when it finishes.";
 
 /** How long a finished cell's outputs stay in memory for snapshots (unless displays may update them). */
 const KEEP_FINISHED_OUTPUTS_MS = 60_000;
@@ -235,6 +252,7 @@ export class ExecutionBroker {
       persistIntervalMs: options.persistIntervalMs ?? 250,
       broadcastIntervalMs: options.broadcastIntervalMs ?? 50,
       introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
+      liveOutputTimeoutMs: options.liveOutputTimeoutMs ?? 120_000,
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
       prepareRun: options.prepareRun,
       onKernelReleased: options.onKernelReleased,
@@ -572,6 +590,83 @@ export class NotebookSession {
   }
 
   /**
+   * One page of a live table, computed in the kernel by `flint.kernel.live` (see
+   * {@link ZTablePageCommand}). Starts no kernel: without one the table is gone (its first page
+   * stays in the saved output). Answers `busy` while a cell runs or waits, rather than queueing
+   * behind it on the kernel's shell channel.
+   */
+  async tablePage(command: TTablePageCommand): Promise<TTablePageResult> {
+    const { type: _type, requestId: _requestId, ...request } = command;
+    return this.askKernel({ kind: "tablePage", ...request }, ZTablePageResult);
+  }
+
+  /** The Vega-Lite spec of a `%chart` line, computed in the kernel as the cell would be, shown nowhere. */
+  async chartPreview(command: TChartPreviewCommand): Promise<TChartPreviewResult> {
+    return this.askKernel({ kind: "chartPreview", command: command.command }, ZChartPreviewResult);
+  }
+
+  /**
+   * Asks `flint.kernel.live.answer` in the kernel with a silent execute whose only work is a
+   * user expression: no execution count, no history, no output, no Spark progress. The request
+   * travels as JSON inside a Python string literal (as {@link pythonEnvironmentUpdate} does), so
+   * nothing in it is code. The kernel's answer is checked with `schema` and masked like outputs.
+   */
+  private async askKernel<T extends { status: string }>(
+    request: Record<string, unknown>,
+    schema: { safeParse: (value: unknown) => { success: true; data: T } | { success: false } },
+  ): Promise<T | { status: "gone" | "busy" | "error"; message: string }> {
+    const kernel = this.kernel;
+    if (!kernel || kernel.isDead) return { status: "gone", message: TABLE_GONE_MESSAGE };
+    if (this.current || this.queue.length > 0) return { status: "busy", message: KERNEL_BUSY_MESSAGE };
+    this.touch();
+    const literal = JSON.stringify(JSON.stringify(request));
+    const expression = `__import__("flint.kernel.live", fromlist=["answer"]).answer(${literal})`;
+    const future = kernel.connection.requestExecute(
+      {
+        code: "",
+        silent: true,
+        store_history: false,
+        user_expressions: { flint: expression },
+        allow_stdin: false,
+        stop_on_error: false,
+      },
+      true,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolveTimeout) => {
+      timer = setTimeout(() => resolveTimeout(null), this.options.liveOutputTimeoutMs);
+    });
+    let reply: KernelMessage.IExecuteReplyMsg | null;
+    try {
+      reply = await Promise.race([future.done, timeout]);
+    } catch {
+      // The kernel died or was replaced while answering.
+      return { status: "gone", message: TABLE_GONE_MESSAGE };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!reply) {
+      return {
+        status: "error",
+        message: `The kernel did not answer within ${Math.round(this.options.liveOutputTimeoutMs / 1000)} s.`,
+      };
+    }
+    const content = reply.content;
+    const value =
+      content.status === "ok" ? (content.user_expressions?.flint as Record<string, unknown>) : null;
+    if (value?.status !== "ok") {
+      const reason =
+        typeof value?.evalue === "string" ? value.evalue : "the kernel could not evaluate the request";
+      // Most likely a kernel without Flint's package (an external Jupyter): nothing to page with.
+      return { status: "error", message: `The kernel could not answer: ${reason}.` };
+    }
+    const data = (value.data as Record<string, unknown> | undefined)?.["application/json"];
+    const parsed = schema.safeParse(maskNotebookTokens(data));
+    if (!parsed.success) return { status: "error", message: "The kernel's answer was not understood." };
+    return parsed.data;
+  }
+
+  /**
    * Clears outputs and execution counts of the given code cells (default: all). A running cell
    * keeps running and its later outputs appear; a queued one stays queued.
    */
@@ -611,7 +706,7 @@ export class NotebookSession {
   async handleCommand(command: TBrokerCommand, context?: TRunContext): Promise<TReplyEvent | null> {
     const requestId = command.requestId;
     try {
-      let result: TCompleteResult | TInspectResult | null = null;
+      let result: TCompleteResult | TInspectResult | TTablePageResult | TChartPreviewResult | null = null;
       switch (command.type) {
         case "run":
           await this.run(command.cellIds, context);
@@ -633,6 +728,12 @@ export class NotebookSession {
           break;
         case "inspect":
           result = await this.inspect(command.code, command.cursorPos, command.detailLevel);
+          break;
+        case "tablePage":
+          result = await this.tablePage(command);
+          break;
+        case "chartPreview":
+          result = await this.chartPreview(command);
           break;
       }
       return requestId ? { type: "reply", requestId, ok: true, result } : null;

@@ -36,11 +36,13 @@ import {
 
 export {
   ExecutionBroker,
+  KERNEL_BUSY_MESSAGE,
   KERNEL_DIED_MESSAGE,
   NotebookSession,
   OVERSIZED_NOTICE,
   pythonEnvironmentUpdate,
   RATE_LIMIT_NOTICE,
+  TABLE_GONE_MESSAGE,
   type TBrokerListener,
   type TBrokerOptions,
   type TCellRunUpdate,

@@ -157,6 +157,53 @@ export const ZInspectCommand = z.object({
   detailLevel: z.union([z.literal(0), z.literal(1)]).default(0),
 });
 
+/** Most rows one `tablePage` command may ask for (the kernel caps it too). */
+export const MAX_TABLE_PAGE_ROWS = 500;
+
+/**
+ * Ask the kernel for one page of a live table output (`application/vnd.flint.table+json` with a
+ * `tableId`), sorted by one column and filtered by texts, computed in the kernel (pandas, or
+ * Spark's filter/orderBy/offset/limit) so only the page travels. Columns are positions, since
+ * DataFrame column names may repeat. A filter with `column: null` matches any column; `>5`,
+ * `<=2.5`, `=3`, `!=0` compare numbers on numeric columns, other text matches values containing
+ * it (case ignored). `countRows` asks Spark for the total (a job over all the data); pandas
+ * totals always come. Runs as a silent execute: no execution count, history or output.
+ */
+export const ZTablePageCommand = z.object({
+  type: z.literal("tablePage"),
+  requestId: z.string().min(1).max(100),
+  tableId: z.string().regex(/^[a-f0-9]{32}$/, "not a table id"),
+  offset: z.int().min(0).max(1_000_000_000),
+  limit: z.int().min(1).max(MAX_TABLE_PAGE_ROWS),
+  sort: z
+    .object({ column: z.int().min(0).max(100_000), descending: z.boolean() })
+    .nullable()
+    .optional(),
+  filters: z
+    .array(z.object({ column: z.int().min(0).max(100_000).nullable(), text: z.string().max(500) }))
+    .max(100)
+    .optional(),
+  countRows: z.boolean().optional(),
+});
+/** A `tablePage` command. */
+export type TTablePageCommand = z.infer<typeof ZTablePageCommand>;
+
+/**
+ * Ask the kernel for the Vega-Lite spec of a `%chart` line without running a cell (the chart
+ * builder's live preview). The line is read by the chart grammar, which names a DataFrame and
+ * its columns and never evaluates Python, so a runner cannot use it to run code of their own.
+ */
+export const ZChartPreviewCommand = z.object({
+  type: z.literal("chartPreview"),
+  requestId: z.string().min(1).max(100),
+  command: z
+    .string()
+    .max(10_000)
+    .regex(/^%chart\s/, "a %chart line"),
+});
+/** A `chartPreview` command. */
+export type TChartPreviewCommand = z.infer<typeof ZChartPreviewCommand>;
+
 /** Any command a subscriber may send about its notebook. */
 export const ZBrokerCommand = z.discriminatedUnion("type", [
   ZRunCommand,
@@ -166,6 +213,8 @@ export const ZBrokerCommand = z.discriminatedUnion("type", [
   ZClearOutputsCommand,
   ZCompleteCommand,
   ZInspectCommand,
+  ZTablePageCommand,
+  ZChartPreviewCommand,
 ]);
 /** Any command a subscriber may send about its notebook. */
 export type TBrokerCommand = z.infer<typeof ZBrokerCommand>;
@@ -189,6 +238,10 @@ export const COMMAND_PERMISSIONS = {
   clearOutputs: "notebook.run",
   complete: "notebook.run",
   inspect: "notebook.run",
+  // Pages and previews compute in the kernel (a Spark sort is a job): like completion, not for
+  // viewers, who see the first page saved in the output.
+  tablePage: "notebook.run",
+  chartPreview: "notebook.run",
 } as const satisfies Record<TBrokerCommand["type"], string>;
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +271,38 @@ export const ZInspectResult = z.object({
 });
 /** The kernel's documentation for the name at the cursor. */
 export type TInspectResult = z.infer<typeof ZInspectResult>;
+
+/** Why a live-output request got no answer: the table or kernel is gone, the kernel is busy, or it failed. */
+const ZLiveFailure = z.object({
+  status: z.enum(["gone", "busy", "error"]),
+  /** What happened and what to do, for the person ("run the cell again"). */
+  message: z.string(),
+});
+
+/** One page of a live table, or why there is none. */
+export const ZTablePageResult = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    columns: z.array(z.object({ name: z.string(), type: z.string() })),
+    rows: z.array(z.array(z.unknown())),
+    /** Rows before this page, after filtering and sorting. */
+    offset: z.int().min(0),
+    /** Rows after filtering; `null` when not counted (Spark, until asked or the end is reached). */
+    totalRows: z.int().min(0).nullable(),
+    hasMore: z.boolean(),
+  }),
+  ZLiveFailure,
+]);
+/** One page of a live table, or why there is none. */
+export type TTablePageResult = z.infer<typeof ZTablePageResult>;
+
+/** The Vega-Lite spec of a `%chart` line, or why there is none (an error points at the line). */
+export const ZChartPreviewResult = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok"), spec: z.record(z.string(), z.unknown()), rowsOut: z.int().min(0) }),
+  ZLiveFailure,
+]);
+/** The Vega-Lite spec of a `%chart` line, or why there is none. */
+export type TChartPreviewResult = z.infer<typeof ZChartPreviewResult>;
 
 /** The result of one cell in `runAndWait` (REST `POST /notebooks/{id}/run` with `wait`). */
 export const ZCellRunResult = z.object({
@@ -335,8 +420,8 @@ export const ZReplyEvent = z.discriminatedUnion("ok", [
     type: z.literal("reply"),
     requestId: z.string(),
     ok: z.literal(true),
-    /** `complete` and `inspect` results; `null` for the other commands. */
-    result: z.union([ZCompleteResult, ZInspectResult, z.null()]),
+    /** `complete`, `inspect`, `tablePage`, `chartPreview` results; `null` for the other commands. */
+    result: z.union([ZCompleteResult, ZInspectResult, ZTablePageResult, ZChartPreviewResult, z.null()]),
   }),
   z.object({
     type: z.literal("reply"),

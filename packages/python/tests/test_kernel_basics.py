@@ -59,11 +59,12 @@ def test_input_fails_fast_with_a_clear_message(kernel: KernelDriver) -> None:
 def test_pandas_dataframe_renders_as_flint_table(kernel: KernelDriver) -> None:
     run = kernel.execute("import pandas as pd\npd.DataFrame({'n': range(100), 'tag': ['<b>x</b>'] * 100})")
     data = run.result
-    assert "showing 20 of 100 rows" in data["text/html"]
+    assert "showing 50 of 100 rows" in data["text/html"]
     assert "&lt;b&gt;x&lt;/b&gt;" in data["text/html"] and "<b>x</b>" not in data["text/html"]
     table = data[TABLE_MIME]
     assert table["totalRows"] == 100 and table["truncated"] is True
-    assert len(table["rows"]) == 20 and table["rows"][0] == [0, "<b>x</b>"]
+    assert len(table["rows"]) == 50 and table["rows"][0] == [0, "<b>x</b>"]
+    assert len(table["tableId"]) == 32  # the kernel keeps it for paging (flint.kernel.live)
     assert [c["name"] for c in table["columns"]] == ["n", "tag"]
     assert "text/plain" in data  # pandas' own text rendering stays
 

@@ -89,9 +89,9 @@ def test_session_configuration(kernel: KernelDriver) -> None:
 
 
 def test_spark_dataframe_renders_first_rows_without_counting(kernel: KernelDriver) -> None:
-    run = kernel.execute("spark.range(25).selectExpr('id', \"concat('<i>', id) AS label\", 'id / 2 AS half')")
+    run = kernel.execute("spark.range(75).selectExpr('id', \"concat('<i>', id) AS label\", 'id / 2 AS half')")
     data = run.result
-    assert "showing first 20 rows" in data["text/html"]
+    assert "showing first 50 rows" in data["text/html"]
     assert "&lt;i&gt;0" in data["text/html"] and "<i>0" not in data["text/html"]
     table = data[TABLE_MIME]
     assert table["columns"] == [
@@ -100,8 +100,8 @@ def test_spark_dataframe_renders_first_rows_without_counting(kernel: KernelDrive
         {"name": "half", "type": "double"},
     ]
     assert table["totalRows"] is None and table["truncated"] is True
-    assert len(table["rows"]) == 20 and table["rows"][1] == [1, "<i>1", 0.5]
-    assert "showing first 20 rows" in data["text/plain"]
+    assert len(table["rows"]) == 50 and table["rows"][1] == [1, "<i>1", 0.5]
+    assert "showing first 50 rows" in data["text/plain"]
 
 
 def test_small_spark_dataframe_via_display(kernel: KernelDriver) -> None:

@@ -187,6 +187,8 @@ describe("the notebook WebSocket", () => {
       { type: "clearOutputs", cellIds: ["saved"] },
       { type: "complete", code: "pri", cursorPos: 3 },
       { type: "inspect", code: "print", cursorPos: 5, detailLevel: 0 },
+      { type: "tablePage", tableId: "0".repeat(32), offset: 0, limit: 50 },
+      { type: "chartPreview", command: "%chart data(df) bar x(a) y(count())" },
       { type: "run", cellIds: ["saved"] },
       { type: "restart" },
       { type: "shutdown" },
@@ -212,6 +214,146 @@ describe("the notebook WebSocket", () => {
     expect(await connect({ authorization: `Bearer ${tokens.outsider}` })).toEqual({ status: 404 });
     expect(await connect({ origin })).toEqual({ status: 401 });
   });
+
+  it("pages, sorts and filters a live table in the kernel without a new execution count; a viewer may not; after a restart the table is gone", async () => {
+    const cells = [
+      "import pandas as pd\npeople = pd.DataFrame({'n': range(1000), 'city': [['Oslo', 'Lima'][i % 2] for i in range(1000)]})\npeople",
+      "%%sql -o evens\nSELECT id, id % 10 AS digit FROM range(0, 2000, 2)",
+    ].map((source, index) => ({
+      id: `live-${index}`,
+      cell_type: "code",
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    }));
+    const created = await call("POST", `/api/v1/projects/${projectId}/notebooks`, tokens.admin!, {
+      name: "Live tables",
+      notebook: { nbformat: 4, nbformat_minor: 5, metadata: {}, cells },
+    });
+    const liveNotebookId = created.body.id as string;
+    const open = (token: string) =>
+      new Promise<{ ws: WebSocket; events: TEvent[] }>((resolve, rejectOpen) => {
+        const ws = new WebSocket(`${baseUrl.replace("http", "ws")}/ws/notebooks/${liveNotebookId}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const events: TEvent[] = [];
+        ws.on("message", (data) => events.push(JSON.parse(data.toString()) as TEvent));
+        ws.on("open", () => resolve({ ws, events }));
+        ws.on("unexpected-response", (_request, response) => rejectOpen(new Error(`${response.statusCode}`)));
+      });
+    const runner = await open(tokens.runner!);
+    let next = 0;
+    const ask = async (socket: { ws: WebSocket; events: TEvent[] }, command: Record<string, unknown>) => {
+      const requestId = `live-${next++}`;
+      socket.ws.send(JSON.stringify({ ...command, requestId }));
+      return waitFor(
+        () => socket.events.find((event) => event.type === "reply" && event.requestId === requestId),
+        240_000,
+      );
+    };
+    await ask(runner, { type: "run", cellIds: ["live-0", "live-1"] });
+    await waitFor(
+      () =>
+        runner.events.find(
+          (event) => event.type === "cell" && event.cellId === "live-1" && event.status === "ok",
+        ),
+      240_000,
+    );
+    const saved = await call("GET", `/api/v1/notebooks/${liveNotebookId}`, tokens.viewer!);
+    type TSavedCell = { outputs: { data?: Record<string, unknown> }[]; execution_count: number };
+    const savedCells = (saved.body.notebook as { cells: TSavedCell[] }).cells;
+    const tableOf = (cell: TSavedCell | undefined) =>
+      cell?.outputs.find((output) => output.data?.["application/vnd.flint.table+json"])?.data?.[
+        "application/vnd.flint.table+json"
+      ] as { tableId: string; rows: unknown[][]; totalRows: number | null; variable?: string };
+    const people = tableOf(savedCells[0]);
+    const evens = tableOf(savedCells[1]);
+    expect(people.rows).toHaveLength(50);
+    expect(people.totalRows).toBe(1000);
+    expect(evens.variable).toBe("evens");
+
+    const last = await ask(runner, { type: "tablePage", tableId: people.tableId, offset: 950, limit: 50 });
+    expect(last).toMatchObject({ ok: true, result: { status: "ok", totalRows: 1000, hasMore: false } });
+    const lastRows = (last.result as { rows: unknown[][] }).rows;
+    expect(lastRows[0]).toEqual([950, "Oslo"]);
+    expect(lastRows.at(-1)).toEqual([999, "Lima"]);
+    const filtered = await ask(runner, {
+      type: "tablePage",
+      tableId: people.tableId,
+      offset: 0,
+      limit: 3,
+      sort: { column: 0, descending: true },
+      filters: [{ column: 1, text: "osl" }],
+    });
+    expect(filtered.result).toMatchObject({
+      status: "ok",
+      totalRows: 500,
+      rows: [
+        [998, "Oslo"],
+        [996, "Oslo"],
+        [994, "Oslo"],
+      ],
+    });
+    const spark = await ask(runner, {
+      type: "tablePage",
+      tableId: evens.tableId,
+      offset: 0,
+      limit: 2,
+      sort: { column: 0, descending: true },
+      countRows: true,
+    });
+    expect(spark.result).toMatchObject({
+      status: "ok",
+      totalRows: 1000,
+      rows: [
+        [1998, 8],
+        [1996, 6],
+      ],
+    });
+    const preview = await ask(runner, {
+      type: "chartPreview",
+      command: "%chart data(evens) bar x(id) y(count())",
+    });
+    const spec = (preview.result as { status: string; spec: { encoding: { x: { bin?: unknown } } } }).spec;
+    expect(spec.encoding.x.bin).toBeDefined(); // 1,000 distinct numbers: binned bars, not hairlines
+
+    // A viewer sees the saved first page only: paging makes the kernel work.
+    const viewer = await open(tokens.viewer!);
+    const refused = await ask(viewer, { type: "tablePage", tableId: people.tableId, offset: 50, limit: 50 });
+    expect(refused).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    viewer.ws.close();
+
+    // None of this ran as a cell: the next run gets count 3.
+    const runsOk = () =>
+      runner.events.filter(
+        (event) => event.type === "cell" && event.cellId === "live-0" && event.status === "ok",
+      ).length;
+    const before = runsOk();
+    await ask(runner, { type: "run", cellIds: ["live-0"] });
+    await waitFor(() => (runsOk() > before ? true : undefined), 240_000);
+    const counts = runner.events
+      .filter(
+        (event) =>
+          event.type === "cell" && event.cellId === "live-0" && typeof event.executionCount === "number",
+      )
+      .map((event) => event.executionCount);
+    expect(counts.at(-1)).toBe(3);
+
+    await ask(runner, { type: "restart" });
+    const gone = await ask(runner, { type: "tablePage", tableId: people.tableId, offset: 50, limit: 50 });
+    expect(gone.result).toEqual({
+      status: "gone",
+      message: "This table is no longer in the kernel; run the cell again.",
+    });
+    await ask(runner, { type: "shutdown" });
+    const noKernel = await ask(runner, { type: "tablePage", tableId: people.tableId, offset: 50, limit: 50 });
+    expect(noKernel.result).toEqual({
+      status: "gone",
+      message: "This table is no longer in the kernel; run the cell again.",
+    });
+    runner.ws.close();
+  }, 600_000);
 
   it("applies a downgrade to the next command and closes the socket of a removed member within seconds", async () => {
     const runner = await connect({ authorization: `Bearer ${tokens.runner}` });

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flint.chart.errors import ChartError, did_you_mean
-from flint.chart.grammar import ChartCommand, parse
+from flint.chart.grammar import ChartCommand, FieldExpr, parse
 from flint.chart.plan import ChartPlan, make_plan
 from flint.chart.result import ChartData
 from flint.chart.spec import build_spec, notes
@@ -156,6 +156,56 @@ def _resolve_data(command: ChartCommand, namespace: Mapping[str, Any]) -> tuple[
     return value, kind
 
 
+#: A bar chart's numeric categories are bands up to this many distinct values, bins above it.
+MAX_BAR_CATEGORIES = 50
+#: Bins of a bar chart over a numeric axis with more distinct values than that.
+BAR_BINS = 40
+
+
+def _plain_numeric(f: FieldExpr | None, kinds: Mapping[str, str]) -> bool:
+    return (
+        f is not None
+        and f.column is not None
+        and f.aggregate is None
+        and f.bin is None
+        and f.time_unit is None
+        and f.type is None
+        and kinds.get(f.column.name) == "quantitative"
+    )
+
+
+def _bars_over_numbers(command: ChartCommand, df: Any, backend: Any, columns: list[Any]) -> ChartCommand:
+    """A bar chart over a numeric column draws bands or bins, never 1-pixel bars on a continuous axis.
+
+    On a continuous scale every bar is a few pixels wide wherever it falls, so ``bar x(price)
+    y(count())`` drew hairlines. The category axis (x, or y for horizontal bars) is read as
+    ordinal when it has at most :data:`MAX_BAR_CATEGORIES` distinct values (years, ratings,
+    small counts), and binned into :data:`BAR_BINS` bins otherwise (a histogram); raw values
+    on the other axis are then summed per bin. An explicit type (``x(year:q)``), bin or aggregate
+    is left as written. The distinct values are counted before the filter (a small Spark job).
+    """
+    if command.mark != "bar":
+        return command
+    x = (command.encodings.get("x") or [None])[0]
+    y = (command.encodings.get("y") or [None])[0]
+    axis, other_axis = ("y", "x") if (x is None or x.aggregate is not None) and y is not None else ("x", "y")
+    kinds = {c.name: c.kind for c in columns}
+    field_ = (command.encodings.get(axis) or [None])[0]
+    if not _plain_numeric(field_, kinds):
+        return command
+    assert field_ is not None and field_.column is not None
+    encodings = dict(command.encodings)
+    distinct = backend.distinct_at_most(df, field_.column.name, MAX_BAR_CATEGORIES)
+    if distinct <= MAX_BAR_CATEGORIES:
+        encodings[axis] = [replace(field_, type="ordinal"), *encodings[axis][1:]]
+    else:
+        encodings[axis] = [replace(field_, bin=BAR_BINS), *encodings[axis][1:]]
+        other = (encodings.get(other_axis) or [None])[0]
+        if _plain_numeric(other, kinds):
+            encodings[other_axis] = [replace(other, aggregate="sum"), *encodings[other_axis][1:]]  # type: ignore[arg-type]
+    return replace(command, encodings=encodings)
+
+
 def build_chart(command: str, namespace: Mapping[str, Any], *, config: ChartSettings | None = None) -> ChartResult:
     """Parse ``command`` (the text after ``%chart``), compute the chart over ``namespace[data]``, build the spec.
 
@@ -171,7 +221,9 @@ def build_chart(command: str, namespace: Mapping[str, Any], *, config: ChartSett
         from flint.chart import spark_backend as backend  # type: ignore[no-redef]
     if kind == "pandas":
         df = backend.prepare(df)  # type: ignore[attr-defined]
-    plan = make_plan(parsed, backend.columns_of(df), config.max_rows, config.max_limit)
+    columns = backend.columns_of(df)
+    parsed = _bars_over_numbers(parsed, df, backend, columns)
+    plan = make_plan(parsed, columns, config.max_rows, config.max_limit)
     data = backend.run(plan, df, config.seed)
     spec = build_spec(plan, data, kind)
     return ChartResult(command=f"%chart {command.strip()}", spec=spec, plan=plan, data=data, kind=kind)

@@ -45,6 +45,12 @@ def columns_of(df: pd.DataFrame) -> list[ColumnInfo]:
     return out
 
 
+def distinct_at_most(df: pd.DataFrame, name: str, cap: int) -> int:
+    """How many distinct values column ``name`` holds, counted up to ``cap + 1``."""
+    column = df[name] if name in df.columns else df.rename(columns=str)[name]
+    return min(int(column.nunique(dropna=True)), cap + 1)
+
+
 def run(plan: ChartPlan, df: pd.DataFrame, seed: int) -> ChartData:
     """Filter, derive, aggregate or sample ``df`` as ``plan`` says."""
     df = df.rename(columns={c: str(c) for c in df.columns if not isinstance(c, str)})

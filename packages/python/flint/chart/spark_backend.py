@@ -55,6 +55,11 @@ def columns_of(df: DataFrame) -> list[ColumnInfo]:
     return out
 
 
+def distinct_at_most(df: DataFrame, name: str, cap: int) -> int:
+    """How many distinct values column ``name`` holds, counted up to ``cap + 1`` (one small job)."""
+    return df.select(col(name)).where(col(name).isNotNull()).distinct().limit(cap + 1).count()
+
+
 def run(plan: ChartPlan, df: DataFrame, seed: int) -> ChartData:
     """Filter, derive, aggregate or sample ``df`` in Spark as ``plan`` says."""
     if plan.filter is not None:

@@ -6,8 +6,9 @@
     SELECT city, count(*) AS n FROM trips GROUP BY city ORDER BY n DESC
 
 ``-o NAME`` also stores the resulting Spark DataFrame in the notebook as ``NAME``;
-``--limit N`` shows N rows (default 20). Errors from Spark (parse and analysis errors, runtime
-SQL errors) are shown as Spark's own message, without Python or Java stack traces.
+``--limit N`` shows N rows first (default 50; the table pages through the rest in the kernel).
+Errors from Spark (parse and analysis errors, runtime SQL errors) are shown as Spark's own
+message, without Python or Java stack traces.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from flint.kernel.errors import SparkQueryError
+from flint.kernel.live import register_table
 from flint.kernel.tables import DEFAULT_MAX_ROWS, preview_spark
 
 
@@ -56,6 +58,10 @@ class SqlMagics(Magics):
                 self.shell.user_ns[args.output] = df
             if not df.columns:
                 return None  # DDL and commands such as CREATE TABLE have no result to show
-            return preview_spark(df, args.limit)
+            preview = preview_spark(df, args.limit)
+            # The table pages in the kernel, and with -o the chart builder charts it by that name.
+            preview.table_id = register_table(df)
+            preview.variable = args.output
+            return preview
         except PySparkException as exc:
             raise SparkQueryError.from_exception(exc) from None

@@ -13,6 +13,8 @@ Every table output carries three representations:
   whose values are JSON-safe (see :func:`to_json_value`); the web UI's chart builder reads it.
   ``variable`` is a name the DataFrame is bound to in the user's namespace, when there is one:
   the builder writes ``%chart data(<variable>) ...``, which must name the same object.
+  ``tableId`` names the DataFrame in the kernel's registry of live tables
+  (:mod:`flint.kernel.live`): the page asks for other pages, sorted and filtered, by that id.
 
 Spark DataFrames are never counted: ``df.limit(N + 1)`` fetches one extra row to learn whether
 there are more, and the total is then unknown (``totalRows: null``).
@@ -38,9 +40,9 @@ TABLE_MIME = "application/vnd.flint.table+json"
 
 def _rows_from_env() -> int:
     try:
-        return max(1, int(os.environ.get("FLINT_TABLE_MAX_ROWS", "20")))
+        return max(1, int(os.environ.get("FLINT_TABLE_MAX_ROWS", "50")))
     except ValueError:
-        return 20  # a bad setting must not stop the extension from loading
+        return 50  # a bad setting must not stop the extension from loading
 
 
 DEFAULT_MAX_ROWS = _rows_from_env()
@@ -157,6 +159,7 @@ class TablePreview:
     total_rows: int | None
     truncated: bool
     variable: str | None = None
+    table_id: str | None = None
 
     def caption(self) -> str:
         """Human summary of how much is shown, e.g. "showing 20 of 1,234 rows"."""
@@ -175,6 +178,7 @@ class TablePreview:
             "totalRows": self.total_rows,
             "truncated": self.truncated,
             **({"variable": self.variable} if self.variable else {}),
+            **({"tableId": self.table_id} if self.table_id else {}),
         }
 
     def to_html(self) -> str:
@@ -293,7 +297,11 @@ def variable_name(value: Any) -> str | None:
 
 
 def _named(preview: TablePreview, value: Any) -> TablePreview:
+    """Name the preview's variable and keep the DataFrame for paging (:mod:`flint.kernel.live`)."""
+    from flint.kernel.live import register_table
+
     preview.variable = variable_name(value)
+    preview.table_id = register_table(value)
     return preview
 
 

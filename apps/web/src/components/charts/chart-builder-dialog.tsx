@@ -22,8 +22,80 @@ import {
   timeUnitsFor,
   validateChoices,
 } from "@flint/charts";
-import { useId, useMemo, useState } from "react";
+import { VegaOutput } from "@flint/charts/client";
+import { useEffect, useId, useMemo, useState } from "react";
+import { type TLiveOutputs, useLiveOutputs } from "../notebook/outputs/live-outputs";
 import { Modal } from "../ui/modal";
+
+/** The builder waits this long after the last change before asking the kernel for a preview. */
+const PREVIEW_DELAY_MS = 400;
+
+type TPreview =
+  | { state: "idle" }
+  | { state: "loading"; spec: Record<string, unknown> | null }
+  | { state: "ready"; spec: Record<string, unknown> }
+  | { state: "error"; message: string };
+
+/**
+ * The chart the line draws, computed in the kernel as the cell would compute it (in Spark for a
+ * Spark DataFrame) and redrawn as the choices change, without running a cell. The last answer
+ * stays drawn, dimmed, while the next one is computed.
+ */
+function ChartPreview({ line, isValid, live }: { line: string; isValid: boolean; live: TLiveOutputs }) {
+  const [preview, setPreview] = useState<TPreview>({ state: "idle" });
+  useEffect(() => {
+    if (!isValid) return;
+    let isCurrent = true;
+    const timer = setTimeout(() => {
+      setPreview((previous) => ({
+        state: "loading",
+        spec: previous.state === "ready" || previous.state === "loading" ? previous.spec : null,
+      }));
+      void live.previewChart(line).then((result) => {
+        if (!isCurrent) return;
+        setPreview(
+          result.status === "ok"
+            ? { state: "ready", spec: result.spec }
+            : { state: "error", message: result.message },
+        );
+      });
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      isCurrent = false;
+      clearTimeout(timer);
+    };
+  }, [line, isValid, live]);
+  const spec = preview.state === "ready" || preview.state === "loading" ? preview.spec : null;
+  return (
+    <section
+      aria-label="Chart preview"
+      data-testid="chart-preview"
+      className="min-h-24 rounded border border-slate-200 p-2"
+    >
+      <p className="mb-1 text-sm font-medium text-slate-600">
+        Preview{" "}
+        {preview.state === "loading" && (
+          <span role="status" className="font-normal text-slate-400">
+            updating…
+          </span>
+        )}
+      </p>
+      {!isValid && (
+        <p className="text-xs text-slate-500">The preview shows once the choices above make a chart.</p>
+      )}
+      {isValid && preview.state === "error" && (
+        <pre role="alert" className="m-0 whitespace-pre-wrap font-mono text-xs text-red-700">
+          {preview.message}
+        </pre>
+      )}
+      {isValid && spec && (
+        <div className={preview.state === "loading" ? "opacity-60" : ""} data-preview-state={preview.state}>
+          <VegaOutput mimeType="application/vnd.vegalite.v6+json" spec={spec} actions={false} />
+        </div>
+      )}
+    </section>
+  );
+}
 
 /** Field channels the builder offers, in order; theta appears for arc charts only. */
 const FIELD_CHANNELS: readonly { channel: TSingleChannel; label: string }[] = [
@@ -196,6 +268,7 @@ export function ChartBuilderDialog({
   const issues = useMemo(() => validateChoices(choices, columns), [choices, columns]);
   const line = buildChartCommand(choices);
   const isEditing = command !== undefined;
+  const live = useLiveOutputs();
 
   /** Sets or clears one choice (a cleared choice is absent, as `%chart` reads it). */
   const set = <K extends Exclude<keyof TChartChoices, "data">>(key: K, value: TChartChoices[K] | undefined) =>
@@ -313,6 +386,7 @@ export function ChartBuilderDialog({
           {line}
         </pre>
       </div>
+      {live && <ChartPreview line={line} isValid={issues.length === 0} live={live} />}
       {issues.length > 0 && (
         <ul aria-label="Chart problems" className="space-y-1 text-sm text-red-700">
           {issues.map((issue) => (

@@ -9,7 +9,7 @@ import { insertCodeCell } from "@/lib/catalog/insert";
 import { availableCommands, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { disposeCellModels } from "@/lib/notebook/editor-models";
-import { Observable, useCellIds, useObservable } from "@/lib/notebook/hooks";
+import { Observable, useCellIds, useMeta, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
 import { ChartBuilderDialog } from "../charts/chart-builder-dialog";
 import { revealCellComments } from "../comments/cell-comments";
@@ -21,6 +21,7 @@ import { FindBar } from "./find-bar";
 import { NotebookDialogs } from "./notebook-dialogs";
 import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
+import { LiveOutputsContext, type TLiveOutputs } from "./outputs/live-outputs";
 import { RunStopNotice } from "./run-stop-notice";
 import { TocPanel } from "./toc-panel";
 
@@ -102,6 +103,18 @@ export function NotebookView({ controller }: { controller: NotebookController })
   );
   const [isCommentsOpen, setCommentsOpen] = useState(false);
   const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
+  // Viewers get no kernel requests: tables show their saved first page, the builder no preview.
+  const role = useMeta(store).role;
+  const liveOutputs = useMemo<TLiveOutputs | null>(
+    () =>
+      role !== "viewer"
+        ? {
+            pageTable: (request) => controller.pageTable(request),
+            previewChart: (command) => controller.previewChart(command),
+          }
+        : null,
+    [role, controller],
+  );
   const matcher = useMemo(() => createKeyMatcher(), []);
 
   const focusCell = useCallback((id: string) => {
@@ -293,50 +306,52 @@ export function NotebookView({ controller }: { controller: NotebookController })
   }, [find, store, focusCell]);
 
   return (
-    <div className="nb-root">
-      <NotebookToolbar
-        controller={controller}
-        isTocOpen={isTocOpen}
-        onOpenPalette={() => setPaletteOpen(true)}
-        onToggleToc={() => setTocOpen((value) => !value)}
-        isCommentsOpen={isCommentsOpen}
-        onToggleComments={() => setCommentsOpen((value) => !value)}
-        onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
-        isDataOpen={leftPanel === "data"}
-        onToggleData={() => setLeftPanel((panel) => (panel === "data" ? null : "data"))}
-      />
-      {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
-      <RunStopNotice controller={controller} onJump={jumpTo} />
-      <div
-        className={`nb-layout ${leftPanel ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
-      >
-        {isTocOpen && <TocPanel store={store} onJump={jumpTo} />}
-        {leftPanel === "data" && (
-          <CatalogPanel projectId={controller.projectId} store={store} onInserted={jumpTo} />
+    <LiveOutputsContext.Provider value={liveOutputs}>
+      <div className="nb-root">
+        <NotebookToolbar
+          controller={controller}
+          isTocOpen={isTocOpen}
+          onOpenPalette={() => setPaletteOpen(true)}
+          onToggleToc={() => setTocOpen((value) => !value)}
+          isCommentsOpen={isCommentsOpen}
+          onToggleComments={() => setCommentsOpen((value) => !value)}
+          onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
+          isDataOpen={leftPanel === "data"}
+          onToggleData={() => setLeftPanel((panel) => (panel === "data" ? null : "data"))}
+        />
+        {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
+        <RunStopNotice controller={controller} onJump={jumpTo} />
+        <div
+          className={`nb-layout ${leftPanel ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
+        >
+          {isTocOpen && <TocPanel store={store} onJump={jumpTo} />}
+          {leftPanel === "data" && (
+            <CatalogPanel projectId={controller.projectId} store={store} onInserted={jumpTo} />
+          )}
+          <CellList env={env} onKeyDown={onCommandKey} />
+          {isCommentsOpen && <NotebookCommentsPanel onJump={jumpTo} />}
+        </div>
+        {isPaletteOpen && (
+          <CommandPalette
+            ctx={ctxRef.current}
+            onClose={() => {
+              setPaletteOpen(false);
+              const active = store.getActiveId();
+              if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
+            }}
+          />
         )}
-        <CellList env={env} onKeyDown={onCommandKey} />
-        {isCommentsOpen && <NotebookCommentsPanel onJump={jumpTo} />}
+        {chartBuilder && (
+          <ChartBuilderDialog
+            columns={chartBuilder.columns}
+            {...(chartBuilder.variable ? { variable: chartBuilder.variable } : {})}
+            {...(chartBuilder.command ? { command: chartBuilder.command } : {})}
+            onApply={(line) => applyChart(chartBuilder, line)}
+            onClose={closeChartBuilder}
+          />
+        )}
+        <NotebookDialogs controller={controller} />
       </div>
-      {isPaletteOpen && (
-        <CommandPalette
-          ctx={ctxRef.current}
-          onClose={() => {
-            setPaletteOpen(false);
-            const active = store.getActiveId();
-            if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
-          }}
-        />
-      )}
-      {chartBuilder && (
-        <ChartBuilderDialog
-          columns={chartBuilder.columns}
-          {...(chartBuilder.variable ? { variable: chartBuilder.variable } : {})}
-          {...(chartBuilder.command ? { command: chartBuilder.command } : {})}
-          onApply={(line) => applyChart(chartBuilder, line)}
-          onClose={closeChartBuilder}
-        />
-      )}
-      <NotebookDialogs controller={controller} />
-    </div>
+    </LiveOutputsContext.Provider>
   );
 }

@@ -10,9 +10,12 @@ import {
   applyOutputChanges,
   codePointsToUtf16Offset,
   type TCellExecution,
+  type TChartPreviewResult,
   type TClientCommand,
   type TReply,
   type TServerEvent,
+  type TTablePageCommand,
+  type TTablePageResult,
   utf16OffsetToCodePoints,
 } from "./protocol";
 import { NotebookStore, type TRole } from "./store";
@@ -65,6 +68,23 @@ function toSaveBody(notebook: TNotebook): Record<string, unknown> {
     ),
   };
   return exportIpynb(withoutOutputs) as unknown as Record<string, unknown>;
+}
+
+/** Table pages and chart previews may sort a large Spark DataFrame; the broker gives up at 120 s. */
+const LIVE_TIMEOUT_MS = 125_000;
+
+/** A live-output reply as its result, or a failure with a message the output shows. */
+function readLiveReply(
+  reply: TReply | null,
+  isOk: (result: object) => boolean,
+): { status: string; message?: string } {
+  if (!reply) return { status: "error", message: "No answer: the connection to Flint is down. Try again." };
+  if (!reply.ok) return { status: "error", message: reply.error.message };
+  const result = reply.result;
+  if (!result || !("status" in result)) return { status: "error", message: "The answer was not understood." };
+  if (result.status === "ok" && !isOk(result))
+    return { status: "error", message: "The answer was not understood." };
+  return result;
 }
 
 function newRequestId(): string {
@@ -446,7 +466,31 @@ export class NotebookController {
       this.store.clearOutputsLocal(ids);
   }
 
-  private request(command: TClientCommand & { requestId: string }): Promise<TReply | null> {
+  /**
+   * One page of a live table, sorted and filtered in the kernel. Always resolves: a failure is
+   * a result with a message for the person (no connection, no kernel, the table is gone).
+   */
+  async pageTable(request: Omit<TTablePageCommand, "type" | "requestId">): Promise<TTablePageResult> {
+    const reply = await this.request(
+      { type: "tablePage", requestId: newRequestId(), ...request },
+      LIVE_TIMEOUT_MS,
+    );
+    return readLiveReply(reply, (result) => "rows" in result) as TTablePageResult;
+  }
+
+  /** The Vega-Lite spec of a `%chart` line, computed in the kernel without running a cell. */
+  async previewChart(command: string): Promise<TChartPreviewResult> {
+    const reply = await this.request(
+      { type: "chartPreview", requestId: newRequestId(), command },
+      LIVE_TIMEOUT_MS,
+    );
+    return readLiveReply(reply, (result) => "spec" in result) as TChartPreviewResult;
+  }
+
+  private request(
+    command: TClientCommand & { requestId: string },
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<TReply | null> {
     return new Promise<TReply | null>((resolve) => {
       if (!this.connection.send(command)) {
         resolve(null);
@@ -455,7 +499,7 @@ export class NotebookController {
       const timer = setTimeout(() => {
         this.pending.delete(command.requestId);
         resolve(null);
-      }, REQUEST_TIMEOUT_MS);
+      }, timeoutMs);
       this.pending.set(command.requestId, (reply) => {
         clearTimeout(timer);
         this.pending.delete(command.requestId);

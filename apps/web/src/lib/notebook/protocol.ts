@@ -8,7 +8,10 @@ export {
   applyOutputChanges,
   codePointsToUtf16Offset,
   type TCellExecution,
+  type TChartPreviewResult,
   type TRunStop,
+  type TTablePageCommand,
+  type TTablePageResult,
   utf16OffsetToCodePoints,
 } from "@flint/kernel/protocol";
 
