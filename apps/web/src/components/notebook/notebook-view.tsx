@@ -21,6 +21,7 @@ import { FindBar } from "./find-bar";
 import { NotebookDialogs } from "./notebook-dialogs";
 import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
+import { RestartDialog } from "./restart-dialog";
 import { RunStopNotice } from "./run-stop-notice";
 import { TocPanel } from "./toc-panel";
 
@@ -102,6 +103,8 @@ export function NotebookView({ controller }: { controller: NotebookController })
   );
   const [isCommentsOpen, setCommentsOpen] = useState(false);
   const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
+  // The restart waiting for a yes: "restart", "restart and run all", or none.
+  const [restartAsked, setRestartAsked] = useState<{ andRunAll: boolean } | null>(null);
   const matcher = useMemo(() => createKeyMatcher(), []);
 
   const focusCell = useCallback((id: string) => {
@@ -123,6 +126,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
       openPalette: () => setPaletteOpen(true),
       openFind: () => find.set({ ...find.get(), isOpen: true }),
       toggleToc: () => setTocOpen((value) => !value),
+      confirmRestart: (andRunAll) => setRestartAsked({ andRunAll }),
     },
   };
   const getCommandContext = useCallback(() => ctxRef.current!, []);
@@ -293,11 +297,14 @@ export function NotebookView({ controller }: { controller: NotebookController })
   }, [find, store, focusCell]);
 
   return (
-    <div className="nb-root">
+    // With a side panel open the page widens to the screen, so the cells keep their width
+    // instead of being squeezed between the panels inside the page's reading column.
+    <div className="nb-root" data-page-wide={leftPanel !== null || isCommentsOpen ? "" : undefined}>
       <NotebookToolbar
         controller={controller}
         isTocOpen={isTocOpen}
         onOpenPalette={() => setPaletteOpen(true)}
+        onRestart={() => setRestartAsked({ andRunAll: false })}
         onToggleToc={() => setTocOpen((value) => !value)}
         isCommentsOpen={isCommentsOpen}
         onToggleComments={() => setCommentsOpen((value) => !value)}
@@ -334,6 +341,15 @@ export function NotebookView({ controller }: { controller: NotebookController })
           {...(chartBuilder.command ? { command: chartBuilder.command } : {})}
           onApply={(line) => applyChart(chartBuilder, line)}
           onClose={closeChartBuilder}
+        />
+      )}
+      {restartAsked && (
+        <RestartDialog
+          andRunAll={restartAsked.andRunAll}
+          onClose={() => setRestartAsked(null)}
+          onConfirm={() =>
+            restartAsked.andRunAll ? void controller.restartAndRunAll() : controller.restart()
+          }
         />
       )}
       <NotebookDialogs controller={controller} />
