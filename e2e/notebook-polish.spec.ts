@@ -104,9 +104,10 @@ test("with side panels open the notebook takes the screen's width instead of squ
   const squeezed = (await list.boundingBox())!;
   const panel = (await comments.boundingBox())!;
   // The comments panel sits at the screen's right edge (page padding aside), and the cells keep
-  // (nearly) the width they had alone: in the 72rem column they would have lost 560 px.
+  // most of the width they had alone (1,120 px): inside the 72rem column, the two panels and
+  // their gaps would have left them 512 px.
   expect(panel.x + panel.width).toBeGreaterThan(1600 - 40);
-  expect(squeezed.width).toBeGreaterThan(alone.width * 0.85);
+  expect(squeezed.width).toBeGreaterThan(alone.width * 0.75);
   // Closing the panels brings back the reading column.
   await page.getByRole("button", { name: "Contents" }).click();
   await page.getByRole("button", { name: "All comments" }).click();
@@ -200,8 +201,9 @@ test("sign-up refuses a leaked password and says why; the header then shows the 
   const password = page.getByLabel("Password");
   await password.pressSequentially("Password123", { delay: 40 });
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("alert")).toContainText("leaked in data breaches");
-  await expect(page.getByRole("alert")).toContainText("choose another one");
+  const refusal = page.locator("form").getByRole("alert");
+  await expect(refusal).toContainText("leaked in data breaches");
+  await expect(refusal).toContainText("choose another one");
   await expect(page).toHaveURL(/\/signup/);
 
   // Select what was typed and type over it, as a person does.
