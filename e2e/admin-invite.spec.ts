@@ -77,7 +77,7 @@ test("an administrator invites, the invitee signs up with the link, and is then 
   });
   expect(signedIn.status()).toBe(200);
   await admin.goto("/");
-  await admin.getByRole("button", { name: DEMO_EMAIL }).click();
+  await admin.getByRole("button", { name: "Demo User" }).click();
   await admin.getByRole("menuitem", { name: "Administration" }).click();
   await expect(admin.getByRole("heading", { name: "Administration" })).toBeVisible();
   await expect(admin.getByTestId("signup-mode")).toContainText("by invitation");
@@ -101,10 +101,11 @@ test("an administrator invites, the invitee signs up with the link, and is then 
   await invitee.getByLabel("Password").pressSequentially("a long enough password", { delay: 50 });
   await invitee.getByRole("button", { name: "Create account" }).click();
   await expect(invitee.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
-  await expect(invitee.getByTestId("user-menu")).toHaveText(email);
+  await expect(invitee.getByTestId("user-menu")).toHaveText("Ivy Invitee");
 
   // Not an administrator: no Administration in the menu, and the page says why.
-  await invitee.getByRole("button", { name: email }).click();
+  await invitee.getByRole("button", { name: "Ivy Invitee" }).click();
+  await expect(invitee.getByTestId("user-menu-email")).toHaveText(email);
   await expect(invitee.getByRole("menuitem", { name: "Access tokens" })).toBeVisible();
   await expect(invitee.getByRole("menuitem", { name: "Administration" })).toHaveCount(0);
   await invitee.goto("/admin");

@@ -5,7 +5,14 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { hashToken, listUsers, loadConfig, setUserAdmin, setUserDisabled } from "@flint/api";
+import {
+  hashToken,
+  listUsers,
+  loadConfig,
+  setUserAdmin,
+  setUserDisabled,
+  WeakPasswordError,
+} from "@flint/api";
 import { ensureToken, upsertPasswordUser } from "@flint/api/seed";
 import { createPrismaClient } from "@flint/db";
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "@flint/db/embedded";
@@ -56,12 +63,20 @@ async function main(): Promise<number> {
     if (action === "add") {
       if (!email) return 2;
       const password = option(args, "--password") ?? randomBytes(12).toString("base64url");
-      const { userId, isCreated } = await upsertPasswordUser(prisma, {
-        email,
-        name: option(args, "--name") ?? email.split("@")[0]!,
-        password,
-        ...(args.includes("--admin") ? { isAdmin: true } : {}),
-      });
+      let added: { userId: string; isCreated: boolean };
+      try {
+        added = await upsertPasswordUser(prisma, {
+          email,
+          name: option(args, "--name") ?? email.split("@")[0]!,
+          password,
+          ...(args.includes("--admin") ? { isAdmin: true } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof WeakPasswordError)) throw error;
+        console.error(`user add: ${error.message} (Leave out --password to get a random one.)`);
+        return 1;
+      }
+      const { userId, isCreated } = added;
       const token = option(args, "--token");
       if (token) await ensureToken(prisma, userId, token, "flint user add --token");
       console.log(

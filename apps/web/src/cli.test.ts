@@ -87,6 +87,20 @@ describe("flint user", () => {
     expect(bad.err).toContain("needs an email address");
   });
 
+  it("refuses a short or leaked password with the reason, and adds nobody", async () => {
+    const url = await createEmptyDatabase();
+    const leaked = flint(url, "user", "add", "weak@example.test", "--password", "Password123");
+    expect(leaked.status).toBe(1);
+    expect(leaked.err).toContain("leaked in data breaches");
+    expect(leaked.err).toContain("Leave out --password");
+    const short = flint(url, "user", "add", "weak@example.test", "--password", "too short");
+    expect(short.status).toBe(1);
+    expect(short.err).toContain("at least 10 characters");
+    expect(flint(url, "user", "list").out).not.toContain("weak@example.test");
+    // Without --password a random one is made, which passes.
+    expect(flint(url, "user", "add", "weak@example.test").status).toBe(0);
+  });
+
   it("makes site administrators with add --admin and promote, and takes it back with demote", async () => {
     const url = await createEmptyDatabase();
     expect(flint(url, "user", "add", "boss@example.test", "--admin").status).toBe(0);

@@ -450,6 +450,10 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     need: "admin",
     make: async () => ({ method: "DELETE", url: `/api/v1/notebooks/${notebookId}/publish` }),
   },
+  "GET /api/v1/notebooks/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/star` }),
+  },
   "POST /api/v1/notebooks/{id}/star": {
     need: "viewer",
     make: async () => ({ method: "POST", url: `/api/v1/notebooks/${notebookId}/star` }),
@@ -501,6 +505,10 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "DELETE /api/v1/charts/{id}/publish": {
     need: "admin",
     make: async () => ({ method: "DELETE", url: `/api/v1/charts/${chartId}/publish` }),
+  },
+  "GET /api/v1/charts/{id}/star": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/charts/${chartId}/star` }),
   },
   "POST /api/v1/charts/{id}/star": {
     need: "viewer",

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { TAuth } from "./auth.js";
 import { AppError, describeZodError } from "./errors.js";
+import { WEAK_PASSWORD_MESSAGES } from "./password-rules.js";
 import { errorResponse, json, readBodyLimited } from "./router.js";
 
 /** Two short fields and a path: anything larger is not from Flint's forms. */
@@ -26,6 +27,7 @@ export type TAuthFormReason =
   | "email"
   | "password_short"
   | "password_long"
+  | "password_breached"
   | "signup_closed"
   | "invitation_required"
   | "invitation_invalid"
@@ -40,7 +42,7 @@ const ZSignInForm = z.object({
 const ZSignUpForm = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(100),
   email: z.string().trim().min(1, "Enter your email.").max(320),
-  // Length rules are better-auth's (it answers PASSWORD_TOO_SHORT/LONG); here only a sane bound.
+  // The password rule is password-policy.ts's, in better-auth's hook; here only a sane bound.
   password: z.string().min(1, "Choose a password.").max(1000),
   // The invitation of the link the page was opened with (FLINT_SIGNUP=invite); empty without.
   inviteToken: z
@@ -80,6 +82,7 @@ const FORMS: Record<string, TFormKind> = {
       if (code === "INVALID_EMAIL") return "email";
       if (code === "PASSWORD_TOO_SHORT") return "password_short";
       if (code === "PASSWORD_TOO_LONG") return "password_long";
+      if (code === "PASSWORD_BREACHED") return "password_breached";
       // FLINT_SIGNUP (services/invitations.ts): closed, no invitation, or one that cannot be used.
       if (code === "SIGN_UP_CLOSED") return "signup_closed";
       if (code === "INVITATION_REQUIRED") return "invitation_required";
@@ -96,8 +99,9 @@ const REASON_ERRORS: Record<TAuthFormReason, AppError> = {
   unavailable: new AppError("unavailable", "Accounts are not available right now; try again shortly."),
   exists: new AppError("conflict", "An account with this email already exists."),
   email: new AppError("bad_request", "That is not a valid email address."),
-  password_short: new AppError("bad_request", "The password is too short."),
-  password_long: new AppError("bad_request", "The password is too long."),
+  password_short: new AppError("bad_request", WEAK_PASSWORD_MESSAGES.PASSWORD_TOO_SHORT),
+  password_long: new AppError("bad_request", WEAK_PASSWORD_MESSAGES.PASSWORD_TOO_LONG),
+  password_breached: new AppError("bad_request", WEAK_PASSWORD_MESSAGES.PASSWORD_BREACHED),
   signup_closed: new AppError(
     "forbidden",
     "Sign-up is closed on this Flint: ask an administrator to add you.",

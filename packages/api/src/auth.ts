@@ -9,6 +9,8 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { z } from "zod";
 import type { TConfig } from "./config.js";
+import { checkNewPassword, WeakPasswordError } from "./password-policy.js";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-rules.js";
 import {
   checkSignUp,
   claimInvitation,
@@ -40,6 +42,30 @@ async function refuseAs403(check: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * The endpoints that set a password, and the body field that carries it. better-auth checks only
+ * the length; Flint's rule (password-policy.ts) runs here first, before anything is stored.
+ */
+const NEW_PASSWORD_FIELDS: Record<string, "password" | "newPassword"> = {
+  "/sign-up/email": "password",
+  "/change-password": "newPassword",
+  "/reset-password": "newPassword",
+};
+
+/** Refuses a weak new password as a 400 whose code says why (PASSWORD_TOO_SHORT, PASSWORD_BREACHED). */
+async function refuseWeakPassword(body: unknown, field: "password" | "newPassword"): Promise<void> {
+  const password = body && typeof body === "object" ? (body as Record<string, unknown>)[field] : undefined;
+  // A missing or non-string password is better-auth's to refuse, with its own message.
+  if (typeof password !== "string") return;
+  try {
+    await checkNewPassword(password);
+  } catch (error) {
+    if (error instanceof WeakPasswordError)
+      throw new APIError("BAD_REQUEST", { message: error.message, code: error.reason });
+    throw error;
+  }
+}
+
 /** Creates the better-auth instance of this Flint process. */
 export function createAuth(config: TConfig, prisma: PrismaClient) {
   return betterAuth({
@@ -49,7 +75,12 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
     secret: config.authSecret,
     trustedOrigins: config.trustedOrigins,
     database: prismaAdapter(prisma, { provider: "postgresql" }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 256, autoSignIn: true },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      maxPasswordLength: MAX_PASSWORD_LENGTH,
+      autoSignIn: true,
+    },
     session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
     rateLimit: {
       enabled: config.isAuthRateLimited,
@@ -69,9 +100,12 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
     hooks: {
       // FLINT_SIGNUP is enforced here, on the server, before better-auth looks the address up: a
       // refused visitor learns nothing about which accounts exist.
+      // New passwords are checked after that (a closed sign-up says so whatever the password).
       before: createAuthMiddleware(async (ctx) => {
-        if (ctx.path !== "/sign-up/email") return;
-        await refuseAs403(() => checkSignUp(prisma, config.signUpMode, readSignUpExtras(ctx.body)));
+        if (ctx.path === "/sign-up/email")
+          await refuseAs403(() => checkSignUp(prisma, config.signUpMode, readSignUpExtras(ctx.body)));
+        const field = NEW_PASSWORD_FIELDS[ctx.path];
+        if (field) await refuseWeakPassword(ctx.body, field);
       }),
     },
     databaseHooks: {

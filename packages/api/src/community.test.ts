@@ -290,9 +290,19 @@ describe("charts, publishing, stars and forks", () => {
     const own = (
       await t.call("POST", "/api/v1/projects", { as: outsider, via: "token", json: { name: "Mine" } })
     ).body.id as string;
+    const starOf = async () =>
+      (await t.call("GET", `/api/v1/notebooks/${notebookId}/star`, { as: outsider, via: "token" })).body;
+    expect(await starOf()).toEqual({ starred: false, stars: 0 });
     expect(
       (await t.call("POST", `/api/v1/notebooks/${notebookId}/star`, { as: outsider, via: "token" })).body,
     ).toEqual({ starred: true, stars: 1 });
+    expect(await starOf()).toEqual({ starred: true, stars: 1 });
+    // Unstarring and starring again is a toggle: the count follows.
+    expect(
+      (await t.call("DELETE", `/api/v1/notebooks/${notebookId}/star`, { as: outsider, via: "token" })).body,
+    ).toEqual({ starred: false, stars: 0 });
+    expect(await starOf()).toEqual({ starred: false, stars: 0 });
+    await t.call("POST", `/api/v1/notebooks/${notebookId}/star`, { as: outsider, via: "token" });
     expect(
       (
         await t.call("PUT", `/api/v1/notebooks/${notebookId}`, {

@@ -34,6 +34,7 @@ export {
 } from "./authorize.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export { AppError, type TErrorCode } from "./errors.js";
+export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {
   hasPermission,
   hasSitePermission,

@@ -10,6 +10,7 @@ import { type Catalog, seedCatalogSample } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { hashPassword, verifyPassword } from "better-auth/crypto";
 import { buildGettingStartedNotebook } from "./getting-started.js";
+import { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 import { createNotebook } from "./services/notebooks.js";
 import { createProject } from "./services/projects.js";
 import { createToken, hashToken } from "./tokens.js";
@@ -27,6 +28,8 @@ export interface TSeedResult {
 
 /**
  * Creates or updates a user with an email/password credential, the way better-auth stores it.
+ * A password it would store passes {@link checkNewPassword} first, as on the sign-up page: a
+ * weak one throws `WeakPasswordError` and nothing is written.
  * `isAdmin: true` makes them a site administrator (also when they exist); left out, it is unchanged
  * (new users are not administrators).
  */
@@ -46,6 +49,7 @@ export async function upsertPasswordUser(
       ? await verifyPassword({ hash: account.password, password: input.password })
       : false;
     if (!isSame) {
+      await checkNewPassword(input.password);
       const hash = await hashPassword(input.password);
       if (account) await prisma.account.update({ where: { id: account.id }, data: { password: hash } });
       else
@@ -61,6 +65,7 @@ export async function upsertPasswordUser(
     }
     return { userId: existing.id, isCreated: false };
   }
+  await checkNewPassword(input.password);
   const userId = randomUUID();
   const hash = await hashPassword(input.password);
   await prisma.$transaction([
@@ -118,6 +123,11 @@ export async function seed(
     email: DEMO_EMAIL,
     name: "Demo User",
     password,
+  }).catch((error: unknown) => {
+    // Name the setting to change: the message alone would not say where the password came from.
+    if (error instanceof WeakPasswordError)
+      throw new WeakPasswordError(error.reason, `FLINT_DEMO_PASSWORD is refused. ${error.message}`);
+    throw error;
   });
   // The demo user administers a fresh Flint (users, invitations); a later demotion sticks.
   if (isCreated) await prisma.user.update({ where: { id: userId }, data: { isAdmin: true } });

@@ -170,11 +170,21 @@ export function AppShell({ children }: { children: ReactNode }) {
               aria-haspopup="menu"
               aria-expanded={isMenuOpen}
               onClick={() => setMenuOpen((open) => !open)}
+              title={me?.email}
             >
-              <span data-testid="user-menu">{me?.email ?? "Account"}</span>
+              {/* The name people know each other by; the e-mail (unique) is in the menu. */}
+              <span data-testid="user-menu" className="block max-w-48 truncate">
+                {me?.name || me?.email || "Account"}
+              </span>
             </button>
             {isMenuOpen && (
-              <div role="menu" className="card absolute right-0 z-10 mt-1 w-48 py-1">
+              <div role="menu" className="card absolute right-0 z-10 mt-1 w-64 py-1">
+                <div className="border-b border-slate-100 px-3 pt-1 pb-2 text-sm">
+                  <p className="truncate font-medium text-slate-900">{me?.name}</p>
+                  <p data-testid="user-menu-email" className="truncate text-slate-600">
+                    {me?.email}
+                  </p>
+                </div>
                 <Link role="menuitem" href="/activity" className="block px-3 py-2 text-sm hover:bg-slate-100">
                   My activity
                 </Link>
@@ -203,7 +213,10 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
-      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+      {/* A page marks an element data-page-wide to take the screen's width (a notebook with side panels). */}
+      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 has-[[data-page-wide]]:max-w-none">
+        {children}
+      </main>
     </div>
   );
 }

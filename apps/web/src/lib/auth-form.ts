@@ -3,6 +3,7 @@
 // the page hydrates, or without scripts, the browser sends them itself and follows the 303;
 // once hydrated, `sendAuthForm` sends the same fields and shows a refusal in place.
 import type { TAuthFormReason } from "@flint/api";
+import { WEAK_PASSWORD_MESSAGES } from "@flint/api/password-rules";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
@@ -15,8 +16,9 @@ const REASON_MESSAGES: Record<TAuthFormReason, string> = {
   unavailable: "Accounts are not available right now; try again shortly.",
   exists: "An account with this email already exists. Sign in instead?",
   email: "That is not a valid email address.",
-  password_short: "The password is too short: use at least 8 characters.",
-  password_long: "The password is too long: use at most 256 characters.",
+  password_short: WEAK_PASSWORD_MESSAGES.PASSWORD_TOO_SHORT,
+  password_long: WEAK_PASSWORD_MESSAGES.PASSWORD_TOO_LONG,
+  password_breached: WEAK_PASSWORD_MESSAGES.PASSWORD_BREACHED,
   signup_closed: "Sign-up is closed on this Flint: ask an administrator to add you.",
   invitation_required:
     "Sign-up on this Flint needs an invitation: ask an administrator for an invitation link.",

@@ -34,6 +34,7 @@ import {
 import {
   forkNotebook,
   getPublishedNotebook,
+  getStar,
   listCommunity,
   setPublished,
   setStar,
@@ -132,6 +133,19 @@ export function createCommunityRoutes(prisma: PrismaClient): TAnyRoute[] {
           actorId: actor!.userId,
           isPublished: false,
         });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: `/api/v1/${type}s/{id}/star`,
+      summary: `Whether you starred a ${label} you can read, and its star count`,
+      tag: "community",
+      auth: "user",
+      params: ZIdParams,
+      response: z.object({ starred: z.boolean(), stars: z.number().int() }),
+      handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: type, id: params.id }, `${type}.read`);
+        return await getStar(prisma, { type, id: params.id, userId: actor!.userId });
       },
     }),
     ...(["POST", "DELETE"] as const).map((method) =>

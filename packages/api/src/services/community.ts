@@ -251,6 +251,23 @@ export async function readPublishedModel(
   return { name: row.name, model: row.model };
 }
 
+/** Whether `userId` starred an item, and how many people did. */
+export async function getStar(
+  prisma: PrismaClient,
+  input: { type: TSubjectType; id: string; userId: string },
+): Promise<{ starred: boolean; stars: number }> {
+  const [mine, stars] = await Promise.all([
+    prisma.star.findUnique({
+      where: {
+        userId_subjectType_subjectId: { userId: input.userId, subjectType: input.type, subjectId: input.id },
+      },
+      select: { userId: true },
+    }),
+    prisma.star.count({ where: { subjectType: input.type, subjectId: input.id } }),
+  ]);
+  return { starred: mine !== null, stars };
+}
+
 /** Stars (or unstars) a published item; returns its star count. */
 export async function setStar(
   prisma: PrismaClient,

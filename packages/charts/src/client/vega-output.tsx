@@ -53,6 +53,12 @@ export interface VegaOutputProps {
   actions?: boolean;
   /** File name of exports, without extension. */
   downloadFileName?: string;
+  /**
+   * Draw the whole chart scaled down (never up) to fit the box around this output, keeping its
+   * proportions: for thumbnails, which would otherwise crop a chart larger than they are. The
+   * box needs a height (the output fills it).
+   */
+  fit?: boolean;
   /** Told about every change of state; for tests, thumbnails and the notebook's own status. */
   onStatus?: (status: TVegaOutputStatus) => void;
   className?: string;
@@ -63,6 +69,8 @@ const MAX_SHOWN_SPEC_CHARS = 100_000;
 const styles = {
   root: { position: "relative", width: "100%", minWidth: 0 },
   chart: { width: "100%", overflowX: "auto" },
+  fitRoot: { position: "relative", width: "100%", height: "100%", minWidth: 0 },
+  fitChart: { width: "100%", height: "100%", overflow: "hidden" },
   toolbar: { display: "flex", gap: "4px", justifyContent: "flex-end", marginTop: "4px" },
   button: {
     font: "inherit",
@@ -154,6 +162,7 @@ export function VegaOutput({
   limits,
   actions = true,
   downloadFileName = "chart",
+  fit = false,
   onStatus,
   className,
 }: VegaOutputProps) {
@@ -234,7 +243,31 @@ export function VegaOutput({
         return;
       }
       viewRef.current = result.view;
-      if (guarded.spec.width === "container") {
+      const canvas = fit ? container.querySelector("canvas") : null;
+      if (canvas) {
+        // Vega sizes the canvas in CSS pixels (its bitmap is larger on dense screens); scaling
+        // the element shrinks the whole drawing, axes and legend included, instead of cropping.
+        const naturalWidth = Number.parseFloat(canvas.style.width) || canvas.width;
+        const naturalHeight = Number.parseFloat(canvas.style.height) || canvas.height;
+        const fitToBox = () => {
+          const scale = Math.min(
+            1,
+            container.clientWidth / naturalWidth,
+            container.clientHeight / naturalHeight,
+          );
+          if (!(scale > 0)) return;
+          canvas.style.width = `${naturalWidth * scale}px`;
+          canvas.style.height = `${naturalHeight * scale}px`;
+        };
+        fitToBox();
+        observer = new ResizeObserver(() => {
+          cancelAnimationFrame(frame);
+          frame = requestAnimationFrame(() => {
+            if (!stopped) fitToBox();
+          });
+        });
+        observer.observe(container);
+      } else if (guarded.spec.width === "container") {
         // Vega-Lite follows its container only on window resizes; notebooks also resize panes.
         let lastWidth = container.clientWidth;
         observer = new ResizeObserver(() => {
@@ -260,7 +293,7 @@ export function VegaOutput({
       finalize?.();
       viewRef.current = null;
     };
-  }, [guarded, policy, downloadFileName, report]);
+  }, [guarded, policy, downloadFileName, report, fit]);
 
   const exportImage = useCallback(
     (type: "png" | "svg") => {
@@ -279,13 +312,16 @@ export function VegaOutput({
   }, [showSpec, guarded, spec]);
 
   return (
-    <div className={className} style={styles.root} data-flint-chart={status.state}>
+    <div className={className} style={fit ? styles.fitRoot : styles.root} data-flint-chart={status.state}>
       {status.state === "error" ? (
         <div role="alert" style={styles.error}>
           <strong>This chart could not be drawn.</strong> {status.message}
         </div>
       ) : null}
-      <div ref={containerRef} style={status.state === "error" ? { display: "none" } : styles.chart} />
+      <div
+        ref={containerRef}
+        style={status.state === "error" ? { display: "none" } : fit ? styles.fitChart : styles.chart}
+      />
       {actions && status.state === "rendered" ? (
         <div style={styles.toolbar}>
           <button type="button" style={styles.button} onClick={() => exportImage("png")}>

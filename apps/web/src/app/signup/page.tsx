@@ -1,4 +1,5 @@
 "use client";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@flint/api/password-rules";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { type FormEvent, Suspense, useEffect, useState } from "react";
@@ -107,11 +108,13 @@ function SignupForm() {
               type="password"
               autoComplete="new-password"
               required
-              minLength={8}
-              maxLength={256}
+              minLength={MIN_PASSWORD_LENGTH}
+              maxLength={MAX_PASSWORD_LENGTH}
               className="input"
             />
-            <span className="mt-1 block text-xs text-slate-500">At least 8 characters.</span>
+            <span className="mt-1 block text-xs text-slate-500">
+              At least {MIN_PASSWORD_LENGTH} characters, and not a common or leaked password.
+            </span>
           </label>
           {error && (
             <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">

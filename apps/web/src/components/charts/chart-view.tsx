@@ -10,11 +10,22 @@ function mimeTypeOf(spec: Record<string, unknown>): string {
   return "application/vnd.vegalite.v6+json";
 }
 
-/** Renders a saved chart's spec with Flint's CSP-safe Vega renderer. */
-export function ChartView({ spec, actions = true }: { spec: Record<string, unknown>; actions?: boolean }) {
+/**
+ * Renders a saved chart's spec with Flint's CSP-safe Vega renderer. `fit` draws the whole chart
+ * scaled down into the box around it (thumbnails).
+ */
+export function ChartView({
+  spec,
+  actions = true,
+  fit = false,
+}: {
+  spec: Record<string, unknown>;
+  actions?: boolean;
+  fit?: boolean;
+}) {
   return (
-    <div data-testid="chart-view">
-      <VegaOutput mimeType={mimeTypeOf(spec)} spec={spec} actions={actions} />
+    <div data-testid="chart-view" className={fit ? "h-full" : undefined}>
+      <VegaOutput mimeType={mimeTypeOf(spec)} spec={spec} actions={actions} fit={fit} />
     </div>
   );
 }

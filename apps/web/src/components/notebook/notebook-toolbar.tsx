@@ -10,8 +10,8 @@ import { VersionsDialog } from "./versions-dialog";
 const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
   idle: { label: "Idle", className: "bg-emerald-500" },
   busy: { label: "Busy", className: "bg-amber-500 animate-pulse" },
-  starting: { label: "Starting", className: "bg-sky-500 animate-pulse" },
-  restarting: { label: "Restarting", className: "bg-sky-500 animate-pulse" },
+  starting: { label: "Starting…", className: "bg-sky-500 animate-pulse" },
+  restarting: { label: "Restarting…", className: "bg-sky-500 animate-pulse" },
   dead: { label: "Dead", className: "bg-red-600" },
   "not started": { label: "Not started", className: "bg-slate-300" },
   unknown: { label: "Unknown", className: "bg-slate-300" },
@@ -131,6 +131,7 @@ export function KernelStatus({ controller }: { controller: NotebookController })
 export function NotebookToolbar({
   controller,
   onOpenPalette,
+  onRestart,
   onToggleToc,
   onOpenFind,
   isTocOpen,
@@ -141,6 +142,8 @@ export function NotebookToolbar({
 }: {
   controller: NotebookController;
   onOpenPalette: () => void;
+  /** Asks before restarting (the dialog lives in the notebook view). */
+  onRestart: () => void;
   onToggleToc: () => void;
   onOpenFind: () => void;
   isTocOpen: boolean;
@@ -158,6 +161,8 @@ export function NotebookToolbar({
   const activeType = active ? store.getCell(active)?.cell_type : undefined;
   const canEdit = store.canEdit();
   const canRun = store.canRun();
+  // From the click until the fresh kernel reports idle (or fails: "dead").
+  const isRestarting = meta.kernelStatus === "restarting";
   return (
     <div className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
       <div className="flex items-center gap-3 px-4 py-2">
@@ -179,11 +184,12 @@ export function NotebookToolbar({
               <button
                 type="button"
                 className="btn-secondary h-8"
-                onClick={() => controller.restart()}
-                title="Restart (0 0)"
-                aria-label="Restart the kernel"
+                onClick={onRestart}
+                disabled={isRestarting}
+                title="Restart (0 0): outputs stay, variables are lost"
+                aria-label={isRestarting ? "Restarting the kernel" : "Restart the kernel"}
               >
-                Restart
+                {isRestarting ? "Restarting…" : "Restart"}
               </button>
               <button
                 type="button"
@@ -217,8 +223,12 @@ export function NotebookToolbar({
           <button
             type="button"
             className="nb-tool"
-            onClick={() => store.insert("below")}
-            title="Insert cell below (B)"
+            onClick={() => {
+              // A click means "I want to type here": the new cell opens its editor with the caret
+              // (the B key stays in command mode, as in Jupyter).
+              if (store.insert("below")) store.setMode("edit");
+            }}
+            title="Insert a cell below and edit it (B inserts without editing)"
           >
             + Cell
           </button>

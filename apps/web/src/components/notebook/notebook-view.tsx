@@ -22,6 +22,7 @@ import { NotebookDialogs } from "./notebook-dialogs";
 import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
 import { LiveOutputsContext, type TLiveOutputs } from "./outputs/live-outputs";
+import { RestartDialog } from "./restart-dialog";
 import { RunStopNotice } from "./run-stop-notice";
 import { TocPanel } from "./toc-panel";
 
@@ -115,6 +116,8 @@ export function NotebookView({ controller }: { controller: NotebookController })
         : null,
     [role, controller],
   );
+  // The restart waiting for a yes: "restart", "restart and run all", or none.
+  const [restartAsked, setRestartAsked] = useState<{ andRunAll: boolean } | null>(null);
   const matcher = useMemo(() => createKeyMatcher(), []);
 
   const focusCell = useCallback((id: string) => {
@@ -136,6 +139,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
       openPalette: () => setPaletteOpen(true),
       openFind: () => find.set({ ...find.get(), isOpen: true }),
       toggleToc: () => setTocOpen((value) => !value),
+      confirmRestart: (andRunAll) => setRestartAsked({ andRunAll }),
     },
   };
   const getCommandContext = useCallback(() => ctxRef.current!, []);
@@ -307,11 +311,14 @@ export function NotebookView({ controller }: { controller: NotebookController })
 
   return (
     <LiveOutputsContext.Provider value={liveOutputs}>
-      <div className="nb-root">
+      {/* With a side panel open the page widens to the screen, so the cells keep their width
+          instead of being squeezed between the panels inside the page's reading column. */}
+      <div className="nb-root" data-page-wide={leftPanel !== null || isCommentsOpen ? "" : undefined}>
         <NotebookToolbar
           controller={controller}
           isTocOpen={isTocOpen}
           onOpenPalette={() => setPaletteOpen(true)}
+          onRestart={() => setRestartAsked({ andRunAll: false })}
           onToggleToc={() => setTocOpen((value) => !value)}
           isCommentsOpen={isCommentsOpen}
           onToggleComments={() => setCommentsOpen((value) => !value)}
@@ -348,6 +355,15 @@ export function NotebookView({ controller }: { controller: NotebookController })
             {...(chartBuilder.command ? { command: chartBuilder.command } : {})}
             onApply={(line) => applyChart(chartBuilder, line)}
             onClose={closeChartBuilder}
+          />
+        )}
+        {restartAsked && (
+          <RestartDialog
+            andRunAll={restartAsked.andRunAll}
+            onClose={() => setRestartAsked(null)}
+            onConfirm={() =>
+              restartAsked.andRunAll ? void controller.restartAndRunAll() : controller.restart()
+            }
           />
         )}
         <NotebookDialogs controller={controller} />

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { ChartView } from "@/components/charts/chart-view";
 import { apiFetch } from "@/lib/api";
 
-/** A chart's live thumbnail: the real chart, rendered small, without its action menu. */
+/** A chart's live thumbnail: the real chart, whole, scaled down to the card, without its action menu. */
 export function ChartThumbnail({ chartId }: { chartId: string }) {
   const [spec, setSpec] = useState<Record<string, unknown> | null>(null);
   useEffect(() => {
@@ -15,7 +15,7 @@ export function ChartThumbnail({ chartId }: { chartId: string }) {
   if (!spec) return <div className="h-full animate-pulse rounded bg-slate-100" />;
   return (
     <div className="pointer-events-none h-full overflow-hidden">
-      <ChartView spec={spec} actions={false} />
+      <ChartView spec={spec} actions={false} fit />
     </div>
   );
 }

@@ -7,6 +7,11 @@ export type TViewActions = {
   openPalette: () => void;
   openFind: () => void;
   toggleToc: () => void;
+  /**
+   * Asks before restarting (variables are lost), as Jupyter does: the toolbar, `0 0` and the
+   * palette all go through this, so none restarts on a stray keypress.
+   */
+  confirmRestart: (andRunAll: boolean) => void;
 };
 
 export type TCommandContext = {
@@ -105,7 +110,7 @@ export const COMMANDS: TCommand[] = [
     label: "Restart the kernel",
     keys: ["0 0"],
     isRun: true,
-    run: ({ controller }) => controller.restart(),
+    run: ({ view }) => view.confirmRestart(false),
   },
   {
     id: "shutdown",
@@ -119,7 +124,7 @@ export const COMMANDS: TCommand[] = [
     label: "Restart the kernel and run all cells",
     keys: [],
     isRun: true,
-    run: ({ controller }) => void controller.restartAndRunAll(),
+    run: ({ view }) => view.confirmRestart(true),
   },
   {
     id: "clear-outputs",

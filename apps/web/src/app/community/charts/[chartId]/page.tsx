@@ -3,6 +3,7 @@ import { useParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
+import { StarButton } from "@/components/community/star-button";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TChart {
@@ -30,7 +31,10 @@ export default function PublishedChartPage() {
       )}
       {chart && (
         <>
-          <h1 className="text-2xl font-semibold">{chart.title}</h1>
+          <div className="flex flex-wrap items-center gap-3">
+            <h1 className="text-2xl font-semibold">{chart.title}</h1>
+            <StarButton type="chart" id={chartId} />
+          </div>
           <p className="mt-1 text-sm text-slate-600">by {chart.author}</p>
           <div className="card mt-4 p-4">
             <ChartView spec={chart.spec} />

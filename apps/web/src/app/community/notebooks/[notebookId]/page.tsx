@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ForkDialog } from "@/components/community/fork-dialog";
 import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
+import { StarButton } from "@/components/community/star-button";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TPublished {
@@ -30,7 +31,6 @@ export default function PublishedNotebookPage() {
   const [doc, setDoc] = useState<TPublished | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [projects, setProjects] = useState<TProject[] | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
   const [isForking, setForking] = useState(false);
   useEffect(() => {
     apiFetch<TPublished>(`/api/v1/notebooks/${notebookId}/published`).then(setDoc, (err: ApiError) =>
@@ -42,16 +42,6 @@ export default function PublishedNotebookPage() {
       () => setProjects(null),
     );
   }, [notebookId]);
-  const star = async () => {
-    try {
-      const result = await apiFetch<{ stars: number }>(`/api/v1/notebooks/${notebookId}/star`, {
-        method: "POST",
-      });
-      setMessage(`Starred (★ ${result.stars}).`);
-    } catch (err) {
-      setMessage((err as ApiError).message);
-    }
-  };
   return (
     <AppShell>
       {error && (
@@ -70,9 +60,7 @@ export default function PublishedNotebookPage() {
             </span>
             {projects && (
               <>
-                <button type="button" className="btn-secondary" onClick={star}>
-                  ★ Star
-                </button>
+                <StarButton type="notebook" id={notebookId} />
                 {/* Everyone signed in can fork: without a project, the dialog creates one. */}
                 <button type="button" className="btn-primary" onClick={() => setForking(true)}>
                   Fork
@@ -80,11 +68,6 @@ export default function PublishedNotebookPage() {
               </>
             )}
           </div>
-          {message && (
-            <p role="status" className="mb-3 text-sm text-slate-600">
-              {message}
-            </p>
-          )}
           <ReadOnlyNotebook notebook={doc.notebook} />
           {isForking && projects && (
             <ForkDialog
