@@ -13,6 +13,7 @@ import { createRouter, type TAnyRoute } from "./router.js";
 import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
 import { createOutputRoutes } from "./routes/outputs.js";
+import { createPreferenceRoutes } from "./routes/preferences.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { createUserRoutes } from "./routes/users.js";
 import { createCatalogService } from "./services/catalog.js";
@@ -42,10 +43,19 @@ export {
   type TSitePermission,
   type TSiteRole,
 } from "./permissions.js";
+export {
+  DEFAULT_PREFERENCES,
+  PREFERENCES_HEADER,
+  parsePreferences,
+  THEMES,
+  type TPreferences,
+  type TTheme,
+} from "./preferences.js";
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore } from "./services/notebook-store.js";
+export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
@@ -109,6 +119,7 @@ export function createApi(options: TApiOptions): TApi {
     ...createOutputRoutes(prisma, config.dataDir),
     ...createCatalogRoutes({ prisma, config, catalog }),
     ...createUserRoutes({ prisma, config }),
+    ...createPreferenceRoutes(prisma),
   );
   const router = createRouter({
     routes,
