@@ -217,12 +217,20 @@ test("the keyboard shortcut list opens from the notebook and lists Shift+Enter",
   await page.keyboard.press("?");
   const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByRole("row", { name: /Run cell and select below/ })).toContainText("Shift+Enter");
-  await expect(dialog.getByRole("row", { name: /Delete selected cells/ })).toContainText("D D");
+  const commandMode = dialog.getByRole("table", { name: "Command mode" });
+  await expect(commandMode.getByRole("row", { name: /Run cell and select below/ })).toContainText(
+    "Shift+Enter",
+  );
+  await expect(commandMode.getByRole("row", { name: /Delete selected cells/ })).toContainText("D D");
+  await expect(
+    dialog.getByRole("table", { name: "Edit mode" }).getByRole("row", { name: /Show help for the name/ }),
+  ).toContainText("Shift+Tab");
   await page.keyboard.press("Escape");
   await expect(dialog).toHaveCount(0);
   // And from the toolbar.
   await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
-  await expect(dialog.getByRole("row", { name: /Run cell and select below/ })).toContainText("Shift+Enter");
+  await expect(commandMode.getByRole("row", { name: /Run cell and select below/ })).toContainText(
+    "Shift+Enter",
+  );
   await page.context().close();
 });

@@ -65,15 +65,19 @@ export default function SettingsPage() {
                   <span className="flex items-center gap-2 font-medium">
                     <input
                       type="radio"
+                      aria-labelledby={`theme-${choice.value}`}
+                      aria-describedby={`theme-${choice.value}-hint`}
                       name="theme"
                       value={choice.value}
                       checked={preferences.theme === choice.value}
                       onChange={() => void change({ theme: choice.value })}
                       className="accent-brand-600"
                     />
-                    {choice.label}
+                    <span id={`theme-${choice.value}`}>{choice.label}</span>
                   </span>
-                  <span className="text-xs text-slate-600">{choice.hint}</span>
+                  <span id={`theme-${choice.value}-hint`} className="text-xs text-slate-600">
+                    {choice.hint}
+                  </span>
                 </label>
               ))}
             </div>

@@ -29,7 +29,7 @@ function ShortcutTable({
   return (
     <section>
       <h3 className="mb-1 text-sm font-semibold text-slate-700">{title}</h3>
-      <table className="w-full text-sm">
+      <table aria-label={title} className="w-full text-sm">
         <tbody>
           {rows.map((row) => (
             <tr key={row.label} className="border-b border-slate-100 last:border-0">
