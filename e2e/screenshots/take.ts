@@ -24,6 +24,8 @@ type TShot = {
   path: string;
   /** Signed out (the theme then comes from the browser's colour scheme). */
   isAnonymous?: boolean;
+  /** Taller than the window (up to this many pixels), for pages whose point is further down. */
+  height?: number;
   /** Waits until the page shows what makes it worth a picture. */
   ready?: (page: Page) => Promise<void>;
 };
@@ -149,6 +151,12 @@ async function makeContent(server: TFlintServer) {
 
 async function settle(page: Page): Promise<void> {
   await page.waitForLoadState("networkidle", { timeout: 15_000 }).catch(() => undefined);
+  // Pages show "Loading…" until their first API call answers.
+  await page
+    .getByText(/^Loading…?$/)
+    .first()
+    .waitFor({ state: "hidden", timeout: 20_000 })
+    .catch(() => undefined);
   // Fonts, the last paint of charts, fading focus rings.
   await page.waitForTimeout(600);
 }
@@ -170,6 +178,7 @@ function shotsFor(ids: Awaited<ReturnType<typeof makeContent>>): TShot[] {
       name: "notebook",
       title: "A notebook with markdown, a table and a chart",
       path: `/projects/${ids.projectId}/notebooks/${ids.notebookId}`,
+      height: 1500,
       ready: async (page) => {
         await page.getByRole("list", { name: "Cells" }).waitFor({ timeout: 30_000 });
         await chartsDrawn(page);
@@ -190,6 +199,7 @@ function shotsFor(ids: Awaited<ReturnType<typeof makeContent>>): TShot[] {
       name: "published-notebook",
       title: "A published notebook",
       path: `/community/notebooks/${ids.notebookId}`,
+      height: 1500,
       ready: chartsDrawn,
     },
     { name: "settings", title: "Settings", path: "/settings" },
@@ -238,7 +248,13 @@ async function main(): Promise<void> {
           if (!response?.ok()) throw new Error(`answered ${response?.status()}`);
           await shot.ready?.(target);
           await settle(target);
-          await target.screenshot({ path: path.join(outDir, file) });
+          const height = shot.height
+            ? Math.min(shot.height, await target.evaluate(() => document.documentElement.scrollHeight))
+            : undefined;
+          await target.screenshot({
+            path: path.join(outDir, file),
+            ...(height ? { fullPage: true, clip: { x: 0, y: 0, width: VIEWPORT.width, height } } : {}),
+          });
           const entry = taken.find((item) => item.shot.name === shot.name);
           if (entry) entry.files.push(file);
           else taken.push({ shot, files: [file] });
