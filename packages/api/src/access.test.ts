@@ -195,6 +195,14 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     need: "user",
     make: async () => ({ method: "GET", url: "/api/v1/me/activity" }),
   },
+  "GET /api/v1/me/preferences": {
+    need: "user",
+    make: async () => ({ method: "GET", url: "/api/v1/me/preferences" }),
+  },
+  "PATCH /api/v1/me/preferences": {
+    need: "user",
+    make: async () => ({ method: "PATCH", url: "/api/v1/me/preferences", json: { theme: "dark" } }),
+  },
   "GET /api/v1/tokens": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/tokens" }) },
   "POST /api/v1/tokens": {
     need: "user",

@@ -14,6 +14,7 @@ import { createCatalogRoutes } from "./routes/catalog.js";
 import { createRoutes, type THealth } from "./routes/index.js";
 import { createNotebookLifecycleRoutes } from "./routes/notebook-lifecycle.js";
 import { createOutputRoutes } from "./routes/outputs.js";
+import { createPreferenceRoutes } from "./routes/preferences.js";
 import { createProjectFileRoutes } from "./routes/project-files.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
 import { createUserRoutes } from "./routes/users.js";
@@ -47,10 +48,19 @@ export {
   type TSitePermission,
   type TSiteRole,
 } from "./permissions.js";
+export {
+  DEFAULT_PREFERENCES,
+  PREFERENCES_HEADER,
+  parsePreferences,
+  THEMES,
+  type TPreferences,
+  type TTheme,
+} from "./preferences.js";
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
+export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
@@ -116,6 +126,7 @@ export function createApi(options: TApiOptions): TApi {
     ...createUserRoutes({ prisma, config }),
     ...createNotebookLifecycleRoutes(prisma, options.getBroker ?? (() => null)),
     ...createProjectFileRoutes({ prisma, dataDir: config.dataDir, maxUploadBytes: catalog.maxUploadBytes }),
+    ...createPreferenceRoutes(prisma),
   );
   const router = createRouter({
     routes,

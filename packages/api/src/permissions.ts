@@ -66,6 +66,8 @@ export const SITE_PERMISSIONS = {
   "site.users": ["admin"],
   // Invite e-mail addresses, list and revoke invitations.
   "site.invitations": ["admin"],
+  // Read and change one's own appearance and editor preferences.
+  "account.preferences": ["user", "admin"],
 } as const satisfies Record<string, readonly TSiteRole[]>;
 
 export type TSitePermission = keyof typeof SITE_PERMISSIONS;

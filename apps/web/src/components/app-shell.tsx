@@ -188,6 +188,9 @@ export function AppShell({ children }: { children: ReactNode }) {
                 <Link role="menuitem" href="/activity" className="block px-3 py-2 text-sm hover:bg-slate-100">
                   My activity
                 </Link>
+                <Link role="menuitem" href="/settings" className="block px-3 py-2 text-sm hover:bg-slate-100">
+                  Settings
+                </Link>
                 <Link
                   role="menuitem"
                   href="/settings/tokens"

@@ -8,8 +8,10 @@ import {
   createNotebookStore,
   createRunPreparer,
   endInterruptedRuns,
+  getPreferences,
   kernelApiUrl,
   loadConfig,
+  PREFERENCES_HEADER,
   removeInterruptedUploads,
   seed,
   seedCatalogTour,
@@ -195,15 +197,22 @@ export async function startFlint(): Promise<TFlintServer> {
         // The vega-datasets files, for charts whose data URLs name them (same origin: the
         // renderer's allow-list accepts nothing else).
         if (url.pathname.startsWith("/vega-datasets/") && (await handleVegaDatasetRequest(req, res))) return;
-        if (!isPublicPage(url.pathname)) {
-          const actor = await api.authenticate(new Request(url, { headers: toFetchHeaders(req) }));
-          if (!actor) {
-            res.statusCode = 302;
-            res.setHeader("location", `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
-            res.end();
-            return;
-          }
+        // Only this server may tell the pages whose preferences to render with.
+        delete req.headers[PREFERENCES_HEADER];
+        const isAsset = url.pathname.startsWith("/_next/");
+        const actor = isAsset
+          ? null
+          : await api.authenticate(new Request(url, { headers: toFetchHeaders(req) }));
+        if (!actor && !isPublicPage(url.pathname)) {
+          res.statusCode = 302;
+          res.setHeader("location", `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+          res.end();
+          return;
         }
+        // The root layout renders <html data-theme> and the editor settings from these, so a
+        // page's first paint is already in the person's theme (no flash of light).
+        if (actor)
+          req.headers[PREFERENCES_HEADER] = JSON.stringify(await getPreferences(prisma, actor.userId));
         await handlePage(req, res);
       } catch (error) {
         log(`error serving ${req.url}: ${(error as Error)?.stack ?? String(error)}`);

@@ -12,6 +12,8 @@
  * - vega-embed's own actions menu is off (its "view source" writes HTML into a new window and its
  *   editor action posts the spec to another site); this component has its own: PNG, SVG, spec.
  * - Charts with `width: "container"` follow the width of their output area.
+ * - On a dark page (CSS `color-scheme: dark`) charts are drawn with {@link DARK_CHART_CONFIG},
+ *   and redrawn when the page's scheme changes.
  */
 
 import { type CSSProperties, useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -24,6 +26,7 @@ import {
   type TSpecLimits,
   VEGA_DATASETS_BASE,
 } from "../spec-guard";
+import { DARK_CHART_CONFIG, type TChartTheme, usePageColorScheme } from "./color-scheme";
 import { installCspSafeFormats } from "./csp-safe-formats";
 import { createGuardedLoader } from "./guarded-loader";
 
@@ -62,6 +65,8 @@ export interface VegaOutputProps {
   /** Told about every change of state; for tests, thumbnails and the notebook's own status. */
   onStatus?: (status: TVegaOutputStatus) => void;
   className?: string;
+  /** Light or dark chart; default: the page's CSS `color-scheme`. */
+  theme?: TChartTheme;
 }
 
 const MAX_SHOWN_SPEC_CHARS = 100_000;
@@ -76,16 +81,16 @@ const styles = {
     font: "inherit",
     fontSize: "12px",
     padding: "2px 8px",
-    border: "1px solid #d0d7de",
+    border: "1px solid var(--color-slate-300, #d0d7de)",
     borderRadius: "4px",
-    background: "#fff",
-    color: "#24292f",
+    background: "var(--color-white, #fff)",
+    color: "var(--color-slate-800, #24292f)",
     cursor: "pointer",
   },
   error: {
-    border: "1px solid #f1aeb5",
-    background: "#fff5f5",
-    color: "#842029",
+    border: "1px solid var(--color-red-200, #f1aeb5)",
+    background: "var(--color-red-50, #fff5f5)",
+    color: "var(--color-red-800, #842029)",
     padding: "8px 12px",
     borderRadius: "6px",
     fontSize: "13px",
@@ -96,7 +101,7 @@ const styles = {
     maxHeight: "320px",
     overflow: "auto",
     fontSize: "12px",
-    background: "#f6f8fa",
+    background: "var(--color-slate-50, #f6f8fa)",
     padding: "8px",
     borderRadius: "4px",
     marginTop: "4px",
@@ -165,7 +170,10 @@ export function VegaOutput({
   fit = false,
   onStatus,
   className,
+  theme,
 }: VegaOutputProps) {
+  const pageScheme = usePageColorScheme();
+  const chartTheme = theme ?? pageScheme;
   const containerRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<View | null>(null);
   const onStatusRef = useRef(onStatus);
@@ -236,6 +244,7 @@ export function VegaOutput({
         defaultStyle: false,
         renderer: "canvas",
         downloadFileName,
+        ...(chartTheme === "dark" ? { config: DARK_CHART_CONFIG } : {}),
       });
       finalize = result.finalize;
       if (stopped) {
@@ -293,7 +302,7 @@ export function VegaOutput({
       finalize?.();
       viewRef.current = null;
     };
-  }, [guarded, policy, downloadFileName, report, fit]);
+  }, [guarded, policy, downloadFileName, report, fit, chartTheme]);
 
   const exportImage = useCallback(
     (type: "png" | "svg") => {
@@ -312,7 +321,12 @@ export function VegaOutput({
   }, [showSpec, guarded, spec]);
 
   return (
-    <div className={className} style={fit ? styles.fitRoot : styles.root} data-flint-chart={status.state}>
+    <div
+      className={className}
+      style={fit ? styles.fitRoot : styles.root}
+      data-flint-chart={status.state}
+      data-flint-chart-theme={chartTheme}
+    >
       {status.state === "error" ? (
         <div role="alert" style={styles.error}>
           <strong>This chart could not be drawn.</strong> {status.message}

@@ -4,18 +4,35 @@
 "use client";
 import type { editor as TEditor } from "monaco-editor/editor/editor.api";
 import { memo, useEffect, useRef, useState } from "react";
-import { COMMANDS, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
+import { editorLineHeight } from "@/lib/editor-settings";
+import {
+  COMMANDS,
+  createKeyMatcher,
+  EDITOR_KEYS,
+  keyName,
+  type TCommandContext,
+} from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { getCellModel, languageOf } from "@/lib/notebook/editor-models";
 import { useMonaco } from "@/lib/notebook/monaco-loader";
+import { usePreferences, useResolvedTheme } from "@/lib/preferences";
 import { AnsiText } from "./outputs/ansi-text";
 import { StaticCode } from "./static-code";
 
 /** Where the user clicked a cell's static text, so the editor puts the cursor there. */
 export type TClickPoint = { x: number; y: number } | null;
 
-export const EDITOR_LINE_HEIGHT = 20;
 export const EDITOR_PADDING = 8;
+
+/** Monaco options that follow Settings → Appearance & editor (set at creation and on change). */
+function preferenceOptions(fontSize: number, lineNumbers: boolean): TEditor.IEditorOptions {
+  return {
+    fontSize,
+    lineHeight: editorLineHeight(fontSize),
+    lineNumbers: lineNumbers ? "on" : "off",
+    lineNumbersMinChars: lineNumbers ? 3 : 0,
+  };
+}
 
 export const CodeEditor = memo(function CodeEditor({
   controller,
@@ -44,6 +61,8 @@ export const CodeEditor = memo(function CodeEditor({
   };
   const language = languageOf(cellType);
   const { store } = controller;
+  const { editorFontSize, lineNumbers } = usePreferences().preferences;
+  const monacoTheme = useResolvedTheme() === "dark" ? "flint-dark" : "flint-light";
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once per cell; source and click point are read at creation only
   useEffect(() => {
@@ -52,16 +71,13 @@ export const CodeEditor = memo(function CodeEditor({
     const model = getCellModel(monaco, controller, cellId, store.getCell(cellId)?.source ?? source, language);
     const editor = monaco.editor.create(container, {
       model,
-      theme: "flint-light",
-      fontSize: 13,
-      lineHeight: EDITOR_LINE_HEIGHT,
+      theme: monacoTheme,
+      ...preferenceOptions(editorFontSize, lineNumbers),
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
       minimap: { enabled: false },
-      lineNumbers: "off",
       glyphMargin: false,
       folding: false,
       lineDecorationsWidth: 12,
-      lineNumbersMinChars: 0,
       scrollBeyondLastLine: false,
       overviewRulerLanes: 0,
       overviewRulerBorder: false,
@@ -90,7 +106,8 @@ export const CodeEditor = memo(function CodeEditor({
     });
     editorRef.current = editor;
     const resize = () => {
-      container.style.height = `${Math.max(editor.getContentHeight(), EDITOR_LINE_HEIGHT + 2 * EDITOR_PADDING)}px`;
+      const lineHeight = editor.getOption(monaco.editor.EditorOption.lineHeight);
+      container.style.height = `${Math.max(editor.getContentHeight(), lineHeight + 2 * EDITOR_PADDING)}px`;
     };
     resize();
     const disposables = [
@@ -115,7 +132,7 @@ export const CodeEditor = memo(function CodeEditor({
     editor.onKeyDown((event) => {
       const name = keyName(event.browserEvent);
       const position = editor.getPosition();
-      if (name === "Tab") {
+      if (name === EDITOR_KEYS.complete.key) {
         if (isWidgetOpen(".suggest-widget") || !position) return;
         const before = model.getLineContent(position.lineNumber).slice(0, position.column - 1);
         const selection = editor.getSelection();
@@ -127,7 +144,7 @@ export const CodeEditor = memo(function CodeEditor({
         }
         return;
       }
-      if (name === "Shift+Tab" && cellType === "code" && position) {
+      if (name === EDITOR_KEYS.inspect.key && cellType === "code" && position) {
         event.preventDefault();
         event.stopPropagation();
         void controller
@@ -149,7 +166,11 @@ export const CodeEditor = memo(function CodeEditor({
         )
           return;
       }
-      if (name === "ArrowUp" && position?.lineNumber === 1 && !isWidgetOpen(".suggest-widget")) {
+      if (
+        name === EDITOR_KEYS.previousCell.key &&
+        position?.lineNumber === 1 &&
+        !isWidgetOpen(".suggest-widget")
+      ) {
         const index = store.indexOf(cellId);
         if (index > 0) {
           event.preventDefault();
@@ -160,7 +181,7 @@ export const CodeEditor = memo(function CodeEditor({
         }
       }
       if (
-        name === "ArrowDown" &&
+        name === EDITOR_KEYS.nextCell.key &&
         position?.lineNumber === model.getLineCount() &&
         !isWidgetOpen(".suggest-widget")
       ) {
@@ -195,6 +216,16 @@ export const CodeEditor = memo(function CodeEditor({
       editor.dispose();
     };
   }, [monaco, cellId]);
+
+  // Preferences changed here or in another tab apply to the open editor without a reload.
+  useEffect(() => {
+    editorRef.current?.updateOptions(preferenceOptions(editorFontSize, lineNumbers));
+  }, [editorFontSize, lineNumbers]);
+
+  // Monaco's theme is global: one call recolours every editor on the page.
+  useEffect(() => {
+    monaco?.editor.setTheme(monacoTheme);
+  }, [monaco, monacoTheme]);
 
   // Language follows the cell type (M/Y while editing).
   useEffect(() => {

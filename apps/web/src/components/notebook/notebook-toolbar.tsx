@@ -139,6 +139,7 @@ export function NotebookToolbar({
   onToggleComments,
   isDataOpen,
   onToggleData,
+  onOpenShortcuts,
 }: {
   controller: NotebookController;
   onOpenPalette: () => void;
@@ -152,6 +153,8 @@ export function NotebookToolbar({
   /** The Data panel (catalog assets with "Insert"). */
   isDataOpen: boolean;
   onToggleData: () => void;
+  /** The keyboard shortcuts dialog. */
+  onOpenShortcuts: () => void;
 }) {
   const { store } = controller;
   const [isVersionsOpen, setVersionsOpen] = useState(false);
@@ -301,6 +304,9 @@ export function NotebookToolbar({
           title="Command palette (Ctrl+Shift+P)"
         >
           Commands
+        </button>
+        <button type="button" className="nb-tool" onClick={onOpenShortcuts} title="Keyboard shortcuts (H)">
+          Keyboard shortcuts
         </button>
         {/* A plain link: the browser downloads the file with the session cookie (a GET). */}
         <a

@@ -24,6 +24,7 @@ import type { TChartBuilderRequest } from "./outputs/chart-actions";
 import { LiveOutputsContext, type TLiveOutputs } from "./outputs/live-outputs";
 import { RestartDialog } from "./restart-dialog";
 import { RunStopNotice } from "./run-stop-notice";
+import { ShortcutsDialog } from "./shortcuts-dialog";
 import { TocPanel } from "./toc-panel";
 
 /** Cells drawn in the first frame: more than a screen of them. */
@@ -94,6 +95,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
   );
   const findState = useObservable(find);
   const [isPaletteOpen, setPaletteOpen] = useState(false);
+  const [isShortcutsOpen, setShortcutsOpen] = useState(false);
   // One side panel on the left at a time: the table of contents or the Data (catalog) panel.
   const [leftPanel, setLeftPanel] = useState<"toc" | "data" | null>(null);
   const isTocOpen = leftPanel === "toc";
@@ -140,6 +142,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
       openFind: () => find.set({ ...find.get(), isOpen: true }),
       toggleToc: () => setTocOpen((value) => !value),
       confirmRestart: (andRunAll) => setRestartAsked({ andRunAll }),
+      openShortcuts: () => setShortcutsOpen(true),
     },
   };
   const getCommandContext = useCallback(() => ctxRef.current!, []);
@@ -325,6 +328,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
           onOpenFind={() => find.set({ ...find.get(), isOpen: true })}
           isDataOpen={leftPanel === "data"}
           onToggleData={() => setLeftPanel((panel) => (panel === "data" ? null : "data"))}
+          onOpenShortcuts={() => setShortcutsOpen(true)}
         />
         {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
         <RunStopNotice controller={controller} onJump={jumpTo} />
@@ -343,6 +347,15 @@ export function NotebookView({ controller }: { controller: NotebookController })
             ctx={ctxRef.current}
             onClose={() => {
               setPaletteOpen(false);
+              const active = store.getActiveId();
+              if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
+            }}
+          />
+        )}
+        {isShortcutsOpen && (
+          <ShortcutsDialog
+            onClose={() => {
+              setShortcutsOpen(false);
               const active = store.getActiveId();
               if (active && store.getMode() === "command") requestAnimationFrame(() => focusCell(active));
             }}

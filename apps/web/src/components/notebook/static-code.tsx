@@ -4,6 +4,7 @@
 "use client";
 import { memo, type ReactNode, useEffect, useMemo, useRef, useState } from "react";
 import { useMonaco } from "@/lib/notebook/monaco-loader";
+import { usePreferences } from "@/lib/preferences";
 
 const TOKEN_CLASSES: [RegExp, string][] = [
   [/^comment/, "tok-comment"],
@@ -107,8 +108,21 @@ export const StaticCode = memo(function StaticCode({
     });
   }, [monaco, isNear, findQuery, source, language]);
   const content = findQuery ? markMatches(source, findQuery, isCaseSensitive) : (highlighted ?? source);
+  const { lineNumbers } = usePreferences().preferences;
+  const numbers = useMemo(
+    () =>
+      lineNumbers
+        ? Array.from({ length: source.split("\n").length }, (_, index) => index + 1).join("\n")
+        : null,
+    [lineNumbers, source],
+  );
   return (
-    <pre ref={ref} className="nb-static-code">
+    <pre ref={ref} className={numbers ? "nb-static-code nb-static-code-numbered" : "nb-static-code"}>
+      {numbers && (
+        <span aria-hidden className="nb-line-numbers">
+          {numbers}
+        </span>
+      )}
       {source === "" && placeholder ? <span className="text-slate-400">{placeholder}</span> : content}
       {/* Keeps a trailing empty line as tall as Monaco shows it. */}
       {source.endsWith("\n") ? " " : null}

@@ -12,25 +12,9 @@ export type TAnsiStyle = {
 
 export type TAnsiSegment = { text: string; style: TAnsiStyle };
 
-// The 16 base colours, readable on a white background (JupyterLab's light palette).
-const BASE_COLOURS = [
-  "#3e424d",
-  "#e75c58",
-  "#00a250",
-  "#b8860b",
-  "#208ffb",
-  "#d160c4",
-  "#60c6c8",
-  "#c5c1b4",
-  "#282c36",
-  "#b22b31",
-  "#007427",
-  "#b27d12",
-  "#0065ca",
-  "#a03196",
-  "#258f8f",
-  "#a1a6b2",
-];
+// The 16 base colours: CSS variables (globals.css) holding JupyterLab's light palette, and a
+// palette readable on dark surfaces in the dark theme.
+const BASE_COLOURS = Array.from({ length: 16 }, (_, index) => `var(--nb-ansi-${index})`);
 
 function colour256(index: number): string | undefined {
   if (!Number.isInteger(index) || index < 0 || index > 255) return undefined;

@@ -1,5 +1,5 @@
-// The notebook's commands, with Jupyter's keys. One table feeds the keyboard handler and the
-// command palette, so the palette always shows the keys that really work.
+// The notebook's commands, with Jupyter's keys. One table feeds the keyboard handler, the
+// command palette and the keyboard shortcuts dialog, so both lists show the keys that really work.
 import type { NotebookController } from "./controller";
 import type { NotebookStore } from "./store";
 
@@ -12,6 +12,7 @@ export type TViewActions = {
    * palette all go through this, so none restarts on a stray keypress.
    */
   confirmRestart: (andRunAll: boolean) => void;
+  openShortcuts: () => void;
 };
 
 export type TCommandContext = {
@@ -293,6 +294,14 @@ export const COMMANDS: TCommand[] = [
     run: ({ view }) => view.toggleToc(),
   },
   {
+    // JupyterLab's command-mode H, and "?" as many web apps have it. Command mode only, so a "?"
+    // typed in an editor stays a character.
+    id: "shortcuts",
+    label: "Show keyboard shortcuts",
+    keys: ["H", "?"],
+    run: ({ view }) => view.openShortcuts(),
+  },
+  {
     id: "palette",
     label: "Open the command palette",
     keys: ["Ctrl+Shift+P"],
@@ -308,7 +317,21 @@ export function availableCommands(store: NotebookStore): TCommand[] {
   );
 }
 
-/** A keyboard event as a key name: "Ctrl+Shift+P", "Shift+Enter", "A", "ArrowDown". */
+/**
+ * Keys the cell editor handles itself besides the table's edit-mode keys (code-editor.tsx reads
+ * the key names from here), for the shortcuts dialog.
+ */
+export const EDITOR_KEYS = {
+  complete: { key: "Tab", label: "Complete the name before the cursor (indents at the start of a line)" },
+  inspect: { key: "Shift+Tab", label: "Show help for the name at the cursor" },
+  previousCell: { key: "ArrowUp", label: "On the first line: edit the cell above" },
+  nextCell: { key: "ArrowDown", label: "On the last line: edit the cell below" },
+} as const;
+
+/**
+ * A keyboard event as a key name: "Ctrl+Shift+P", "Shift+Enter", "A", "ArrowDown", "?". Shift is
+ * left out of symbols it produces ("?", not "Shift+?"), as keyboards differ in which need it.
+ */
 export function keyName(
   event: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "shiftKey">,
 ): string {
@@ -316,8 +339,9 @@ export function keyName(
   // Cmd on macOS does what Ctrl does elsewhere.
   if (event.ctrlKey || event.metaKey) parts.push("Ctrl");
   if (event.altKey) parts.push("Alt");
-  if (event.shiftKey) parts.push("Shift");
   const key = event.key === " " ? "Space" : event.key.length === 1 ? event.key.toUpperCase() : event.key;
+  const isShiftedSymbol = key.length === 1 && !/[A-Z0-9]/.test(key);
+  if (event.shiftKey && !isShiftedSymbol) parts.push("Shift");
   if (!["Control", "Meta", "Alt", "Shift"].includes(key)) parts.push(key);
   return parts.join("+");
 }

@@ -53,5 +53,17 @@ monaco.editor.defineTheme("flint-light", {
   },
 });
 
+// The dark theme's editor sits on the same slate as dark cells (globals.css).
+monaco.editor.defineTheme("flint-dark", {
+  base: "vs-dark",
+  inherit: true,
+  rules: [],
+  colors: {
+    "editor.background": "#020617",
+    "editor.lineHighlightBackground": "#0f172a",
+    "editorLineNumber.foreground": "#64748b",
+  },
+});
+
 export { monaco };
 export type TMonaco = typeof monaco;

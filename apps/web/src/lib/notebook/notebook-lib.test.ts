@@ -81,7 +81,7 @@ describe("ANSI", () => {
   it("parses colours and resets", () => {
     const segments = parseAnsi("\u001b[31mred\u001b[0m plain \u001b[1;38;5;21mbold blue");
     expect(segments.map((segment) => segment.text)).toEqual(["red", " plain ", "bold blue"]);
-    expect(segments[0]!.style.fg).toBe("#e75c58");
+    expect(segments[0]!.style.fg).toBe("var(--nb-ansi-1)");
     expect(segments[1]!.style).toEqual({});
     expect(segments[2]!.style.isBold).toBe(true);
     expect(stripAnsi("\u001b[31mred\u001b[0m")).toBe("red");
@@ -109,13 +109,26 @@ describe("conflict diff", () => {
 });
 
 describe("keys", () => {
+  it("gives every key of the table to one command only", () => {
+    const owners = new Map<string, string>();
+    for (const command of COMMANDS)
+      for (const key of command.keys) {
+        expect(owners.get(key), `${key}: ${command.id}`).toBeUndefined();
+        owners.set(key, command.id);
+      }
+  });
+
   it("names keys the way the command table does and matches double presses", () => {
     const press = (key: string, mods: Partial<KeyboardEvent> = {}) =>
       keyName({ key, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
     expect(press("Enter", { shiftKey: true })).toBe("Shift+Enter");
     expect(press("p", { ctrlKey: true, shiftKey: true })).toBe("Ctrl+Shift+P");
     expect(press("s", { metaKey: true })).toBe("Ctrl+S");
+    // A symbol names itself: "?" whether or not the layout needs Shift for it.
+    expect(press("?", { shiftKey: true })).toBe("?");
+    expect(press("v", { shiftKey: true })).toBe("Shift+V");
     const match = createKeyMatcher();
+    expect(match("?", "command", COMMANDS)?.id).toBe("shortcuts");
     expect(match("D", "command", COMMANDS)).toBeNull();
     expect(match("D", "command", COMMANDS)?.id).toBe("delete");
     expect(match("A", "command", COMMANDS)?.id).toBe("insert-above");
