@@ -95,7 +95,7 @@ export async function ensureToken(
     throw new Error(`The token given for ${name} already belongs to another user.`);
   if (existing?.revokedAt)
     await prisma.apiToken.update({ where: { tokenHash: hashToken(secret) }, data: { revokedAt: null } });
-  if (!existing) await createToken(prisma, userId, name, secret);
+  if (!existing) await createToken(prisma, userId, name, { secret });
 }
 
 /** Runs the seed. `demoPassword`/`demoToken` come from FLINT_DEMO_PASSWORD / FLINT_DEMO_TOKEN. */

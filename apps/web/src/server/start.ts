@@ -18,7 +18,7 @@ import { startEmbeddedPostgres, type TEmbeddedPostgres } from "@flint/db/embedde
 import { applyMigrations } from "@flint/db/migrate";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
-import { sendFetchResponse, toFetchHeaders, toFetchRequest } from "./http-bridge.js";
+import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
 import { createNotebookSocketServer } from "./notebook-socket.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
 
@@ -127,7 +127,7 @@ export async function startFlint(): Promise<TFlintServer> {
         applySecurityHeaders(req, res, isDev);
         const url = new URL(req.url ?? "/", config.publicUrl);
         if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
-          await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+          await serveApiRequest(api.handle, req, res, config.publicUrl);
           return;
         }
         // The vega-datasets files, for charts whose data URLs name them (same origin: the

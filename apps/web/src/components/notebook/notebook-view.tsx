@@ -21,7 +21,7 @@ import { FindBar } from "./find-bar";
 import { NotebookDialogs } from "./notebook-dialogs";
 import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
-import { RunStopNotice } from "./run-stop-notice";
+import { RunStopNotice, SocketClosedNotice } from "./run-stop-notice";
 import { TocPanel } from "./toc-panel";
 
 /** Cells drawn in the first frame: more than a screen of them. */
@@ -306,6 +306,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
         onToggleData={() => setLeftPanel((panel) => (panel === "data" ? null : "data"))}
       />
       {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
+      <SocketClosedNotice controller={controller} />
       <RunStopNotice controller={controller} onJump={jumpTo} />
       <div
         className={`nb-layout ${leftPanel ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}
