@@ -209,7 +209,11 @@ describe("health", () => {
     const user = await t.signUp("Hal");
     expect((await t.call("GET", "/api/health", { as: user, via: "token" })).body).toEqual({ status: "ok" });
     await t.prisma.user.update({ where: { id: user.id }, data: { isAdmin: true } });
-    const details = { status: "ok", db: { status: "up", embedded: true }, jupyter: { status: "not started" } };
+    const details = {
+      status: "ok",
+      db: { status: "up", embedded: true },
+      jupyter: { status: "not started" },
+    };
     expect((await t.call("GET", "/api/health", { as: user, via: "token" })).body).toMatchObject(details);
     expect((await t.call("GET", "/api/health", { as: user })).body).toMatchObject(details);
   });

@@ -32,6 +32,7 @@ const ZEnv = z.object({
   FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
   FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
   FLINT_TRUSTED_PROXIES: z.string().optional(),
+  FLINT_DEMO: z.enum(["auto", "off"]).default("auto"),
 });
 
 /** The validated configuration of one Flint process. */
@@ -50,6 +51,11 @@ export interface TConfig {
    * anyone else the header is ignored and the socket's address counts.
    */
   trustedProxies: TTrustedProxies;
+  /**
+   * FLINT_DEMO: `auto` seeds the demo user on a fresh database or when FLINT_DEMO_PASSWORD /
+   * FLINT_DEMO_TOKEN is set; `off` (the docker image) never does.
+   */
+  isDemoAllowed: boolean;
   /**
    * Who may sign up (FLINT_SIGNUP): `open` anyone, `invite` only with a valid invitation for that
    * e-mail, `closed` nobody (accounts come from `flint user add`).
@@ -111,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: value.FLINT_MAX_BODY_BYTES,
     isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
     trustedProxies,
+    isDemoAllowed: value.FLINT_DEMO === "auto",
     signUpMode: value.FLINT_SIGNUP,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
     kernels: {

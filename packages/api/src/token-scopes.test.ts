@@ -25,7 +25,8 @@ beforeAll(async () => {
   t = await createTestApi();
   owner = await t.signUp("Owner");
   viewer = await t.signUp("Viewer");
-  projectId = (await t.call("POST", "/api/v1/projects", { as: owner, json: { name: "Scopes" } })).body.id as string;
+  projectId = (await t.call("POST", "/api/v1/projects", { as: owner, json: { name: "Scopes" } })).body
+    .id as string;
   notebookId = (
     await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
       as: owner,
@@ -48,7 +49,8 @@ const CAPABILITIES: Record<string, (secret: string) => Promise<number>> = {
     (await t.call("GET", `/api/v1/notebooks/${notebookId}`, { headers: bearer(secret) })).status,
   // No kernels in this API: an allowed run answers 503 (kernels unavailable), a refused one 403.
   "run cells": async (secret) =>
-    (await t.call("POST", `/api/v1/notebooks/${notebookId}/run`, { headers: bearer(secret), json: {} })).status,
+    (await t.call("POST", `/api/v1/notebooks/${notebookId}/run`, { headers: bearer(secret), json: {} }))
+      .status,
   "edit a notebook": async (secret) => {
     const current = await t.call("GET", `/api/v1/notebooks/${notebookId}`, { headers: bearer(tokens.admin) });
     return (
@@ -145,9 +147,17 @@ describe("token scopes", () => {
   it("still answer 404 for other people's projects, and never widen a role", async () => {
     const stranger = await t.signUp("Stranger");
     const readOnly = (await createToken(t.prisma, stranger.id, "r", { scope: "read" })).secret;
-    expect((await t.call("GET", `/api/v1/notebooks/${notebookId}`, { headers: bearer(readOnly) })).status).toBe(404);
+    const strangersWrite = (await createToken(t.prisma, stranger.id, "w", { scope: "write" })).secret;
+    expect((await t.call("GET", `/api/v1/projects/${projectId}`, { headers: bearer(readOnly) })).status).toBe(
+      404,
+    );
     expect(
-      (await t.call("POST", `/api/v1/notebooks/${notebookId}/run`, { headers: bearer(readOnly), json: {} })).status,
+      (
+        await t.call("POST", `/api/v1/projects/${projectId}/notebooks`, {
+          headers: bearer(strangersWrite),
+          json: { name: "Mine", notebook: NOTEBOOK },
+        })
+      ).status,
     ).toBe(404);
     await t.call("POST", `/api/v1/projects/${projectId}/members`, {
       as: owner,

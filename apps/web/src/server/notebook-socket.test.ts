@@ -312,7 +312,10 @@ describe("the notebook WebSocket", () => {
     const { id, cookie } = sessions.expires!;
     const socket = await connect({ cookie, origin });
     if (!("ws" in socket)) throw new Error(`the user could not connect: ${socket.status}`);
-    await prisma.session.updateMany({ where: { userId: id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await prisma.session.updateMany({
+      where: { userId: id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     await expectClosedOnNextCommand(socket, "after-expiry");
   });
 

@@ -65,6 +65,7 @@ export async function startFlint(): Promise<TFlintServer> {
       dataDir: config.dataDir,
       demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,
       demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
+      isDemoAllowed: config.isDemoAllowed,
     });
 
     // Each run hands the kernel a notebook token of the user who ran it (flint.catalog); the
@@ -208,9 +209,13 @@ export async function startFlint(): Promise<TFlintServer> {
     const url = `http://${config.host}:${port}`;
     log(`Flint is ready at ${url}`);
     if (seeded.generatedPassword) {
-      log(`demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile})`);
-    } else {
+      log(
+        `demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile}; change it in Settings)`,
+      );
+    } else if (seeded.demo === "created" && process.env.FLINT_DEMO_PASSWORD) {
       log(`demo login: ${seeded.demoEmail} / the password in FLINT_DEMO_PASSWORD`);
+    } else if (seeded.demo === "none" && !(await prisma.user.findFirst({ select: { id: true } }))) {
+      log("no users yet: add one with `npm run flint -- user add EMAIL --admin`");
     }
     return { url, stop };
   } catch (error) {

@@ -6,6 +6,7 @@ import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize, memberRole } from "../authorize.js";
 import { AppError } from "../errors.js";
+import { TOKEN_SCOPES } from "../permissions.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { listActivity, ZActivity } from "../services/activity.js";
 import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
@@ -46,7 +47,6 @@ import {
   ZProject,
   ZUpdateProjectRequest,
 } from "../services/projects.js";
-import { TOKEN_SCOPES } from "../permissions.js";
 import { createToken, listTokens, revokeToken } from "../tokens.js";
 import { createCommunityRoutes } from "./community.js";
 

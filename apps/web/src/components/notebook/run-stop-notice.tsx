@@ -74,8 +74,8 @@ export function SocketClosedNotice({ controller }: { controller: NotebookControl
       {connection === "signedOut" ? (
         <>
           <p className="min-w-0 flex-1">
-            <strong>You were signed out</strong>; sign in again to run cells. Nothing you run from
-            this page reaches the kernel until then.
+            <strong>You were signed out</strong>; sign in again to run cells. Nothing you run from this page
+            reaches the kernel until then.
           </p>
           <a
             className="shrink-0 rounded border border-red-400 bg-white px-2 py-0.5 text-xs font-medium hover:bg-red-100"
@@ -86,8 +86,7 @@ export function SocketClosedNotice({ controller }: { controller: NotebookControl
         </>
       ) : (
         <p className="min-w-0 flex-1">
-          <strong>You no longer have access to this notebook</strong>; ask a project admin to add
-          you again.
+          <strong>You no longer have access to this notebook</strong>; ask a project admin to add you again.
         </p>
       )}
     </div>
