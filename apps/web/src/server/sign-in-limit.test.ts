@@ -130,8 +130,11 @@ describe("sign-in limits on a server without a proxy in front", () => {
     // 20 a minute per address at most reach the password check (the account lock stops even fewer).
     expect(counts[401] ?? 0).toBeLessThanOrEqual(20);
     expect(counts[429] ?? 0).toBeGreaterThanOrEqual(80);
-    // The flooding address is stopped even with the right password.
+    // The flooding address is stopped even with the right password, for any account, whatever
+    // it forwards: its bucket is its socket's.
     expect((await signIn(direct, victim, PASSWORD, "127.0.0.1", "198.51.100.7")).status).toBe(429);
+    expect((await signIn(direct, bystander, PASSWORD, "127.0.0.1")).status).toBe(429);
+    expect((await signIn(direct, bystander, PASSWORD, "127.0.0.1", "198.51.100.8")).status).toBe(429);
 
     // Another address is another bucket: a bystander signs in from 127.0.0.2 ...
     expect((await signIn(direct, bystander, PASSWORD, "127.0.0.2")).status).toBe(200);
