@@ -1,6 +1,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import { DEMO_EMAIL, signIn, signInAsDemo, signUpOn } from "./account-fixtures";
 import { E2E_DEMO_PASSWORD, E2E_DEMO_TOKEN } from "./global-setup";
+import { createNotebook } from "./notebook-fixtures";
 
 /** Sends the sign-in form once with a wrong password and sees its error. */
 async function failSignIn(page: Page, email: string) {
@@ -163,4 +164,32 @@ test("an unknown address answers 404 with a page that leads back", async ({ page
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Your projects" })).toHaveAttribute("href", "/");
+});
+
+test("a read-only token made in Settings → Access tokens reads a notebook but cannot run it", async ({
+  page,
+  request,
+}) => {
+  const notebook = await createNotebook(request, "Read-only token target", [
+    { cell_type: "code", source: "print('should not run')" },
+  ]);
+  await signInAsDemo(page);
+  await page.goto("/settings/tokens");
+  await page.getByLabel("Token name").pressSequentially("dashboard reader", { delay: 40 });
+  await page.getByLabel("Scope").selectOption("read");
+  await page.getByLabel("Expires").selectOption("30");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByTestId("new-token")).toBeVisible();
+  const secret = (await page.getByTestId("new-token").textContent()) ?? "";
+  await expect(page.getByText(/scope read · expires/)).toBeVisible();
+
+  const headers = { authorization: `Bearer ${secret}` };
+  expect((await request.get(`/api/v1/notebooks/${notebook.id}`, { headers })).status()).toBe(200);
+  const run = await request.post(`/api/v1/notebooks/${notebook.id}/run`, { headers, data: {} });
+  expect(run.status()).toBe(403);
+  expect(await run.json()).toMatchObject({
+    error: { code: "forbidden", message: expect.stringMatching(/scope/) },
+  });
+  await page.getByRole("button", { name: "Revoke dashboard reader" }).click();
+  await expect(page.getByText("dashboard reader")).toHaveCount(0);
 });

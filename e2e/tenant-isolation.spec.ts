@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type APIRequestContext, expect, test } from "@playwright/test";
+import { AUTH } from "./notebook-fixtures";
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -76,7 +77,8 @@ test("a signed-up user's kernel reaches only their project, and still does its w
   const project = await request.post("/api/v1/projects", { headers: { origin }, data: { name: "Mine" } });
   const projectId = ((await project.json()) as { id: string }).id;
 
-  const health = (await (await request.get("/api/health")).json()) as {
+  // The sandbox details are for site administrators: the demo user's token reads them.
+  const health = (await (await request.get("/api/health", { headers: AUTH })).json()) as {
     sandbox: { mode: string; user: string };
   };
   expect(health.sandbox).toMatchObject({ mode: "bwrap", user: "project" });

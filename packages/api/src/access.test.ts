@@ -206,7 +206,7 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "GET /api/v1/tokens": { need: "user", make: async () => ({ method: "GET", url: "/api/v1/tokens" }) },
   "POST /api/v1/tokens": {
     need: "user",
-    make: async () => ({ method: "POST", url: "/api/v1/tokens", json: { name: "t" } }),
+    make: async () => ({ method: "POST", url: "/api/v1/tokens", json: { name: "t", scope: "read" } }),
   },
   "DELETE /api/v1/tokens/{id}": {
     need: "user",

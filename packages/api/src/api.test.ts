@@ -31,7 +31,7 @@ describe("authentication", () => {
     const created = await t.call("POST", "/api/v1/tokens", {
       as: alice,
       via: "token",
-      json: { name: "short-lived" },
+      json: { name: "short-lived", scope: "read" },
     });
     expect(created.status).toBe(201);
     const secret = created.body.secret as string;
@@ -204,12 +204,17 @@ describe("OpenAPI document", () => {
 });
 
 describe("health", () => {
-  it("reports the database up and the runtime not started", async () => {
-    const response = await t.call("GET", "/api/health");
-    expect(response.body).toMatchObject({
+  it("tells anyone the status only, and a site administrator the details (session or token)", async () => {
+    expect((await t.call("GET", "/api/health")).body).toEqual({ status: "ok" });
+    const user = await t.signUp("Hal");
+    expect((await t.call("GET", "/api/health", { as: user, via: "token" })).body).toEqual({ status: "ok" });
+    await t.prisma.user.update({ where: { id: user.id }, data: { isAdmin: true } });
+    const details = {
       status: "ok",
       db: { status: "up", embedded: true },
       jupyter: { status: "not started" },
-    });
+    };
+    expect((await t.call("GET", "/api/health", { as: user, via: "token" })).body).toMatchObject(details);
+    expect((await t.call("GET", "/api/health", { as: user })).body).toMatchObject(details);
   });
 });

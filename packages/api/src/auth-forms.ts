@@ -22,6 +22,7 @@ const MAX_FORM_BYTES = 16_384;
 export type TAuthFormReason =
   | "invalid"
   | "rate_limited"
+  | "locked"
   | "unavailable"
   | "exists"
   | "email"
@@ -69,7 +70,14 @@ const FORMS: Record<string, TFormKind> = {
     schema: ZSignInForm,
     // One reason for an unknown email, a wrong password and a disabled account: nobody learns
     // which accounts exist.
-    reasonOf: (status) => (status === 429 ? "rate_limited" : status >= 500 ? "unavailable" : "invalid"),
+    reasonOf: (status, code) =>
+      code === "SIGN_IN_LOCKED"
+        ? "locked"
+        : status === 429
+          ? "rate_limited"
+          : status >= 500
+            ? "unavailable"
+            : "invalid",
   },
   "/api/forms/sign-up": {
     page: "/signup",
@@ -96,6 +104,10 @@ const FORMS: Record<string, TFormKind> = {
 const REASON_ERRORS: Record<TAuthFormReason, AppError> = {
   invalid: new AppError("unauthorized", "Wrong email or password."),
   rate_limited: new AppError("too_many_requests", "Too many attempts; wait a minute and try again."),
+  locked: new AppError(
+    "too_many_requests",
+    "Too many failed sign-ins for this account; wait a few minutes and try again.",
+  ),
   unavailable: new AppError("unavailable", "Accounts are not available right now; try again shortly."),
   exists: new AppError("conflict", "An account with this email already exists."),
   email: new AppError("bad_request", "That is not a valid email address."),
@@ -179,10 +191,15 @@ export function createAuthForms(options: TAuthFormsOptions): (request: Request) 
       const { next, ...fields } = parsed.data;
       const nextPath = safeNextPath(next);
       const wantsJson = (request.headers.get("accept") ?? "").includes("application/json");
-      const refuse = (reason: TAuthFormReason): Response => {
+      const refuse = (
+        reason: TAuthFormReason,
+        detail?: { message?: string; retryAfter?: number },
+      ): Response => {
         if (wantsJson) {
           const error = REASON_ERRORS[reason];
-          return json({ error: { code: error.code, message: error.message, reason } }, error.status);
+          const message = detail?.message ?? error.message;
+          const extra = detail?.retryAfter === undefined ? {} : { retryAfter: detail.retryAfter };
+          return json({ error: { code: error.code, message, reason, ...extra } }, error.status);
         }
         // Post/redirect/get back to the form with the reason; `next` survives, typed fields do not.
         const back = new URLSearchParams({ error: reason });
@@ -205,8 +222,19 @@ export function createAuthForms(options: TAuthFormsOptions): (request: Request) 
         new Request(new URL(kind.authPath, url), { method: "POST", headers, body: JSON.stringify(fields) }),
       );
       if (!answer.ok) {
-        const code = ((await answer.json().catch(() => null)) as { code?: unknown } | null)?.code;
-        return refuse(kind.reasonOf(answer.status, typeof code === "string" ? code : undefined));
+        const body = (await answer.json().catch(() => null)) as {
+          code?: unknown;
+          message?: unknown;
+          retryAfter?: unknown;
+        } | null;
+        const reason = kind.reasonOf(answer.status, typeof body?.code === "string" ? body.code : undefined);
+        // A locked account's own sentence says when to retry (it names no account data).
+        if (reason === "locked" && typeof body?.message === "string")
+          return refuse(reason, {
+            message: body.message,
+            retryAfter: typeof body.retryAfter === "number" ? body.retryAfter : undefined,
+          });
+        return refuse(reason);
       }
       const response = wantsJson
         ? json({ redirect: nextPath })

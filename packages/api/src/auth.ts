@@ -8,6 +8,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { z } from "zod";
+import { CLIENT_ADDRESS_HEADER } from "./client-address.js";
 import type { TConfig } from "./config.js";
 import { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-rules.js";
@@ -17,6 +18,7 @@ import {
   closeInvitationsFor,
   SignUpRefusedError,
 } from "./services/invitations.js";
+import { createSignInGuard, type TSignInGuard } from "./sign-in-guard.js";
 
 /**
  * The fields of a sign-up body Flint reads besides better-auth's own: the invitation's secret
@@ -66,8 +68,23 @@ async function refuseWeakPassword(body: unknown, field: "password" | "newPasswor
   }
 }
 
-/** Creates the better-auth instance of this Flint process. */
-export function createAuth(config: TConfig, prisma: PrismaClient) {
+/** The e-mail of a sign-in body, or null when there is none to count against. */
+function readSignInEmail(body: unknown): string | null {
+  const email = (body as { email?: unknown } | null)?.email;
+  return typeof email === "string" && email.trim() !== "" ? email.slice(0, 320) : null;
+}
+
+/**
+ * Creates the better-auth instance of this Flint process. With the sign-in limits on
+ * (FLINT_AUTH_RATE_LIMIT), `guard` holds the per-account limit; better-auth's own limit counts
+ * per client address, which the API sets in {@link CLIENT_ADDRESS_HEADER} from the socket (and
+ * trusted proxies only), never from a header the client chose.
+ */
+export function createAuth(
+  config: TConfig,
+  prisma: PrismaClient,
+  guard: TSignInGuard | null = config.isAuthRateLimited ? createSignInGuard() : null,
+) {
   return betterAuth({
     appName: "Flint",
     baseURL: config.publicUrl,
@@ -87,8 +104,14 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
       window: 60,
       max: 200,
       customRules: { "/sign-in/email": { window: 60, max: 20 }, "/sign-up/email": { window: 60, max: 20 } },
+      // In this process's memory (better-auth's default without secondary storage): several web
+      // servers would each keep their own count; see docs/architecture.md.
+      storage: "memory",
     },
     advanced: {
+      // The only address header read is the one the API itself sets from the socket; the API
+      // removes any copy a client sent.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
       // HttpOnly is better-auth's default; SameSite=Lax blocks cross-site POSTs carrying the cookie.
       defaultCookieAttributes: {
         httpOnly: true,
@@ -102,10 +125,38 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
       // refused visitor learns nothing about which accounts exist.
       // New passwords are checked after that (a closed sign-up says so whatever the password).
       before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/sign-in/email" && guard) {
+          const email = readSignInEmail(ctx.body);
+          const lock = email
+            ? guard.check(email, ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown")
+            : null;
+          // Refused before the password is checked, so a locked account takes no guesses. The
+          // same answer for an e-mail with no account: the lock reveals nothing.
+          if (lock)
+            throw new APIError(
+              "TOO_MANY_REQUESTS",
+              {
+                message: `Too many failed sign-ins for this account; try again in ${describeWait(lock.retryAfterSeconds)} (after ${lock.retryAt.toISOString()}).`,
+                code: "SIGN_IN_LOCKED",
+                retryAfter: lock.retryAfterSeconds,
+              },
+              { "retry-after": String(lock.retryAfterSeconds) },
+            );
+        }
         if (ctx.path === "/sign-up/email")
           await refuseAs403(() => checkSignUp(prisma, config.signUpMode, readSignUpExtras(ctx.body)));
         const field = NEW_PASSWORD_FIELDS[ctx.path];
         if (field) await refuseWeakPassword(ctx.body, field);
+      }),
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-in/email" || !guard) return;
+        const email = readSignInEmail(ctx.body);
+        if (!email) return;
+        const address = ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
+        const returned = ctx.context.returned;
+        if (ctx.context.newSession) guard.recordSuccess(email, address);
+        else if (returned instanceof APIError && returned.statusCode === 401)
+          guard.recordFailure(email, address);
       }),
     },
     databaseHooks: {
@@ -140,6 +191,11 @@ export function createAuth(config: TConfig, prisma: PrismaClient) {
       },
     },
   });
+}
+
+/** "40 s", "3 min": how long a locked sign-in waits. */
+function describeWait(seconds: number): string {
+  return seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
 }
 
 /** The better-auth instance type. */

@@ -9,11 +9,14 @@ import { AppError, notFound } from "./errors.js";
 import {
   hasPermission,
   hasSitePermission,
+  scopeAllows,
   type TAccessRole,
+  TOKEN_SCOPES,
   type TPermission,
   type TProjectRole,
   type TSitePermission,
   type TSiteRole,
+  type TTokenScope,
 } from "./permissions.js";
 
 /** Who is calling: a signed-in user (cookie session) or a personal access token. */
@@ -22,6 +25,8 @@ export interface TActor {
   email: string;
   name: string;
   via: "session" | "token";
+  /** What the credential may do: a token's scope; a session has the user's full rights (`admin`). */
+  scope: TTokenScope;
 }
 
 /** What a permission is checked on. */
@@ -131,8 +136,27 @@ export async function authorize(
   target: TTarget | TSiteTarget,
   permission: TPermission | TSitePermission,
 ): Promise<TGrant | TSiteGrant> {
-  if (target.kind === "site") return await authorizeSite(prisma, actor, permission as TSitePermission);
-  return await authorizeInProject(prisma, actor, target, permission as TPermission);
+  // The token's scope is checked after the role, so ids outside the caller's projects still
+  // answer 404 whatever the token.
+  const grant =
+    target.kind === "site"
+      ? await authorizeSite(prisma, actor, permission as TSitePermission)
+      : await authorizeInProject(prisma, actor, target, permission as TPermission);
+  if (actor) requireScope(actor, permission);
+  return grant;
+}
+
+/**
+ * Refuses a credential whose scope is too weak for `permission`.
+ * @throws AppError 403 naming the scope it has and the ones that would do.
+ */
+export function requireScope(actor: TActor, permission: TPermission | TSitePermission): void {
+  if (scopeAllows(actor.scope, permission)) return;
+  const enough = TOKEN_SCOPES.filter((scope) => scopeAllows(scope, permission)).join(", ");
+  throw new AppError(
+    "forbidden",
+    `This access token's scope is ${actor.scope}; ${permission} needs a token with scope ${enough}. Create one in Settings → Access tokens.`,
+  );
 }
 
 async function authorizeSite(

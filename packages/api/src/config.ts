@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies, type TTrustedProxies } from "./client-address.js";
 
 /** Who may create an account through the web or the API (the CLI always can). */
 export const SIGN_UP_MODES = ["open", "invite", "closed"] as const;
@@ -30,6 +31,8 @@ const ZEnv = z.object({
   FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
   FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
   FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
+  FLINT_TRUSTED_PROXIES: z.string().optional(),
+  FLINT_DEMO: z.enum(["auto", "off"]).default("auto"),
 });
 
 /** The validated configuration of one Flint process. */
@@ -41,7 +44,18 @@ export interface TConfig {
   trustedOrigins: string[];
   publicUrl: string;
   maxBodyBytes: number;
+  /** Sign-in limits per client address and per account (FLINT_AUTH_RATE_LIMIT; tests turn them off). */
   isAuthRateLimited: boolean;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (FLINT_TRUSTED_PROXIES); from
+   * anyone else the header is ignored and the socket's address counts.
+   */
+  trustedProxies: TTrustedProxies;
+  /**
+   * FLINT_DEMO: `auto` seeds the demo user on a fresh database or when FLINT_DEMO_PASSWORD /
+   * FLINT_DEMO_TOKEN is set; `off` (the docker image) never does.
+   */
+  isDemoAllowed: boolean;
   /**
    * Who may sign up (FLINT_SIGNUP): `open` anyone, `invite` only with a valid invitation for that
    * e-mail, `closed` nobody (accounts come from `flint user add`).
@@ -87,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment: ${lines.join("; ")}`);
   }
   const value = parsed.data;
+  const trustedProxies = parseTrustedProxies(value.FLINT_TRUSTED_PROXIES);
   const dataDir = path.resolve(value.FLINT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const publicUrl = (value.FLINT_PUBLIC_URL ?? `http://${value.HOST}:${value.PORT}`).replace(/\/$/, "");
@@ -101,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedOrigins,
     maxBodyBytes: value.FLINT_MAX_BODY_BYTES,
     isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
+    trustedProxies,
+    isDemoAllowed: value.FLINT_DEMO === "auto",
     signUpMode: value.FLINT_SIGNUP,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
     kernels: {

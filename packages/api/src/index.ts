@@ -7,6 +7,7 @@ import type { PrismaClient } from "@flint/db";
 import { createAuth, type TAuth } from "./auth.js";
 import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
 import type { TActor } from "./authorize.js";
+import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./client-address.js";
 import type { TConfig } from "./config.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
@@ -33,6 +34,7 @@ export {
   type TSiteTarget,
   type TTarget,
 } from "./authorize.js";
+export { parseTrustedProxies, resolveClientAddress } from "./client-address.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export { AppError, type TErrorCode } from "./errors.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
@@ -43,10 +45,14 @@ export {
   PROJECT_ROLES,
   SITE_PERMISSIONS,
   SITE_ROLES,
+  scopeAllows,
+  TOKEN_SCOPE_OF,
+  TOKEN_SCOPES,
   type TPermission,
   type TProjectRole,
   type TSitePermission,
   type TSiteRole,
+  type TTokenScope,
 } from "./permissions.js";
 export {
   DEFAULT_PREFERENCES,
@@ -76,14 +82,21 @@ export interface TApiOptions {
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
+/** Where a request came from, as the HTTP server saw it. */
+export interface TApiClient {
+  socketAddress: string | undefined;
+}
+
 /** A ready API: request handlers plus the auth helpers the server and pages need. */
 export interface TApi {
   auth: TAuth;
   /**
    * Handles `/api/auth/*` (better-auth), `/api/forms/*` (the sign-in and sign-up pages' HTML
-   * forms) and every other `/api/*` route.
+   * forms) and every other `/api/*` route. `client.socketAddress` is the TCP peer
+   * (`req.socket.remoteAddress`): sign-in limits count per client address, resolved from it and
+   * FLINT_TRUSTED_PROXIES; without it every caller shares one bucket.
    */
-  handle: (request: Request) => Promise<Response>;
+  handle: (request: Request, client?: TApiClient) => Promise<Response>;
   /** Resolves the caller of a request (session cookie or bearer token). */
   authenticate: (request: Request) => Promise<TActor | null>;
   routes: TAnyRoute[];
@@ -103,11 +116,20 @@ export function createApi(options: TApiOptions): TApi {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match?.[1]) return null;
       const user = await findUserByToken(prisma, match[1]);
-      return user ? { userId: user.id, email: user.email, name: user.name, via: "token" } : null;
+      return user
+        ? { userId: user.id, email: user.email, name: user.name, via: "token", scope: user.scope }
+        : null;
     }
     const session = await auth.api.getSession({ headers: request.headers }).catch(() => null);
     if (!session) return null;
-    return { userId: session.user.id, email: session.user.email, name: session.user.name, via: "session" };
+    // A session is the person at their browser: the user's full rights.
+    return {
+      userId: session.user.id,
+      email: session.user.email,
+      name: session.user.name,
+      via: "session",
+      scope: "admin",
+    };
   };
   const catalog = createCatalogService(prisma, config);
   const routes: TAnyRoute[] = [];
@@ -140,8 +162,17 @@ export function createApi(options: TApiOptions): TApi {
     trustedOrigins: config.trustedOrigins,
     onUnexpectedError: options.onUnexpectedError,
   });
-  const handle = async (request: Request): Promise<Response> => {
+  const handle = async (request: Request, client?: TApiClient): Promise<Response> => {
     const { pathname } = new URL(request.url);
+    // Always overwritten: a client's own copy of this header must never choose its bucket.
+    request.headers.set(
+      CLIENT_ADDRESS_HEADER,
+      resolveClientAddress(
+        client?.socketAddress,
+        request.headers.get("x-forwarded-for"),
+        config.trustedProxies,
+      ),
+    );
     if (pathname.startsWith("/api/auth/")) return await auth.handler(request);
     if (isAuthFormPath(pathname)) return await authForms(request);
     return await router(request);

@@ -68,6 +68,12 @@ export const SITE_PERMISSIONS = {
   "site.invitations": ["admin"],
   // Read and change one's own appearance and editor preferences.
   "account.preferences": ["user", "admin"],
+  // The parts behind /api/health (versions, isolation, database errors): anyone gets the status.
+  "site.health": ["admin"],
+  // Every user: create a project (they become its admin).
+  "project.create": ["user", "admin"],
+  // Every user: list, create and revoke their own personal access tokens.
+  "account.tokens": ["user", "admin"],
 } as const satisfies Record<string, readonly TSiteRole[]>;
 
 export type TSitePermission = keyof typeof SITE_PERMISSIONS;
@@ -75,4 +81,54 @@ export type TSitePermission = keyof typeof SITE_PERMISSIONS;
 /** True when `role` holds the site permission `permission`. */
 export function hasSitePermission(role: TSiteRole, permission: TSitePermission): boolean {
   return (SITE_PERMISSIONS[permission] as readonly TSiteRole[]).includes(role);
+}
+
+/**
+ * What a personal access token may do, weakest first; each scope includes the ones before it. A
+ * session (the browser) acts with the user's full rights, as `admin`. The scope narrows what the
+ * user's role allows and never widens it: a `write` token of a viewer still cannot edit.
+ */
+export const TOKEN_SCOPES = ["read", "run", "write", "admin"] as const;
+export type TTokenScope = (typeof TOKEN_SCOPES)[number];
+
+/**
+ * The weakest token scope each permission needs (docs/security-model.md): `read` reads and
+ * watches; `run` also runs cells; `write` also changes content (edit, create, comment, catalog
+ * entries, new projects); `admin` also manages projects (members, publishing), the site, and the
+ * user's own tokens (a token that could mint tokens would be worth any scope).
+ */
+export const TOKEN_SCOPE_OF = {
+  "project.read": "read",
+  "project.manage": "admin",
+  "notebook.read": "read",
+  "notebook.comment": "write",
+  "notebook.history": "read",
+  "notebook.fullOutput": "read",
+  "notebook.watch": "read",
+  "notebook.run": "run",
+  "notebook.edit": "write",
+  "notebook.create": "write",
+  "notebook.delete": "write",
+  "notebook.publish": "admin",
+  "chart.read": "read",
+  "chart.comment": "write",
+  "chart.create": "write",
+  "chart.edit": "write",
+  "chart.publish": "admin",
+  "catalog.read": "read",
+  "catalog.write": "write",
+  "files.read": "read",
+  "files.write": "write",
+  "site.users": "admin",
+  "site.invitations": "admin",
+  "site.health": "read",
+  "project.create": "write",
+  "account.tokens": "admin",
+  // Appearance and editor settings change nothing anyone else sees.
+  "account.preferences": "read",
+} as const satisfies Record<TPermission | TSitePermission, TTokenScope>;
+
+/** True when a token of `scope` may use `permission` (its holder's role permitting). */
+export function scopeAllows(scope: TTokenScope, permission: TPermission | TSitePermission): boolean {
+  return TOKEN_SCOPES.indexOf(scope) >= TOKEN_SCOPES.indexOf(TOKEN_SCOPE_OF[permission]);
 }

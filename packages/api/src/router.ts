@@ -202,6 +202,14 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
           );
         }
       }
+      // A read-only token changes nothing, on any route (authorize() checks every permission by
+      // scope as well; this also covers the few routes that act only on the caller's own data).
+      if (actor?.scope === "read" && UNSAFE_METHODS.has(request.method)) {
+        throw new AppError(
+          "forbidden",
+          "This access token's scope is read: it can read but not change anything. Create a token with scope run, write or admin in Settings → Access tokens.",
+        );
+      }
       const rawParams: Record<string, string> = {};
       names.forEach((name, index) => {
         rawParams[name] = decodeURIComponent(found.match?.[index + 1] ?? "");

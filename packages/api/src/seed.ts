@@ -1,7 +1,7 @@
 /**
  * Seeds a fresh database: the demo user `demo@flint.local` (a site administrator), its optional
- * fixed token, and the "Getting started" project. Idempotent: later starts only apply a changed
- * FLINT_DEMO_PASSWORD.
+ * fixed token, and the "Getting started" project. Idempotent: later starts change nothing about
+ * an existing demo user but add FLINT_DEMO_TOKEN.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,7 +20,12 @@ export const DEMO_EMAIL = "demo@flint.local";
 /** What the seed did, for the start banner. */
 export interface TSeedResult {
   demoEmail: string;
-  /** The demo password when Flint made one (first start) or read it from its file; null when set by env. */
+  /** `created` this start, `kept` (it existed: nothing about it was changed), or `none`. */
+  demo: "created" | "kept" | "none";
+  /**
+   * The demo password to print: one Flint generated (first start), while the demo user still has
+   * it; null when it came from FLINT_DEMO_PASSWORD, was changed, or there is no demo user.
+   */
   generatedPassword: string | null;
   passwordFile: string | null;
   isFirstSeed: boolean;
@@ -100,23 +105,58 @@ export async function ensureToken(
     throw new Error(`The token given for ${name} already belongs to another user.`);
   if (existing?.revokedAt)
     await prisma.apiToken.update({ where: { tokenHash: hashToken(secret) }, data: { revokedAt: null } });
-  if (!existing) await createToken(prisma, userId, name, secret);
+  if (!existing) await createToken(prisma, userId, name, { secret });
 }
 
-/** Runs the seed. `demoPassword`/`demoToken` come from FLINT_DEMO_PASSWORD / FLINT_DEMO_TOKEN. */
-export async function seed(
-  prisma: PrismaClient,
-  options: { dataDir: string; demoPassword?: string; demoToken?: string },
-): Promise<TSeedResult> {
+/** Options of {@link seed}. */
+export interface TSeedOptions {
+  dataDir: string;
+  /** FLINT_DEMO_PASSWORD: the demo user's password when it is created (never applied later). */
+  demoPassword?: string;
+  /** FLINT_DEMO_TOKEN: a token the demo user is given (admin scope). */
+  demoToken?: string;
+  /** FLINT_DEMO=off (the docker image): no demo user, whatever else is set. Default true. */
+  isDemoAllowed?: boolean;
+}
+
+/**
+ * Runs the seed. The demo user is created only when FLINT_DEMO_PASSWORD or FLINT_DEMO_TOKEN is
+ * set, or on the first start of an empty database (a fresh `npm start`), and never with FLINT_DEMO
+ * off. Once it exists its password is never set again: a password its owner changed survives
+ * restarts (`flint user add demo@flint.local --password P` resets it on purpose).
+ */
+export async function seed(prisma: PrismaClient, options: TSeedOptions): Promise<TSeedResult> {
   const passwordFile = path.join(options.dataDir, "secrets", "demo-password");
+  const none: TSeedResult = {
+    demoEmail: DEMO_EMAIL,
+    demo: "none",
+    generatedPassword: null,
+    passwordFile: null,
+    isFirstSeed: false,
+  };
+  if (options.isDemoAllowed === false) return none;
+  const existing = await prisma.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true } });
+  if (existing) {
+    if (options.demoToken) await ensureToken(prisma, existing.id, options.demoToken, "FLINT_DEMO_TOKEN");
+    // The banner repeats a generated password only while it still opens the account.
+    const generated = options.demoPassword
+      ? null
+      : await readStillValidPassword(prisma, existing.id, passwordFile);
+    return {
+      ...none,
+      demo: "kept",
+      generatedPassword: generated,
+      passwordFile: generated ? passwordFile : null,
+    };
+  }
+  const isFresh = (await prisma.user.count()) === 0;
+  if (!options.demoPassword && !options.demoToken && !isFresh) return none;
   let password = options.demoPassword;
   let generatedPassword: string | null = null;
   if (!password) {
-    if (!existsSync(passwordFile)) {
-      mkdirSync(path.dirname(passwordFile), { recursive: true, mode: 0o700 });
-      writeFileSync(passwordFile, randomBytes(12).toString("base64url"), { mode: 0o600 });
-    }
-    password = readFileSync(passwordFile, "utf8").trim();
+    mkdirSync(path.dirname(passwordFile), { recursive: true, mode: 0o700 });
+    password = randomBytes(12).toString("base64url");
+    writeFileSync(passwordFile, password, { mode: 0o600 });
     generatedPassword = password;
   }
   const { userId, isCreated } = await upsertPasswordUser(prisma, {
@@ -150,10 +190,27 @@ export async function seed(
   }
   return {
     demoEmail: DEMO_EMAIL,
+    demo: "created",
     generatedPassword,
     passwordFile: generatedPassword ? passwordFile : null,
     isFirstSeed: isCreated,
   };
+}
+
+/** The generated password in `file` if it still signs the user in, else null. */
+async function readStillValidPassword(
+  prisma: PrismaClient,
+  userId: string,
+  file: string,
+): Promise<string | null> {
+  if (!existsSync(file)) return null;
+  const password = readFileSync(file, "utf8").trim();
+  const account = await prisma.account.findFirst({
+    where: { userId, providerId: "credential" },
+    select: { password: true },
+  });
+  if (!account?.password || !password) return null;
+  return (await verifyPassword({ hash: account.password, password })) ? password : null;
 }
 
 /**

@@ -13,6 +13,7 @@ const REASON_MESSAGES: Record<TAuthFormReason, string> = {
   // One message for an unknown email and a wrong password: nobody learns which accounts exist.
   invalid: "Wrong email or password.",
   rate_limited: "Too many attempts; wait a minute and try again.",
+  locked: "Too many failed sign-ins for this account; wait a few minutes and try again.",
   unavailable: "Accounts are not available right now; try again shortly.",
   exists: "An account with this email already exists. Sign in instead?",
   email: "That is not a valid email address.",
@@ -66,6 +67,8 @@ export async function sendAuthForm(form: HTMLFormElement): Promise<string | null
     return null;
   } catch (caught) {
     const error = caught as ApiError;
+    // A locked account's answer says when to retry; the generic sentence does not.
+    if (error.body?.reason === "locked") return error.message;
     return reasonMessage(String(error.body?.reason ?? "")) ?? error.message;
   }
 }

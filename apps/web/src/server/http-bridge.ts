@@ -45,3 +45,23 @@ export async function sendFetchResponse(response: Response, res: ServerResponse)
     body.pipe(res);
   });
 }
+
+/** The API's request handler, as `@flint/api` exports it. */
+export type TApiHandle = (
+  request: Request,
+  client: { socketAddress: string | undefined },
+) => Promise<Response>;
+
+/**
+ * Serves one `/api/*` request: the API gets the request and the socket's peer address, which the
+ * sign-in limits count by (a forwarded header only counts from FLINT_TRUSTED_PROXIES).
+ */
+export async function serveApiRequest(
+  handle: TApiHandle,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+): Promise<void> {
+  const response = await handle(toFetchRequest(req, origin), { socketAddress: req.socket.remoteAddress });
+  await sendFetchResponse(response, res);
+}

@@ -1,14 +1,15 @@
 // The notebook WebSocket against a real Jupyter Server and kernel (SECURITY.md cases 15, 16, 18):
 // a viewer's run never reaches the kernel, a runner's socket runs the saved source only, a
 // foreign Origin is refused, and a removed member or a disabled user loses the socket within
-// seconds (case 33).
+// seconds (case 33), as does one who signed out, whose session expired or whose token was revoked:
+// their next command is refused and the socket closes with 4401 and a reason.
 
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, loadConfig, setUserDisabled } from "@flint/api";
+import { createApi, createNotebookStore, loadConfig, revokeToken, setUserDisabled } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
@@ -27,6 +28,9 @@ let prisma: PrismaClient;
 let baseUrl: string;
 let origin: string;
 const tokens: Record<string, string> = {};
+const tokenIds: Record<string, string> = {};
+// Users signed in through better-auth, with their session cookie.
+const sessions: Record<string, { id: string; cookie: string }> = {};
 const userIds: Record<string, string> = {};
 let projectId: string;
 let notebookId: string;
@@ -101,18 +105,41 @@ beforeAll(async () => {
       void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
   );
   const { createToken } = await import("@flint/api");
-  for (const who of ["admin", "viewer", "runner", "editor", "outsider", "disabled"]) {
+  for (const who of ["admin", "viewer", "runner", "editor", "outsider", "disabled", "revoked"]) {
     const id = `user-${who}-${Date.now()}`;
     await db.prisma.user.create({ data: { id, email: `${who}-${Date.now()}@example.test`, name: who } });
     userIds[who] = id;
-    tokens[who] = (await createToken(db.prisma, id, "test")).secret;
+    const created = await createToken(db.prisma, id, "test");
+    tokens[who] = created.secret;
+    tokenIds[who] = created.token.id;
+  }
+  for (const who of ["signsOut", "expires"]) {
+    const email = `${who.toLowerCase()}-${Date.now()}@example.test`;
+    const response = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ name: who, email, password: "correct horse battery" }),
+    });
+    if (!response.ok) throw new Error(`sign-up failed: ${response.status}`);
+    const cookie = response.headers
+      .getSetCookie()
+      .map((value) => value.split(";")[0])
+      .join("; ");
+    const user = await db.prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true } });
+    sessions[who] = { id: user.id, cookie };
   }
   projectId = (await call("POST", "/api/v1/projects", tokens.admin!, { name: "Sockets" })).body.id as string;
-  for (const who of ["viewer", "runner", "editor", "disabled"]) {
+  for (const who of ["viewer", "runner", "editor", "disabled", "revoked"]) {
     await db.prisma.projectMember.create({
-      data: { projectId, userId: userIds[who]!, role: who === "disabled" ? "runner" : (who as "viewer") },
+      data: {
+        projectId,
+        userId: userIds[who]!,
+        role: who === "disabled" || who === "revoked" ? "runner" : (who as "viewer"),
+      },
     });
   }
+  for (const who of ["signsOut", "expires"])
+    await db.prisma.projectMember.create({ data: { projectId, userId: sessions[who]!.id, role: "runner" } });
   const notebook = {
     nbformat: 4,
     nbformat_minor: 5,
@@ -389,5 +416,56 @@ describe("the notebook WebSocket", () => {
       undefined,
     );
     expect(await connect({ authorization: `Bearer ${tokens.disabled}` })).toEqual({ status: 401 });
+  });
+
+  // A socket whose credentials are gone: the next command is refused before it reaches the
+  // kernel, and the socket closes with 4401 and a reason the page turns into "sign in again".
+  async function expectClosedOnNextCommand(
+    socket: { ws: WebSocket; events: TEvent[] },
+    requestId: string,
+  ): Promise<void> {
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    socket.ws.send(JSON.stringify({ type: "run", requestId, cellIds: ["saved"] }));
+    const { code, reason } = await closed;
+    expect(code).toBe(4401);
+    expect(reason).toMatch(/sign in again/);
+    expect(socket.events.find((event) => event.type === "reply" && event.requestId === requestId)).toBe(
+      undefined,
+    );
+  }
+
+  it("closes the socket of a user who signed out, at their next command", async () => {
+    const { cookie } = sessions.signsOut!;
+    const socket = await connect({ cookie, origin });
+    if (!("ws" in socket)) throw new Error(`the user could not connect: ${socket.status}`);
+    const signOut = await fetch(`${baseUrl}/api/auth/sign-out`, {
+      method: "POST",
+      headers: { cookie, origin, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(signOut.status).toBe(200);
+    await expectClosedOnNextCommand(socket, "after-sign-out");
+    expect(await connect({ cookie, origin })).toEqual({ status: 401 });
+  });
+
+  it("closes the socket of a user whose session expired, at their next command", async () => {
+    const { id, cookie } = sessions.expires!;
+    const socket = await connect({ cookie, origin });
+    if (!("ws" in socket)) throw new Error(`the user could not connect: ${socket.status}`);
+    await prisma.session.updateMany({
+      where: { userId: id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    await expectClosedOnNextCommand(socket, "after-expiry");
+  });
+
+  it("closes the socket of a personal access token that was revoked, at its next command", async () => {
+    const socket = await connect({ authorization: `Bearer ${tokens.revoked}` });
+    if (!("ws" in socket)) throw new Error(`the token could not connect: ${socket.status}`);
+    expect(await revokeToken(prisma, userIds.revoked!, tokenIds.revoked!)).toBe(true);
+    await expectClosedOnNextCommand(socket, "after-revoke");
+    expect(await connect({ authorization: `Bearer ${tokens.revoked}` })).toEqual({ status: 401 });
   });
 });

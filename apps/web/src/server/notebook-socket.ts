@@ -12,6 +12,9 @@ import { type WebSocket, WebSocketServer } from "ws";
 
 const PATH = /^\/ws\/notebooks\/([A-Za-z0-9_-]{1,64})$/;
 const RECHECK_MS = 3_000;
+// The browser stops reconnecting on these and tells the user (lib/notebook/kernel-connection.ts).
+const CLOSED_SIGNED_OUT = 4401;
+const SIGNED_OUT_REASON = "signed out: the session ended or the token was revoked; sign in again";
 const MAX_MESSAGE_BYTES = 2_000_000;
 
 export interface TNotebookSocketOptions {
@@ -79,7 +82,7 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
     const recheck = setInterval(() => {
       isSignedIn()
         .then(async (isValid) => {
-          if (!isValid) return ws.close(4401, "signed out, disabled or token revoked");
+          if (!isValid) return ws.close(CLOSED_SIGNED_OUT, SIGNED_OUT_REASON);
           await authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, "notebook.watch");
         })
         .catch(() => ws.close(4403, "access revoked"));
@@ -107,7 +110,7 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
         const command = parsed.data;
         // Credentials too, so a disabled user's next command never reaches the kernel.
         if (!(await isSignedIn())) {
-          ws.close(4401, "signed out, disabled or token revoked");
+          ws.close(CLOSED_SIGNED_OUT, SIGNED_OUT_REASON);
           return;
         }
         // Checked on every command, so a role change applies to the next command at once.

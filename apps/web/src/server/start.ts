@@ -26,7 +26,7 @@ import {
 import { applyMigrations } from "@flint/db/migrate";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
-import { sendFetchResponse, toFetchHeaders, toFetchRequest } from "./http-bridge.js";
+import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
 import { createNotebookSocketServer } from "./notebook-socket.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
 
@@ -129,6 +129,7 @@ export async function startFlint(): Promise<TFlintServer> {
       dataDir: config.dataDir,
       demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,
       demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
+      isDemoAllowed: config.isDemoAllowed,
     });
 
     // Each run hands the kernel a notebook token of the user who ran it (flint.catalog); the
@@ -191,7 +192,7 @@ export async function startFlint(): Promise<TFlintServer> {
         applySecurityHeaders(req, res, isDev);
         const url = new URL(req.url ?? "/", config.publicUrl);
         if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
-          await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+          await serveApiRequest(api.handle, req, res, config.publicUrl);
           return;
         }
         // The vega-datasets files, for charts whose data URLs name them (same origin: the
@@ -279,9 +280,13 @@ export async function startFlint(): Promise<TFlintServer> {
     const url = `http://${config.host}:${port}`;
     log(`Flint is ready at ${url}`);
     if (seeded.generatedPassword) {
-      log(`demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile})`);
-    } else {
+      log(
+        `demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile}; change it in Settings)`,
+      );
+    } else if (seeded.demo === "created" && process.env.FLINT_DEMO_PASSWORD) {
       log(`demo login: ${seeded.demoEmail} / the password in FLINT_DEMO_PASSWORD`);
+    } else if (seeded.demo === "none" && !(await prisma.user.findFirst({ select: { id: true } }))) {
+      log("no users yet: add one with `npm run flint -- user add EMAIL --admin`");
     }
     return { url, stop };
   } catch (error) {

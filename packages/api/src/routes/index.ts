@@ -6,6 +6,7 @@ import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize, memberRole } from "../authorize.js";
 import { AppError } from "../errors.js";
+import { TOKEN_SCOPES } from "../permissions.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { listActivity, ZActivity } from "../services/activity.js";
 import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
@@ -51,7 +52,10 @@ import {
 import { createToken, listTokens, revokeToken } from "../tokens.js";
 import { createCommunityRoutes } from "./community.js";
 
-/** Health of the parts Flint depends on, reported by the server process. */
+/**
+ * Health of the parts Flint depends on, reported by the server process. Anyone gets `status`;
+ * the parts (versions, isolation, errors) only a site administrator, as they help an attacker.
+ */
 export const ZHealth = z.object({
   status: z.enum(["ok", "degraded"]),
   db: z.object({
@@ -74,6 +78,8 @@ export const ZHealth = z.object({
     .optional(),
 });
 export type THealth = z.infer<typeof ZHealth>;
+/** What `/api/health` answers: everything for a site administrator, `status` for anyone else. */
+const ZHealthAnswer = z.union([ZHealth, ZHealth.pick({ status: true })]);
 
 /** What routes need from the running server besides the database. */
 export interface TRouteDeps {
@@ -110,6 +116,25 @@ const ZToken = z.object({
   prefix: z.string(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
+  scope: z.enum(TOKEN_SCOPES),
+  /** Null: the token does not expire. */
+  expiresAt: z.string().nullable(),
+});
+const ZCreateTokenRequest = z.strictObject({
+  name: z.string().trim().min(1, "a token needs a name").max(100),
+  scope: z
+    .enum(TOKEN_SCOPES, { error: "choose a scope: read, run, write or admin" })
+    .describe(
+      "read: read and watch; run: also run cells; write: also edit and create; admin: also manage projects, the site and tokens",
+    ),
+  expiresInDays: z
+    .number()
+    .int("whole days")
+    .min(1, "at least 1 day")
+    .max(3650, "at most 3650 days")
+    .nullable()
+    .optional()
+    .describe("Days until the token stops working; null or absent: it does not expire."),
 });
 const toTokenJson = (token: {
   id: string;
@@ -117,10 +142,13 @@ const toTokenJson = (token: {
   prefix: string;
   createdAt: Date;
   lastUsedAt: Date | null;
+  scope: (typeof TOKEN_SCOPES)[number];
+  expiresAt: Date | null;
 }) => ({
   ...token,
   createdAt: token.createdAt.toISOString(),
   lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  expiresAt: token.expiresAt?.toISOString() ?? null,
 });
 
 /** Decodes a percent-encoded header value; a malformed one is used as is. */
@@ -139,11 +167,18 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     defineRoute({
       method: "GET",
       path: "/api/health",
-      summary: "Health of the database, Jupyter and Spark",
+      summary:
+        "Health: `status` for anyone; the database, Jupyter, Spark and sandbox details for site administrators",
       tag: "system",
       auth: "public",
-      response: ZHealth,
-      handler: async () => {
+      response: ZHealthAnswer,
+      handler: async ({ actor }) => {
+        const isAdmin = actor
+          ? await authorize(prisma, actor, { kind: "site" }, "site.health").then(
+              () => true,
+              () => false,
+            )
+          : false;
         const started = performance.now();
         let db: THealth["db"];
         try {
@@ -160,8 +195,10 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
             error: (error as Error).message.split("\n")[0],
           };
         }
+        const status = db.status === "up" ? ("ok" as const) : ("degraded" as const);
+        if (!isAdmin) return { status };
         const runtime = await deps.runtimeStatus();
-        return { status: db.status === "up" ? "ok" : "degraded", db, ...runtime };
+        return { status, db, ...runtime };
       },
     }),
     defineRoute({
@@ -195,7 +232,10 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       tag: "account",
       auth: "user",
       response: z.object({ tokens: z.array(ZToken) }),
-      handler: async ({ actor }) => ({ tokens: (await listTokens(prisma, actor!.userId)).map(toTokenJson) }),
+      handler: async ({ actor }) => {
+        await authorize(prisma, actor, { kind: "site" }, "account.tokens");
+        return { tokens: (await listTokens(prisma, actor!.userId)).map(toTokenJson) };
+      },
     }),
     defineRoute({
       method: "POST",
@@ -204,10 +244,15 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       tag: "account",
       auth: "user",
       status: 201,
-      body: z.strictObject({ name: z.string().trim().min(1, "a token needs a name").max(100) }),
+      body: ZCreateTokenRequest,
       response: z.object({ token: ZToken, secret: z.string() }),
       handler: async ({ actor, body }) => {
-        const { token, secret } = await createToken(prisma, actor!.userId, body.name);
+        await authorize(prisma, actor, { kind: "site" }, "account.tokens");
+        const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
+        const { token, secret } = await createToken(prisma, actor!.userId, body.name, {
+          scope: body.scope,
+          expiresAt,
+        });
         return { token: toTokenJson(token), secret };
       },
     }),
@@ -220,6 +265,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       params: ZIdParams,
       response: z.object({ revoked: z.literal(true) }),
       handler: async ({ actor, params }) => {
+        await authorize(prisma, actor, { kind: "site" }, "account.tokens");
         if (!(await revokeToken(prisma, actor!.userId, params.id)))
           throw new AppError("not_found", "Token not found.");
         return { revoked: true as const };
@@ -243,7 +289,10 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
       status: 201,
       body: ZCreateProjectRequest,
       response: ZProject,
-      handler: async ({ actor, body }) => await createProject(prisma, actor!.userId, body),
+      handler: async ({ actor, body }) => {
+        await authorize(prisma, actor, { kind: "site" }, "project.create");
+        return await createProject(prisma, actor!.userId, body);
+      },
     }),
     defineRoute({
       method: "GET",

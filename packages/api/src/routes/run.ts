@@ -57,7 +57,7 @@ export function createRunRoutes(prisma: PrismaClient, getBroker: () => TRunBroke
         if (!broker)
           throw new AppError(
             "unavailable",
-            "Kernels are not available on this server; try again when /api/health shows jupyter running.",
+            "Kernels are not available on this server yet; try again shortly (a site administrator sees their state in /api/health).",
           );
         const cells = await store.loadCells(params.id);
         const known = new Set(cells.map((cell) => cell.id));

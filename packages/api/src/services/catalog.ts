@@ -78,7 +78,8 @@ export async function resolveCatalogCaller(
     );
   }
   return {
-    actor: { userId: caller.userId, email: caller.email, name: caller.name, via: "token" },
+    // A kernel reads its project's catalog and registers what it writes: `write`, never `admin`.
+    actor: { userId: caller.userId, email: caller.email, name: caller.name, via: "token", scope: "write" },
     projectScope: caller.projectId,
     readScope: caller.readProjectIds,
     forkSources: caller.forkSources,

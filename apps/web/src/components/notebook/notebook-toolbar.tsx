@@ -112,7 +112,11 @@ export function KernelStatus({ controller }: { controller: NotebookController })
       ? "Reconnecting…"
       : meta.connection === "connecting"
         ? "Connecting…"
-        : null;
+        : meta.connection === "signedOut"
+          ? "Signed out"
+          : meta.connection === "forbidden"
+            ? "No access"
+            : null;
   return (
     <span
       className="flex items-center gap-2 text-xs text-slate-600"

@@ -23,7 +23,7 @@ import { NotebookToolbar } from "./notebook-toolbar";
 import type { TChartBuilderRequest } from "./outputs/chart-actions";
 import { LiveOutputsContext, type TLiveOutputs } from "./outputs/live-outputs";
 import { RestartDialog } from "./restart-dialog";
-import { RunStopNotice } from "./run-stop-notice";
+import { RunStopNotice, SocketClosedNotice } from "./run-stop-notice";
 import { ShortcutsDialog } from "./shortcuts-dialog";
 import { TocPanel } from "./toc-panel";
 
@@ -331,6 +331,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
           onOpenShortcuts={() => setShortcutsOpen(true)}
         />
         {findState.isOpen && <FindBar store={store} find={find} onReveal={revealCell} onClose={closeFind} />}
+        <SocketClosedNotice controller={controller} />
         <RunStopNotice controller={controller} onJump={jumpTo} />
         <div
           className={`nb-layout ${leftPanel ? "nb-layout-toc" : ""} ${isCommentsOpen ? "nb-layout-comments" : ""}`}

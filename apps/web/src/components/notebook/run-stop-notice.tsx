@@ -56,3 +56,39 @@ export function RunStopNotice({
     </div>
   );
 }
+
+/**
+ * Shown when the server closed the notebook's socket for good: the session ended (signed out in
+ * another tab, expired, token revoked, account disabled) or access to the notebook was removed.
+ */
+export function SocketClosedNotice({ controller }: { controller: NotebookController }) {
+  const { connection } = useMeta(controller.store);
+  if (connection !== "signedOut" && connection !== "forbidden") return null;
+  const next = typeof window === "undefined" ? "/" : window.location.pathname + window.location.search;
+  return (
+    <div
+      role="alert"
+      aria-label="Disconnected"
+      className="mx-4 mt-2 flex items-start gap-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900"
+    >
+      {connection === "signedOut" ? (
+        <>
+          <p className="min-w-0 flex-1">
+            <strong>You were signed out</strong>; sign in again to run cells. Nothing you run from this page
+            reaches the kernel until then.
+          </p>
+          <a
+            className="shrink-0 rounded border border-red-400 bg-white px-2 py-0.5 text-xs font-medium hover:bg-red-100"
+            href={`/login?next=${encodeURIComponent(next)}`}
+          >
+            Sign in again
+          </a>
+        </>
+      ) : (
+        <p className="min-w-0 flex-1">
+          <strong>You no longer have access to this notebook</strong>; ask a project admin to add you again.
+        </p>
+      )}
+    </div>
+  );
+}

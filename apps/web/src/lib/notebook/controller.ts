@@ -387,6 +387,16 @@ export class NotebookController {
 
   private send(command: TClientCommand): boolean {
     if (this.connection.send(command)) return true;
+    // The server ended the socket for good: queueing would only wait for a refusal.
+    const { connection } = this.store.getMeta();
+    if (connection === "signedOut" || connection === "forbidden") {
+      this.notify(
+        connection === "signedOut"
+          ? "You were signed out; sign in again to run cells."
+          : "You no longer have access to this notebook.",
+      );
+      return false;
+    }
     // Not connected (yet): the command goes out as soon as the socket opens.
     this.connection.sendOrQueue(command);
     this.connection.retryNow();

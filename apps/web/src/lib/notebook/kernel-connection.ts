@@ -1,6 +1,8 @@
 // The page's one WebSocket to the execution broker (`/ws/notebooks/:id`, same origin, session
 // cookie). It reconnects with exponential backoff and jitter when the socket drops, so a server
-// restart or a network blip shows "reconnecting" and then carries on.
+// restart or a network blip shows "reconnecting" and then carries on. A socket the server closed
+// because the session ended (4401) or access was taken away (4403) stays closed: reconnecting
+// would only be refused, so the page says so instead (notebook-socket.ts sends those codes).
 
 import { parseServerEvent, type TClientCommand, type TServerEvent } from "./protocol";
 import type { TConnection } from "./store";
@@ -12,6 +14,9 @@ export type TKernelConnectionHandlers = {
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 15_000;
+/** Close codes of apps/web/src/server/notebook-socket.ts. */
+const CLOSED_SIGNED_OUT = 4401;
+const CLOSED_FORBIDDEN = 4403;
 
 export class KernelConnection {
   private socket: WebSocket | null = null;
@@ -50,8 +55,14 @@ export class KernelConnection {
       const event = parseServerEvent(message.data);
       if (event) this.handlers.onEvent(event);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.socket === socket) this.socket = null;
+      if (event.code === CLOSED_SIGNED_OUT || event.code === CLOSED_FORBIDDEN) {
+        this.isClosed = true;
+        this.waiting = [];
+        this.handlers.onConnection(event.code === CLOSED_SIGNED_OUT ? "signedOut" : "forbidden");
+        return;
+      }
       this.scheduleRetry();
     };
   }

@@ -20,7 +20,11 @@ import type { TCellExecution, TKernelStatus, TRunStop } from "./protocol";
 
 export type TMode = "command" | "edit";
 export type TSaveState = "saved" | "saving" | "unsaved" | "error" | "conflict" | "readonly";
-export type TConnection = "connecting" | "open" | "reconnecting";
+/**
+ * The notebook socket: `signedOut` when the server closed it because the session or token is gone
+ * (4401), `forbidden` when the user lost access to the notebook (4403); neither reconnects.
+ */
+export type TConnection = "connecting" | "open" | "reconnecting" | "signedOut" | "forbidden";
 export type TRole = "viewer" | "runner" | "editor" | "admin";
 
 export type TMeta = {

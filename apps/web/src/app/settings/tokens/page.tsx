@@ -9,6 +9,34 @@ interface TToken {
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
+  scope: TScope;
+  expiresAt: string | null;
+}
+
+type TScope = "read" | "run" | "write" | "admin";
+
+/** What each scope allows (docs/security-model.md); each includes the ones above it. */
+const SCOPES: { value: TScope; label: string }[] = [
+  { value: "read", label: "read: read notebooks, charts and the catalog" },
+  { value: "run", label: "run: also run cells" },
+  { value: "write", label: "write: also edit and create notebooks, charts, catalog entries, projects" },
+  { value: "admin", label: "admin: also manage projects (members, publishing), the site and tokens" },
+];
+
+const EXPIRIES: { value: string; label: string }[] = [
+  { value: "7", label: "in 7 days" },
+  { value: "30", label: "in 30 days" },
+  { value: "90", label: "in 90 days" },
+  { value: "365", label: "in a year" },
+  { value: "never", label: "never" },
+];
+
+function describeExpiry(expiresAt: string | null): string {
+  if (!expiresAt) return "does not expire";
+  const at = new Date(expiresAt);
+  return at.getTime() <= Date.now()
+    ? `expired ${at.toLocaleDateString()}`
+    : `expires ${at.toLocaleDateString()}`;
 }
 
 export default function TokensPage() {
@@ -28,7 +56,11 @@ export default function TokensPage() {
     try {
       const body = await apiFetch<{ secret: string }>("/api/v1/tokens", {
         method: "POST",
-        json: { name: String(form.get("name") ?? "") },
+        json: {
+          name: String(form.get("name") ?? ""),
+          scope: String(form.get("scope") ?? "read"),
+          expiresInDays: form.get("expires") === "never" ? null : Number(form.get("expires") ?? "90"),
+        },
       });
       setSecret(body.secret);
       await load();
@@ -45,12 +77,33 @@ export default function TokensPage() {
       <h1 className="mb-2 text-2xl font-semibold">Personal access tokens</h1>
       <p className="mb-6 text-slate-600">
         Use a token as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>{" "}
-        on any /api/v1 route.
+        on any /api/v1 route. It can do what its scope allows, within your role in each project.
       </p>
-      <form action={create} className="card mb-6 flex items-end gap-2 p-4" aria-label="New token">
-        <label className="block flex-1 text-sm">
+      <form action={create} className="card mb-6 flex flex-wrap items-end gap-2 p-4" aria-label="New token">
+        <label className="block min-w-48 flex-1 text-sm">
           <span className="mb-1 block font-medium">Token name</span>
           <input name="name" required maxLength={100} className="input" placeholder="e.g. CI pipeline" />
+        </label>
+        {/* Least privilege by default: a new token reads only unless its maker picks more. */}
+        <label className="block text-sm">
+          <span className="mb-1 block font-medium">Scope</span>
+          <select name="scope" defaultValue="read" className="input">
+            {SCOPES.map((scope) => (
+              <option key={scope.value} value={scope.value}>
+                {scope.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="block text-sm">
+          <span className="mb-1 block font-medium">Expires</span>
+          <select name="expires" defaultValue="90" className="input">
+            {EXPIRIES.map((expiry) => (
+              <option key={expiry.value} value={expiry.value}>
+                {expiry.label}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit" className="btn-primary">
           Create token
@@ -76,7 +129,8 @@ export default function TokensPage() {
             <div>
               <p className="font-medium">{token.name}</p>
               <p className="text-xs text-slate-500">
-                {token.prefix}… · created {new Date(token.createdAt).toLocaleDateString()} ·{" "}
+                {token.prefix}… · scope {token.scope} · {describeExpiry(token.expiresAt)} · created{" "}
+                {new Date(token.createdAt).toLocaleDateString()} ·{" "}
                 {token.lastUsedAt ? `last used ${new Date(token.lastUsedAt).toLocaleString()}` : "never used"}
               </p>
             </div>
