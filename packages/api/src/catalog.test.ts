@@ -137,6 +137,9 @@ beforeAll(async () => {
     dataDir,
     pythonEnv: config.kernels.pythonEnv,
     secretKey: parseSecretKey(readOrCreateSecret(dataDir, "catalog-key")),
+    // The source database is this test's embedded PostgreSQL on loopback: allowed by name, as an
+    // administrator would with FLINT_CONNECTION_ALLOW (refused by default, case 32).
+    connectionPolicy: parseConnectionAllowList(new URL(inject("flintTestDatabaseUrl")).hostname),
     maxUploadBytes: MAX_UPLOAD_BYTES,
     log: () => undefined,
   });

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
 import { z } from "zod";
 
 /** Who may create an account through the web or the API (the CLI always can). */
@@ -30,6 +31,7 @@ const ZEnv = z.object({
   FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
   FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
   FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
+  FLINT_CONNECTION_ALLOW: z.string().default(""),
 });
 
 /** The validated configuration of one Flint process. */
@@ -49,6 +51,12 @@ export interface TConfig {
   signUpMode: TSignUpMode;
   /** Secret for session signing; generated at first start and kept in the data directory. */
   authSecret: string;
+  /**
+   * Hosts and address ranges catalog connections may reach besides public addresses
+   * (FLINT_CONNECTION_ALLOW); loopback, private, link-local and metadata addresses are refused
+   * otherwise, so the server is no port scanner of its own network.
+   */
+  connectionPolicy: TConnectionPolicy;
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -79,6 +87,14 @@ export function readOrCreateSecret(dataDir: string, name: string): string {
   return readFileSync(file, "utf8").trim();
 }
 
+function parseAllowList(text: string): TConnectionPolicy {
+  try {
+    return parseConnectionAllowList(text);
+  } catch (error) {
+    throw new Error(`Invalid environment: ${(error as Error).message}`);
+  }
+}
+
 /** Builds the configuration from `env` (default `process.env`). Throws a readable error on bad values. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
   const parsed = ZEnv.safeParse(env);
@@ -103,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isAuthRateLimited: value.FLINT_AUTH_RATE_LIMIT === "on",
     signUpMode: value.FLINT_SIGNUP,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+    connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

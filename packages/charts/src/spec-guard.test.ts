@@ -77,7 +77,10 @@ describe("data URLs", () => {
   });
 
   it("allows a route only when the caller lists it as chart-safe", () => {
-    const policy = { allowedPrefixes: ["/vega-datasets/", "/api/v1/public-data/"], baseUrl: "/vega-datasets/" };
+    const policy = {
+      allowedPrefixes: ["/vega-datasets/", "/api/v1/public-data/"],
+      baseUrl: "/vega-datasets/",
+    };
     expect(resolveDataUrl("/api/v1/public-data/rows.json", policy)).toEqual({
       ok: true,
       url: "/api/v1/public-data/rows.json",

@@ -264,7 +264,9 @@ test.describe("case 13: only allow-listed data sources load", () => {
       spec: { data: { url: "data/cars.json" }, mark: "point", encoding: { x: { field: "Horsepower" } } },
     });
     expect(cars.state).toBe("rendered");
-    const loads = harness.cookies.filter((c) => c.path.startsWith("/api/v1/test/") || c.path.includes("cars"));
+    const loads = harness.cookies.filter(
+      (c) => c.path.startsWith("/api/v1/test/") || c.path.includes("cars"),
+    );
     expect(loads.map((c) => c.path)).toEqual(["/api/v1/test/rows.json", "/vega-datasets/data/cars.json"]);
     expect(loads.map((c) => c.cookie)).toEqual([null, null]);
     // The page itself did carry the cookie: the harness would have seen one.
@@ -317,7 +319,10 @@ test.describe("case 13: only allow-listed data sources load", () => {
     await chartPage.evaluate(() => window.flintHarness.clear());
     const local = await renderOne(chartPage, {
       mimeType: VL,
-      spec: { ...spec, data: { values: [{ x: 1, y: 1, link: `${harness.url}vega-datasets/data/cars.json` }] } },
+      spec: {
+        ...spec,
+        data: { values: [{ x: 1, y: 1, link: `${harness.url}vega-datasets/data/cars.json` }] },
+      },
     });
     expect(local.state).toBe("rendered");
     const popup = context.waitForEvent("page");

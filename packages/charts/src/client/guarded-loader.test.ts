@@ -8,7 +8,10 @@ import { DEFAULT_DATA_URL_POLICY } from "../spec-guard";
 import { createGuardedLoader } from "./guarded-loader";
 
 type TLoader = {
-  sanitize(uri: string, opts?: { context?: string }): Promise<{ href: string; target?: string; rel?: string }>;
+  sanitize(
+    uri: string,
+    opts?: { context?: string },
+  ): Promise<{ href: string; target?: string; rel?: string }>;
   load(uri: string, opts?: { context?: string }): Promise<string>;
 };
 
@@ -62,9 +65,9 @@ describe("createGuardedLoader", () => {
       target: "_blank",
       rel: "noopener noreferrer nofollow",
     });
-    await expect(
-      loader.sanitize("https://evil.example/?stolen=1", { context: "href" }),
-    ).rejects.toThrow("links to other sites are confirmed first");
+    await expect(loader.sanitize("https://evil.example/?stolen=1", { context: "href" })).rejects.toThrow(
+      "links to other sites are confirmed first",
+    );
     expect(events.external).toEqual(["https://evil.example/?stolen=1"]);
     await expect(loader.sanitize("javascript:alert(1)", { context: "href" })).rejects.toThrow(
       "only http, https and mailto",
