@@ -5,7 +5,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Catalog, createCatalog, issueNotebookToken, parseSecretKey } from "@flint/catalog";
+import {
+  type Catalog,
+  createCatalog,
+  issueNotebookToken,
+  parseConnectionAllowList,
+  parseSecretKey,
+} from "@flint/catalog";
 import { createPrismaClient } from "@flint/db";
 import { findTestPythonEnv } from "@flint/kernel/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
