@@ -54,6 +54,17 @@ test("connect a database, register its table, profile it over JDBC; the password
     .getByLabel("Connection", { exact: true })
     .selectOption({ label: "New PostgreSQL connection…" });
   await dialog.getByLabel("Connection name").fill("Shop database");
+  // The metadata service is refused before anything is sent (case 32; 127.0.0.1 is allowed for
+  // this run by FLINT_CONNECTION_ALLOW in global-setup.ts).
+  await dialog.getByLabel("Host").fill("169.254.169.254");
+  await dialog.getByLabel("Port").fill("80");
+  await dialog.getByLabel("Database").fill("shop");
+  await dialog.getByLabel("User").fill("shop_reader");
+  await dialog.getByLabel("Password").fill(password);
+  await dialog.getByRole("button", { name: "Save connection" }).click();
+  await expect(dialog.getByRole("alert")).toContainText(
+    "Could not connect to PostgreSQL at 169.254.169.254:80/shop: the host does not resolve to an address Flint may connect to",
+  );
   await dialog.getByLabel("Host").fill("127.0.0.1");
   await dialog.getByLabel("Port").fill(String(port));
   await dialog.getByLabel("Database").fill("shop");

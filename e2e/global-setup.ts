@@ -16,7 +16,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // The specs run dozens of notebooks as the demo user, one after the other, and each keeps
     // its kernel until it idles out: the per-person limit (default 5, tested with real kernels in
     // packages/kernel/src/kernels.integration.test.ts) would refuse the sixth.
-    env: { FLINT_KERNELS_PER_USER: "0" },
+    // catalog-connection.spec.ts connects to this server's embedded PostgreSQL on loopback, which
+    // connections reach only when the administrator allows it (SECURITY.md case 32).
+    env: { FLINT_KERNELS_PER_USER: "0", FLINT_CONNECTION_ALLOW: "127.0.0.1" },
     verbose: Boolean(process.env.FLINT_E2E_VERBOSE),
   });
   process.env.FLINT_E2E_DATA_DIR = server.dataDir;

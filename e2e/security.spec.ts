@@ -1,10 +1,13 @@
 // SECURITY.md cases 18, 19 and 31: cross-origin requests are rejected; no credentials reach pages,
 // bundles, WebSocket URLs or, from a sign-in form sent without scripts, any URL.
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { DEMO_EMAIL, signInAsDemo } from "./account-fixtures";
 import { E2E_DEMO_PASSWORD } from "./global-setup";
+import { AUTH, createNotebook } from "./notebook-fixtures";
 
 function secretsOfThisServer(): string[] {
   const dataDir = process.env.FLINT_E2E_DATA_DIR ?? "";
@@ -12,34 +15,85 @@ function secretsOfThisServer(): string[] {
   return [read("postgres/.flint-password"), read("secrets/auth-secret")];
 }
 
-test("another origin cannot change anything with the user's cookie (case 18)", async ({ page, baseURL }) => {
-  await signInAsDemo(page);
-  const before = await page.request.get("/api/v1/projects");
-  const countBefore = ((await before.json()) as { projects: unknown[] }).projects.length;
+/**
+ * A page of another origin on this machine: same site as Flint (127.0.0.1, another port), so the
+ * browser sends Flint's session cookie with its requests whatever SameSite says; only Flint's
+ * Origin check stands between it and the API.
+ */
+async function startCrossSitePage(html: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(html);
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
 
-  // A page on another site: a form POST and a credentialed fetch to Flint.
-  await page.route("https://evil.test/**", (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<form id="f" method="POST" action="${baseURL}/api/v1/projects" enctype="text/plain">
-               <input name='{"name":"csrf","x":"' value='"}'></form>
-             <script>
-               window.fetchResult = fetch("${baseURL}/api/v1/projects", { method: "POST", credentials: "include",
-                 headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "csrf-fetch" }) })
-                 .then(r => r.status).catch(e => "blocked: " + e.message);
-             </script>`,
-    }),
-  );
-  await page.goto("https://evil.test/attack");
-  const fetchResult = await page.evaluate(
-    () => (window as unknown as { fetchResult: Promise<unknown> }).fetchResult,
-  );
-  expect(String(fetchResult)).toMatch(/blocked|401|403/);
-  await Promise.all([
-    page.waitForLoadState("load"),
-    page.evaluate(() => (document.getElementById("f") as HTMLFormElement).submit()),
+test("another origin cannot change anything with the user's cookie (case 18)", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  await signInAsDemo(page);
+  // Targets a cross-site page can reach without a CORS preflight: a POST without a body
+  // (publishing a notebook), a multipart upload (registering an asset), and the notebook socket.
+  const { id: notebookId, projectId } = await createNotebook(request, `Private ${Date.now()}`, [
+    { cell_type: "code", source: "1 + 1" },
   ]);
-  await expect(page.locator("body")).not.toContainText('"role":"admin"');
+  const assetName = `csrf_${Date.now()}`;
+  const wsUrl = `${baseURL!.replace(/^http/, "ws")}/ws/notebooks/${notebookId}`;
+  const attacker = await startCrossSitePage(`<!doctype html><html><body>
+    <iframe name="sink" style="display:none"></iframe>
+    <form id="publish" method="POST" target="sink" action="${baseURL}/api/v1/notebooks/${notebookId}/publish"></form>
+    <script>
+      window.results = {};
+      const form = new FormData();
+      form.append("projectId", "${projectId}");
+      form.append("name", "${assetName}");
+      form.append("file", new Blob(["a,b\\n1,2\\n"], { type: "text/csv" }), "rows.csv");
+      window.results.fetch = fetch("${baseURL}/api/v1/catalog/assets?projectId=${projectId}", {
+        method: "POST", mode: "no-cors", credentials: "include", body: form,
+      }).then(() => "sent", (error) => "failed: " + error.message);
+      window.results.socket = new Promise((resolve) => {
+        const socket = new WebSocket("${wsUrl}");
+        socket.onopen = () => { resolve("open"); socket.close(); };
+        socket.onerror = () => resolve("refused");
+      });
+      document.getElementById("publish").submit();
+    </script></body></html>`);
+  try {
+    // The Flint tab's cookie is there: the attacker's requests would carry it.
+    const cookies = await page.context().cookies(baseURL);
+    expect(cookies.length).toBeGreaterThan(0);
+    const posts: { url: string; cookie: boolean }[] = [];
+    page.on("request", (sent) => {
+      if (sent.method() === "POST" && sent.url().startsWith(baseURL!))
+        void sent
+          .allHeaders()
+          .then((headers) => posts.push({ url: sent.url(), cookie: Boolean(headers.cookie) }));
+    });
+    await page.goto(attacker.url);
+    const results = await page.evaluate(async () => {
+      const r = (window as unknown as { results: { fetch: Promise<string>; socket: Promise<string> } })
+        .results;
+      return { fetch: await r.fetch, socket: await r.socket };
+    });
+    expect(results).toEqual({ fetch: "sent", socket: "refused" });
+    await expect.poll(() => posts.length).toBe(2);
+    // The form's POST carried the session cookie: only the Origin check stops it.
+    expect(posts.find((post) => post.url.endsWith("/publish"))?.cookie).toBe(true);
+  } finally {
+    await attacker.close();
+  }
+  // Nothing changed: the notebook is not published, no asset was registered.
+  const anonymous = await request.get(`/api/v1/notebooks/${notebookId}/published`);
+  expect(anonymous.status()).not.toBe(200);
+  const assets = await request.get(`/api/v1/catalog/assets?projectId=${projectId}`, { headers: AUTH });
+  expect(JSON.stringify(await assets.json())).not.toContain(assetName);
 
   // Directly, with the session cookie but a foreign Origin header.
   const cookies = await page.context().cookies(baseURL);
@@ -51,8 +105,6 @@ test("another origin cannot change anything with the user's cookie (case 18)", a
     });
     expect(response.status()).toBe(403);
   }
-  const after = await page.request.get("/api/v1/projects");
-  expect(((await after.json()) as { projects: unknown[] }).projects.length).toBe(countBefore);
 });
 
 test("with scripts off, the sign-in form signs in and no URL carries the credentials (case 31)", async ({

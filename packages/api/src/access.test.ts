@@ -708,7 +708,11 @@ function expected(need: TNeed, who: TWho): "ok" | 401 | 403 | 404 {
 }
 
 beforeAll(async () => {
-  t = await createTestApi();
+  // The connection fixtures use this test's own embedded PostgreSQL on loopback, which connections
+  // reach only when the administrator allows it (case 32).
+  t = await createTestApi({
+    env: { FLINT_CONNECTION_ALLOW: new URL(inject("flintTestDatabaseUrl")).hostname },
+  });
   for (const who of WHO) {
     if (who === "anonymous") continue;
     users[who] = await t.signUp(who);

@@ -5,7 +5,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Catalog, createCatalog, issueNotebookToken, parseSecretKey } from "@flint/catalog";
+import {
+  type Catalog,
+  createCatalog,
+  issueNotebookToken,
+  parseConnectionAllowList,
+  parseSecretKey,
+} from "@flint/catalog";
 import { createPrismaClient } from "@flint/db";
 import { findTestPythonEnv } from "@flint/kernel/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -137,6 +143,9 @@ beforeAll(async () => {
     dataDir,
     pythonEnv: config.kernels.pythonEnv,
     secretKey: parseSecretKey(readOrCreateSecret(dataDir, "catalog-key")),
+    // The source database is this test's embedded PostgreSQL on loopback: allowed by name, as an
+    // administrator would with FLINT_CONNECTION_ALLOW (refused by default, case 32).
+    connectionPolicy: parseConnectionAllowList(new URL(inject("flintTestDatabaseUrl")).hostname),
     maxUploadBytes: MAX_UPLOAD_BYTES,
     log: () => undefined,
   });

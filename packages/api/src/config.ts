@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
 import { z } from "zod";
 import { parseTrustedProxies, type TTrustedProxies } from "./client-address.js";
 
@@ -33,6 +34,7 @@ const ZEnv = z.object({
   FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
   FLINT_TRUSTED_PROXIES: z.string().optional(),
   FLINT_DEMO: z.enum(["auto", "off"]).default("auto"),
+  FLINT_CONNECTION_ALLOW: z.string().default(""),
 });
 
 /** The validated configuration of one Flint process. */
@@ -63,6 +65,12 @@ export interface TConfig {
   signUpMode: TSignUpMode;
   /** Secret for session signing; generated at first start and kept in the data directory. */
   authSecret: string;
+  /**
+   * Hosts and address ranges catalog connections may reach besides public addresses
+   * (FLINT_CONNECTION_ALLOW); loopback, private, link-local and metadata addresses are refused
+   * otherwise, so the server is no port scanner of its own network.
+   */
+  connectionPolicy: TConnectionPolicy;
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -93,6 +101,14 @@ export function readOrCreateSecret(dataDir: string, name: string): string {
   return readFileSync(file, "utf8").trim();
 }
 
+function parseAllowList(text: string): TConnectionPolicy {
+  try {
+    return parseConnectionAllowList(text);
+  } catch (error) {
+    throw new Error(`Invalid environment: ${(error as Error).message}`);
+  }
+}
+
 /** Builds the configuration from `env` (default `process.env`). Throws a readable error on bad values. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
   const parsed = ZEnv.safeParse(env);
@@ -120,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isDemoAllowed: value.FLINT_DEMO === "auto",
     signUpMode: value.FLINT_SIGNUP,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+    connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

@@ -11,6 +11,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@flint/db";
 import { createAsset, loadSummaries, parseStoredColumns, replaceColumns, type TNewColumn } from "./assets.js";
+import { DEFAULT_CONNECTION_POLICY, type TConnectionPolicy } from "./connection-guard.js";
 import {
   describeSourceTable,
   getConnection,
@@ -53,6 +54,11 @@ export interface TCatalogOptions {
   pythonEnv: string;
   /** 32-byte key that encrypts connection passwords. */
   secretKey: Buffer;
+  /**
+   * Which hosts connections may reach beyond public addresses (`FLINT_CONNECTION_ALLOW`); default
+   * none. Its `log` defaults to this catalog's `log`.
+   */
+  connectionPolicy?: TConnectionPolicy;
   /** Largest upload accepted (413 beyond). Default 2 GB. */
   maxUploadBytes?: number;
   /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
@@ -132,16 +138,23 @@ export class Catalog {
   readonly prisma: PrismaClient;
   readonly profiler: ProfileQueue;
   readonly maxUploadBytes: number;
+  /** Where connections may go; every connect goes through its check. */
+  readonly connectionPolicy: TConnectionPolicy;
   private readonly popularity: PopularityRefresher;
 
   constructor(private readonly options: TCatalogOptions) {
     this.prisma = options.prisma;
+    this.connectionPolicy = {
+      log: options.log,
+      ...(options.connectionPolicy ?? DEFAULT_CONNECTION_POLICY),
+    };
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.profiler = new ProfileQueue({
       prisma: options.prisma,
       dataDir: options.dataDir,
       pythonEnv: options.pythonEnv,
       secretKey: options.secretKey,
+      connectionPolicy: this.connectionPolicy,
       maxRows: options.profileMaxRows,
       log: options.log,
     });
@@ -299,7 +312,7 @@ export class Catalog {
     }
     const secret = await loadConnectionSecret(this.prisma, this.options.secretKey, request.connectionId);
     const { schema, table } = splitTableName(request.table);
-    const described = await describeSourceTable(secret, schema, table);
+    const described = await describeSourceTable(secret, this.connectionPolicy, schema, table);
     const name = parseName(request.name ?? nameFromFileName(table));
     await this.ensureNameFree(request.projectId, name);
     const id = await createAsset(this.prisma, {
@@ -541,7 +554,7 @@ export class Catalog {
     }
     const secret = await loadConnectionSecret(this.prisma, this.options.secretKey, row.connectionId);
     const { schema, table } = splitTableName(row.location);
-    return { stream: streamSourceTableCsv(secret, schema, table), name: row.name };
+    return { stream: streamSourceTableCsv(secret, this.connectionPolicy, schema, table), name: row.name };
   }
 
   /**

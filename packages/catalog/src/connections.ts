@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from "@flint/db";
 import pg from "pg";
+import { checkConnectionHost, type TConnectionPolicy } from "./connection-guard.js";
 import { CatalogError } from "./errors.js";
 import type { TConnection, TCreateConnectionRequest } from "./schemas.js";
 import { decryptSecret, encryptSecret } from "./secrets.js";
@@ -71,19 +72,67 @@ export function splitTableName(table: string): { schema: string; table: string }
   return second ? { schema: first!, table: second } : { schema: "public", table: first! };
 }
 
-/** The JDBC URL of a connection (no credentials in it: they travel as separate properties). */
+/**
+ * The JDBC URL of a connection (no credentials in it: they travel as separate properties). Give it
+ * the address from {@link resolveConnectionAddress} as `host`, so Spark connects where was checked.
+ */
 export function jdbcUrl(secret: Pick<TConnectionSecret, "host" | "port" | "database">): string {
   const host = secret.host.includes(":") ? `[${secret.host}]` : secret.host;
   return `jdbc:postgresql://${host}:${secret.port}/${encodeURIComponent(secret.database)}`;
 }
 
-/** Runs `work` with a client connected to the source database; the client is always closed. */
+/**
+ * The address to open a connection to: the host resolved and checked against `policy` (see
+ * `connection-guard.ts`). Connecting to this address, not to the name, keeps a second DNS answer
+ * from leading elsewhere.
+ * @throws CatalogError 400 when the host resolves to an address that is not allowed.
+ */
+export async function resolveConnectionAddress(
+  secret: Pick<TConnectionSecret, "host" | "port" | "database" | "username">,
+  policy: TConnectionPolicy,
+): Promise<string> {
+  const target = await checkConnectionHost(secret.host, policy);
+  if (!target.ok) {
+    throw new CatalogError(
+      "bad_request",
+      `Could not connect to PostgreSQL at ${secret.host}:${secret.port}/${secret.database}: ${target.reason}.`,
+    );
+  }
+  return target.address;
+}
+
+/**
+ * The one answer for every failed connection: refused, timed out, wrong password, no such database
+ * or not PostgreSQL at all. Telling them apart would tell a caller what listens at an address; the
+ * server's own words go to the log.
+ */
+function couldNotConnect(
+  secret: TConnectionSecret,
+  address: string,
+  error: unknown,
+  policy: TConnectionPolicy,
+) {
+  policy.log?.(
+    `connection to ${secret.host} (${address}):${secret.port}/${secret.database} as ${secret.username} failed: ${describePgError(error)}`,
+  );
+  return new CatalogError(
+    "bad_request",
+    `Could not connect to PostgreSQL at ${secret.host}:${secret.port}/${secret.database} as ${secret.username}. Check the host, port, database, user name and password, and that the server accepts connections from Flint.`,
+  );
+}
+
+/**
+ * Runs `work` with a client connected to the source database (at the checked address); the client
+ * is always closed.
+ */
 export async function withSourceClient<T>(
   secret: TConnectionSecret,
+  policy: TConnectionPolicy,
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
+  const address = await resolveConnectionAddress(secret, policy);
   const client = new pg.Client({
-    host: secret.host,
+    host: address,
     port: secret.port,
     database: secret.database,
     user: secret.username,
@@ -96,10 +145,7 @@ export async function withSourceClient<T>(
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new CatalogError(
-      "bad_request",
-      `Could not connect to PostgreSQL at ${secret.host}:${secret.port}/${secret.database} as ${secret.username}: ${describePgError(error)}`,
-    );
+    throw couldNotConnect(secret, address, error, policy);
   }
   try {
     return await work(client);
@@ -121,6 +167,7 @@ function describePgError(error: unknown): string {
 export async function createConnection(
   prisma: PrismaClient,
   key: Buffer,
+  policy: TConnectionPolicy,
   userId: string,
   input: TCreateConnectionRequest,
 ): Promise<TConnection> {
@@ -131,7 +178,7 @@ export async function createConnection(
     username: input.username,
     password: input.password,
   };
-  await withSourceClient(secret, async (client) => client.query("select 1"));
+  await withSourceClient(secret, policy, async (client) => client.query("select 1"));
   try {
     const row = await prisma.catalogConnection.create({
       data: {
@@ -222,8 +269,9 @@ export async function loadConnectionSecret(
 /** Tables and views a connection's user can see (system schemas left out). */
 export async function listSourceTables(
   secret: TConnectionSecret,
+  policy: TConnectionPolicy,
 ): Promise<{ schema: string; table: string; kind: "table" | "view" }[]> {
-  return await withSourceClient(secret, async (client) => {
+  return await withSourceClient(secret, policy, async (client) => {
     const result = await client.query<{ table_schema: string; table_name: string; table_type: string }>(
       `select table_schema, table_name, table_type from information_schema.tables
        where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_toast%'
@@ -240,6 +288,7 @@ export async function listSourceTables(
 /** Columns, estimated row count and size of a source table. @throws CatalogError 400 if it is not there. */
 export async function describeSourceTable(
   secret: TConnectionSecret,
+  policy: TConnectionPolicy,
   schema: string,
   table: string,
 ): Promise<{
@@ -247,7 +296,7 @@ export async function describeSourceTable(
   rowEstimate: number | null;
   sizeBytes: number | null;
 }> {
-  return await withSourceClient(secret, async (client) => {
+  return await withSourceClient(secret, policy, async (client) => {
     const columns = await client.query<{
       column_name: string;
       data_type: string;
@@ -304,6 +353,7 @@ function csvField(value: unknown): string {
  */
 export function streamSourceTableCsv(
   secret: TConnectionSecret,
+  policy: TConnectionPolicy,
   schema: string,
   table: string,
 ): ReadableStream<Uint8Array> {
@@ -322,8 +372,9 @@ export function streamSourceTableCsv(
     async pull(controller) {
       try {
         if (!client) {
+          const address = await resolveConnectionAddress(secret, policy);
           client = new pg.Client({
-            host: secret.host,
+            host: address,
             port: secret.port,
             database: secret.database,
             user: secret.username,
@@ -333,7 +384,11 @@ export function streamSourceTableCsv(
             // Values as PostgreSQL prints them: the CSV carries text, Spark applies the schema.
             types: { getTypeParser: () => (value: string) => value },
           });
-          await client.connect();
+          try {
+            await client.connect();
+          } catch (error) {
+            throw couldNotConnect(secret, address, error, policy);
+          }
           await client.query("begin read only");
           await client.query(
             `declare flint_rows no scroll cursor for select * from ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
@@ -355,7 +410,8 @@ export function streamSourceTableCsv(
         controller.enqueue(encoder.encode(`${lines}\n`));
       } catch (error) {
         await close();
-        controller.error(new Error(`Reading ${schema}.${table} failed: ${describePgError(error)}`));
+        const reason = error instanceof CatalogError ? error.message : describePgError(error);
+        controller.error(new Error(`Reading ${schema}.${table} failed: ${reason}`));
       }
     },
     async cancel() {

@@ -31,6 +31,16 @@ export {
   type TCatalogOptions,
 } from "./catalog.js";
 export {
+  checkConnectionHost,
+  DEFAULT_CONNECTION_POLICY,
+  isBlockedAddress,
+  parseConnectionAllowList,
+  type TConnectionAllowEntry,
+  type TConnectionPolicy,
+  type TConnectionTarget,
+  type TLookup,
+} from "./connection-guard.js";
+export {
   createConnection,
   deleteConnection,
   getConnection,
@@ -38,6 +48,7 @@ export {
   listConnections,
   listSourceTables,
   loadConnectionSecret,
+  resolveConnectionAddress,
 } from "./connections.js";
 export { assetNotFound, CatalogError, type TCatalogErrorCode } from "./errors.js";
 export {

@@ -12,7 +12,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@flint/db";
 import { replaceColumns } from "./assets.js";
-import { jdbcUrl, loadConnectionSecret, quoteIdentifier, splitTableName } from "./connections.js";
+import { DEFAULT_CONNECTION_POLICY, type TConnectionPolicy } from "./connection-guard.js";
+import {
+  jdbcUrl,
+  loadConnectionSecret,
+  quoteIdentifier,
+  resolveConnectionAddress,
+  splitTableName,
+} from "./connections.js";
 import { assetNotFound, CatalogError } from "./errors.js";
 import { type TProfileResult, type TProfileRun, ZProfileResult } from "./schemas.js";
 import { toNumber } from "./sql.js";
@@ -32,6 +39,8 @@ export interface TProfileQueueOptions {
   pythonEnv: string;
   /** Key that decrypts connection passwords (handed to the job on stdin only). */
   secretKey: Buffer;
+  /** Where connections may go; the job gets the checked address, not the host name. */
+  connectionPolicy?: TConnectionPolicy;
   /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
   maxRows?: number;
   /** Spark master of profiling jobs. Default `local[2]`. */
@@ -270,6 +279,10 @@ export class ProfileQueue {
     }
     if (asset.kind === "table" && asset.connectionId) {
       const secret = await loadConnectionSecret(prisma, secretKey, asset.connectionId);
+      const address = await resolveConnectionAddress(
+        secret,
+        this.options.connectionPolicy ?? DEFAULT_CONNECTION_POLICY,
+      );
       const { schema, table } = splitTableName(asset.location);
       return {
         job: {
@@ -278,7 +291,7 @@ export class ProfileQueue {
           ivyDir: path.join(dataDir, "cache", "ivy"),
           source: {
             type: "jdbc",
-            url: jdbcUrl(secret),
+            url: jdbcUrl({ ...secret, host: address }),
             table: `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
             user: secret.username,
             password: secret.password,

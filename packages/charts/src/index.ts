@@ -50,12 +50,14 @@ export {
 } from "./mime";
 export {
   checkExpression,
+  classifyChartLink,
   DEFAULT_ALLOWED_DATA_PREFIXES,
   DEFAULT_DATA_URL_POLICY,
   DEFAULT_SPEC_LIMITS,
   guardSpec,
   resolveDataUrl,
   sanitizeHref,
+  type TChartLink,
   type TDataUrlPolicy,
   type TDataUrlResult,
   type TGuardError,

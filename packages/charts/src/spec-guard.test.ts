@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isChartMimeType, parseChartMimeType } from "./mime";
-import { checkExpression, guardSpec, resolveDataUrl, sanitizeHref, type TGuardResult } from "./spec-guard";
+import {
+  checkExpression,
+  classifyChartLink,
+  guardSpec,
+  resolveDataUrl,
+  sanitizeHref,
+  type TGuardResult,
+} from "./spec-guard";
 
 const VL = "application/vnd.vegalite.v6+json";
 const VEGA = "application/vnd.vega.v6+json";
@@ -52,10 +59,34 @@ describe("data URLs", () => {
       ok: true,
       url: "/vega-datasets/data/cars.json",
     });
-    expect(resolveDataUrl("/api/v1/projects/p1/assets/a1/rows?limit=10")).toEqual({
+  });
+
+  it("refuses Flint's API by default: it answers with the viewer's data (case 32)", () => {
+    for (const url of ["/api/v1/me", "/api/v1/projects/p1/assets/a1/rows?limit=10", "api/../../api/v1/me"]) {
+      const result = resolveDataUrl(url);
+      expect(result.ok, url).toBe(false);
+      if (!result.ok) expect(result.reason).toContain("is not an allowed data location (/vega-datasets/)");
+    }
+    const error = refused(
+      guardSpec({ data: { url: "/api/v1/me" }, mark: "text", encoding: { text: { field: "email" } } }, VL),
+    );
+    expect(error).toMatchObject({ code: "blocked-url", path: "data.url" });
+    expect(error.message).toContain('Blocked data source "/api/v1/me"');
+    const vega = refused(guardSpec({ data: [{ name: "me", url: "/api/v1/me" }] }, VEGA));
+    expect(vega.code).toBe("blocked-url");
+  });
+
+  it("allows a route only when the caller lists it as chart-safe", () => {
+    const policy = {
+      allowedPrefixes: ["/vega-datasets/", "/api/v1/public-data/"],
+      baseUrl: "/vega-datasets/",
+    };
+    expect(resolveDataUrl("/api/v1/public-data/rows.json", policy)).toEqual({
       ok: true,
-      url: "/api/v1/projects/p1/assets/a1/rows?limit=10",
+      url: "/api/v1/public-data/rows.json",
     });
+    expect(resolveDataUrl("/api/v1/me", policy).ok).toBe(false);
+    expect(resolveDataUrl("/api/v1/public-data/../me", policy).ok).toBe(false);
   });
 
   it.each([
@@ -152,6 +183,28 @@ describe("links", () => {
     expect(sanitizeHref("https://www.google.com/search?q=x")).toBe("https://www.google.com/search?q=x");
     expect(sanitizeHref("mailto:a@example.com")).toBe("mailto:a@example.com");
     expect(sanitizeHref("/projects/p1")).toBe("/projects/p1");
+  });
+
+  it("tells links to the page's own origin from links elsewhere (case 32)", () => {
+    const page = "http://127.0.0.1:3000/community/charts/c1";
+    expect(classifyChartLink("/projects/p1", page)).toEqual({
+      kind: "same-origin",
+      href: "http://127.0.0.1:3000/projects/p1",
+    });
+    expect(classifyChartLink("http://127.0.0.1:3000/x?y=1", page)?.kind).toBe("same-origin");
+    for (const href of [
+      "https://evil.example/?me=a@example.com",
+      "//evil.example/x",
+      "http://127.0.0.1:3001/x",
+      "https://127.0.0.1:3000/x",
+      "http://localhost:3000/x",
+      "mailto:a@example.com",
+    ]) {
+      expect(classifyChartLink(href, page)?.kind, href).toBe("external");
+    }
+    expect(classifyChartLink("https://evil.example/a b", page)?.href).toBe("https://evil.example/ab");
+    expect(classifyChartLink("javascript:alert(1)", page)).toBeNull();
+    expect(classifyChartLink(42, page)).toBeNull();
   });
 
   it("removes constant javascript: links from specs with a warning", () => {

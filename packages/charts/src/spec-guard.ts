@@ -9,7 +9,10 @@
  * - caps the work a spec can ask for: inline rows, spec size, nesting, width/height, generated
  *   rows (`sequence`, `impute.keyvals`), bins, density steps, tick counts, force iterations;
  * - rewrites data URLs to same-origin paths (`data/cars.json` and the public vega-datasets CDN
- *   copies → `/vega-datasets/data/cars.json`) and refuses those outside the allow-list;
+ *   copies → `/vega-datasets/data/cars.json`) and refuses those outside the allow-list, which by
+ *   default holds the bundled example datasets only: a chart is drawn in the viewer's page, so
+ *   data from Flint's API would be the viewer's (`/api/v1/me`, their tables), read by whoever
+ *   wrote the spec (SECURITY.md case 32);
  * - refuses expressions that reach for the DOM or for prototypes (`event.view`, `__proto__`,
  *   `constructor` ...): the interpreter keeps them inert, this makes the refusal visible;
  * - removes what a spec must not decide: `usermeta.embedOptions` (vega-embed would apply them
@@ -51,17 +54,19 @@ export const DEFAULT_SPEC_LIMITS: Readonly<TSpecLimits> = Object.freeze({
 /** Same-origin path where the files of the `vega-datasets` package are served. */
 export const VEGA_DATASETS_BASE = "/vega-datasets/";
 
-/** URL prefixes data may come from by default: Flint's API and the bundled example datasets. */
-export const DEFAULT_ALLOWED_DATA_PREFIXES: readonly string[] = Object.freeze([
-  "/api/v1/",
-  VEGA_DATASETS_BASE,
-]);
+/**
+ * URL prefixes data may come from by default: the bundled example datasets only. Flint's API is
+ * not among them: its answers belong to whoever views the chart, and a shared or published spec is
+ * written by someone else. A route that serves the same public data to everyone may be added by
+ * the caller (and is still fetched without cookies, see `createGuardedLoader`).
+ */
+export const DEFAULT_ALLOWED_DATA_PREFIXES: readonly string[] = Object.freeze([VEGA_DATASETS_BASE]);
 
 /** Where data may be loaded from. */
 export interface TDataUrlPolicy {
   /**
-   * Allowed URL prefixes after normalisation: same-origin paths such as `/api/v1/`, or (for a
-   * deployment that wants one) absolute prefixes such as `https://data.example.com/public/`.
+   * Allowed URL prefixes after normalisation: same-origin paths such as `/vega-datasets/`, or (for
+   * a deployment that wants one) absolute prefixes such as `https://data.example.com/public/`.
    */
   allowedPrefixes: readonly string[];
   /** Base path relative URLs resolve against; `data/cars.json` → `/vega-datasets/data/cars.json`. */
@@ -184,6 +189,32 @@ export function sanitizeHref(href: unknown, base = PLACEHOLDER_ORIGIN): string |
   }
   if (!LINK_SCHEMES.has(parsed.protocol)) return null;
   return SCHEME.test(compact) || compact.startsWith("//") ? parsed.href : compact;
+}
+
+/** Where a chart's link leads: Flint's own pages, or another site (shown to the person first). */
+export type TChartLink = { kind: "same-origin"; href: string } | { kind: "external"; href: string };
+
+/**
+ * Classifies a link a chart wants to follow (an `href` channel, computed while the chart runs):
+ * `null` when {@link sanitizeHref} refuses it, `same-origin` for a page of `pageUrl`'s origin,
+ * `external` for anything else (other hosts, other ports, `mailto:`). Values come from the spec's
+ * data, so an external link could carry whatever the chart shows to someone else's site: the
+ * renderer opens it only after the person has seen the full target and clicked again.
+ */
+export function classifyChartLink(href: unknown, pageUrl: string): TChartLink | null {
+  const safe = sanitizeHref(href, pageUrl);
+  if (safe === null) return null;
+  let target: URL;
+  let page: URL;
+  try {
+    target = new URL(safe, pageUrl);
+    page = new URL(pageUrl);
+  } catch {
+    return null;
+  }
+  const isSameOrigin =
+    (target.protocol === "http:" || target.protocol === "https:") && target.origin === page.origin;
+  return isSameOrigin ? { kind: "same-origin", href: target.href } : { kind: "external", href: target.href };
 }
 
 /** Why a spec was refused. */

@@ -223,16 +223,111 @@ test.describe("case 13: only allow-listed data sources load", () => {
     expect(harness.requests.some((p) => p.includes("meta-data"))).toBe(false);
   });
 
-  test("allowed same-origin data loads", async ({ chartPage }) => {
-    const result = await renderOne(chartPage, {
+  test("the viewer's data is never read: the API is off the list and nothing sends cookies (case 32)", async ({
+    chartPage,
+    harness,
+    context,
+  }) => {
+    // The viewer is signed in to this origin: a request with cookies would answer with their data.
+    await context.addCookies([{ name: "session", value: "viewer-session", url: harness.url }]);
+    const me = await renderOne(chartPage, {
       mimeType: VL,
+      spec: { data: { url: "/api/v1/me" }, mark: "text", encoding: { text: { field: "email" } } },
+    });
+    expect(me.state).toBe("error");
+    expect(me.message).toContain('Blocked data source "/api/v1/me"');
+    // Computed at run time, the same.
+    const computed = await renderOne(chartPage, {
+      mimeType: VEGA,
+      spec: {
+        signals: [{ name: "p", value: "me" }],
+        data: [{ name: "d", url: { signal: "'/api/v1/' + p" }, format: { type: "json" } }],
+      },
+    });
+    expect(computed.state).toBe("error");
+    expect(computed.message).toContain("/api/v1/me");
+    expect(harness.requests.filter((p) => p.startsWith("/api/v1/me"))).toEqual([]);
+
+    // A route the caller lists as chart-safe loads, and without the viewer's cookie.
+    const rows = await renderOne(chartPage, {
+      mimeType: VL,
+      allowedDataOrigins: ["/vega-datasets/", "/api/v1/test/"],
       spec: {
         data: { url: "/api/v1/test/rows.json" },
         mark: "bar",
         encoding: { x: { field: "a", type: "nominal" }, y: { field: "b", type: "quantitative" } },
       },
     });
+    expect(rows.state).toBe("rendered");
+    const cars = await renderOne(chartPage, {
+      mimeType: VL,
+      spec: { data: { url: "data/cars.json" }, mark: "point", encoding: { x: { field: "Horsepower" } } },
+    });
+    expect(cars.state).toBe("rendered");
+    const loads = harness.cookies.filter(
+      (c) => c.path.startsWith("/api/v1/test/") || c.path.includes("cars"),
+    );
+    expect(loads.map((c) => c.path)).toEqual(["/api/v1/test/rows.json", "/vega-datasets/data/cars.json"]);
+    expect(loads.map((c) => c.cookie)).toEqual([null, null]);
+    // The page itself did carry the cookie: the harness would have seen one.
+    expect(harness.cookies.some((c) => c.cookie?.includes("viewer-session"))).toBe(true);
+  });
+
+  test("a link to another site opens only from a box that shows it (case 32)", async ({
+    chartPage,
+    harness,
+    problems,
+    context,
+  }) => {
+    const target = "https://evil.example/collect?rows=secret";
+    const spec = {
+      width: 300,
+      height: 300,
+      autosize: "none",
+      padding: 0,
+      data: { values: [{ x: 1, y: 1, link: target }] },
+      mark: { type: "point", size: 40000, filled: true },
+      encoding: {
+        x: { field: "x", type: "quantitative", scale: { domain: [0, 2] }, axis: null },
+        y: { field: "y", type: "quantitative", scale: { domain: [0, 2] }, axis: null },
+        href: { field: "link" },
+      },
+    };
+    const result = await renderOne(chartPage, { mimeType: VL, spec });
     expect(result.state).toBe("rendered");
+    const popups: string[] = [];
+    context.on("page", (popup) => popups.push(popup.url()));
+    const before = chartPage.url();
+    await chartPage.locator('[data-chart-id="chart"] canvas').click({ position: { x: 150, y: 150 } });
+    const box = chartPage.getByRole("dialog", { name: "Open link to another site" });
+    await expect(box).toContainText(target);
+    await chartPage.waitForTimeout(500);
+    expect(chartPage.url()).toBe(before);
+    expect(popups).toEqual([]);
+    expect(problems.external).toEqual([]);
+    // Cancel closes it; the second click is the person's own, on a real link.
+    await box.getByRole("button", { name: "Cancel" }).click();
+    await expect(box).toHaveCount(0);
+    await chartPage.locator('[data-chart-id="chart"] canvas').click({ position: { x: 150, y: 150 } });
+    await expect(box.getByRole("link", { name: "Open link" })).toHaveAttribute("href", target);
+    await expect(box.getByRole("link", { name: "Open link" })).toHaveAttribute(
+      "rel",
+      "noopener noreferrer nofollow",
+    );
+
+    // A link within the page's origin is followed as before.
+    await chartPage.evaluate(() => window.flintHarness.clear());
+    const local = await renderOne(chartPage, {
+      mimeType: VL,
+      spec: {
+        ...spec,
+        data: { values: [{ x: 1, y: 1, link: `${harness.url}vega-datasets/data/cars.json` }] },
+      },
+    });
+    expect(local.state).toBe("rendered");
+    const popup = context.waitForEvent("page");
+    await chartPage.locator('[data-chart-id="chart"] canvas').click({ position: { x: 150, y: 150 } });
+    expect((await popup).url()).toBe(`${harness.url}vega-datasets/data/cars.json`);
   });
 
   test("a javascript: link on a mark never becomes a link", async ({ chartPage, problems, context }) => {

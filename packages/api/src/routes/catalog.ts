@@ -463,7 +463,9 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
       handler: async ({ actor, request, body }) => {
         const who = await caller(actor, request);
         await authorizeCatalog(prisma, who, { kind: "project", id: body.projectId }, "catalog.write");
-        return await catalogCall(() => createConnection(prisma, catalog.secretKey, who.actor.userId, body));
+        return await catalogCall(() =>
+          createConnection(prisma, catalog.secretKey, catalog.connectionPolicy, who.actor.userId, body),
+        );
       },
     }),
     defineRoute({
@@ -494,7 +496,7 @@ export function createCatalogRoutes(deps: TCatalogRouteDeps): TAnyRoute[] {
         // Listing goes through the saved credentials: only those who may register tables.
         await authorizeCatalog(prisma, who, { kind: "connection", id: params.id }, "catalog.write");
         const secret = await catalogCall(() => loadConnectionSecret(prisma, catalog.secretKey, params.id));
-        const tables = await catalogCall(() => listSourceTables(secret));
+        const tables = await catalogCall(() => listSourceTables(secret, catalog.connectionPolicy));
         const registered = await prisma.catalogAsset.findMany({
           where: { connectionId: params.id },
           select: { id: true, location: true },

@@ -39,6 +39,8 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
     pythonEnv: config.kernels.pythonEnv,
     // Connection passwords are encrypted under this key; it never leaves the data directory.
     secretKey: parseSecretKey(readOrCreateSecret(config.dataDir, "catalog-key")),
+    // Connections reach public addresses only, plus what FLINT_CONNECTION_ALLOW lists (case 32).
+    connectionPolicy: config.connectionPolicy,
     maxUploadBytes: parsed.data.FLINT_CATALOG_MAX_UPLOAD_BYTES,
     profileMaxRows: parsed.data.FLINT_CATALOG_PROFILE_MAX_ROWS,
     log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),

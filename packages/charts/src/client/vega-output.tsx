@@ -8,7 +8,8 @@
  * - vega-embed runs in interpreter mode (`ast: true`, `expr: expressionInterpreter`): the page's
  *   CSP has no `unsafe-eval`, and expressions never become JavaScript.
  * - All loading goes through {@link createGuardedLoader}; a refused URL turns the chart into an
- *   error card that says which URL and why.
+ *   error card that says which URL and why. Data loads without the viewer's cookies; a mark's link
+ *   to another site opens only from a box that shows its full address (SECURITY.md case 32).
  * - vega-embed's own actions menu is off (its "view source" writes HTML into a new window and its
  *   editor action posts the spec to another site); this component has its own: PNG, SVG, spec.
  * - Charts with `width: "container"` follow the width of their output area.
@@ -43,9 +44,10 @@ export interface VegaOutputProps {
   /** The spec as found in the output (parsed JSON). */
   spec: unknown;
   /**
-   * URL prefixes data and images may load from. Default: `/api/v1/` and `/vega-datasets/`
-   * (same-origin paths); absolute prefixes such as `https://data.example.com/public/` are allowed
-   * if a deployment passes them.
+   * URL prefixes data and images may load from. Default: `/vega-datasets/` (the bundled example
+   * datasets); routes that serve public data, or absolute prefixes such as
+   * `https://data.example.com/public/`, may be passed. Never a route that answers with the viewer's
+   * own data: the spec's author would read it.
    */
   allowedDataOrigins?: readonly string[];
   /** Where relative data URLs (`data/cars.json`) resolve; default `/vega-datasets/`. */
@@ -95,6 +97,16 @@ const styles = {
     borderRadius: "6px",
     fontSize: "13px",
     whiteSpace: "pre-wrap",
+    overflowWrap: "anywhere",
+  },
+  link: {
+    border: "1px solid #d0d7de",
+    background: "#f6f8fa",
+    color: "#24292f",
+    padding: "8px 12px",
+    borderRadius: "6px",
+    fontSize: "13px",
+    marginTop: "4px",
     overflowWrap: "anywhere",
   },
   spec: {
@@ -180,6 +192,8 @@ export function VegaOutput({
   onStatusRef.current = onStatus;
   const [status, setStatus] = useState<TVegaOutputStatus>({ state: "loading" });
   const [showSpec, setShowSpec] = useState(false);
+  // A link to another site the chart asked to open: shown in full, opened only by a second click.
+  const [pendingLink, setPendingLink] = useState<string | null>(null);
 
   // Keyed by content, so a parent passing a fresh array or object each render does not redraw.
   const allowedKey = (allowedDataOrigins ?? DEFAULT_ALLOWED_DATA_PREFIXES).join("\n");
@@ -208,6 +222,7 @@ export function VegaOutput({
       return;
     }
     report({ state: "loading" });
+    setPendingLink(null);
     // Set by cleanup or by the first failure; a failure after drawing still replaces the chart.
     let stopped = false;
     let finalize: (() => void) | undefined;
@@ -224,6 +239,9 @@ export function VegaOutput({
     const loader = createGuardedLoader({
       policy,
       onBlocked: (url, reason) => fail(`Blocked ${JSON.stringify(url)}: ${reason}`),
+      onExternalLink: (href) => {
+        if (!stopped) setPendingLink(href);
+      },
     });
     (async () => {
       // Loaded on first use: Vega, Vega-Lite and vega-embed are large and only charts need them.
@@ -351,6 +369,23 @@ export function VegaOutput({
             onClick={() => setShowSpec((s) => !s)}
           >
             {showSpec ? "Hide spec" : "Spec"}
+          </button>
+        </div>
+      ) : null}
+      {pendingLink !== null && status.state === "rendered" ? (
+        <div role="dialog" aria-label="Open link to another site" style={styles.link}>
+          This chart links to another site: <code data-flint-link-target="">{pendingLink}</code>{" "}
+          <a
+            href={pendingLink}
+            target="_blank"
+            rel="noopener noreferrer nofollow"
+            style={styles.button}
+            onClick={() => setPendingLink(null)}
+          >
+            Open link
+          </a>{" "}
+          <button type="button" style={styles.button} onClick={() => setPendingLink(null)}>
+            Cancel
           </button>
         </div>
       ) : null}

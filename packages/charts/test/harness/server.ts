@@ -1,7 +1,7 @@
 /**
  * A tiny static server for the browser harness: the page (with Flint's CSP), the renderer bundled
- * by esbuild, the vega-datasets files through the package's own handler, the spec corpus, and two
- * endpoints for allow-list tests. Listens on 127.0.0.1 on a free port.
+ * by esbuild, the vega-datasets files through the package's own handler, the spec corpus, and
+ * endpoints for allow-list tests (one like Flint's `/api/v1/me`, answering only with a cookie). Listens on 127.0.0.1 on a free port.
  */
 
 import { readFile } from "node:fs/promises";
@@ -43,6 +43,8 @@ export interface THarnessServer {
   url: string;
   /** Paths requested so far (to prove that refused URLs were never fetched). */
   requests: string[];
+  /** The `Cookie` header of each request, by path (to prove that charts load without cookies). */
+  cookies: { path: string; cookie: string | null }[];
   close(): Promise<void>;
 }
 
@@ -72,9 +74,11 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 export async function startHarness(): Promise<THarnessServer> {
   const assets = await bundle();
   const requests: string[] = [];
+  const cookies: THarnessServer["cookies"] = [];
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     requests.push(url.pathname + url.search);
+    cookies.push({ path: url.pathname, cookie: req.headers.cookie ?? null });
     if (url.pathname === "/") {
       res.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
@@ -105,6 +109,11 @@ export async function startHarness(): Promise<THarnessServer> {
         ]),
       );
     }
+    if (url.pathname === "/api/v1/me") {
+      // Like Flint's: who the cookie belongs to.
+      if (!req.headers.cookie) return send(res, 401, "application/json", '{"error":"sign in"}');
+      return send(res, 200, "application/json", JSON.stringify([{ email: "viewer@example.com" }]));
+    }
     if (url.pathname === "/private/secret.json") {
       return send(res, 200, "application/json", JSON.stringify([{ secret: "do not load" }]));
     }
@@ -118,6 +127,7 @@ export async function startHarness(): Promise<THarnessServer> {
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    cookies,
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }
