@@ -1,12 +1,14 @@
-// Issue 16: the web server killed (SIGKILL) during a run and during an upload, then started again
-// on the same data folder. Real processes: its own built Flint, PostgreSQL, Jupyter and kernel.
+// Issue 16 and SECURITY.md case 22: the web server killed (SIGKILL) during a run, an upload and a
+// save, then started again on the same data folder. Real processes: its own built Flint, PostgreSQL, Jupyter and kernel.
 // Decision (docs/kernels.md): a cell running when Flint dies ends `died` with what it printed and
 // a notice; its kernel died with that Flint's Jupyter Server. A half-received upload leaves nothing.
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { findRunningEmbeddedPostgres } from "@flint/db/embedded";
 import { startBuiltFlint, type TFlintServer } from "@flint/testing";
 import { expect, test } from "@playwright/test";
+import pg from "pg";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TOKEN = "flint_pat_faults_token_0123456789abcdef";
@@ -171,4 +173,64 @@ test("killed during an upload: nothing half-written stays, earlier assets are in
   )!;
   const content = await fetch(`${server.url}/api/v1/catalog/assets/${asset.id}/content`, { headers: AUTH });
   expect(await content.text()).toBe("id,value\n1,a\n2,b\n");
+});
+
+test("killed in the middle of a save's transaction: the previous version stays intact (SECURITY.md case 22)", async () => {
+  server = await start();
+  const dataDir = server.dataDir;
+  const projects = await api(server, "GET", "/api/v1/projects");
+  const projectId = (projects.body.projects as { id: string }[])[0]!.id;
+  const document = (source: string) => ({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [{ id: "value", cell_type: "code", metadata: {}, source, outputs: [], execution_count: null }],
+  });
+  const created = await api(server, "POST", `/api/v1/projects/${projectId}/notebooks`, {
+    name: "Saved once",
+    notebook: document("x = 'version one'"),
+  });
+  expect(created.status).toBe(201);
+  const notebookId = created.body.id as string;
+
+  // Hold the activity table so the save stops inside its transaction, after it has already
+  // written the notebook's new version (the feed entry comes last), and kill the server there.
+  const url = findRunningEmbeddedPostgres({ dir: path.join(dataDir, "postgres") });
+  if (!url) throw new Error("the server's embedded PostgreSQL is not running");
+  const blocker = new pg.Client({ connectionString: url });
+  blocker.on("error", () => undefined);
+  await blocker.connect();
+  await blocker.query("begin");
+  await blocker.query("lock table activity in exclusive mode");
+  const save = api(server, "PUT", `/api/v1/notebooks/${notebookId}`, {
+    version: created.body.version,
+    notebook: document("x = 'version two'"),
+  }).catch((error: unknown) => error);
+  await expect
+    .poll(
+      async () =>
+        (
+          await blocker.query(
+            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'insert into%activity%'",
+          )
+        ).rows[0].n,
+      { timeout: 60_000 },
+    )
+    .toBe(1);
+  await kill(server);
+  expect(await save).toBeInstanceOf(Error);
+  await blocker.end().catch(() => undefined);
+
+  server = await start(dataDir);
+  const after = await api(server, "GET", `/api/v1/notebooks/${notebookId}`);
+  expect(after.body.version).toBe(created.body.version);
+  expect(JSON.stringify(after.body.notebook)).toContain("version one");
+  expect(JSON.stringify(after.body.notebook)).not.toContain("version two");
+  // Nothing is stuck: the same save now goes through.
+  const saved = await api(server, "PUT", `/api/v1/notebooks/${notebookId}`, {
+    version: created.body.version,
+    notebook: document("x = 'version two'"),
+  });
+  expect(saved.status).toBe(200);
+  expect(saved.body.version).toBe((created.body.version as number) + 1);
 });
