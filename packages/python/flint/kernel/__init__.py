@@ -3,8 +3,10 @@
 ``load_ipython_extension`` returns in milliseconds; everything slow happens in the background:
 
 - ``spark`` and ``sc`` exist at once as proxies; the SparkSession is built on a background thread
-  (:mod:`flint.kernel.session`) and the first use of either waits for it, or raises
-  :class:`~flint.kernel.session.SparkStartError` saying why Spark could not start.
+  (:mod:`flint.kernel.session`) at their first use (or as the kernel starts, with
+  ``FLINT_SPARK_START=at-start``), which waits for it with a notice, or raises
+  :class:`~flint.kernel.session.SparkStartError` saying why Spark could not start. A notebook that
+  never uses Spark starts no JVM.
 - pandas and Spark DataFrames display as tables with ``application/vnd.flint.table+json``
   (:mod:`flint.kernel.tables`); ``%%sql`` runs Spark SQL (:mod:`flint.kernel.sql_magic`).
 - each cell's Spark jobs are tagged, cancelled on interrupt and reported live as
@@ -75,14 +77,15 @@ class FlintExtension:
         self._altair_thread: threading.Thread | None = None
 
     def load(self) -> None:
-        """Install hooks, formatters, magics and the ``spark``/``sc`` proxies; start Spark."""
+        """Install hooks, formatters, magics and the ``spark``/``sc`` proxies (Spark starts at first use)."""
         # Executors' Python workers must run this interpreter (the kernelspec sets it too).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # PySpark 4.3 warns on first use of its pandas layer that it "does not yet fully support
         # pandas >= 3.0.0". Flint ships and tests exactly this pair, and the warning would land in
         # the output of whichever cell first touches Spark.
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-        self.starter.start()
+        if self.starter.settings.starts_with_kernel:
+            self.starter.start()
         self.ip.push({"spark": self.spark_proxy, "sc": self.sc_proxy}, interactive=False)
 
         register_table_formatters(self.ip)

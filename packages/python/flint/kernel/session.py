@@ -12,6 +12,9 @@ Configuration, read from the kernel's environment:
 - ``FLINT_SPARK_CONF``: a JSON object of extra Spark settings, applied last.
 - ``FLINT_SPARK_LOG``: where the driver JVM's stdout/stderr go (default: a file in the temp dir).
 - ``FLINT_SPARK_LOG_LEVEL``: ``sc.setLogLevel`` once started, default ``ERROR``.
+- ``FLINT_SPARK_START``: ``on-use`` (default) starts Spark at the first use of ``spark``, ``sc``,
+  ``%%sql`` or a Spark DataFrame, so a notebook that never uses Spark costs a Python process and
+  no JVM (many notebooks share one machine); ``at-start`` builds it as the kernel starts.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class SparkSettings:
     log_path: Path
     log_level: str = "ERROR"
     errors: list[str] = field(default_factory=list)
+    #: Build the session as the kernel starts (``FLINT_SPARK_START=at-start``) instead of at first use.
+    starts_with_kernel: bool = False
 
     @property
     def is_connect(self) -> bool:
@@ -97,6 +102,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         except ValueError as exc:
             errors.append(str(exc))
 
+    start = environ.get("FLINT_SPARK_START", "on-use").strip().lower() or "on-use"
+    if start not in ("on-use", "at-start"):
+        errors.append(f"FLINT_SPARK_START must be on-use or at-start, not {start!r}")
+    starts_with_kernel = start == "at-start"
     remote = environ.get("SPARK_REMOTE") or None
     log_path = Path(environ.get("FLINT_SPARK_LOG") or Path(tempfile.gettempdir(), f"flint-spark-{os.getpid()}.log"))
     log_level = environ.get("FLINT_SPARK_LOG_LEVEL", "ERROR").upper()
@@ -105,7 +114,13 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         # Classic settings (master, UI, driver JVM options) mean nothing to a remote server; the
         # user's settings are sent as session configuration.
         return SparkSettings(
-            master="", remote=remote, conf=user_conf, log_path=log_path, log_level=log_level, errors=errors
+            master="",
+            remote=remote,
+            conf=user_conf,
+            log_path=log_path,
+            log_level=log_level,
+            errors=errors,
+            starts_with_kernel=starts_with_kernel,
         )
 
     master = user_conf.get("spark.master") or environ.get("SPARK_MASTER") or DEFAULT_MASTER
@@ -126,7 +141,15 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     if "log4j2.configurationFile" not in java_options:
         option = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
         conf["spark.driver.extraJavaOptions"] = f"{java_options} {option}".strip()
-    return SparkSettings(master=master, remote=None, conf=conf, log_path=log_path, log_level=log_level, errors=errors)
+    return SparkSettings(
+        master=master,
+        remote=None,
+        conf=conf,
+        log_path=log_path,
+        log_level=log_level,
+        errors=errors,
+        starts_with_kernel=starts_with_kernel,
+    )
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> str:
