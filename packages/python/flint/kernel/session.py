@@ -109,19 +109,17 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     remote = environ.get("SPARK_REMOTE") or None
     log_path = Path(environ.get("FLINT_SPARK_LOG") or Path(tempfile.gettempdir(), f"flint-spark-{os.getpid()}.log"))
     log_level = environ.get("FLINT_SPARK_LOG_LEVEL", "ERROR").upper()
+    common: dict[str, Any] = {
+        "log_path": log_path,
+        "log_level": log_level,
+        "errors": errors,
+        "starts_with_kernel": starts_with_kernel,
+    }
 
     if remote:
         # Classic settings (master, UI, driver JVM options) mean nothing to a remote server; the
         # user's settings are sent as session configuration.
-        return SparkSettings(
-            master="",
-            remote=remote,
-            conf=user_conf,
-            log_path=log_path,
-            log_level=log_level,
-            errors=errors,
-            starts_with_kernel=starts_with_kernel,
-        )
+        return SparkSettings(master="", remote=remote, conf=user_conf, **common)
 
     master = user_conf.get("spark.master") or environ.get("SPARK_MASTER") or DEFAULT_MASTER
     conf = {
@@ -141,15 +139,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     if "log4j2.configurationFile" not in java_options:
         option = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
         conf["spark.driver.extraJavaOptions"] = f"{java_options} {option}".strip()
-    return SparkSettings(
-        master=master,
-        remote=None,
-        conf=conf,
-        log_path=log_path,
-        log_level=log_level,
-        errors=errors,
-        starts_with_kernel=starts_with_kernel,
-    )
+    return SparkSettings(master=master, remote=None, conf=conf, **common)
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> str:

@@ -1,5 +1,6 @@
 "use client";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { formatBytes } from "@/components/catalog/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { type ApiError, apiFetch } from "@/lib/api";
 
@@ -9,18 +10,6 @@ interface TEntry {
   kind: "file" | "folder" | "link";
   sizeBytes: number;
   modifiedAt: string;
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /**
@@ -204,7 +193,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
                 )}
               </td>
               <td className="px-4 py-2 text-right tabular-nums text-slate-600">
-                {entry.kind === "file" ? formatSize(entry.sizeBytes) : ""}
+                {entry.kind === "file" ? formatBytes(entry.sizeBytes) : ""}
               </td>
               <td className="px-4 py-2 text-slate-600">{new Date(entry.modifiedAt).toLocaleString()}</td>
               <td className="px-4 py-2 text-right whitespace-nowrap">
