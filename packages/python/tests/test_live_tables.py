@@ -169,9 +169,7 @@ def test_bar_over_a_few_numbers_is_ordinal_and_over_many_is_binned() -> None:
     assert len(many["data"]["values"]) <= 40
     raw = build_chart("data(df) bar x(price) y(rating)", {"df": df}).spec  # not aggregated: summed per bin
     assert raw["encoding"]["x"]["bin"]["binned"] is True
-    assert sum(row[raw["encoding"]["y"]["field"]] for row in raw["data"]["values"]) == pytest.approx(
-        df["rating"].sum()
-    )
+    assert sum(row[raw["encoding"]["y"]["field"]] for row in raw["data"]["values"]) == pytest.approx(df["rating"].sum())
     explicit = build_chart("data(df) bar x(price:q) y(rating)", {"df": df}).spec  # as written
     assert explicit["encoding"]["x"]["type"] == "quantitative" and "bin" not in explicit["encoding"]["x"]
 
