@@ -1,7 +1,7 @@
 /**
  * The execution broker against a real Jupyter Server, real `flint-spark` kernels and real Spark.
  * One runtime serves the whole file; notebooks share kernels where the behaviour allows, because
- * every kernel starts a Spark JVM and the machine is small and shared.
+ * a kernel that uses Spark starts a JVM and the machine is small and shared.
  */
 
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -621,15 +621,22 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
     SLOW_TEST_MS,
   );
 
-  it("stops without leaving a Jupyter, kernel or Spark process behind", async () => {
-    const marker = (runtime.jupyter as JupyterSupervisor).processMarker;
-    const before = await findMarkedProcesses(marker);
-    const names = await Promise.all(before.map((p) => readProcessName(p.pid)));
-    // The server, three kernels (two notebooks and the warm one) and their Spark JVMs.
-    expect(names.filter((name) => name?.startsWith("python")).length).toBeGreaterThanOrEqual(4);
-    expect(names).toContain("java");
-    await runtime.stop();
-    expect(await findMarkedProcesses(marker)).toEqual([]);
-    expect(runtime.status().jupyter.status).toBe("not started");
-  });
+  it(
+    "stops without leaving a Jupyter, kernel or Spark process behind",
+    async () => {
+      // Spark starts at first use: make sure a JVM runs, so stopping is shown to end it too.
+      const [spark] = store.setNotebook("nb-jvm", ["spark.range(3).count()"]);
+      await runtime.broker.runAndWait("nb-jvm", [spark!], 240_000);
+      const marker = (runtime.jupyter as JupyterSupervisor).processMarker;
+      const before = await findMarkedProcesses(marker);
+      const names = await Promise.all(before.map((p) => readProcessName(p.pid)));
+      // The server, three kernels (two notebooks and the warm one) and their Spark JVMs.
+      expect(names.filter((name) => name?.startsWith("python")).length).toBeGreaterThanOrEqual(4);
+      expect(names).toContain("java");
+      await runtime.stop();
+      expect(await findMarkedProcesses(marker)).toEqual([]);
+      expect(runtime.status().jupyter.status).toBe("not started");
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -67,9 +67,10 @@ describe("Jupyter Server supervisor (real server, kernels, Spark)", () => {
       expect(() => readFileSync(join(dataDir, "jupyter", "config", "jupyter_server_config.json"))).toThrow();
 
       // A notebook runs a long cell; its kernel's Spark JVM is up.
-      const [sleeper, after] = store.setNotebook("nb", [
+      const [sleeper, after, sparkAfter] = store.setNotebook("nb", [
         "spark.range(10).count()\nimport time\nprint('working', flush=True)\ntime.sleep(600)",
         "1+1",
+        "spark.range(5).count()",
       ]);
       const view = new NotebookMirror();
       broker.subscribe("nb", view.apply);
@@ -101,6 +102,9 @@ describe("Jupyter Server supervisor (real server, kernels, Spark)", () => {
       const [result] = await broker.runAndWait("nb", [after!], 180_000);
       expect(result).toMatchObject({ status: "ok", executionCount: 1 });
       expect(describeOutputs(result!.outputs)).toBe("2");
+      // Spark starts at its first use in the new kernel.
+      const [counted] = await broker.runAndWait("nb", [sparkAfter!], 240_000);
+      expect(describeOutputs(counted!.outputs)).toContain("5");
       await waitFor(
         "a Spark JVM under launch 2",
         async () => (await listProcessNames(`${marker}2`)).includes("java"),
