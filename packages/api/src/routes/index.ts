@@ -7,6 +7,7 @@ import { z } from "zod";
 import { authorize, memberRole } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { TOKEN_SCOPES } from "../permissions.js";
+import { readProcessStats } from "../process-stats.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { listActivity, ZActivity } from "../services/activity.js";
 import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
@@ -74,6 +75,13 @@ export const ZHealth = z.object({
       network: z.enum(["isolated", "host", "none"]),
       memoryBytes: z.number(),
       detail: z.string(),
+    })
+    .optional(),
+  /** This web server process: resident memory and the event-loop delay of the last 10 s. */
+  process: z
+    .object({
+      rssBytes: z.number(),
+      eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number(), windowMs: z.number() }),
     })
     .optional(),
 });
@@ -198,7 +206,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
         const status = db.status === "up" ? ("ok" as const) : ("degraded" as const);
         if (!isAdmin) return { status };
         const runtime = await deps.runtimeStatus();
-        return { status, db, ...runtime };
+        return { status, db, ...runtime, process: readProcessStats() };
       },
     }),
     defineRoute({
