@@ -21,6 +21,12 @@ import {
   splitTableName,
 } from "./connections.js";
 import { assetNotFound, CatalogError } from "./errors.js";
+import {
+  DEFAULT_PROFILE_SECONDS,
+  estimateStartSeconds,
+  orderProfiles,
+  type TQueuedProfile,
+} from "./profile-order.js";
 import { type TProfileResult, type TProfileRun, ZProfileResult } from "./schemas.js";
 import { toNumber } from "./sql.js";
 import { describeStoredData, readOptionsFor, resolveProjectPath } from "./storage.js";
@@ -81,6 +87,69 @@ export function toProfileRun(row: {
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
     result: parsed?.success ? parsed.data : null,
+    queuePosition: null,
+    estimatedStartSeconds: null,
+  };
+}
+
+/** The queued runs in the order they will start (see {@link orderProfiles}). */
+async function loadQueueInOrder(prisma: PrismaClient): Promise<TQueuedProfile[]> {
+  const [queued, served] = await Promise.all([
+    prisma.catalogProfileRun.findMany({
+      where: { status: "queued" },
+      select: { id: true, requestedById: true, createdAt: true, asset: { select: { sizeBytes: true } } },
+    }),
+    prisma.catalogProfileRun.groupBy({
+      by: ["requestedById"],
+      where: { startedAt: { not: null } },
+      _max: { startedAt: true },
+    }),
+  ]);
+  const lastServedAt = new Map<string, number>();
+  for (const row of served) {
+    if (row._max.startedAt) lastServedAt.set(row.requestedById ?? "", row._max.startedAt.getTime());
+  }
+  return orderProfiles(
+    queued.map((run) => ({
+      id: run.id,
+      requestedById: run.requestedById,
+      sizeBytes: toNumber(run.asset.sizeBytes),
+      createdAt: run.createdAt,
+    })),
+    lastServedAt,
+  );
+}
+
+/** Where a queued run stands: its place in line and about when it starts. */
+async function describeQueuePlace(
+  prisma: PrismaClient,
+  runId: string,
+): Promise<{ queuePosition: number | null; estimatedStartSeconds: number | null }> {
+  const order = await loadQueueInOrder(prisma);
+  const index = order.findIndex((run) => run.id === runId);
+  if (index === -1) return { queuePosition: null, estimatedStartSeconds: null };
+  const [recent, running] = await Promise.all([
+    prisma.catalogProfileRun.findMany({
+      where: { status: "done", startedAt: { not: null }, finishedAt: { not: null } },
+      orderBy: { finishedAt: "desc" },
+      take: 10,
+      select: { startedAt: true, finishedAt: true },
+    }),
+    prisma.catalogProfileRun.findFirst({
+      where: { status: "running", startedAt: { not: null } },
+      orderBy: { startedAt: "asc" },
+      select: { startedAt: true },
+    }),
+  ]);
+  const durations = recent.map((run) => (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000);
+  const typical =
+    durations.length > 0
+      ? durations.reduce((sum, value) => sum + value, 0) / durations.length
+      : DEFAULT_PROFILE_SECONDS;
+  const runningElapsed = running?.startedAt ? (Date.now() - running.startedAt.getTime()) / 1000 : null;
+  return {
+    queuePosition: index + 1,
+    estimatedStartSeconds: estimateStartSeconds(index + 1, typical, runningElapsed),
   };
 }
 
@@ -217,14 +286,7 @@ export class ProfileQueue {
 
   private async work(): Promise<void> {
     while (!this.isStopped) {
-      // skip locked: several Flint processes on one database never take the same run.
-      const claimed = await this.options.prisma.$queryRawUnsafe<{ id: string; assetId: string }[]>(
-        `update catalog_profile_run set status = 'running', "startedAt" = now(), message = 'Starting Spark'
-         where id = (select id from catalog_profile_run where status = 'queued' order by "createdAt"
-                     limit 1 for update skip locked)
-         returning id, "assetId"`,
-      );
-      const run = claimed[0];
+      const run = await this.claimNext();
       if (!run) return;
       await this.options.prisma.catalogAsset
         .update({ where: { id: run.assetId }, data: { profileStatus: "running" } })
@@ -246,6 +308,31 @@ export class ProfileQueue {
         this.currentRun = null;
       }
     }
+  }
+
+  /**
+   * Takes the next run in the fair order ({@link orderProfiles}). The claim is conditional on the
+   * run still being queued, so several Flint processes on one database never take the same run;
+   * one that lost the race looks again.
+   */
+  private async claimNext(): Promise<{ id: string; assetId: string } | null> {
+    const { prisma } = this.options;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const [next] = await loadQueueInOrder(prisma);
+      if (!next) return null;
+      const claimed = await prisma.catalogProfileRun.updateMany({
+        where: { id: next.id, status: "queued" },
+        data: { status: "running", startedAt: new Date(), message: "Starting Spark" },
+      });
+      if (claimed.count === 1) {
+        const row = await prisma.catalogProfileRun.findUnique({
+          where: { id: next.id },
+          select: { assetId: true },
+        });
+        if (row) return { id: next.id, assetId: row.assetId };
+      }
+    }
+    return null;
   }
 
   /** Builds the job of an asset: where Spark reads it from, with which options. */
@@ -467,7 +554,9 @@ export async function getLatestProfileRun(
     orderBy: { createdAt: "desc" },
     select: PROFILE_RUN_SELECT,
   });
-  return row ? toProfileRun(row) : null;
+  if (!row) return null;
+  const run = toProfileRun(row);
+  return run.status === "queued" ? { ...run, ...(await describeQueuePlace(prisma, run.id)) } : run;
 }
 
 /** The latest successful profile's Spark schema of an asset (what `load` applies to row streams). */

@@ -102,6 +102,15 @@ export const ZProfileRun = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   result: ZProfileResult.nullable(),
+  queuePosition: z
+    .number()
+    .int()
+    .nullable()
+    .describe("While queued: 1 when it runs next. Queues take turns between the people who asked."),
+  estimatedStartSeconds: z
+    .number()
+    .nullable()
+    .describe("While queued: about how many seconds until it starts, from recent profiles' durations."),
 });
 export type TProfileRun = z.infer<typeof ZProfileRun>;
 

@@ -76,6 +76,10 @@ export interface TProfileRun {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** While queued: 1 when it runs next. */
+  queuePosition: number | null;
+  /** While queued: about how many seconds until it starts. */
+  estimatedStartSeconds: number | null;
   result: {
     rowCount: number;
     profiledRows: number;

@@ -220,6 +220,12 @@ function AssetView() {
           <div data-testid="profile-status" className="card p-4">
             <p className="text-sm">
               {profile.status === "queued" ? "Queued" : "Running"}: {profile.message}
+              {profile.status === "queued" && profile.queuePosition !== null && (
+                <span data-testid="profile-queue-place">
+                  {" "}
+                  ({describeQueuePlace(profile.queuePosition, profile.estimatedStartSeconds)})
+                </span>
+              )}
             </p>
             <div
               role="progressbar"
@@ -342,4 +348,18 @@ export default function AssetPage() {
       <AssetView />
     </AppShell>
   );
+}
+
+/** "next in line, starts in about 20 s", "4th in line, starts in about 2 min". */
+function describeQueuePlace(position: number, seconds: number | null): string {
+  const place = position === 1 ? "next in line" : `${position}${ordinalSuffix(position)} in line`;
+  if (seconds === null) return place;
+  const when = seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : `${Math.round(seconds / 60)} min`;
+  return `${place}, starts in about ${when}`;
+}
+
+function ordinalSuffix(value: number): string {
+  const lastTwo = value % 100;
+  if (lastTwo >= 11 && lastTwo <= 13) return "th";
+  return ["th", "st", "nd", "rd"][value % 10] ?? "th";
 }

@@ -1,0 +1,85 @@
+/**
+ * The profile queue's order and the place it shows, on a real PostgreSQL (issue 17): a person's
+ * upload queued behind another person's bulk registration is next in line, with an estimate.
+ */
+import type { PrismaClient } from "@flint/db";
+import { createTestDatabase } from "@flint/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getLatestProfileRun } from "./profiler";
+
+let prisma: PrismaClient;
+let close: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  ({ prisma, close } = await createTestDatabase());
+  await prisma.$executeRawUnsafe(`insert into "user" (id, name, email, "updatedAt") values
+    ('ada', 'Ada', 'ada@test.flint', now()), ('bob', 'Bob', 'bob@test.flint', now())`);
+  await prisma.$executeRawUnsafe(`insert into project (id, name, "updatedAt", "createdById") values
+    ('pa', 'Ada''s', now(), 'ada'), ('pb', 'Bob''s', now(), 'bob')`);
+});
+
+afterAll(async () => {
+  await close?.();
+});
+
+async function queueAsset(
+  projectId: string,
+  name: string,
+  requestedById: string,
+  sizeBytes: number,
+  createdAt: Date,
+) {
+  const asset = await prisma.catalogAsset.create({
+    data: {
+      projectId,
+      name,
+      qualifiedName: name,
+      kind: "file",
+      format: "csv",
+      location: `uploads/${name}.csv`,
+      sizeBytes: BigInt(sizeBytes),
+      profileStatus: "queued",
+    },
+  });
+  await prisma.catalogProfileRun.create({ data: { assetId: asset.id, requestedById, createdAt } });
+  return asset.id;
+}
+
+describe("the profile queue", () => {
+  it("puts Bob's upload next after Ada's 40 queued profiles, with their typical duration as the estimate", async () => {
+    const start = Date.now() - 60_000;
+    // Three of Ada's took 12 s each; one of hers is running for 5 s now.
+    for (let index = 0; index < 3; index++) {
+      const id = await queueAsset("pa", `done_${index}`, "ada", 100, new Date(start));
+      await prisma.catalogProfileRun.updateMany({
+        where: { assetId: id },
+        data: {
+          status: "done",
+          startedAt: new Date(start + index * 12_000),
+          finishedAt: new Date(start + (index + 1) * 12_000),
+        },
+      });
+    }
+    const running = await queueAsset("pa", "running_now", "ada", 100, new Date(start));
+    await prisma.catalogProfileRun.updateMany({
+      where: { assetId: running },
+      data: { status: "running", startedAt: new Date(Date.now() - 5_000) },
+    });
+    for (let index = 0; index < 40; index++)
+      await queueAsset("pa", `bulk_${index}`, "ada", 1000 + index, new Date(start + 1000));
+    const upload = await queueAsset("pb", "bobs_upload", "bob", 50_000, new Date());
+
+    const bobs = await getLatestProfileRun(prisma, upload);
+    expect(bobs?.status).toBe("queued");
+    expect(bobs?.queuePosition).toBe(1);
+    expect(bobs?.estimatedStartSeconds).toBe(7);
+
+    // Ada's smallest queued file is second in line (her turn comes after Bob's), her largest last.
+    const adas = await prisma.catalogAsset.findMany({ where: { name: { in: ["bulk_0", "bulk_39"] } } });
+    const first = await getLatestProfileRun(prisma, adas.find((asset) => asset.name === "bulk_0")!.id);
+    const last = await getLatestProfileRun(prisma, adas.find((asset) => asset.name === "bulk_39")!.id);
+    expect(first?.queuePosition).toBe(2);
+    expect(last?.queuePosition).toBe(41);
+    expect(last?.estimatedStartSeconds).toBe(7 + 40 * 12);
+  });
+});
