@@ -1,14 +1,13 @@
 /**
  * Profiling jobs: a queue in the database (`catalog_profile_run`) worked by one Spark job at a
- * time per Flint process (the machines have two cores), each job a `python -m flint.profile`
- * child with the Python environment's pyspark on `local[2]`. Progress is written to the run
- * as it arrives; the result replaces the asset's schema and row count.
+ * time per Flint process (the machines have two cores), in a fair order (`profile-order.ts`), on
+ * a warm `python -m flint.profile --serve` process with the Python environment's pyspark on
+ * `local[2]` (`profiler-process.ts`), closed after a while without work. Progress is written to
+ * the run as it arrives; the result replaces the asset's schema and row count.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@flint/db";
 import { replaceColumns } from "./assets.js";
@@ -27,6 +26,7 @@ import {
   orderProfiles,
   type TQueuedProfile,
 } from "./profile-order.js";
+import { ProfileJobError, ProfilerProcess } from "./profiler-process.js";
 import { type TProfileResult, type TProfileRun, ZProfileResult } from "./schemas.js";
 import { toNumber } from "./sql.js";
 import { describeStoredData, readOptionsFor, resolveProjectPath } from "./storage.js";
@@ -53,10 +53,10 @@ export interface TProfileQueueOptions {
   master?: string;
   /** A job is stopped after this long. Default 30 minutes. */
   timeoutMs?: number;
+  /** The warm Spark process is closed after this long without a job. Default 10 minutes. */
+  idleMs?: number;
   log?: (message: string) => void;
 }
-
-const STDERR_LINES_KEPT = 30;
 
 /** Converts a run row to its API shape. */
 export function toProfileRun(row: {
@@ -174,7 +174,8 @@ export class ProfileQueue {
   private isWorking = false;
   private isStopped = false;
   private hasResumed = false;
-  private current: ChildProcess | null = null;
+  private worker: ProfilerProcess | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
   private currentRun: { runId: string; assetId: string; isCancelled: boolean } | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly log: (message: string) => void;
@@ -262,15 +263,8 @@ export class ProfileQueue {
   }
 
   private killCurrent(): void {
-    const child = this.current;
-    if (child?.pid && child.exitCode === null) {
-      try {
-        // Negative pid: the whole group, i.e. python and the JVM it started.
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    }
+    this.worker?.kill();
+    this.worker = null;
   }
 
   private kick(): void {
@@ -414,8 +408,61 @@ export class ProfileQueue {
     }
   }
 
+  /**
+   * Runs a job on the warm profiler process, starting one when there is none or when the job
+   * needs other Spark settings than the running one was built with (the JDBC driver).
+   */
   private async runChild(python: string, runId: string, job: Record<string, unknown>): Promise<void> {
-    // Only what Spark needs: none of Flint's own secrets (DATABASE_URL, auth secret) are passed on.
+    const source = job.source as { type: string };
+    const kind = source.type === "jdbc" ? `jdbc:${String(job.jdbcPackage ?? "")}` : "file";
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.worker && (this.worker.kind !== kind || !this.worker.isAlive)) {
+      this.worker.close();
+      this.worker = null;
+    }
+    this.worker ??= new ProfilerProcess(kind, {
+      python,
+      env: this.profilerEnv(python),
+      cwd: this.options.dataDir,
+    });
+    const worker = this.worker;
+    let lastWrite = 0;
+    const timeout = setTimeout(() => this.killCurrent(), this.options.timeoutMs ?? 30 * 60_000);
+    try {
+      await worker.run(job, (progress, message) => {
+        const now = Date.now();
+        if (now - lastWrite < 1000) return;
+        lastWrite = now;
+        void this.options.prisma.catalogProfileRun
+          .updateMany({
+            where: { id: runId, status: "running" },
+            data: { progress, message: message.slice(0, 300) },
+          })
+          .catch(() => undefined);
+      });
+    } catch (error) {
+      if (this.isStopped)
+        throw new ProfileJobError(
+          "Spark could not profile this asset: Flint stopped while the profile was running.",
+        );
+      throw error;
+    } finally {
+      clearTimeout(timeout);
+      if (!worker.isAlive && this.worker === worker) this.worker = null;
+      // A warm JVM holds memory: give it back after a while without work.
+      this.idleTimer = setTimeout(
+        () => {
+          this.worker?.close();
+          this.worker = null;
+        },
+        this.options.idleMs ?? 10 * 60_000,
+      );
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Only what Spark needs: none of Flint's own secrets (DATABASE_URL, auth secret) are passed on. */
+  private profilerEnv(python: string): Record<string, string> {
     const env: Record<string, string> = {
       PYTHONPATH: PYTHON_PACKAGE_DIR,
       PYSPARK_PYTHON: python,
@@ -425,67 +472,7 @@ export class ProfileQueue {
       const value = process.env[name];
       if (value) env[name] = value;
     }
-    const child = spawn(python, ["-m", "flint.profile"], {
-      // Apps that declare NODE_ENV as required in ProcessEnv (Next.js) would reject a plain record.
-      env: env as NodeJS.ProcessEnv,
-      cwd: this.options.dataDir,
-      stdio: ["pipe", "pipe", "pipe"],
-      // Its own process group, so stopping it also stops the JVM it starts.
-      detached: true,
-    });
-    this.current = child;
-    // If Flint exits without stop() (a crash), take the Spark job's process group with it.
-    const onExit = () => this.killCurrent();
-    process.once("exit", onExit);
-    const stderr: string[] = [];
-    let errorLine: string | null = null;
-    let lastWrite = 0;
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (!line.startsWith("FLINT_PROGRESS ")) return;
-      const now = Date.now();
-      if (now - lastWrite < 1000) return;
-      lastWrite = now;
-      try {
-        const { progress, message } = JSON.parse(line.slice("FLINT_PROGRESS ".length)) as {
-          progress: number;
-          message: string;
-        };
-        void this.options.prisma.catalogProfileRun
-          .updateMany({
-            where: { id: runId, status: "running" },
-            data: { progress, message: String(message).slice(0, 300) },
-          })
-          .catch(() => undefined);
-      } catch {
-        // A malformed progress line only costs a progress update.
-      }
-    });
-    createInterface({ input: child.stderr! }).on("line", (line) => {
-      if (line.startsWith("FLINT_ERROR ")) errorLine = line.slice("FLINT_ERROR ".length);
-      stderr.push(line);
-      if (stderr.length > STDERR_LINES_KEPT) stderr.shift();
-    });
-    child.stdin!.on("error", () => undefined);
-    child.stdin!.end(JSON.stringify(job));
-    const timeout = setTimeout(() => this.killCurrent(), this.options.timeoutMs ?? 30 * 60_000);
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("error", (error) => {
-        stderr.push(String(error));
-        resolve(-1);
-      });
-      child.once("close", (exitCode) => resolve(exitCode));
-    });
-    clearTimeout(timeout);
-    process.removeListener("exit", onExit);
-    this.current = null;
-    if (code !== 0) {
-      const reason =
-        errorLine ??
-        (this.isStopped
-          ? "Flint stopped while the profile was running."
-          : stderr.slice(-3).join(" | ").slice(0, 500));
-      throw new ProfileJobError(`Spark could not profile this asset: ${reason || `exit code ${code}`}`);
-    }
+    return env;
   }
 
   private async finishDone(
@@ -540,9 +527,6 @@ export class ProfileQueue {
     await prisma.catalogAsset.updateMany({ where: { id: assetId }, data: { profileStatus: "failed" } });
   }
 }
-
-/** A profiling job failed for a reason worth showing to the user. */
-class ProfileJobError extends Error {}
 
 /** The latest profiling run of an asset, or null. */
 export async function getLatestProfileRun(

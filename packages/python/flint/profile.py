@@ -13,6 +13,12 @@ Progress goes to stdout as ``FLINT_PROGRESS {"progress": 0.4, "message": "…"}`
 result to ``output`` as JSON (see ``ZProfileResult`` in packages/catalog), and a failure to
 stderr as one ``FLINT_ERROR <message>`` line with exit code 1.
 
+``python -m flint.profile --serve`` keeps one SparkSession warm for many jobs (a JVM takes
+seconds to start, a small file a fraction of one to profile): it reads one job per line on
+stdin, built into its session by the first job (the server starts a new process for a job that
+needs other Spark settings, e.g. the JDBC driver), and ends each with a ``FLINT_END ok`` or
+``FLINT_END error <message>`` line on stdout. It exits when stdin closes.
+
 :func:`profile_dataframe` is the same computation on any DataFrame; a kernel can call it too.
 """
 
@@ -258,24 +264,29 @@ def _first_line(error: BaseException) -> str:
     return type(error).__name__
 
 
+def run_job(spark: Any, job: dict[str, Any]) -> None:
+    """Profiles one job's source with ``spark`` and writes the result to the job's ``output``."""
+    output = Path(job["output"])
+    report(0.1, "Reading the data")
+    df = read_source(spark, job["source"])
+    result = profile_dataframe(
+        df,
+        max_rows=int(job.get("maxRows") or 1_000_000),
+        preview_rows=int(job.get("previewRows") or 20),
+    )
+    temporary = output.with_suffix(".tmp")
+    temporary.write_text(json.dumps(result, allow_nan=False))
+    os.replace(temporary, output)
+    report(1.0, "Done")
+
+
 def main() -> int:
     """Runs the job read from stdin."""
     job = json.loads(sys.stdin.read())
-    output = Path(job["output"])
     try:
         report(0.02, "Starting Spark")
         spark = build_session(job)
-        report(0.1, "Reading the data")
-        df = read_source(spark, job["source"])
-        result = profile_dataframe(
-            df,
-            max_rows=int(job.get("maxRows") or 1_000_000),
-            preview_rows=int(job.get("previewRows") or 20),
-        )
-        temporary = output.with_suffix(".tmp")
-        temporary.write_text(json.dumps(result, allow_nan=False))
-        os.replace(temporary, output)
-        report(1.0, "Done")
+        run_job(spark, job)
         spark.stop()
         return 0
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable line for the server
@@ -283,5 +294,29 @@ def main() -> int:
         return 1
 
 
+def serve() -> int:
+    """Runs jobs, one JSON object per stdin line, on one warm SparkSession, until stdin closes."""
+    spark = None
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            job = json.loads(line)
+            if spark is None:
+                report(0.02, "Starting Spark")
+                spark = build_session(job)
+            run_job(spark, job)
+            print("FLINT_END ok", flush=True)
+        except Exception as error:  # noqa: BLE001 - a failed job must not end the others
+            print("FLINT_END error " + _first_line(error), flush=True)
+        finally:
+            if spark is not None:
+                # Nothing of one asset stays in memory for the next.
+                spark.catalog.clearCache()
+    if spark is not None:
+        spark.stop()
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if "--serve" in sys.argv[1:] else main())
