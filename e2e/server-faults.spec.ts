@@ -18,8 +18,11 @@ const port = Number(process.env.FLINT_E2E_PORT ?? "3300") + 71;
 test.setTimeout(600_000);
 
 let server: TFlintServer | null = null;
-test.afterAll(async () => {
+// Each test starts its own server on the same port: the previous one must be gone, or its health
+// answer would be taken for the new server's.
+test.afterEach(async () => {
   await server?.stop();
+  server = null;
 });
 
 async function start(dataDir?: string): Promise<TFlintServer> {
@@ -108,8 +111,6 @@ test("killed during a run: the cell ends 'died' with its output and a notice; th
   const rerun = await api(server, "POST", `/api/v1/notebooks/${notebookId}/run`, { wait: true });
   expect(rerun.status).toBe(200);
   expect(JSON.stringify(rerun.body)).toContain("42");
-  await server.stop();
-  server = null;
 });
 
 test("killed during an upload: nothing half-written stays, earlier assets are intact", async () => {
@@ -194,7 +195,8 @@ test("killed in the middle of a save's transaction: the previous version stays i
   const notebookId = created.body.id as string;
 
   // Hold the activity table so the save stops inside its transaction, after it has already
-  // written the notebook's new version (the feed entry comes last), and kill the server there.
+  // written the notebook's new version (the feed entry comes last), and kill the server while it
+  // waits there (before its commit can complete).
   const url = findRunningEmbeddedPostgres({ dir: path.join(dataDir, "postgres") });
   if (!url) throw new Error("the server's embedded PostgreSQL is not running");
   const blocker = new pg.Client({ connectionString: url });
@@ -211,7 +213,7 @@ test("killed in the middle of a save's transaction: the previous version stays i
       async () =>
         (
           await blocker.query(
-            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'insert into%activity%'",
+            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()",
           )
         ).rows[0].n,
       { timeout: 60_000 },
