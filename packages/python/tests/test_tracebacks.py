@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+import time
 from pathlib import Path
 from types import ModuleType, TracebackType
+from typing import Any
 
 import pytest
 from conftest import PROGRESS_MIME, Execution, KernelDriver
@@ -188,8 +190,19 @@ def test_a_failing_spark_call_shows_the_users_line_and_pyspark(kernel: KernelDri
     assert_no_flint_frames(text)
 
 
+def _once_the_print_has_returned(msg: dict[str, Any]) -> bool:
+    """The "started" print, a moment after it arrived: the kernel may still be in print's flush
+    when the message reaches the client, and an interrupt there points at the print."""
+    if not is_started_print(msg):
+        return False
+    time.sleep(0.3)
+    return True
+
+
 def test_an_interrupted_sleep_points_at_the_sleep(kernel: KernelDriver) -> None:
-    run = kernel.execute("import time\nprint('started', flush=True)\ntime.sleep(120)", interrupt_when=is_started_print)
+    run = kernel.execute(
+        "import time\nprint('started', flush=True)\ntime.sleep(120)", interrupt_when=_once_the_print_has_returned
+    )
     assert run.error is not None and run.error["ename"] == "KeyboardInterrupt"
     assert run.error["evalue"] == "Interrupted"
     text = traceback_text(run)
