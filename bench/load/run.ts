@@ -174,7 +174,12 @@ function runOnce(person: TPerson, timeoutMs = 120_000): Promise<number> {
         else if (hasStarted && event.status === "ok") {
           if (typeof event.executionCount === "number") person.lastSeen = event.executionCount;
           finish(null);
-        } else if (hasStarted && event.status !== "queued")
+        } else if (
+          event.status !== "queued" &&
+          event.status !== "running" &&
+          (hasStarted || event.status !== "ok")
+        )
+          // Ended without running (cancelled, a start error) or not ok: a failed run, not a hang.
           finish(new Error(`the cell ended ${String(event.status)}`));
       }
     };

@@ -6,6 +6,7 @@
 
 import { type Kernel, KernelAPI, KernelConnection, type KernelMessage } from "@jupyterlab/services";
 import { describeError, KernelRuntimeError } from "./errors";
+import { Slots } from "./slots";
 import type { TJupyterServer, TLog } from "./supervisor";
 
 /** The kernelspec Flint starts: `packages/python`'s "Python 3 (Spark)". */
@@ -229,6 +230,12 @@ export type TKernelPoolOptions = {
   kernelName?: string;
   /** Kernels kept started and warmed up ahead of need. Default 1; 0 turns the pool off. */
   warmPoolSize?: number;
+  /**
+   * Kernels starting at once, at most (default 4). Fifty notebooks opened together would otherwise
+   * start fifty kernels at the same moment: on two cores that starves the Jupyter Server of CPU
+   * for minutes, and every start takes as long as all of them.
+   */
+  maxConcurrentStarts?: number;
   /** How long a kernel may take to answer its first `kernel_info`. Default 180 s. */
   startTimeoutMs?: number;
   /** Lifecycle messages. */
@@ -262,6 +269,7 @@ export class KernelPool {
   private readonly server: TJupyterServer;
   private readonly kernelName: string;
   private readonly warmPoolSize: number;
+  private readonly startSlots: Slots;
   private readonly startTimeoutMs: number;
   private readonly log: TLog;
   private readonly warm: TWarmEntry[] = [];
@@ -281,6 +289,7 @@ export class KernelPool {
     this.server = server;
     this.kernelName = options.kernelName ?? DEFAULT_KERNEL_NAME;
     this.warmPoolSize = Math.max(0, options.warmPoolSize ?? 1);
+    this.startSlots = new Slots(Math.max(1, options.maxConcurrentStarts ?? 4));
     this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:kernels] ${message}\n`));
     this.placeKernel = options.placeKernel;
@@ -430,7 +439,17 @@ export class KernelPool {
     }
   }
 
+  /** Starts a kernel when a start slot is free (see {@link TKernelPoolOptions.maxConcurrentStarts}). */
   private async startKernel(isWarm: boolean, placement: TKernelPlacement | null): Promise<KernelHandle> {
+    await this.startSlots.take();
+    try {
+      return await this.startKernelNow(isWarm, placement);
+    } finally {
+      this.startSlots.give();
+    }
+  }
+
+  private async startKernelNow(isWarm: boolean, placement: TKernelPlacement | null): Promise<KernelHandle> {
     const server = await this.server.ready(this.startTimeoutMs);
     const { settings, launch } = server;
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");

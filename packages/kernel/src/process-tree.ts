@@ -93,6 +93,21 @@ async function readStartTime(pid: number): Promise<string | null> {
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system, fields 14 and 15 of `/proc/<pid>/stat`), in
+ * clock ticks (100 a second on Linux), or `null` when it is gone or there is no /proc.
+ */
+export async function readCpuTicks(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3: utime is field 14, stime field 15.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
 /** True while the process still exists (and is not a zombie) with the same start time. */
 export async function isProcessAlive(target: Pick<TMarkedProcess, "pid" | "startTime">): Promise<boolean> {
   return (await readStartTime(target.pid)) === target.startTime;

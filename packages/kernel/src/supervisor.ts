@@ -16,7 +16,14 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { ServerConnection } from "@jupyterlab/services";
 import { describeError, KernelRuntimeError } from "./errors";
-import { hasProcFs, killMarkedProcesses, OWNER_ENV, signalProcessGroup, sleep } from "./process-tree";
+import {
+  hasProcFs,
+  killMarkedProcesses,
+  OWNER_ENV,
+  readCpuTicks,
+  signalProcessGroup,
+  sleep,
+} from "./process-tree";
 import { createServerSettings, requestJupyter, type TJupyterEndpoint } from "./server-settings";
 
 /**
@@ -224,6 +231,19 @@ type TWaiter = {
  * - if Flint dies without stopping it, the server notices its parent is gone and stops itself, and
  *   the next start from the same data directory kills whatever is left.
  */
+/** How long a server that uses the CPU but does not answer health checks is given before it is killed. */
+const BUSY_GRACE_MS = 5 * 60_000;
+
+/**
+ * Whether a process used a noticeable share of a core (5 %) between two CPU readings taken one
+ * health interval apart: a server that does is working, not hung.
+ */
+function isWorking(ticksBefore: number | null, ticksNow: number | null, intervalMs: number): boolean {
+  if (ticksBefore === null || ticksNow === null) return false;
+  const cpuMs = (ticksNow - ticksBefore) * 10;
+  return cpuMs >= intervalMs * 0.05;
+}
+
 export class JupyterSupervisor implements TJupyterServer {
   readonly isExternal = false;
   private readonly options: Required<Omit<TSupervisorOptions, "env" | "log" | "sandbox">> & {
@@ -245,6 +265,8 @@ export class JupyterSupervisor implements TJupyterServer {
   private restartTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private healthFailures = 0;
+  /** Since when the server has been busy without answering health checks (null: it answers). */
+  private busySince: number | null = null;
   private isStopping = false;
   private stopping: Promise<void> | null = null;
   private launching: Promise<void> | null = null;
@@ -454,6 +476,7 @@ export class JupyterSupervisor implements TJupyterServer {
       this.error = null;
       this.startedAt = Date.now();
       this.healthFailures = 0;
+      this.busySince = null;
       this.options.log(`Jupyter Server is running (launch ${launch})`);
       for (const waiter of this.waiters) {
         clearTimeout(waiter.timer);
@@ -545,25 +568,42 @@ export class JupyterSupervisor implements TJupyterServer {
     this.restartTimer.unref();
   }
 
-  private scheduleHealthCheck(endpoint: TJupyterEndpoint, child: ChildProcess): void {
+  private scheduleHealthCheck(
+    endpoint: TJupyterEndpoint,
+    child: ChildProcess,
+    cpuBefore?: number | null,
+  ): void {
     this.healthTimer = setTimeout(async () => {
       this.healthTimer = null;
       if (this.child !== child || this.isStopping) return;
+      let isAnswering = false;
       try {
         const response = await requestJupyter(endpoint, "api/status", 5_000);
         await response.body?.cancel();
-        this.healthFailures = response.ok ? 0 : this.healthFailures + 1;
+        isAnswering = response.ok;
       } catch {
+        isAnswering = false;
+      }
+      const cpuNow = child.pid ? await readCpuTicks(child.pid) : null;
+      if (this.child !== child || this.isStopping) return;
+      if (isAnswering) {
+        this.healthFailures = 0;
+        this.busySince = null;
+      } else if (isWorking(cpuBefore ?? null, cpuNow, this.options.healthIntervalMs)) {
+        // Slow, not hung: it is using the CPU (starting many kernels on a loaded machine). Killing
+        // it would kill every kernel with it, so it gets time, up to a bound.
+        this.busySince ??= Date.now();
+        if (Date.now() - this.busySince > BUSY_GRACE_MS) this.healthFailures = 3;
+      } else {
         this.healthFailures++;
       }
-      if (this.child !== child || this.isStopping) return;
       if (this.healthFailures >= 3) {
         // Alive but not answering: kill it; the exit handler restarts it.
         this.options.log("Jupyter Server stopped answering; killing it");
         if (child.pid) signalProcessGroup(child.pid, "SIGKILL");
         return;
       }
-      this.scheduleHealthCheck(endpoint, child);
+      this.scheduleHealthCheck(endpoint, child, cpuNow);
     }, this.options.healthIntervalMs);
     this.healthTimer.unref();
   }
