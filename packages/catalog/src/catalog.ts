@@ -37,7 +37,6 @@ import { SqlParams, type TViewer, visibleProjectsCondition } from "./sql.js";
 import {
   describeStoredData,
   formatFromFileName,
-  projectStorageDir,
   readCsvHeader,
   readOptionsFor,
   resolveProjectPath,
@@ -231,7 +230,8 @@ export class Catalog {
           /\.csv$/,
           file.fileName.toLowerCase().endsWith(".tsv") ? ".tsv" : ".csv",
         );
-        const target = path.join(projectStorageDir(this.options.dataDir, projectId), UPLOADS, fileName);
+        // Checked like every path in the project's folder: `uploads` may be a link a notebook made.
+        const target = await resolveProjectPath(this.options.dataDir, projectId, `${UPLOADS}/${fileName}`);
         return { path: target, context: { projectId, name, format } };
       },
     });

@@ -43,10 +43,15 @@ export async function resolveProjectPath(
   if (target !== root && !target.startsWith(root + path.sep)) {
     throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
   }
-  if (existsSync(target)) {
-    // A symbolic link inside the folder could still point anywhere: check where it really is.
-    const [realRoot, realTarget] = await Promise.all([realpath(root), realpath(target)]);
-    if (realTarget !== realRoot && !realTarget.startsWith(realRoot + path.sep)) {
+  // A symbolic link inside the folder could still point anywhere (a notebook's code can make
+  // one): check where the path really leads. For a path that does not exist yet (a file about to
+  // be written) that is its nearest existing folder, else `uploads -> /etc` would let the server
+  // write a new file outside.
+  let existing = target;
+  while (!existsSync(existing) && existing !== root) existing = path.dirname(existing);
+  if (existsSync(root)) {
+    const [realRoot, realExisting] = await Promise.all([realpath(root), realpath(existing)]);
+    if (realExisting !== realRoot && !realExisting.startsWith(realRoot + path.sep)) {
       throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
     }
   }
@@ -109,6 +114,8 @@ export async function describeStoredData(
 export async function writeStreamToFile(source: Readable, target: string, maxBytes: number): Promise<number> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = path.join(path.dirname(target), `${UPLOADING_PREFIX}${randomBytes(6).toString("hex")}`);
+  // The folder as it is when the write begins: a link swapped in afterwards is caught below.
+  const folder = await realpath(path.dirname(target));
   let size = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -122,6 +129,9 @@ export async function writeStreamToFile(source: Readable, target: string, maxByt
   });
   try {
     await pipeline(source, limiter, createWriteStream(temporary, { flags: "wx", mode: 0o640 }));
+    if ((await realpath(path.dirname(target))) !== folder) {
+      throw new CatalogError("bad_request", "The upload's folder changed while the file was received.");
+    }
     if (existsSync(target)) {
       throw new CatalogError(
         "conflict",
