@@ -3,7 +3,8 @@
  * needed): the guards that keep a misbehaving kernel or a library timer from ending Node.
  */
 
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionBroker } from "./broker";
 import { KernelPool } from "./kernels";
@@ -98,6 +99,37 @@ describe("kernel connections", () => {
       expect((await run("ada-3", "ada")).status).toBe("ok");
     } finally {
       await broker.stop();
+    }
+  });
+
+  it("keeps its warm kernel for a busy project while other projects start kernels", async () => {
+    // Kernels start in their project's folder under Jupyter's root.
+    for (const project of ["alpha", "beta"])
+      mkdirSync(path.join(dataDir, "jupyter", "root", project), { recursive: true });
+    const projectOf: Record<string, string> = { "a-1": "alpha", "a-2": "alpha", "b-1": "beta" };
+    const placed = new KernelPool(supervisor, {
+      kernelName: "python3",
+      warmPoolSize: 1,
+      log: logs.log,
+      placeKernel: async (notebookId) => {
+        const project = projectOf[notebookId];
+        return project ? { key: project, path: project } : null;
+      },
+    });
+    placed.start();
+    try {
+      const first = await placed.acquire("a-1");
+      const warm = await waitFor("a warm kernel for alpha", () => placed.warmKernelIds()[0] ?? null, 120_000);
+      // Another project asks right after: it gets a kernel of its own, alpha keeps the warm one.
+      const other = await placed.acquire("b-1");
+      expect(other.id).not.toBe(warm);
+      expect(placed.warmKernelIds()).toEqual([warm]);
+      // alpha's next notebook takes that warm kernel.
+      const second = await placed.acquire("a-2");
+      expect(second.id).toBe(warm);
+      for (const handle of [first, other, second]) placed.release(handle);
+    } finally {
+      await placed.stop(true);
     }
   });
 });

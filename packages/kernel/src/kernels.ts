@@ -242,10 +242,14 @@ export type TKernelPoolOptions = {
   log?: TLog;
   /**
    * Where a notebook's kernel must start (its project's sandbox). When set, every kernel is
-   * started for a placement, and warm kernels are kept for the project that last took one.
+   * started for a placement, and warm kernels are kept for the project that last took one (moving
+   * only after that project has asked for none for 30 s).
    */
   placeKernel?: (notebookId: string) => Promise<TKernelPlacement | null>;
 };
+
+/** How long the warm pool stays with its project after that project last asked for a kernel. */
+const WARM_STICKY_MS = 30_000;
 
 /** Where a kernel starts: `path` for Jupyter (the project's folder), `key` for warm reuse. */
 export type TKernelPlacement = { key: string; path: string };
@@ -283,6 +287,8 @@ export class KernelPool {
   private readonly placeKernel: TKernelPoolOptions["placeKernel"];
   /** The placement warm kernels are started for; null: none yet (kernels need one). */
   private warmPlacement: TKernelPlacement | null = null;
+  /** When a kernel of the warm pool's project was last asked for (epoch ms). */
+  private warmUsedAt = 0;
 
   /** Creates a pool on `server`; nothing starts until {@link start}. */
   constructor(server: TJupyterServer, options: TKernelPoolOptions = {}) {
@@ -332,7 +338,15 @@ export class KernelPool {
           "A kernel needs the notebook's project, and none was found",
         );
       }
-      if (this.warmPlacement?.key !== placement.key) this.retargetWarm(placement);
+      const now = Date.now();
+      if (this.warmPlacement?.key === placement.key) this.warmUsedAt = now;
+      else if (!this.warmPlacement || now - this.warmUsedAt >= WARM_STICKY_MS) {
+        // The warm pool follows a new project only once its current one has had no kernel for a
+        // while: when many projects start kernels together, following each would throw every
+        // warm kernel away (a burst of 50 notebooks in 26 projects started 109 kernels).
+        this.retargetWarm(placement);
+        this.warmUsedAt = now;
+      }
     }
     const key = placement?.key ?? "";
     // A ready kernel first; else the oldest one still starting, which is ahead of a new start.
