@@ -5,7 +5,7 @@
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getLatestProfileRun } from "./profiler";
+import { getLatestProfileRun, ProfileQueue } from "./profiler";
 
 let prisma: PrismaClient;
 let close: (() => Promise<void>) | undefined;
@@ -81,5 +81,33 @@ describe("the profile queue", () => {
     expect(first?.queuePosition).toBe(2);
     expect(last?.queuePosition).toBe(41);
     expect(last?.estimatedStartSeconds).toBe(7 + 40 * 12);
+  });
+
+  it("on start fails only the runs an earlier process left running, not one it started itself", async () => {
+    const leftOver = await queueAsset("pa", "left_over", "ada", 100, new Date(Date.now() - 120_000));
+    await prisma.catalogProfileRun.updateMany({
+      where: { assetId: leftOver },
+      data: { status: "running", startedAt: new Date(Date.now() - 60_000) },
+    });
+    const queue = new ProfileQueue({
+      prisma,
+      dataDir: "/nonexistent",
+      pythonEnv: "/nonexistent",
+      secretKey: Buffer.alloc(32),
+    });
+    // A profile this process started (the sample catalog's, queued at start) is running already.
+    const ownRun = await queueAsset("pb", "started_here", "bob", 100, new Date());
+    await prisma.catalogProfileRun.updateMany({
+      where: { assetId: ownRun },
+      data: { status: "running", startedAt: new Date() },
+    });
+    queue.resume();
+    await expect.poll(async () => (await getLatestProfileRun(prisma, leftOver))?.status).toBe("failed");
+    expect((await getLatestProfileRun(prisma, leftOver))?.error).toBe(
+      "Flint restarted while this profile was running; run it again.",
+    );
+    expect((await getLatestProfileRun(prisma, ownRun))?.status).toBe("running");
+    // Other tests' queued runs would be worked by this queue: stop it before it takes any.
+    await queue.stop();
   });
 });

@@ -180,6 +180,9 @@ export class ProfileQueue {
   private idleWaiters: (() => void)[] = [];
   private readonly log: (message: string) => void;
 
+  /** When this queue (this process's) was made: runs started before it belong to an earlier one. */
+  private readonly createdAt = new Date();
+
   constructor(private readonly options: TProfileQueueOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:catalog] ${message}\n`));
   }
@@ -218,8 +221,11 @@ export class ProfileQueue {
     if (this.hasResumed) return;
     this.hasResumed = true;
     void (async () => {
+      // Only runs a previous process started: this one may already be working (a profile queued
+      // at start, e.g. the sample catalog's), and failing that would say "Flint restarted" on a
+      // fresh start.
       const stale = await this.options.prisma.catalogProfileRun.findMany({
-        where: { status: "running" },
+        where: { status: "running", startedAt: { lt: this.createdAt } },
         select: { id: true, assetId: true },
       });
       for (const run of stale) {
