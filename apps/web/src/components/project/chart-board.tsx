@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { FormMessages } from "@/components/ui/form-messages";
 import { PinIcon } from "@/components/ui/icons";
 import { type ApiError, apiFetch } from "@/lib/api";
 import { ChartThumbnail } from "./chart-thumbnail";
@@ -50,11 +51,7 @@ export function ChartBoard({ projectId, canEdit }: { projectId: string; canEdit:
   };
   return (
     <div>
-      {error && (
-        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      <FormMessages error={error} />
       {charts.length === 0 && (
         <div className="card p-8 text-center text-sm text-slate-600">
           No charts yet. Save a chart from a notebook output with “Save chart”.

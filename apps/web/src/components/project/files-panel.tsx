@@ -2,6 +2,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { formatBytes } from "@/components/catalog/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { FormMessages } from "@/components/ui/form-messages";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TEntry {
@@ -143,16 +144,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
           </button>
         </form>
       )}
-      {status && (
-        <p role="status" className="mb-2 text-sm text-slate-600">
-          {status}
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      <FormMessages status={status} error={error} />
       <table className="card w-full text-sm" aria-label="Files in this folder">
         <thead className="border-b border-slate-200 text-left text-xs text-slate-500">
           <tr>

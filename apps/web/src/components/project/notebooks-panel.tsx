@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { FormMessages } from "@/components/ui/form-messages";
 import { type ApiError, apiFetch } from "@/lib/api";
 import { PublishDialog } from "./publish-dialog";
 
@@ -182,21 +183,7 @@ export function NotebooksPanel({
           <span className="text-xs text-slate-500">or drop .ipynb files here</span>
         </div>
       )}
-      {status && (
-        <p role="status" className="mb-2 text-sm text-slate-600">
-          {status}
-        </p>
-      )}
-      {warning && (
-        <p role="status" className="mb-2 text-sm text-amber-800">
-          {warning}
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      <FormMessages status={status} warning={warning} error={error} />
       <ul className="card divide-y divide-slate-200" aria-label="Notebooks">
         {notebooks.length === 0 && <li className="p-4 text-sm text-slate-500">No notebooks yet.</li>}
         {notebooks.map((notebook) => (

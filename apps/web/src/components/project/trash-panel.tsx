@@ -1,6 +1,7 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { FormMessages } from "@/components/ui/form-messages";
 import { type ApiError, apiFetch } from "@/lib/api";
 
 interface TTrashed {
@@ -50,16 +51,7 @@ export function TrashPanel({ projectId, canRestore }: { projectId: string; canRe
       <p className="mb-3 text-sm text-slate-600">
         Deleted notebooks stay here for {retentionDays} days, then they are deleted for good.
       </p>
-      {status && (
-        <p role="status" className="mb-2 text-sm text-slate-600">
-          {status}
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      <FormMessages status={status} error={error} />
       <ul className="card divide-y divide-slate-200" aria-label="Deleted notebooks">
         {notebooks?.length === 0 && <li className="p-4 text-sm text-slate-500">The trash is empty.</li>}
         {notebooks?.map((notebook) => (
