@@ -154,6 +154,31 @@ test("autosave happens shortly after the last edit", async ({ page, request }) =
   await expect(cells(page).first()).toContainText("y = 42");
 });
 
+test("leaving by a link right after typing saves the edit; coming back asks nothing", async ({
+  page,
+  request,
+}) => {
+  await signInAsDemo(page);
+  const { path, id } = await createNotebook(request, "Leave quickly", [{ cell_type: "code", source: "" }]);
+  await page.goto(path);
+  await editCell(page, cells(page).first());
+  await page.keyboard.type("left = 'in a hurry'", { delay: 40 });
+  // At once, well inside the autosave delay, as a person who knows where they are going.
+  await page
+    .getByRole("navigation", { name: "Breadcrumb" })
+    .getByRole("link", { name: "Getting started" })
+    .click();
+  await expect(page.getByRole("tab", { name: "Notebooks" })).toBeVisible();
+  await expect
+    .poll(async () =>
+      JSON.stringify(await (await request.get(`/api/v1/notebooks/${id}`, { headers: AUTH })).json()),
+    )
+    .toContain("in a hurry");
+  await page.goto(path);
+  await expect(cells(page).first()).toContainText("left = 'in a hurry'");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+});
+
 test("two tabs editing one notebook: the second save gets the conflict dialog and loses nothing (case 21)", async ({
   page,
   request,

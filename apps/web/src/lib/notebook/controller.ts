@@ -97,6 +97,7 @@ export class NotebookController {
   private saving: Promise<boolean> | null = null;
   private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
   private draftTimer: ReturnType<typeof setTimeout> | null = null;
+  private isDisposed = false;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private dialog: TDialog = null;
   private dialogListeners = new Set<() => void>();
@@ -149,6 +150,8 @@ export class NotebookController {
 
   /** Starts the socket, autosave, drafts and the close-tab warning. */
   start(): void {
+    // React may stop and start the same controller (development's double effects).
+    this.isDisposed = false;
     this.connection.connect();
     this.cleanups.push(
       this.store.subscribeEdits(() => {
@@ -173,11 +176,20 @@ export class NotebookController {
     });
   }
 
+  /**
+   * Leaves the notebook (the person followed a link inside Flint). Edits not yet saved are saved
+   * now rather than waiting in a local draft: the request outlives the page, and the draft is
+   * cleared when it lands. Without this, edits typed less than the autosave delay before
+   * leaving were only in this browser, and the next visit asked whether to restore them.
+   */
   dispose(): void {
     this.flushDraft();
+    this.isDisposed = true;
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
     if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = null;
+    if (this.store.isDirty() && this.dialog === null) void this.save();
     if (this.noticeTimer) clearTimeout(this.noticeTimer);
     this.connection.close();
     for (const resolve of this.pending.values()) resolve(null);
@@ -302,7 +314,7 @@ export class NotebookController {
       this.saving = null;
     }
     // Edits made during the save still need one; their own autosave timer may have been cleared above.
-    if (isSaved && this.store.isDirty() && !this.autosaveTimer) this.scheduleAutosave();
+    if (isSaved && this.store.isDirty() && !this.autosaveTimer && !this.isDisposed) this.scheduleAutosave();
     return isSaved && this.store.isSavedThrough(target);
   }
 
