@@ -16,11 +16,20 @@
 // memory come from its `/api/health` (site administrator's details), sampled every 2 s.
 //
 // Run: `npm run bench -- load` (builds nothing: run `pnpm --filter @flint/web build` first).
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBuiltFlint, type TFlintServer } from "@flint/testing";
-import WebSocket from "ws";
+import {
+  call,
+  connect,
+  createNotebook,
+  descendantsRss,
+  expectStatus,
+  runCell,
+  signUp,
+  sleep,
+  type TBenchPerson,
+} from "../flint-client";
 import { quantile, report } from "../stats";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -33,98 +42,17 @@ const PORT = Number(process.env.BENCH_LOAD_PORT ?? 3391);
 const ADMIN_TOKEN = "flint_pat_load_bench_admin_0123456789abcdef";
 const CELL = "n = globals().get('n', 0) + 1\nn";
 
-type TPerson = {
-  email: string;
-  token: string;
-  notebookId: string;
-  socket: WebSocket | null;
-  lastSeen: number;
-};
 type TPhase = { people: number; latencies: number[]; errors: string[]; reads: number[]; readErrors: number };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function call(
-  server: TFlintServer,
-  method: string,
-  url: string,
-  options: { token?: string; cookie?: string; json?: unknown } = {},
-): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.cookie) {
-    headers.cookie = options.cookie;
-    headers.origin = server.url;
-  }
-  if (options.json !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers,
-    body: options.json === undefined ? undefined : JSON.stringify(options.json),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
-}
-
-function expectStatus(answer: { status: number; body: unknown }, status: number, what: string): void {
-  if (answer.status !== status)
-    throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
-}
-
-/** Signs a person up on the sign-up endpoint, as the page does, and gives them a token. */
-async function signUp(server: TFlintServer, index: number): Promise<{ email: string; token: string }> {
-  const email = `load-${index}-${Date.now()}@bench.test`;
-  const signed = await fetch(`${server.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: server.url },
-    body: JSON.stringify({ name: `Load ${index}`, email, password: `load bench person ${index} tulip` }),
-  });
-  if (!signed.ok) throw new Error(`sign-up ${index}: ${signed.status} ${await signed.text()}`);
-  const cookie = signed.headers
-    .getSetCookie()
-    .map((value) => value.split(";")[0])
-    .join("; ");
-  const token = await call(server, "POST", "/api/v1/tokens", {
-    cookie,
-    json: { name: "load", scope: "write", expiresInDays: 1 },
-  });
-  expectStatus(token, 201, `token ${index}`);
-  return { email, token: token.body.secret as string };
-}
-
-async function createNotebook(
-  server: TFlintServer,
-  token: string,
-  projectId: string,
-  name: string,
-): Promise<string> {
-  const created = await call(server, "POST", `/api/v1/projects/${projectId}/notebooks`, {
-    token,
-    json: {
-      name,
-      notebook: {
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          { id: "tick", cell_type: "code", metadata: {}, source: CELL, outputs: [], execution_count: null },
-        ],
-      },
-    },
-  });
-  expectStatus(created, 201, `notebook ${name}`);
-  return created.body.id as string;
-}
-
-async function setUp(server: TFlintServer): Promise<TPerson[]> {
+async function setUp(server: TFlintServer): Promise<TBenchPerson[]> {
   const shared = await call(server, "POST", "/api/v1/projects", {
     token: ADMIN_TOKEN,
     json: { name: "Load shared" },
   });
   expectStatus(shared, 201, "shared project");
-  const people: TPerson[] = [];
+  const people: TBenchPerson[] = [];
   for (let index = 0; index < USERS; index++) {
-    const { email, token } = await signUp(server, index);
+    const { email, token } = await signUp(server, "load", index);
     let projectId: string;
     if (index < USERS / 2) {
       projectId = shared.body.id as string;
@@ -138,64 +66,16 @@ async function setUp(server: TFlintServer): Promise<TPerson[]> {
       expectStatus(own, 201, `project ${index}`);
       projectId = own.body.id as string;
     }
-    const notebookId = await createNotebook(server, token, projectId, `Load ${index}`);
+    const notebookId = await createNotebook(server, token, projectId, `Load ${index}`, [["tick", CELL]]);
     people.push({ email, token, notebookId, socket: null, lastSeen: 0 });
   }
   return people;
 }
 
-/** Opens a person's notebook socket (a token client: no Origin needed). */
-async function connect(server: TFlintServer, person: TPerson): Promise<WebSocket> {
-  const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/notebooks/${person.notebookId}`, {
-    headers: { authorization: `Bearer ${person.token}` },
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  person.socket = socket;
-  return socket;
-}
-
-/** Runs the cell once on the socket; resolves with the latency, rejects with what went wrong. */
-function runOnce(person: TPerson, timeoutMs = 120_000): Promise<number> {
-  const socket = person.socket!;
-  const requestId = `r${Math.random().toString(36).slice(2)}`;
-  const sent = performance.now();
-  return new Promise((resolve, reject) => {
-    let hasStarted = false;
-    const timer = setTimeout(() => finish(new Error(`no result within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (data: WebSocket.RawData) => {
-      const event = JSON.parse(String(data)) as Record<string, unknown>;
-      if (event.type === "reply" && event.requestId === requestId && event.ok === false) {
-        finish(new Error(`refused: ${JSON.stringify(event.error)}`));
-      } else if (event.type === "cell" && event.cellId === "tick") {
-        if (event.status === "running") hasStarted = true;
-        else if (hasStarted && event.status === "ok") {
-          if (typeof event.executionCount === "number") person.lastSeen = event.executionCount;
-          finish(null);
-        } else if (
-          event.status !== "queued" &&
-          event.status !== "running" &&
-          (hasStarted || event.status !== "ok")
-        )
-          // Ended without running (cancelled, a start error) or not ok: a failed run, not a hang.
-          finish(new Error(`the cell ended ${String(event.status)}`));
-      }
-    };
-    const finish = (error: Error | null) => {
-      clearTimeout(timer);
-      socket.off("message", onMessage);
-      if (error) reject(error);
-      else resolve(performance.now() - sent);
-    };
-    socket.on("message", onMessage);
-    socket.send(JSON.stringify({ type: "run", requestId, cellIds: ["tick"] }));
-  });
-}
+const runOnce = (person: TBenchPerson, timeoutMs?: number) => runCell(person, "tick", timeoutMs);
 
 /** Checks every notebook's stored result against the last count its socket saw. */
-async function countLostOutputs(server: TFlintServer, people: TPerson[]): Promise<string[]> {
+async function countLostOutputs(server: TFlintServer, people: TBenchPerson[]): Promise<string[]> {
   const lost: string[] = [];
   for (const person of people) {
     if (person.lastSeen === 0) continue;
@@ -230,49 +110,11 @@ async function sampleServer(server: TFlintServer, samples: TSample[], until: () 
   }
 }
 
-/** Resident memory of every process below the server (Jupyter, kernels, their JVMs if any). */
-function descendantsRss(pid: number): number {
-  let total = 0;
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSafe("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(parent) ?? [];
-      list.push(Number(entry));
-      children.set(parent, list);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  const pending = [...(children.get(pid) ?? [])];
-  while (pending.length > 0) {
-    const child = pending.pop()!;
-    pending.push(...(children.get(child) ?? []));
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"));
-      if (match) total += Number(match[1]) * 1024;
-    } catch {
-      // Gone.
-    }
-  }
-  return total;
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function runPhase(server: TFlintServer, people: TPerson[]): Promise<TPhase> {
+async function runPhase(server: TFlintServer, people: TBenchPerson[]): Promise<TPhase> {
   const phase: TPhase = { people: people.length, latencies: [], errors: [], reads: [], readErrors: 0 };
   const endAt = performance.now() + PHASE_S * 1000;
   const isOver = () => performance.now() >= endAt;
-  const runner = async (person: TPerson) => {
+  const runner = async (person: TBenchPerson) => {
     await sleep(Math.random() * INTERVAL_MS);
     while (!isOver()) {
       const started = performance.now();

@@ -1,0 +1,279 @@
+// Scale bench (issue 17): many notebooks open on one machine, each with its kernel, a share of them
+// using Spark, all in one run, through the path a browser takes (a built Flint server, sign-up and
+// tokens, one notebook WebSocket per notebook, the broker, sandboxed kernels).
+//
+// People of 5 notebooks each (the default per-person kernel limit), one project per person. The
+// notebooks open in order, the open count growing through BENCH_SCALE_SIZES (default 1,10,50); every
+// fifth notebook (20%) uses Spark. At each size, once the new kernels have started (and the Spark
+// ones have run a Spark cell once), the bench:
+//  - reads every kernel's process tree from /proc (the kernel, its sandbox, its JVM if any) and
+//    reports the median resident memory of a kernel that never used Spark, and of one that did;
+//  - for BENCH_SCALE_SECONDS (default 45) has every open notebook run a cell every 2 s: `1+1`, and
+//    for the Spark notebooks `spark.range(10**6).count()` every other time; reports both p50/p95.
+// Then the first Spark result in a new notebook, alternating a project whose Spark is in use (one
+// of its notebooks ran Spark moments before) with a new project, BENCH_SCALE_FIRSTS times each
+// (default 3): from `run` on a freshly opened socket to the finished cell, kernel start included.
+// Every run of every phase is reported; sizes grow once and the N=1 phase is measured again at
+// the end, with everything else idle, to show how the machine drifted.
+//
+// Run: `npm run bench -- scale` (builds nothing: run `pnpm --filter @flint/web build` first).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBuiltFlint, type TFlintServer } from "@flint/testing";
+import {
+  call,
+  connect,
+  createNotebook,
+  descendants,
+  expectStatus,
+  readProcesses,
+  runCell,
+  signUp,
+  sleep,
+  type TBenchPerson,
+} from "../flint-client";
+import { quantile, report } from "../stats";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SIZES = (process.env.BENCH_SCALE_SIZES ?? "1,10,50").split(",").map(Number);
+const PHASE_S = Number(process.env.BENCH_SCALE_SECONDS ?? 45);
+const FIRSTS = Number(process.env.BENCH_SCALE_FIRSTS ?? 3);
+const PORT = Number(process.env.BENCH_SCALE_PORT ?? 3392);
+const INTERVAL_MS = 2000;
+const PER_PERSON = 5;
+const ADMIN_TOKEN = "flint_pat_scale_bench_admin_0123456789abcdef";
+const TICK = ["tick", "1+1"] as [string, string];
+const SPARK = ["spark", "spark.range(10**6).count()"] as [string, string];
+
+type TNotebook = TBenchPerson & { usesSpark: boolean; projectId: string };
+type TPhase = { size: number; ticks: number[]; sparks: number[]; errors: string[] };
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/** Makes everyone's project and notebooks: `count` notebooks, PER_PERSON per person. */
+async function setUp(server: TFlintServer, count: number): Promise<TNotebook[]> {
+  const notebooks: TNotebook[] = [];
+  for (let person = 0; person * PER_PERSON < count; person++) {
+    const { email, token } = await signUp(server, "scale", person);
+    const project = await call(server, "POST", "/api/v1/projects", {
+      token,
+      json: { name: `Scale ${person}` },
+    });
+    expectStatus(project, 201, `project ${person}`);
+    const projectId = project.body.id as string;
+    for (let index = person * PER_PERSON; index < Math.min(count, (person + 1) * PER_PERSON); index++) {
+      const notebookId = await createNotebook(server, token, projectId, `Scale ${index}`, [TICK, SPARK]);
+      notebooks.push({
+        email,
+        token,
+        notebookId,
+        projectId,
+        socket: null,
+        lastSeen: 0,
+        usesSpark: index % 5 === 0,
+      });
+    }
+  }
+  return notebooks;
+}
+
+/** The Jupyter Server below Flint's server process: the parent of every kernel. */
+function jupyterPid(serverPid: number): number {
+  const table = readProcesses();
+  for (const pid of descendants(table, serverPid)) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (command.includes("jupyter_server.serverapp")) return pid;
+    } catch {
+      // Gone.
+    }
+  }
+  throw new Error("no Jupyter Server process below Flint's server");
+}
+
+/** Resident memory of each kernel's whole tree, split by whether a JVM is in it. */
+function kernelMemory(jupyter: number): { plain: number[]; spark: number[] } {
+  const table = readProcesses();
+  const plain: number[] = [];
+  const spark: number[] = [];
+  for (const top of table.children.get(jupyter) ?? []) {
+    const tree = [top, ...descendants(table, top)];
+    const rss = tree.reduce((sum, pid) => sum + (table.rss.get(pid) ?? 0), 0);
+    (tree.some((pid) => table.name.get(pid) === "java") ? spark : plain).push(rss);
+  }
+  return { plain, spark };
+}
+
+async function runPhase(open: TNotebook[], size: number): Promise<TPhase> {
+  const phase: TPhase = { size, ticks: [], sparks: [], errors: [] };
+  const endAt = performance.now() + PHASE_S * 1000;
+  const runner = async (notebook: TNotebook) => {
+    await sleep(Math.random() * INTERVAL_MS);
+    let turn = 0;
+    while (performance.now() < endAt) {
+      const started = performance.now();
+      const isSpark = notebook.usesSpark && turn++ % 2 === 1;
+      try {
+        const latency = await runCell(notebook, isSpark ? SPARK[0] : TICK[0]);
+        (isSpark ? phase.sparks : phase.ticks).push(latency);
+      } catch (error) {
+        phase.errors.push(`${notebook.email}: ${(error as Error).message}`);
+      }
+      await sleep(Math.max(0, INTERVAL_MS - (performance.now() - started)));
+    }
+  };
+  await Promise.all(open.map(runner));
+  return phase;
+}
+
+/** Opens a new notebook in `projectId` and times its first Spark result, kernel start included. */
+async function firstSpark(server: TFlintServer, token: string, projectId: string, name: string) {
+  const notebookId = await createNotebook(server, token, projectId, name, [SPARK]);
+  const notebook: TBenchPerson = { email: name, token, notebookId, socket: null, lastSeen: 0 };
+  await connect(server, notebook);
+  try {
+    return await runCell(notebook, SPARK[0], 600_000);
+  } finally {
+    // Let the kernel go, so the person's kernel limit is not reached by the next round.
+    notebook.socket?.send(JSON.stringify({ type: "shutdown", requestId: "bench-shutdown" }));
+    await sleep(1000);
+    notebook.socket?.close();
+  }
+}
+
+function reportPhase(label: string, phase: TPhase): void {
+  report(
+    `${label}: 1+1 p50 / p95 (${phase.ticks.length} runs)`,
+    `${ms(quantile(phase.ticks, 0.5))} / ${ms(quantile(phase.ticks, 0.95))}`,
+    "-",
+  );
+  if (phase.sparks.length > 0)
+    report(
+      `${label}: Spark cell p50 / p95 (${phase.sparks.length} runs)`,
+      `${ms(quantile(phase.sparks, 0.5))} / ${ms(quantile(phase.sparks, 0.95))}`,
+      "-",
+    );
+  report(`${label}: errors`, String(phase.errors.length), "0");
+  for (const error of phase.errors.slice(0, 5)) process.stdout.write(`  error: ${error}\n`);
+}
+
+async function main(): Promise<void> {
+  const largest = Math.max(...SIZES);
+  process.stdout.write(
+    `Scale: sizes ${SIZES.join(", ")}, ${PER_PERSON} notebooks a person, every 5th uses Spark, ${PHASE_S} s phases, ${FIRSTS} first-Spark rounds\n`,
+  );
+  const server = await startBuiltFlint({
+    root,
+    port: PORT,
+    demo: { password: "scale bench demo password", token: ADMIN_TOKEN },
+    timeoutMs: 300_000,
+  });
+  try {
+    const notebooks = await setUp(server, largest);
+    const jupyter = { pid: 0 };
+    const phases: TPhase[] = [];
+    let opened = 0;
+    for (const size of SIZES) {
+      const fresh = notebooks.slice(opened, size);
+      for (const notebook of fresh) await connect(server, notebook);
+      // Kernel starts and each Spark notebook's first Spark run are not this phase's subject.
+      const starts = await Promise.allSettled(
+        fresh.map(async (notebook) => {
+          await runCell(notebook, TICK[0], 600_000);
+          if (notebook.usesSpark) await runCell(notebook, SPARK[0], 600_000);
+        }),
+      );
+      const failed = starts.filter((result) => result.status === "rejected");
+      if (failed.length > 0) throw new Error(String((failed[0] as PromiseRejectedResult).reason));
+      opened = size;
+      if (!jupyter.pid) jupyter.pid = jupyterPid(server.child.pid!);
+      await sleep(5000);
+      const memory = kernelMemory(jupyter.pid);
+      report(
+        `N=${size}: kernel processes without / with a JVM`,
+        `${memory.plain.length} / ${memory.spark.length}`,
+        "-",
+      );
+      report(
+        `N=${size}: idle notebook that never used Spark (median RSS)`,
+        mb(quantile(memory.plain, 0.5)),
+        "< 150 MB",
+      );
+      if (memory.spark.length > 0)
+        report(`N=${size}: notebook that used Spark (median RSS)`, mb(quantile(memory.spark, 0.5)), "-");
+      report(
+        `N=${size}: all kernels`,
+        mb([...memory.plain, ...memory.spark].reduce((sum, value) => sum + value, 0)),
+        "-",
+      );
+      const phase = await runPhase(notebooks.slice(0, size), size);
+      phases.push(phase);
+      reportPhase(`N=${size}`, phase);
+    }
+    const again = await runPhase(notebooks.slice(0, 1), 1);
+    reportPhase("N=1 again (the rest open and idle)", again);
+    const one = phases[0]!;
+    const top = phases[phases.length - 1]!;
+    report(
+      `1+1 p95 N=${top.size} / N=1 (first and last N=1 phases)`,
+      `${(quantile(top.ticks, 0.95) / quantile([...one.ticks, ...again.ticks], 0.95)).toFixed(2)}x`,
+      "<= 5x",
+    );
+
+    // First Spark result in a new notebook: a project whose Spark is in use against a new one.
+    const { token } = await signUp(server, "first", 0);
+    const warmProject = await call(server, "POST", "/api/v1/projects", {
+      token,
+      json: { name: "First warm" },
+    });
+    expectStatus(warmProject, 201, "warm project");
+    const warmId = warmProject.body.id as string;
+    const keeper: TBenchPerson = {
+      email: "keeper",
+      token,
+      notebookId: await createNotebook(server, token, warmId, "Keeps Spark in use", [SPARK]),
+      socket: null,
+      lastSeen: 0,
+    };
+    await connect(server, keeper);
+    await runCell(keeper, SPARK[0], 600_000);
+    const warm: number[] = [];
+    const cold: number[] = [];
+    for (let round = 0; round < FIRSTS; round++) {
+      for (const kind of round % 2 === 0 ? ["warm", "cold"] : ["cold", "warm"]) {
+        if (kind === "warm") {
+          await runCell(keeper, SPARK[0]);
+          warm.push(await firstSpark(server, token, warmId, `First warm ${round}`));
+        } else {
+          const project = await call(server, "POST", "/api/v1/projects", {
+            token,
+            json: { name: `First cold ${round}` },
+          });
+          expectStatus(project, 201, "cold project");
+          cold.push(await firstSpark(server, token, project.body.id as string, `First cold ${round}`));
+        }
+      }
+    }
+    report(
+      "first Spark result, new notebook, project Spark in use (each run)",
+      warm.map((value) => `${(value / 1000).toFixed(2)} s`).join(", "),
+      "< 1 s",
+    );
+    report(
+      "first Spark result, new notebook, new project (each run)",
+      cold.map((value) => `${(value / 1000).toFixed(2)} s`).join(", "),
+      "~10 s today",
+    );
+    keeper.socket?.close();
+    for (const notebook of notebooks) notebook.socket?.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
