@@ -13,6 +13,9 @@
 // Then the first Spark result in a new notebook, alternating a project whose Spark is in use (one
 // of its notebooks ran Spark moments before) with a new project, BENCH_SCALE_FIRSTS times each
 // (default 3): from `run` on a freshly opened socket to the finished cell, kernel start included.
+// Last, the catalog profiler: a 10,000-row CSV uploaded with the queue empty (BENCH_SCALE_FIRSTS
+// times), then once more right after another person registered BENCH_SCALE_BULK (default 360)
+// small CSVs: upload to profile done, polled as the asset page polls.
 // Every run of every phase is reported; sizes grow once and the N=1 phase is measured again at
 // the end, with everything else idle, to show how the machine drifted.
 //
@@ -40,6 +43,7 @@ const SIZES = (process.env.BENCH_SCALE_SIZES ?? "1,10,50").split(",").map(Number
 const PHASE_S = Number(process.env.BENCH_SCALE_SECONDS ?? 45);
 const FIRSTS = Number(process.env.BENCH_SCALE_FIRSTS ?? 3);
 const PORT = Number(process.env.BENCH_SCALE_PORT ?? 3392);
+const BULK = Number(process.env.BENCH_SCALE_BULK ?? 360);
 const INTERVAL_MS = 2000;
 const PER_PERSON = 5;
 const ADMIN_TOKEN = "flint_pat_scale_bench_admin_0123456789abcdef";
@@ -141,6 +145,76 @@ async function firstSpark(server: TFlintServer, token: string, projectId: string
     await sleep(1000);
     notebook.socket?.close();
   }
+}
+
+/** Uploads a CSV as an asset of `projectId` (multipart, as the upload form does); answers its id. */
+async function uploadCsv(server: TFlintServer, token: string, projectId: string, name: string, rows: number) {
+  const lines = ["region,units,price,day"];
+  for (let row = 0; row < rows; row++)
+    lines.push(
+      `r${row % 7},${row % 113},${(row % 997) / 10},2026-01-${String((row % 28) + 1).padStart(2, "0")}`,
+    );
+  const form = new FormData();
+  form.set("name", name);
+  form.set("format", "csv");
+  form.set("file", new Blob([`${lines.join("\n")}\n`], { type: "text/csv" }), `${name}.csv`);
+  const response = await fetch(`${server.url}/api/v1/catalog/assets?projectId=${projectId}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  expectStatus({ status: response.status, body }, 201, `upload ${name}`);
+  return body.id as string;
+}
+
+/** Seconds from the start of an upload to its profile being done (polled as the asset page does). */
+async function uploadUntilProfiled(server: TFlintServer, token: string, projectId: string, name: string) {
+  const started = performance.now();
+  const id = await uploadCsv(server, token, projectId, name, 10_000);
+  for (;;) {
+    const answer = await call(server, "GET", `/api/v1/catalog/assets/${id}/profile`, { token });
+    const profile = answer.body.profile as { status: string; error: string | null } | null;
+    if (profile?.status === "done") return (performance.now() - started) / 1000;
+    if (profile?.status === "failed") throw new Error(`profile of ${name} failed: ${profile.error}`);
+    if (performance.now() - started > 900_000) throw new Error(`profile of ${name} not done in 15 min`);
+    await sleep(250);
+  }
+}
+
+/**
+ * The profiler: a 10,000-row CSV uploaded with the queue empty, then the same while another
+ * person's bulk registration of BULK small files is queued ahead of it.
+ */
+async function profilerFairness(server: TFlintServer): Promise<void> {
+  const person = await signUp(server, "profile", 0);
+  const bulk = await signUp(server, "bulk", 0);
+  const own = await call(server, "POST", "/api/v1/projects", {
+    token: person.token,
+    json: { name: "Profiled" },
+  });
+  expectStatus(own, 201, "profile project");
+  const bulkProject = await call(server, "POST", "/api/v1/projects", {
+    token: bulk.token,
+    json: { name: "Bulk" },
+  });
+  expectStatus(bulkProject, 201, "bulk project");
+  const empty: number[] = [];
+  for (let round = 0; round < FIRSTS; round++)
+    empty.push(await uploadUntilProfiled(server, person.token, own.body.id as string, `sales_${round}`));
+  report(
+    "10k-row CSV: upload to profile done, queue empty (each run)",
+    empty.map((value) => `${value.toFixed(2)} s`).join(", "),
+    "< 3 s",
+  );
+  for (let index = 0; index < BULK; index++)
+    await uploadCsv(server, bulk.token, bulkProject.body.id as string, `bulk_${index}`, 50);
+  const behind = await uploadUntilProfiled(server, person.token, own.body.id as string, "sales_behind_bulk");
+  report(
+    `10k-row CSV: upload to profile done, ${BULK} of another person's queued`,
+    `${behind.toFixed(2)} s`,
+    "< 30 s",
+  );
 }
 
 function reportPhase(label: string, phase: TPhase): void {
@@ -268,6 +342,7 @@ async function main(): Promise<void> {
     );
     keeper.socket?.close();
     for (const notebook of notebooks) notebook.socket?.close();
+    await profilerFairness(server);
   } finally {
     await server.stop();
   }
