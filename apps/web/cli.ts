@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import {
   hashToken,
   listUsers,
@@ -29,18 +30,38 @@ const USAGE = `usage:
 
 const ACTIONS_WITH_EMAIL = new Set(["add", "disable", "enable", "promote", "demote"]);
 
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
+/** The command line, or a message saying what is wrong with it. */
+function parseCommandLine(argv: string[]) {
+  try {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        password: { type: "string" },
+        token: { type: "string" },
+        name: { type: "string" },
+        admin: { type: "boolean" },
+      },
+    });
+    const [group, action, email] = positionals;
+    return { group, action, email, options: values };
+  } catch (error) {
+    // parseArgs names the option it could not read ("Unknown option '--pasword'", a value missing).
+    return { error: (error as Error).message };
+  }
 }
 
 async function main(): Promise<number> {
-  const [group, action, ...args] = process.argv.slice(2);
+  const parsed = parseCommandLine(process.argv.slice(2));
+  if ("error" in parsed) {
+    console.error(`${parsed.error}\n${USAGE}`);
+    return 2;
+  }
+  const { group, action, email, options } = parsed;
   if (group !== "user" || !action) {
     console.error(USAGE);
     return 2;
   }
-  const email = args[0];
   if (ACTIONS_WITH_EMAIL.has(action) && (!email || !/^[^@\s]+@[^@\s]+$/.test(email))) {
     console.error(`user ${action} needs an email address.\n${USAGE}`);
     return 2;
@@ -62,14 +83,14 @@ async function main(): Promise<number> {
   try {
     if (action === "add") {
       if (!email) return 2;
-      const password = option(args, "--password") ?? randomBytes(12).toString("base64url");
+      const password = options.password ?? randomBytes(12).toString("base64url");
       let added: { userId: string; isCreated: boolean };
       try {
         added = await upsertPasswordUser(prisma, {
           email,
-          name: option(args, "--name") ?? email.split("@")[0]!,
+          name: options.name ?? email.split("@")[0]!,
           password,
-          ...(args.includes("--admin") ? { isAdmin: true } : {}),
+          ...(options.admin ? { isAdmin: true } : {}),
         });
       } catch (error) {
         if (!(error instanceof WeakPasswordError)) throw error;
@@ -77,10 +98,10 @@ async function main(): Promise<number> {
         return 1;
       }
       const { userId, isCreated } = added;
-      const token = option(args, "--token");
+      const token = options.token;
       if (token) await ensureToken(prisma, userId, token, "flint user add --token");
       console.log(
-        `${isCreated ? "created" : "updated"} ${email}${args.includes("--admin") ? " (site administrator)" : ""}${option(args, "--password") ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`,
+        `${isCreated ? "created" : "updated"} ${email}${options.admin ? " (site administrator)" : ""}${options.password ? "" : ` with password ${password}`}${token ? ` and token ${hashToken(token).slice(0, 8)}…` : ""}`,
       );
       return 0;
     }

@@ -125,4 +125,16 @@ describe("flint user", () => {
     expect(await isAdmin("boss@example.test")).toBe(false);
     expect(flint(url, "user", "promote", "nobody@example.test").status).toBe(1);
   });
+
+  it("names a mistyped option instead of ignoring it, and adds nobody", async () => {
+    const url = await createEmptyDatabase();
+    const typo = flint(url, "user", "add", "typo@example.test", "--pasword", "a long password");
+    expect(typo.status).toBe(2);
+    expect(typo.err).toContain("--pasword");
+    expect(typo.err).toContain("usage:");
+    const missing = flint(url, "user", "add", "typo@example.test", "--token");
+    expect(missing.status).toBe(2);
+    expect(missing.err).toContain("--token");
+    expect(flint(url, "user", "list").out).not.toContain("typo@example.test");
+  });
 });

@@ -9,6 +9,7 @@ import { mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promis
 import path from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { dsvFormat } from "d3-dsv";
 import { CatalogError } from "./errors.js";
 import type { TAssetFormat } from "./schemas.js";
 
@@ -239,7 +240,7 @@ export async function readOptionsFor(
   return {};
 }
 
-/** The column names of a CSV file's header line, read without loading the file. */
+/** The column names of a CSV file's header record, read from its first 64 KiB (not the whole file). */
 export async function readCsvHeader(absolute: string, separator = ","): Promise<string[]> {
   const handle = await open(absolute, "r");
   try {
@@ -248,26 +249,13 @@ export async function readCsvHeader(absolute: string, separator = ","): Promise<
       .subarray(0, bytesRead)
       .toString("utf8")
       .replace(/^\uFEFF/, "");
-    const line = text.split(/\r?\n/)[0] ?? "";
-    const names: string[] = [];
-    let current = "";
-    let isQuoted = false;
-    for (let index = 0; index < line.length; index += 1) {
-      const char = line[index]!;
-      if (isQuoted) {
-        if (char === '"' && line[index + 1] === '"') {
-          current += '"';
-          index += 1;
-        } else if (char === '"') isQuoted = false;
-        else current += char;
-      } else if (char === '"') isQuoted = true;
-      else if (char === separator) {
-        names.push(current.trim());
-        current = "";
-      } else current += char;
-    }
-    names.push(current.trim());
-    return names.filter(Boolean).slice(0, 5000);
+    // A quoted name may hold the separator or a line break, so the header is the first CSV
+    // record (RFC 4180, d3-dsv), not the first line.
+    const header = dsvFormat(separator).parseRows(text)[0] ?? [];
+    return header
+      .map((name) => name.trim())
+      .filter(Boolean)
+      .slice(0, 5000);
   } finally {
     await handle.close();
   }

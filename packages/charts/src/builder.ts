@@ -14,6 +14,8 @@ import {
   ChartCommandError,
   didYouMean,
   formatField,
+  MAX_CHART_BINS,
+  NUMERIC_CHART_AGGREGATES,
   parseChartCommandText,
   quoteString,
   type TChartAggregate,
@@ -88,7 +90,6 @@ export type TParseResult =
 
 /** Most rows `limit(N)` accepts (the renderer refuses specs with more inline rows). */
 export const MAX_CHART_LIMIT = 200_000;
-const NUMERIC_AGGREGATES: readonly TChartAggregate[] = ["sum", "mean", "median", "stdev", "variance"];
 const NUMERIC_TYPE =
   /^(u?int\d*|int|integer|bigint|smallint|tinyint|byte|short|long|float\d*|double|real|decimal(\(.*\))?|number|numeric)$/;
 const TEMPORAL_TYPE = /^(datetime64.*|date|timestamp(_ntz|_ltz)?|timestamp\b.*|datetime|time)$/;
@@ -224,7 +225,9 @@ export function validateChoices(choices: TChartChoices, columns: readonly TTable
       return;
     }
     if (choice.aggregate && !aggregatesFor(kind).includes(choice.aggregate)) {
-      const needs = NUMERIC_AGGREGATES.includes(choice.aggregate) ? "a numeric column" : "a number or a date";
+      const needs = NUMERIC_CHART_AGGREGATES.includes(choice.aggregate)
+        ? "a numeric column"
+        : "a number or a date";
       issues.push({
         channel,
         message: `${choice.aggregate}(${choice.column}) needs ${needs}; '${choice.column}' is ${type}`,
@@ -234,8 +237,11 @@ export function validateChoices(choices: TChartChoices, columns: readonly TTable
       if (channel !== "x" && channel !== "y") issues.push({ channel, message: "bins work on x and y only" });
       else if (kind !== "quantitative")
         issues.push({ channel, message: `bin(${choice.column}) needs a numeric column` });
-      if (!Number.isInteger(choice.bin) || choice.bin < 1 || choice.bin > 1000) {
-        issues.push({ channel, message: "the number of bins must be a whole number from 1 to 1000" });
+      if (!Number.isInteger(choice.bin) || choice.bin < 1 || choice.bin > MAX_CHART_BINS) {
+        issues.push({
+          channel,
+          message: `the number of bins must be a whole number from 1 to ${MAX_CHART_BINS}`,
+        });
       }
     }
     if (choice.timeUnit && !timeUnitsFor(kind).includes(choice.timeUnit)) {

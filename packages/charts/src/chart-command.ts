@@ -4,93 +4,68 @@
  * point at a mistake before the command reaches the kernel. The grammar is in the README.
  */
 
-/** Marks `%chart` draws. */
-export const CHART_MARKS = ["point", "bar", "line", "area", "tick", "rect", "arc", "boxplot"] as const;
+// The vocabulary is data shared with the kernel's Python parser (`flint.chart.grammar`): it lives
+// in the Python package because the kernel must ship it, and both parsers read the one file.
+import vocabulary from "../../python/flint/chart/vocabulary.json";
+
 /** A mark of `%chart`. */
-export type TChartMark = (typeof CHART_MARKS)[number];
+export type TChartMark = keyof typeof vocabulary.marks;
+/** Marks `%chart` draws. */
+export const CHART_MARKS = Object.keys(vocabulary.marks) as readonly TChartMark[];
 
-/** Channels and how many fields each takes. */
-export const CHART_CHANNELS = {
-  x: 1,
-  y: 1,
-  color: 1,
-  size: 1,
-  shape: 1,
-  opacity: 1,
-  theta: 1,
-  tooltip: 16,
-  facet: 2,
-} as const;
 /** A channel of `%chart`. */
-export type TChartChannel = keyof typeof CHART_CHANNELS;
+export type TChartChannel = keyof typeof vocabulary.channels;
+/** Channels and how many fields each takes. */
+export const CHART_CHANNELS = Object.fromEntries(
+  Object.entries(vocabulary.channels).map(([name, spec]) => [name, spec.maxFields]),
+) as Readonly<Record<TChartChannel, number>>;
 
-/** Aggregates of `%chart`. */
-export const CHART_AGGREGATES = [
-  "count",
-  "sum",
-  "mean",
-  "median",
-  "min",
-  "max",
-  "distinct",
-  "stdev",
-  "variance",
-] as const;
 /** An aggregate of `%chart`. */
-export type TChartAggregate = (typeof CHART_AGGREGATES)[number];
+export type TChartAggregate = keyof typeof vocabulary.aggregates;
+/** Aggregates of `%chart`. */
+export const CHART_AGGREGATES = Object.keys(vocabulary.aggregates) as readonly TChartAggregate[];
+/** Aggregates that need numbers (the sum of a string column means nothing). */
+export const NUMERIC_CHART_AGGREGATES = CHART_AGGREGATES.filter(
+  (name) => vocabulary.aggregates[name].numeric,
+);
 
-/** Time units of `%chart` (Vega-Lite's names; `week` starts on Sunday). */
-export const CHART_TIME_UNITS = [
-  "year",
-  "quarter",
-  "month",
-  "week",
-  "day",
-  "date",
-  "dayofyear",
-  "hours",
-  "minutes",
-  "seconds",
-  "yearquarter",
-  "yearmonth",
-  "yearmonthdate",
-  "yearmonthdatehours",
-  "yearmonthdatehoursminutes",
-  "monthdate",
-  "hoursminutes",
-] as const;
 /** A time unit of `%chart`. */
-export type TChartTimeUnit = (typeof CHART_TIME_UNITS)[number];
+export type TChartTimeUnit = keyof typeof vocabulary.timeUnits;
+/** Time units of `%chart` (Vega-Lite's names; `week` starts on Sunday). */
+export const CHART_TIME_UNITS = Object.keys(vocabulary.timeUnits) as readonly TChartTimeUnit[];
 
 /** Vega-Lite field types that `name:q` and friends set explicitly. */
-export type TFieldType = "quantitative" | "nominal" | "ordinal" | "temporal";
+export type TFieldType = keyof typeof vocabulary.types;
 
-const AGGREGATE_ALIASES: Record<string, TChartAggregate> = {
-  avg: "mean",
-  average: "mean",
-  count_distinct: "distinct",
-  std: "stdev",
-  stddev: "stdev",
-  var: "variance",
-};
-const TIME_UNIT_ALIASES: Record<string, TChartTimeUnit> = {
-  hour: "hours",
-  minute: "minutes",
-  second: "seconds",
-  yearweek: "week",
-};
-const TYPES: Record<string, TFieldType> = {
-  q: "quantitative",
-  quantitative: "quantitative",
-  n: "nominal",
-  nominal: "nominal",
-  o: "ordinal",
-  ordinal: "ordinal",
-  t: "temporal",
-  temporal: "temporal",
-};
+/** Maximum number of bins `bin(column)` asks for when the command gives none. */
+export const DEFAULT_CHART_BINS = vocabulary.bins.default;
+/** Most bins `bin(column, N)` accepts. */
+export const MAX_CHART_BINS = vocabulary.bins.max;
+
+function aliasesOf<TName extends string>(words: Record<TName, { aliases: string[] }>): Record<string, TName> {
+  const out: Record<string, TName> = {};
+  for (const [name, spec] of Object.entries(words) as [TName, { aliases: string[] }][]) {
+    for (const alias of spec.aliases) out[alias] = name;
+  }
+  return out;
+}
+
+const AGGREGATE_ALIASES = aliasesOf<TChartAggregate>(vocabulary.aggregates);
+const TIME_UNIT_ALIASES = aliasesOf<TChartTimeUnit>(vocabulary.timeUnits);
+// `q` and `quantitative` alike -> the Vega-Lite type.
+const TYPES: Record<string, TFieldType> = Object.fromEntries(
+  (Object.entries(vocabulary.types) as [TFieldType, { short: string }][]).flatMap(([name, spec]) => [
+    [spec.short, name],
+    [name, name],
+  ]),
+);
+const TYPE_HINTS = Object.entries(vocabulary.types).map(([name, spec]) => `${spec.short} (${name})`);
+const TYPE_HINT = `${TYPE_HINTS.slice(0, -1).join(", ")} or ${TYPE_HINTS.at(-1)}`;
 const CLAUSES = ["data", ...Object.keys(CHART_CHANNELS), "sort", "title", "filter", "limit"];
-const KEYWORDS = new Set(["and", "or", "not", "in", "is", "null", "true", "false"]);
+const KEYWORDS = new Set(vocabulary.keywords);
+// Longest first, so `<=` is one token and not `<` then `=`.
+const OPERATORS = [...vocabulary.comparisons].sort((a, b) => b.length - a.length);
+const ESCAPES: Record<string, string> = vocabulary.escapes;
 
 /** A problem in a command, at `position` (0-based offset into the command text). */
 export class ChartCommandError extends Error {
@@ -143,7 +118,6 @@ interface TToken {
 const isLetter = (ch: string): boolean => /[\p{L}_]/u.test(ch);
 const isWordChar = (ch: string): boolean => /[\p{L}\p{N}_]/u.test(ch);
 const isDigit = (ch: string): boolean => ch >= "0" && ch <= "9";
-const ESCAPES: Record<string, string> = { n: "\n", t: "\t", "\\": "\\", "'": "'", '"': '"' };
 
 function tokenize(text: string): TToken[] {
   const tokens: TToken[] = [];
@@ -208,12 +182,10 @@ function tokenize(text: string): TToken[] {
       if (name === "") throw new ChartCommandError("empty `quoted column name`", start, end + 1 - start);
       i = end + 1;
       tokens.push({ kind: "QNAME", text: text.slice(start, i), value: name, start, end: i });
-    } else if (["==", "!=", "<>", "<=", ">="].includes(text.slice(i, i + 2))) {
-      tokens.push({ kind: "OP", text: text.slice(i, i + 2), value: text.slice(i, i + 2), start, end: i + 2 });
-      i += 2;
-    } else if ("=<>".includes(ch)) {
-      tokens.push({ kind: "OP", text: ch, value: ch, start, end: i + 1 });
-      i++;
+    } else if (OPERATORS.some((op) => text.startsWith(op, i))) {
+      const op = OPERATORS.find((candidate) => text.startsWith(candidate, i))!;
+      tokens.push({ kind: "OP", text: op, value: op, start, end: i + op.length });
+      i += op.length;
     } else if ("(),:-".includes(ch)) {
       tokens.push({ kind: "PUNCT", text: ch, value: ch, start, end: i + 1 });
       i++;
@@ -392,8 +364,7 @@ class Parser {
     if (!this.at(":")) return undefined;
     this.advance();
     const type = TYPES[this.tok.kind === "NAME" ? this.tok.text.toLowerCase() : ""];
-    if (!type)
-      this.fail("expected a type after ':': q (quantitative), n (nominal), o (ordinal) or t (temporal)");
+    if (!type) this.fail(`expected a type after ':': ${TYPE_HINT}`);
     this.advance();
     return type;
   }
@@ -423,13 +394,13 @@ class Parser {
     }
     if (name === "bin") {
       const column = this.column();
-      let bins = 10;
+      let bins = DEFAULT_CHART_BINS;
       if (this.at(",")) {
         this.advance();
         const num = this.tok;
         const count = Number(num.text);
-        if (num.kind !== "NUMBER" || !/^\d+$/.test(num.text) || count < 1 || count > 1000) {
-          this.fail("the number of bins must be a whole number from 1 to 1000", num);
+        if (num.kind !== "NUMBER" || !/^\d+$/.test(num.text) || count < 1 || count > MAX_CHART_BINS) {
+          this.fail(`the number of bins must be a whole number from 1 to ${MAX_CHART_BINS}`, num);
         }
         bins = count;
         this.advance();
@@ -595,9 +566,10 @@ export function formatField(field: Omit<TFieldExpr, "span">): string {
   let text: string;
   if (field.aggregate) text = `${field.aggregate}(${column})`;
   else if (field.bin !== undefined)
-    text = field.bin === 10 ? `bin(${column})` : `bin(${column}, ${field.bin})`;
+    text = field.bin === DEFAULT_CHART_BINS ? `bin(${column})` : `bin(${column}, ${field.bin})`;
   else if (field.timeUnit) text = `${field.timeUnit}(${column})`;
   else text = column;
-  if (field.type && field.bin === undefined && !field.timeUnit) text += `:${field.type[0]}`;
+  if (field.type && field.bin === undefined && !field.timeUnit)
+    text += `:${vocabulary.types[field.type].short}`;
   return text;
 }

@@ -17,65 +17,38 @@ DataFrame's columns.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 
 from flint.chart.errors import ChartError, Span, did_you_mean, display_column
 
-MARKS = ("point", "bar", "line", "area", "tick", "rect", "arc", "boxplot")
+# The vocabulary (marks, channels, aggregates, time units, types ...) is data shared with the chart
+# builder's TypeScript parser: one file, so the two parsers cannot drift apart.
+VOCABULARY = json.loads(resources.files("flint.chart").joinpath("vocabulary.json").read_text(encoding="utf-8"))
+MARKS: tuple[str, ...] = tuple(VOCABULARY["marks"])
 # Channel name -> how many fields it takes at most.
-CHANNELS = {
-    "x": 1,
-    "y": 1,
-    "color": 1,
-    "size": 1,
-    "shape": 1,
-    "opacity": 1,
-    "theta": 1,
-    "tooltip": 16,
-    "facet": 2,
-}
-AGGREGATES = ("count", "sum", "mean", "median", "min", "max", "distinct", "stdev", "variance")
-AGGREGATE_ALIASES = {
-    "avg": "mean",
-    "average": "mean",
-    "count_distinct": "distinct",
-    "std": "stdev",
-    "stddev": "stdev",
-    "var": "variance",
-}
-TIME_UNITS = (
-    "year",
-    "quarter",
-    "month",
-    "week",
-    "day",
-    "date",
-    "dayofyear",
-    "hours",
-    "minutes",
-    "seconds",
-    "yearquarter",
-    "yearmonth",
-    "yearmonthdate",
-    "yearmonthdatehours",
-    "yearmonthdatehoursminutes",
-    "monthdate",
-    "hoursminutes",
-)
-TIME_UNIT_ALIASES = {"hour": "hours", "minute": "minutes", "second": "seconds", "yearweek": "week"}
-TYPES = {
-    "q": "quantitative",
-    "quantitative": "quantitative",
-    "n": "nominal",
-    "nominal": "nominal",
-    "o": "ordinal",
-    "ordinal": "ordinal",
-    "t": "temporal",
-    "temporal": "temporal",
-}
+CHANNELS: dict[str, int] = {name: spec["maxFields"] for name, spec in VOCABULARY["channels"].items()}
+AGGREGATES: tuple[str, ...] = tuple(VOCABULARY["aggregates"])
+AGGREGATE_ALIASES = {alias: name for name, spec in VOCABULARY["aggregates"].items() for alias in spec["aliases"]}
+# Aggregates that need numbers (sum of a string column means nothing).
+NUMERIC_AGGREGATES: tuple[str, ...] = tuple(name for name, spec in VOCABULARY["aggregates"].items() if spec["numeric"])
+TIME_UNITS: tuple[str, ...] = tuple(VOCABULARY["timeUnits"])
+TIME_UNIT_ALIASES = {alias: name for name, spec in VOCABULARY["timeUnits"].items() for alias in spec["aliases"]}
+# Time units that are a part of a date (month of year, day of week ...) rather than a span of time.
+PART_TIME_UNITS: tuple[str, ...] = tuple(name for name, spec in VOCABULARY["timeUnits"].items() if spec["part"])
+# ``q`` and ``quantitative`` alike -> the Vega-Lite type.
+TYPES = {key: name for name, spec in VOCABULARY["types"].items() for key in (spec["short"], name)}
+DEFAULT_BINS: int = VOCABULARY["bins"]["default"]
+MAX_BINS: int = VOCABULARY["bins"]["max"]
 CLAUSES = ("data", *CHANNELS, "sort", "title", "filter", "limit")
-COMPARISONS = ("==", "=", "!=", "<>", "<", "<=", ">", ">=")
-KEYWORDS = ("and", "or", "not", "in", "is", "null", "true", "false")
+COMPARISONS: tuple[str, ...] = tuple(VOCABULARY["comparisons"])
+KEYWORDS: tuple[str, ...] = tuple(VOCABULARY["keywords"])
+_ESCAPES: dict[str, str] = VOCABULARY["escapes"]
+# Longest first, so ``<=`` is one token and not ``<`` then ``=``.
+_OPERATORS = tuple(sorted(COMPARISONS, key=len, reverse=True))
+_TYPE_HINTS = [f"{spec['short']} ({name})" for name, spec in VOCABULARY["types"].items()]
+_TYPE_HINT = ", ".join(_TYPE_HINTS[:-1]) + " or " + _TYPE_HINTS[-1]
 
 # ---------------------------------------------------------------------------------------------
 # Tokens
@@ -126,12 +99,9 @@ def tokenize(text: str) -> list[Token]:
                 raise ChartError("empty `quoted column name`", text, Span(start, end + 1))
             i = end + 1
             tokens.append(Token("QNAME", text[start:i], name, Span(start, i)))
-        elif text.startswith(("==", "!=", "<>", "<=", ">="), i):
-            tokens.append(Token("OP", text[i : i + 2], text[i : i + 2], Span(i, i + 2)))
-            i += 2
-        elif ch in "=<>":
-            tokens.append(Token("OP", ch, ch, Span(i, i + 1)))
-            i += 1
+        elif op := next((op for op in _OPERATORS if text.startswith(op, i)), None):
+            tokens.append(Token("OP", op, op, Span(i, i + len(op))))
+            i += len(op)
         elif ch in "(),:-":
             tokens.append(Token("PUNCT", ch, ch, Span(i, i + 1)))
             i += 1
@@ -160,9 +130,6 @@ def _scan_number(text: str, i: int) -> int:
     if i < n and (text[i].isalpha() or text[i] == "_"):
         raise ChartError("a name cannot start with a digit", text, Span(i, i + 1))
     return i
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
 
 
 def _scan_string(text: str, i: int) -> tuple[str, int]:
@@ -467,12 +434,12 @@ class _Parser:
             return FieldExpr(column, span, aggregate=agg, type=self.parse_type())
         if name == "bin":
             column = self.parse_column()
-            maxbins = 10
+            maxbins = DEFAULT_BINS
             if self.at(","):
                 self.advance()
                 num = self.tok
-                if num.kind != "NUMBER" or not isinstance(num.value, int) or not 1 <= num.value <= 1000:
-                    raise self.error("the number of bins must be a whole number from 1 to 1000", num)
+                if num.kind != "NUMBER" or not isinstance(num.value, int) or not 1 <= num.value <= MAX_BINS:
+                    raise self.error(f"the number of bins must be a whole number from 1 to {MAX_BINS}", num)
                 maxbins = int(num.value)
                 self.advance()
             self.expect(")", "')' to close bin(")
@@ -490,7 +457,7 @@ class _Parser:
         self.advance()
         tok = self.tok
         if tok.kind != "NAME" or tok.text.lower() not in TYPES:
-            raise self.error("expected a type after ':': q (quantitative), n (nominal), o (ordinal) or t (temporal)")
+            raise self.error(f"expected a type after ':': {_TYPE_HINT}")
         self.advance()
         return TYPES[tok.text.lower()]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flint.chart.errors import ChartError, Span, did_you_mean
 from flint.chart.grammar import (
+    NUMERIC_AGGREGATES,
     BoolOp,
     ChartCommand,
     ColumnRef,
@@ -31,7 +32,6 @@ NOMINAL = "nominal"
 BOOLEAN = "boolean"
 UNSUPPORTED = "unsupported"
 
-NUMERIC_AGGREGATES = ("sum", "mean", "median", "stdev", "variance")
 # Marks whose default grouping of a number on a position axis reads better as categories.
 CATEGORICAL_MARKS = ("bar", "rect", "boxplot", "tick")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flint.chart.grammar import PART_TIME_UNITS
 from flint.chart.plan import QUANTITATIVE, TEMPORAL, ChartPlan, Encoded
 from flint.chart.result import ChartData
 
@@ -14,19 +15,6 @@ SUMMATIVE = ("count", "sum", "distinct")
 MAX_CATEGORIES_POSITION = 50
 MAX_CATEGORIES_COLOR = 12
 VL_TIME_UNITS = {"week": "yearweek"}
-# Time units that are a part of a date (month of year, day of week ...): bars read them as categories.
-PART_TIME_UNITS = (
-    "quarter",
-    "month",
-    "day",
-    "date",
-    "dayofyear",
-    "hours",
-    "minutes",
-    "seconds",
-    "monthdate",
-    "hoursminutes",
-)
 SINGLE_HEIGHT = 300
 FACET_WIDTH, FACET_HEIGHT, FACET_COLUMNS = 220, 160, 3
 

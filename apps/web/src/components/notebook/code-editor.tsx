@@ -119,7 +119,7 @@ export const CodeEditor = memo(function CodeEditor({
         setTimeout(() => {
           const active = document.activeElement;
           if (container.contains(active)) return;
-          if (active?.closest("[role=dialog]")) return;
+          if (active?.closest("dialog[open]")) return;
           if (store.getActiveId() === cellId && store.getMode() === "edit") store.setMode("command");
         }, 0);
       }),

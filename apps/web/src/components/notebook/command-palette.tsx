@@ -1,6 +1,7 @@
 // Ctrl+Shift+P: every command with its keys, filtered as you type.
 "use client";
 import { useMemo, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { availableCommands, type TCommandContext } from "@/lib/notebook/commands";
 import { Modal } from "../ui/modal";
 
@@ -20,7 +21,9 @@ export function CommandPalette({ ctx, onClose }: { ctx: TCommandContext; onClose
   const runAt = (at: number) => {
     const command = commands[at];
     if (!command) return;
-    onClose();
+    // Closed first and at once: the page behind the open <dialog> is inert, so a command that
+    // focuses a cell must run after the palette has left.
+    flushSync(onClose);
     command.run(ctx);
   };
   return (

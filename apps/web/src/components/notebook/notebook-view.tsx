@@ -259,7 +259,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
   // focused still belong to command mode.
   useEffect(() => {
     const onKey = (event: globalThis.KeyboardEvent) => {
-      if (event.target === document.body && !document.querySelector("[role=dialog]")) runCommandKey(event);
+      if (event.target === document.body && !document.querySelector("dialog[open]")) runCommandKey(event);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

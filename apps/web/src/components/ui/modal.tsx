@@ -1,66 +1,17 @@
-// The one modal shell of the web app: backdrop, dialog semantics, focus in and back out, Escape.
-// Every dialog (upload, connection, versions, chart builder, command palette, ...) renders its
-// content inside it, so they all behave the same way from the keyboard and to a screen reader.
+// The one modal shell of the web app: a native <dialog> opened with showModal(), so the browser
+// makes the page behind inert (focus cannot leave, script cannot focus behind it, screen readers
+// see only the dialog) and stacks a dialog opened over another in its top layer. Every dialog
+// (upload, connection, versions, chart builder, command palette, ...) renders inside it.
 "use client";
 import {
   type ReactNode,
   type RefObject,
-  useEffect,
-  useEffectEvent,
+  useLayoutEffect,
   useRef,
   useState,
   useSyncExternalStore,
 } from "react";
 import { createPortal } from "react-dom";
-
-/** Elements Tab can reach. The dialog element itself (tabIndex -1) is not one of them. */
-const TAB_STOPS = [
-  "a[href]",
-  "button:not([disabled])",
-  'input:not([disabled]):not([type="hidden"])',
-  "select:not([disabled])",
-  "textarea:not([disabled])",
-  "iframe",
-  '[contenteditable="true"]',
-  "[tabindex]",
-].join(",");
-
-/**
- * Open modals, oldest first. Only the newest one answers Escape and keeps Tab inside, so a
- * dialog opened over another (the palette over the versions dialog) closes on its own.
- */
-const openModals: object[] = [];
-
-function tabStopsIn(root: HTMLElement): HTMLElement[] {
-  return Array.from(root.querySelectorAll<HTMLElement>(TAB_STOPS)).filter(
-    // tabIndex -1 opts out of Tab; an element without boxes (display: none) cannot take focus.
-    (element) => element.tabIndex >= 0 && element.getClientRects().length > 0,
-  );
-}
-
-/** True when `node` comes after `reference` in document order. */
-function isAfter(node: Node, reference: Node): boolean {
-  return Boolean(reference.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING);
-}
-
-/** Tab from the last stop wraps to the first, Shift+Tab from the first to the last. */
-function keepTabInside(event: KeyboardEvent, dialog: HTMLElement): void {
-  const stops = tabStopsIn(dialog);
-  const first = stops[0];
-  const last = stops.at(-1);
-  if (!first || !last) {
-    event.preventDefault();
-    dialog.focus();
-    return;
-  }
-  const active = document.activeElement;
-  const isInside = active instanceof HTMLElement && active !== dialog && dialog.contains(active);
-  // Between stops the browser's own order is right; only a step past either end needs help.
-  const isAtEdge = !isInside || (event.shiftKey ? !isAfter(active, first) : !isAfter(last, active));
-  if (!isAtEdge) return;
-  event.preventDefault();
-  (event.shiftKey ? last : first).focus();
-}
 
 const subscribeToNothing = () => () => {};
 
@@ -98,14 +49,16 @@ export type TModalProps = TModalName & {
 /**
  * A modal dialog over a dimmed backdrop, like JupyterLab's and Hex's dialogs.
  *
- * - `role="dialog"` and `aria-modal="true"` sit on the dialog box, named by `labelledBy` or `label`.
- * - On open, focus moves inside (to `initialFocus`, else the first focusable element); Tab and
- *   Shift+Tab stay inside, and focus moved behind the dialog by script is taken back; on close,
- *   focus returns to the element that had it before.
- * - Escape calls `onClose`, unless there is none or `isBusy` is set.
+ * - A native `<dialog>` opened with `showModal()`, named by `labelledBy` or `label`: the page
+ *   behind is inert until it closes, so Tab stays in the dialog and the browser's own chrome.
+ * - On open, focus moves to `initialFocus`, else where the browser's dialog focusing puts it
+ *   (the first focusable element), else the dialog itself; on close, focus returns to the
+ *   element that had it before.
+ * - Escape calls `onClose`, unless there is none or `isBusy` is set: the shell, not the browser,
+ *   decides, so a dialog that must be answered is never closed by the browser's Escape handling.
  *
  * It renders into `document.body`, so an ancestor's `z-index`, `transform` or `backdrop-filter`
- * (the notebook toolbar is blurred) cannot clip it or pin its `position: fixed` backdrop.
+ * (the notebook toolbar is blurred) cannot clip it.
  */
 export function Modal({
   children,
@@ -118,60 +71,60 @@ export function Modal({
   labelledBy,
   label,
 }: TModalProps) {
-  const dialogRef = useRef<HTMLDivElement>(null);
+  const dialogRef = useRef<HTMLDialogElement>(null);
   const isClient = useIsClient();
   // Read while rendering, not in an effect: children commit and run their effects first, so one
-  // with autoFocus or its own focus() would already have moved focus, losing the element to return to.
+  // with its own focus() would already have moved focus, losing the element to return to.
   const [opener] = useState(() => (typeof document === "undefined" ? null : document.activeElement));
   const canClose = Boolean(onClose) && !isBusy;
+  // The listeners below are added once per dialog; they read the latest props from here.
+  const latest = useRef({ canClose, onClose });
+  latest.current = { canClose, onClose };
 
-  const onKeyDown = useEffectEvent((event: KeyboardEvent, dialog: HTMLElement) => {
-    if (event.key === "Tab") {
-      keepTabInside(event, dialog);
-    } else if (event.key === "Escape" && canClose && !event.defaultPrevented && !event.isComposing) {
-      // A control inside that used Escape itself (to close its own popup) prevented the default.
-      event.preventDefault();
-      onClose?.();
-    }
-  });
-
-  useEffect(() => {
+  // A layout effect: the dialog is modal before children's effects run, so their focus() works.
+  useLayoutEffect(() => {
     const dialog = dialogRef.current;
     if (!isClient || !dialog) return;
-    const entry = {};
-    openModals.push(entry);
-    const listener = (event: KeyboardEvent) => {
-      if (openModals.at(-1) === entry) onKeyDown(event, dialog);
+    const close = () => {
+      if (latest.current.canClose) latest.current.onClose?.();
     };
-    // Script behind the dialog may still move focus (the notebook refocuses its active cell when
-    // the palette over this dialog closes): take it back to where it was inside. Checked a frame
-    // later, because focus that leaves as this dialog closes (a palette command) is not theft.
-    let lastInside: HTMLElement | null = null;
-    let frame = 0;
-    const onFocusIn = (event: FocusEvent) => {
-      if (event.target instanceof HTMLElement && dialog.contains(event.target)) {
-        lastInside = event.target;
-        return;
-      }
-      cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => {
-        if (openModals.at(-1) !== entry || dialog.contains(document.activeElement)) return;
-        (lastInside?.isConnected ? lastInside : (tabStopsIn(dialog)[0] ?? dialog)).focus();
-      });
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      // A control inside that used Escape itself (to close its own popup) prevented the default.
+      const isForUs = !event.defaultPrevented && !event.isComposing;
+      // Always cancelled: the browser would otherwise close the <dialog> behind React's back
+      // (and, pressed twice, even one that ignores Escape).
+      event.preventDefault();
+      if (isForUs) close();
     };
-    window.addEventListener("keydown", listener);
-    document.addEventListener("focusin", onFocusIn);
-    if (dialog.contains(document.activeElement)) lastInside = document.activeElement as HTMLElement;
-    else (initialFocus?.current ?? tabStopsIn(dialog)[0] ?? dialog).focus();
+    // Escape while focus is on no element (the focused button was removed) reaches the dialog
+    // as a cancel request instead of a keydown.
+    const onCancel = (event: Event) => {
+      event.preventDefault();
+      close();
+    };
+    // A cancel the browser refused to let us stop (repeated without a user gesture) closes the
+    // dialog anyway: show it again, since React still renders it.
+    let isUnmounting = false;
+    const onNativeClose = () => {
+      if (dialog.isConnected && !isUnmounting) dialog.showModal();
+    };
+    dialog.addEventListener("keydown", onKeyDown);
+    dialog.addEventListener("cancel", onCancel);
+    dialog.addEventListener("close", onNativeClose);
+    dialog.showModal();
+    initialFocus?.current?.focus();
+    if (!dialog.contains(document.activeElement)) dialog.focus();
     return () => {
-      window.removeEventListener("keydown", listener);
-      document.removeEventListener("focusin", onFocusIn);
-      cancelAnimationFrame(frame);
-      openModals.splice(openModals.indexOf(entry), 1);
+      isUnmounting = true;
+      dialog.removeEventListener("keydown", onKeyDown);
+      dialog.removeEventListener("cancel", onCancel);
+      dialog.removeEventListener("close", onNativeClose);
       // Hand focus back only if it is still ours (inside, or dropped to <body> as the dialog left
       // the page): an action that moved it on purpose, such as a palette command, keeps its choice.
       const active = document.activeElement;
       const isFocusOurs = !active || active === document.body || dialog.contains(active);
+      dialog.close();
       if (isFocusOurs && opener instanceof HTMLElement && opener !== document.body && opener.isConnected) {
         // The page behind did not scroll while the dialog was open, so the opener is where it was.
         opener.focus({ preventScroll: true });
@@ -181,32 +134,27 @@ export function Modal({
 
   if (!isClient) return null;
   return createPortal(
-    // biome-ignore lint/a11y/noStaticElementInteractions: the backdrop is no control; Escape is the keyboard's way out
-    <div
-      className={`fixed inset-0 z-50 flex justify-center bg-slate-900/40 p-4 ${
+    // The <dialog> fills the viewport and lays its box out, so a press that lands on the dialog
+    // itself (and not on its box) is a press on the backdrop.
+    <dialog
+      ref={dialogRef}
+      aria-labelledby={labelledBy}
+      aria-label={label}
+      // Focusable from script only: the fallback for initial focus, and where a click on the
+      // box's padding puts focus (it stays inside instead of dropping to <body>).
+      tabIndex={-1}
+      className={`m-0 h-full max-h-none w-full max-w-none justify-center border-0 bg-slate-900/40 p-4 text-inherit outline-none backdrop:bg-transparent open:flex ${
         placement === "top" ? "items-start pt-24" : "items-center"
       }`}
       onMouseDown={(event) => {
         if (event.target !== event.currentTarget) return;
-        // Without this a press on the backdrop moves focus to <body>, out of the dialog.
+        // Without this a press on the backdrop moves focus to the dialog, away from its control.
         event.preventDefault();
         if (isClosedByBackdrop && canClose) onClose?.();
       }}
     >
-      <div
-        ref={dialogRef}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={labelledBy}
-        aria-label={label}
-        // Focusable from script only: the fallback for initial focus, and where a click on the
-        // dialog's padding puts focus (it stays inside instead of dropping to <body>).
-        tabIndex={-1}
-        className={`card outline-none ${className}`}
-      >
-        {children}
-      </div>
-    </div>,
+      <div className={`card ${className}`}>{children}</div>
+    </dialog>,
     document.body,
   );
 }

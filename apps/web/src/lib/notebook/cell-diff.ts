@@ -1,5 +1,6 @@
 // A per-cell comparison of two versions of a notebook, for the save-conflict dialog: which cells
 // were added, removed or changed, and a line diff of each changed source.
+import { diffArrays } from "diff";
 
 export type TDiffCell = { id: string; cell_type: string; source: string };
 
@@ -10,47 +11,25 @@ export type TCellDiff =
   | { kind: "added" | "removed"; id: string; cellType: string; source: string }
   | { kind: "changed"; id: string; cellType: string; lines: TLineChange[] };
 
-// Above this many line pairs the LCS table is too big for a dialog; show the texts whole.
-const MAX_LCS_CELLS = 250_000;
+// Past this many added plus removed lines a line-by-line view reads worse than the texts whole,
+// and Myers' diff (O((n+m)·d)) would spend time on it for nothing.
+const MAX_EDITS = 5_000;
 
-/** A line diff (longest common subsequence) of two texts. */
+/** A line diff of two texts (jsdiff's Myers diff over their lines). */
 export function diffLines(before: string, after: string): TLineChange[] {
   const a = before.split("\n");
   const b = after.split("\n");
-  if (a.length * b.length > MAX_LCS_CELLS) {
+  const changes = diffArrays(a, b, { maxEditLength: MAX_EDITS });
+  if (!changes) {
     return [
       ...a.map((text) => ({ kind: "removed" as const, text })),
       ...b.map((text) => ({ kind: "added" as const, text })),
     ];
   }
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const table = new Uint32Array(rows * cols);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      table[i * cols + j] =
-        a[i] === b[j]
-          ? table[(i + 1) * cols + j + 1]! + 1
-          : Math.max(table[(i + 1) * cols + j]!, table[i * cols + j + 1]!);
-    }
-  }
-  const changes: TLineChange[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      changes.push({ kind: "same", text: a[i]! });
-      i++;
-      j++;
-    } else if (table[(i + 1) * cols + j]! >= table[i * cols + j + 1]!) {
-      changes.push({ kind: "removed", text: a[i++]! });
-    } else {
-      changes.push({ kind: "added", text: b[j++]! });
-    }
-  }
-  while (i < a.length) changes.push({ kind: "removed", text: a[i++]! });
-  while (j < b.length) changes.push({ kind: "added", text: b[j++]! });
-  return changes;
+  return changes.flatMap((change) => {
+    const kind = change.added ? "added" : change.removed ? "removed" : "same";
+    return change.value.map((text) => ({ kind, text }));
+  });
 }
 
 /**

@@ -106,6 +106,16 @@ describe("conflict diff", () => {
       "added",
     ]);
   });
+
+  it("diffs long sources line by line: one edited line of 3,000 is one removed and one added line", () => {
+    const before = Array.from({ length: 3000 }, (_, i) => `row_${i} = ${i}`).join("\n");
+    const after = before.replace("row_1500 = 1500", "row_1500 = -1");
+    const changed = diffLines(before, after).filter((line) => line.kind !== "same");
+    expect(changed).toEqual([
+      { kind: "removed", text: "row_1500 = 1500" },
+      { kind: "added", text: "row_1500 = -1" },
+    ]);
+  });
 });
 
 describe("keys", () => {
