@@ -20,7 +20,11 @@ describe("the contract", () => {
       path: "/api/v1/notebooks/{id}",
       summary: "published notebooks are readable",
       tag: "test",
-      access: { permission: "notebook.read", target: { kind: "notebook", from: "params.id" }, anonymous: true },
+      access: {
+        permission: "notebook.read",
+        target: { kind: "notebook", from: "params.id" },
+        anonymous: true,
+      },
       response: z.object({}),
     });
     defineEndpoint({
@@ -29,7 +33,11 @@ describe("the contract", () => {
       summary: "nobody edits anonymously",
       tag: "test",
       // @ts-expect-error: notebook.edit is not a permission of the public role.
-      access: { permission: "notebook.edit", target: { kind: "notebook", from: "params.id" }, anonymous: true },
+      access: {
+        permission: "notebook.edit",
+        target: { kind: "notebook", from: "params.id" },
+        anonymous: true,
+      },
       response: z.object({}),
     });
   });
