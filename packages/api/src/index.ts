@@ -65,7 +65,7 @@ export {
 export type { THealth } from "./routes/index.js";
 export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
-export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
+export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";

@@ -15,7 +15,7 @@
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
+import { ExecutionBroker, type TBrokerOptions, type TCellRunStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
 import { KernelPool } from "./kernels";
 import {
@@ -45,9 +45,9 @@ export {
   TABLE_GONE_MESSAGE,
   type TBrokerListener,
   type TBrokerOptions,
+  type TCellRunStore,
   type TCellRunUpdate,
   type TKernelProvider,
-  type TNotebookStore,
   type TRunContext,
   type TRunEnvironment,
   type TStoredCell,
@@ -98,7 +98,7 @@ export type TKernelRuntimeOptions = {
   /** Flint's data directory; the local Jupyter Server works in `<dataDir>/jupyter/`. */
   dataDir: string;
   /** Where cells are loaded from and outputs saved to. */
-  store: TNotebookStore;
+  store: TCellRunStore;
   /** Use this Jupyter Server or Enterprise Gateway instead of starting one (`JUPYTER_URL`). */
   jupyterUrl?: string;
   /** Its token (`JUPYTER_TOKEN`); required with `jupyterUrl`. */

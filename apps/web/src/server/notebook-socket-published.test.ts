@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, createToken, loadConfig } from "@flint/api";
+import { createApi, createCellRunStore, createToken, loadConfig } from "@flint/api";
 import { createTestDatabase } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ beforeAll(async () => {
   runtime = createKernelRuntime({
     pythonEnv,
     dataDir,
-    store: createNotebookStore(db.prisma),
+    store: createCellRunStore(db.prisma),
     warmPoolSize: 0,
     log: () => undefined,
   });

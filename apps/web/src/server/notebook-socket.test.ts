@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, loadConfig, revokeToken, setUserDisabled } from "@flint/api";
+import { createApi, createCellRunStore, loadConfig, revokeToken, setUserDisabled } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
@@ -82,7 +82,7 @@ beforeAll(async () => {
   runtime = createKernelRuntime({
     pythonEnv,
     dataDir,
-    store: createNotebookStore(db.prisma),
+    store: createCellRunStore(db.prisma),
     warmPoolSize: 0,
     log: () => undefined,
   });

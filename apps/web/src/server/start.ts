@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
-  createNotebookStore,
+  createCellRunStore,
   createRunPreparer,
   endInterruptedRuns,
   getPreferences,
@@ -139,7 +139,7 @@ export async function startFlint(): Promise<TFlintServer> {
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
-      store: createNotebookStore(prisma),
+      store: createCellRunStore(prisma),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
       warmPoolSize: config.kernels.warmPoolSize,

@@ -9,7 +9,7 @@ import { authorize } from "../authorize.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import { recordActivity } from "../services/activity.js";
-import { createNotebookStore } from "../services/notebook-store.js";
+import { createCellRunStore } from "../services/cell-run-store.js";
 
 /** What the run route needs of the broker. */
 export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
@@ -33,7 +33,7 @@ export const ZRunNotebookRequest = z.strictObject({
 
 /** The run route; `getBroker` returns null while no kernel runtime is attached. */
 export function createRunRoutes(prisma: PrismaClient, getBroker: () => TRunBroker | null): TAnyRoute[] {
-  const store = createNotebookStore(prisma);
+  const store = createCellRunStore(prisma);
   return [
     defineRoute({
       method: "POST",
