@@ -67,7 +67,7 @@ export type { TRunBroker } from "./routes/run.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { getPreferences } from "./services/preferences.js";
-export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
+export { createRunPreparer } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 

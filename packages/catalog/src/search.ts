@@ -13,7 +13,7 @@ import {
   joinSql,
   queryFragment,
   rawSql,
-  SqlFragment,
+  type SqlFragment,
   SqlParams,
   sql,
   type TDb,
@@ -376,7 +376,8 @@ function wordRanking(parsed: TParsedQuery, analysis: TWordAnalysis, columns: TCo
       + (case when a."nameTsv" @@ qa then ${rawSql(SCORE.nameAll)} else 0 end)
       + (case when a."nameTsv" @@ qe then ${rawSql(SCORE.nameWords)} else 0 end)
       ${columnScore}`,
-    ranks: rawSql(`${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
+    ranks:
+      rawSql(`${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
       + ${SCORE.fullRank} * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search, qa, 32)`),
     // Popularity (a percentile, 0..1) and a description lift the score by at most ×1.65 together.
     score: (relevance) =>
@@ -451,13 +452,15 @@ function candidateStages(
   );
   return {
     stages: joinSql(stages, ",\n"),
-    candidates: rawSql(`(select distinct on (id) * from (select * from named union all select * from ranked_text
+    candidates:
+      rawSql(`(select distinct on (id) * from (select * from named union all select * from ranked_text
          union all select * from any_text) u)`),
   };
 }
 
 /** The facet columns of the answer, counted over the capped matches `m`. */
-const FACETS = rawSql(`(select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
+const FACETS =
+  rawSql(`(select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
          order by count desc, kind) f) as kinds,
       (select json_agg(f) from (select format as value, format as label, count(*) as count from m group by format
          order by count desc, format) f) as formats,

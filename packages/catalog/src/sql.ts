@@ -77,10 +77,12 @@ export function rawSql(text: string | number): SqlFragment {
 
 /** Joins fragments with constant text (`" and "`, `",\n"`). */
 export function joinSql(fragments: readonly SqlFragment[], separator: string): SqlFragment {
-  return fragments.reduce<SqlFragment | null>(
-    (joined, fragment) => (joined ? sql`${joined}${rawSql(separator)}${fragment}` : fragment),
-    null,
-  ) ?? rawSql("");
+  return (
+    fragments.reduce<SqlFragment | null>(
+      (joined, fragment) => (joined ? sql`${joined}${rawSql(separator)}${fragment}` : fragment),
+      null,
+    ) ?? rawSql("")
+  );
 }
 
 /** Runs a fragment as one query (numbered parameters). */
@@ -113,7 +115,9 @@ export function visibleProjectsCondition(params: SqlParams, viewer: TViewer, ali
 export function visibleProjects(viewer: TViewer, alias = "a"): SqlFragment {
   const projectId = rawSql(`${alias}."projectId"`);
   const member = sql`${projectId} in (select pm."projectId" from project_member pm where pm."userId" = ${viewer.userId})`;
-  return viewer.projectScope ? sql`${member} and ${projectId} = any(${[...viewer.projectScope]}::text[])` : member;
+  return viewer.projectScope
+    ? sql`${member} and ${projectId} = any(${[...viewer.projectScope]}::text[])`
+    : member;
 }
 
 /** A new row id: time-ordered prefix plus 64 random bits (like Prisma's cuid, URL-safe). */
