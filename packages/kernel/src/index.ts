@@ -34,24 +34,7 @@ import {
   type TLog,
 } from "./supervisor";
 
-export {
-  ExecutionBroker,
-  KERNEL_BUSY_MESSAGE,
-  KERNEL_DIED_MESSAGE,
-  NotebookSession,
-  OVERSIZED_NOTICE,
-  pythonEnvironmentUpdate,
-  RATE_LIMIT_NOTICE,
-  TABLE_GONE_MESSAGE,
-  type TBrokerListener,
-  type TBrokerOptions,
-  type TCellRunStore,
-  type TCellRunUpdate,
-  type TKernelProvider,
-  type TRunContext,
-  type TRunEnvironment,
-  type TStoredCell,
-} from "./broker";
+export * from "./broker";
 export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
 export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
 export {

@@ -716,17 +716,26 @@ export class NotebookSession {
 
   private finishEmptyCell(entry: TQueueEntry): void {
     // As JupyterLab: an empty cell is not sent to the kernel; its outputs and count are cleared.
+    this.finishUnsent(entry, "idle", null);
+  }
+
+  /**
+   * Ends a queued cell that never reached a kernel: its outputs become `message` alone (or
+   * none), with no execution count and no run times.
+   */
+  private finishUnsent(entry: TQueueEntry, status: "idle" | "error", message: TKernelMessage | null): void {
     const state = this.cells.get(entry.cellId);
     state.run = createCellRun();
+    if (message) foldIntoCell(state, message, this.foldOptions);
     state.sentOutputs = null;
     state.executionCount = null;
     state.execution = null;
-    state.status = "idle";
+    state.status = status;
     state.finishedAt = Date.now();
     this.events.markReplaced(state);
     this.finishCell(state, entry, true, {
-      status: "idle",
-      outputs: [],
+      status,
+      outputs: state.run?.outputs ?? [],
       executionCount: null,
       execution: null,
     });
@@ -774,23 +783,8 @@ export class NotebookSession {
   private failQueue(error: unknown): void {
     const entry = this.queue.shift();
     if (entry) {
-      const state = this.cells.get(entry.cellId);
       const text = `Could not run this cell: ${describeError(error)}`;
-      state.run = createCellRun();
-      foldIntoCell(state, errorMessage("KernelStartError", text, [text]), this.foldOptions);
-      state.sentOutputs = null;
-      state.executionCount = null;
-      // It never reached a kernel: no run times.
-      state.execution = null;
-      state.status = "error";
-      state.finishedAt = Date.now();
-      this.events.markReplaced(state);
-      this.finishCell(state, entry, true, {
-        status: "error",
-        outputs: state.run?.outputs ?? [],
-        executionCount: null,
-        execution: null,
-      });
+      this.finishUnsent(entry, "error", errorMessage("KernelStartError", text, [text]));
     }
     this.stopRun(entry?.cellId ?? null, "error", this.cancelQueue());
   }
