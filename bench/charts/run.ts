@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernelRuntime } from "@flint/kernel";
-import { MemoryNotebookStore } from "@flint/kernel/testing";
+import { MemoryCellRunStore } from "@flint/kernel/testing";
 import { chromium } from "@playwright/test";
 // The renderer's own browser harness (the page the renderer tests use): Flint's CSP, the real
 // renderer, a `render(items)` that reports when each chart is drawn.
@@ -36,7 +36,7 @@ const CHART = "%chart data(sales) bar x(region) y(sum(amount))";
 const PLAIN = 'rows = sales.groupBy("region").agg(F.sum("amount").alias("amount")).collect()\nlen(rows)';
 
 async function benchChartVsPlain(): Promise<void> {
-  const store = new MemoryNotebookStore();
+  const store = new MemoryCellRunStore();
   const runtime = createKernelRuntime({
     pythonEnv,
     dataDir: mkdtempSync(path.join(os.tmpdir(), "flint-bench-charts-")),

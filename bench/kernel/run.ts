@@ -21,7 +21,7 @@ import {
   type TCellRunResult,
   type TKernelRuntime,
 } from "@flint/kernel";
-import { MemoryNotebookStore } from "@flint/kernel/testing";
+import { MemoryCellRunStore } from "@flint/kernel/testing";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
 import { quantile, report, time } from "../stats";
 
@@ -45,7 +45,7 @@ const quiet = () => undefined;
 const SANDBOX = (process.env.FLINT_SANDBOX ?? "auto") as "auto" | "bwrap" | "off";
 const IS_SANDBOXED = SANDBOX !== "off" && probeBubblewrap().isWorking;
 
-function runtimeWith(store: MemoryNotebookStore, warmPoolSize: number): TKernelRuntime {
+function runtimeWith(store: MemoryCellRunStore, warmPoolSize: number): TKernelRuntime {
   return createKernelRuntime({
     pythonEnv,
     dataDir: mkdtempSync(path.join(os.tmpdir(), "flint-bench-")),
@@ -67,7 +67,7 @@ async function runOnce(runtime: TKernelRuntime, notebookId: string, cellId: stri
 }
 
 async function benchRoundTrip(): Promise<void> {
-  const store = new MemoryNotebookStore();
+  const store = new MemoryCellRunStore();
   const runtime = runtimeWith(store, 0);
   await runtime.start();
   try {
@@ -112,7 +112,7 @@ async function benchRoundTrip(): Promise<void> {
 }
 
 async function benchFirstResult(warmPoolSize: number): Promise<number> {
-  const store = new MemoryNotebookStore();
+  const store = new MemoryCellRunStore();
   const runtime = runtimeWith(store, warmPoolSize);
   await runtime.start();
   try {
@@ -315,7 +315,7 @@ interface TSparkRound {
 async function sparkRound(round: number): Promise<TSparkRound> {
   const env = kernelLikeEnv();
   const settings = flintSparkSettings(env);
-  const store = new MemoryNotebookStore();
+  const store = new MemoryCellRunStore();
   const runtime = runtimeWith(store, 0);
   await runtime.start();
   const bare = await BarePyspark.start(env, settings);

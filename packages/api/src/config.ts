@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@flint/catalog";
 import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
 import { z } from "zod";
 import { parseTrustedProxies, type TTrustedProxies } from "./client-address.js";
@@ -35,6 +36,14 @@ const ZEnv = z.object({
   FLINT_TRUSTED_PROXIES: z.string().optional(),
   FLINT_DEMO: z.enum(["auto", "off"]).default("auto"),
   FLINT_CONNECTION_ALLOW: z.string().default(""),
+  FLINT_KERNEL_API_URL: z.string().optional(),
+  FLINT_CATALOG_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+  FLINT_CATALOG_PROFILE_MAX_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  // Empty counts as unset, as a shell's `FLINT_DEMO_PASSWORD=` means.
+  FLINT_DEMO_PASSWORD: z.string().optional(),
+  FLINT_DEMO_TOKEN: z.string().optional(),
+  BETTER_AUTH_SECRET: z.string().optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 /** The validated configuration of one Flint process. */
@@ -65,6 +74,18 @@ export interface TConfig {
   signUpMode: TSignUpMode;
   /** Secret for session signing; generated at first start and kept in the data directory. */
   authSecret: string;
+  /** DATABASE_URL; unset: the embedded PostgreSQL in the data directory. */
+  databaseUrl?: string;
+  /** NODE_ENV=development: Next.js in dev mode (hot reload), relaxed page headers. */
+  isDev: boolean;
+  /** FLINT_DEMO_PASSWORD and FLINT_DEMO_TOKEN: the demo user's password and token, when set. */
+  demo: { password?: string; token?: string };
+  catalog: {
+    /** Largest catalog (and project file) upload, in bytes (FLINT_CATALOG_MAX_UPLOAD_BYTES). */
+    maxUploadBytes: number;
+    /** Rows a profile reads before it samples (FLINT_CATALOG_PROFILE_MAX_ROWS). */
+    profileMaxRows: number;
+  };
   /**
    * Hosts and address ranges catalog connections may reach besides public addresses
    * (FLINT_CONNECTION_ALLOW); loopback, private, link-local and metadata addresses are refused
@@ -88,6 +109,10 @@ export interface TConfig {
     memoryBytes: number;
     /** Kernels one person may have running at once (0: no limit). */
     maxPerUser: number;
+    /**
+     * The URL kernels use to call Flint (FLINT_KERNEL_API_URL, else see {@link defaultKernelApiUrl}).
+     */
+    apiUrl: string;
   };
 }
 
@@ -109,7 +134,22 @@ function parseAllowList(text: string): TConnectionPolicy {
   }
 }
 
-/** Builds the configuration from `env` (default `process.env`). Throws a readable error on bad values. */
+/**
+ * The URL kernels use to call Flint when FLINT_KERNEL_API_URL does not say. A local Jupyter runs
+ * beside Flint, so loopback reaches it even when Flint listens on every interface; an external
+ * Jupyter's kernels use the public URL.
+ */
+function defaultKernelApiUrl(host: string, port: number, publicUrl: string, jupyterUrl?: string): string {
+  if (jupyterUrl) return publicUrl.replace(/\/+$/, "");
+  const isWildcard = host === "0.0.0.0" || host === "::" || host === "";
+  const address = isWildcard ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return `http://${address}:${port}`;
+}
+
+/**
+ * Builds the configuration from `env` (default `process.env`): the only place a Flint server
+ * process reads its environment. Throws a readable error on bad values.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
   const parsed = ZEnv.safeParse(env);
   if (!parsed.success) {
@@ -135,7 +175,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies,
     isDemoAllowed: value.FLINT_DEMO === "auto",
     signUpMode: value.FLINT_SIGNUP,
-    authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+    authSecret: value.BETTER_AUTH_SECRET ?? readOrCreateSecret(dataDir, "auth-secret"),
+    databaseUrl: value.DATABASE_URL,
+    isDev: value.NODE_ENV === "development",
+    demo: { password: value.FLINT_DEMO_PASSWORD || undefined, token: value.FLINT_DEMO_TOKEN || undefined },
+    catalog: {
+      maxUploadBytes: value.FLINT_CATALOG_MAX_UPLOAD_BYTES,
+      profileMaxRows: value.FLINT_CATALOG_PROFILE_MAX_ROWS,
+    },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
@@ -148,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sandboxNetwork: value.FLINT_SANDBOX_NETWORK,
       memoryBytes: value.FLINT_KERNEL_MEMORY_MB * 1024 * 1024,
       maxPerUser: value.FLINT_KERNELS_PER_USER,
+      apiUrl: value.FLINT_KERNEL_API_URL
+        ? value.FLINT_KERNEL_API_URL.replace(/\/+$/, "")
+        : defaultKernelApiUrl(value.HOST, value.PORT, publicUrl, value.JUPYTER_URL),
     },
   };
 }

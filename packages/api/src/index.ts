@@ -66,9 +66,9 @@ export {
 } from "./preferences.js";
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
-export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
+export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { getPreferences } from "./services/preferences.js";
-export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
+export { createRunPreparer } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 

@@ -35,10 +35,9 @@ async function upload(name: string, body: BodyInit, as = editor, extra = "") {
 }
 
 beforeAll(async () => {
-  // A small upload limit (the catalog's, read from the environment), so the 413 is tested with a
-  // small body. This file runs in its own worker.
-  process.env.FLINT_CATALOG_MAX_UPLOAD_BYTES = "1000";
-  t = await createTestApi();
+  // A small upload limit (the catalog's, FLINT_CATALOG_MAX_UPLOAD_BYTES), so the 413 is tested
+  // with a small body.
+  t = await createTestApi({ env: { FLINT_CATALOG_MAX_UPLOAD_BYTES: "1000" } });
   editor = await t.signUp("Eddie");
   viewer = await t.signUp("Vera");
   outsider = await t.signUp("Otto");

@@ -9,7 +9,19 @@
 import { loadSummaries, parseStoredColumns } from "./assets.js";
 import { parseSearchQuery, type TParsedQuery } from "./query.js";
 import type { TColumn, TFacetValue, TSearchResponse } from "./schemas.js";
-import { SqlParams, type TDb, type TViewer, toNumber, visibleProjectsCondition } from "./sql.js";
+import {
+  joinSql,
+  queryFragment,
+  rawSql,
+  type SqlFragment,
+  SqlParams,
+  sql,
+  type TDb,
+  type TViewer,
+  toNumber,
+  visibleProjects,
+  visibleProjectsCondition,
+} from "./sql.js";
 import { isVocabularyWord, nameTokens, unique } from "./tokenize.js";
 
 /** Matches ranked and faceted per query; beyond it the total reads "1000+". */
@@ -84,27 +96,25 @@ function prefixQuery(
     .join(` ${operator} `);
 }
 
-/** Builds the SQL condition of the filters (AND across kinds of filter). */
-function filterConditions(params: SqlParams, parsed: TParsedQuery, viewer: TViewer): string[] {
+/** The SQL conditions of the filters (AND across kinds of filter). */
+function filterConditions(parsed: TParsedQuery, viewer: TViewer): SqlFragment[] {
   const { filters } = parsed;
-  const conditions: string[] = [];
-  if (filters.tags.length > 0) conditions.push(`a.tags @> ${params.add(filters.tags)}::text[]`);
-  if (filters.kinds.length > 0) conditions.push(`a.kind = any(${params.add(filters.kinds)}::text[])`);
-  if (filters.formats.length > 0) conditions.push(`a.format = any(${params.add(filters.formats)}::text[])`);
+  const conditions: SqlFragment[] = [];
+  if (filters.tags.length > 0) conditions.push(sql`a.tags @> ${filters.tags}::text[]`);
+  if (filters.kinds.length > 0) conditions.push(sql`a.kind = any(${filters.kinds}::text[])`);
+  if (filters.formats.length > 0) conditions.push(sql`a.format = any(${filters.formats}::text[])`);
   if (filters.owners.length > 0) {
     const owners = filters.owners.map((owner) => (owner === "me" ? viewer.userId.toLowerCase() : owner));
-    const placeholder = params.add(owners);
     conditions.push(
-      `a."ownerId" in (select u.id from "user" u where lower(u.id) = any(${placeholder}::text[])
-         or lower(u.name) = any(${placeholder}::text[]) or lower(u.email) = any(${placeholder}::text[])
-         or lower(split_part(u.email, '@', 1)) = any(${placeholder}::text[]))`,
+      sql`a."ownerId" in (select u.id from "user" u where lower(u.id) = any(${owners}::text[])
+         or lower(u.name) = any(${owners}::text[]) or lower(u.email) = any(${owners}::text[])
+         or lower(split_part(u.email, '@', 1)) = any(${owners}::text[]))`,
     );
   }
   if (filters.projects.length > 0) {
-    const placeholder = params.add(filters.projects);
     conditions.push(
-      `a."projectId" in (select p.id from project p where lower(p.id) = any(${placeholder}::text[])
-         or lower(p.name) = any(${placeholder}::text[]))`,
+      sql`a."projectId" in (select p.id from project p where lower(p.id) = any(${filters.projects}::text[])
+         or lower(p.name) = any(${filters.projects}::text[]))`,
     );
   }
   return conditions;
@@ -286,6 +296,181 @@ interface TRankedRow {
   projects: { value: string; label: string; count: number }[] | null;
 }
 
+/** Where a column search looks: assets with a column of one of the names. */
+interface TColumnMatch {
+  /** On the asset row `a`: "columnNames" holds its lower-case column names (GIN answers `&&`). */
+  clause: SqlFragment;
+  /** The ids of such assets, for a union driven by that index. */
+  ids: SqlFragment;
+}
+
+function columnMatch(columnNames: string[]): TColumnMatch | null {
+  if (columnNames.length === 0) return null;
+  return {
+    clause: sql`a."columnNames" && ${columnNames}::text[]`,
+    ids: sql`select x.id from catalog_asset x where x."columnNames" && ${columnNames}::text[]`,
+  };
+}
+
+/**
+ * The ranking of one query, in two parts. `base` (exact name, all words in the name, whole
+ * words, column) is cheap and decides the order almost alone; `ranks` (ts_rank over the name,
+ * ts_rank_cd over the whole text) refines it, and costs microseconds per row, so it only runs on
+ * the best candidates by `base` near the page (see REFINE). Name stage (`nameMatch`): matches in
+ * the name (or exact, or by column). Text stage (`textMatch`): matches only in tags, columns or
+ * descriptions, which always rank below name matches (at most ~10 < 20).
+ */
+interface TRanking {
+  /** The tsqueries the stages refer to (`qa`, `qo`, `qe`), joined to `catalog_asset a`. */
+  tsqueries: SqlFragment;
+  nameMatch: SqlFragment;
+  textMatch: SqlFragment | null;
+  base: SqlFragment;
+  ranks: SqlFragment;
+  /** The score of a relevance: boosted by popularity (and a description, with words). */
+  score: (relevance: SqlFragment) => SqlFragment;
+  /** The order of the cheap score. */
+  cheapOrder: SqlFragment;
+  /** Whether a row matches the query as typed (without typo corrections). */
+  original: SqlFragment;
+}
+
+const POPULARITY_BOOST = rawSql("(1 + 0.5 * least(greatest(a.popularity, 0), 1))");
+const CHEAP_ORDER = rawSql("cheap desc, popularity desc, name, id");
+const POPULARITY_ORDER = rawSql("popularity desc, name, id");
+
+/** The ranking of a query with words (and maybe columns). */
+function wordRanking(parsed: TParsedQuery, analysis: TWordAnalysis, columns: TColumnMatch | null): TRanking {
+  const words = parsed.words;
+  const exact = parsed.text.toLowerCase();
+  const allWords = prefixQuery(words, "&", analysis);
+  const tsqueries = sql`, to_tsquery('english', ${allWords}) qa,
+      to_tsquery('english', ${prefixQuery(words, "|", analysis)}) qo,
+      to_tsquery('english', ${prefixQuery(words, "&", analysis, false)}) qe`;
+  const isExact = sql`(lower(a.name) = ${exact} or lower(a."qualifiedName") = ${exact})`;
+  let original = rawSql("true");
+  if (analysis.corrections.size > 0) {
+    const asTyped = { known: analysis.known, corrections: new Map() };
+    original = sql`(a.search @@ to_tsquery('english', ${prefixQuery(words, "&", asTyped)}) or ${isExact})`;
+  }
+  const isInferredColumnSearch = parsed.columns.length === 0;
+  const inName = sql`(a."nameTsv" @@ qa or ${isExact})`;
+  // A query that merely is a column name matches either way; `col:x` plus words needs both.
+  // The "either" is one id set, each side from its own index: the same OR over the asset row
+  // (with a subquery) cannot use an index and scanned every asset.
+  const nameMatch = columns
+    ? isInferredColumnSearch
+      ? sql`a.id in (select x.id from catalog_asset x where x."nameTsv" @@ to_tsquery('english', ${allWords})
+             or lower(x.name) = ${exact} or lower(x."qualifiedName") = ${exact} union ${columns.ids})`
+      : sql`(${inName} and ${columns.clause})`
+    : inName;
+  const alsoColumns = columns && !isInferredColumnSearch ? sql` and ${columns.clause}` : rawSql("");
+  const columnScore = columns
+    ? sql`+ (case when ${columns.clause} then ${rawSql(SCORE.column)} else 0 end)`
+    : rawSql("");
+  return {
+    tsqueries,
+    nameMatch,
+    textMatch: sql`a.search @@ qa and not ${nameMatch}${alsoColumns}`,
+    base: sql`(case when ${isExact} then ${rawSql(SCORE.exact)} else 0 end)
+      + (case when a."nameTsv" @@ qa then ${rawSql(SCORE.nameAll)} else 0 end)
+      + (case when a."nameTsv" @@ qe then ${rawSql(SCORE.nameWords)} else 0 end)
+      ${columnScore}`,
+    ranks:
+      rawSql(`${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
+      + ${SCORE.fullRank} * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search, qa, 32)`),
+    // Popularity (a percentile, 0..1) and a description lift the score by at most ×1.65 together.
+    score: (relevance) =>
+      sql`(${relevance}) * ${POPULARITY_BOOST} * (case when a.description <> '' then 1.1 else 1 end)`,
+    cheapOrder: CHEAP_ORDER,
+    original,
+  };
+}
+
+/**
+ * The ranking of a column search without words (`col:id`). The cheap score is then popularity
+ * alone: ordered as the popularity index is, `col:id` (a column of nearly every asset) reads the
+ * most popular matches and stops.
+ */
+function columnRanking(columns: TColumnMatch): TRanking {
+  return {
+    tsqueries: rawSql(""),
+    nameMatch: columns.clause,
+    textMatch: null,
+    base: rawSql(SCORE.column),
+    ranks: rawSql("0"),
+    score: (relevance) => sql`(${relevance}) * ${POPULARITY_BOOST}`,
+    cheapOrder: POPULARITY_ORDER,
+    original: rawSql("true"),
+  };
+}
+
+/** No words and no column: browsing by popularity (served by the popularity index). */
+function popularityRanking(): TRanking {
+  return {
+    tsqueries: rawSql(""),
+    nameMatch: rawSql("true"),
+    textMatch: null,
+    base: rawSql("0"),
+    ranks: rawSql("0"),
+    score: () => rawSql("a.popularity"),
+    cheapOrder: POPULARITY_ORDER,
+    original: rawSql("true"),
+  };
+}
+
+/**
+ * The candidate stages, `named` and (with a text stage) `ranked_text` and `any_text`, and the
+ * relation that unites them. Each stage reads its rows once, with what the facets and the cheap
+ * order need: the candidates are never fetched again, and only the few that may reach the page
+ * are ranked in full (see REFINE).
+ */
+function candidateStages(
+  ranking: TRanking,
+  scope: SqlFragment,
+  pageEnd: SqlFragment,
+): { stages: SqlFragment; candidates: SqlFragment } {
+  const { tsqueries, nameMatch, textMatch, base, score, cheapOrder, original } = ranking;
+  const preselect = sql`select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", a.popularity, a.name,
+      ${score(base)}::float8 as cheap, ${original} as original
+    from catalog_asset a${tsqueries}`;
+  const stages = [
+    sql`named as materialized (${preselect} where ${scope} and ${nameMatch}
+       order by ${cheapOrder} limit ${rawSql(PRESELECT)})`,
+  ];
+  if (!textMatch) return { stages: stages[0]!, candidates: rawSql("named") };
+  // Text-only matches rank below every name match. Ranked, only the few that complete the
+  // page are needed: their cheap score is the same for all but popularity, so the popularity
+  // index finds them without reading every match ("address product" matches ~30k assets
+  // through columns and descriptions). Any others do to count the total and the facets up
+  // to the cap: that scan stops there.
+  stages.push(
+    sql`ranked_text as materialized (${preselect} where (select count(*) from named) < ${pageEnd}
+         and ${scope} and ${textMatch} order by a.popularity desc, a.name, a.id limit ${pageEnd})`,
+    sql`any_text as materialized (${preselect} where (select count(*) from named) <= ${rawSql(CANDIDATE_CAP)}
+         and ${scope} and ${textMatch} limit ${rawSql(CANDIDATE_CAP + 1)})`,
+  );
+  return {
+    stages: joinSql(stages, ",\n"),
+    candidates:
+      rawSql(`(select distinct on (id) * from (select * from named union all select * from ranked_text
+         union all select * from any_text) u)`),
+  };
+}
+
+/** The facet columns of the answer, counted over the capped matches `m`. */
+const FACETS =
+  rawSql(`(select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
+         order by count desc, kind) f) as kinds,
+      (select json_agg(f) from (select format as value, format as label, count(*) as count from m group by format
+         order by count desc, format) f) as formats,
+      (select json_agg(f) from (select t as value, t as label, count(*) as count from m, unnest(m.tags) t group by t
+         order by count desc, t limit 30) f) as tags,
+      (select json_agg(f) from (select u.id as value, u.name as label, count(*) as count from m
+         join "user" u on u.id = m."ownerId" group by u.id, u.name order by count desc, u.name limit 30) f) as owners,
+      (select json_agg(f) from (select p.id as value, p.name as label, count(*) as count from m
+         join project p on p.id = m."projectId" group by p.id, p.name order by count desc, p.name limit 30) f) as projects`);
+
 /**
  * Runs one ranked search and returns ids with scores, total and facets, and how many of the
  * (capped) matches the query as typed matches, without its typo corrections.
@@ -305,118 +490,28 @@ async function rankedSearch(
   originalTotal: number;
   facets: TSearchResponse["facets"];
 }> {
-  const params = new SqlParams();
-  const scope = [visibleProjectsCondition(params, viewer), ...filterConditions(params, parsed, viewer)].join(
-    " and ",
-  );
-  const words = parsed.words;
-  const hasText = words.length > 0;
-  // Assets with a column of one of these names: "columnNames" holds an asset's lower-case
-  // column names, and its GIN index answers `&&` (overlap) when it drives the scan.
-  const columnNameList = columnNames.length > 0 ? params.add(columnNames) : null;
-  const columnClause = columnNameList ? `a."columnNames" && ${columnNameList}::text[]` : null;
-  const columnIds = columnNameList
-    ? `select x.id from catalog_asset x where x."columnNames" && ${columnNameList}::text[]`
-    : null;
-  const popularityBoost = "(1 + 0.5 * least(greatest(a.popularity, 0), 1))";
-  let tsqueries = "";
-  // The ranking in two parts. `base` (exact name, all words in the name, whole words, column)
-  // is cheap and decides the order almost alone; `ranks` (ts_rank over the name, ts_rank_cd
-  // over the whole text) refines it, and costs microseconds per row, so it only runs on the
-  // best candidates by `base` near the page (see REFINE).
-  let base = "0";
-  let ranks = "0";
-  let score = (relevance: string) => `(${relevance}) * ${popularityBoost}`;
-  // Name stage: matches in the name (or exact, or by column). Text stage: matches only in
-  // tags, columns or descriptions, which always rank below name matches (at most ~10 < 20).
-  let nameMatch = "true";
-  let textMatch: string | null = null;
-  let cheapOrder = "cheap desc, popularity desc, name, id";
-  let original = "true";
-  if (hasText) {
-    const exact = params.add(parsed.text.toLowerCase());
-    const allWords = params.add(prefixQuery(words, "&", analysis));
-    tsqueries = `, to_tsquery('english', ${allWords}) qa,
-      to_tsquery('english', ${params.add(prefixQuery(words, "|", analysis))}) qo,
-      to_tsquery('english', ${params.add(prefixQuery(words, "&", analysis, false))}) qe`;
-    const isExact = `(lower(a.name) = ${exact} or lower(a."qualifiedName") = ${exact})`;
-    if (analysis.corrections.size > 0) {
-      const asTyped = { known: analysis.known, corrections: new Map() };
-      original = `(a.search @@ to_tsquery('english', ${params.add(prefixQuery(words, "&", asTyped))}) or ${isExact})`;
-    }
-    const isInferredColumnSearch = parsed.columns.length === 0;
-    const inName = `(a."nameTsv" @@ qa or ${isExact})`;
-    // A query that merely is a column name matches either way; `col:x` plus words needs both.
-    // The "either" is one id set, each side from its own index: the same OR over the asset row
-    // (with a subquery) cannot use an index and scanned every asset.
-    nameMatch = columnIds
-      ? isInferredColumnSearch
-        ? `a.id in (select x.id from catalog_asset x where x."nameTsv" @@ to_tsquery('english', ${allWords})
-             or lower(x.name) = ${exact} or lower(x."qualifiedName") = ${exact} union ${columnIds})`
-        : `(${inName} and ${columnClause})`
-      : inName;
-    textMatch = `a.search @@ qa and not ${nameMatch}${columnClause && !isInferredColumnSearch ? ` and ${columnClause}` : ""}`;
-    base = `(case when ${isExact} then ${SCORE.exact} else 0 end)
-      + (case when a."nameTsv" @@ qa then ${SCORE.nameAll} else 0 end)
-      + (case when a."nameTsv" @@ qe then ${SCORE.nameWords} else 0 end)
-      ${columnClause ? `+ (case when ${columnClause} then ${SCORE.column} else 0 end)` : ""}`;
-    ranks = `${SCORE.nameRank} * ts_rank(a."nameTsv", qa) + ${SCORE.nameAnyRank} * ts_rank(a."nameTsv", qo)
-      + ${SCORE.fullRank} * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search, qa, 32)`;
-    // Popularity (a percentile, 0..1) and a description lift the score by at most ×1.65 together.
-    score = (relevance) =>
-      `(${relevance}) * ${popularityBoost} * (case when a.description <> '' then 1.1 else 1 end)`;
-  } else if (columnClause) {
-    nameMatch = columnClause;
-    base = String(SCORE.column);
-    // The cheap score is then popularity alone: ordered as the popularity index is, `col:id`
-    // (a column of nearly every asset) reads the most popular matches and stops.
-    cheapOrder = "popularity desc, name, id";
-  } else {
-    // No words and no column: browsing by popularity (served by the popularity index).
-    score = () => "a.popularity";
-    cheapOrder = "popularity desc, name, id";
-  }
-  const limit = params.add(options.limit);
-  const offset = params.add(options.offset);
-  const pageEnd = `(${offset}::bigint + ${limit}::bigint)`;
-  // Each stage reads its rows once, with what the facets and the cheap order need: the
-  // candidates are never fetched again, and only the few that may reach the page are ranked
-  // in full (see REFINE).
-  const preselect = `select a.id, a.kind, a.format, a.tags, a."ownerId", a."projectId", a.popularity, a.name,
-      ${score(base)}::float8 as cheap, ${original} as original
-    from catalog_asset a${tsqueries}`;
-
-  const stages = [
-    `named as materialized (${preselect} where ${scope} and ${nameMatch}
-       order by ${cheapOrder} limit ${PRESELECT})`,
-  ];
-  if (textMatch) {
-    // Text-only matches rank below every name match. Ranked, only the few that complete the
-    // page are needed: their cheap score is the same for all but popularity, so the popularity
-    // index finds them without reading every match ("address product" matches ~30k assets
-    // through columns and descriptions). Any others do to count the total and the facets up
-    // to the cap: that scan stops there.
-    stages.push(
-      `ranked_text as materialized (${preselect} where (select count(*) from named) < ${pageEnd}
-         and ${scope} and ${textMatch} order by a.popularity desc, a.name, a.id limit ${pageEnd})`,
-      `any_text as materialized (${preselect} where (select count(*) from named) <= ${CANDIDATE_CAP}
-         and ${scope} and ${textMatch} limit ${CANDIDATE_CAP + 1})`,
-    );
-  }
-  const candidates = textMatch
-    ? `(select distinct on (id) * from (select * from named union all select * from ranked_text
-         union all select * from any_text) u)`
-    : "named";
-  const sql = `with ${stages.join(",\n")},
+  const scope = joinSql([visibleProjects(viewer), ...filterConditions(parsed, viewer)], " and ");
+  const columns = columnMatch(columnNames);
+  const ranking =
+    parsed.words.length > 0
+      ? wordRanking(parsed, analysis, columns)
+      : columns
+        ? columnRanking(columns)
+        : popularityRanking();
+  const { limit, offset } = options;
+  const pageEnd = sql`(${offset}::bigint + ${limit}::bigint)`;
+  const { stages, candidates } = candidateStages(ranking, scope, pageEnd);
+  const { tsqueries, base, ranks, score, cheapOrder } = ranking;
+  const query = sql`with ${stages},
     m as materialized (
       select c.id, c.kind, c.format, c.tags, c."ownerId", c."projectId", c.original,
         row_number() over (order by ${cheapOrder}) as rank
       from ${candidates} c
-      order by rank limit ${CANDIDATE_CAP + 1}),
+      order by rank limit ${rawSql(CANDIDATE_CAP + 1)}),
     page as (
-      select a.id, ${score(`${base} + ${ranks}`)}::float8 as score, a.popularity, a.name
+      select a.id, ${score(sql`${base} + ${ranks}`)}::float8 as score, a.popularity, a.name
       from catalog_asset a${tsqueries}
-      where a.id in (select id from m where rank <= ${pageEnd} + ${REFINE})
+      where a.id in (select id from m where rank <= ${pageEnd} + ${rawSql(REFINE)})
       order by score desc, a.popularity desc, a.name, a.id offset ${offset} limit ${limit})
     select
       (select json_agg(json_build_object('id', id, 'score', score)
@@ -425,17 +520,8 @@ async function rankedSearch(
         as "pageColumns",
       (select count(*) from m) as total,
       (select count(*) from m where original) as "originalTotal",
-      (select json_agg(f) from (select kind as value, kind as label, count(*) as count from m group by kind
-         order by count desc, kind) f) as kinds,
-      (select json_agg(f) from (select format as value, format as label, count(*) as count from m group by format
-         order by count desc, format) f) as formats,
-      (select json_agg(f) from (select t as value, t as label, count(*) as count from m, unnest(m.tags) t group by t
-         order by count desc, t limit 30) f) as tags,
-      (select json_agg(f) from (select u.id as value, u.name as label, count(*) as count from m
-         join "user" u on u.id = m."ownerId" group by u.id, u.name order by count desc, u.name limit 30) f) as owners,
-      (select json_agg(f) from (select p.id as value, p.name as label, count(*) as count from m
-         join project p on p.id = m."projectId" group by p.id, p.name order by count desc, p.name limit 30) f) as projects`;
-  const [row] = await db.$queryRawUnsafe<TRankedRow[]>(sql, ...params.values);
+      ${FACETS}`;
+  const [row] = await queryFragment<TRankedRow[]>(db, query);
   const facet = (values: TFacetValue[] | null | undefined) =>
     (values ?? []).map((value) => ({ value: value.value, label: value.label, count: Number(value.count) }));
   return {

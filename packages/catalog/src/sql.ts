@@ -22,6 +22,73 @@ export class SqlParams {
     this.values.push(value);
     return `$${this.values.length}`;
   }
+
+  /** Adds a fragment's values; returns its text with their placeholders. */
+  embed(fragment: SqlFragment): string {
+    let text = fragment.strings[0] ?? "";
+    fragment.values.forEach((value, index) => {
+      text += this.add(value) + (fragment.strings[index + 1] ?? "");
+    });
+    return text;
+  }
+}
+
+/**
+ * A piece of SQL and its parameter values, made with the {@link sql} tag: interpolated values
+ * become parameters, interpolated fragments are spliced in. Only {@link rawSql} puts text into
+ * the SQL itself, and only for constants of the code (scores, limits, sort orders).
+ */
+export class SqlFragment {
+  /** Text around the values: one more than there are values. */
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
+
+  constructor(strings: readonly string[], values: readonly unknown[]) {
+    this.strings = strings;
+    this.values = values;
+  }
+}
+
+/** Tags SQL text: `sql\`a.kind = any(${kinds}::text[])\`` (values as parameters, fragments inline). */
+export function sql(strings: TemplateStringsArray | readonly string[], ...values: unknown[]): SqlFragment {
+  const outStrings: string[] = [strings[0] ?? ""];
+  const outValues: unknown[] = [];
+  values.forEach((value, index) => {
+    const after = strings[index + 1] ?? "";
+    if (value instanceof SqlFragment) {
+      outStrings[outStrings.length - 1] += value.strings[0] ?? "";
+      value.values.forEach((inner, innerIndex) => {
+        outValues.push(inner);
+        outStrings.push(value.strings[innerIndex + 1] ?? "");
+      });
+      outStrings[outStrings.length - 1] += after;
+    } else {
+      outValues.push(value);
+      outStrings.push(after);
+    }
+  });
+  return new SqlFragment(outStrings, outValues);
+}
+
+/** SQL text of the code itself (a constant number or clause), never a value from a request. */
+export function rawSql(text: string | number): SqlFragment {
+  return new SqlFragment([String(text)], []);
+}
+
+/** Joins fragments with constant text (`" and "`, `",\n"`). */
+export function joinSql(fragments: readonly SqlFragment[], separator: string): SqlFragment {
+  return (
+    fragments.reduce<SqlFragment | null>(
+      (joined, fragment) => (joined ? sql`${joined}${rawSql(separator)}${fragment}` : fragment),
+      null,
+    ) ?? rawSql("")
+  );
+}
+
+/** Runs a fragment as one query (numbered parameters). */
+export function queryFragment<T>(db: TDb, fragment: SqlFragment): Promise<T> {
+  const params = new SqlParams();
+  return db.$queryRawUnsafe<T>(params.embed(fragment), ...params.values);
 }
 
 /** Who is looking: a user, and for a notebook token the projects it is limited to. */
@@ -41,9 +108,15 @@ export interface TViewer {
  * of another project is ever counted or returned.
  */
 export function visibleProjectsCondition(params: SqlParams, viewer: TViewer, alias = "a"): string {
-  const member = `${alias}."projectId" in (select pm."projectId" from project_member pm where pm."userId" = ${params.add(viewer.userId)})`;
+  return params.embed(visibleProjects(viewer, alias));
+}
+
+/** {@link visibleProjectsCondition} as a fragment. */
+export function visibleProjects(viewer: TViewer, alias = "a"): SqlFragment {
+  const projectId = rawSql(`${alias}."projectId"`);
+  const member = sql`${projectId} in (select pm."projectId" from project_member pm where pm."userId" = ${viewer.userId})`;
   return viewer.projectScope
-    ? `${member} and ${alias}."projectId" = any(${params.add([...viewer.projectScope])}::text[])`
+    ? sql`${member} and ${projectId} = any(${[...viewer.projectScope]}::text[])`
     : member;
 }
 

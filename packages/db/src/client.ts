@@ -115,13 +115,13 @@ export function driverDb(prisma: PrismaClient): TDriverDb {
 }
 
 /**
- * The process-wide client for `process.env.DATABASE_URL`, created on first use. Kept on
- * globalThis so that code bundled twice (Next.js pages and the custom server) shares one pool.
+ * The process-wide client, created on first use for `url` (the server passes its configured
+ * or embedded database; the CLI leaves it to `DATABASE_URL`). Kept on globalThis so that code
+ * bundled twice (Next.js pages and the custom server) shares one pool.
  */
-export function getPrisma(): PrismaClient {
+export function getPrisma(url: string | undefined = process.env.DATABASE_URL): PrismaClient {
   const store = globalThis as TGlobalWithPrisma;
   if (!store[GLOBAL_KEY]) {
-    const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: the database has not been started yet.");
     store[GLOBAL_KEY] = createPrismaClient(url);
   }

@@ -17,7 +17,7 @@ import {
 } from "./index";
 import { findMarkedProcesses, readProcessName } from "./process-tree";
 import type { TBrokerEvent } from "./protocol";
-import { describeOutputs, MemoryNotebookStore, NotebookMirror, waitFor } from "./testing/memory-store";
+import { describeOutputs, MemoryCellRunStore, NotebookMirror, waitFor } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 const PROGRESS_MIME = "application/vnd.flint.spark-progress+json";
@@ -25,13 +25,13 @@ const PROGRESS_MIME = "application/vnd.flint.spark-progress+json";
 const SLOW_TEST_MS = 300_000;
 
 let runtime: TKernelRuntime;
-let store: MemoryNotebookStore;
+let store: MemoryCellRunStore;
 let dataDir: string;
 const logs = createLogCollector();
 
 beforeAll(async () => {
   dataDir = createTestDataDir();
-  store = new MemoryNotebookStore();
+  store = new MemoryCellRunStore();
   runtime = createKernelRuntime({
     pythonEnv: findTestPythonEnv(),
     dataDir,

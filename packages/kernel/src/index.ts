@@ -15,7 +15,7 @@
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { ExecutionBroker, type TBrokerOptions, type TNotebookStore } from "./broker";
+import { ExecutionBroker, type TBrokerOptions, type TCellRunStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
 import { KernelPool } from "./kernels";
 import {
@@ -34,24 +34,7 @@ import {
   type TLog,
 } from "./supervisor";
 
-export {
-  ExecutionBroker,
-  KERNEL_BUSY_MESSAGE,
-  KERNEL_DIED_MESSAGE,
-  NotebookSession,
-  OVERSIZED_NOTICE,
-  pythonEnvironmentUpdate,
-  RATE_LIMIT_NOTICE,
-  TABLE_GONE_MESSAGE,
-  type TBrokerListener,
-  type TBrokerOptions,
-  type TCellRunUpdate,
-  type TKernelProvider,
-  type TNotebookStore,
-  type TRunContext,
-  type TRunEnvironment,
-  type TStoredCell,
-} from "./broker";
+export * from "./broker";
 export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
 export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
 export {
@@ -98,7 +81,7 @@ export type TKernelRuntimeOptions = {
   /** Flint's data directory; the local Jupyter Server works in `<dataDir>/jupyter/`. */
   dataDir: string;
   /** Where cells are loaded from and outputs saved to. */
-  store: TNotebookStore;
+  store: TCellRunStore;
   /** Use this Jupyter Server or Enterprise Gateway instead of starting one (`JUPYTER_URL`). */
   jupyterUrl?: string;
   /** Its token (`JUPYTER_TOKEN`); required with `jupyterUrl`. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionBroker } from "./broker";
 import { KernelPool } from "./kernels";
 import { JupyterSupervisor } from "./supervisor";
-import { describeOutputs, MemoryNotebookStore, waitFor } from "./testing/memory-store";
+import { describeOutputs, MemoryCellRunStore, waitFor } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv } from "./testing/runtime";
 
 const logs = createLogCollector();
@@ -56,7 +56,7 @@ describe("kernel connections", () => {
   });
 
   it("drops a malformed message from the kernel instead of crashing", async () => {
-    const store = new MemoryNotebookStore();
+    const store = new MemoryCellRunStore();
     const broker = new ExecutionBroker({ store, kernels: pool, log: logs.log });
     try {
       const [cell] = store.setNotebook("nb", [
@@ -76,7 +76,7 @@ describe("kernel connections", () => {
   });
 
   it("refuses a kernel past the per-person limit, saying what to do, and not another person's", async () => {
-    const store = new MemoryNotebookStore();
+    const store = new MemoryCellRunStore();
     const broker = new ExecutionBroker({ store, kernels: pool, log: logs.log, maxKernelsPerUser: 2 });
     try {
       const run = async (notebookId: string, userId: string) => {

@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelRuntime, MASKED_TOKEN, type TKernelRuntime } from "./index";
-import { describeOutputs, MemoryNotebookStore } from "./testing/memory-store";
+import { describeOutputs, MemoryCellRunStore } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 const SLOW_TEST_MS = 300_000;
@@ -25,7 +25,7 @@ const PROJECTS: Record<string, string> = {
 const MEMORY_BYTES = 1536 * 1024 ** 2;
 
 let runtime: TKernelRuntime;
-let store: MemoryNotebookStore;
+let store: MemoryCellRunStore;
 let dataDir: string;
 let loopbackService: Server;
 let loopbackPort: number;
@@ -83,7 +83,7 @@ beforeAll(async () => {
   loopbackService = createServer((socket) => socket.end("hello\n"));
   await new Promise<void>((resolve) => loopbackService.listen(0, "127.0.0.1", resolve));
   loopbackPort = (loopbackService.address() as { port: number }).port;
-  store = new MemoryNotebookStore();
+  store = new MemoryCellRunStore();
   runtime = createKernelRuntime({
     pythonEnv: findTestPythonEnv(),
     dataDir,

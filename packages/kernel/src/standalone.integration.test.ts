@@ -9,13 +9,13 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelRuntime, type TKernelRuntime } from "./index";
-import { MemoryNotebookStore, waitFor } from "./testing/memory-store";
+import { MemoryCellRunStore, waitFor } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv } from "./testing/runtime";
 
 const pythonEnv = findTestPythonEnv();
 const cluster: ChildProcess[] = [];
 let runtime: TKernelRuntime;
-let store: MemoryNotebookStore;
+let store: MemoryCellRunStore;
 let dataDir: string;
 let masterUi: string;
 let masterUrl: string;
@@ -96,7 +96,7 @@ beforeAll(async () => {
     120_000,
   );
   dataDir = createTestDataDir("flint-standalone-test-");
-  store = new MemoryNotebookStore();
+  store = new MemoryCellRunStore();
   runtime = createKernelRuntime({
     pythonEnv,
     dataDir,

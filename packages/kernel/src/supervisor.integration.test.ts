@@ -12,7 +12,7 @@ import { createKernelRuntime } from "./index";
 import { KernelPool } from "./kernels";
 import { findMarkedProcesses, readProcessName, signalProcessGroup } from "./process-tree";
 import { JupyterSupervisor } from "./supervisor";
-import { describeOutputs, MemoryNotebookStore, NotebookMirror, waitFor } from "./testing/memory-store";
+import { describeOutputs, MemoryCellRunStore, NotebookMirror, waitFor } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 // Generous: the machine is small and shared.
@@ -46,7 +46,7 @@ describe("Jupyter Server supervisor (real server, kernels, Spark)", () => {
       });
       cleanups.push(() => supervisor.stop());
       const pool = new KernelPool(supervisor, { warmPoolSize: 0, log: logs.log });
-      const store = new MemoryNotebookStore();
+      const store = new MemoryCellRunStore();
       const broker = new ExecutionBroker({ store, kernels: pool, log: logs.log });
       cleanups.push(() => broker.stop());
 
@@ -173,7 +173,7 @@ describe("Jupyter Server supervisor (real server, kernels, Spark)", () => {
       const runtime = createKernelRuntime({
         pythonEnv: join(dataDir, "no-such-env"),
         dataDir,
-        store: new MemoryNotebookStore(),
+        store: new MemoryCellRunStore(),
         warmPoolSize: 0,
         log: logs.log,
       });
@@ -218,7 +218,7 @@ describe("Jupyter Server supervisor (real server, kernels, Spark)", () => {
       cleanups.push(() => {
         if (server.pid) signalProcessGroup(server.pid, "SIGTERM");
       });
-      const store = new MemoryNotebookStore();
+      const store = new MemoryCellRunStore();
       const runtime = createKernelRuntime({
         pythonEnv: "/nonexistent",
         dataDir,

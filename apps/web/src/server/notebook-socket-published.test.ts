@@ -10,8 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createCellRunStore,
   createNotebookSocketServer,
-  createNotebookStore,
   createToken,
   loadConfig,
 } from "@flint/api";
@@ -61,7 +61,7 @@ beforeAll(async () => {
   runtime = createKernelRuntime({
     pythonEnv,
     dataDir,
-    store: createNotebookStore(db.prisma),
+    store: createCellRunStore(db.prisma),
     warmPoolSize: 0,
     log: () => undefined,
   });

@@ -11,8 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createCellRunStore,
   createNotebookSocketServer,
-  createNotebookStore,
   loadConfig,
   revokeToken,
   setUserDisabled,
@@ -88,7 +88,7 @@ beforeAll(async () => {
   runtime = createKernelRuntime({
     pythonEnv,
     dataDir,
-    store: createNotebookStore(db.prisma),
+    store: createCellRunStore(db.prisma),
     warmPoolSize: 0,
     log: () => undefined,
   });

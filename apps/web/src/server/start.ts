@@ -5,12 +5,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createCellRunStore,
   createNotebookSocketServer,
-  createNotebookStore,
   createRunPreparer,
   endInterruptedRuns,
   getPreferences,
-  kernelApiUrl,
   loadConfig,
   PREFERENCES_HEADER,
   removeInterruptedUploads,
@@ -88,7 +87,7 @@ function isFlintProcess(pid: number): boolean {
 
 export async function startFlint(): Promise<TFlintServer> {
   const config = loadConfig();
-  const isDev = process.env.NODE_ENV === "development";
+  const isDev = config.isDev;
   const cleanups: (() => Promise<void>)[] = [];
   let embedded: TEmbeddedPostgres | null = null;
   const stop = async () => {
@@ -98,7 +97,8 @@ export async function startFlint(): Promise<TFlintServer> {
   try {
     claimDataDir(config.dataDir);
     cleanups.push(async () => releaseDataDir(config.dataDir));
-    if (!process.env.DATABASE_URL) {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
       const started = Date.now();
       const pgDir = path.join(config.dataDir, "postgres");
       // No other Flint holds the folder (claimed above): a database still running on it was left
@@ -108,15 +108,12 @@ export async function startFlint(): Promise<TFlintServer> {
         log(`stopped the PostgreSQL (pid ${orphan}) left running by a Flint that did not stop cleanly`);
       embedded = await startEmbeddedPostgres({ dir: pgDir });
       cleanups.push(async () => embedded?.stop());
-      process.env.DATABASE_URL = embedded.url;
+      databaseUrl = embedded.url;
       log(`embedded PostgreSQL up on 127.0.0.1:${embedded.port} in ${Date.now() - started} ms`);
     }
-    const migrations = await applyMigrations(
-      process.env.DATABASE_URL!,
-      path.join(repoRoot, "prisma/migrations"),
-    );
+    const migrations = await applyMigrations(databaseUrl, path.join(repoRoot, "prisma/migrations"));
     if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
-    const prisma = getPrisma();
+    const prisma = getPrisma(databaseUrl);
     cleanups.push(disconnectPrisma);
     // Cells left running or queued by a previous Flint that did not stop cleanly have no kernel;
     // files it was receiving when it stopped are incomplete.
@@ -127,8 +124,8 @@ export async function startFlint(): Promise<TFlintServer> {
     if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
       dataDir: config.dataDir,
-      demoPassword: process.env.FLINT_DEMO_PASSWORD || undefined,
-      demoToken: process.env.FLINT_DEMO_TOKEN || undefined,
+      demoPassword: config.demo.password,
+      demoToken: config.demo.token,
       isDemoAllowed: config.isDemoAllowed,
     });
 
@@ -139,7 +136,7 @@ export async function startFlint(): Promise<TFlintServer> {
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
-      store: createNotebookStore(prisma),
+      store: createCellRunStore(prisma),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
       warmPoolSize: config.kernels.warmPoolSize,
@@ -158,7 +155,7 @@ export async function startFlint(): Promise<TFlintServer> {
         network: config.kernels.sandboxNetwork,
         memoryBytes: config.kernels.memoryBytes,
         // Inside a sandbox, FLINT_API_URL's port is forwarded to Flint's API socket.
-        apiPort: Number(new URL(kernelApiUrl(config)).port || 80),
+        apiPort: Number(new URL(config.kernels.apiUrl).port || 80),
         projectOf: async (notebookId) =>
           (await prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
             ?.projectId ?? null,
@@ -283,7 +280,7 @@ export async function startFlint(): Promise<TFlintServer> {
       log(
         `demo login: ${seeded.demoEmail} / ${seeded.generatedPassword}  (kept in ${seeded.passwordFile}; change it in Settings)`,
       );
-    } else if (seeded.demo === "created" && process.env.FLINT_DEMO_PASSWORD) {
+    } else if (seeded.demo === "created" && config.demo.password) {
       log(`demo login: ${seeded.demoEmail} / the password in FLINT_DEMO_PASSWORD`);
     } else if (seeded.demo === "none" && !(await prisma.user.findFirst({ select: { id: true } }))) {
       log("no users yet: add one with `npm run flint -- user add EMAIL --admin`");

@@ -6,12 +6,12 @@ import { runEndpoints as endpoints } from "../contract/run.js";
 import { AppError } from "../errors.js";
 import { implement, type TRoutesOf } from "../router.js";
 import { recordActivity } from "../services/activity.js";
-import { createNotebookStore } from "../services/notebook-store.js";
+import { createCellRunStore } from "../services/cell-run-store.js";
 import type { TRouteDeps } from "./deps.js";
 
 /** The run route; `getBroker` returns null while no kernel runtime is attached. */
 export function createRunRoutes({ prisma, getBroker }: TRouteDeps): TRoutesOf<typeof endpoints> {
-  const store = createNotebookStore(prisma);
+  const store = createCellRunStore(prisma);
   return {
     runNotebook: implement(endpoints.runNotebook, async ({ actor, grant, params, body }) => {
       const broker = getBroker();

@@ -7,33 +7,20 @@ import {
   type Catalog,
   CatalogError,
   createCatalog,
-  DEFAULT_MAX_UPLOAD_BYTES,
   parseSecretKey,
   type TForkSource,
   type TViewer,
   verifyNotebookToken,
 } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
-import { z } from "zod";
 import { authorize, type TActor, type TGrant, type TTarget } from "../authorize.js";
 import { readOrCreateSecret, type TConfig } from "../config.js";
 import { AppError, notFound } from "../errors.js";
 import type { TPermission } from "../permissions.js";
 import type { TKernelCaller } from "../router.js";
 
-const ZCatalogEnv = z.object({
-  FLINT_CATALOG_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
-  FLINT_CATALOG_PROFILE_MAX_ROWS: z.coerce.number().int().positive().default(1_000_000),
-});
-
 /** Creates the catalog service of this API (profiling starts only when a job is queued). */
 export function createCatalogService(prisma: PrismaClient, config: TConfig): Catalog {
-  const parsed = ZCatalogEnv.safeParse(process.env);
-  if (!parsed.success) {
-    throw new Error(
-      `Invalid catalog settings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
-    );
-  }
   return createCatalog({
     prisma,
     dataDir: config.dataDir,
@@ -42,8 +29,8 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
     secretKey: parseSecretKey(readOrCreateSecret(config.dataDir, "catalog-key")),
     // Connections reach public addresses only, plus what FLINT_CONNECTION_ALLOW lists (case 32).
     connectionPolicy: config.connectionPolicy,
-    maxUploadBytes: parsed.data.FLINT_CATALOG_MAX_UPLOAD_BYTES,
-    profileMaxRows: parsed.data.FLINT_CATALOG_PROFILE_MAX_ROWS,
+    maxUploadBytes: config.catalog.maxUploadBytes,
+    profileMaxRows: config.catalog.profileMaxRows,
     log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),
   });
 }

@@ -10,19 +10,6 @@ import type { TRunContext, TRunEnvironment } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 
 /**
- * The URL kernels use to call Flint. A local Jupyter runs beside Flint, so loopback reaches it
- * even when Flint listens on every interface; an external Jupyter's kernels use the public URL.
- * `FLINT_KERNEL_API_URL` overrides both (e.g. a service name inside a cluster).
- */
-export function kernelApiUrl(config: TConfig, env: Record<string, string | undefined> = process.env): string {
-  if (env.FLINT_KERNEL_API_URL) return env.FLINT_KERNEL_API_URL.replace(/\/+$/, "");
-  if (config.kernels.jupyterUrl) return config.publicUrl.replace(/\/+$/, "");
-  const isWildcard = config.host === "0.0.0.0" || config.host === "::" || config.host === "";
-  const host = isWildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
-}
-
-/**
  * Creates the broker's `prepareRun`: for (user, notebook) it returns the kernel environment,
  * reusing a live token (so a run of many cells does not write a token each). Returns null for
  * a notebook that no longer exists (the run then fails on its own terms).
@@ -35,7 +22,7 @@ export function createRunPreparer(
   revokeNotebook: (notebookId: string) => Promise<number>;
 } {
   const issuer = new NotebookTokenIssuer(prisma);
-  const apiUrl = kernelApiUrl(config);
+  const apiUrl = config.kernels.apiUrl;
   // A notebook never changes project (a fork is a new notebook), so its project can be cached.
   const projectOf = new Map<string, string>();
   const prepare = async ({

@@ -5,7 +5,7 @@
 
 export {
   describeOutputs,
-  MemoryNotebookStore,
+  MemoryCellRunStore,
   NotebookMirror,
   type TRecordedWrite,
   type TStoredRun,

@@ -1,11 +1,11 @@
 /**
- * Test doubles for code that uses the broker: an in-memory {@link TNotebookStore} that records
+ * Test doubles for code that uses the broker: an in-memory {@link TCellRunStore} that records
  * every write, and a {@link NotebookMirror} that applies broker events the way a browser does.
  * Not used by Flint itself.
  */
 
 import type { TOutput } from "@flint/notebook";
-import type { TCellRunUpdate, TNotebookStore, TStoredCell } from "../broker";
+import type { TCellRunStore, TCellRunUpdate, TStoredCell } from "../broker";
 import {
   applyOutputChanges,
   type TBrokerEvent,
@@ -29,7 +29,7 @@ const NEVER_RUN: TStoredRun = { status: "idle", outputs: [], executionCount: nul
 export type TRecordedWrite = { notebookId: string; cellId: string; update: TCellRunUpdate; at: number };
 
 /** An in-memory notebook store: cells per notebook, runs per cell, and a log of writes. */
-export class MemoryNotebookStore implements TNotebookStore {
+export class MemoryCellRunStore implements TCellRunStore {
   private readonly notebooks = new Map<string, TStoredCell[]>();
   private readonly runs = new Map<string, TStoredRun>();
   /** Every write, in order. */

@@ -4,14 +4,14 @@
  */
 
 import { createKernelRuntime, type JupyterSupervisor } from "../index";
-import { MemoryNotebookStore, waitFor } from "./memory-store";
+import { MemoryCellRunStore, waitFor } from "./memory-store";
 
 const [dataDir, pythonEnv] = process.argv.slice(2);
 if (!dataDir || !pythonEnv) throw new Error("usage: orphan-child.ts <dataDir> <pythonEnv>");
 const runtime = createKernelRuntime({
   pythonEnv,
   dataDir,
-  store: new MemoryNotebookStore(),
+  store: new MemoryCellRunStore(),
   warmPoolSize: 1,
   kernelName: "python3",
   log: () => undefined,

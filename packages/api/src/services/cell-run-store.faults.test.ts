@@ -13,7 +13,7 @@ import { MIGRATIONS_DIR } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { createLogCollector, findTestPythonEnv, TEST_KERNEL_ENV } from "@flint/kernel/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNotebookStore } from "./notebook-store.js";
+import { createCellRunStore } from "./cell-run-store.js";
 
 // The cell ends while the database is away (~2 s of printing, 4 s without a database), so its
 // final write, with every line, must wait for the database to come back.
@@ -37,7 +37,7 @@ beforeAll(async () => {
   runtime = createKernelRuntime({
     pythonEnv: findTestPythonEnv(),
     dataDir,
-    store: createNotebookStore(prisma),
+    store: createCellRunStore(prisma),
     warmPoolSize: 0,
     env: TEST_KERNEL_ENV,
     log: logs.log,

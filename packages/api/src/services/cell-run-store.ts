@@ -3,10 +3,10 @@
  * cell's outputs go as they arrive.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import type { TCellExecution, TCellRunUpdate, TNotebookStore, TStoredCell } from "@flint/kernel";
+import type { TCellExecution, TCellRunStore, TCellRunUpdate, TStoredCell } from "@flint/kernel";
 
-/** A {@link TNotebookStore} on Flint's database. */
-export function createNotebookStore(prisma: PrismaClient): TNotebookStore {
+/** A {@link TCellRunStore} on Flint's database. */
+export function createCellRunStore(prisma: PrismaClient): TCellRunStore {
   return {
     async loadCells(notebookId: string): Promise<TStoredCell[]> {
       const row = await prisma.notebook.findUnique({ where: { id: notebookId }, select: { cells: true } });
