@@ -71,6 +71,10 @@ function upload(token: string, fields: Record<string, string>, file: { name: str
   return call("POST", "/api/v1/catalog/assets", { token, body: form });
 }
 
+// A profile waits for the profiler's JVM to start and for its turn: on a loaded 2-core machine that
+// took over 120 s (vitest's limit here) although nothing hung. This is a guard against a hang.
+const PROFILE_TIMEOUT_MS = 420_000;
+
 /** Waits until the asset's latest profile is done or failed. */
 async function waitForProfile(assetId: string, token: string): Promise<TBody> {
   const deadline = Date.now() + 400_000;
@@ -165,7 +169,9 @@ afterAll(async () => {
 });
 
 describe("a CSV upload", () => {
-  it("is streamed to storage, profiled by Spark, and its statistics are right", async () => {
+  it("is streamed to storage, profiled by Spark, and its statistics are right", {
+    timeout: PROFILE_TIMEOUT_MS,
+  }, async () => {
     const created = await upload(
       alice.token,
       {
@@ -671,7 +677,9 @@ describe("a fork's notebook token", () => {
 });
 
 describe("a PostgreSQL connection", () => {
-  it("registers a table, profiles it over JDBC, streams its rows, and never returns the password", async () => {
+  it("registers a table, profiles it over JDBC, streams its rows, and never returns the password", {
+    timeout: PROFILE_TIMEOUT_MS,
+  }, async () => {
     const server = new URL(inject("flintTestDatabaseUrl"));
     const password = decodeURIComponent(server.password);
     const database = `catalog_source_${Date.now()}`;
