@@ -18,6 +18,7 @@ import { createOutputRoutes } from "./routes/outputs.js";
 import { createPreferenceRoutes } from "./routes/preferences.js";
 import { createProjectFileRoutes } from "./routes/project-files.js";
 import { createRunRoutes, type TRunBroker } from "./routes/run.js";
+import { createSparkConnectRoutes, type TSparkConnectServers } from "./routes/spark-connect.js";
 import { createUserRoutes } from "./routes/users.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
@@ -79,6 +80,8 @@ export interface TApiOptions {
   runtimeStatus?: () => Promise<Pick<THealth, "jupyter" | "spark">>;
   /** The execution broker, once the kernel runtime is attached (null: runs answer 503). */
   getBroker?: () => TRunBroker | null;
+  /** The projects' shared Spark servers, once the kernel runtime is attached (null: 503). */
+  getSparkConnect?: () => TSparkConnectServers | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -149,6 +152,7 @@ export function createApi(options: TApiOptions): TApi {
     ...createNotebookLifecycleRoutes(prisma, options.getBroker ?? (() => null)),
     ...createProjectFileRoutes({ prisma, dataDir: config.dataDir, maxUploadBytes: catalog.maxUploadBytes }),
     ...createPreferenceRoutes(prisma),
+    ...createSparkConnectRoutes(prisma, options.getSparkConnect ?? (() => null)),
   );
   const router = createRouter({
     routes,
