@@ -49,6 +49,8 @@ type TServer = {
   ready: Promise<TSparkConnectAddress>;
   activityFile: string;
   startedAt: number;
+  /** When it first accepted connections (null while starting: a start is never "idle"). */
+  readyAt: number | null;
   stopping: boolean;
 };
 
@@ -104,7 +106,7 @@ export class SparkConnectManager {
     if (this.idleMs <= 0) return [];
     const idle: TServer[] = [];
     for (const server of this.servers.values()) {
-      if (server.stopping) continue;
+      if (server.stopping || server.readyAt === null) continue;
       if (now - this.lastActivity(server) >= this.idleMs) idle.push(server);
     }
     await Promise.all(idle.map((server) => this.stopServer(server, "idle")));
@@ -164,6 +166,7 @@ export class SparkConnectManager {
         if (match) {
           clearTimeout(timer);
           this.log(`the shared Spark of project ${projectId} is up after ${Date.now() - started} ms`);
+          server.readyAt = Date.now();
           const port = this.isSandboxed ? SANDBOXED_CONNECT_PORT : Number(match[1]);
           resolve({ url: `sc://127.0.0.1:${port}` });
           stdout = "";
@@ -189,7 +192,11 @@ export class SparkConnectManager {
     });
     // A start that failed is reported to its callers; nothing else waits on it.
     ready.catch(() => {});
-    const server: TServer = { projectId, process: child, ready, activityFile, startedAt: started, stopping: false };
+    const server: TServer = { projectId, process: child, ready, activityFile,
+      startedAt: started,
+      readyAt: null,
+      stopping: false,
+    };
     this.scheduleIdleChecks();
     return server;
   }
@@ -205,9 +212,9 @@ export class SparkConnectManager {
 
   private lastActivity(server: TServer): number {
     try {
-      return Math.max(statSync(server.activityFile).mtimeMs, server.startedAt);
+      return Math.max(statSync(server.activityFile).mtimeMs, server.readyAt ?? Date.now());
     } catch {
-      return server.startedAt;
+      return server.readyAt ?? Date.now();
     }
   }
 
