@@ -78,9 +78,9 @@ describe("shared Spark per project", () => {
       // Two notebooks of the project: one server, a session each (temp views their own).
       expect(await run("nb-a", countOn(first.url))).toContain("count 5");
       expect(await run("nb-a2", countOn(first.url))).toContain("count 5");
-      expect(await run("nb-a2", "print(sorted(r.viewName for r in _s.sql('show views').collect()))")).toContain(
-        "['mine']",
-      );
+      expect(
+        await run("nb-a2", "print(sorted(r.viewName for r in _s.sql('show views').collect()))"),
+      ).toContain("['mine']");
       expect((await runtime.sparkConnect.ensure("projA")).url).toBe(first.url);
       expect(runtime.sparkConnect.pidOf("projA")).toBe(pid);
 
@@ -100,7 +100,9 @@ describe("shared Spark per project", () => {
       expect(await run("nb-b", probe)).toMatch(/answer 0|failed/);
       const folder = `${dataDir}/sandbox/spark/projA`;
       expect(existsSync(`${folder}/connect.sock`)).toBe(true);
-      expect(await run("nb-b", `import os\nprint(os.path.exists(${JSON.stringify(folder)}))`)).toContain("False");
+      expect(await run("nb-b", `import os\nprint(os.path.exists(${JSON.stringify(folder)}))`)).toContain(
+        "False",
+      );
 
       // No traffic for the idle time: the server stops; the next ensure starts a new one.
       const deadline = Date.now() + IDLE_MS * 4;

@@ -151,7 +151,11 @@ export class SparkConnectManager {
     args.push("--activity", activityFile, "--memory-mb", String(this.options.memoryMb ?? 2048));
     const started = Date.now();
     this.log(`starting the shared Spark of project ${projectId}`);
-    const child: ChildProcess = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child: ChildProcess = spawn(python, args, {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stderrTail = "";
     const ready = new Promise<TSparkConnectAddress>((resolve, reject) => {
       const timeoutMs = this.options.startTimeoutMs ?? 5 * 60_000;
@@ -192,7 +196,11 @@ export class SparkConnectManager {
     });
     // A start that failed is reported to its callers; nothing else waits on it.
     ready.catch(() => {});
-    const server: TServer = { projectId, process: child, ready, activityFile,
+    const server: TServer = {
+      projectId,
+      process: child,
+      ready,
+      activityFile,
       startedAt: started,
       readyAt: null,
       stopping: false,

@@ -38,7 +38,12 @@ export function createSparkConnectRoutes(
       response: z.object({ url: z.string().describe("sc://127.0.0.1:PORT, as seen from the kernel.") }),
       handler: async ({ actor, request, params }) => {
         const caller = await resolveCatalogCaller(prisma, actor, request);
-        const grant = await authorize(prisma, caller.actor, { kind: "notebook", id: params.id }, "notebook.run");
+        const grant = await authorize(
+          prisma,
+          caller.actor,
+          { kind: "notebook", id: params.id },
+          "notebook.run",
+        );
         // A notebook token knows one project: another project's notebook is as unknown as none.
         if (caller.projectScope && grant.projectId !== caller.projectScope) throw notFound("Notebook");
         const servers = getServers();
@@ -50,7 +55,10 @@ export function createSparkConnectRoutes(
         try {
           return await servers.ensure(grant.projectId);
         } catch (error) {
-          throw new AppError("unavailable", `The project's shared Spark could not start: ${(error as Error).message}`);
+          throw new AppError(
+            "unavailable",
+            `The project's shared Spark could not start: ${(error as Error).message}`,
+          );
         }
       },
     }),
