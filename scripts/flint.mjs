@@ -122,7 +122,9 @@ function pythonLauncher() {
 }
 
 function setupPython() {
-  const stamp = hashInputs(["packages/python/pyproject.toml"]) + pythonEnv;
+  // The extras are part of the stamp: an environment made before `connect` was added gets it.
+  const extras = "test,connect";
+  const stamp = `${hashInputs(["packages/python/pyproject.toml"])}${pythonEnv}[${extras}]`;
   const python = path.join(pythonEnv, "bin", "python");
   if (!existsSync(path.join(root, "packages/python/pyproject.toml"))) return;
   if (existsSync(python) && isStampCurrent("python", stamp)) return;
@@ -147,7 +149,8 @@ function setupPython() {
     "--quiet",
     "--disable-pip-version-check",
     "-e",
-    "packages/python[test]",
+    // `connect`: the gRPC client of Spark Connect, which the shared project Spark uses.
+    `packages/python[${extras}]`,
   ]);
   run(python, ["-m", "flint.install", "--prefix", pythonEnv]);
   writeStamp("python", stamp);

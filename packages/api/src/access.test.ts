@@ -388,6 +388,12 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
       json: { cellIds: ["c1"] },
     }),
   },
+  // The shared Spark: no kernel runtime here either, so a caller who passes gets 503.
+  "POST /api/v1/notebooks/{id}/spark-connect": {
+    need: "runner",
+    alsoOk: [503],
+    make: async () => ({ method: "POST", url: `/api/v1/notebooks/${notebookId}/spark-connect` }),
+  },
   "GET /api/v1/notebooks/{id}/export": {
     need: "viewer",
     make: async () => ({ method: "GET", url: `/api/v1/notebooks/${notebookId}/export` }),

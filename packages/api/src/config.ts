@@ -31,6 +31,10 @@ const ZEnv = z.object({
   FLINT_SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
   FLINT_SANDBOX_NETWORK: z.enum(["isolated", "host"]).optional(),
   FLINT_KERNEL_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
+  // A project's shared Spark (docs/spark.md): stopped after this many idle minutes (0: never),
+  // with this much driver memory.
+  FLINT_SPARK_IDLE_MINUTES: z.coerce.number().min(0).default(30),
+  FLINT_SPARK_SERVER_MEMORY_MB: z.coerce.number().int().min(512).default(2048),
   FLINT_KERNELS_PER_USER: z.coerce.number().int().min(0).default(5),
   FLINT_SIGNUP: z.enum(SIGN_UP_MODES).default("open"),
   FLINT_TRUSTED_PROXIES: z.string().optional(),
@@ -107,6 +111,9 @@ export interface TConfig {
     sandboxNetwork?: "isolated" | "host";
     /** Memory of one kernel with all it starts, in bytes (0: no limit). */
     memoryBytes: number;
+    /** A project's shared Spark: idle stop (0: never) and driver memory. */
+    sparkIdleMs: number;
+    sparkServerMemoryMb: number;
     /** Kernels one person may have running at once (0: no limit). */
     maxPerUser: number;
     /**
@@ -194,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sandbox: value.FLINT_SANDBOX,
       sandboxNetwork: value.FLINT_SANDBOX_NETWORK,
       memoryBytes: value.FLINT_KERNEL_MEMORY_MB * 1024 * 1024,
+      sparkIdleMs: value.FLINT_SPARK_IDLE_MINUTES * 60_000,
+      sparkServerMemoryMb: value.FLINT_SPARK_SERVER_MEMORY_MB,
       maxPerUser: value.FLINT_KERNELS_PER_USER,
       apiUrl: value.FLINT_KERNEL_API_URL
         ? value.FLINT_KERNEL_API_URL.replace(/\/+$/, "")

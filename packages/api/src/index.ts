@@ -12,7 +12,7 @@ import type { TConfig } from "./config.js";
 import type { THealth } from "./contract/health.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
-import { createRoutes, type TRunBroker } from "./routes/index.js";
+import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
@@ -80,6 +80,8 @@ export interface TApiOptions {
   runtimeStatus?: () => Promise<Pick<THealth, "jupyter" | "spark">>;
   /** The execution broker, once the kernel runtime is attached (null: runs answer 503). */
   getBroker?: () => TRunBroker | null;
+  /** The projects' shared Spark servers, once the kernel runtime is attached. */
+  getSparkConnect?: () => TSparkConnectServers | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -142,6 +144,7 @@ export function createApi(options: TApiOptions): TApi {
       (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
     openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     getBroker: options.getBroker ?? (() => null),
+    getSparkConnect: options.getSparkConnect ?? (() => null),
     catalog,
   });
   const router = createRouter({

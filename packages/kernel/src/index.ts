@@ -25,6 +25,7 @@ import {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
+import { SparkConnectManager } from "./spark-connect";
 import {
   describeSparkMaster,
   ExternalJupyter,
@@ -56,6 +57,12 @@ export {
   type TSandboxStatus,
 } from "./sandbox";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
+export {
+  SANDBOXED_CONNECT_PORT,
+  SparkConnectManager,
+  type TSparkConnectAddress,
+  type TSparkConnectOptions,
+} from "./spark-connect";
 export {
   buildJupyterEnv,
   describeSparkMaster,
@@ -117,6 +124,8 @@ export type TKernelRuntimeOptions = {
   sandbox?: Omit<TSandboxOptions, "dataDir" | "env"> & {
     projectOf: (notebookId: string) => Promise<string | null>;
   };
+  /** The projects' shared Spark Connect servers: idle stop and memory (see `docs/spark.md`). */
+  sparkConnect?: { idleMs?: number; memoryMb?: number };
 };
 
 /** What `/api/health` shows about kernels and Spark. */
@@ -158,6 +167,8 @@ export type TKernelRuntime = {
   status(): TRuntimeStatus;
   /** The sandbox plan of the local Jupyter Server; null for an external one. */
   sandbox: TSandboxPlan | null;
+  /** The projects' shared Spark Connect servers (started on a kernel's first Spark use). */
+  sparkConnect: SparkConnectManager;
 };
 
 /** Creates Flint's kernel runtime (nothing starts until `start()`). */
@@ -227,6 +238,15 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     outputSpoolDir: outputSpoolDir(options.dataDir),
     log,
   });
+  const sparkConnect = new SparkConnectManager({
+    pythonEnv: options.pythonEnv,
+    dataDir: options.dataDir,
+    sandbox,
+    idleMs: options.sparkConnect?.idleMs,
+    memoryMb: options.sparkConnect?.memoryMb,
+    env: options.env,
+    log,
+  });
   const master = describeSparkMaster(jupyter.isExternal ? {} : { ...process.env, ...(options.env ?? {}) });
   let stopping: Promise<void> | null = null;
 
@@ -245,6 +265,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
       stopping ??= (async () => {
         await broker.stop();
         await kernels.stop(jupyter.isExternal);
+        await sparkConnect.close();
         await jupyter.stop();
         await egress?.close();
       })();
@@ -254,6 +275,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     kernels,
     jupyter,
     sandbox,
+    sparkConnect,
     status() {
       const counts = kernels.counts();
       const status = jupyter.status();

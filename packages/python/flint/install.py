@@ -1,10 +1,12 @@
-"""Install the ``flint-spark`` kernelspec.
+"""Install the ``flint-spark`` and ``flint-spark-dedicated`` kernelspecs.
 
 Usage::
 
     python -m flint.install --prefix "$(python -c 'import sys; print(sys.prefix)')"
 
-writes ``<prefix>/share/jupyter/kernels/flint-spark/kernel.json``. The kernel runs the current
+writes ``<prefix>/share/jupyter/kernels/flint-spark/kernel.json`` (Spark as ``FLINT_SPARK_MODE``
+says: by default the project's shared Spark) and ``flint-spark-dedicated/kernel.json`` (a Spark of
+the notebook's own, with ``sc`` and RDDs). The kernel runs the current
 interpreter with ipykernel and loads the :mod:`flint.kernel` IPython extension at start
 (``--ext flint.kernel``), which makes ``spark`` and ``sc`` available in every notebook.
 Running it again rewrites the same file, so it is safe in setup scripts.
@@ -19,10 +21,22 @@ from pathlib import Path
 
 KERNEL_NAME = "flint-spark"
 DISPLAY_NAME = "Python 3 (Spark)"
+DEDICATED_KERNEL_NAME = "flint-spark-dedicated"
+DEDICATED_DISPLAY_NAME = "Python 3 (Spark, dedicated)"
 
 
-def build_kernel_spec(python: str) -> dict:
-    """Return the kernel.json content for a kernel running ``python``."""
+def build_kernel_spec(python: str, dedicated: bool = False) -> dict:
+    """Return the kernel.json content for a kernel running ``python``.
+
+    ``dedicated``: the notebook's own classic Spark (``FLINT_SPARK_MODE=dedicated``).
+    """
+    env = {
+        # Python workers that Spark starts for UDFs must use the kernel's interpreter and
+        # packages, not whatever `python3` is first on PATH.
+        "PYSPARK_PYTHON": python,
+    }
+    if dedicated:
+        env["FLINT_SPARK_MODE"] = "dedicated"
     return {
         "argv": [
             python,
@@ -35,15 +49,11 @@ def build_kernel_spec(python: str) -> dict:
             "--ext",
             "flint.kernel",
         ],
-        "display_name": DISPLAY_NAME,
+        "display_name": DEDICATED_DISPLAY_NAME if dedicated else DISPLAY_NAME,
         "language": "python",
         # SIGINT is what both ipykernel and Flint's Spark job cancellation react to.
         "interrupt_mode": "signal",
-        "env": {
-            # Python workers that Spark starts for UDFs must use the kernel's interpreter and
-            # packages, not whatever `python3` is first on PATH.
-            "PYSPARK_PYTHON": python,
-        },
+        "env": env,
         "metadata": {
             "debugger": True,
             # Starts the kernel in its project's sandbox when Flint's server asks for one
@@ -58,13 +68,14 @@ def kernel_spec_path(prefix: Path, name: str = KERNEL_NAME) -> Path:
     return prefix / "share" / "jupyter" / "kernels" / name / "kernel.json"
 
 
-def install_kernel_spec(prefix: Path | str | None = None, python: str | None = None) -> Path:
-    """Write the ``flint-spark`` kernelspec under ``prefix`` (default ``sys.prefix``).
+def install_kernel_spec(prefix: Path | str | None = None, python: str | None = None, dedicated: bool = False) -> Path:
+    """Write the ``flint-spark`` (or ``dedicated``) kernelspec under ``prefix`` (default ``sys.prefix``).
 
     Idempotent: the file is rewritten only when its content differs. Returns its path.
     """
-    target = kernel_spec_path(Path(prefix or sys.prefix))
-    content = json.dumps(build_kernel_spec(python or sys.executable), indent=2) + "\n"
+    name = DEDICATED_KERNEL_NAME if dedicated else KERNEL_NAME
+    target = kernel_spec_path(Path(prefix or sys.prefix), name)
+    content = json.dumps(build_kernel_spec(python or sys.executable, dedicated), indent=2) + "\n"
     if target.exists() and target.read_text(encoding="utf-8") == content:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = install_kernel_spec(args.prefix, args.python)
     print(f"Installed kernelspec {KERNEL_NAME!r} ({DISPLAY_NAME}) at {path}")
+    path = install_kernel_spec(args.prefix, args.python, dedicated=True)
+    print(f"Installed kernelspec {DEDICATED_KERNEL_NAME!r} ({DEDICATED_DISPLAY_NAME}) at {path}")
     return 0
 
 

@@ -150,6 +150,7 @@ export async function startFlint(): Promise<TFlintServer> {
           .catch((error) => log(`could not revoke the tokens of notebook ${notebookId}: ${String(error)}`));
       },
       log: (message) => log(`kernels: ${message}`),
+      sparkConnect: { idleMs: config.kernels.sparkIdleMs, memoryMb: config.kernels.sparkServerMemoryMb },
       sandbox: {
         mode: config.kernels.sandbox,
         network: config.kernels.sandboxNetwork,
@@ -169,6 +170,7 @@ export async function startFlint(): Promise<TFlintServer> {
       prisma,
       isEmbeddedDb: embedded !== null,
       getBroker: () => runtime.broker,
+      getSparkConnect: () => runtime.sparkConnect,
       runtimeStatus: async () => runtime.status(),
       onUnexpectedError: (error, request) =>
         log(

@@ -19,6 +19,7 @@ import { notebookEndpoints } from "./notebooks.js";
 import { outputEndpoints } from "./outputs.js";
 import { projectEndpoints } from "./projects.js";
 import { runEndpoints } from "./run.js";
+import { sparkEndpoints } from "./spark.js";
 
 /** Every route of the API, by name. */
 export const contract = {
@@ -30,6 +31,7 @@ export const contract = {
   ...notebookEndpoints,
   ...checkpointEndpoints,
   ...runEndpoints,
+  ...sparkEndpoints,
   ...outputEndpoints,
   ...chartEndpoints,
   ...commentEndpoints,
@@ -92,3 +94,4 @@ export * from "./members.js";
 export * from "./notebooks.js";
 export * from "./projects.js";
 export * from "./run.js";
+export * from "./spark.js";

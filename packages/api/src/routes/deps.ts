@@ -1,12 +1,15 @@
 /** What the route files need from the running server. */
 import type { Catalog } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
-import type { ExecutionBroker } from "@flint/kernel";
+import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
 
 /** What the run and trash routes need of the broker. */
 export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
+
+/** What the shared-Spark route needs of the kernel runtime's Spark Connect manager. */
+export type TSparkConnectServers = { ensure: (projectId: string) => Promise<TSparkConnectAddress> };
 
 /** Dependencies of the route files. */
 export interface TRouteDeps {
@@ -19,6 +22,8 @@ export interface TRouteDeps {
   openApiDocument: () => unknown;
   /** The execution broker, once the kernel runtime is attached (null: runs answer 503). */
   getBroker: () => TRunBroker | null;
+  /** The projects' shared Spark servers, once the kernel runtime is attached (null: 503). */
+  getSparkConnect: () => TSparkConnectServers | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
 }

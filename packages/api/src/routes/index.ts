@@ -20,8 +20,9 @@ import { createNotebookRoutes } from "./notebooks.js";
 import { createOutputRoutes } from "./outputs.js";
 import { createProjectRoutes } from "./projects.js";
 import { createRunRoutes } from "./run.js";
+import { createSparkConnectRoutes } from "./spark-connect.js";
 
-export type { TRouteDeps, TRunBroker } from "./deps.js";
+export type { TRouteDeps, TRunBroker, TSparkConnectServers } from "./deps.js";
 
 /** Every route of the API; the type makes a contract entry without an implementation an error. */
 export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
@@ -34,6 +35,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createNotebookRoutes(deps),
     ...createCheckpointRoutes(deps),
     ...createRunRoutes(deps),
+    ...createSparkConnectRoutes(deps),
     ...createOutputRoutes(deps),
     ...createChartRoutes(deps),
     ...createCommentRoutes(deps),

@@ -30,8 +30,9 @@ from typing import Any
 
 from flint.kernel.cells import CellController
 from flint.kernel.errors import SparkQueryError
+from flint.kernel.idle import IdleSparkStopper
 from flint.kernel.progress import METADATA_KEY, PROGRESS_MIME
-from flint.kernel.session import LazyProxy, SparkStarter, SparkStartError, load_settings
+from flint.kernel.session import LazyProxy, SparkStarter, SparkStartError, SparkStoppedError, load_settings
 from flint.kernel.sql_magic import SqlMagics
 from flint.kernel.start_notice import wait_with_notice
 from flint.kernel.stdin import install_stdin_messages
@@ -44,6 +45,7 @@ __all__ = [
     "TABLE_MIME",
     "SparkQueryError",
     "SparkStartError",
+    "SparkStoppedError",
     "load_ipython_extension",
     "table_preview",
     "unload_ipython_extension",
@@ -74,6 +76,13 @@ class FlintExtension:
         self.spark_proxy = LazyProxy("spark", self._resolve_session)
         self.sc_proxy = LazyProxy("sc", self._resolve_context)
         self.traceback_filter = TracebackFilter(ip)
+        self.idle = IdleSparkStopper(
+            self.starter,
+            self.starter.settings.idle_minutes,
+            command_count=lambda: self.controller.command_count,
+            is_cell_running=lambda: self.controller.current is not None,
+            on_stopped=self._put_proxies_back,
+        )
         self._altair_thread: threading.Thread | None = None
 
     def load(self) -> None:
@@ -87,6 +96,7 @@ class FlintExtension:
         if self.starter.settings.starts_with_kernel:
             self.starter.start()
         self.ip.push({"spark": self.spark_proxy, "sc": self.sc_proxy}, interactive=False)
+        self.idle.start()
 
         register_table_formatters(self.ip)
         self.traceback_filter.install()
@@ -114,6 +124,7 @@ class FlintExtension:
 
     def unload(self) -> None:
         """Remove the hooks and proxies (the SparkSession keeps running)."""
+        self.idle.close()
         for event, callback in (
             ("pre_run_cell", self.pre_run_cell),
             ("post_run_cell", self.controller.post_run_cell),
@@ -135,8 +146,10 @@ class FlintExtension:
             self._altair_thread.join(ALTAIR_SETUP_WAIT_S)
             if not self._altair_thread.is_alive():
                 self._altair_thread = None
-        self._swap_in_real_objects()
-        self.controller.pre_run_cell(info)
+        # Under the idle stopper's lock: Spark is never stopped between here and the cell's start.
+        with self.idle.lock:
+            self._swap_in_real_objects()
+            self.controller.pre_run_cell(info)
 
     def _post_run_swap(self, result: Any) -> None:
         self._swap_in_real_objects()
@@ -154,6 +167,20 @@ class FlintExtension:
         replace = {name: obj for name, obj in real.items() if self.ip.user_ns.get(name) is proxies[name]}
         if replace:
             self.ip.push(replace, interactive=False)
+
+    def _put_proxies_back(self, old_session: Any) -> None:
+        # After an idle stop: names still bound to the stopped session go back to the proxies, so
+        # the next use starts Spark again (with its notice). Rebound names stay the user's.
+        old = {"spark": old_session}
+        try:
+            if not self.starter.is_connect:
+                old["sc"] = old_session.sparkContext
+        except Exception:  # noqa: BLE001 - a stopped session may not answer
+            pass
+        proxies = {"spark": self.spark_proxy, "sc": self.sc_proxy}
+        back = {name: proxies[name] for name, obj in old.items() if self.ip.user_ns.get(name) is obj}
+        if back:
+            self.ip.push(back, interactive=False)
 
     def _resolve_session(self) -> Any:
         session = self._wait_for_session()

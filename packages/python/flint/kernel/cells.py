@@ -124,6 +124,12 @@ class CellController:
         self._status_reader: tuple[Any, SparkStatusReader] | None = None
         self._command_counter: Py4JCommandCounter | None = None
 
+    @property
+    def command_count(self) -> int | None:
+        """Py4J commands sent by cells and their threads so far (None: not counted)."""
+        counter = self._command_counter
+        return counter.count if counter is not None else None
+
     # -- hooks ---------------------------------------------------------------------------------
 
     def pre_run_cell(self, info: Any) -> None:

@@ -15,6 +15,15 @@ Configuration, read from the kernel's environment:
 - ``FLINT_SPARK_START``: ``on-use`` (default) starts Spark at the first use of ``spark``, ``sc``,
   ``%%sql`` or a Spark DataFrame, so a notebook that never uses Spark costs a Python process and
   no JVM (many notebooks share one machine); ``at-start`` builds it as the kernel starts.
+- ``FLINT_SPARK_IDLE_MINUTES``: stop the notebook's Spark after this many minutes without a Spark
+  job or a cell using Spark (default 30; 0 never). The next use starts it again
+  (:mod:`flint.kernel.idle`).
+- ``FLINT_SPARK_MODE``: ``shared`` asks Flint's API for the project's Spark Connect server at the
+  first use (the kernel gets its own session on it; needs ``FLINT_API_URL``/``FLINT_API_TOKEN``);
+  ``dedicated`` is a classic session with its own JVM in this kernel. Default ``dedicated`` for
+  now (docs/spark.md); the ``flint-spark-dedicated`` kernelspec always sets ``dedicated``. A
+  kernel started outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN`` when Spark starts) has
+  no project server to ask and runs a dedicated session.
 """
 
 from __future__ import annotations
@@ -33,9 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
 LOG4J2_CONFIG = Path(__file__).with_name("log4j2.properties")
 DEFAULT_MASTER = "local[*]"
 DEFAULT_APP_NAME = "Flint notebook"
+DEFAULT_IDLE_MINUTES = 30.0
 # The default of 200 shuffle partitions makes every small local aggregation run 200 tiny tasks.
 LOCAL_SHUFFLE_PARTITIONS = "8"
 
@@ -60,11 +71,15 @@ class SparkSettings:
     errors: list[str] = field(default_factory=list)
     #: Build the session as the kernel starts (``FLINT_SPARK_START=at-start``) instead of at first use.
     starts_with_kernel: bool = False
+    #: Minutes without Spark use after which the session is stopped (0: never).
+    idle_minutes: float = DEFAULT_IDLE_MINUTES
+    #: ``shared``: the project's Spark Connect server, found through Flint's API at first use.
+    is_shared: bool = False
 
     @property
     def is_connect(self) -> bool:
         """True when the session is a Spark Connect client (no SparkContext, no JVM here)."""
-        return self.remote is not None
+        return self.remote is not None or self.is_shared
 
 
 def _conf_value(value: Any) -> str:
@@ -106,7 +121,23 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     if start not in ("on-use", "at-start"):
         errors.append(f"FLINT_SPARK_START must be on-use or at-start, not {start!r}")
     starts_with_kernel = start == "at-start"
+    idle_minutes = DEFAULT_IDLE_MINUTES
+    idle_text = environ.get("FLINT_SPARK_IDLE_MINUTES", "").strip()
+    if idle_text:
+        try:
+            idle_minutes = float(idle_text)
+            if idle_minutes < 0:
+                raise ValueError
+        except ValueError:
+            errors.append(f"FLINT_SPARK_IDLE_MINUTES must be a number of minutes (0: never), not {idle_text!r}")
+            idle_minutes = DEFAULT_IDLE_MINUTES
+    # Default dedicated until shared mode has live progress and passed the e2e specs (docs/spark.md).
+    mode = environ.get("FLINT_SPARK_MODE", "dedicated").strip().lower() or "dedicated"
+    if mode not in ("shared", "dedicated"):
+        errors.append(f"FLINT_SPARK_MODE must be shared or dedicated, not {mode!r}")
     remote = environ.get("SPARK_REMOTE") or None
+    # An explicit SPARK_REMOTE (an administrator's own Connect server) wins over the project's.
+    is_shared = mode == "shared" and remote is None
     log_path = Path(environ.get("FLINT_SPARK_LOG") or Path(tempfile.gettempdir(), f"flint-spark-{os.getpid()}.log"))
     log_level = environ.get("FLINT_SPARK_LOG_LEVEL", "ERROR").upper()
     common: dict[str, Any] = {
@@ -114,8 +145,11 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         "log_level": log_level,
         "errors": errors,
         "starts_with_kernel": starts_with_kernel,
+        "idle_minutes": idle_minutes,
     }
 
+    if is_shared:
+        return SparkSettings(master="", remote=None, conf=user_conf, is_shared=True, **common)
     if remote:
         # Classic settings (master, UI, driver JVM options) mean nothing to a remote server; the
         # user's settings are sent as session configuration.
@@ -206,11 +240,24 @@ def _quiet_python_logging() -> None:
         py4j.java_gateway.logging = _LoggingModuleForLibrary(logging.getLogger("py4j.java_gateway"))
 
 
-class SparkStarter:
-    """Builds the SparkSession once, on a background thread, and hands it out when ready."""
+class SparkStoppedError(RuntimeError):
+    """A DataFrame (or other Spark object) of a session that Flint stopped while it was idle."""
 
-    def __init__(self, settings: SparkSettings) -> None:
+    def _render_traceback_(self) -> list[str]:
+        # The message says what to do; the Py4J or gRPC frames below it would say nothing more.
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class SparkStarter:
+    """Builds the SparkSession once, on a background thread, and hands it out when ready.
+
+    :meth:`stop_idle` stops a built session and makes the starter new again: the next
+    :meth:`wait` builds another session (see :mod:`flint.kernel.idle`).
+    """
+
+    def __init__(self, settings: SparkSettings, ask_project_server: Callable[[], str] | None = None) -> None:
         self.settings = settings
+        self._lock = threading.Lock()
         self._ready = threading.Event()
         self._session: Any = None
         self._error: SparkStartError | None = None
@@ -218,11 +265,28 @@ class SparkStarter:
         # time.monotonic() when the build began and ended (for "Spark started in N s").
         self._started_at: float | None = None
         self._ended_at: float | None = None
+        # The Spark Connect address of the session being built or in use (shared mode: the
+        # project's server, found at start; SPARK_REMOTE otherwise).
+        self._remote: str | None = settings.remote
+        self._ask_project_server = ask_project_server or _ask_project_server
+        #: How many sessions were stopped for being idle (0: none yet).
+        self.idle_stops = 0
+        self._atexit_registered = False
 
     @property
     def is_connect(self) -> bool:
-        """True for Spark Connect (``SPARK_REMOTE``)."""
-        return self.settings.is_connect
+        """True when the session is (or will be) a Spark Connect client: no SparkContext here."""
+        if self.settings.remote is not None:
+            return True
+        if self.settings.is_shared:
+            # Before the start it is not known yet whether Flint's API can be reached.
+            return self._remote is not None or not self._ready.is_set()
+        return False
+
+    @property
+    def is_shared(self) -> bool:
+        """True when the session is on the project's shared Spark Connect server."""
+        return self.settings.is_shared and self._remote is not None
 
     @property
     def log_path(self) -> Path:
@@ -231,15 +295,19 @@ class SparkStarter:
 
     def start(self) -> None:
         """Start building the session on a daemon thread; returns at once."""
-        if self._thread is None:
-            self._started_at = time.monotonic()
-            self._thread = threading.Thread(target=self._run, name="flint-spark-start", daemon=True)
-            self._thread.start()
+        with self._lock:
+            if self._thread is None:
+                self._started_at = time.monotonic()
+                self._ended_at = None
+                self._thread = threading.Thread(target=self._run, name="flint-spark-start", daemon=True)
+                self._thread.start()
 
     @property
     def master(self) -> str:
         """Where the session runs: the Spark Connect address or the master URL."""
-        return self.settings.remote or self.settings.master
+        if self.settings.is_shared and self._remote is None and not self._ready.is_set():
+            return "the project's shared Spark"
+        return self._remote or self.settings.master or DEFAULT_MASTER
 
     def seconds_starting(self) -> float:
         """How long the build has taken so far, or took in all once it ended (0 before start)."""
@@ -263,7 +331,8 @@ class SparkStarter:
         The wait uses short timeouts so that an interrupt (SIGINT) reaches the waiting cell.
         """
         self.start()
-        while not self._ready.wait(0.2):
+        ready = self._ready
+        while not ready.wait(0.2):
             pass
         if self._error is not None:
             raise SparkStartError(str(self._error)) from self._error.__cause__
@@ -272,6 +341,12 @@ class SparkStarter:
     def context(self) -> Any:
         """Return the SparkContext of a classic session (waits like :meth:`wait`)."""
         session = self.wait()
+        if self.is_shared:
+            raise SparkStartError(
+                "`sc` (SparkContext) and RDDs are not available on the project's shared Spark (Spark Connect): "
+                'use `spark` and DataFrames, or switch this notebook to the "Spark (dedicated)" kernel '
+                "(kernelspec flint-spark-dedicated), which runs its own Spark with `sc`."
+            )
         if self.is_connect:
             raise SparkStartError(
                 f"`sc` (SparkContext) does not exist with Spark Connect (SPARK_REMOTE={self.settings.remote}): "
@@ -279,24 +354,63 @@ class SparkStarter:
             )
         return session.sparkContext
 
+    def stop_idle(self, message: str) -> bool:
+        """Stop the session because it was idle; the next :meth:`wait` builds a new one.
+
+        Objects of the stopped session (DataFrames a cell made before) raise
+        :class:`SparkStoppedError` with ``message`` from then on, instead of a Py4J or gRPC error.
+        Returns False when there was no session to stop (not built, or still building).
+        """
+        with self._lock:
+            if not self._ready.is_set() or self._session is None:
+                return False
+            session, was_connect = self._session, self.is_connect
+            self._session = None
+            self._error = None
+            self._thread = None
+            self._ready = threading.Event()
+            self._started_at = self._ended_at = None
+            self._remote = self.settings.remote
+            self.idle_stops += 1
+        if was_connect:
+            _stop_connect_session(session, message)
+        else:
+            _stop_classic_session(session, message)
+        return True
+
     def _run(self) -> None:
+        session = None
+        error: SparkStartError | None = None
         try:
             _quiet_python_logging()
             if self.settings.errors:
                 raise SparkStartError("Spark could not start: " + "; ".join(self.settings.errors))
-            session = self._create_connect() if self.is_connect else self._create_classic()
-            self._session = session
+            if self.settings.is_shared:
+                self._remote = self._find_project_server()
+            session = self._create_connect() if self._remote is not None else self._create_classic()
         except SparkStartError as exc:
-            self._error = exc
+            error = exc
         except BaseException as exc:  # noqa: BLE001 - any failure must reach the user's cell
             error = SparkStartError(self._describe_failure(exc))
             error.__cause__ = exc
-            self._error = error
         finally:
+            self._session = session
+            self._error = error
             self._ended_at = time.monotonic()
             self._ready.set()
-        if self._session is not None:
+        if session is not None and not self._atexit_registered:
+            self._atexit_registered = True
             atexit.register(self._stop)
+
+    def _find_project_server(self) -> str | None:
+        """The address of the project's Spark Connect server, or None to run a dedicated session.
+
+        Outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN``: a kernel started by hand or by a
+        test) there is no project server to ask, and the kernel runs its own Spark as before.
+        """
+        if not (os.environ.get("FLINT_API_URL") and os.environ.get("FLINT_API_TOKEN")):
+            return None
+        return self._ask_project_server()
 
     def _describe_failure(self, exc: BaseException) -> str:
         kind = "Spark Connect" if self.is_connect else "Spark"
@@ -333,19 +447,118 @@ class SparkStarter:
         return session
 
     def _create_connect(self) -> Any:
-        from pyspark.sql import SparkSession
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
 
-        builder = SparkSession.builder.remote(self.settings.remote)
+        # A new session every time, never the process's default: after an idle stop the old one
+        # is gone on the server, and in shared mode each notebook must have its own.
+        builder = ConnectSession.builder.remote(self._remote)
         for key, value in self.settings.conf.items():
             builder = builder.config(key, value)
-        return builder.getOrCreate()
+        return builder.create()
 
     def _stop(self) -> None:
         # Stopping cleans Spark's temp directories; the JVM would die with the kernel anyway.
         try:
-            self._session.stop()
+            if self._session is not None:
+                self._session.stop()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+def _ask_project_server() -> str:
+    """Ask Flint's API (as the notebook, with its token) for the project's Spark Connect address.
+
+    The server starts the project's Spark Connect server if it is not running and answers once
+    it accepts sessions.
+    """
+    import urllib.error
+    import urllib.request
+
+    base = os.environ["FLINT_API_URL"].rstrip("/")
+    notebook = os.environ.get("FLINT_NOTEBOOK_ID", "")
+    request = urllib.request.Request(
+        f"{base}/api/v1/notebooks/{notebook}/spark-connect",
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {os.environ['FLINT_API_TOKEN']}", "Content-Type": "application/json"},
+    )
+    try:
+        # Never through the egress proxy: Flint's API is on loopback (forwarded in a sandbox).
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=300) as response:
+            answer = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read().decode("utf-8")).get("error", {}).get("message") or exc.reason
+        except Exception:  # noqa: BLE001 - the status line is enough then
+            detail = exc.reason
+        raise SparkStartError(f"The project's shared Spark could not start: {detail} (HTTP {exc.code})") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        message = f"The project's shared Spark could not start: Flint's API did not answer ({exc})"
+        raise SparkStartError(message) from None
+    url = answer.get("url") if isinstance(answer, dict) else None
+    if not isinstance(url, str) or not url.startswith("sc://"):
+        raise SparkStartError(f"The project's shared Spark could not start: unexpected answer {answer!r}")
+    return url
+
+
+def _stop_classic_session(session: Any, message: str) -> None:
+    """Stop a classic session and its JVM; its objects raise :class:`SparkStoppedError` later."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    try:
+        session.stop()
+    except Exception:  # noqa: BLE001 - the JVM goes below anyway
+        log.debug("Stopping the idle Spark session failed", exc_info=True)
+    with SparkContext._lock:
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+    if gateway is None:
+        return
+    client = getattr(gateway, "_gateway_client", None)
+    try:
+        gateway.shutdown()
+    except Exception:  # noqa: BLE001
+        log.debug("Shutting the Py4J gateway down failed", exc_info=True)
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        # The driver JVM (spark-submit's java) exits when its stdin closes; make sure of it.
+        try:
+            proc.stdin.close()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            proc.kill()
+    if client is not None:
+        # Every JavaObject of the old JVM calls through this client: make that call say why.
+        def stopped_send_command(command: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(command, str) and command.startswith("m\n"):
+                return "yv"  # Py4J releasing an object of the old JVM: nothing to release
+            raise SparkStoppedError(message)
+
+        client.send_command = stopped_send_command
+
+
+class _StoppedConnectClient:
+    """Stands in for the gRPC client of a Spark Connect session that Flint stopped."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        raise SparkStoppedError(self._message)
+
+
+def _stop_connect_session(session: Any, message: str) -> None:
+    """Release a Connect session on its server; its objects raise :class:`SparkStoppedError`."""
+    try:
+        session.stop()
+    except Exception:  # noqa: BLE001
+        log.debug("Stopping the idle Spark Connect session failed", exc_info=True)
+    session._client = _StoppedConnectClient(message)
 
 
 class LazyProxy:

@@ -111,6 +111,18 @@ def load_plan(environ: dict[str, str] | None = None) -> SandboxPlan | None:
     return SandboxPlan.from_json(data)
 
 
+#: The port of the project's Spark Connect server inside its sandbox, and in each kernel's sandbox
+#: (a relay to the server's Unix socket): every sandbox has its own loopback.
+CONNECT_PORT = 15002
+#: The server's Unix socket in the project's Spark folder.
+CONNECT_SOCKET = "connect.sock"
+
+
+def project_spark_dir(plan: SandboxPlan, project: str) -> Path:
+    """The folder of the project's Spark Connect server socket, bound into the project's sandboxes only."""
+    return Path(plan.packages_root).parent / "spark" / project
+
+
 def project_layer(plan: SandboxPlan, project: str) -> Path:
     """The project's package layer (a pip ``--prefix``): persists across kernels of the project."""
     return Path(plan.packages_root) / project
@@ -165,8 +177,15 @@ def build_command(
     scratch_dir: Path,
     layer: Path,
     uid: int | None,
+    spark_dir: Path | None = None,
+    launch_args: list[str] | None = None,
 ) -> list[str]:
     """The bwrap command that runs ``kernel_cmd`` in the project's sandbox.
+
+    ``spark_dir`` is the project's Spark Connect folder (:func:`project_spark_dir`), whose Unix
+    socket the kernel reaches as ``127.0.0.1:CONNECT_PORT`` (the server's own sandbox passes it
+    with ``launch_args``; it binds the folder read-write). ``launch_args`` go to
+    :mod:`flint.sandbox.launch` before its ``--``.
 
     Seen inside: the system and the Python environment read-only; the project's work folder and
     package layer read-write; the kernel's own folder (connection file, ZMQ sockets) read-write;
@@ -182,6 +201,12 @@ def build_command(
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     read_only = sorted({*python_dirs(), *plan.read_only})
     writable = [str(project_dir), str(layer), str(kernel_dir), str(scratch_dir)]
+    if spark_dir is not None and launch_args:
+        writable.append(str(spark_dir))
+    elif spark_dir is not None:
+        # A kernel only connects to the socket (no write needed on a read-only mount); the folder,
+        # not the socket, is bound, since the server makes the socket only when it starts.
+        read_only = sorted({*read_only, str(spark_dir)})
     sockets = [plan.api_socket, plan.proxy_socket] if plan.network == "isolated" else []
     for parent in _parent_dirs([*read_only, *writable, *sockets]):
         args += ["--perms", "0755", "--dir", parent]
@@ -207,10 +232,12 @@ def build_command(
             "--bounding-set=-all",
             "--no-new-privs",
         ]
-    inner += [sys.executable, "-m", "flint.sandbox.launch"]
+    inner += [sys.executable, "-m", "flint.sandbox.launch", *(launch_args or [])]
     if plan.network == "isolated":
         inner += ["--forward", f"{plan.api_port}={plan.api_socket}"]
         inner += ["--forward", f"{plan.proxy_port}={plan.proxy_socket}"]
+        if spark_dir is not None and not launch_args:
+            inner += ["--forward", f"{CONNECT_PORT}={spark_dir / CONNECT_SOCKET}"]
         for path in sockets:
             # -try: a socket not (yet) served leaves the route closed instead of the kernel dead.
             args += ["--ro-bind-try", path, path]

@@ -21,6 +21,7 @@ from flint.sandbox import (
     build_env,
     load_plan,
     project_layer,
+    project_spark_dir,
     write_identity,
 )
 from flint.sandbox.users import uid_for_project
@@ -54,12 +55,13 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if plan.first_uid is not None:
             uid = uid_for_project(Path(plan.packages_root).parent / "uids.json", project, plan.first_uid)
         layer = project_layer(plan, project)
+        spark_dir = project_spark_dir(plan, project)
         box = Path(plan.kernels_root) / self.kernel_id
         scratch = box / "tmp"
-        for folder in (layer, box, scratch, scratch / "home"):
+        for folder in (layer, box, scratch, scratch / "home", spark_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if uid is not None:
-            for folder in (cwd, layer, box, scratch, scratch / "home"):
+            for folder in (cwd, layer, box, scratch, scratch / "home", spark_dir):
                 os.chown(folder, uid, uid)
             write_identity(box, uid, scratch / "home")
         self._box = box
@@ -79,6 +81,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
             scratch_dir=scratch,
             layer=layer,
             uid=uid,
+            spark_dir=spark_dir,
         )
         procs = ""
         if plan.memory_bytes > 0 and plan.memory_cgroup:
