@@ -156,6 +156,26 @@ function setupPython() {
   writeStamp("python", stamp);
 }
 
+/**
+ * Jupyter Enterprise Gateway in an environment of its own, for the tests that run Flint's kernels
+ * through it (it pins jupyter_server 1.x and jupyter_client 6.x, which Flint's own environment
+ * cannot have). Only `npm test` installs it.
+ */
+const GATEWAY_SPEC = "jupyter_enterprise_gateway==3.3.0";
+function setupGateway() {
+  const gatewayEnv = path.join(dataDir, "gateway");
+  const python = path.join(gatewayEnv, "bin", "python");
+  const stamp = GATEWAY_SPEC;
+  if (existsSync(python) && existsSync(path.join(gatewayEnv, ".flint-stamp"))) {
+    if (readFileSync(path.join(gatewayEnv, ".flint-stamp"), "utf8") === stamp) return gatewayEnv;
+  }
+  say(`installing ${GATEWAY_SPEC} into ${path.relative(root, gatewayEnv)} (for its tests)`);
+  if (!existsSync(python)) run(pythonLauncher(), ["-m", "venv", gatewayEnv]);
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", GATEWAY_SPEC]);
+  writeFileSync(path.join(gatewayEnv, ".flint-stamp"), stamp);
+  return gatewayEnv;
+}
+
 function setupPrisma(pnpm) {
   const stamp = hashInputs(["prisma/schema.prisma", "pnpm-lock.yaml"]);
   if (existsSync(path.join(root, "packages/db/generated/client/index.js")) && isStampCurrent("prisma", stamp))
@@ -253,6 +273,7 @@ function ensureBubblewrap() {
 function test() {
   const pnpm = setup();
   ensureChromium();
+  const gatewayEnv = setupGateway();
   const results = [];
   const step = (name, command, args, env = {}) => {
     say(`── ${name}`);
@@ -268,6 +289,7 @@ function test() {
   );
   step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], {
     FLINT_PYTHON_ENV: pythonEnv,
+    FLINT_GATEWAY_ENV: gatewayEnv,
   });
   if (existsSync(path.join(root, "packages/python/tests"))) {
     step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), [

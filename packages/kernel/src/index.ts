@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TCellRunStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
-import { KernelPool } from "./kernels";
+import { gatewayKernelEnv, KernelPool } from "./kernels";
 import {
   explainSandboxedDeath,
   planSandbox,
@@ -220,6 +220,16 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
             if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
             mkdirSync(path.join(projectsRoot, projectId), { recursive: true });
             return { key: projectId, path: projectId };
+          },
+        }
+      : {}),
+    // A gateway gets no host paths; it gets who the kernel is for (docs/kernels.md).
+    ...(projectOf && options.jupyterUrl
+      ? {
+          placeKernel: async (notebookId: string) => {
+            const projectId = await projectOf(notebookId);
+            if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
+            return { key: projectId, env: gatewayKernelEnv(projectId) };
           },
         }
       : {}),

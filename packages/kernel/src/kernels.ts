@@ -252,7 +252,29 @@ export type TKernelPoolOptions = {
 const WARM_STICKY_MS = 30_000;
 
 /** Where a kernel starts: `path` for Jupyter (the project's folder), `key` for warm reuse. */
-export type TKernelPlacement = { key: string; path: string };
+/**
+ * Where a notebook's kernel starts: `key` groups kernels (warm ones are kept per key), `path` is
+ * the kernel's folder on Flint's own Jupyter Server, `env` goes into the start request (a gateway's
+ * `KERNEL_*` variables).
+ */
+export type TKernelPlacement = { key: string; path?: string; env?: Record<string, string> };
+
+/** Seconds a gateway may take to launch a kernel (`KERNEL_LAUNCH_TIMEOUT`): the pool's own wait. */
+const GATEWAY_LAUNCH_TIMEOUT_S = 180;
+
+/**
+ * The `KERNEL_*` variables Jupyter Enterprise Gateway takes from a kernel start request. Without
+ * `KERNEL_USERNAME` the gateway names the kernel's user after its own process (root in its image),
+ * which its default `EG_UNAUTHORIZED_USERS` refuses with 403. A Flint kernel belongs to a project,
+ * shared by its members (the local sandbox gives it the project's uid), so the user is the
+ * project's: lower-case letters, digits and dashes, as Kubernetes names need.
+ */
+export function gatewayKernelEnv(projectId: string): Record<string, string> {
+  return {
+    KERNEL_USERNAME: `flint-${projectId.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`,
+    KERNEL_LAUNCH_TIMEOUT: String(GATEWAY_LAUNCH_TIMEOUT_S),
+  };
+}
 
 type TWarmEntry = { promise: Promise<KernelHandle>; handle: KernelHandle | null; key: string };
 
@@ -470,7 +492,11 @@ export class KernelPool {
     let model: Kernel.IModel;
     try {
       // Jupyter's POST /api/kernels takes `path` (the kernel's folder); services' type omits it.
-      const options = { name: this.kernelName, ...(placement ? { path: placement.path } : {}) };
+      const options = {
+        name: this.kernelName,
+        ...(placement?.path ? { path: placement.path } : {}),
+        ...(placement?.env ? { env: placement.env } : {}),
+      };
       model = await KernelAPI.startNew(options as KernelAPI.IKernelOptions, settings);
     } catch (error) {
       throw new KernelRuntimeError("kernel_start_failed", describeStartError(this.kernelName, error), {
