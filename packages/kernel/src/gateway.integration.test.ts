@@ -101,6 +101,10 @@ describe("Jupyter Enterprise Gateway", () => {
     });
   });
 
+  it("says in health that the gateway's kernels decide where Spark runs", () => {
+    expect(runtime.status().spark.master).toContain("JUPYTER_URL");
+  });
+
   it("refuses a start request that does not say whose kernel it is (as root, here)", async () => {
     const response = await fetch(`${url}/api/kernels`, {
       method: "POST",

@@ -257,7 +257,10 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     env: options.env,
     log,
   });
-  const master = describeSparkMaster(jupyter.isExternal ? {} : { ...process.env, ...(options.env ?? {}) });
+  // Behind JUPYTER_URL the kernels' environment is the gateway's (its kernelspecs), not Flint's.
+  const master = jupyter.isExternal
+    ? "set by the kernels of JUPYTER_URL (its kernelspecs' SPARK_MASTER or SPARK_REMOTE)"
+    : describeSparkMaster({ ...process.env, ...(options.env ?? {}) });
   let stopping: Promise<void> | null = null;
 
   return {
