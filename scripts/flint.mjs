@@ -317,12 +317,13 @@ function test() {
 /** Runs the benchmarks in `bench/` (each prints its figures and ratios against a baseline). */
 function bench(args) {
   setup();
+  const gatewayEnv = setupGateway();
   const suites = args.length > 0 ? args : ["kernel", "community", "catalog", "charts", "notebook"];
   for (const suite of suites) {
     say(`── benchmark: ${suite}`);
     run(process.execPath, ["--import", "tsx", path.join(root, "bench", suite, "run.ts")], {
       cwd: path.join(root, "bench"),
-      env: { FLINT_PYTHON_ENV: pythonEnv, FLINT_DATA_DIR: dataDir },
+      env: { FLINT_PYTHON_ENV: pythonEnv, FLINT_DATA_DIR: dataDir, FLINT_GATEWAY_ENV: gatewayEnv },
     });
   }
 }

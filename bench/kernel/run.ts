@@ -2,7 +2,10 @@
 //  (a) `1+1` round trip through Flint's broker vs the same Jupyter Server driven directly with
 //      @jupyterlab/services (the broker's overhead);
 //  (b) time from "new notebook" to the first `1+1` result, with the warm pool and without;
-//  (c) `spark.range(10**8).selectExpr("sum(id)").collect()` through Flint vs a bare pyspark process.
+//  (c) `spark.range(10**8).selectExpr("sum(id)").collect()` through Flint vs a bare pyspark process;
+//  (d) `1+1` through Flint's broker with its own Jupyter Server vs through Jupyter Enterprise
+//      Gateway 3.3 (`JUPYTER_URL`; in its own environment, `.flint/gateway` or FLINT_GATEWAY_ENV),
+//      alternating run by run.
 // Run: `npm run bench -- kernel` (or `node --import tsx kernel/run.ts` in bench/). Prints figures
 // and ratios. BENCH_KERNEL_PARTS=c (any of a, b, c) runs only those parts; BENCH_SPARK_ROUNDS sets
 // the rounds of (c) (fresh JVMs each); BENCH_SPARK_RUNS and BENCH_SPARK_WARMUP the measured and
@@ -21,14 +24,14 @@ import {
   type TCellRunResult,
   type TKernelRuntime,
 } from "@flint/kernel";
-import { MemoryCellRunStore } from "@flint/kernel/testing";
+import { findGatewayEnv, MemoryCellRunStore, startTestGateway } from "@flint/kernel/testing";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
 import { quantile, report, time } from "../stats";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 60);
-const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abc";
+const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abcd";
 const SPARK_RUNS = Number(process.env.BENCH_SPARK_RUNS ?? 8);
 // Rounds of (c), each with a fresh kernel and a fresh bare process (see benchSpark).
 const SPARK_ROUNDS = Number(process.env.BENCH_SPARK_ROUNDS ?? 10);
@@ -464,6 +467,58 @@ async function benchSpark(): Promise<void> {
   );
 }
 
+/** (d): the same cell through Flint's own Jupyter Server and through Enterprise Gateway, alternating. */
+async function benchGateway(): Promise<void> {
+  const gateway = await startTestGateway(findGatewayEnv(root), pythonEnv);
+  const ownStore = new MemoryCellRunStore();
+  const gatewayStore = new MemoryCellRunStore();
+  const own = runtimeWith(ownStore, 0);
+  const viaGateway = createKernelRuntime({
+    pythonEnv,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), "flint-bench-gateway-")),
+    store: gatewayStore,
+    warmPoolSize: 0,
+    jupyterUrl: gateway.url,
+    jupyterToken: gateway.token,
+    log: quiet,
+    sandbox: { mode: "off", apiPort: 0, projectOf: async () => "bench" },
+  });
+  await own.start();
+  await viaGateway.start();
+  try {
+    const [ownCell] = ownStore.setNotebook("own", ["1+1"]);
+    const [gatewayCell] = gatewayStore.setNotebook("gateway", ["1+1"]);
+    for (let i = 0; i < 5; i++) {
+      await runOnce(own, "own", ownCell!);
+      await runOnce(viaGateway, "gateway", gatewayCell!);
+    }
+    const ownTimes: number[] = [];
+    const gatewayTimes: number[] = [];
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      const sides = [
+        () => time(() => runOnce(own, "own", ownCell!)).then((ms) => ownTimes.push(ms)),
+        () => time(() => runOnce(viaGateway, "gateway", gatewayCell!)).then((ms) => gatewayTimes.push(ms)),
+      ];
+      if (i % 2 === 1) sides.reverse();
+      for (const side of sides) await side();
+    }
+    const ownP50 = quantile(ownTimes, 0.5);
+    const gatewayP50 = quantile(gatewayTimes, 0.5);
+    report("(d) 1+1 through Flint's own Jupyter Server, p50", `${ownP50.toFixed(1)} ms`, "baseline");
+    report("(d) 1+1 through Enterprise Gateway 3.3, p50", `${gatewayP50.toFixed(1)} ms`, "");
+    report("(d) ratio gateway / own at p50", `${(gatewayP50 / ownP50).toFixed(2)}×`, "");
+    report(
+      "(d) gateway p95 / own p95",
+      `${quantile(gatewayTimes, 0.95).toFixed(1)} / ${quantile(ownTimes, 0.95).toFixed(1)} ms`,
+      "",
+    );
+  } finally {
+    await viaGateway.stop();
+    await own.stop();
+    gateway.stop();
+  }
+}
+
 process.stdout.write(`Kernel benchmarks (${os.cpus().length} cores), Python env ${pythonEnv}\n\n`);
 if (PARTS.includes("a")) await benchRoundTrip();
 if (PARTS.includes("b")) {
@@ -474,4 +529,5 @@ if (PARTS.includes("b")) {
   report("(b) ratio warm / cold", `${(warm / cold).toFixed(3)}×`, "");
 }
 if (PARTS.includes("c")) await benchSpark();
+if (PARTS.includes("d")) await benchGateway();
 process.exit(0);

@@ -3,6 +3,7 @@
  * mirror, Python environment and data directory helpers). Not for production code.
  */
 
+export { findGatewayEnv, startTestGateway, type TTestGateway } from "./gateway";
 export {
   describeOutputs,
   MemoryCellRunStore,
