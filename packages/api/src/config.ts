@@ -5,8 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DEFAULT_MAX_UPLOAD_BYTES } from "@flint/catalog";
+import { DEFAULT_MAX_UPLOAD_BYTES, parseSecretKey } from "@flint/catalog";
 import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
+
 import { z } from "zod";
 import { parseTrustedProxies, type TTrustedProxies } from "./client-address.js";
 
@@ -47,6 +48,8 @@ const ZEnv = z.object({
   FLINT_DEMO_PASSWORD: z.string().optional(),
   FLINT_DEMO_TOKEN: z.string().optional(),
   BETTER_AUTH_SECRET: z.string().optional(),
+  // Several web servers must share it (connection passwords are encrypted under it).
+  FLINT_CATALOG_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -89,6 +92,11 @@ export interface TConfig {
     maxUploadBytes: number;
     /** Rows a profile reads before it samples (FLINT_CATALOG_PROFILE_MAX_ROWS). */
     profileMaxRows: number;
+    /**
+     * The key connection passwords are encrypted under (base64url, 32 bytes): FLINT_CATALOG_KEY,
+     * else one made at first start in the data directory (one server only).
+     */
+    secretKey: string;
   };
   /**
    * Hosts and address ranges catalog connections may reach besides public addresses
@@ -131,6 +139,19 @@ export function readOrCreateSecret(dataDir: string, name: string): string {
     writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
   }
   return readFileSync(file, "utf8").trim();
+}
+
+/** FLINT_CATALOG_KEY when set (checked now, so a wrong key stops the start), else the data folder's. */
+function catalogKey(fromEnv: string | undefined, dataDir: string): string {
+  if (!fromEnv) return readOrCreateSecret(dataDir, "catalog-key");
+  try {
+    parseSecretKey(fromEnv);
+  } catch {
+    throw new Error(
+      "Invalid environment: FLINT_CATALOG_KEY must be 32 random bytes in base64url (for example `openssl rand 32 | basenc --base64url`).",
+    );
+  }
+  return fromEnv;
 }
 
 function parseAllowList(text: string): TConnectionPolicy {
@@ -189,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     catalog: {
       maxUploadBytes: value.FLINT_CATALOG_MAX_UPLOAD_BYTES,
       profileMaxRows: value.FLINT_CATALOG_PROFILE_MAX_ROWS,
+      secretKey: catalogKey(value.FLINT_CATALOG_KEY, dataDir),
     },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     kernels: {

@@ -14,7 +14,7 @@ import {
 } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { authorize, type TActor, type TGrant, type TTarget } from "../authorize.js";
-import { readOrCreateSecret, type TConfig } from "../config.js";
+import type { TConfig } from "../config.js";
 import { AppError, notFound } from "../errors.js";
 import type { TPermission } from "../permissions.js";
 import type { TKernelCaller } from "../router.js";
@@ -25,8 +25,8 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
     prisma,
     dataDir: config.dataDir,
     pythonEnv: config.kernels.pythonEnv,
-    // Connection passwords are encrypted under this key; it never leaves the data directory.
-    secretKey: parseSecretKey(readOrCreateSecret(config.dataDir, "catalog-key")),
+    // Connection passwords are encrypted under this key (FLINT_CATALOG_KEY or the data folder's).
+    secretKey: parseSecretKey(config.catalog.secretKey),
     // Connections reach public addresses only, plus what FLINT_CONNECTION_ALLOW lists (case 32).
     connectionPolicy: config.connectionPolicy,
     maxUploadBytes: config.catalog.maxUploadBytes,
