@@ -367,6 +367,8 @@ export class NotebookSession {
   private readonly listeners = new Set<TBrokerListener>();
   private readonly dirty = new Set<TCellState>();
   private broadcastTimer: NodeJS.Timeout | null = null;
+  /** When outputs with content last went out (ms); see {@link markOutputsChanged}. */
+  private lastOutputsSentAt = 0;
   private lastActivity = Date.now();
   private isPumping = false;
   /** What {@link prepareKernel} last set, and in which kernel. */
@@ -1473,10 +1475,13 @@ export class NotebookSession {
   /** A cell's outputs changed: broadcast them soon (batched) and persist them (throttled). */
   private markOutputsChanged(state: TCellState): void {
     this.dirty.add(state);
+    // The first output after a quiet spell goes out on the next tick (a cell's result should not
+    // wait out the batching interval: issue 23); outputs that follow it are batched.
+    const wait = Math.max(0, this.lastOutputsSentAt + this.options.broadcastIntervalMs - Date.now());
     this.broadcastTimer ??= setTimeout(() => {
       this.broadcastTimer = null;
       this.flushOutputs();
-    }, this.options.broadcastIntervalMs);
+    }, wait);
     state.writer.schedule(() => ({
       status: state.status,
       outputs: state.run?.outputs ?? [],
@@ -1493,6 +1498,7 @@ export class NotebookSession {
       const previous = state.sentOutputs;
       const changes = diffOutputs(previous ?? [], next);
       if (previous === null || changes.length > 0 || previous.length !== next.length) {
+        if (next.length > 0) this.lastOutputsSentAt = Date.now();
         this.broadcast({
           type: "outputs",
           notebookId: this.notebookId,
