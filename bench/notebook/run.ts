@@ -16,9 +16,10 @@
 //    30 keystrokes a run.
 // The goal: Flint <= 0.5x JupyterLab's open time; keystroke < 16 ms.
 // Run: `npm run bench -- notebook` (needs `pnpm --filter @flint/web build` first).
-// BENCH_NOTEBOOK_RUNS (default 5), FLINT_CORPUS, FLINT_PYTHON_ENV, FLINT_CHROMIUM override defaults;
+// BENCH_NOTEBOOK_PARTS ("open,interaction" by default; interaction.ts has the run moments and
+// keystrokes of issue 23), BENCH_NOTEBOOK_RUNS (default 5), FLINT_CORPUS, FLINT_PYTHON_ENV, FLINT_CHROMIUM override defaults;
 // BENCH_NOTEBOOK_TIMEOUT (ms a step may take, default 240 s); BENCH_NOTEBOOK_PROFILE=1 adds a CPU
-// profile of Flint's warm opens (top self-time functions, .cpuprofile in the temp directory).
+// profile of Flint's warm opens (and of its runs and keystrokes in the interaction part) (top self-time functions, .cpuprofile in the temp directory).
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
