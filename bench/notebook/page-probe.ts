@@ -6,8 +6,10 @@
 //  - allCells: the first frame in which the page holds as many cell elements as the notebook has;
 //  - editorFocus: the focusin of the target cell's editor (Monaco / CodeMirror) after the bench
 //    scrolled to it and clicked it;
-//  - keystrokes: keydown timestamp -> the MutationObserver callback that sees the typed character
-//    in the editor's rendered lines.
+//  - keystrokes: keydown timestamp -> the first animation frame after the MutationObserver callback
+//    that sees the typed character in the editor's rendered lines (the frame that paints it);
+//  - run moments (interaction.ts): the keydown (Ctrl+Enter, Shift+Enter) or pointerdown (▶)
+//    timestamp -> the first animation frame after the cell's DOM holds the new result `'RUN-<n+1>'`.
 // It is a plain-JavaScript string, not a function: tsx's name helpers would not survive
 // Playwright's serialization, and the same code must run unchanged in both apps.
 
@@ -26,6 +28,25 @@ export type TProbe = {
   armKeystroke: (key: string) => void;
   /** Milliseconds from the armed keystroke's keydown to its character in the DOM. */
   keystroke: Promise<number> | null;
+  /**
+   * Prepares the measurement of one run of the cell at `index`, whose output reads `'RUN-<n>'`:
+   * from the next keydown or pointerdown to the frame that shows `'RUN-<n+1>'`.
+   */
+  armRun: (index: number) => void;
+  /**
+   * Prepares the measurement of the first keystroke of `key` in the cell at `index` before it is
+   * clicked (its editor may not exist yet): keydown -> the frame whose editor lines hold `key`.
+   * Meant for cells whose source has no `key`.
+   */
+  armFirstKeystroke: (index: number, key: string) => void;
+  /**
+   * The armed run's way through the page: keydown (or pointerdown), the command on the socket
+   * (Flint's `run`, JupyterLab's `execute_request`), the first message carrying the result
+   * (`RUN-<n>`: Flint's `outputs` event, JupyterLab's `execute_result`), the frame that shows it; ms since navigation.
+   */
+  runStamps: { down: number; sent?: number; received?: number; shown?: number } | null;
+  /** Milliseconds from the armed run's keydown or pointerdown to its result on screen. */
+  run: Promise<number> | null;
   /** Where the page's time went (Navigation and Resource Timing, long tasks). */
   timings: () => TPageTimings;
 };
@@ -55,7 +76,30 @@ const PROBE = String.raw`(() => {
   const editorSelector = isFlint ? ".monaco-editor" : ".cm-editor";
   const marks = {};
   const longTasks = [];
-  const state = { marks, keystroke: null, target: null };
+  const state = { marks, keystroke: null, run: null, runStamps: null, target: null };
+  // Socket stamps for the run breakdown: sends and receives, with the text that tells what they are.
+  const socketLog = [];
+  const textOf = (data) => {
+    if (typeof data === "string") return data.slice(0, 600);
+    try {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer) : null;
+      return bytes ? new TextDecoder().decode(bytes.slice(0, 600)) : "";
+    } catch { return ""; }
+  };
+  const NativeSocket = window.WebSocket;
+  const nativeSend = NativeSocket.prototype.send;
+  NativeSocket.prototype.send = function (data) {
+    socketLog.push(["send", performance.now(), textOf(data)]);
+    return nativeSend.call(this, data);
+  };
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => socketLog.push(["recv", performance.now(), textOf(event.data)]));
+    }
+  };
+  const sentPattern = isFlint ? /"type":"run"/ : /execute_request/;
+  const resultPattern = /RUN-\d+/;
   window.__bench = state;
   performance.setResourceTimingBufferSize(5000);
   try {
@@ -147,17 +191,95 @@ const PROBE = String.raw`(() => {
     state.keystroke = new Promise((resolve, reject) => {
       const observer = new MutationObserver(() => {
         if (count() <= before) return;
-        const shownAt = performance.now();
         observer.disconnect();
-        window.removeEventListener("keydown", onKeyDown, true);
-        if (downAt === null) reject(new Error("the character appeared without a keydown"));
-        else resolve(shownAt - downAt);
+        requestAnimationFrame(() => {
+          const shownAt = performance.now();
+          window.removeEventListener("keydown", onKeyDown, true);
+          if (downAt === null) reject(new Error("the character appeared without a keydown"));
+          else resolve(shownAt - downAt);
+        });
       });
       observer.observe(lines, { subtree: true, childList: true, characterData: true });
       setTimeout(() => {
         observer.disconnect();
         reject(new Error("the typed character did not appear within 5 s"));
       }, 5000);
+    });
+  };
+
+  state.armFirstKeystroke = (index, key) => {
+    const cell = cellAt(index);
+    if (!cell) throw new Error("no cell " + index);
+    let downAt = null;
+    const onKeyDown = (event) => {
+      if (event.key === key && downAt === null) downAt = event.timeStamp;
+    };
+    window.addEventListener("keydown", onKeyDown, true);
+    const hasKey = () => {
+      const lines = cell.querySelector(isFlint ? ".monaco-editor .view-lines" : ".cm-content");
+      return lines !== null && (lines.textContent || "").includes(key);
+    };
+    if (hasKey()) throw new Error("cell " + index + " already holds " + key);
+    state.keystroke = new Promise((resolve, reject) => {
+      const observer = new MutationObserver(() => {
+        if (!hasKey()) return;
+        observer.disconnect();
+        requestAnimationFrame(() => {
+          const shownAt = performance.now();
+          window.removeEventListener("keydown", onKeyDown, true);
+          if (downAt === null) reject(new Error("the character appeared without a keydown"));
+          else resolve(shownAt - downAt);
+        });
+      });
+      observer.observe(cell, { subtree: true, childList: true, characterData: true });
+      setTimeout(() => {
+        observer.disconnect();
+        reject(new Error("the typed character did not appear within 5 s"));
+      }, 5000);
+    });
+  };
+
+  const cellAt = (index) =>
+    (isFlint ? document.querySelectorAll(".nb-cell") : document.querySelectorAll(".jp-Notebook .jp-Cell"))[index];
+  state.armRun = (index) => {
+    const cell = cellAt(index);
+    if (!cell) throw new Error("no cell " + index);
+    const found = /RUN-(\d+)'/.exec(cell.textContent || "");
+    const expected = "RUN-" + (found ? Number(found[1]) + 1 : 1) + "'";
+    let downAt = null;
+    const logFrom = socketLog.length;
+    const onDown = (event) => {
+      if (downAt === null && (event.type === "pointerdown" || event.key === "Enter")) downAt = event.timeStamp;
+    };
+    window.addEventListener("keydown", onDown, true);
+    window.addEventListener("pointerdown", onDown, true);
+    state.run = new Promise((resolve, reject) => {
+      const done = () => {
+        window.removeEventListener("keydown", onDown, true);
+        window.removeEventListener("pointerdown", onDown, true);
+      };
+      const observer = new MutationObserver(() => {
+        if (!(cell.textContent || "").includes(expected)) return;
+        observer.disconnect();
+        requestAnimationFrame(() => {
+          const shownAt = performance.now();
+          done();
+          const log = socketLog.slice(logFrom);
+          const sent = log.find(([kind, , text]) => kind === "send" && sentPattern.test(text));
+          const received = log.find(
+            ([kind, at, text]) => kind === "recv" && sent && at >= sent[1] && resultPattern.test(text),
+          );
+          state.runStamps = { down: downAt, sent: sent?.[1], received: received?.[1], shown: shownAt };
+          if (downAt === null) reject(new Error("the result appeared without a key or click"));
+          else resolve(shownAt - downAt);
+        });
+      });
+      observer.observe(cell, { subtree: true, childList: true, characterData: true });
+      setTimeout(() => {
+        observer.disconnect();
+        done();
+        reject(new Error(expected + " did not appear within 60 s"));
+      }, 60000);
     });
   };
 

@@ -111,18 +111,25 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
             `Invalid command: ${parsed.error.issues[0]?.message ?? "unknown shape"}`,
           );
         const command = parsed.data;
-        // Credentials too, so a disabled user's next command never reaches the kernel.
-        if (!(await isSignedIn())) {
+        // Credentials too, so a disabled user's next command never reaches the kernel; and the
+        // role on every command, so a role change applies to the next command at once. Both are
+        // database reads on the way to every run (issue 23): they go out together, and the
+        // command goes on only when both said yes.
+        const [isValid, access] = await Promise.allSettled([
+          isSignedIn(),
+          authorize(
+            options.prisma,
+            actor,
+            { kind: "notebook", id: notebookId },
+            COMMAND_PERMISSIONS[command.type],
+          ),
+        ]);
+        if (isValid.status === "rejected") throw isValid.reason;
+        if (!isValid.value) {
           ws.close(CLOSED_SIGNED_OUT, SIGNED_OUT_REASON);
           return;
         }
-        // Checked on every command, so a role change applies to the next command at once.
-        await authorize(
-          options.prisma,
-          actor,
-          { kind: "notebook", id: notebookId },
-          COMMAND_PERMISSIONS[command.type],
-        );
+        if (access.status === "rejected") throw access.reason;
         // Runs carry the user, so the kernel calls Flint back with that user's rights.
         const reply = await options.broker.handleCommand(
           notebookId,

@@ -16,6 +16,8 @@ export class SessionEvents {
   /** Cells whose outputs changed since the last flush. */
   private readonly dirty = new Set<TCellState>();
   private timer: NodeJS.Timeout | null = null;
+  /** When outputs with content last went out (ms); see {@link markChanged}. */
+  private lastOutputsSentAt = 0;
 
   constructor(
     private readonly notebookId: string,
@@ -33,13 +35,18 @@ export class SessionEvents {
     };
   }
 
-  /** A cell's outputs changed: send them with the next batch. */
+  /**
+   * A cell's outputs changed: send them with the next batch. The first output after a quiet spell
+   * goes out on the next tick (a cell's result should not wait out the batching interval: issue
+   * 23); outputs that follow it within the interval are batched.
+   */
   markChanged(state: TCellState): void {
     this.dirty.add(state);
+    const wait = Math.max(0, this.lastOutputsSentAt + this.broadcastIntervalMs - Date.now());
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.flush();
-    }, this.broadcastIntervalMs);
+    }, wait);
   }
 
   /** A cell's outputs were replaced: send them before its next event (no timer needed). */
@@ -61,6 +68,7 @@ export class SessionEvents {
       const previous = state.sentOutputs;
       const changes = diffOutputs(previous ?? [], next);
       if (previous === null || changes.length > 0 || previous.length !== next.length) {
+        if (next.length > 0) this.lastOutputsSentAt = Date.now();
         this.broadcast({
           type: "outputs",
           notebookId: this.notebookId,

@@ -70,6 +70,32 @@ export function describeRunStop(
   };
 }
 
+type TFormatKind = "time" | "day" | "year" | "date" | "dateWithYear" | "full";
+
+const FORMAT_OPTIONS: Record<TFormatKind, Intl.DateTimeFormatOptions> = {
+  time: { hour: "numeric", minute: "2-digit" },
+  day: { year: "numeric", month: "2-digit", day: "2-digit" },
+  year: { year: "numeric" },
+  date: { day: "numeric", month: "short" },
+  dateWithYear: { day: "numeric", month: "short", year: "numeric" },
+  full: { dateStyle: "medium", timeStyle: "medium" },
+};
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one, and every render of a
+// run cell formats its times: while a cell streamed, these constructors were the page's largest
+// self time and held back keystrokes in other cells (bench/notebook, issue 23). So they are kept.
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(kind: TFormatKind, locale: string | undefined, timeZone: string | undefined) {
+  const key = `${kind}|${locale ?? ""}|${timeZone ?? ""}`;
+  let found = formats.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale, { ...FORMAT_OPTIONS[kind], ...(timeZone ? { timeZone } : {}) });
+    formats.set(key, found);
+  }
+  return found;
+}
+
 /** Options of {@link describeExecution}; the defaults are the browser's own. */
 export type TDescribeOptions = { now?: Date; locale?: string; timeZone?: string };
 
@@ -83,36 +109,25 @@ export function describeExecution(
 ): { text: string; title: string } {
   const now = options.now ?? new Date();
   const started = new Date(execution.startedAt);
-  const zone = options.timeZone ? { timeZone: options.timeZone } : {};
-  const time = new Intl.DateTimeFormat(options.locale, { hour: "numeric", minute: "2-digit", ...zone });
-  const day = new Intl.DateTimeFormat(options.locale, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    ...zone,
-  });
-  const isToday = day.format(started) === day.format(now);
-  const isThisYear =
-    new Intl.DateTimeFormat("en", { year: "numeric", ...zone }).format(started) ===
-    new Intl.DateTimeFormat("en", { year: "numeric", ...zone }).format(now);
-  const date = new Intl.DateTimeFormat(options.locale, {
-    day: "numeric",
-    month: "short",
-    ...(isThisYear ? {} : { year: "numeric" }),
-    ...zone,
-  });
-  const when = isToday
-    ? `at ${time.format(started)}`
-    : `on ${date.format(started)} at ${time.format(started)}`;
+  // `format` of an Intl.DateTimeFormat is a getter that returns a bound function.
+  const format = (kind: TFormatKind, locale = options.locale) =>
+    dateFormat(kind, locale, options.timeZone).format;
+  const time = format("time");
+  const day = format("day");
+  const year = format("year", "en");
+  const isToday = day(started) === day(now);
+  const isThisYear = year(started) === year(now);
+  const date = format(isThisYear ? "date" : "dateWithYear");
+  const when = isToday ? `at ${time(started)}` : `on ${date(started)} at ${time(started)}`;
   const by = execution.ranBy ? `, by ${execution.ranBy.name}` : "";
-  const full = new Intl.DateTimeFormat(options.locale, { dateStyle: "medium", timeStyle: "medium", ...zone });
+  const full = format("full");
   if (!execution.endedAt) {
-    return { text: `Started ${when}${by}`, title: `Started ${full.format(started)}` };
+    return { text: `Started ${when}${by}`, title: `Started ${full(started)}` };
   }
   const ended = new Date(execution.endedAt);
   const took = formatDuration(ended.getTime() - started.getTime());
   return {
     text: `Took ${took}${by} ${when}`,
-    title: `Started ${full.format(started)}, ended ${full.format(ended)}`,
+    title: `Started ${full(started)}, ended ${full(ended)}`,
   };
 }

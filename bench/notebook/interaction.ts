@@ -1,0 +1,421 @@
+// The moments of work a person feels (issue 23), Flint against JupyterLab 4 in one run, both with a
+// warm kernel, the apps alternating round by round:
+//  - run: Ctrl+Enter, Shift+Enter and a click on ▶ on `n = globals().get('n', 0) + 1; f"RUN-{n}"`,
+//    from the keydown (pointerdown for ▶) to the frame that shows the new `'RUN-<n+1>'`; Flint's ▶
+//    is the cell's own button, JupyterLab's is the toolbar's "run this cell and advance";
+//  - quiet, then "loaded": the same rounds while one busy-looping process (a CPU burner, one core's
+//    worth on this 2-core machine) runs beside both apps;
+//  - the first keystroke after clicking into a code cell of the 1,000-cell notebook (pressed as soon
+//    as the editor has focus), and the click -> editor focus time;
+//  - keystrokes in one cell while another cell streams 30 lines a second (print + sleep).
+// Times are measured in the page (page-probe.ts). Run: `BENCH_NOTEBOOK_PARTS=interaction npm run
+// bench -- notebook`; BENCH_NOTEBOOK_ROUNDS (default 24) rounds per load, BENCH_NOTEBOOK_FIRST_KEYS
+// (default 20) first keystrokes per app.
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Browser, BrowserContextOptions, Page } from "@playwright/test";
+import { quantile, report } from "../stats";
+import { probeScript, type TProbe } from "./page-probe";
+import { importIntoFlint, type TServer } from "./servers";
+
+type TApp = "flint" | "jupyterlab";
+type TMoment = "ctrl-enter" | "shift-enter" | "run-button";
+type TLoad = "quiet" | "loaded";
+type TStorageState = BrowserContextOptions["storageState"];
+
+const ROUNDS = Number(process.env.BENCH_NOTEBOOK_ROUNDS ?? 24);
+const FIRST_KEYS = Number(process.env.BENCH_NOTEBOOK_FIRST_KEYS ?? 20);
+const STREAM_KEYS = 30;
+const TYPING = 2;
+const STREAM = 3;
+const VIEWPORT = { width: 1280, height: 800 };
+const RUN_SOURCE = `n = globals().get('n', 0) + 1; f"RUN-{n}"`;
+const STREAM_SOURCE =
+  "import time\nfor i in range(600):\n    print(f'line {i}', flush=True)\n    time.sleep(1 / 30)";
+
+/**
+ * The interaction notebook: the run cell, a cell Shift+Enter lands in, a cell to type in, and a
+ * streaming cell below it (its growing output never moves the cell being typed in).
+ */
+function interactionNotebook(): string {
+  const code = (id: string, source: string) => ({
+    cell_type: "code",
+    id,
+    source,
+    metadata: {},
+    outputs: [],
+    execution_count: null,
+  });
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "python3", display_name: "Python 3", language: "python" },
+      language_info: { name: "python" },
+    },
+    cells: [
+      code("run", RUN_SOURCE),
+      code("next", "m = 1"),
+      code("typing", "# "),
+      code("stream", STREAM_SOURCE),
+    ],
+  });
+}
+
+type TSide = { app: TApp; page: Page; close: () => Promise<void> };
+
+const SELECTORS = {
+  flint: { cell: ".nb-cell", source: ".nb-source, .monaco-editor", editor: ".monaco-editor" },
+  jupyterlab: { cell: ".jp-Notebook .jp-Cell", source: ".jp-InputArea-editor", editor: ".cm-editor" },
+} as const;
+
+async function clickIntoCell(side: TSide, index: number): Promise<void> {
+  const { cell, source, editor } = SELECTORS[side.app];
+  const target = side.page.locator(cell).nth(index).locator(source).first();
+  await target.click({ position: { x: 60, y: 8 } });
+  await side.page
+    .waitForFunction(
+      ({ cell, editor, index }) => {
+        const active = document.activeElement;
+        return Boolean(active?.closest(editor) && document.querySelectorAll(cell)[index]?.contains(active));
+      },
+      { cell, editor, index },
+      { timeout: 30_000 },
+    )
+    .catch(async (error: Error) => {
+      const file = path.join(os.tmpdir(), `flint-bench-interaction-${side.app}-${Date.now()}.png`);
+      await side.page.screenshot({ path: file });
+      const focus = await side.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+      throw new Error(
+        `${side.app}: cell ${index}'s editor did not get focus (${error.message}); focus: ${focus}; ${file}`,
+      );
+    });
+  // Move the caret to the end so a keystroke never lands inside the source's text.
+  await side.page.keyboard.press("End");
+}
+
+type TRunSplit = { toSocket: number; server: number; toScreen: number };
+
+async function measureRun(
+  side: TSide,
+  moment: TMoment,
+  onStamps?: (split: TRunSplit) => void,
+): Promise<number> {
+  const { page, app } = side;
+  await clickIntoCell(side, 0);
+  await page.waitForTimeout(150);
+  await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.armRun(0));
+  if (moment === "ctrl-enter") await page.keyboard.press("Control+Enter");
+  else if (moment === "shift-enter") await page.keyboard.press("Shift+Enter");
+  else if (app === "flint") {
+    const cell = page.locator(".nb-cell").nth(0);
+    await cell.hover();
+    await cell.getByRole("button", { name: "Run cell" }).click();
+  } else {
+    await page
+      .locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]')
+      .click();
+  }
+  const latency = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.run);
+  if (latency === null) throw new Error("the run was not armed");
+  const stamps = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.runStamps);
+  if (stamps?.sent !== undefined && stamps.received !== undefined && stamps.shown !== undefined)
+    onStamps?.({
+      toSocket: stamps.sent - stamps.down,
+      server: stamps.received - stamps.sent,
+      toScreen: stamps.shown - stamps.received,
+    });
+  // Let the app settle (Flint's status event, JupyterLab's kernel idle) before the next moment.
+  await page.waitForTimeout(200);
+  return latency;
+}
+
+async function openSide(
+  browser: Browser,
+  app: TApp,
+  url: string,
+  cellCount: number,
+  storageState: TStorageState,
+): Promise<TSide> {
+  const context = await browser.newContext({ viewport: VIEWPORT, storageState });
+  const page = await context.newPage();
+  page.on("pageerror", (error) =>
+    process.stdout.write(`  (${app} page error: ${error.message.slice(0, 200)})\n`),
+  );
+  await page.addInitScript({ content: probeScript({ app, cellCount }) });
+  await page.goto(url);
+  // JupyterLab's windowed list adds far cells late: the first cell on screen is enough to start.
+  await page
+    .locator(SELECTORS[app].cell)
+    .nth(Math.min(cellCount, 4) - 1)
+    .waitFor({ timeout: 120_000 });
+  return { app, page, close: () => context.close() };
+}
+
+/** Starts JupyterLab's kernel for `name` (the lab is started with notebook_starts_kernel=False). */
+async function startLabSession(lab: TServer & { token: string }, name: string): Promise<void> {
+  const response = await fetch(`${lab.url}/api/sessions?token=${lab.token}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ path: name, name, type: "notebook", kernel: { name: "python3" } }),
+  });
+  if (!response.ok) throw new Error(`starting JupyterLab's kernel answered ${response.status}`);
+}
+
+function startBurner(): ChildProcess {
+  return spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+}
+
+async function firstKeystrokes(side: TSide, indexes: number[]): Promise<{ key: number[]; focus: number[] }> {
+  const key: number[] = [];
+  const focus: number[] = [];
+  const { editor, cell } = SELECTORS[side.app];
+  for (const index of indexes) {
+    // Leave the previous editor (command mode), as a person's next click would.
+    await side.page.keyboard.press("Escape");
+    const point = await side.page.evaluate(
+      (i) => (window as unknown as { __bench: TProbe }).__bench.scrollTo(i),
+      index,
+    );
+    await side.page.evaluate(
+      (i) => (window as unknown as { __bench: TProbe }).__bench.armFirstKeystroke(i, "x"),
+      index,
+    );
+    const clickedAt = await side.page.evaluate(() => performance.now());
+    await side.page.mouse.click(point.x, point.y);
+    const focusedAt = await side.page.waitForFunction(
+      ({ cell, editor, index }) => {
+        const active = document.activeElement;
+        const isIn = Boolean(
+          active?.closest(editor) && document.querySelectorAll(cell)[index]?.contains(active),
+        );
+        return isIn ? performance.now() : false;
+      },
+      { cell, editor, index },
+      { polling: "raf" },
+    );
+    focus.push(((await focusedAt.jsonValue()) as number) - clickedAt);
+    await side.page.keyboard.press("x");
+    const latency = await side.page.evaluate(
+      () => (window as unknown as { __bench: TProbe }).__bench.keystroke,
+    );
+    if (latency === null) throw new Error("the first keystroke was not armed");
+    key.push(latency);
+    await side.page.waitForTimeout(150);
+  }
+  return { key, focus };
+}
+
+async function streamingKeystrokes(side: TSide): Promise<number[]> {
+  const { page } = side;
+  await clickIntoCell(side, STREAM);
+  await page.keyboard.press("Control+Enter");
+  // The stream is under way before typing starts.
+  await page.waitForFunction(
+    ({ selector, index }) =>
+      (document.querySelectorAll(selector)[index]?.textContent ?? "").includes("line 5"),
+    { selector: SELECTORS[side.app].cell, index: STREAM },
+  );
+  // Command mode first, as a Jupyter user leaves a cell (Flint under heavy load sometimes kept the
+  // focus on the clicked cell instead of its editor when the click came straight from another editor).
+  await page.keyboard.press("Escape");
+  await clickIntoCell(side, TYPING);
+  const times: number[] = [];
+  for (let i = 0; i < STREAM_KEYS; i++) {
+    await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.armKeystroke("x"));
+    await page.keyboard.press("x");
+    const latency = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.keystroke);
+    if (latency === null) throw new Error("the keystroke was not armed");
+    times.push(latency);
+    await page.waitForTimeout(40);
+  }
+  // The stream must still have been running: typing went on while output arrived.
+  const isStillStreaming = await page.evaluate(
+    ({ selector, index }) =>
+      !(document.querySelectorAll(selector)[index]?.textContent ?? "").includes("line 599"),
+    { selector: SELECTORS[side.app].cell, index: STREAM },
+  );
+  if (!isStillStreaming)
+    process.stdout.write(`  (${side.app}: the stream ended before the keystrokes did)\n`);
+  // Wait for the stream to end so it does not load the next measurement.
+  await page.waitForFunction(
+    ({ selector, index }) =>
+      (document.querySelectorAll(selector)[index]?.textContent ?? "").includes("line 599"),
+    { selector: SELECTORS[side.app].cell, index: STREAM },
+    { timeout: 60_000 },
+  );
+  return times;
+}
+
+/**
+ * BENCH_NOTEBOOK_PROFILE=1: runs `work` in Flint's page under the V8 sampling profiler and prints
+ * the functions with the most self time (a forced layout counts as self time of the JS that read it).
+ */
+async function profileFlint(side: TSide, label: string, work: () => Promise<unknown>): Promise<void> {
+  const cdp = await side.page.context().newCDPSession(side.page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  await work();
+  const { profile } = await cdp.send("Profiler.stop");
+  const file = path.join(os.tmpdir(), `flint-bench-interaction-${label.replace(/\W+/g, "-")}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const selfMs = new Map<string, number>();
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, index) => {
+    const frame = nodes.get(id);
+    if (!frame) return;
+    const where = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop() ?? ""}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
+    selfMs.set(where, (selfMs.get(where) ?? 0) + (deltas[index + 1] ?? 0) / 1000);
+  });
+  process.stdout.write(`\nFlint profile, ${label}: top self time\n`);
+  for (const [where, total] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    process.stdout.write(`  ${total.toFixed(1).padStart(8)} ms  ${where}\n`);
+  process.stdout.write(`  profile: ${file}\n`);
+  await cdp.detach();
+}
+
+const fmt = (values: number[]) =>
+  `${quantile(values, 0.5).toFixed(1)} / ${quantile(values, 0.9).toFixed(1)} / ${quantile(values, 0.95).toFixed(1)} ms`;
+
+/** Runs the interaction part; returns true when every goal of issue 23 measured here is met. */
+export async function runInteractionBench(options: {
+  browser: Browser;
+  flint: TServer;
+  lab: TServer & { token: string };
+  labRoot: string;
+  flintState: TStorageState;
+  thousandCells: { text: string; cells: number; firstKeyIndexes: number[] };
+}): Promise<boolean> {
+  const { browser, flint, lab, labRoot, flintState, thousandCells } = options;
+  const text = interactionNotebook();
+  const flintUrl = `${flint.url}${await importIntoFlint(flint.url, "interaction.ipynb", text)}`;
+  writeFileSync(path.join(labRoot, "interaction.ipynb"), text);
+  await startLabSession(lab, "interaction.ipynb");
+  const labUrl = `${lab.url}/lab/tree/interaction.ipynb?reset&token=${lab.token}`;
+  const sides: TSide[] = [
+    await openSide(browser, "flint", flintUrl, 4, flintState),
+    await openSide(browser, "jupyterlab", labUrl, 4, undefined),
+  ];
+  const samples = new Map<string, number[]>();
+  const add = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
+  const moments: TMoment[] = ["ctrl-enter", "shift-enter", "run-button"];
+  let burner: ChildProcess | null = null;
+  try {
+    // Warm-up: the first run starts the kernel (Flint) or waits for it (JupyterLab); then a few
+    // of each moment so both apps' code paths are compiled.
+    for (const side of sides) for (let i = 0; i < 2; i++) for (const m of moments) await measureRun(side, m);
+    for (const load of ["quiet", "loaded"] as TLoad[]) {
+      if (load === "loaded") {
+        burner = startBurner();
+        await sides[0]!.page.waitForTimeout(1000);
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? sides : [...sides].reverse();
+        for (const side of order)
+          for (const moment of moments) {
+            const latency = await measureRun(side, moment, (split) => {
+              for (const [part, value] of Object.entries(split))
+                add(`${load} ${moment} ${side.app} ${part}`, value);
+            });
+            add(`${load} ${moment} ${side.app}`, latency);
+          }
+      }
+      for (const side of round0(sides, load))
+        for (const value of await streamingKeystrokes(side)) add(`${load} stream-keys ${side.app}`, value);
+      burner?.kill();
+      burner = null;
+    }
+    if (process.env.BENCH_NOTEBOOK_PROFILE) {
+      const flintSide = sides[0]!;
+      await profileFlint(flintSide, "5 Ctrl+Enter runs", async () => {
+        for (let i = 0; i < 5; i++) await measureRun(flintSide, "ctrl-enter");
+      });
+      await profileFlint(flintSide, "keystrokes while a cell streams", () => streamingKeystrokes(flintSide));
+    }
+  } finally {
+    burner?.kill();
+    for (const side of sides) await side.close();
+  }
+
+  // The first keystroke after a click, in the 1,000-cell notebook (a fresh copy each side).
+  const bigFlint = `${flint.url}${await importIntoFlint(flint.url, "interaction-1000.ipynb", thousandCells.text)}`;
+  writeFileSync(path.join(labRoot, "interaction-1000.ipynb"), thousandCells.text);
+  const bigLab = `${lab.url}/lab/tree/interaction-1000.ipynb?reset&token=${lab.token}`;
+  for (const [app, url, state] of [
+    ["flint", bigFlint, flintState],
+    ["jupyterlab", bigLab, undefined],
+  ] as const) {
+    const side = await openSide(browser, app, url, thousandCells.cells, state);
+    try {
+      const indexes = thousandCells.firstKeyIndexes;
+      const { key, focus } = await firstKeystrokes(side, indexes.slice(0, FIRST_KEYS));
+      if (process.env.BENCH_NOTEBOOK_PROFILE && app === "flint")
+        await profileFlint(side, "first keystrokes after a click, 1,000 cells", () =>
+          firstKeystrokes(side, indexes.slice(FIRST_KEYS, FIRST_KEYS + 5)),
+        );
+      for (const value of key) add(`first-key ${app}`, value);
+      for (const value of focus) add(`click-focus ${app}`, value);
+    } finally {
+      await side.close();
+    }
+  }
+
+  process.stdout.write(`\nInteraction (${ROUNDS} rounds per load, apps alternating; median / p90 / p95):\n`);
+  let isEveryGoalMet = true;
+  const get = (key: string) => samples.get(key) ?? [];
+  for (const load of ["quiet", "loaded"] as TLoad[]) {
+    for (const moment of moments) {
+      const f = get(`${load} ${moment} flint`);
+      const l = get(`${load} ${moment} jupyterlab`);
+      const medianRatio = quantile(f, 0.5) / quantile(l, 0.5);
+      const p90Ratio = quantile(f, 0.9) / quantile(l, 0.9);
+      const isMet = medianRatio <= 0.5 && p90Ratio <= 0.5;
+      if (moment === "ctrl-enter") isEveryGoalMet &&= isMet;
+      report(`  ${load}: ${moment} → output, JupyterLab`, fmt(l), "baseline");
+      report(`  ${load}: ${moment} → output, Flint`, fmt(f), "");
+      report(
+        `  ${load}: ${moment} ratio median (p90)`,
+        `${medianRatio.toFixed(2)}× (${p90Ratio.toFixed(2)}×)`,
+        `≤ 0.50× both  ${isMet ? "met" : "NOT met"}`,
+      );
+      for (const app of ["jupyterlab", "flint"] as const) {
+        const part = (name: string) => quantile(get(`${load} ${moment} ${app} ${name}`), 0.5).toFixed(1);
+        process.stdout.write(
+          `    ${app} medians: key → command on the socket ${part("toSocket")} ms, → result message back ` +
+            `${part("server")} ms, → on screen ${part("toScreen")} ms\n`,
+        );
+      }
+    }
+    const f = get(`${load} stream-keys flint`);
+    const l = get(`${load} stream-keys jupyterlab`);
+    const isMet = quantile(f, 0.95) < 16;
+    isEveryGoalMet &&= isMet;
+    report(`  ${load}: keystroke while a cell streams, JupyterLab`, fmt(l), "");
+    report(
+      `  ${load}: keystroke while a cell streams, Flint`,
+      fmt(f),
+      `p95 < 16 ms  ${isMet ? "met" : "NOT met"}`,
+    );
+  }
+  for (const app of ["jupyterlab", "flint"] as const) {
+    const key = get(`first-key ${app}`);
+    const isMet = quantile(key, 0.95) < 16;
+    if (app === "flint") isEveryGoalMet &&= isMet;
+    report(`  1,000 cells: click → editor focus, ${app}`, fmt(get(`click-focus ${app}`)), "");
+    report(
+      `  1,000 cells: first keystroke after the click, ${app}`,
+      fmt(key),
+      app === "flint" ? `p95 < 16 ms  ${isMet ? "met" : "NOT met"}` : "",
+    );
+  }
+  return isEveryGoalMet;
+}
+
+/** The sides in this load's order for the one-off measurements (alternating between loads). */
+function round0(sides: TSide[], load: TLoad): TSide[] {
+  return load === "quiet" ? sides : [...sides].reverse();
+}
