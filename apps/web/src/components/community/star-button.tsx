@@ -1,6 +1,8 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 type TStar = { starred: boolean; stars: number };
 
@@ -9,24 +11,25 @@ type TStar = { starred: boolean; stars: number };
  * again unstars. The count is the server's answer, so it is right when others star too.
  */
 export function StarButton({ type, id }: { type: "notebook" | "chart"; id: string }) {
-  const [star, setStar] = useState<TStar | null>(null);
-  const [isBusy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  // Visitors who are not signed in (401) cannot star: no button for them, not even while asking.
-  const [isSignedOut, setSignedOut] = useState(false);
+  const queryClient = useQueryClient();
   const url = `/api/v1/${type}s/${encodeURIComponent(id)}/star`;
-  useEffect(() => {
-    apiFetch<TStar>(url).then(setStar, (err: ApiError) =>
-      err.status === 401 ? setSignedOut(true) : setError(err.message),
-    );
-  }, [url]);
+  const starQuery = useQuery({ queryKey: queryKeys.star(type, id), queryFn: () => apiFetch<TStar>(url) });
+  const star = starQuery.data ?? null;
+  const [isBusy, setBusy] = useState(false);
+  const [toggleError, setError] = useState<string | null>(null);
+  // Visitors who are not signed in (401) cannot star: no button for them, not even while asking.
+  const isSignedOut = (starQuery.error as ApiError | null)?.status === 401;
+  const error = toggleError ?? (isSignedOut ? null : (starQuery.error?.message ?? null));
   if (isSignedOut || (!star && !error)) return null;
   const toggle = async () => {
     if (!star) return;
     setBusy(true);
     setError(null);
     try {
-      setStar(await apiFetch<TStar>(url, { method: star.starred ? "DELETE" : "POST" }));
+      queryClient.setQueryData(
+        queryKeys.star(type, id),
+        await apiFetch<TStar>(url, { method: star.starred ? "DELETE" : "POST" }),
+      );
     } catch (err) {
       setError(`The star was not changed: ${(err as ApiError).message}`);
     } finally {

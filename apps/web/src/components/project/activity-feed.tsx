@@ -1,6 +1,7 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TActivity {
   id: string;
@@ -48,23 +49,17 @@ function describe(entry: TActivity): string {
 
 /** A paged activity feed, newest first. `url` is a feed route of the API. */
 export function ActivityFeed({ url }: { url: string }) {
-  const [items, setItems] = useState<TActivity[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [isDone, setDone] = useState(false);
-  const load = useCallback(
-    async (before: string | null) => {
-      const page = await apiFetch<{ items: TActivity[]; nextCursor: string | null }>(
-        `${url}?limit=20${before ? `&before=${before}` : ""}`,
-      );
-      setItems((previous) => (before ? [...previous, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-      setDone(page.nextCursor === null);
-    },
-    [url],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const feed = useInfiniteQuery({
+    queryKey: queryKeys.activity(url),
+    queryFn: ({ pageParam }) =>
+      apiFetch<{ items: TActivity[]; nextCursor: string | null }>(
+        `${url}?limit=20${pageParam ? `&before=${pageParam}` : ""}`,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const items = feed.data?.pages.flatMap((page) => page.items) ?? [];
+  const isDone = feed.data !== undefined && !feed.hasNextPage;
   return (
     <div>
       <ol className="card divide-y divide-slate-200" aria-label="Activity">
@@ -85,7 +80,7 @@ export function ActivityFeed({ url }: { url: string }) {
         ))}
       </ol>
       {!isDone && (
-        <button type="button" className="btn-secondary mt-3" onClick={() => load(cursor)}>
+        <button type="button" className="btn-secondary mt-3" onClick={() => feed.fetchNextPage()}>
           Show older
         </button>
       )}

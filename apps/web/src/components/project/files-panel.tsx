@@ -1,9 +1,11 @@
 "use client";
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
 import { formatBytes } from "@/components/catalog/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessages } from "@/components/ui/form-messages";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TEntry {
   name: string;
@@ -20,26 +22,29 @@ interface TEntry {
 export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrite: boolean }) {
   const base = `/api/v1/projects/${projectId}/files`;
   const [folder, setFolder] = useState("");
-  const [entries, setEntries] = useState<TEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const listing = useQuery({
+    queryKey: queryKeys.projectFiles(projectId, folder),
+    queryFn: () =>
+      apiFetch<{ path: string; entries: TEntry[] }>(`${base}?path=${encodeURIComponent(folder)}`),
+    // The last folder stays shown until the next one is listed, as a file browser does.
+    placeholderData: keepPreviousData,
+  });
+  const entries = listing.data?.entries ?? null;
+  const [actionError, setError] = useState<string | null>(null);
+  // A listing that fails (a folder deleted from a notebook) says so until one loads again.
+  const error = actionError ?? listing.error?.message ?? null;
   const [status, setStatus] = useState<string | null>(null);
   const [isMakingFolder, setMakingFolder] = useState(false);
   const [doomed, setDoomed] = useState<TEntry | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const load = useCallback(
-    (path: string) =>
-      apiFetch<{ path: string; entries: TEntry[] }>(`${base}?path=${encodeURIComponent(path)}`).then(
-        (body) => {
-          setEntries(body.entries);
-          setError(null);
-        },
-        (err: ApiError) => setError(err.message),
-      ),
-    [base],
-  );
-  useEffect(() => {
-    void load(folder);
-  }, [load, folder]);
+  // Every folder's listing may change (a deleted folder empties its subfolders too).
+  const reload = () => queryClient.invalidateQueries({ queryKey: queryKeys.projectFilesAll(projectId) });
+  // Going to another folder, or refreshing, starts without the last action's error.
+  const openFolder = (path: string) => {
+    setError(null);
+    setFolder(path);
+  };
   const upload = async (files: FileList) => {
     setError(null);
     for (const file of Array.from(files)) {
@@ -61,7 +66,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
       }
     }
     if (fileInput.current) fileInput.current.value = "";
-    await load(folder);
+    await reload();
   };
   const makeFolder = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -70,7 +75,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
       await apiFetch(`${base}/folders`, { method: "POST", json: { path: folder, name } });
       setMakingFolder(false);
       setStatus(`Made the folder ${name.trim()}.`);
-      await load(folder);
+      await reload();
     } catch (err) {
       setError((err as ApiError).message);
     }
@@ -83,7 +88,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
       </p>
       <div className="mb-3 flex flex-wrap items-center gap-2">
         <nav aria-label="Folder" className="flex flex-1 items-center gap-1 text-sm">
-          <button type="button" className="text-brand-700 hover:underline" onClick={() => setFolder("")}>
+          <button type="button" className="text-brand-700 hover:underline" onClick={() => openFolder("")}>
             Project files
           </button>
           {crumbs.map((part, index) => (
@@ -92,14 +97,21 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
               <button
                 type="button"
                 className="text-brand-700 hover:underline"
-                onClick={() => setFolder(crumbs.slice(0, index + 1).join("/"))}
+                onClick={() => openFolder(crumbs.slice(0, index + 1).join("/"))}
               >
                 {part}
               </button>
             </span>
           ))}
         </nav>
-        <button type="button" className="btn-secondary" onClick={() => load(folder)}>
+        <button
+          type="button"
+          className="btn-secondary"
+          onClick={() => {
+            setError(null);
+            void reload();
+          }}
+        >
           Refresh
         </button>
         {canWrite && (
@@ -173,7 +185,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
                   <button
                     type="button"
                     className="font-medium text-brand-700 hover:underline"
-                    onClick={() => setFolder(entry.path)}
+                    onClick={() => openFolder(entry.path)}
                   >
                     {entry.name}/
                   </button>
@@ -226,7 +238,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
           onConfirm={async () => {
             await apiFetch(`${base}?path=${encodeURIComponent(doomed.path)}`, { method: "DELETE" });
             setStatus(`Deleted ${doomed.name}.`);
-            await load(folder);
+            await reload();
           }}
         />
       )}

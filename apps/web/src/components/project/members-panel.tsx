@@ -1,6 +1,8 @@
 "use client";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TMember {
   userId: string;
@@ -18,16 +20,20 @@ const ROLE_HELP: Record<string, string> = {
 };
 
 export function MembersPanel({ projectId, canManage }: { projectId: string; canManage: boolean }) {
-  const [members, setMembers] = useState<TMember[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const base = `/api/v1/projects/${projectId}/members`;
-  const load = useCallback(
-    () => apiFetch<{ members: TMember[] }>(base).then((body) => setMembers(body.members)),
-    [base],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data } = useQuery({
+    queryKey: queryKeys.projectMembers(projectId),
+    queryFn: () => apiFetch<{ members: TMember[] }>(base),
+  });
+  const members = data?.members ?? [];
+  const [error, setError] = useState<string | null>(null);
+  // A change of role or membership may be the caller's own: the project's page shows their role.
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectMembers(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.project(projectId), exact: true }),
+    ]);
   const act = async (action: () => Promise<unknown>) => {
     setError(null);
     try {

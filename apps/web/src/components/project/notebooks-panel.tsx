@@ -1,8 +1,10 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type DragEvent, type FormEvent, useRef, useState } from "react";
 import { FormMessages } from "@/components/ui/form-messages";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { PublishDialog } from "./publish-dialog";
 
 interface TNotebook {
@@ -30,7 +32,12 @@ export function NotebooksPanel({
   canCreate: boolean;
   canPublish: boolean;
 }) {
-  const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.projectNotebooks(projectId),
+    queryFn: () => apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`),
+  });
+  const notebooks = data?.notebooks ?? [];
   const [error, setError] = useState<string | null>(null);
   const [isDragging, setDragging] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -38,16 +45,13 @@ export function NotebooksPanel({
   const [publishing, setPublishing] = useState<TNotebook | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`).then((body) =>
-        setNotebooks(body.notebooks),
-      ),
-    [projectId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Deleting moves a notebook to the trash, so both lists change; the project counts notebooks.
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectNotebooks(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectTrash(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.projects(), exact: true }),
+    ]);
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);

@@ -1,7 +1,8 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useEffect, useState } from "react";
+import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
@@ -10,7 +11,8 @@ import { MembersPanel } from "@/components/project/members-panel";
 import { NotebooksPanel } from "@/components/project/notebooks-panel";
 import { SettingsPanel } from "@/components/project/settings-panel";
 import { TrashPanel } from "@/components/project/trash-panel";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TProject {
   id: string;
@@ -35,17 +37,14 @@ function ProjectView() {
   const params = useSearchParams();
   const router = useRouter();
   const tab = params.get("tab") ?? "notebooks";
-  const [project, setProject] = useState<TProject | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    apiFetch<TProject>(`/api/v1/projects/${projectId}`).then(setProject, (err: ApiError) =>
-      setError(err.message),
-    );
-  }, [projectId]);
+  const { data: project, error } = useQuery({
+    queryKey: queryKeys.project(projectId),
+    queryFn: () => apiFetch<TProject>(`/api/v1/projects/${projectId}`),
+  });
   if (error) {
     return (
       <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-        {error}
+        {error.message}
       </p>
     );
   }
@@ -95,9 +94,7 @@ function ProjectView() {
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
         {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}
-        {tab === "settings" && isAdmin && (
-          <SettingsPanel project={project} onChange={(next) => setProject({ ...project, ...next })} />
-        )}
+        {tab === "settings" && isAdmin && <SettingsPanel project={project} />}
       </section>
     </>
   );

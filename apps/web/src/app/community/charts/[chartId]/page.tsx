@@ -1,10 +1,11 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
-import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { StarButton } from "@/components/community/star-button";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TChart {
   title: string;
@@ -15,13 +16,11 @@ interface TChart {
 
 export default function PublishedChartPage() {
   const { chartId } = useParams<{ chartId: string }>();
-  const [chart, setChart] = useState<TChart | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) =>
-      setError(err.status === 401 ? "This chart is not published." : err.message),
-    );
-  }, [chartId]);
+  const { data: chart, error: failure } = useQuery<TChart, ApiError>({
+    queryKey: queryKeys.chart(chartId),
+    queryFn: () => apiFetch<TChart>(`/api/v1/charts/${chartId}`),
+  });
+  const error = failure && (failure.status === 401 ? "This chart is not published." : failure.message);
   return (
     <AppShell>
       {error && (

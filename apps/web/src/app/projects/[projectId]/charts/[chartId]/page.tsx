@@ -1,11 +1,13 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { CommentThreads } from "@/components/comments/comment-threads";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TChart {
   id: string;
@@ -20,24 +22,27 @@ interface TChart {
 
 export default function ChartPage() {
   const { projectId, chartId } = useParams<{ projectId: string; chartId: string }>();
-  const [chart, setChart] = useState<TChart | null>(null);
-  const [role, setRole] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const chartQuery = useQuery({
+    queryKey: queryKeys.chart(chartId),
+    queryFn: () => apiFetch<TChart>(`/api/v1/charts/${chartId}`),
+  });
+  const chart = chartQuery.data;
+  const error = chartQuery.error?.message ?? null;
+  const { data: project } = useQuery({
+    queryKey: queryKeys.project(projectId),
+    queryFn: () => apiFetch<{ role: string }>(`/api/v1/projects/${projectId}`),
+  });
+  const role = project?.role ?? null;
   const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) => setError(err.message));
-    apiFetch<{ role: string }>(`/api/v1/projects/${projectId}`).then(
-      (project) => setRole(project.role),
-      () => setRole(null),
-    );
-  }, [chartId, projectId]);
   const isAdmin = role === "admin";
   const togglePublish = async () => {
     if (!chart) return;
     const result = await apiFetch<{ published: boolean }>(`/api/v1/charts/${chart.id}/publish`, {
       method: chart.published ? "DELETE" : "POST",
     });
-    setChart({ ...chart, published: result.published });
+    queryClient.setQueryData(queryKeys.chart(chart.id), { ...chart, published: result.published });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.projectCharts(projectId) });
   };
   const embedLink = chart
     ? `${typeof window === "undefined" ? "" : window.location.origin}/embed/charts/${chart.id}`
