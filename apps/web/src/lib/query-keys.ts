@@ -30,8 +30,8 @@ export const queryKeys = {
   community: (query: string) => ["community", "list", query] as const,
 
   catalogSearch: (query: string) => ["catalog", "search", query] as const,
+  catalogSearchAll: () => ["catalog", "search"] as const,
   asset: (assetId: string) => ["catalog", "assets", assetId] as const,
-  assetAll: () => ["catalog"] as const,
 
   adminUsers: () => ["admin", "users"] as const,
   adminInvitations: () => ["admin", "invitations"] as const,

@@ -1,7 +1,9 @@
 "use client";
-import { type FormEvent, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TSiteUser {
   id: string;
@@ -29,40 +31,39 @@ const MODE_TEXT = {
 
 /** Administration (site administrators): users, invitations, and the sign-up mode in force. */
 export default function AdminPage() {
-  const [users, setUsers] = useState<TSiteUser[] | null>(null);
-  const [invitations, setInvitations] = useState<TInvitation[]>([]);
-  const [mode, setMode] = useState<keyof typeof MODE_TEXT | null>(null);
-  const [meId, setMeId] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const usersQuery = useQuery<{ users: TSiteUser[] }, ApiError>({
+    queryKey: queryKeys.adminUsers(),
+    queryFn: () => apiFetch<{ users: TSiteUser[] }>("/api/v1/admin/users"),
+  });
+  const invitationsQuery = useQuery<{ invitations: TInvitation[] }, ApiError>({
+    queryKey: queryKeys.adminInvitations(),
+    queryFn: () => apiFetch<{ invitations: TInvitation[] }>("/api/v1/admin/invitations"),
+  });
+  // The list shows once both are in, as one answer.
+  const users = usersQuery.data && invitationsQuery.data ? usersQuery.data.users : null;
+  const invitations = invitationsQuery.data?.invitations ?? [];
+  const { data: signUp } = useQuery({
+    queryKey: queryKeys.signUpStatus(null),
+    queryFn: () => apiFetch<{ mode: keyof typeof MODE_TEXT }>("/api/v1/signup"),
+  });
+  const mode = signUp?.mode ?? null;
+  const { data: me } = useQuery({
+    queryKey: queryKeys.me(),
+    queryFn: () => apiFetch<{ id: string }>("/api/v1/me"),
+  });
+  const meId = me?.id ?? null;
   const [created, setCreated] = useState<{ email: string; url: string } | null>(null);
   const [isCopied, setCopied] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [denied, setDenied] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      const [userList, invitationList] = await Promise.all([
-        apiFetch<{ users: TSiteUser[] }>("/api/v1/admin/users"),
-        apiFetch<{ invitations: TInvitation[] }>("/api/v1/admin/invitations"),
-      ]);
-      setUsers(userList.users);
-      setInvitations(invitationList.invitations);
-    } catch (err) {
-      const apiError = err as ApiError;
-      if (apiError.status === 403) setDenied(apiError.message);
-      else setError(apiError.message);
-    }
-  };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
-  useEffect(() => {
-    void load();
-    apiFetch<{ mode: keyof typeof MODE_TEXT }>("/api/v1/signup").then(
-      (body) => setMode(body.mode),
-      () => undefined,
-    );
-    apiFetch<{ id: string }>("/api/v1/me").then(
-      (body) => setMeId(body.id),
-      () => undefined,
-    );
-  }, []);
+  const [actionError, setError] = useState<string | null>(null);
+  const loadError = usersQuery.error ?? invitationsQuery.error;
+  const denied = loadError?.status === 403 ? loadError.message : null;
+  const error = actionError ?? (loadError && !denied ? loadError.message : null);
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers() }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.adminInvitations() }),
+    ]);
   const invite = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;

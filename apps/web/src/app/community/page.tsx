@@ -1,10 +1,12 @@
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Form from "next/form";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { Suspense, useCallback, useEffect, useState } from "react";
+import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TItem {
   type: "notebook" | "chart";
@@ -23,23 +25,20 @@ function CommunityView() {
   const params = useSearchParams();
   const query = params.get("q")?.trim() ?? "";
   const sort = params.get("sort") === "stars" ? "stars" : "recent";
-  // null while loading; `searched` is the query the items answer.
-  const [items, setItems] = useState<TItem[] | null>(null);
-  const [searched, setSearched] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(async (q: string, order: string) => {
-    const search = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
-    setError(null);
-    try {
-      setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${search}`)).items);
-      setSearched(q);
-    } catch (caught) {
-      setError(`Published work could not be loaded: ${(caught as ApiError).message}`);
-    }
-  }, []);
-  useEffect(() => {
-    void load(query, sort);
-  }, [load, query, sort]);
+  // null while loading; `searched` is the query the items answer (the last ones stay shown while
+  // the next search runs).
+  const search = new URLSearchParams({ sort, ...(query ? { q: query } : {}) });
+  const listing = useQuery({
+    queryKey: queryKeys.community(search.toString()),
+    queryFn: async () => ({
+      items: (await apiFetch<{ items: TItem[] }>(`/api/v1/community?${search}`)).items,
+      searched: query,
+    }),
+    placeholderData: keepPreviousData,
+  });
+  const items = listing.data?.items ?? null;
+  const searched = listing.data?.searched ?? "";
+  const error = listing.error ? `Published work could not be loaded: ${listing.error.message}` : null;
   return (
     <>
       <h1 className="text-2xl font-semibold">Community</h1>

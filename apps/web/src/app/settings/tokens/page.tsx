@@ -1,7 +1,9 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 interface TToken {
   id: string;
@@ -40,14 +42,15 @@ function describeExpiry(expiresAt: string | null): string {
 }
 
 export default function TokensPage() {
-  const [tokens, setTokens] = useState<TToken[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.tokens(),
+    queryFn: () => apiFetch<{ tokens: TToken[] }>("/api/v1/tokens"),
+  });
+  const tokens = data?.tokens ?? [];
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => apiFetch<{ tokens: TToken[] }>("/api/v1/tokens").then((body) => setTokens(body.tokens));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
-  useEffect(() => {
-    void load();
-  }, []);
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.tokens() });
   // A form action, not onSubmit: React queues a submit made before the page hydrated and runs it
   // once hydrated (the form is server-rendered, so a person can type and send it at once). React
   // clears the form when the action is done.

@@ -1,7 +1,8 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ColumnProfileRow } from "@/components/catalog/column-profile";
 import { DescriptionTagsFields } from "@/components/catalog/description-tags-fields";
@@ -11,6 +12,7 @@ import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
 import { type ApiError, apiFetch } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
+import { queryKeys } from "@/lib/query-keys";
 
 function Lineage({ title, entries }: { title: string; entries: TLineageEntry[] }) {
   return (
@@ -105,26 +107,21 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
 function AssetView() {
   const { assetId } = useParams<{ assetId: string }>();
   const router = useRouter();
-  const [asset, setAsset] = useState<TAsset | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [insertForm, setInsertForm] = useState<TSnippetForm | null>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<TAsset>(`/api/v1/catalog/assets/${assetId}`).then(setAsset, (caught: ApiError) =>
-        setError(caught.message),
-      ),
-    [assetId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const status = asset?.latestProfile?.status;
-  useEffect(() => {
+  const queryClient = useQueryClient();
+  const assetQuery = useQuery({
+    queryKey: queryKeys.asset(assetId),
+    queryFn: () => apiFetch<TAsset>(`/api/v1/catalog/assets/${assetId}`),
     // Follow a queued or running profile until it ends.
-    if (status !== "queued" && status !== "running") return;
-    const timer = setInterval(() => void load(), 2000);
-    return () => clearInterval(timer);
-  }, [status, load]);
+    refetchInterval: (query) => {
+      const status = query.state.data?.latestProfile?.status;
+      return status === "queued" || status === "running" ? 2000 : false;
+    },
+  });
+  const asset = assetQuery.data ?? null;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? assetQuery.error?.message ?? null;
+  const [insertForm, setInsertForm] = useState<TSnippetForm | null>(null);
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.asset(assetId) });
   if (error) {
     return (
       <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
@@ -144,7 +141,11 @@ function AssetView() {
   const remove = async () => {
     if (!window.confirm(`Remove ${asset.name} from the catalog?`)) return;
     await apiFetch(`/api/v1/catalog/assets/${asset.id}`, { method: "DELETE" }).then(
-      () => router.push("/catalog"),
+      () => {
+        queryClient.removeQueries({ queryKey: queryKeys.asset(asset.id) });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
+        router.push("/catalog");
+      },
       (caught: ApiError) => setError(caught.message),
     );
   };
@@ -192,7 +193,13 @@ function AssetView() {
           {asset.connection &&
             ` · via ${asset.connection.name} (${asset.connection.host}:${asset.connection.port}/${asset.connection.database})`}
         </p>
-        <DescriptionEditor asset={asset} onSaved={setAsset} />
+        <DescriptionEditor
+          asset={asset}
+          onSaved={(updated) => {
+            queryClient.setQueryData(queryKeys.asset(assetId), updated);
+            void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
+          }}
+        />
       </header>
 
       <section aria-labelledby="insert-title">
