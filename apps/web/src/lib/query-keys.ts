@@ -31,7 +31,12 @@ export const queryKeys = {
 
   catalogSearch: (query: string) => ["catalog", "search", query] as const,
   catalogSearchAll: () => ["catalog", "search"] as const,
+  catalogSuggestions: (text: string) => ["catalog", "suggestions", text] as const,
+  /** The notebook's Data panel: a project's assets, or those matching `query`. */
+  notebookCatalog: (projectId: string, query: string) => ["catalog", "project", projectId, query] as const,
   asset: (assetId: string) => ["catalog", "assets", assetId] as const,
+  connections: (projectId: string) => ["catalog", "connections", projectId] as const,
+  connectionTables: (connectionId: string) => ["catalog", "connection-tables", connectionId] as const,
 
   adminUsers: () => ["admin", "users"] as const,
   adminInvitations: () => ["admin", "invitations"] as const,

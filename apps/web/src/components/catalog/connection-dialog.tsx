@@ -2,8 +2,10 @@
 // tables as catalog assets (Spark reads them over JDBC). The password goes to the server once,
 // is stored encrypted, and never comes back: the form only learns whether one is set.
 "use client";
-import { type FormEvent, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 import {
   ProjectSelect,
@@ -40,10 +42,34 @@ export function ConnectionDialog({
   onRegistered: (assetId: string) => void;
 }) {
   const { writable, projectId, setProjectId } = useWritableProjects(projects);
-  const [connections, setConnections] = useState<TConnection[] | null>(null);
-  const [connectionId, setConnectionId] = useState(NEW_CONNECTION);
-  const [tables, setTables] = useState<TSourceTable[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const connectionsQuery = useQuery({
+    queryKey: queryKeys.connections(projectId),
+    queryFn: () =>
+      apiFetch<{ connections: TConnection[] }>(
+        `/api/v1/catalog/connections?${new URLSearchParams({ projectId })}`,
+      ),
+    enabled: projectId !== "",
+  });
+  const connections = connectionsQuery.data?.connections ?? null;
+  // The project's first connection until the person picks one (or makes a new one).
+  const [picked, setConnectionId] = useState<{ projectId: string; connectionId: string } | null>(null);
+  const connectionId =
+    picked?.projectId === projectId ? picked.connectionId : (connections?.[0]?.id ?? NEW_CONNECTION);
+  const tablesQuery = useQuery({
+    queryKey: queryKeys.connectionTables(connectionId),
+    queryFn: () =>
+      apiFetch<{ tables: TSourceTable[] }>(
+        `/api/v1/catalog/connections/${encodeURIComponent(connectionId)}/tables`,
+      ),
+    enabled: connectionId !== NEW_CONNECTION,
+  });
+  const tables = connectionId === NEW_CONNECTION ? null : (tablesQuery.data?.tables ?? null);
+  const [actionError, setError] = useState<string | null>(null);
+  const error =
+    actionError ??
+    connectionsQuery.error?.message ??
+    (connectionId === NEW_CONNECTION ? null : (tablesQuery.error?.message ?? null));
   const [isBusy, setBusy] = useState(false);
   const [form, setForm] = useState({
     name: "",
@@ -54,36 +80,6 @@ export function ConnectionDialog({
     password: "",
   });
 
-  useEffect(() => {
-    if (!projectId) return;
-    setConnections(null);
-    setTables(null);
-    apiFetch<{ connections: TConnection[] }>(
-      `/api/v1/catalog/connections?${new URLSearchParams({ projectId })}`,
-    ).then(
-      (answer) => {
-        setConnections(answer.connections);
-        setConnectionId(answer.connections[0]?.id ?? NEW_CONNECTION);
-      },
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [projectId]);
-
-  useEffect(() => {
-    if (connectionId === NEW_CONNECTION) {
-      setTables(null);
-      return;
-    }
-    setTables(null);
-    setError(null);
-    apiFetch<{ tables: TSourceTable[] }>(
-      `/api/v1/catalog/connections/${encodeURIComponent(connectionId)}/tables`,
-    ).then(
-      (answer) => setTables(answer.tables),
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [connectionId]);
-
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setBusy(true);
@@ -93,8 +89,13 @@ export function ConnectionDialog({
         method: "POST",
         json: { ...form, projectId, port: Number(form.port) || 5432 },
       });
-      setConnections((list) => [...(list ?? []), created]);
-      setConnectionId(created.id);
+      queryClient.setQueryData(
+        queryKeys.connections(projectId),
+        (shown: { connections: TConnection[] } | undefined) => ({
+          connections: [...(shown?.connections ?? []), created],
+        }),
+      );
+      setConnectionId({ projectId, connectionId: created.id });
       setForm((previous) => ({ ...previous, password: "" }));
     } catch (caught) {
       setError((caught as ApiError).message);
@@ -110,6 +111,8 @@ export function ConnectionDialog({
         method: "POST",
         json: { source: "connection", projectId, connectionId, table: `${table.schema}.${table.table}` },
       });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.connectionTables(connectionId) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
       onRegistered(asset.id);
     } catch (caught) {
       setError((caught as ApiError).message);
@@ -152,7 +155,10 @@ export function ConnectionDialog({
             aria-label="Connection"
             value={connectionId}
             disabled={connections === null}
-            onChange={(event) => setConnectionId(event.target.value)}
+            onChange={(event) => {
+              setError(null);
+              setConnectionId({ projectId, connectionId: event.target.value });
+            }}
           >
             {(connections ?? []).map((connection) => (
               <option key={connection.id} value={connection.id}>

@@ -1,10 +1,12 @@
 // "Insert into notebook" from an asset page: pick a notebook of the asset's project (or a new
 // one); the notebook opens with the asset's load code in a new cell at the end.
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { type ApiError, apiFetch } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
+import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 
 type TNotebookChoice = { id: string; name: string; updatedAt: string };
@@ -25,24 +27,22 @@ export function InsertIntoNotebookDialog({
   onClose: () => void;
 }) {
   const router = useRouter();
-  const [notebooks, setNotebooks] = useState<TNotebookChoice[] | null>(null);
-  const [choice, setChoice] = useState<string>(NEW_NOTEBOOK);
-  const [error, setError] = useState<string | null>(null);
+  const listing = useQuery({
+    queryKey: queryKeys.projectNotebooks(projectId),
+    queryFn: () =>
+      apiFetch<{ notebooks: TNotebookChoice[] }>(
+        `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
+      ),
+  });
+  // Most recently changed first: the notebook one is working in is usually at the top.
+  const notebooks = listing.data
+    ? [...listing.data.notebooks].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    : null;
+  const [picked, setChoice] = useState<string | null>(null);
+  const choice = picked ?? notebooks?.[0]?.id ?? NEW_NOTEBOOK;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? listing.error?.message ?? null;
   const [isBusy, setBusy] = useState(false);
-
-  useEffect(() => {
-    apiFetch<{ notebooks: TNotebookChoice[] }>(
-      `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
-    ).then(
-      (answer) => {
-        // Most recently changed first: the notebook one is working in is usually at the top.
-        const sorted = [...answer.notebooks].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-        setNotebooks(sorted);
-        if (sorted[0]) setChoice(sorted[0].id);
-      },
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [projectId]);
 
   const insert = async () => {
     setBusy(true);
