@@ -36,6 +36,7 @@ export {
 } from "./authorize.js";
 export { parseTrustedProxies, resolveClientAddress } from "./client-address.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
+export type { TSiteUser } from "./contract/admin.js";
 export { AppError, type TErrorCode } from "./errors.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {
@@ -68,7 +69,7 @@ export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer, kernelApiUrl } from "./services/run-environment.js";
-export { listUsers, setUserAdmin, setUserDisabled, type TSiteUser } from "./services/users.js";
+export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
 /** Options of {@link createApi}. */

@@ -2,6 +2,9 @@
  * Who may do what, in a project and on the site: typed tables, read by the one authorization
  * check (`authorize` in authorize.ts) that every route and WebSocket command goes through.
  */
+import type { TBrokerCommand } from "@flint/kernel/protocol";
+
+type TBrokerCommandType = TBrokerCommand["type"];
 
 /** Project roles, weakest first. */
 export const PROJECT_ROLES = ["viewer", "runner", "editor", "admin"] as const;
@@ -132,3 +135,57 @@ export const TOKEN_SCOPE_OF = {
 export function scopeAllows(scope: TTokenScope, permission: TPermission | TSitePermission): boolean {
   return TOKEN_SCOPES.indexOf(scope) >= TOKEN_SCOPES.indexOf(TOKEN_SCOPE_OF[permission]);
 }
+
+/**
+ * What the pages ask about the caller on a project or notebook, by short name, and the permission
+ * each name stands for. Project and notebook documents carry these as `permissions` (computed by
+ * {@link describePermissions}), so the web app never interprets role strings.
+ */
+export const ABILITIES = {
+  read: "notebook.read",
+  comment: "notebook.comment",
+  history: "notebook.history",
+  run: "notebook.run",
+  edit: "notebook.edit",
+  create: "notebook.create",
+  delete: "notebook.delete",
+  publish: "notebook.publish",
+  manage: "project.manage",
+  createChart: "chart.create",
+  editChart: "chart.edit",
+  writeCatalog: "catalog.write",
+  writeFiles: "files.write",
+} as const satisfies Record<string, TPermission>;
+export type TAbility = keyof typeof ABILITIES;
+/** What the caller may do, by ability. */
+export type TPermissions = Record<TAbility, boolean>;
+
+/**
+ * What a caller of `role` holding a credential of `scope` may do: the role must hold the
+ * permission and the scope must allow it (a read-only token of an admin edits nothing).
+ */
+export function describePermissions(role: TAccessRole, scope: TTokenScope = "admin"): TPermissions {
+  const entries = Object.entries(ABILITIES).map(([ability, permission]) => [
+    ability,
+    hasPermission(role, permission) && scopeAllows(scope, permission),
+  ]);
+  return Object.fromEntries(entries) as TPermissions;
+}
+
+/**
+ * The permission each notebook socket command needs. Completion and inspection need
+ * `notebook.run`: they make the kernel evaluate attribute lookups on live objects, and a viewer
+ * must not make the kernel do anything. Pages of a table and chart previews compute in the
+ * kernel too (a Spark sort is a job): viewers see the first page saved in the output.
+ */
+export const COMMAND_PERMISSIONS = {
+  run: "notebook.run",
+  interrupt: "notebook.run",
+  restart: "notebook.run",
+  shutdown: "notebook.run",
+  clearOutputs: "notebook.run",
+  complete: "notebook.run",
+  inspect: "notebook.run",
+  tablePage: "notebook.run",
+  chartPreview: "notebook.run",
+} as const satisfies Record<TBrokerCommandType, TPermission>;

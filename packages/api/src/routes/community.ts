@@ -5,31 +5,31 @@
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize } from "../authorize.js";
-import { defineRoute, type TAnyRoute } from "../router.js";
-import { listActivity, ZActivity } from "../services/activity.js";
 import {
-  createChart,
-  getChart,
-  listCharts,
   MAX_CHART_BYTES,
-  toPublicChart,
-  updateChart,
   ZChart,
   ZChartSummary,
   ZCreateChartRequest,
   ZUpdateChartRequest,
-} from "../services/charts.js";
+} from "../contract/charts.js";
+import {
+  ZComment,
+  ZCreateCommentRequest,
+  ZNotification,
+  ZThread,
+  ZUpdateCommentRequest,
+} from "../contract/comments.js";
+import { ZCommunityItem, ZCommunityQuery, ZForkRequest, ZPublishedNotebook } from "../contract/community.js";
+import { ZActivity } from "../contract/projects.js";
+import { defineRoute, type TAnyRoute } from "../router.js";
+import { listActivity } from "../services/activity.js";
+import { createChart, getChart, listCharts, toPublicChart, updateChart } from "../services/charts.js";
 import {
   createComment,
   listNotifications,
   listThreads,
   markNotificationsRead,
   updateComment,
-  ZComment,
-  ZCreateCommentRequest,
-  ZNotification,
-  ZThread,
-  ZUpdateCommentRequest,
 } from "../services/comments.js";
 import {
   forkNotebook,
@@ -38,10 +38,6 @@ import {
   listCommunity,
   setPublished,
   setStar,
-  ZCommunityItem,
-  ZCommunityQuery,
-  ZForkRequest,
-  ZPublishedNotebook,
 } from "../services/community.js";
 
 const ZId = z

@@ -5,21 +5,26 @@
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize, memberRole } from "../authorize.js";
+import { ZCheckpoint } from "../contract/checkpoints.js";
+import { ZAddMemberRequest, ZChangeRoleRequest, ZMember } from "../contract/members.js";
+import {
+  MAX_IMPORT_BYTES,
+  MAX_NOTEBOOK_BYTES,
+  ZCreatedNotebook,
+  ZCreateNotebookRequest,
+  ZNotebookDocument,
+  ZNotebookName,
+  ZNotebookSummary,
+  ZSaveNotebookRequest,
+} from "../contract/notebooks.js";
+import { ZActivity, ZCreateProjectRequest, ZProject, ZUpdateProjectRequest } from "../contract/projects.js";
 import { AppError } from "../errors.js";
 import { TOKEN_SCOPES } from "../permissions.js";
 import { readProcessStats } from "../process-stats.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
-import { listActivity, ZActivity } from "../services/activity.js";
+import { listActivity } from "../services/activity.js";
 import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
-import {
-  addMember,
-  changeMemberRole,
-  listMembers,
-  removeMember,
-  ZAddMemberRequest,
-  ZChangeRoleRequest,
-  ZMember,
-} from "../services/members.js";
+import { addMember, changeMemberRole, listMembers, removeMember } from "../services/members.js";
 import { purgeExpiredTrash } from "../services/notebook-lifecycle.js";
 import {
   createCheckpoint,
@@ -28,28 +33,11 @@ import {
   getNotebook,
   listCheckpoints,
   listNotebooks,
-  MAX_IMPORT_BYTES,
-  MAX_NOTEBOOK_BYTES,
   restoreCheckpoint,
   saveNotebook,
   touchNotebook,
-  ZCheckpoint,
-  ZCreatedNotebook,
-  ZCreateNotebookRequest,
-  ZNotebookDocument,
-  ZNotebookName,
-  ZNotebookSummary,
-  ZSaveNotebookRequest,
 } from "../services/notebooks.js";
-import {
-  createProject,
-  getProject,
-  listProjects,
-  updateProject,
-  ZCreateProjectRequest,
-  ZProject,
-  ZUpdateProjectRequest,
-} from "../services/projects.js";
+import { createProject, getProject, listProjects, updateProject } from "../services/projects.js";
 import { createToken, listTokens, revokeToken } from "../tokens.js";
 import { createCommunityRoutes } from "./community.js";
 

@@ -6,6 +6,12 @@
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize } from "../authorize.js";
+import {
+  ZDuplicateNotebookRequest,
+  ZNotebookSummary,
+  ZRenameNotebookRequest,
+  ZTrashedNotebook,
+} from "../contract/notebooks.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import {
   deleteNotebookForever,
@@ -16,11 +22,8 @@ import {
   restoreNotebook,
   TRASH_RETENTION_DAYS,
   trashNotebook,
-  ZDuplicateNotebookRequest,
-  ZRenameNotebookRequest,
-  ZTrashedNotebook,
 } from "../services/notebook-lifecycle.js";
-import { getNotebookSummary, ZNotebookSummary } from "../services/notebooks.js";
+import { getNotebookSummary } from "../services/notebooks.js";
 import type { TRunBroker } from "./run.js";
 
 const ZIdParams = z.object({

@@ -6,6 +6,7 @@
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize } from "../authorize.js";
+import { ZEntryName, ZProjectFile, ZProjectFolder, ZProjectPath } from "../contract/files.js";
 import { AppError } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import {
@@ -14,10 +15,6 @@ import {
   listProjectFiles,
   openProjectFile,
   uploadProjectFile,
-  ZEntryName,
-  ZProjectFile,
-  ZProjectFolder,
-  ZProjectPath,
 } from "../services/project-files.js";
 
 const ZIdParams = z.object({

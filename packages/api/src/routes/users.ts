@@ -6,6 +6,13 @@ import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
 import { authorize } from "../authorize.js";
 import type { TConfig } from "../config.js";
+import {
+  ZCreateInvitationRequest,
+  ZInvitation,
+  ZSignUpStatus,
+  ZSiteUser,
+  ZUpdateSiteUserRequest,
+} from "../contract/admin.js";
 import { AppError, notFound } from "../errors.js";
 import { defineRoute, type TAnyRoute } from "../router.js";
 import {
@@ -13,11 +20,8 @@ import {
   describeSignUp,
   listPendingInvitations,
   revokeInvitation,
-  ZCreateInvitationRequest,
-  ZInvitation,
-  ZSignUpStatus,
 } from "../services/invitations.js";
-import { listUsers, setUserDisabled, ZSiteUser, ZUpdateSiteUserRequest } from "../services/users.js";
+import { listUsers, setUserDisabled } from "../services/users.js";
 
 const ZIdParams = z.object({
   id: z

@@ -5,6 +5,7 @@
  */
 import type { Prisma, PrismaClient } from "@flint/db";
 import { z } from "zod";
+import type { TActivity } from "../contract/projects.js";
 import { AppError } from "../errors.js";
 
 type TDb = PrismaClient | Prisma.TransactionClient;
@@ -32,17 +33,6 @@ export const ACTIVITY_KINDS = [
   "comment.added",
 ] as const;
 export type TActivityKind = (typeof ACTIVITY_KINDS)[number];
-
-export const ZActivity = z.object({
-  id: z.string(),
-  kind: z.string(),
-  subjectType: z.string(),
-  subjectId: z.string(),
-  details: z.record(z.string(), z.unknown()),
-  actor: z.object({ id: z.string(), name: z.string() }),
-  createdAt: z.string(),
-});
-export type TActivity = z.infer<typeof ZActivity>;
 
 // Saving every few seconds must not flood the feed: edits by one person to one notebook within
 // this window update one entry.

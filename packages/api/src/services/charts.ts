@@ -3,46 +3,10 @@
  * shown on the project's chart board (pinned first, then by position) and on its own page.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { z } from "zod";
+import type { z } from "zod";
+import type { TChart, ZChartSummary, ZCreateChartRequest, ZUpdateChartRequest } from "../contract/charts.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
-
-/** Largest saved spec: charts keep aggregated data inline, not raw tables. */
-export const MAX_CHART_BYTES = 5_000_000;
-
-export const ZCreateChartRequest = z.strictObject({
-  title: z.string().trim().min(1, "a chart needs a title").max(200),
-  description: z.string().max(5000).default(""),
-  spec: z.record(z.string(), z.unknown()).describe("A Vega-Lite (v5/v6) or Vega spec with inline data."),
-  sourceNotebookId: z.string().max(64).optional(),
-  sourceCellId: z.string().max(64).optional(),
-});
-
-export const ZUpdateChartRequest = z
-  .strictObject({
-    title: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(5000).optional(),
-    pinned: z.boolean().optional(),
-    position: z.number().finite().optional(),
-  })
-  .refine((value) => Object.keys(value).length > 0, "send at least one field to change");
-
-export const ZChartSummary = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  title: z.string(),
-  description: z.string(),
-  author: z.string(),
-  sourceNotebook: z.object({ id: z.string(), name: z.string() }).nullable(),
-  sourceCellId: z.string().nullable(),
-  pinned: z.boolean(),
-  position: z.number(),
-  published: z.boolean(),
-  commentCount: z.number().int(),
-  createdAt: z.string(),
-});
-export const ZChart = ZChartSummary.extend({ spec: z.record(z.string(), z.unknown()) });
-export type TChart = z.infer<typeof ZChart>;
 
 const SUMMARY_SELECT = {
   id: true,

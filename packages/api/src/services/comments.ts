@@ -7,40 +7,10 @@
  * notification once per comment.
  */
 import type { PrismaClient } from "@flint/db";
-import { z } from "zod";
+import type { z } from "zod";
+import type { TComment, TThread, ZNotification } from "../contract/comments.js";
 import { AppError } from "../errors.js";
 import { findMentionTokens, resolveMentions } from "../mentions.js";
-
-export const ZCommentBody = z.string().trim().min(1, "a comment cannot be empty").max(10_000);
-
-export const ZCreateCommentRequest = z.strictObject({
-  body: ZCommentBody,
-  cellId: z.string().max(64).optional().describe("The cell a new thread anchors to (notebooks)."),
-  threadId: z.string().max(64).optional().describe("Reply to this thread instead of starting one."),
-});
-
-export const ZUpdateCommentRequest = z
-  .strictObject({ body: ZCommentBody.optional(), resolved: z.boolean().optional() })
-  .refine((value) => value.body !== undefined || value.resolved !== undefined, "send body or resolved");
-
-export const ZComment = z.object({
-  id: z.string(),
-  threadId: z.string().nullable(),
-  cellId: z.string().nullable(),
-  body: z.string(),
-  author: z.object({ id: z.string(), name: z.string() }),
-  createdAt: z.string(),
-  editedAt: z.string().nullable(),
-  resolved: z.boolean(),
-  mentions: z.array(z.string()).describe("User ids mentioned in the body (each was notified)."),
-  mentionNames: z
-    .record(z.string(), z.string())
-    .describe("Display names of the users the body's `<@userId>` tokens mention, by user id."),
-});
-export type TComment = z.infer<typeof ZComment>;
-
-export const ZThread = ZComment.extend({ replies: z.array(ZComment) });
-export type TThread = z.infer<typeof ZThread>;
 
 const COMMENT_SELECT = {
   id: true,
@@ -233,26 +203,6 @@ export async function updateComment(
   });
   return toComment(row, await loadMemberNames(prisma, [row]));
 }
-
-export const ZNotification = z.object({
-  id: z.string(),
-  kind: z.string(),
-  read: z.boolean(),
-  createdAt: z.string(),
-  comment: z
-    .object({
-      id: z.string(),
-      body: z.string(),
-      author: z.string(),
-      projectId: z.string(),
-      notebookId: z.string().nullable(),
-      chartId: z.string().nullable(),
-      cellId: z.string().nullable(),
-      threadId: z.string().nullable(),
-      mentionNames: z.record(z.string(), z.string()).describe("Names for the body's `<@userId>` tokens."),
-    })
-    .nullable(),
-});
 
 /** A user's notifications, newest first (only from projects they still belong to). */
 export async function listNotifications(

@@ -9,19 +9,17 @@
 import { Prisma, type PrismaClient } from "@flint/db";
 import { exportIpynb, type TNotebook } from "@flint/notebook";
 import { z } from "zod";
+import type {
+  TCommunityItem,
+  TPublishedNotebook,
+  TSubjectType,
+  ZCommunityQuery,
+} from "../contract/community.js";
+import type { TCreateProjectRequest } from "../contract/projects.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
-import {
-  loadNotebook,
-  splitNotebook,
-  type TNotebookDocument,
-  toIpynbFile,
-  ZNbformatJson,
-} from "./notebooks.js";
-import { createProjectIn, type TCreateProjectRequest, ZCreateProjectRequest } from "./projects.js";
-
-export const ZSubjectType = z.enum(["notebook", "chart"]);
-export type TSubjectType = z.infer<typeof ZSubjectType>;
+import { loadNotebook, splitNotebook, type TNotebookContent, toIpynbFile } from "./notebooks.js";
+import { createProjectIn } from "./projects.js";
 
 /**
  * Publishes a notebook as it is now, or republishes it: one repeatable-read transaction reads
@@ -122,18 +120,6 @@ export async function setPublished(
   return { published: input.isPublished };
 }
 
-/** A published notebook as the community sees it: the snapshot taken when it was published. */
-export const ZPublishedNotebook = z.object({
-  id: z.string(),
-  name: z.string(),
-  version: z.number().int().describe("The notebook version that was published."),
-  author: z.string(),
-  projectName: z.string(),
-  publishedAt: z.string(),
-  notebook: ZNbformatJson,
-});
-export type TPublishedNotebook = z.infer<typeof ZPublishedNotebook>;
-
 type TPublishedRow = {
   id: string;
   projectId: string;
@@ -212,7 +198,7 @@ export async function getPublishedNotebook(
 export async function getPublishedNotebookDocument(
   prisma: PrismaClient,
   notebookId: string,
-): Promise<TNotebookDocument> {
+): Promise<TNotebookContent> {
   const row = await readPublished(prisma, notebookId);
   return {
     id: row.id,
@@ -283,25 +269,6 @@ export async function setStar(
   return { starred: input.isStarred, stars };
 }
 
-export const ZCommunityItem = z.object({
-  type: ZSubjectType,
-  id: z.string(),
-  title: z.string(),
-  description: z.string(),
-  author: z.string(),
-  projectName: z.string(),
-  stars: z.number().int(),
-  publishedAt: z.string(),
-});
-export type TCommunityItem = z.infer<typeof ZCommunityItem>;
-
-export const ZCommunityQuery = z.object({
-  q: z.string().trim().max(200).optional(),
-  sort: z.enum(["stars", "recent"]).default("recent"),
-  type: ZSubjectType.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(30),
-});
-
 /**
  * Published notebooks and charts, searchable by title and description, sorted by stars or by
  * publication time. One SQL query with a UNION so sorting and paging happen in PostgreSQL.
@@ -370,21 +337,6 @@ const ZForkId = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
-
-/**
- * Where a fork goes: a project the caller edits (`projectId`), or a new project of theirs
- * (`newProject`), created with the copy, so a user with no project yet can fork in one step.
- */
-export const ZForkRequest = z
-  .strictObject({
-    projectId: ZForkId.optional().describe("A project you can create notebooks in."),
-    newProject: ZCreateProjectRequest.optional().describe("Create this project (you become its admin)."),
-    name: z.string().trim().min(1).max(200).optional().describe("Default: the notebook's name + (fork)."),
-  })
-  .refine(
-    (value) => (value.projectId === undefined) !== (value.newProject === undefined),
-    "send either projectId (an existing project) or newProject (a project to create), not both",
-  );
 
 /** Where {@link forkNotebook} puts the copy. */
 export type TForkTarget = { projectId: string } | { newProject: TCreateProjectRequest };

@@ -7,13 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "@flint/db";
-import { z } from "zod";
+import type { z } from "zod";
 import type { TSignUpMode } from "../config.js";
+import type { TInvitation, TSignUpStatus, ZCreateInvitationRequest } from "../contract/admin.js";
 import { AppError, notFound } from "../errors.js";
 import { hashToken } from "../tokens.js";
-
-/** How long an invitation is valid unless the administrator says otherwise. */
-export const DEFAULT_INVITATION_DAYS = 7;
 
 /** Why a sign-up was refused; auth.ts sends it as better-auth's error `code`. */
 export type TSignUpRefusal =
@@ -34,44 +32,6 @@ export class SignUpRefusedError extends AppError {
     super("forbidden", message, { reason });
   }
 }
-
-/** E-mail addresses as better-auth stores them: trimmed and lower-case. */
-export const ZInvitationEmail = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email("not an email address").max(320));
-
-export const ZCreateInvitationRequest = z.strictObject({
-  email: ZInvitationEmail,
-  expiresInDays: z.number().int().min(1).max(90).default(DEFAULT_INVITATION_DAYS),
-});
-export type TCreateInvitationRequest = z.input<typeof ZCreateInvitationRequest>;
-
-/** An invitation as administrators see it: never its secret. */
-export const ZInvitation = z.object({
-  id: z.string(),
-  email: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  invitedBy: z.string(),
-  /** `expired` ones stay listed until revoked, so the administrator sees why a link fails. */
-  status: z.enum(["pending", "expired"]),
-});
-export type TInvitation = z.infer<typeof ZInvitation>;
-
-/** What the sign-up page needs to know before it shows a form. */
-export const ZSignUpStatus = z.object({
-  mode: z.enum(["open", "invite", "closed"]),
-  /** The invitation the link carries, when it can be used. */
-  invitation: z.object({ email: z.string(), expiresAt: z.string() }).nullable(),
-  /** Why this visitor cannot sign up, or why the link's invitation cannot be used; null when they can. */
-  problem: z
-    .object({ reason: z.string(), message: z.string() })
-    .nullable()
-    .describe("Why sign-up is refused, in words a person can act on"),
-});
-export type TSignUpStatus = z.infer<typeof ZSignUpStatus>;
 
 const INVITATION_SELECT = {
   id: true,

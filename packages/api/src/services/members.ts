@@ -3,28 +3,11 @@
  * keeps at least one admin, so nobody can lock everyone out.
  */
 import type { PrismaClient } from "@flint/db";
-import { z } from "zod";
+import type { z } from "zod";
+import type { TMember, ZAddMemberRequest } from "../contract/members.js";
 import { AppError } from "../errors.js";
 import { PROJECT_ROLES, type TProjectRole } from "../permissions.js";
 import { recordActivity } from "./activity.js";
-
-export const ZRole = z.enum(PROJECT_ROLES);
-
-export const ZAddMemberRequest = z.strictObject({
-  email: z.email("not an email address").max(320),
-  role: ZRole,
-});
-
-export const ZChangeRoleRequest = z.strictObject({ role: ZRole });
-
-export const ZMember = z.object({
-  userId: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: ZRole,
-  addedAt: z.string(),
-});
-export type TMember = z.infer<typeof ZMember>;
 
 const MEMBER_SELECT = {
   role: true,

@@ -5,6 +5,7 @@
  */
 import type { Prisma, PrismaClient } from "@flint/db";
 import { z } from "zod";
+import { MAX_NOTEBOOK_NAME, type TTrashedNotebook } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
 
@@ -13,36 +14,8 @@ type TDb = PrismaClient | Prisma.TransactionClient;
 /** Days a notebook stays in the trash before it is deleted for good. */
 export const TRASH_RETENTION_DAYS = 30;
 
-/** Longest notebook name. */
-export const MAX_NOTEBOOK_NAME = 200;
-
 /** The name a notebook gets when it is created without one (then "Untitled 1", "Untitled 2"...). */
 export const UNTITLED = "Untitled";
-
-export const ZRenameNotebookRequest = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1, "a notebook needs a name")
-    .max(MAX_NOTEBOOK_NAME, `a notebook name has at most ${MAX_NOTEBOOK_NAME} characters`)
-    // Control characters would be invisible in lists and file names.
-    .regex(/^[^\p{Cc}]*$/u, "a notebook name cannot contain control characters (tabs, new lines...)"),
-});
-
-export const ZDuplicateNotebookRequest = z.strictObject({
-  name: ZRenameNotebookRequest.shape.name.optional().describe('Default: "<name> (copy)".'),
-});
-
-export const ZTrashedNotebook = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  name: z.string(),
-  cellCount: z.number().int(),
-  deletedAt: z.string(),
-  purgeAt: z.string().describe("When the notebook is deleted for good unless it is restored."),
-  published: z.boolean(),
-});
-export type TTrashedNotebook = z.infer<typeof ZTrashedNotebook>;
 
 /**
  * Serializes name choices within one project: two creates at once must not both take

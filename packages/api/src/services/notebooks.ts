@@ -17,88 +17,14 @@ import {
   withExecutionTimes,
 } from "@flint/notebook";
 import { z } from "zod";
+import type { TCheckpoint } from "../contract/checkpoints.js";
+import type { TCreatedNotebook, TNotebookDocument, TNotebookSummary } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
-import {
-  assertNameFree,
-  chooseNotebookName,
-  lockProjectNames,
-  ZRenameNotebookRequest,
-} from "./notebook-lifecycle.js";
+import { assertNameFree, chooseNotebookName, lockProjectNames } from "./notebook-lifecycle.js";
 
-/** Largest notebook accepted through the JSON API (the import route streams files separately). */
-export const MAX_NOTEBOOK_BYTES = 50_000_000;
-
-/** Largest .ipynb file accepted by the import route (the parser's own limit is the same). */
-export const MAX_IMPORT_BYTES = 100_000_000;
-
-export const ZNotebookName = ZRenameNotebookRequest.shape.name;
-
-/** An nbformat 4 document as JSON; its content is validated by @flint/notebook's parser. */
-export const ZNbformatJson = z
-  .record(z.string(), z.unknown())
-  .describe("An nbformat 4 notebook (Jupyter .ipynb JSON).");
-
-export const ZCreateNotebookRequest = z.strictObject({
-  // Empty or absent: "Untitled", "Untitled 1"... A taken name gets " (2)", " (3)"...
-  name: z
-    .union([ZNotebookName, z.string().trim().max(0)])
-    .optional()
-    .describe('Default "Untitled" (then "Untitled 1"...); a name already used gets " (2)".'),
-  notebook: ZNbformatJson.optional(),
-});
-
-export const ZSaveNotebookRequest = z.strictObject({
-  version: z.number().int().positive().describe("The version this edit is based on (compare-and-swap)."),
-  name: ZNotebookName.optional(),
-  notebook: ZNbformatJson,
-});
-
-export const ZNotebookSummary = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  name: z.string(),
-  version: z.number().int(),
-  cellCount: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastOpenedAt: z.string().nullable(),
-  published: z.boolean(),
-  publishedVersion: z
-    .number()
-    .int()
-    .nullable()
-    .describe("The version the community sees while published (null when not published)."),
-  forkedFrom: z.object({ id: z.string(), name: z.string() }).nullable(),
-});
-export type TNotebookSummary = z.infer<typeof ZNotebookSummary>;
-
-export const ZImportNotice = z.object({
-  cell: z.number().int().describe("1-based cell number"),
-  output: z.number().int().optional().describe("1-based output number, for a replaced output"),
-  attachment: z.string().optional().describe("the attachment's name, for a left-out attachment"),
-  reason: z.string(),
-});
-
-export const ZCreatedNotebook = ZNotebookSummary.extend({
-  replaced: z
-    .array(ZImportNotice)
-    .describe(
-      "Outputs the file had that could not be kept, each replaced by a visible notice in its place, and attachments left out.",
-    ),
-});
-export type TCreatedNotebook = z.infer<typeof ZCreatedNotebook>;
-
-export const ZNotebookDocument = ZNotebookSummary.extend({
-  notebook: ZNbformatJson,
-  cellStatus: z
-    .record(z.string(), z.string())
-    .describe("Each cell's last run status (ok, error, running, ...)."),
-  cellExecution: z
-    .record(z.string(), ZCellExecution)
-    .describe("When each run cell's latest run started and ended, and who ran it."),
-});
-export type TNotebookDocument = z.infer<typeof ZNotebookDocument>;
+/** A notebook document without what the caller may do (the route adds `permissions`). */
+export type TNotebookContent = Omit<TNotebookDocument, "permissions">;
 
 type TStoredCell = Record<string, unknown> & { id: string; cell_type: string };
 
@@ -340,7 +266,7 @@ export async function loadNotebook(
  * Reads a notebook with its outputs as nbformat 4.5 JSON; run times come apart, in
  * `cellExecution`, like the statuses (the page does not save them back).
  */
-export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookDocument> {
+export async function getNotebook(prisma: PrismaClient, notebookId: string): Promise<TNotebookContent> {
   const { summary, model, cellStatus, cellExecution } = await loadNotebook(prisma, notebookId);
   return { ...summary, notebook: exportIpynb(model) as Record<string, unknown>, cellStatus, cellExecution };
 }
@@ -459,15 +385,6 @@ export async function touchNotebook(prisma: PrismaClient, notebookId: string): P
     select: { id: true },
   });
 }
-
-export const ZCheckpoint = z.object({
-  id: z.string(),
-  name: z.string(),
-  version: z.number().int(),
-  createdAt: z.string(),
-  createdBy: z.string(),
-});
-export type TCheckpoint = z.infer<typeof ZCheckpoint>;
 
 const CHECKPOINT_SELECT = {
   id: true,

@@ -31,39 +31,9 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as TWebReadableStream } from "node:stream/web";
 import { projectStorageDir } from "@flint/catalog";
-import { z } from "zod";
+import type { z } from "zod";
+import { type TProjectFile, ZEntryName, type ZProjectFolder } from "../contract/files.js";
 import { AppError } from "../errors.js";
-
-/** One entry of a folder listing. */
-export const ZProjectFile = z.object({
-  name: z.string(),
-  path: z.string().describe("Relative to the project's folder, with / separators."),
-  kind: z.enum(["file", "folder", "link"]).describe("A link is a symbolic link (never followed out)."),
-  sizeBytes: z.number().int().describe("0 for folders and links."),
-  modifiedAt: z.string(),
-});
-export type TProjectFile = z.infer<typeof ZProjectFile>;
-
-export const ZProjectFolder = z.object({
-  path: z.string().describe('The folder listed ("" is the project\'s folder).'),
-  entries: z.array(ZProjectFile),
-});
-
-/** A path inside the project's folder, as sent in `?path=`. */
-export const ZProjectPath = z
-  .string()
-  .max(1000, "a path has at most 1000 characters")
-  .default("")
-  .describe('Relative to the project\'s folder, "/"-separated; "" is the folder itself.');
-
-/** A new file or folder's name. */
-export const ZEntryName = z
-  .string()
-  .trim()
-  .min(1, "a name cannot be empty")
-  .max(255, "a name has at most 255 characters")
-  .refine((name) => name !== "." && name !== "..", "a name cannot be . or ..")
-  .refine((name) => !/[/\\\p{Cc}]/u.test(name), "a name cannot contain / or \\ or control characters");
 
 /** Temporary files of uploads in progress: not shown. */
 const UPLOADING_PREFIX = ".uploading-";

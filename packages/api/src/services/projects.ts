@@ -2,29 +2,10 @@
  * Projects: the records notebooks, assets and charts hang on. The creator is the project's admin.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { z } from "zod";
-import type { TProjectRole } from "../permissions.js";
+import type { z } from "zod";
+import type { TCreateProjectRequest, TProject, ZUpdateProjectRequest } from "../contract/projects.js";
+import { describePermissions, type TProjectRole } from "../permissions.js";
 import { recordActivity } from "./activity.js";
-
-export const ZProjectName = z.string().trim().min(1, "a project needs a name").max(120);
-
-export const ZCreateProjectRequest = z.strictObject({
-  name: ZProjectName,
-  description: z.string().max(5000).default(""),
-});
-export type TCreateProjectRequest = z.infer<typeof ZCreateProjectRequest>;
-
-export const ZProject = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  role: z.enum(["viewer", "runner", "editor", "admin"]),
-  notebookCount: z.number().int(),
-  archived: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type TProject = z.infer<typeof ZProject>;
 
 const PROJECT_SELECT = {
   id: true,
@@ -56,6 +37,8 @@ function toProject(row: TProjectRow, role: TProjectRole): TProject {
     archived: row.archivedAt !== null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    // As a browser session sees it; routes narrow it to a token's scope (routes/projects.ts).
+    permissions: describePermissions(role),
   };
 }
 
@@ -106,14 +89,6 @@ export async function createProjectIn(
   });
   return toProject(project, "admin");
 }
-
-export const ZUpdateProjectRequest = z
-  .strictObject({
-    name: ZProjectName.optional(),
-    description: z.string().max(5000).optional(),
-    archived: z.boolean().optional(),
-  })
-  .refine((value) => Object.keys(value).length > 0, "send at least one of name, description, archived");
 
 /** Renames, describes, archives or unarchives a project. */
 export async function updateProject(

@@ -5,19 +5,7 @@
  */
 import type { PrismaClient } from "@flint/db";
 import { z } from "zod";
-
-/** A user in the Administration page's list: no password, no tokens. */
-export const ZSiteUser = z.object({
-  id: z.string(),
-  name: z.string(),
-  email: z.string(),
-  createdAt: z.string(),
-  disabledAt: z.string().nullable(),
-  isAdmin: z.boolean(),
-});
-export type TSiteUser = z.infer<typeof ZSiteUser>;
-
-export const ZUpdateSiteUserRequest = z.strictObject({ disabled: z.boolean() });
+import type { TSiteUser } from "../contract/admin.js";
 
 const SITE_USER_SELECT = {
   id: true,
