@@ -150,7 +150,8 @@ beforeAll(async () => {
     log: () => undefined,
   });
   handle = createRouter({
-    routes: createCatalogRoutes({ prisma: t.prisma, config, catalog }),
+    routes: Object.values(createCatalogRoutes({ prisma: t.prisma, config, catalog })),
+    prisma: t.prisma,
     maxBodyBytes: 1_000_000,
     authenticate: t.api.authenticate,
     trustedOrigins: [ORIGIN],

@@ -9,16 +9,10 @@ import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
 import type { TActor } from "./authorize.js";
 import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./client-address.js";
 import type { TConfig } from "./config.js";
+import type { THealth } from "./contract/health.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
-import { createCatalogRoutes } from "./routes/catalog.js";
-import { createRoutes, type THealth } from "./routes/index.js";
-import { createNotebookLifecycleRoutes } from "./routes/notebook-lifecycle.js";
-import { createOutputRoutes } from "./routes/outputs.js";
-import { createPreferenceRoutes } from "./routes/preferences.js";
-import { createProjectFileRoutes } from "./routes/project-files.js";
-import { createRunRoutes, type TRunBroker } from "./routes/run.js";
-import { createUserRoutes } from "./routes/users.js";
+import { createRoutes, type TRunBroker } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
 import { findUserByToken } from "./tokens.js";
 
@@ -37,9 +31,14 @@ export {
 export { parseTrustedProxies, resolveClientAddress } from "./client-address.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export type { TSiteUser } from "./contract/admin.js";
+export type { THealth } from "./contract/health.js";
 export { AppError, type TErrorCode } from "./errors.js";
+export { createNotebookSocketServer, type TNotebookSocketOptions } from "./notebook-socket.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {
+  ABILITIES,
+  COMMAND_PERMISSIONS,
+  describePermissions,
   hasPermission,
   hasSitePermission,
   PERMISSIONS,
@@ -47,9 +46,11 @@ export {
   SITE_PERMISSIONS,
   SITE_ROLES,
   scopeAllows,
+  type TAbility,
   TOKEN_SCOPE_OF,
   TOKEN_SCOPES,
   type TPermission,
+  type TPermissions,
   type TProjectRole,
   type TSitePermission,
   type TSiteRole,
@@ -63,8 +64,7 @@ export {
   type TPreferences,
   type TTheme,
 } from "./preferences.js";
-export type { THealth } from "./routes/index.js";
-export type { TRunBroker } from "./routes/run.js";
+export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createNotebookStore, endInterruptedRuns } from "./services/notebook-store.js";
 export { getPreferences } from "./services/preferences.js";
@@ -133,28 +133,22 @@ export function createApi(options: TApiOptions): TApi {
     };
   };
   const catalog = createCatalogService(prisma, config);
-  const routes: TAnyRoute[] = [];
-  routes.push(
-    ...createRoutes({
-      prisma,
-      isEmbeddedDb: options.isEmbeddedDb,
-      runtimeStatus:
-        options.runtimeStatus ??
-        (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
-      openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
-    }),
-    ...createRunRoutes(prisma, options.getBroker ?? (() => null)),
-    ...createOutputRoutes(prisma, config.dataDir),
-    ...createCatalogRoutes({ prisma, config, catalog }),
-    ...createUserRoutes({ prisma, config }),
-    ...createNotebookLifecycleRoutes(prisma, options.getBroker ?? (() => null)),
-    ...createProjectFileRoutes({ prisma, dataDir: config.dataDir, maxUploadBytes: catalog.maxUploadBytes }),
-    ...createPreferenceRoutes(prisma),
-  );
+  const routes: TAnyRoute[] = createRoutes({
+    prisma,
+    config,
+    isEmbeddedDb: options.isEmbeddedDb,
+    runtimeStatus:
+      options.runtimeStatus ??
+      (async () => ({ jupyter: { status: "not started" }, spark: { status: "not started" } })),
+    openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
+    getBroker: options.getBroker ?? (() => null),
+    catalog,
+  });
   const router = createRouter({
     routes,
     maxBodyBytes: config.maxBodyBytes,
     authenticate,
+    prisma,
     trustedOrigins: config.trustedOrigins,
     onUnexpectedError: options.onUnexpectedError,
   });

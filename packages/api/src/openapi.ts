@@ -2,10 +2,24 @@
  * The OpenAPI 3.1 document, generated from the route table's zod schemas (never hand-written).
  */
 import { z } from "zod";
+import { requiresSignIn, type TAccess } from "./contract/endpoint.js";
 import type { TAnyRoute } from "./router.js";
 
 function toSchema(schema: z.ZodType, io: "input" | "output"): unknown {
   return z.toJSONSchema(schema, { io, unrepresentable: "any" });
+}
+
+/**
+ * Who may call, from the route's access rule: anyone (`[]`), a signed-in caller (bearer or
+ * cookie), also a kernel's notebook token (`notebookToken`), or, for rules that let anonymous
+ * visitors read published items, either a credential or none (`{}`).
+ */
+function securityOf(access: TAccess): unknown[] {
+  if (access === "public") return [];
+  const signedIn = [{ bearer: [] }, { cookie: [] }];
+  if (access === "notebookToken") return [...signedIn, { notebookToken: [] }];
+  if (!requiresSignIn(access)) return [...signedIn, {}];
+  return signedIn;
 }
 
 /** Builds the OpenAPI document for `routes`. */
@@ -32,7 +46,7 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
       tags: [route.tag],
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
       parameters,
-      security: route.auth === "user" ? [{ bearer: [] }, { cookie: [] }] : [],
+      security: securityOf(route.access),
       responses: {
         [String(route.status ?? 200)]: {
           description: "Success",
@@ -88,6 +102,11 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
           description: "A personal access token from Settings → Tokens.",
         },
         cookie: { type: "apiKey", in: "cookie", name: "better-auth.session_token" },
+        notebookToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "A notebook's token (`flint_nbk_...`), which Flint gives the notebook's kernel.",
+        },
       },
       schemas: {
         Error: {

@@ -1,61 +1,87 @@
 /**
- * A small typed router for `/api/*`: each route declares its zod schemas and its authentication;
- * the router authenticates, parses and validates input, runs the handler and maps errors to
- * JSON. The OpenAPI document is generated from the same declarations (openapi.ts).
+ * A small typed router for `/api/*`. Each route implements one endpoint of the contract
+ * (`contract/`): the router authenticates, enforces the endpoint's access rule, parses and
+ * validates input, runs the handler and maps errors to JSON. The OpenAPI document is generated
+ * from the same declarations (openapi.ts).
  */
+
+import type { PrismaClient } from "@flint/db";
 import type { z } from "zod";
-import type { TActor } from "./authorize.js";
+import { authorize, type TActor, type TGrant, type TSiteGrant, type TTarget } from "./authorize.js";
+import {
+  requiresSignIn,
+  type TAccess,
+  type TBodyOf,
+  type TEndpoint,
+  type TIsAnonymousAllowed,
+  type TParamsOf,
+  type TQueryOf,
+  type TResponseOf,
+  type TSiteAccess,
+  type TTargetSource,
+} from "./contract/endpoint.js";
 import { AppError, describeZodError } from "./errors.js";
+import type { TPermission, TSitePermission } from "./permissions.js";
+import { resolveNotebookToken } from "./services/catalog.js";
+
+/**
+ * A kernel calling with its notebook's token (`flint_nbk_...`): the notebook and the projects it
+ * may reach. Handed to `notebookToken` routes, which limit what they do to it.
+ */
+export interface TKernelCaller {
+  /** The only project it may write to: its notebook's. */
+  projectScope: string;
+  /** The projects it may read: its own first, then its notebook's fork sources'. */
+  readScope: string[];
+  /** The notebooks its notebook was forked from, nearest first. */
+  forkSources: { notebookId: string; projectId: string; isPublished: boolean }[];
+  /** The notebook it was issued for (lineage). */
+  notebookId: string | null;
+}
+
+/** The caller a handler gets: non-null unless its access rule lets anonymous visitors in. */
+export type TActorFor<A extends TAccess> = TIsAnonymousAllowed<A> extends true ? TActor | null : TActor;
+
+/** The grant a handler gets: what `authorize` answered for its access rule (none for the rest). */
+export type TGrantFor<A extends TAccess> = A extends TSiteAccess
+  ? TSiteGrant
+  : A extends { permission: string }
+    ? TGrant
+    : undefined;
 
 /** The per-request context a handler receives. */
-export interface TRouteContext<P, Q, B> {
-  actor: TActor | null;
-  params: P;
-  query: Q;
-  body: B;
+export interface TRouteContext<E extends TEndpoint> {
+  actor: TActorFor<E["access"]>;
+  grant: TGrantFor<E["access"]>;
+  /** For `notebookToken` routes called with a notebook's token: its limits; otherwise null. */
+  kernel: TKernelCaller | null;
+  params: TParamsOf<E>;
+  query: TQueryOf<E>;
+  body: TBodyOf<E>;
   /** The body's bytes, for routes declared with `rawBody`. */
   raw: Uint8Array;
   request: Request;
 }
 
-type TMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/** One API route: an endpoint of the contract and its handler. */
+export type TRoute<E extends TEndpoint = TEndpoint> = E & {
+  handler: (context: TRouteContext<E>) => Promise<TResponseOf<E> | Response>;
+};
 
-/** One API route. `auth: "user"` rejects callers without a session or token with 401. */
-export interface TRoute<P = unknown, Q = unknown, B = unknown, R = unknown> {
-  method: TMethod;
-  /** OpenAPI-style template, e.g. `/api/v1/projects/{id}`. */
-  path: string;
-  summary: string;
-  tag: string;
-  auth: "user" | "public";
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-  response: z.ZodType<R>;
-  /** HTTP status of a successful answer (default 200). */
-  status?: number;
-  /** Body size limit for this route; defaults to the server's limit. */
-  maxBodyBytes?: number;
-  /** Hands the handler the raw body bytes (file uploads) instead of parsed JSON; `body` is unused. */
-  rawBody?: { contentTypes: string[]; description: string };
-  /**
-   * For routes that read the request themselves (streamed uploads): the bodies they accept, by
-   * content type, for the OpenAPI document only. The handler still validates what it reads.
-   */
-  documentedBody?: { description: string; content: Record<string, z.ZodType> };
-  handler: (context: TRouteContext<P, Q, B>) => Promise<R | Response>;
+/** Implements an endpoint of the contract. */
+export function implement<E extends TEndpoint>(
+  endpoint: E,
+  handler: (context: TRouteContext<E>) => Promise<TResponseOf<E> | Response>,
+): TRoute<E> {
+  return { ...endpoint, handler };
 }
 
-/** Declares a route with inferred types. */
-export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(
-  route: TRoute<P, Q, B, R>,
-): TRoute<P, Q, B, R> {
-  return route;
-}
+/** The routes of a group of endpoints: every endpoint of the group, implemented. */
+export type TRoutesOf<G extends Record<string, TEndpoint>> = { [K in keyof G]: TRoute<G[K]> };
 
 /** A route of any types, as stored in the route table. */
-// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of many shapes; each is typed where it is defined.
-export type TAnyRoute = TRoute<any, any, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of many shapes; each is typed where it is implemented.
+export type TAnyRoute = TEndpoint & { handler: (context: any) => Promise<unknown> };
 
 /** Builds a JSON response. */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -156,6 +182,8 @@ export interface TRouterOptions {
   maxBodyBytes: number;
   /** Resolves the caller from the request's cookie or bearer token. */
   authenticate: (request: Request) => Promise<TActor | null>;
+  /** The database, for `authorize` and for notebook tokens. */
+  prisma: PrismaClient;
   /** Origins allowed to make cookie-authenticated state-changing calls. */
   trustedOrigins: string[];
   /** Called with unexpected errors (for the server log); the caller only sees a generic 500. */
@@ -164,8 +192,35 @@ export interface TRouterOptions {
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+const SIGN_IN_MESSAGE = "Sign in or send a personal access token (Authorization: Bearer ...).";
+
+/** Reads the id a permission's target names (`params.id`, `query.projectId`, `body.projectId`). */
+function readTargetId(
+  from: TTargetSource,
+  input: { params: unknown; query: unknown; body: unknown },
+): string {
+  const [where, key] = from.split(".") as ["params" | "query" | "body", string];
+  const value = (input[where] as Record<string, unknown> | undefined)?.[key];
+  // An absent id is an id of nothing: authorize answers 404 as for any unknown id.
+  return typeof value === "string" ? value : "";
+}
+
+/** Refuses a route table with a route that has no access rule (JavaScript callers, casts). */
+function assertAccessRules(routes: TAnyRoute[]): void {
+  for (const route of routes) {
+    const access = (route as { access?: unknown }).access;
+    const isValid =
+      access === "public" ||
+      access === "user" ||
+      access === "notebookToken" ||
+      (typeof access === "object" && access !== null && "permission" in access && "target" in access);
+    if (!isValid) throw new Error(`Route ${route.method} ${route.path} declares no access rule.`);
+  }
+}
+
 /** Creates the request handler for a route table. */
 export function createRouter(options: TRouterOptions): (request: Request) => Promise<Response> {
+  assertAccessRules(options.routes);
   const compiled = options.routes.map(compile);
   return async (request) => {
     try {
@@ -184,13 +239,9 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
         );
       }
       const { route, names } = found.entry;
-      const actor = await options.authenticate(request);
-      if (route.auth === "user" && !actor) {
-        throw new AppError(
-          "unauthorized",
-          "Sign in or send a personal access token (Authorization: Bearer ...).",
-        );
-      }
+      const access = route.access;
+      let actor = await options.authenticate(request);
+      if (!actor && requiresSignIn(access)) throw new AppError("unauthorized", SIGN_IN_MESSAGE);
       // CSRF: a cookie-authenticated state change must come from Flint's own pages. Token callers
       // are exempt: a browser cannot attach a bearer token to a cross-site request.
       if (actor?.via === "session" && UNSAFE_METHODS.has(request.method)) {
@@ -234,7 +285,30 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
           "body",
         );
       }
-      const result = await route.handler({ actor, params, query, body, raw, request });
+      // The access rule, after validation (a malformed request is told so first, as before).
+      let kernel: TKernelCaller | null = null;
+      if (access === "notebookToken" && !actor) {
+        const caller = await resolveNotebookToken(options.prisma, request);
+        if (!caller) throw new AppError("unauthorized", SIGN_IN_MESSAGE);
+        actor = caller.actor;
+        kernel = caller.kernel;
+      }
+      let grant: TGrant | TSiteGrant | undefined;
+      if (typeof access === "object") {
+        grant =
+          access.target === "site"
+            ? await authorize(options.prisma, actor, { kind: "site" }, access.permission as TSitePermission)
+            : await authorize(
+                options.prisma,
+                actor,
+                {
+                  kind: access.target.kind,
+                  id: readTargetId(access.target.from, { params, query, body }),
+                } as TTarget,
+                access.permission as TPermission,
+              );
+      }
+      const result = await route.handler({ actor, grant, kernel, params, query, body, raw, request });
       if (result instanceof Response) return result;
       return json(result, route.status ?? 200);
     } catch (error) {

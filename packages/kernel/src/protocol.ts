@@ -225,24 +225,7 @@ export type TCompleteCommand = z.infer<typeof ZCompleteCommand>;
 /** An `inspect` command. */
 export type TInspectCommand = z.infer<typeof ZInspectCommand>;
 
-/**
- * The permission (as named in `@flint/api`'s table) each command needs. Completion and
- * inspection need `notebook.run`: they make the kernel evaluate attribute lookups on live
- * objects, and a viewer must not make the kernel do anything.
- */
-export const COMMAND_PERMISSIONS = {
-  run: "notebook.run",
-  interrupt: "notebook.run",
-  restart: "notebook.run",
-  shutdown: "notebook.run",
-  clearOutputs: "notebook.run",
-  complete: "notebook.run",
-  inspect: "notebook.run",
-  // Pages and previews compute in the kernel (a Spark sort is a job): like completion, not for
-  // viewers, who see the first page saved in the output.
-  tablePage: "notebook.run",
-  chartPreview: "notebook.run",
-} as const satisfies Record<TBrokerCommand["type"], string>;
+// The permission each command needs is `COMMAND_PERMISSIONS` in @flint/api's permission table.
 
 // ---------------------------------------------------------------------------------------------
 // Results of introspection

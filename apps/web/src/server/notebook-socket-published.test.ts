@@ -8,13 +8,18 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi, createNotebookStore, createToken, loadConfig } from "@flint/api";
+import {
+  createApi,
+  createNotebookSocketServer,
+  createNotebookStore,
+  createToken,
+  loadConfig,
+} from "@flint/api";
 import { createTestDatabase } from "@flint/db/testing";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
-import { createNotebookSocketServer } from "./notebook-socket.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createNotebookSocketServer,
   createNotebookStore,
   createRunPreparer,
   endInterruptedRuns,
@@ -27,7 +28,6 @@ import { applyMigrations } from "@flint/db/migrate";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
 import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
-import { createNotebookSocketServer } from "./notebook-socket.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -4,7 +4,6 @@
  * as text (SECURITY.md case 9).
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { z } from "zod";
 import type { TActivity } from "../contract/projects.js";
 import { AppError } from "../errors.js";
 

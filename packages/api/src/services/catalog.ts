@@ -19,6 +19,7 @@ import { authorize, type TActor, type TGrant, type TTarget } from "../authorize.
 import { readOrCreateSecret, type TConfig } from "../config.js";
 import { AppError, notFound } from "../errors.js";
 import type { TPermission } from "../permissions.js";
+import type { TKernelCaller } from "../router.js";
 
 const ZCatalogEnv = z.object({
   FLINT_CATALOG_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
@@ -61,32 +62,33 @@ export interface TCatalogCaller {
 }
 
 /**
- * The caller of a catalog route: the signed-in user or personal-token holder the router found,
- * else a kernel's notebook token (`Authorization: Bearer flint_nbk_...`).
- * @throws AppError 401 when neither is there.
+ * A kernel's notebook token (`Authorization: Bearer flint_nbk_...`): its user, acting with
+ * scope `write`, and its limits; null when the request carries none that is valid. The router
+ * asks this for `notebookToken` routes called without a user.
  */
-export async function resolveCatalogCaller(
+export async function resolveNotebookToken(
   prisma: PrismaClient,
-  actor: TActor | null,
   request: Request,
-): Promise<TCatalogCaller> {
-  if (actor) return { actor, projectScope: null, readScope: null, forkSources: [], notebookId: null };
+): Promise<{ actor: TActor; kernel: TKernelCaller } | null> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
   const caller = match?.[1] ? await verifyNotebookToken(prisma, match[1]) : null;
-  if (!caller) {
-    throw new AppError(
-      "unauthorized",
-      "Sign in or send a personal access token (Authorization: Bearer ...).",
-    );
-  }
+  if (!caller) return null;
   return {
     // A kernel reads its project's catalog and registers what it writes: `write`, never `admin`.
     actor: { userId: caller.userId, email: caller.email, name: caller.name, via: "token", scope: "write" },
-    projectScope: caller.projectId,
-    readScope: caller.readProjectIds,
-    forkSources: caller.forkSources,
-    notebookId: caller.notebookId,
+    kernel: {
+      projectScope: caller.projectId,
+      readScope: caller.readProjectIds,
+      forkSources: caller.forkSources,
+      notebookId: caller.notebookId,
+    },
   };
+}
+
+/** The caller of a catalog route: a user, or a kernel limited to its notebook's projects. */
+export function catalogCallerOf(actor: TActor, kernel: TKernelCaller | null): TCatalogCaller {
+  if (!kernel) return { actor, projectScope: null, readScope: null, forkSources: [], notebookId: null };
+  return { actor, ...kernel };
 }
 
 /** The viewer of search and name lookups: the user, limited to a notebook token's read scope. */

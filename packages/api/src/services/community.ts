@@ -8,7 +8,7 @@
  */
 import { Prisma, type PrismaClient } from "@flint/db";
 import { exportIpynb, type TNotebook } from "@flint/notebook";
-import { z } from "zod";
+import type { z } from "zod";
 import type {
   TCommunityItem,
   TPublishedNotebook,
@@ -331,12 +331,6 @@ export async function listCommunity(
     publishedAt: row.published_at.toISOString(),
   }));
 }
-
-const ZForkId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
 
 /** Where {@link forkNotebook} puts the copy. */
 export type TForkTarget = { projectId: string } | { newProject: TCreateProjectRequest };

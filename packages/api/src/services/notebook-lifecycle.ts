@@ -4,7 +4,6 @@
  * after {@link TRASH_RETENTION_DAYS} days). The decisions are in docs/notebooks.md.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { z } from "zod";
 import { MAX_NOTEBOOK_NAME, type TTrashedNotebook } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";

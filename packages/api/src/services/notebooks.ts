@@ -4,7 +4,7 @@
  * running a cell never conflicts with editing the notebook (docs/notebook-storage.md).
  */
 import type { Prisma, PrismaClient } from "@flint/db";
-import { type TCellExecution, ZCellExecution } from "@flint/kernel";
+import type { TCellExecution } from "@flint/kernel";
 import {
   createEmptyNotebook,
   exportIpynb,
@@ -16,7 +16,6 @@ import {
   type TNotebook,
   withExecutionTimes,
 } from "@flint/notebook";
-import { z } from "zod";
 import type { TCheckpoint } from "../contract/checkpoints.js";
 import type { TCreatedNotebook, TNotebookDocument, TNotebookSummary } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";

@@ -4,7 +4,6 @@
  * user disabled either way loses the same things.
  */
 import type { PrismaClient } from "@flint/db";
-import { z } from "zod";
 import type { TSiteUser } from "../contract/admin.js";
 
 const SITE_USER_SELECT = {

@@ -1,22 +1,25 @@
-// The notebook WebSocket `/ws/notebooks/:id`: one per open notebook. It relays the execution
+// The notebook WebSocket `/ws/notebooks/:id`: one per open notebook, served by apps/web's server. It relays the execution
 // broker's events to the browser and the browser's commands to the broker. Every command goes
 // through the same `authorize` check as the REST routes, and access is re-checked every few
 // seconds so a removed or downgraded member loses the socket quickly (SECURITY.md case 15), as
 // does a user whose credentials stop working: signed out, disabled, token revoked (case 33).
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { AppError, authorize, type TActor } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
-import { COMMAND_PERMISSIONS, type ExecutionBroker, ZBrokerCommand } from "@flint/kernel";
+import { type ExecutionBroker, ZBrokerCommand } from "@flint/kernel";
 import { type WebSocket, WebSocketServer } from "ws";
+import { authorize, type TActor } from "./authorize.js";
+import { AppError } from "./errors.js";
+import { COMMAND_PERMISSIONS } from "./permissions.js";
 
 const PATH = /^\/ws\/notebooks\/([A-Za-z0-9_-]{1,64})$/;
 const RECHECK_MS = 3_000;
-// The browser stops reconnecting on these and tells the user (lib/notebook/kernel-connection.ts).
+// The browser stops reconnecting on these and tells the user (apps/web/src/lib/notebook/kernel-connection.ts).
 const CLOSED_SIGNED_OUT = 4401;
 const SIGNED_OUT_REASON = "signed out: the session ended or the token was revoked; sign in again";
 const MAX_MESSAGE_BYTES = 2_000_000;
 
+/** What the notebook socket server needs from the running server. */
 export interface TNotebookSocketOptions {
   prisma: PrismaClient;
   broker: ExecutionBroker;

@@ -1,0 +1,24 @@
+/** What the route files need from the running server. */
+import type { Catalog } from "@flint/catalog";
+import type { PrismaClient } from "@flint/db";
+import type { ExecutionBroker } from "@flint/kernel";
+import type { TConfig } from "../config.js";
+import type { THealth } from "../contract/health.js";
+
+/** What the run and trash routes need of the broker. */
+export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
+
+/** Dependencies of the route files. */
+export interface TRouteDeps {
+  prisma: PrismaClient;
+  config: TConfig;
+  isEmbeddedDb: boolean;
+  /** Jupyter and Spark status; "not started" until a kernel supervisor is attached. */
+  runtimeStatus: () => Promise<Pick<THealth, "jupyter" | "spark" | "sandbox">>;
+  /** Builds the OpenAPI document (injected to avoid a cycle with openapi.ts). */
+  openApiDocument: () => unknown;
+  /** The execution broker, once the kernel runtime is attached (null: runs answer 503). */
+  getBroker: () => TRunBroker | null;
+  /** The data catalog service of this process. */
+  catalog: Catalog;
+}

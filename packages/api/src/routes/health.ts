@@ -1,0 +1,47 @@
+/** `/api/health` and the OpenAPI document. */
+
+import { authorize } from "../authorize.js";
+import { healthEndpoints as endpoints, type THealth } from "../contract/health.js";
+import { readProcessStats } from "../process-stats.js";
+import { implement, type TRoutesOf } from "../router.js";
+import type { TRouteDeps } from "./deps.js";
+
+/** The health routes. */
+export function createHealthRoutes(deps: TRouteDeps): TRoutesOf<typeof endpoints> {
+  const { prisma } = deps;
+  return {
+    getHealth: implement(endpoints.getHealth, async ({ actor }) => {
+      // Anyone gets the status; only a site administrator the details, which help an attacker.
+      const isAdmin = actor
+        ? await authorize(prisma, actor, { kind: "site" }, "site.health").then(
+            () => true,
+            () => false,
+          )
+        : false;
+      const started = performance.now();
+      let db: THealth["db"];
+      try {
+        await prisma.$queryRaw`select 1`;
+        db = {
+          status: "up",
+          embedded: deps.isEmbeddedDb,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        };
+      } catch (error) {
+        db = {
+          status: "down",
+          embedded: deps.isEmbeddedDb,
+          error: (error as Error).message.split("\n")[0],
+        };
+      }
+      const status = db.status === "up" ? ("ok" as const) : ("degraded" as const);
+      if (!isAdmin) return { status };
+      const runtime = await deps.runtimeStatus();
+      return { status, db, ...runtime, process: readProcessStats() };
+    }),
+    getOpenApiDocument: implement(
+      endpoints.getOpenApiDocument,
+      async () => deps.openApiDocument() as Record<string, unknown>,
+    ),
+  };
+}
