@@ -6,32 +6,11 @@ import { usePathname, useRouter } from "next/navigation";
 import { type ReactNode, useState } from "react";
 import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
 import { BellIcon } from "@/components/ui/icons";
-import { apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { authClient } from "@/lib/auth-client";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TMe {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
-
-interface TNotification {
-  id: string;
-  read: boolean;
-  createdAt: string;
-  comment: {
-    id: string;
-    body: string;
-    author: string;
-    projectId: string;
-    notebookId: string | null;
-    chartId: string | null;
-    cellId: string | null;
-    mentionNames: Record<string, string>;
-  } | null;
-}
+type TNotification = TResponse<"listNotifications">["notifications"][number];
 
 function notificationHref(notification: TNotification): string {
   const comment = notification.comment;
@@ -50,7 +29,7 @@ function Notifications() {
   const queryClient = useQueryClient();
   const { data } = useQuery({
     queryKey: queryKeys.notifications(),
-    queryFn: () => apiFetch<{ notifications: TNotification[]; unread: number }>("/api/v1/notifications"),
+    queryFn: () => apiClient("listNotifications"),
     refetchInterval: 30_000,
   });
   const items = data?.notifications ?? [];
@@ -59,7 +38,7 @@ function Notifications() {
   const open = async () => {
     setOpen((value) => !value);
     if (unread > 0 && data) {
-      await apiFetch("/api/v1/notifications/read", { method: "POST", json: {} }).catch(() => undefined);
+      await apiClient("markNotificationsRead", { body: {} }).catch(() => undefined);
       queryClient.setQueryData(queryKeys.notifications(), { ...data, unread: 0 });
     }
   };
@@ -115,7 +94,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const { data: me } = useQuery({ queryKey: queryKeys.me(), queryFn: () => apiFetch<TMe>("/api/v1/me") });
+  const { data: me } = useQuery({ queryKey: queryKeys.me(), queryFn: () => apiClient("getMe") });
   const [isMenuOpen, setMenuOpen] = useState(false);
   const signOut = async () => {
     await authClient.signOut();

@@ -18,8 +18,8 @@ export const queryKeys = {
   projectCharts: (projectId: string) => ["projects", projectId, "charts"] as const,
   projectMembers: (projectId: string) => ["projects", projectId, "members"] as const,
 
-  /** A feed route's pages (the project's activity, the signed-in person's). */
-  activity: (url: string) => ["activity", url] as const,
+  /** The pages of a project's activity, or (null) the signed-in person's. */
+  activity: (projectId: string | null) => ["activity", projectId] as const,
 
   chart: (chartId: string) => ["charts", chartId] as const,
   star: (type: "notebook" | "chart", id: string) => ["stars", type, id] as const,
@@ -27,7 +27,7 @@ export const queryKeys = {
   comments: (type: "notebook" | "chart", id: string) => ["comments", type, id] as const,
   checkpoints: (notebookId: string) => ["notebooks", notebookId, "checkpoints"] as const,
   publishedNotebook: (notebookId: string) => ["community", "notebooks", notebookId] as const,
-  community: (query: string) => ["community", "list", query] as const,
+  community: (sort: string, query: string) => ["community", "list", sort, query] as const,
 
   catalogSearch: (query: string) => ["catalog", "search", query] as const,
   catalogSearchAll: () => ["catalog", "search"] as const,

@@ -3,6 +3,14 @@
 // server would share between requests).
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
+import type { ApiError } from "./api";
+
+declare module "@tanstack/react-query" {
+  interface Register {
+    // Every query and mutation calls the API through `apiClient`, which throws only ApiError.
+    defaultError: ApiError;
+  }
+}
 
 /**
  * Defaults chosen to keep what pages did before they used TanStack Query: an error shows at

@@ -8,9 +8,9 @@ import { AppShell } from "@/components/app-shell";
 import { ConnectionDialog } from "@/components/catalog/connection-dialog";
 import { formatBytes, formatCount } from "@/components/catalog/format";
 import type { TProjectsLoad } from "@/components/catalog/project-select";
-import type { TFacetValue, TProjectOption, TSearchResponse } from "@/components/catalog/types";
+import type { TFacetValue, TSearchResponse } from "@/components/catalog/types";
 import { UploadDialog } from "@/components/catalog/upload-dialog";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 import { useIsHydrated } from "@/lib/use-is-hydrated";
 
@@ -77,8 +77,7 @@ function CatalogView() {
   const query = params.get("q")?.trim() ?? "";
   const searching = useQuery({
     queryKey: queryKeys.catalogSearch(query),
-    queryFn: () =>
-      apiFetch<TSearchResponse>(`/api/v1/catalog/search?${new URLSearchParams({ q: query, limit: "50" })}`),
+    queryFn: () => apiClient("searchAssets", { query: { q: query, limit: 50 } }),
     // The last results stay shown while the next search runs.
     placeholderData: keepPreviousData,
   });
@@ -86,7 +85,7 @@ function CatalogView() {
   const error = searching.error?.message ?? null;
   const projectsQuery = useQuery({
     queryKey: queryKeys.projects(),
-    queryFn: () => apiFetch<{ projects: TProjectOption[] }>("/api/v1/projects"),
+    queryFn: () => apiClient("listProjects"),
   });
   const projects: TProjectsLoad = projectsQuery.data
     ? { status: "loaded", projects: projectsQuery.data.projects }

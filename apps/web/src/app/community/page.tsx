@@ -5,19 +5,8 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-interface TItem {
-  type: "notebook" | "chart";
-  id: string;
-  title: string;
-  description: string;
-  author: string;
-  projectName: string;
-  stars: number;
-  publishedAt: string;
-}
 
 function CommunityView() {
   // The search lives in the URL (`?q=&sort=`), so the form is a plain GET form: sent before the
@@ -27,11 +16,11 @@ function CommunityView() {
   const sort = params.get("sort") === "stars" ? "stars" : "recent";
   // null while loading; `searched` is the query the items answer (the last ones stay shown while
   // the next search runs).
-  const search = new URLSearchParams({ sort, ...(query ? { q: query } : {}) });
+  const search = { sort, ...(query ? { q: query } : {}) } as const;
   const listing = useQuery({
-    queryKey: queryKeys.community(search.toString()),
+    queryKey: queryKeys.community(sort, query),
     queryFn: async () => ({
-      items: (await apiFetch<{ items: TItem[] }>(`/api/v1/community?${search}`)).items,
+      items: (await apiClient("listCommunity", { query: search })).items,
       searched: query,
     }),
     placeholderData: keepPreviousData,

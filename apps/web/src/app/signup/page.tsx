@@ -4,16 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { type FormEvent, Suspense, useState } from "react";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { sendAuthForm, useAuthFormError } from "@/lib/auth-form";
 import { queryKeys } from "@/lib/query-keys";
-
-/** What `GET /api/v1/signup` says: the mode in force (FLINT_SIGNUP) and the link's invitation. */
-interface TSignUpStatus {
-  mode: "open" | "invite" | "closed";
-  invitation: { email: string; expiresAt: string } | null;
-  problem: { reason: string; message: string } | null;
-}
 
 function SignupForm() {
   const params = useSearchParams();
@@ -25,10 +18,7 @@ function SignupForm() {
   // there from the first paint either way, so a form sent before hydration still works.
   const { data } = useQuery({
     queryKey: queryKeys.signUpStatus(inviteToken || null),
-    queryFn: () =>
-      apiFetch<TSignUpStatus>(
-        `/api/v1/signup${inviteToken ? `?invite=${encodeURIComponent(inviteToken)}` : ""}`,
-      ),
+    queryFn: () => apiClient("getSignUpStatus", { query: inviteToken ? { invite: inviteToken } : {} }),
   });
   const status = data ?? null;
   const submit = async (event: FormEvent<HTMLFormElement>) => {

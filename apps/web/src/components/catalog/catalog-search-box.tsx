@@ -2,17 +2,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type KeyboardEvent, useId, useState } from "react";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 import { useDebouncedValue } from "@/lib/use-debounced-value";
-
-interface TSuggestion {
-  id: string;
-  name: string;
-  qualifiedName: string;
-  kind: string;
-  projectName: string;
-}
 
 /** The top bar's catalog search: autocomplete on asset names; Enter searches the catalog page. */
 export function CatalogSearchBox() {
@@ -26,10 +18,7 @@ export function CatalogSearchBox() {
   const text = useDebouncedValue(query.trim(), 150);
   const { data } = useQuery({
     queryKey: queryKeys.catalogSuggestions(text),
-    queryFn: () =>
-      apiFetch<{ suggestions: TSuggestion[] }>(
-        `/api/v1/catalog/autocomplete?${new URLSearchParams({ q: text })}`,
-      ),
+    queryFn: () => apiClient("autocompleteAssets", { query: { q: text } }),
     enabled: text.length >= 2,
     placeholderData: keepPreviousData,
   });

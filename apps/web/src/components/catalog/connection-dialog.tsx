@@ -4,7 +4,7 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 import {
@@ -14,21 +14,8 @@ import {
   WritableProjectGate,
 } from "./project-select";
 
-type TConnection = {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  hasPassword: boolean;
-};
-type TSourceTable = {
-  schema: string;
-  table: string;
-  kind: "table" | "view";
-  registeredAssetId: string | null;
-};
+type TConnection = TResponse<"listConnections">["connections"][number];
+type TSourceTable = TResponse<"listConnectionTables">["tables"][number];
 
 const NEW_CONNECTION = "__new__";
 
@@ -45,10 +32,7 @@ export function ConnectionDialog({
   const queryClient = useQueryClient();
   const connectionsQuery = useQuery({
     queryKey: queryKeys.connections(projectId),
-    queryFn: () =>
-      apiFetch<{ connections: TConnection[] }>(
-        `/api/v1/catalog/connections?${new URLSearchParams({ projectId })}`,
-      ),
+    queryFn: () => apiClient("listConnections", { query: { projectId } }),
     enabled: projectId !== "",
   });
   const connections = connectionsQuery.data?.connections ?? null;
@@ -58,10 +42,7 @@ export function ConnectionDialog({
     picked?.projectId === projectId ? picked.connectionId : (connections?.[0]?.id ?? NEW_CONNECTION);
   const tablesQuery = useQuery({
     queryKey: queryKeys.connectionTables(connectionId),
-    queryFn: () =>
-      apiFetch<{ tables: TSourceTable[] }>(
-        `/api/v1/catalog/connections/${encodeURIComponent(connectionId)}/tables`,
-      ),
+    queryFn: () => apiClient("listConnectionTables", { params: { id: connectionId } }),
     enabled: connectionId !== NEW_CONNECTION,
   });
   const tables = connectionId === NEW_CONNECTION ? null : (tablesQuery.data?.tables ?? null);
@@ -85,9 +66,8 @@ export function ConnectionDialog({
     setBusy(true);
     setError(null);
     try {
-      const created = await apiFetch<TConnection>("/api/v1/catalog/connections", {
-        method: "POST",
-        json: { ...form, projectId, port: Number(form.port) || 5432 },
+      const created = await apiClient("createConnection", {
+        body: { ...form, projectId, port: Number(form.port) || 5432 },
       });
       queryClient.setQueryData(
         queryKeys.connections(projectId),
@@ -98,7 +78,7 @@ export function ConnectionDialog({
       setConnectionId({ projectId, connectionId: created.id });
       setForm((previous) => ({ ...previous, password: "" }));
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
     setBusy(false);
   };
@@ -107,15 +87,26 @@ export function ConnectionDialog({
     setBusy(true);
     setError(null);
     try {
-      const asset = await apiFetch<{ id: string }>("/api/v1/catalog/assets", {
-        method: "POST",
-        json: { source: "connection", projectId, connectionId, table: `${table.schema}.${table.table}` },
-      });
+      // The contract documents this JSON body (RegisterAssetRequest) beside the multipart upload,
+      // so the route has no one `body` schema to type it with.
+      const asset = await apiClient(
+        "registerAsset",
+        {},
+        {
+          rawBody: JSON.stringify({
+            source: "connection",
+            projectId,
+            connectionId,
+            table: `${table.schema}.${table.table}`,
+          }),
+          headers: { "content-type": "application/json" },
+        },
+      );
       void queryClient.invalidateQueries({ queryKey: queryKeys.connectionTables(connectionId) });
       void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
       onRegistered(asset.id);
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
       setBusy(false);
     }
   };

@@ -4,12 +4,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
 import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
-
-type TNotebookChoice = { id: string; name: string; updatedAt: string };
 
 const NEW_NOTEBOOK = "__new__";
 
@@ -29,10 +27,7 @@ export function InsertIntoNotebookDialog({
   const router = useRouter();
   const listing = useQuery({
     queryKey: queryKeys.projectNotebooks(projectId),
-    queryFn: () =>
-      apiFetch<{ notebooks: TNotebookChoice[] }>(
-        `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
-      ),
+    queryFn: () => apiClient("listNotebooks", { params: { id: projectId } }),
   });
   // Most recently changed first: the notebook one is working in is usually at the top.
   const notebooks = listing.data
@@ -50,10 +45,10 @@ export function InsertIntoNotebookDialog({
     try {
       let notebookId = choice;
       if (choice === NEW_NOTEBOOK) {
-        const created = await apiFetch<{ id: string }>(
-          `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
-          { method: "POST", json: { name: `Explore ${assetName}` } },
-        );
+        const created = await apiClient("createNotebook", {
+          params: { id: projectId },
+          body: { name: `Explore ${assetName}` },
+        });
         notebookId = created.id;
       }
       const query = new URLSearchParams({ insertAsset: assetId, form });
@@ -61,7 +56,7 @@ export function InsertIntoNotebookDialog({
         `/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(notebookId)}?${query}`,
       );
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
       setBusy(false);
     }
   };

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
 import { type KeyboardEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { CommentIcon } from "@/components/ui/icons";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 import { CommentThreads, type TThread } from "./comment-threads";
 
@@ -48,7 +48,7 @@ export function CellComments({ cellId }: { cellId: string }) {
   // made in the threads invalidate it.
   const { data } = useQuery({
     queryKey: queryKeys.comments("notebook", notebookId ?? ""),
-    queryFn: () => apiFetch<{ threads: TThread[] }>(`/api/v1/notebooks/${notebookId}/comments`),
+    queryFn: () => apiClient("listNotebookComments", { params: { id: notebookId ?? "" } }),
     enabled: Boolean(notebookId),
     staleTime: 60_000,
   });

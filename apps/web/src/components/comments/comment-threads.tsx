@@ -1,25 +1,13 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TRequest, type TResponse } from "@/lib/api";
 import { InlineMarkdown } from "@/lib/inline-markdown";
 import { queryKeys } from "@/lib/query-keys";
 import { CommentComposer, type TMentionMember } from "./comment-composer";
 
-export interface TComment {
-  id: string;
-  threadId: string | null;
-  cellId: string | null;
-  body: string;
-  author: { id: string; name: string };
-  createdAt: string;
-  editedAt: string | null;
-  resolved: boolean;
-  mentionNames: Record<string, string>;
-}
-export interface TThread extends TComment {
-  replies: TComment[];
-}
+export type TThread = TResponse<"listNotebookComments">["threads"][number];
+export type TComment = TThread["replies"][number];
 
 function CommentView({
   comment,
@@ -104,23 +92,22 @@ export function CommentThreads({
   onJumpToCell?: (cellId: string) => void;
 }) {
   const queryClient = useQueryClient();
-  const base = `/api/v1/${subject.type}s/${subject.id}/comments`;
   const threadsQuery = useQuery({
     queryKey: queryKeys.comments(subject.type, subject.id),
-    queryFn: () => apiFetch<{ threads: TThread[] }>(base),
+    queryFn: () =>
+      subject.type === "notebook"
+        ? apiClient("listNotebookComments", { params: { id: subject.id } })
+        : apiClient("listChartComments", { params: { id: subject.id } }),
   });
   const threads = threadsQuery.data?.threads ?? null;
   const { data: me } = useQuery({
     queryKey: queryKeys.me(),
-    queryFn: () => apiFetch<{ id: string }>("/api/v1/me"),
+    queryFn: () => apiClient("getMe"),
   });
   const meId = me?.id ?? null;
   const membersQuery = useQuery({
     queryKey: queryKeys.projectMembers(projectId),
-    queryFn: () =>
-      apiFetch<{ members: { userId: string; name: string; email: string }[] }>(
-        `/api/v1/projects/${projectId}/members`,
-      ),
+    queryFn: () => apiClient("listMembers", { params: { id: projectId } }),
     enabled: canComment,
   });
   // Without the list, "@Name" typed in full still mentions: the server resolves names.
@@ -151,13 +138,18 @@ export function CommentThreads({
       await load();
       return true;
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
       return false;
     }
   };
-  const post = (json: Record<string, unknown>) => send(() => apiFetch(base, { method: "POST", json }));
-  const patch = (commentId: string, json: Record<string, unknown>) =>
-    send(() => apiFetch(`/api/v1/comments/${commentId}`, { method: "PATCH", json }));
+  const post = (body: TRequest<"createNotebookComment">["body"]) =>
+    send(() =>
+      subject.type === "notebook"
+        ? apiClient("createNotebookComment", { params: { id: subject.id }, body })
+        : apiClient("createChartComment", { params: { id: subject.id }, body }),
+    );
+  const patch = (commentId: string, body: TRequest<"updateComment">["body"]) =>
+    send(() => apiClient("updateComment", { params: { id: commentId }, body }));
   const all = threads ?? [];
   const visible = cellId ? all.filter((thread) => thread.cellId === cellId) : all;
   return (

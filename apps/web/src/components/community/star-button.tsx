@@ -1,10 +1,8 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-type TStar = { starred: boolean; stars: number };
 
 /**
  * A toggle like GitHub's: "☆ Star 3" until pressed, then "★ Starred 4" (aria-pressed); pressing
@@ -12,13 +10,17 @@ type TStar = { starred: boolean; stars: number };
  */
 export function StarButton({ type, id }: { type: "notebook" | "chart"; id: string }) {
   const queryClient = useQueryClient();
-  const url = `/api/v1/${type}s/${encodeURIComponent(id)}/star`;
-  const starQuery = useQuery({ queryKey: queryKeys.star(type, id), queryFn: () => apiFetch<TStar>(url) });
+  const params = { params: { id } };
+  const starQuery = useQuery({
+    queryKey: queryKeys.star(type, id),
+    queryFn: () =>
+      type === "notebook" ? apiClient("getNotebookStar", params) : apiClient("getChartStar", params),
+  });
   const star = starQuery.data ?? null;
   const [isBusy, setBusy] = useState(false);
   const [toggleError, setError] = useState<string | null>(null);
   // Visitors who are not signed in (401) cannot star: no button for them, not even while asking.
-  const isSignedOut = (starQuery.error as ApiError | null)?.status === 401;
+  const isSignedOut = starQuery.error?.status === 401;
   const error = toggleError ?? (isSignedOut ? null : (starQuery.error?.message ?? null));
   if (isSignedOut || (!star && !error)) return null;
   const toggle = async () => {
@@ -28,10 +30,19 @@ export function StarButton({ type, id }: { type: "notebook" | "chart"; id: strin
     try {
       queryClient.setQueryData(
         queryKeys.star(type, id),
-        await apiFetch<TStar>(url, { method: star.starred ? "DELETE" : "POST" }),
+        await apiClient(
+          type === "notebook"
+            ? star.starred
+              ? "unstarNotebook"
+              : "starNotebook"
+            : star.starred
+              ? "unstarChart"
+              : "starChart",
+          params,
+        ),
       );
     } catch (err) {
-      setError(`The star was not changed: ${(err as ApiError).message}`);
+      setError(`The star was not changed: ${(err as Error).message}`);
     } finally {
       setBusy(false);
     }

@@ -6,8 +6,8 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { TAssetSummary, TSearchResponse } from "@/components/catalog/types";
-import { type ApiError, apiFetch } from "@/lib/api";
+import type { TAssetSummary } from "@/components/catalog/types";
+import { apiClient } from "@/lib/api";
 import { fetchSnippet, insertCodeCell, type TSnippetForm } from "@/lib/catalog/insert";
 import type { NotebookStore } from "@/lib/notebook/store";
 import { queryKeys } from "@/lib/query-keys";
@@ -31,12 +31,10 @@ export function CatalogPanel({
     queryKey: queryKeys.notebookCatalog(projectId, searched),
     queryFn: () =>
       searched
-        ? apiFetch<TSearchResponse>(
-            `/api/v1/catalog/search?${new URLSearchParams({ q: searched, limit: "20" })}`,
-          ).then((answer) => answer.items.filter((hit) => hit.projectId === projectId) as TAssetSummary[])
-        : apiFetch<{ assets: TAssetSummary[] }>(
-            `/api/v1/catalog/assets?${new URLSearchParams({ projectId })}`,
-          ).then((answer) => answer.assets),
+        ? apiClient("searchAssets", { query: { q: searched, limit: 20 } }).then((answer) =>
+            answer.items.filter((hit) => hit.projectId === projectId),
+          )
+        : apiClient("listAssets", { query: { projectId } }).then((answer) => answer.assets),
     // The last list stays while the next search runs.
     placeholderData: keepPreviousData,
   });
@@ -51,7 +49,7 @@ export function CatalogPanel({
       if (id) onInserted(id);
       else setError("Your role in this project cannot edit this notebook.");
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
   };
 

@@ -4,12 +4,12 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 
-type TCheckpoint = { id: string; name: string; version: number; createdAt: string; createdBy: string };
+type TCheckpoint = TResponse<"listCheckpoints">["checkpoints"][number];
 
 export function VersionsDialog({
   controller,
@@ -19,11 +19,10 @@ export function VersionsDialog({
   onClose: () => void;
 }) {
   const { store, notebookId } = controller;
-  const base = `/api/v1/notebooks/${encodeURIComponent(notebookId)}/checkpoints`;
   const queryClient = useQueryClient();
   const listing = useQuery({
     queryKey: queryKeys.checkpoints(notebookId),
-    queryFn: () => apiFetch<{ checkpoints: TCheckpoint[] }>(base),
+    queryFn: () => apiClient("listCheckpoints", { params: { id: notebookId } }),
   });
   const checkpoints = listing.data?.checkpoints ?? null;
   const [name, setName] = useState("");
@@ -40,7 +39,7 @@ export function VersionsDialog({
   const checkpoint = async (label: string): Promise<void> => {
     if (!(await controller.save()))
       throw new Error("The notebook could not be saved, so no version was made.");
-    await apiFetch(base, { method: "POST", json: { name: label } });
+    await apiClient("createCheckpoint", { params: { id: notebookId }, body: { name: label } });
   };
 
   const create = async (event: FormEvent<HTMLFormElement>) => {
@@ -63,9 +62,9 @@ export function VersionsDialog({
     setError(null);
     try {
       await checkpoint(`Before restoring “${target.name}”`.slice(0, 200));
-      await apiFetch(`${base}/${encodeURIComponent(target.id)}/restore`, {
-        method: "POST",
-        json: { version: store.getMeta().version },
+      await apiClient("restoreCheckpoint", {
+        params: { id: notebookId, checkpointId: target.id },
+        body: { version: store.getMeta().version },
       });
       await controller.reloadFromServer();
       setNotice(`Restored “${target.name}”. The state before it is kept as a version.`);

@@ -1,17 +1,9 @@
 "use client";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TActivity {
-  id: string;
-  kind: string;
-  subjectType: string;
-  subjectId: string;
-  details: Record<string, unknown>;
-  actor: { id: string; name: string };
-  createdAt: string;
-}
+type TActivity = TResponse<"listMyActivity">["items"][number];
 
 const VERBS: Record<string, string> = {
   "project.created": "created the project",
@@ -47,14 +39,16 @@ function describe(entry: TActivity): string {
   return entry.kind.startsWith("project.") ? verb : `${verb} ${name}${role}`;
 }
 
-/** A paged activity feed, newest first. `url` is a feed route of the API. */
-export function ActivityFeed({ url }: { url: string }) {
+/** A paged activity feed, newest first: a project's (`projectId`), else the signed-in person's. */
+export function ActivityFeed({ projectId }: { projectId?: string }) {
   const feed = useInfiniteQuery({
-    queryKey: queryKeys.activity(url),
-    queryFn: ({ pageParam }) =>
-      apiFetch<{ items: TActivity[]; nextCursor: string | null }>(
-        `${url}?limit=20${pageParam ? `&before=${pageParam}` : ""}`,
-      ),
+    queryKey: queryKeys.activity(projectId ?? null),
+    queryFn: ({ pageParam }) => {
+      const query = { limit: 20, ...(pageParam ? { before: pageParam } : {}) };
+      return projectId
+        ? apiClient("listProjectActivity", { params: { id: projectId }, query })
+        : apiClient("listMyActivity", { query });
+    },
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
   });

@@ -1,14 +1,14 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { ChartView } from "@/components/charts/chart-view";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
 /** A chart's live thumbnail: the real chart, whole, scaled down to the card, without its action menu. */
 export function ChartThumbnail({ chartId }: { chartId: string }) {
   const { data } = useQuery({
     queryKey: queryKeys.chart(chartId),
-    queryFn: () => apiFetch<{ spec: Record<string, unknown> }>(`/api/v1/charts/${chartId}`),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
   });
   const spec = data?.spec;
   if (!spec) return <div className="h-full animate-pulse rounded bg-slate-100" />;

@@ -4,16 +4,10 @@ import { type FormEvent, useRef, useState } from "react";
 import { formatBytes } from "@/components/catalog/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessages } from "@/components/ui/form-messages";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TEntry {
-  name: string;
-  path: string;
-  kind: "file" | "folder" | "link";
-  sizeBytes: number;
-  modifiedAt: string;
-}
+type TEntry = TResponse<"listProjectFiles">["entries"][number];
 
 /**
  * The project's folder, which its notebooks see as their working directory: browse folders,
@@ -25,8 +19,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
   const queryClient = useQueryClient();
   const listing = useQuery({
     queryKey: queryKeys.projectFiles(projectId, folder),
-    queryFn: () =>
-      apiFetch<{ path: string; entries: TEntry[] }>(`${base}?path=${encodeURIComponent(folder)}`),
+    queryFn: () => apiClient("listProjectFiles", { params: { id: projectId }, query: { path: folder } }),
     // The last folder stays shown until the next one is listed, as a file browser does.
     placeholderData: keepPreviousData,
   });
@@ -51,18 +44,15 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
       setStatus(`Uploading ${file.name}…`);
       try {
         // The body is the file itself: the browser streams it and the server writes it as it comes.
-        await apiFetch(
-          `${base}/upload?path=${encodeURIComponent(folder)}&name=${encodeURIComponent(file.name)}`,
-          {
-            method: "POST",
-            body: file,
-            headers: { "content-type": "application/octet-stream" },
-          },
+        await apiClient(
+          "uploadProjectFile",
+          { params: { id: projectId }, query: { path: folder, name: file.name } },
+          { rawBody: file, headers: { "content-type": "application/octet-stream" } },
         );
         setStatus(`Uploaded ${file.name}.`);
       } catch (err) {
         setStatus(null);
-        setError(`${file.name}: ${(err as ApiError).message}`);
+        setError(`${file.name}: ${(err as Error).message}`);
       }
     }
     if (fileInput.current) fileInput.current.value = "";
@@ -72,12 +62,12 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get("name") ?? "");
     try {
-      await apiFetch(`${base}/folders`, { method: "POST", json: { path: folder, name } });
+      await apiClient("createProjectFolder", { params: { id: projectId }, body: { path: folder, name } });
       setMakingFolder(false);
       setStatus(`Made the folder ${name.trim()}.`);
       await reload();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const crumbs = folder ? folder.split("/") : [];
@@ -236,7 +226,10 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
           confirmLabel="Delete"
           onClose={() => setDoomed(null)}
           onConfirm={async () => {
-            await apiFetch(`${base}?path=${encodeURIComponent(doomed.path)}`, { method: "DELETE" });
+            await apiClient("deleteProjectEntry", {
+              params: { id: projectId },
+              query: { path: doomed.path },
+            });
             setStatus(`Deleted ${doomed.name}.`);
             await reload();
           }}

@@ -1,22 +1,17 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
-import { apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TProject {
-  id: string;
-  name: string;
-  description: string;
-  archived: boolean;
-}
+type TProject = TResponse<"getProject">;
 
 /** A project's name, description and archived state; saving updates the project's page in place. */
 export function SettingsPanel({ project }: { project: TProject }) {
   const queryClient = useQueryClient();
   const saving = useMutation({
     mutationFn: (changes: Partial<Pick<TProject, "name" | "description" | "archived">>) =>
-      apiFetch<TProject>(`/api/v1/projects/${project.id}`, { method: "PATCH", json: changes }),
+      apiClient("updateProject", { params: { id: project.id }, body: changes }),
     onSuccess: (saved) => {
       queryClient.setQueryData(queryKeys.project(project.id), (shown: TProject | undefined) =>
         shown ? { ...shown, ...saved } : saved,

@@ -3,25 +3,17 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessages } from "@/components/ui/form-messages";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TTrashed {
-  id: string;
-  name: string;
-  cellCount: number;
-  deletedAt: string;
-  purgeAt: string;
-  published: boolean;
-}
+type TTrashed = TResponse<"listTrash">["notebooks"][number];
 
 /** The project's trash: deleted notebooks with Restore and Delete forever (asked first). */
 export function TrashPanel({ projectId, canRestore }: { projectId: string; canRestore: boolean }) {
   const queryClient = useQueryClient();
   const trash = useQuery({
     queryKey: queryKeys.projectTrash(projectId),
-    queryFn: () =>
-      apiFetch<{ notebooks: TTrashed[]; retentionDays: number }>(`/api/v1/projects/${projectId}/trash`),
+    queryFn: () => apiClient("listTrash", { params: { id: projectId } }),
   });
   const notebooks = trash.data?.notebooks;
   const retentionDays = trash.data?.retentionDays ?? 30;
@@ -38,13 +30,11 @@ export function TrashPanel({ projectId, canRestore }: { projectId: string; canRe
   const restore = async (notebook: TTrashed) => {
     setError(null);
     try {
-      const restored = await apiFetch<{ name: string }>(`/api/v1/notebooks/${notebook.id}/restore`, {
-        method: "POST",
-      });
+      const restored = await apiClient("restoreNotebook", { params: { id: notebook.id } });
       setStatus(`Restored “${restored.name}” to the notebooks.`);
       await reload(true);
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   return (
@@ -94,7 +84,7 @@ export function TrashPanel({ projectId, canRestore }: { projectId: string; canRe
           confirmLabel="Delete forever"
           onClose={() => setDoomed(null)}
           onConfirm={async () => {
-            await apiFetch(`/api/v1/notebooks/${doomed.id}/forever`, { method: "DELETE" });
+            await apiClient("deleteNotebookForever", { params: { id: doomed.id } });
             setStatus(`Deleted “${doomed.name}” for good.`);
             await reload(false);
           }}

@@ -11,16 +11,8 @@ import { MembersPanel } from "@/components/project/members-panel";
 import { NotebooksPanel } from "@/components/project/notebooks-panel";
 import { SettingsPanel } from "@/components/project/settings-panel";
 import { TrashPanel } from "@/components/project/trash-panel";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-interface TProject {
-  id: string;
-  name: string;
-  description: string;
-  role: string;
-  archived: boolean;
-}
 
 const TABS = [
   { id: "notebooks", label: "Notebooks" },
@@ -39,7 +31,7 @@ function ProjectView() {
   const tab = params.get("tab") ?? "notebooks";
   const { data: project, error } = useQuery({
     queryKey: queryKeys.project(projectId),
-    queryFn: () => apiFetch<TProject>(`/api/v1/projects/${projectId}`),
+    queryFn: () => apiClient("getProject", { params: { id: projectId } }),
   });
   if (error) {
     return (
@@ -93,7 +85,7 @@ function ProjectView() {
         {tab === "trash" && <TrashPanel projectId={projectId} canRestore={canEdit} />}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
-        {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}
+        {tab === "activity" && <ActivityFeed projectId={projectId} />}
         {tab === "settings" && isAdmin && <SettingsPanel project={project} />}
       </section>
     </>

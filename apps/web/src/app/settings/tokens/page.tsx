@@ -1,21 +1,12 @@
 "use client";
+import { TOKEN_SCOPES, type TTokenScope } from "@flint/api/contract";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
-interface TToken {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  scope: TScope;
-  expiresAt: string | null;
-}
-
-type TScope = "read" | "run" | "write" | "admin";
+type TScope = TTokenScope;
 
 /** What each scope allows (docs/security-model.md); each includes the ones above it. */
 const SCOPES: { value: TScope; label: string }[] = [
@@ -45,7 +36,7 @@ export default function TokensPage() {
   const queryClient = useQueryClient();
   const { data } = useQuery({
     queryKey: queryKeys.tokens(),
-    queryFn: () => apiFetch<{ tokens: TToken[] }>("/api/v1/tokens"),
+    queryFn: () => apiClient("listTokens"),
   });
   const tokens = data?.tokens ?? [];
   const [secret, setSecret] = useState<string | null>(null);
@@ -57,22 +48,21 @@ export default function TokensPage() {
   const create = async (form: FormData) => {
     setError(null);
     try {
-      const body = await apiFetch<{ secret: string }>("/api/v1/tokens", {
-        method: "POST",
-        json: {
+      const body = await apiClient("createToken", {
+        body: {
           name: String(form.get("name") ?? ""),
-          scope: String(form.get("scope") ?? "read"),
+          scope: TOKEN_SCOPES.find((scope) => scope === form.get("scope")) ?? "read",
           expiresInDays: form.get("expires") === "never" ? null : Number(form.get("expires") ?? "90"),
         },
       });
       setSecret(body.secret);
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const revoke = async (id: string) => {
-    await apiFetch(`/api/v1/tokens/${id}`, { method: "DELETE" });
+    await apiClient("revokeToken", { params: { id } });
     await load();
   };
   return (

@@ -10,7 +10,7 @@ import { formatBytes, formatCount } from "@/components/catalog/format";
 import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { type ApiError, apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
 import { queryKeys } from "@/lib/query-keys";
 
@@ -63,9 +63,9 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
   }
   const save = async () => {
     try {
-      const updated = await apiFetch<TAsset>(`/api/v1/catalog/assets/${asset.id}`, {
-        method: "PATCH",
-        json: {
+      const updated = await apiClient("updateAsset", {
+        params: { id: asset.id },
+        body: {
           description,
           tags: tags
             .split(",")
@@ -76,7 +76,7 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
       onSaved(updated);
       setEditing(false);
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
   };
   return (
@@ -110,7 +110,7 @@ function AssetView() {
   const queryClient = useQueryClient();
   const assetQuery = useQuery({
     queryKey: queryKeys.asset(assetId),
-    queryFn: () => apiFetch<TAsset>(`/api/v1/catalog/assets/${assetId}`),
+    queryFn: () => apiClient("getAsset", { params: { id: assetId } }),
     // Follow a queued or running profile until it ends.
     refetchInterval: (query) => {
       const status = query.state.data?.latestProfile?.status;
@@ -133,14 +133,14 @@ function AssetView() {
   const profile = asset.latestProfile;
   const result = profile?.status === "done" ? profile.result : null;
   const reprofile = async () => {
-    await apiFetch(`/api/v1/catalog/assets/${asset.id}/profile`, { method: "POST" }).catch(
-      (caught: ApiError) => setError(caught.message),
+    await apiClient("profileAsset", { params: { id: asset.id } }).catch((caught: ApiError) =>
+      setError(caught.message),
     );
     await load();
   };
   const remove = async () => {
     if (!window.confirm(`Remove ${asset.name} from the catalog?`)) return;
-    await apiFetch(`/api/v1/catalog/assets/${asset.id}`, { method: "DELETE" }).then(
+    await apiClient("deleteAsset", { params: { id: asset.id } }).then(
       () => {
         queryClient.removeQueries({ queryKey: queryKeys.asset(asset.id) });
         void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });

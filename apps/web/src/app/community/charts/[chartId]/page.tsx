@@ -4,21 +4,14 @@ import { useParams } from "next/navigation";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { StarButton } from "@/components/community/star-button";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-interface TChart {
-  title: string;
-  description: string;
-  author: string;
-  spec: Record<string, unknown>;
-}
 
 export default function PublishedChartPage() {
   const { chartId } = useParams<{ chartId: string }>();
-  const { data: chart, error: failure } = useQuery<TChart, ApiError>({
+  const { data: chart, error: failure } = useQuery({
     queryKey: queryKeys.chart(chartId),
-    queryFn: () => apiFetch<TChart>(`/api/v1/charts/${chartId}`),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
   });
   const error = failure && (failure.status === 401 ? "This chart is not published." : failure.message);
   return (

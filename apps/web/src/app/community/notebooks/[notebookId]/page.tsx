@@ -6,23 +6,8 @@ import { AppShell } from "@/components/app-shell";
 import { ForkDialog } from "@/components/community/fork-dialog";
 import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
 import { StarButton } from "@/components/community/star-button";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-interface TPublished {
-  id: string;
-  name: string;
-  version: number;
-  author: string;
-  projectName: string;
-  publishedAt: string;
-  notebook: Record<string, unknown>;
-}
-interface TProject {
-  id: string;
-  name: string;
-  role: string;
-}
 
 /**
  * A published notebook, read-only: the snapshot taken when it was last published, drawn like the
@@ -30,9 +15,9 @@ interface TProject {
  */
 export default function PublishedNotebookPage() {
   const { notebookId } = useParams<{ notebookId: string }>();
-  const published = useQuery<TPublished, ApiError>({
+  const published = useQuery({
     queryKey: queryKeys.publishedNotebook(notebookId),
-    queryFn: () => apiFetch<TPublished>(`/api/v1/notebooks/${notebookId}/published`),
+    queryFn: () => apiClient("getPublishedNotebook", { params: { id: notebookId } }),
   });
   const doc = published.data ?? null;
   const error = published.error
@@ -42,7 +27,7 @@ export default function PublishedNotebookPage() {
     : null;
   const projectsQuery = useQuery({
     queryKey: queryKeys.projects(),
-    queryFn: () => apiFetch<{ projects: TProject[] }>("/api/v1/projects"),
+    queryFn: () => apiClient("listProjects"),
   });
   const projects =
     projectsQuery.data?.projects.filter((project) => project.role === "editor" || project.role === "admin") ??

@@ -2,15 +2,15 @@
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
 import { ChartView } from "@/components/charts/chart-view";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
 
 /** A published chart alone on a page, for embedding read-only elsewhere. */
 export default function EmbeddedChartPage() {
   const { chartId } = useParams<{ chartId: string }>();
-  const { data, error } = useQuery<{ spec: Record<string, unknown> }, ApiError>({
+  const { data, error } = useQuery({
     queryKey: queryKeys.chart(chartId),
-    queryFn: () => apiFetch<{ spec: Record<string, unknown> }>(`/api/v1/charts/${chartId}`),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
   });
   return (
     <main className="p-2">

@@ -6,40 +6,29 @@ import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { CommentThreads } from "@/components/comments/comment-threads";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
-
-interface TChart {
-  id: string;
-  projectId: string;
-  title: string;
-  description: string;
-  author: string;
-  sourceNotebook: { id: string; name: string } | null;
-  published: boolean;
-  spec: Record<string, unknown>;
-}
 
 export default function ChartPage() {
   const { projectId, chartId } = useParams<{ projectId: string; chartId: string }>();
   const queryClient = useQueryClient();
   const chartQuery = useQuery({
     queryKey: queryKeys.chart(chartId),
-    queryFn: () => apiFetch<TChart>(`/api/v1/charts/${chartId}`),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
   });
   const chart = chartQuery.data;
   const error = chartQuery.error?.message ?? null;
   const { data: project } = useQuery({
     queryKey: queryKeys.project(projectId),
-    queryFn: () => apiFetch<{ role: string }>(`/api/v1/projects/${projectId}`),
+    queryFn: () => apiClient("getProject", { params: { id: projectId } }),
   });
   const role = project?.role ?? null;
   const [copied, setCopied] = useState(false);
   const isAdmin = role === "admin";
   const togglePublish = async () => {
     if (!chart) return;
-    const result = await apiFetch<{ published: boolean }>(`/api/v1/charts/${chart.id}/publish`, {
-      method: chart.published ? "DELETE" : "POST",
+    const result = await apiClient(chart.published ? "unpublishChart" : "publishChart", {
+      params: { id: chart.id },
     });
     queryClient.setQueryData(queryKeys.chart(chart.id), { ...chart, published: result.published });
     void queryClient.invalidateQueries({ queryKey: queryKeys.projectCharts(projectId) });
