@@ -21,7 +21,7 @@ const TABS = [
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
   { id: "trash", label: "Trash" },
-  { id: "settings", label: "Settings", adminOnly: true },
+  { id: "settings", label: "Settings", needsManage: true },
 ] as const;
 
 function ProjectView() {
@@ -41,8 +41,8 @@ function ProjectView() {
     );
   }
   if (!project) return <p className="text-slate-500">Loading…</p>;
-  const isAdmin = project.role === "admin";
-  const canEdit = isAdmin || project.role === "editor";
+  // What the caller may do here, as the server says it (never read from the role's name).
+  const may = project.permissions;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
@@ -64,7 +64,7 @@ function ProjectView() {
         aria-label="Project sections"
         className="mt-6 mb-4 flex gap-1 border-b border-slate-200"
       >
-        {TABS.filter((entry) => !("adminOnly" in entry) || isAdmin).map((entry) => (
+        {TABS.filter((entry) => !("needsManage" in entry) || may.manage).map((entry) => (
           <button
             key={entry.id}
             role="tab"
@@ -79,14 +79,14 @@ function ProjectView() {
       </div>
       <section role="tabpanel" aria-label={TABS.find((entry) => entry.id === tab)?.label ?? "Notebooks"}>
         {tab === "notebooks" && (
-          <NotebooksPanel projectId={projectId} canCreate={canEdit} canPublish={isAdmin} />
+          <NotebooksPanel projectId={projectId} canCreate={may.create} canPublish={may.publish} />
         )}
-        {tab === "files" && <FilesPanel projectId={projectId} canWrite={canEdit} />}
-        {tab === "trash" && <TrashPanel projectId={projectId} canRestore={canEdit} />}
-        {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
-        {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
+        {tab === "files" && <FilesPanel projectId={projectId} canWrite={may.writeFiles} />}
+        {tab === "trash" && <TrashPanel projectId={projectId} canRestore={may.delete} />}
+        {tab === "charts" && <ChartBoard projectId={projectId} canEdit={may.editChart} />}
+        {tab === "members" && <MembersPanel projectId={projectId} canManage={may.manage} />}
         {tab === "activity" && <ActivityFeed projectId={projectId} />}
-        {tab === "settings" && isAdmin && <SettingsPanel project={project} />}
+        {tab === "settings" && may.manage && <SettingsPanel project={project} />}
       </section>
     </>
   );

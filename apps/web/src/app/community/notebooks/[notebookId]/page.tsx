@@ -29,9 +29,7 @@ export default function PublishedNotebookPage() {
     queryKey: queryKeys.projects(),
     queryFn: () => apiClient("listProjects"),
   });
-  const projects =
-    projectsQuery.data?.projects.filter((project) => project.role === "editor" || project.role === "admin") ??
-    null;
+  const projects = projectsQuery.data?.projects.filter((project) => project.permissions.create) ?? null;
   const [isForking, setForking] = useState(false);
   return (
     <AppShell>

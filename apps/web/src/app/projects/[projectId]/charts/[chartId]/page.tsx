@@ -22,9 +22,12 @@ export default function ChartPage() {
     queryKey: queryKeys.project(projectId),
     queryFn: () => apiClient("getProject", { params: { id: projectId } }),
   });
-  const role = project?.role ?? null;
+  // Members get the project (non-members a 404): they may comment; publishing needs its permission.
+  const may = project?.permissions ?? null;
   const [copied, setCopied] = useState(false);
-  const isAdmin = role === "admin";
+  // The documents' permissions have no chart.publish of their own yet; `publish` (notebook.publish)
+  // is held by the same roles (the permission table gives both to admins only).
+  const canPublish = may?.publish ?? false;
   const togglePublish = async () => {
     if (!chart) return;
     const result = await apiClient(chart.published ? "unpublishChart" : "publishChart", {
@@ -73,7 +76,7 @@ export default function ChartPage() {
               <ChartView spec={chart.spec} />
             </div>
             <div className="mt-3 flex flex-wrap items-center gap-2">
-              {isAdmin && (
+              {canPublish && (
                 <button type="button" className="btn-secondary" onClick={togglePublish}>
                   {chart.published ? "Unpublish" : "Publish to community"}
                 </button>
@@ -91,7 +94,7 @@ export default function ChartPage() {
           </div>
           <aside>
             <h2 className="mb-2 font-medium">Comments</h2>
-            {role ? (
+            {may?.comment ? (
               <CommentThreads
                 subject={{ type: "chart", id: chart.id }}
                 projectId={chart.projectId}
