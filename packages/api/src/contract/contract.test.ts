@@ -27,17 +27,18 @@ describe("the contract", () => {
       },
       response: z.object({}),
     });
+    const editAnonymously = {
+      permission: "notebook.edit",
+      target: { kind: "notebook", from: "params.id" },
+      anonymous: true,
+    } as const;
     defineEndpoint({
       method: "PUT",
       path: "/api/v1/notebooks/{id}",
       summary: "nobody edits anonymously",
       tag: "test",
       // @ts-expect-error: notebook.edit is not a permission of the public role.
-      access: {
-        permission: "notebook.edit",
-        target: { kind: "notebook", from: "params.id" },
-        anonymous: true,
-      },
+      access: editAnonymously,
       response: z.object({}),
     });
   });
