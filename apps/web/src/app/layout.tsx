@@ -11,6 +11,7 @@ import { cookies, headers } from "next/headers";
 import type { CSSProperties, ReactNode } from "react";
 import { editorCssVariables } from "@/lib/editor-settings";
 import { PreferencesProvider } from "@/lib/preferences";
+import { QueryProvider } from "@/lib/query-provider";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -52,7 +53,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       suppressHydrationWarning
     >
       <body className="min-h-screen">
-        <PreferencesProvider initial={preferences}>{children}</PreferencesProvider>
+        <QueryProvider>
+          <PreferencesProvider initial={preferences}>{children}</PreferencesProvider>
+        </QueryProvider>
       </body>
     </html>
   );

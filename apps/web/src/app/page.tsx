@@ -1,44 +1,32 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { useIsHydrated } from "@/lib/use-is-hydrated";
 
-interface TProject {
-  id: string;
-  name: string;
-  description: string;
-  role: string;
-  notebookCount: number;
-  updatedAt: string;
-}
-
 export default function HomePage() {
-  const [projects, setProjects] = useState<TProject[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const projectsQuery = useQuery({
+    queryKey: queryKeys.projects(),
+    queryFn: () => apiClient("listProjects"),
+  });
+  const projects = projectsQuery.data?.projects ?? null;
+  const [createError, setError] = useState<string | null>(null);
+  const error = createError ?? projectsQuery.error?.message ?? null;
   const [isCreating, setCreating] = useState(false);
   const isHydrated = useIsHydrated();
-  const load = () =>
-    apiFetch<{ projects: TProject[] }>("/api/v1/projects").then(
-      (body) => setProjects(body.projects),
-      (err: ApiError) => setError(err.message),
-    );
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
-  useEffect(() => {
-    void load();
-  }, []);
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     try {
-      const project = await apiFetch<TProject>("/api/v1/projects", {
-        method: "POST",
-        json: { name: String(form.get("name")), description: String(form.get("description") ?? "") },
+      const project = await apiClient("createProject", {
+        body: { name: String(form.get("name")), description: String(form.get("description") ?? "") },
       });
       window.location.assign(`/projects/${project.id}`);
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   return (

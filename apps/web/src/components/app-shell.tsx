@@ -1,35 +1,16 @@
 "use client";
 import { mentionsAsText } from "@flint/api/mentions";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
 import { BellIcon } from "@/components/ui/icons";
-import { apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
 import { authClient } from "@/lib/auth-client";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TMe {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
-
-interface TNotification {
-  id: string;
-  read: boolean;
-  createdAt: string;
-  comment: {
-    id: string;
-    body: string;
-    author: string;
-    projectId: string;
-    notebookId: string | null;
-    chartId: string | null;
-    cellId: string | null;
-    mentionNames: Record<string, string>;
-  } | null;
-}
+type TNotification = TResponse<"listNotifications">["notifications"][number];
 
 function notificationHref(notification: TNotification): string {
   const comment = notification.comment;
@@ -45,27 +26,20 @@ function notificationHref(notification: TNotification): string {
 
 /** The bell: mentions of the signed-in user, newest first. */
 function Notifications() {
-  const [items, setItems] = useState<TNotification[]>([]);
-  const [unread, setUnread] = useState(0);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.notifications(),
+    queryFn: () => apiClient("listNotifications"),
+    refetchInterval: 30_000,
+  });
+  const items = data?.notifications ?? [];
+  const unread = data?.unread ?? 0;
   const [isOpen, setOpen] = useState(false);
-  useEffect(() => {
-    const load = () =>
-      apiFetch<{ notifications: TNotification[]; unread: number }>("/api/v1/notifications").then(
-        (body) => {
-          setItems(body.notifications);
-          setUnread(body.unread);
-        },
-        () => undefined,
-      );
-    void load();
-    const timer = setInterval(load, 30_000);
-    return () => clearInterval(timer);
-  }, []);
   const open = async () => {
     setOpen((value) => !value);
-    if (unread > 0) {
-      await apiFetch("/api/v1/notifications/read", { method: "POST", json: {} }).catch(() => undefined);
-      setUnread(0);
+    if (unread > 0 && data) {
+      await apiClient("markNotificationsRead", { body: {} }).catch(() => undefined);
+      queryClient.setQueryData(queryKeys.notifications(), { ...data, unread: 0 });
     }
   };
   return (
@@ -119,13 +93,13 @@ const NAV = [
 export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const router = useRouter();
-  const [me, setMe] = useState<TMe | null>(null);
+  const queryClient = useQueryClient();
+  const { data: me } = useQuery({ queryKey: queryKeys.me(), queryFn: () => apiClient("getMe") });
   const [isMenuOpen, setMenuOpen] = useState(false);
-  useEffect(() => {
-    apiFetch<TMe>("/api/v1/me").then(setMe, () => setMe(null));
-  }, []);
   const signOut = async () => {
     await authClient.signOut();
+    // Nothing the signed-out person saw stays in memory for whoever signs in next in this tab.
+    queryClient.clear();
     router.push("/login");
   };
   return (

@@ -6,7 +6,7 @@ import type { TAuthFormReason } from "@flint/api";
 import { WEAK_PASSWORD_MESSAGES } from "@flint/api/password-rules";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { type ApiError, sendJson } from "@/lib/api";
 
 /** What the pages say for each reason the server gives (in JSON, or as `?error=` after a redirect). */
 const REASON_MESSAGES: Record<TAuthFormReason, string> = {
@@ -58,11 +58,12 @@ export async function sendAuthForm(form: HTMLFormElement): Promise<string | null
   const fields = new URLSearchParams();
   for (const [name, value] of new FormData(form)) if (typeof value === "string") fields.append(name, value);
   try {
-    const { redirect } = await apiFetch<{ redirect: string }>(form.action, {
+    // The sign-in forms' endpoints are not API routes (no contract entry): better-auth answers them.
+    const { redirect } = (await sendJson(form.action, {
       method: "POST",
       body: fields,
       headers: { accept: "application/json" },
-    });
+    })) as { redirect: string };
     window.location.assign(redirect);
     return null;
   } catch (caught) {

@@ -20,7 +20,7 @@ import {
   useState,
   useSyncExternalStore,
 } from "react";
-import { apiFetch } from "./api";
+import { apiClient } from "./api";
 import { editorCssVariables } from "./editor-settings";
 
 type TPreferencesContext = {
@@ -73,7 +73,7 @@ export function PreferencesProvider({ initial, children }: { initial: TPreferenc
     // Shown at once; put back if the server refuses.
     setPreferences({ ...previous, ...change });
     try {
-      const saved = await apiFetch<TPreferences>("/api/v1/me/preferences", { method: "PATCH", json: change });
+      const saved = await apiClient("updatePreferences", { body: change });
       setPreferences(saved);
       channel.current?.postMessage(saved);
     } catch (error) {

@@ -6,7 +6,7 @@ export default function MyActivityPage() {
   return (
     <AppShell>
       <h1 className="mb-4 text-2xl font-semibold">My activity</h1>
-      <ActivityFeed url="/api/v1/me/activity" />
+      <ActivityFeed />
     </AppShell>
   );
 }

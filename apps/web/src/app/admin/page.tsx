@@ -1,25 +1,9 @@
 "use client";
-import { type FormEvent, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TSiteUser {
-  id: string;
-  name: string;
-  email: string;
-  createdAt: string;
-  disabledAt: string | null;
-  isAdmin: boolean;
-}
-
-interface TInvitation {
-  id: string;
-  email: string;
-  createdAt: string;
-  expiresAt: string;
-  invitedBy: string;
-  status: "pending" | "expired";
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 const MODE_TEXT = {
   open: "open: anyone can create an account; an invitation link only fills in the address.",
@@ -29,40 +13,39 @@ const MODE_TEXT = {
 
 /** Administration (site administrators): users, invitations, and the sign-up mode in force. */
 export default function AdminPage() {
-  const [users, setUsers] = useState<TSiteUser[] | null>(null);
-  const [invitations, setInvitations] = useState<TInvitation[]>([]);
-  const [mode, setMode] = useState<keyof typeof MODE_TEXT | null>(null);
-  const [meId, setMeId] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const usersQuery = useQuery({
+    queryKey: queryKeys.adminUsers(),
+    queryFn: () => apiClient("listSiteUsers"),
+  });
+  const invitationsQuery = useQuery({
+    queryKey: queryKeys.adminInvitations(),
+    queryFn: () => apiClient("listInvitations"),
+  });
+  // The list shows once both are in, as one answer.
+  const users = usersQuery.data && invitationsQuery.data ? usersQuery.data.users : null;
+  const invitations = invitationsQuery.data?.invitations ?? [];
+  const { data: signUp } = useQuery({
+    queryKey: queryKeys.signUpStatus(null),
+    queryFn: () => apiClient("getSignUpStatus"),
+  });
+  const mode = signUp?.mode ?? null;
+  const { data: me } = useQuery({
+    queryKey: queryKeys.me(),
+    queryFn: () => apiClient("getMe"),
+  });
+  const meId = me?.id ?? null;
   const [created, setCreated] = useState<{ email: string; url: string } | null>(null);
   const [isCopied, setCopied] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [denied, setDenied] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      const [userList, invitationList] = await Promise.all([
-        apiFetch<{ users: TSiteUser[] }>("/api/v1/admin/users"),
-        apiFetch<{ invitations: TInvitation[] }>("/api/v1/admin/invitations"),
-      ]);
-      setUsers(userList.users);
-      setInvitations(invitationList.invitations);
-    } catch (err) {
-      const apiError = err as ApiError;
-      if (apiError.status === 403) setDenied(apiError.message);
-      else setError(apiError.message);
-    }
-  };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
-  useEffect(() => {
-    void load();
-    apiFetch<{ mode: keyof typeof MODE_TEXT }>("/api/v1/signup").then(
-      (body) => setMode(body.mode),
-      () => undefined,
-    );
-    apiFetch<{ id: string }>("/api/v1/me").then(
-      (body) => setMeId(body.id),
-      () => undefined,
-    );
-  }, []);
+  const [actionError, setError] = useState<string | null>(null);
+  const loadError = usersQuery.error ?? invitationsQuery.error;
+  const denied = loadError?.status === 403 ? loadError.message : null;
+  const error = actionError ?? (loadError && !denied ? loadError.message : null);
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers() }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.adminInvitations() }),
+    ]);
   const invite = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;
@@ -70,24 +53,23 @@ export default function AdminPage() {
     setError(null);
     setCopied(false);
     try {
-      const body = await apiFetch<{ invitation: TInvitation; url: string }>("/api/v1/admin/invitations", {
-        method: "POST",
-        json: { email: String(form.get("email")), expiresInDays: Number(form.get("days")) },
+      const body = await apiClient("createInvitation", {
+        body: { email: String(form.get("email")), expiresInDays: Number(form.get("days")) },
       });
       setCreated({ email: body.invitation.email, url: body.url });
       formElement.reset();
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
-  const act = async (path: string, init: RequestInit & { json?: unknown }) => {
+  const act = async (call: () => Promise<unknown>) => {
     setError(null);
     try {
-      await apiFetch(path, init);
+      await call();
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const copy = async () => {
@@ -189,7 +171,9 @@ export default function AdminPage() {
                     type="button"
                     className="btn-secondary"
                     aria-label={`Revoke invitation for ${invitation.email}`}
-                    onClick={() => act(`/api/v1/admin/invitations/${invitation.id}`, { method: "DELETE" })}
+                    onClick={() =>
+                      act(() => apiClient("revokeInvitation", { params: { id: invitation.id } }))
+                    }
                   >
                     Revoke
                   </button>
@@ -239,10 +223,12 @@ export default function AdminPage() {
                           className="btn-secondary"
                           aria-label={`${user.disabledAt ? "Enable" : "Disable"} ${user.email}`}
                           onClick={() =>
-                            act(`/api/v1/admin/users/${user.id}`, {
-                              method: "PATCH",
-                              json: { disabled: !user.disabledAt },
-                            })
+                            act(() =>
+                              apiClient("updateSiteUser", {
+                                params: { id: user.id },
+                                body: { disabled: !user.disabledAt },
+                              }),
+                            )
                           }
                         >
                           {user.disabledAt ? "Enable" : "Disable"}

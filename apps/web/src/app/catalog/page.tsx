@@ -1,15 +1,17 @@
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Form from "next/form";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useEffect, useState } from "react";
+import { Suspense, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ConnectionDialog } from "@/components/catalog/connection-dialog";
 import { formatBytes, formatCount } from "@/components/catalog/format";
 import type { TProjectsLoad } from "@/components/catalog/project-select";
-import type { TFacetValue, TProjectOption, TSearchResponse } from "@/components/catalog/types";
+import type { TFacetValue, TSearchResponse } from "@/components/catalog/types";
 import { UploadDialog } from "@/components/catalog/upload-dialog";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { useIsHydrated } from "@/lib/use-is-hydrated";
 
 const FACETS: { key: keyof TSearchResponse["facets"]; label: string; filter: string }[] = [
@@ -73,24 +75,26 @@ function CatalogView() {
   const router = useRouter();
   const params = useSearchParams();
   const query = params.get("q")?.trim() ?? "";
-  const [result, setResult] = useState<TSearchResponse | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [projects, setProjects] = useState<TProjectsLoad>({ status: "loading" });
+  const searching = useQuery({
+    queryKey: queryKeys.catalogSearch(query),
+    queryFn: () => apiClient("searchAssets", { query: { q: query, limit: 50 } }),
+    // The last results stay shown while the next search runs.
+    placeholderData: keepPreviousData,
+  });
+  const result = searching.data ?? null;
+  const error = searching.error?.message ?? null;
+  const projectsQuery = useQuery({
+    queryKey: queryKeys.projects(),
+    queryFn: () => apiClient("listProjects"),
+  });
+  const projects: TProjectsLoad = projectsQuery.data
+    ? { status: "loaded", projects: projectsQuery.data.projects }
+    : projectsQuery.error
+      ? { status: "failed", message: projectsQuery.error.message }
+      : { status: "loading" };
   const [isUploading, setUploading] = useState(false);
   const [isConnecting, setConnecting] = useState(false);
   const isHydrated = useIsHydrated();
-  useEffect(() => {
-    setError(null);
-    apiFetch<TSearchResponse>(
-      `/api/v1/catalog/search?${new URLSearchParams({ q: query, limit: "50" })}`,
-    ).then(setResult, (caught: ApiError) => setError(caught.message));
-  }, [query]);
-  useEffect(() => {
-    apiFetch<{ projects: TProjectOption[] }>("/api/v1/projects").then(
-      (body) => setProjects({ status: "loaded", projects: body.projects }),
-      (caught: ApiError) => setProjects({ status: "failed", message: caught.message }),
-    );
-  }, []);
   const search = (next: string) =>
     router.push(next ? `/catalog?${new URLSearchParams({ q: next })}` : "/catalog");
   return (

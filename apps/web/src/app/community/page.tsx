@@ -1,21 +1,12 @@
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Form from "next/form";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { Suspense, useCallback, useEffect, useState } from "react";
+import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TItem {
-  type: "notebook" | "chart";
-  id: string;
-  title: string;
-  description: string;
-  author: string;
-  projectName: string;
-  stars: number;
-  publishedAt: string;
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 function CommunityView() {
   // The search lives in the URL (`?q=&sort=`), so the form is a plain GET form: sent before the
@@ -23,23 +14,20 @@ function CommunityView() {
   const params = useSearchParams();
   const query = params.get("q")?.trim() ?? "";
   const sort = params.get("sort") === "stars" ? "stars" : "recent";
-  // null while loading; `searched` is the query the items answer.
-  const [items, setItems] = useState<TItem[] | null>(null);
-  const [searched, setSearched] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(async (q: string, order: string) => {
-    const search = new URLSearchParams({ sort: order, ...(q ? { q } : {}) });
-    setError(null);
-    try {
-      setItems((await apiFetch<{ items: TItem[] }>(`/api/v1/community?${search}`)).items);
-      setSearched(q);
-    } catch (caught) {
-      setError(`Published work could not be loaded: ${(caught as ApiError).message}`);
-    }
-  }, []);
-  useEffect(() => {
-    void load(query, sort);
-  }, [load, query, sort]);
+  // null while loading; `searched` is the query the items answer (the last ones stay shown while
+  // the next search runs).
+  const search = { sort, ...(query ? { q: query } : {}) } as const;
+  const listing = useQuery({
+    queryKey: queryKeys.community(sort, query),
+    queryFn: async () => ({
+      items: (await apiClient("listCommunity", { query: search })).items,
+      searched: query,
+    }),
+    placeholderData: keepPreviousData,
+  });
+  const items = listing.data?.items ?? null;
+  const searched = listing.data?.searched ?? "";
+  const error = listing.error ? `Published work could not be loaded: ${listing.error.message}` : null;
   return (
     <>
       <h1 className="text-2xl font-semibold">Community</h1>

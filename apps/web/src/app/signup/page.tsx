@@ -1,17 +1,12 @@
 "use client";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@flint/api/password-rules";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { type FormEvent, Suspense, useEffect, useState } from "react";
-import { apiFetch } from "@/lib/api";
+import { type FormEvent, Suspense, useState } from "react";
+import { apiClient } from "@/lib/api";
 import { sendAuthForm, useAuthFormError } from "@/lib/auth-form";
-
-/** What `GET /api/v1/signup` says: the mode in force (FLINT_SIGNUP) and the link's invitation. */
-interface TSignUpStatus {
-  mode: "open" | "invite" | "closed";
-  invitation: { email: string; expiresAt: string } | null;
-  problem: { reason: string; message: string } | null;
-}
+import { queryKeys } from "@/lib/query-keys";
 
 function SignupForm() {
   const params = useSearchParams();
@@ -21,12 +16,11 @@ function SignupForm() {
   const [isBusy, setBusy] = useState(false);
   // The mode only explains; the server decides (better-auth hooks, FLINT_SIGNUP). The form is
   // there from the first paint either way, so a form sent before hydration still works.
-  const [status, setStatus] = useState<TSignUpStatus | null>(null);
-  useEffect(() => {
-    apiFetch<TSignUpStatus>(
-      `/api/v1/signup${inviteToken ? `?invite=${encodeURIComponent(inviteToken)}` : ""}`,
-    ).then(setStatus, () => setStatus(null));
-  }, [inviteToken]);
+  const { data } = useQuery({
+    queryKey: queryKeys.signUpStatus(inviteToken || null),
+    queryFn: () => apiClient("getSignUpStatus", { query: inviteToken ? { invite: inviteToken } : {} }),
+  });
+  const status = data ?? null;
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setBusy(true);

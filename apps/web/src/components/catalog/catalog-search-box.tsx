@@ -1,48 +1,28 @@
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
-import { apiFetch } from "@/lib/api";
-
-interface TSuggestion {
-  id: string;
-  name: string;
-  qualifiedName: string;
-  kind: string;
-  projectName: string;
-}
+import { type KeyboardEvent, useId, useState } from "react";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
+import { useDebouncedValue } from "@/lib/use-debounced-value";
 
 /** The top bar's catalog search: autocomplete on asset names; Enter searches the catalog page. */
 export function CatalogSearchBox() {
   const router = useRouter();
   const listId = useId();
   const [query, setQuery] = useState("");
-  const [suggestions, setSuggestions] = useState<TSuggestion[]>([]);
   const [active, setActive] = useState(-1);
   const [isOpen, setOpen] = useState(false);
-  const latest = useRef("");
-  useEffect(() => {
-    const text = query.trim();
-    latest.current = text;
-    if (text.length < 2) {
-      setSuggestions([]);
-      return;
-    }
-    // Debounced, and only the answer to the latest text is shown.
-    const timer = setTimeout(() => {
-      apiFetch<{ suggestions: TSuggestion[] }>(
-        `/api/v1/catalog/autocomplete?${new URLSearchParams({ q: text })}`,
-      ).then(
-        (body) => {
-          if (latest.current !== text) return;
-          setSuggestions(body.suggestions);
-          setActive(-1);
-          setOpen(true);
-        },
-        () => undefined,
-      );
-    }, 150);
-    return () => clearTimeout(timer);
-  }, [query]);
+  // Debounced; each text is its own query, so only the answer to the latest text is shown (the
+  // last answer stays until the next one comes).
+  const text = useDebouncedValue(query.trim(), 150);
+  const { data } = useQuery({
+    queryKey: queryKeys.catalogSuggestions(text),
+    queryFn: () => apiClient("autocompleteAssets", { query: { q: text } }),
+    enabled: text.length >= 2,
+    placeholderData: keepPreviousData,
+  });
+  const suggestions = query.trim().length >= 2 && text.length >= 2 ? (data?.suggestions ?? []) : [];
   const go = (href: string) => {
     setOpen(false);
     router.push(href);
@@ -76,7 +56,12 @@ export function CatalogSearchBox() {
         className="input py-1.5"
         placeholder="Search data…"
         value={query}
-        onChange={(event) => setQuery(event.target.value)}
+        onChange={(event) => {
+          // The list opens for the answer to what is typed, nothing picked in it yet.
+          setQuery(event.target.value);
+          setActive(-1);
+          setOpen(true);
+        }}
         onKeyDown={onKeyDown}
         onFocus={() => setOpen(true)}
         onBlur={() => setTimeout(() => setOpen(false), 150)}

@@ -2,8 +2,10 @@
 // tables as catalog assets (Spark reads them over JDBC). The password goes to the server once,
 // is stored encrypted, and never comes back: the form only learns whether one is set.
 "use client";
-import { type FormEvent, useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 import {
   ProjectSelect,
@@ -12,21 +14,8 @@ import {
   WritableProjectGate,
 } from "./project-select";
 
-type TConnection = {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  hasPassword: boolean;
-};
-type TSourceTable = {
-  schema: string;
-  table: string;
-  kind: "table" | "view";
-  registeredAssetId: string | null;
-};
+type TConnection = TResponse<"listConnections">["connections"][number];
+type TSourceTable = TResponse<"listConnectionTables">["tables"][number];
 
 const NEW_CONNECTION = "__new__";
 
@@ -40,10 +29,28 @@ export function ConnectionDialog({
   onRegistered: (assetId: string) => void;
 }) {
   const { writable, projectId, setProjectId } = useWritableProjects(projects);
-  const [connections, setConnections] = useState<TConnection[] | null>(null);
-  const [connectionId, setConnectionId] = useState(NEW_CONNECTION);
-  const [tables, setTables] = useState<TSourceTable[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const connectionsQuery = useQuery({
+    queryKey: queryKeys.connections(projectId),
+    queryFn: () => apiClient("listConnections", { query: { projectId } }),
+    enabled: projectId !== "",
+  });
+  const connections = connectionsQuery.data?.connections ?? null;
+  // The project's first connection until the person picks one (or makes a new one).
+  const [picked, setConnectionId] = useState<{ projectId: string; connectionId: string } | null>(null);
+  const connectionId =
+    picked?.projectId === projectId ? picked.connectionId : (connections?.[0]?.id ?? NEW_CONNECTION);
+  const tablesQuery = useQuery({
+    queryKey: queryKeys.connectionTables(connectionId),
+    queryFn: () => apiClient("listConnectionTables", { params: { id: connectionId } }),
+    enabled: connectionId !== NEW_CONNECTION,
+  });
+  const tables = connectionId === NEW_CONNECTION ? null : (tablesQuery.data?.tables ?? null);
+  const [actionError, setError] = useState<string | null>(null);
+  const error =
+    actionError ??
+    connectionsQuery.error?.message ??
+    (connectionId === NEW_CONNECTION ? null : (tablesQuery.error?.message ?? null));
   const [isBusy, setBusy] = useState(false);
   const [form, setForm] = useState({
     name: "",
@@ -54,50 +61,24 @@ export function ConnectionDialog({
     password: "",
   });
 
-  useEffect(() => {
-    if (!projectId) return;
-    setConnections(null);
-    setTables(null);
-    apiFetch<{ connections: TConnection[] }>(
-      `/api/v1/catalog/connections?${new URLSearchParams({ projectId })}`,
-    ).then(
-      (answer) => {
-        setConnections(answer.connections);
-        setConnectionId(answer.connections[0]?.id ?? NEW_CONNECTION);
-      },
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [projectId]);
-
-  useEffect(() => {
-    if (connectionId === NEW_CONNECTION) {
-      setTables(null);
-      return;
-    }
-    setTables(null);
-    setError(null);
-    apiFetch<{ tables: TSourceTable[] }>(
-      `/api/v1/catalog/connections/${encodeURIComponent(connectionId)}/tables`,
-    ).then(
-      (answer) => setTables(answer.tables),
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [connectionId]);
-
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const created = await apiFetch<TConnection>("/api/v1/catalog/connections", {
-        method: "POST",
-        json: { ...form, projectId, port: Number(form.port) || 5432 },
+      const created = await apiClient("createConnection", {
+        body: { ...form, projectId, port: Number(form.port) || 5432 },
       });
-      setConnections((list) => [...(list ?? []), created]);
-      setConnectionId(created.id);
+      queryClient.setQueryData(
+        queryKeys.connections(projectId),
+        (shown: { connections: TConnection[] } | undefined) => ({
+          connections: [...(shown?.connections ?? []), created],
+        }),
+      );
+      setConnectionId({ projectId, connectionId: created.id });
       setForm((previous) => ({ ...previous, password: "" }));
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
     setBusy(false);
   };
@@ -106,13 +87,26 @@ export function ConnectionDialog({
     setBusy(true);
     setError(null);
     try {
-      const asset = await apiFetch<{ id: string }>("/api/v1/catalog/assets", {
-        method: "POST",
-        json: { source: "connection", projectId, connectionId, table: `${table.schema}.${table.table}` },
-      });
+      // The contract documents this JSON body (RegisterAssetRequest) beside the multipart upload,
+      // so the route has no one `body` schema to type it with.
+      const asset = await apiClient(
+        "registerAsset",
+        {},
+        {
+          rawBody: JSON.stringify({
+            source: "connection",
+            projectId,
+            connectionId,
+            table: `${table.schema}.${table.table}`,
+          }),
+          headers: { "content-type": "application/json" },
+        },
+      );
+      void queryClient.invalidateQueries({ queryKey: queryKeys.connectionTables(connectionId) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
       onRegistered(asset.id);
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
       setBusy(false);
     }
   };
@@ -152,7 +146,10 @@ export function ConnectionDialog({
             aria-label="Connection"
             value={connectionId}
             disabled={connections === null}
-            onChange={(event) => setConnectionId(event.target.value)}
+            onChange={(event) => {
+              setError(null);
+              setConnectionId({ projectId, connectionId: event.target.value });
+            }}
           >
             {(connections ?? []).map((connection) => (
               <option key={connection.id} value={connection.id}>

@@ -1,13 +1,13 @@
 // "Insert into notebook" from an asset page: pick a notebook of the asset's project (or a new
 // one); the notebook opens with the asset's load code in a new cell at the end.
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useState } from "react";
+import { apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
+import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
-
-type TNotebookChoice = { id: string; name: string; updatedAt: string };
 
 const NEW_NOTEBOOK = "__new__";
 
@@ -25,24 +25,19 @@ export function InsertIntoNotebookDialog({
   onClose: () => void;
 }) {
   const router = useRouter();
-  const [notebooks, setNotebooks] = useState<TNotebookChoice[] | null>(null);
-  const [choice, setChoice] = useState<string>(NEW_NOTEBOOK);
-  const [error, setError] = useState<string | null>(null);
+  const listing = useQuery({
+    queryKey: queryKeys.projectNotebooks(projectId),
+    queryFn: () => apiClient("listNotebooks", { params: { id: projectId } }),
+  });
+  // Most recently changed first: the notebook one is working in is usually at the top.
+  const notebooks = listing.data
+    ? [...listing.data.notebooks].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    : null;
+  const [picked, setChoice] = useState<string | null>(null);
+  const choice = picked ?? notebooks?.[0]?.id ?? NEW_NOTEBOOK;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? listing.error?.message ?? null;
   const [isBusy, setBusy] = useState(false);
-
-  useEffect(() => {
-    apiFetch<{ notebooks: TNotebookChoice[] }>(
-      `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
-    ).then(
-      (answer) => {
-        // Most recently changed first: the notebook one is working in is usually at the top.
-        const sorted = [...answer.notebooks].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-        setNotebooks(sorted);
-        if (sorted[0]) setChoice(sorted[0].id);
-      },
-      (caught: ApiError) => setError(caught.message),
-    );
-  }, [projectId]);
 
   const insert = async () => {
     setBusy(true);
@@ -50,10 +45,10 @@ export function InsertIntoNotebookDialog({
     try {
       let notebookId = choice;
       if (choice === NEW_NOTEBOOK) {
-        const created = await apiFetch<{ id: string }>(
-          `/api/v1/projects/${encodeURIComponent(projectId)}/notebooks`,
-          { method: "POST", json: { name: `Explore ${assetName}` } },
-        );
+        const created = await apiClient("createNotebook", {
+          params: { id: projectId },
+          body: { name: `Explore ${assetName}` },
+        });
         notebookId = created.id;
       }
       const query = new URLSearchParams({ insertAsset: assetId, form });
@@ -61,7 +56,7 @@ export function InsertIntoNotebookDialog({
         `/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(notebookId)}?${query}`,
       );
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
       setBusy(false);
     }
   };

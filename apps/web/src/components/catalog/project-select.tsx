@@ -18,7 +18,7 @@ export function useWritableProjects(load: TProjectsLoad): {
   setProjectId: (id: string) => void;
 } {
   const projects = load.status === "loaded" ? load.projects : [];
-  const writable = projects.filter((project) => project.role === "editor" || project.role === "admin");
+  const writable = projects.filter((project) => project.permissions.writeCatalog);
   const [picked, setProjectId] = useState("");
   return { writable, projectId: picked || writable[0]?.id || "", setProjectId };
 }

@@ -1,4 +1,5 @@
 "use client";
+import { contract } from "@flint/api/contract";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Modal } from "../ui/modal";
 import { DescriptionTagsFields } from "./description-tags-fields";
@@ -93,8 +94,11 @@ export function UploadDialog({
     upload.current = new AbortController();
     try {
       const { status, body } = await uploadWithProgress(form, setProgress, upload.current.signal);
-      if (status === 201) {
-        onUploaded(body as unknown as TAssetSummary);
+      // XMLHttpRequest (for the progress bar) is not the typed client: the answer is read with the
+      // contract's own schema instead of being cast.
+      const uploaded = status === 201 ? contract.registerAsset.response.safeParse(body) : null;
+      if (uploaded?.success) {
+        onUploaded(uploaded.data);
         return;
       }
       const detail = (body.error ?? {}) as { message?: string };

@@ -1,27 +1,21 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 // A cell's comment threads, opened from the cell. Counts for all cells come from one request per
-// notebook page (a tiny shared store), not one per cell. A notification's link opens one cell's
+// notebook page (every cell reads the same query), not one per cell. A notification's link opens one cell's
 // threads at its comment (`revealCellComments`), even when the cell is drawn after the request.
 import { useParams } from "next/navigation";
-import { type KeyboardEvent, useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { type KeyboardEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { CommentIcon } from "@/components/ui/icons";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { CommentThreads, type TThread } from "./comment-threads";
 
-type TCounts = Record<string, number>;
 type TReveal = { notebookId: string; cellId: string; commentId: string | null };
 const listeners = new Set<() => void>();
-let counts: TCounts = {};
-let loadedFor: string | null = null;
 let reveal: TReveal | null = null;
 
 function emit(): void {
   for (const listener of listeners) listener();
-}
-
-function setCounts(next: TCounts): void {
-  counts = next;
-  emit();
 }
 
 function subscribe(listener: () => void): () => void {
@@ -29,18 +23,9 @@ function subscribe(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-function loadCounts(notebookId: string): void {
-  if (loadedFor === notebookId) return;
-  loadedFor = notebookId;
-  apiFetch<{ threads: TThread[] }>(`/api/v1/notebooks/${notebookId}/comments`).then(
-    (body) => {
-      const next: TCounts = {};
-      for (const thread of body.threads)
-        if (thread.cellId && !thread.resolved) next[thread.cellId] = (next[thread.cellId] ?? 0) + 1;
-      setCounts(next);
-    },
-    () => undefined,
-  );
+/** Open threads per cell. */
+function countOpenThreads(threads: readonly TThread[], cellId: string): number {
+  return threads.filter((thread) => thread.cellId === cellId && !thread.resolved).length;
 }
 
 /**
@@ -59,19 +44,19 @@ export function CellComments({ cellId }: { cellId: string }) {
   const [isOpen, setOpen] = useState(false);
   const [focusCommentId, setFocusCommentId] = useState<string | null>(null);
   const rootRef = useRef<HTMLDivElement>(null);
-  const all = useSyncExternalStore(
-    subscribe,
-    () => counts,
-    () => counts,
-  );
+  // Cells are drawn in slices: a fresh answer is reused by the cells drawn after it, and changes
+  // made in the threads invalidate it.
+  const { data } = useQuery({
+    queryKey: queryKeys.comments("notebook", notebookId ?? ""),
+    queryFn: () => apiClient("listNotebookComments", { params: { id: notebookId ?? "" } }),
+    enabled: Boolean(notebookId),
+    staleTime: 60_000,
+  });
   const wanted = useSyncExternalStore(
     subscribe,
     () => reveal,
     () => null,
   );
-  useEffect(() => {
-    if (notebookId) loadCounts(notebookId);
-  }, [notebookId]);
   useEffect(() => {
     if (!wanted || wanted.notebookId !== notebookId || wanted.cellId !== cellId) return;
     reveal = null;
@@ -79,9 +64,8 @@ export function CellComments({ cellId }: { cellId: string }) {
     setFocusCommentId(wanted.commentId);
     rootRef.current?.scrollIntoView({ block: "center" });
   }, [wanted, notebookId, cellId]);
-  const onCountChange = useCallback((next: TCounts) => setCounts(next), []);
   if (!notebookId || !projectId) return null;
-  const count = all[cellId] ?? 0;
+  const count = data ? countOpenThreads(data.threads, cellId) : 0;
   // Keys typed in a comment must not reach the notebook's command-mode shortcuts.
   const keepKeys = (event: KeyboardEvent) => event.stopPropagation();
   return (
@@ -103,7 +87,6 @@ export function CellComments({ cellId }: { cellId: string }) {
             cellId={cellId}
             canComment
             focusCommentId={focusCommentId}
-            onCountChange={onCountChange}
           />
         </div>
       )}

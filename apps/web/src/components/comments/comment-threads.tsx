@@ -1,23 +1,13 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { apiClient, type TRequest, type TResponse } from "@/lib/api";
 import { InlineMarkdown } from "@/lib/inline-markdown";
+import { queryKeys } from "@/lib/query-keys";
 import { CommentComposer, type TMentionMember } from "./comment-composer";
 
-export interface TComment {
-  id: string;
-  threadId: string | null;
-  cellId: string | null;
-  body: string;
-  author: { id: string; name: string };
-  createdAt: string;
-  editedAt: string | null;
-  resolved: boolean;
-  mentionNames: Record<string, string>;
-}
-export interface TThread extends TComment {
-  replies: TComment[];
-}
+export type TThread = TResponse<"listNotebookComments">["threads"][number];
+export type TComment = TThread["replies"][number];
 
 function CommentView({
   comment,
@@ -89,7 +79,6 @@ export function CommentThreads({
   cellId,
   canComment,
   focusCommentId,
-  onCountChange,
   onJumpToCell,
 }: {
   subject: { type: "notebook" | "chart"; id: string };
@@ -99,43 +88,43 @@ export function CommentThreads({
   canComment: boolean;
   /** A comment to scroll to and highlight once the threads are loaded (a notification's). */
   focusCommentId?: string | null;
-  onCountChange?: (counts: Record<string, number>) => void;
   /** When given, a thread's cell label is a button that jumps to the cell. */
   onJumpToCell?: (cellId: string) => void;
 }) {
-  const [threads, setThreads] = useState<TThread[] | null>(null);
-  const [meId, setMeId] = useState<string | null>(null);
-  const [members, setMembers] = useState<TMentionMember[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const base = `/api/v1/${subject.type}s/${subject.id}/comments`;
-  const load = useCallback(async () => {
-    const body = await apiFetch<{ threads: TThread[] }>(base);
-    setThreads(body.threads);
-    const counts: Record<string, number> = {};
-    for (const thread of body.threads)
-      if (thread.cellId && !thread.resolved) counts[thread.cellId] = (counts[thread.cellId] ?? 0) + 1;
-    onCountChange?.(counts);
-  }, [base, onCountChange]);
-  useEffect(() => {
-    void load().catch((err: ApiError) => setError(err.message));
-    apiFetch<{ id: string }>("/api/v1/me").then(
-      (me) => setMeId(me.id),
-      () => undefined,
-    );
-  }, [load]);
-  useEffect(() => {
-    if (!canComment) return;
-    apiFetch<{ members: { userId: string; name: string; email: string }[] }>(
-      `/api/v1/projects/${projectId}/members`,
-    ).then(
-      (body) =>
-        setMembers(
-          body.members.map((member) => ({ id: member.userId, name: member.name, email: member.email })),
-        ),
-      // Without the list, "@Name" typed in full still mentions: the server resolves names.
-      () => setMembers([]),
-    );
-  }, [canComment, projectId]);
+  const queryClient = useQueryClient();
+  const threadsQuery = useQuery({
+    queryKey: queryKeys.comments(subject.type, subject.id),
+    queryFn: () =>
+      subject.type === "notebook"
+        ? apiClient("listNotebookComments", { params: { id: subject.id } })
+        : apiClient("listChartComments", { params: { id: subject.id } }),
+  });
+  const threads = threadsQuery.data?.threads ?? null;
+  const { data: me } = useQuery({
+    queryKey: queryKeys.me(),
+    queryFn: () => apiClient("getMe"),
+  });
+  const meId = me?.id ?? null;
+  const membersQuery = useQuery({
+    queryKey: queryKeys.projectMembers(projectId),
+    queryFn: () => apiClient("listMembers", { params: { id: projectId } }),
+    enabled: canComment,
+  });
+  // Without the list, "@Name" typed in full still mentions: the server resolves names.
+  const members: TMentionMember[] | null = membersQuery.data
+    ? membersQuery.data.members.map((member) => ({
+        id: member.userId,
+        name: member.name,
+        email: member.email,
+      }))
+    : membersQuery.isError
+      ? []
+      : null;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? threadsQuery.error?.message ?? null;
+  // The cells' comment counts read the same query, so they follow every change made here.
+  const load = () =>
+    queryClient.invalidateQueries({ queryKey: queryKeys.comments(subject.type, subject.id) });
   useEffect(() => {
     if (!focusCommentId || !threads) return;
     document
@@ -149,13 +138,18 @@ export function CommentThreads({
       await load();
       return true;
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
       return false;
     }
   };
-  const post = (json: Record<string, unknown>) => send(() => apiFetch(base, { method: "POST", json }));
-  const patch = (commentId: string, json: Record<string, unknown>) =>
-    send(() => apiFetch(`/api/v1/comments/${commentId}`, { method: "PATCH", json }));
+  const post = (body: TRequest<"createNotebookComment">["body"]) =>
+    send(() =>
+      subject.type === "notebook"
+        ? apiClient("createNotebookComment", { params: { id: subject.id }, body })
+        : apiClient("createChartComment", { params: { id: subject.id }, body }),
+    );
+  const patch = (commentId: string, body: TRequest<"updateComment">["body"]) =>
+    send(() => apiClient("updateComment", { params: { id: commentId }, body }));
   const all = threads ?? [];
   const visible = cellId ? all.filter((thread) => thread.cellId === cellId) : all;
   return (

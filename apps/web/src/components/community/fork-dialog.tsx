@@ -3,7 +3,7 @@
 // step (the API does both in one transaction), so someone without a project can fork too.
 import { type FormEvent, useId, useState } from "react";
 import { Modal } from "@/components/ui/modal";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 
 export interface TForkProject {
   id: string;
@@ -36,13 +36,13 @@ export function ForkDialog({
     setError(null);
     setForking(true);
     try {
-      const copy = await apiFetch<{ id: string; projectId: string }>(`/api/v1/notebooks/${notebookId}/fork`, {
-        method: "POST",
-        json: target === "new" ? { newProject: { name: projectName } } : { projectId },
+      const copy = await apiClient("forkNotebook", {
+        params: { id: notebookId },
+        body: target === "new" ? { newProject: { name: projectName } } : { projectId },
       });
       window.location.assign(`/projects/${copy.projectId}/notebooks/${copy.id}`);
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
       setForking(false);
     }
   };

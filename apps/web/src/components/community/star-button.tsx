@@ -1,34 +1,48 @@
 "use client";
-import { useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-type TStar = { starred: boolean; stars: number };
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 /**
  * A toggle like GitHub's: "☆ Star 3" until pressed, then "★ Starred 4" (aria-pressed); pressing
  * again unstars. The count is the server's answer, so it is right when others star too.
  */
 export function StarButton({ type, id }: { type: "notebook" | "chart"; id: string }) {
-  const [star, setStar] = useState<TStar | null>(null);
+  const queryClient = useQueryClient();
+  const params = { params: { id } };
+  const starQuery = useQuery({
+    queryKey: queryKeys.star(type, id),
+    queryFn: () =>
+      type === "notebook" ? apiClient("getNotebookStar", params) : apiClient("getChartStar", params),
+  });
+  const star = starQuery.data ?? null;
   const [isBusy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [toggleError, setError] = useState<string | null>(null);
   // Visitors who are not signed in (401) cannot star: no button for them, not even while asking.
-  const [isSignedOut, setSignedOut] = useState(false);
-  const url = `/api/v1/${type}s/${encodeURIComponent(id)}/star`;
-  useEffect(() => {
-    apiFetch<TStar>(url).then(setStar, (err: ApiError) =>
-      err.status === 401 ? setSignedOut(true) : setError(err.message),
-    );
-  }, [url]);
+  const isSignedOut = starQuery.error?.status === 401;
+  const error = toggleError ?? (isSignedOut ? null : (starQuery.error?.message ?? null));
   if (isSignedOut || (!star && !error)) return null;
   const toggle = async () => {
     if (!star) return;
     setBusy(true);
     setError(null);
     try {
-      setStar(await apiFetch<TStar>(url, { method: star.starred ? "DELETE" : "POST" }));
+      queryClient.setQueryData(
+        queryKeys.star(type, id),
+        await apiClient(
+          type === "notebook"
+            ? star.starred
+              ? "unstarNotebook"
+              : "starNotebook"
+            : star.starred
+              ? "unstarChart"
+              : "starChart",
+          params,
+        ),
+      );
     } catch (err) {
-      setError(`The star was not changed: ${(err as ApiError).message}`);
+      setError(`The star was not changed: ${(err as Error).message}`);
     } finally {
       setBusy(false);
     }

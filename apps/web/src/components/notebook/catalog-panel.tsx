@@ -3,12 +3,15 @@
 // are offered: a notebook's kernel calls the catalog with a token limited to its project. The
 // code goes through `flint.catalog`, so the run checks the user's rights again.
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useState } from "react";
-import type { TAssetSummary, TSearchResponse } from "@/components/catalog/types";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useState } from "react";
+import type { TAssetSummary } from "@/components/catalog/types";
+import { apiClient } from "@/lib/api";
 import { fetchSnippet, insertCodeCell, type TSnippetForm } from "@/lib/catalog/insert";
 import type { NotebookStore } from "@/lib/notebook/store";
+import { queryKeys } from "@/lib/query-keys";
+import { useDebouncedValue } from "@/lib/use-debounced-value";
 
 const SEARCH_DELAY_MS = 200;
 const FORM_LABELS: Record<TSnippetForm, string> = { spark: "Spark", pandas: "pandas", sql: "SQL" };
@@ -23,39 +26,21 @@ export function CatalogPanel({
   onInserted: (cellId: string) => void;
 }) {
   const [query, setQuery] = useState("");
-  const [assets, setAssets] = useState<TAssetSummary[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let isCurrent = true;
-    const timer = setTimeout(
-      () => {
-        const trimmed = query.trim();
-        const request = trimmed
-          ? apiFetch<TSearchResponse>(
-              `/api/v1/catalog/search?${new URLSearchParams({ q: trimmed, limit: "20" })}`,
-            ).then((answer) => answer.items.filter((hit) => hit.projectId === projectId) as TAssetSummary[])
-          : apiFetch<{ assets: TAssetSummary[] }>(
-              `/api/v1/catalog/assets?${new URLSearchParams({ projectId })}`,
-            ).then((answer) => answer.assets);
-        request.then(
-          (found) => {
-            if (!isCurrent) return;
-            setAssets(found);
-            setError(null);
-          },
-          (caught: ApiError) => {
-            if (isCurrent) setError(caught.message);
-          },
-        );
-      },
-      query ? SEARCH_DELAY_MS : 0,
-    );
-    return () => {
-      isCurrent = false;
-      clearTimeout(timer);
-    };
-  }, [query, projectId]);
+  const searched = useDebouncedValue(query.trim(), query ? SEARCH_DELAY_MS : 0);
+  const listing = useQuery({
+    queryKey: queryKeys.notebookCatalog(projectId, searched),
+    queryFn: () =>
+      searched
+        ? apiClient("searchAssets", { query: { q: searched, limit: 20 } }).then((answer) =>
+            answer.items.filter((hit) => hit.projectId === projectId),
+          )
+        : apiClient("listAssets", { query: { projectId } }).then((answer) => answer.assets),
+    // The last list stays while the next search runs.
+    placeholderData: keepPreviousData,
+  });
+  const assets = listing.data ?? null;
+  const [insertError, setError] = useState<string | null>(null);
+  const error = insertError ?? listing.error?.message ?? null;
 
   const insert = async (asset: TAssetSummary, form: TSnippetForm) => {
     try {
@@ -64,7 +49,7 @@ export function CatalogPanel({
       if (id) onInserted(id);
       else setError("Your role in this project cannot edit this notebook.");
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
   };
 

@@ -107,16 +107,16 @@ export function NotebookView({ controller }: { controller: NotebookController })
   const [isCommentsOpen, setCommentsOpen] = useState(false);
   const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
   // Viewers get no kernel requests: tables show their saved first page, the builder no preview.
-  const role = useMeta(store).role;
+  const canRun = useMeta(store).permissions.run;
   const liveOutputs = useMemo<TLiveOutputs | null>(
     () =>
-      role !== "viewer"
+      canRun
         ? {
             pageTable: (request) => controller.pageTable(request),
             previewChart: (command) => controller.previewChart(command),
           }
         : null,
-    [role, controller],
+    [canRun, controller],
   );
   // The restart waiting for a yes: "restart", "restart and run all", or none.
   const [restartAsked, setRestartAsked] = useState<{ andRunAll: boolean } | null>(null);

@@ -2,12 +2,14 @@
 // restore one. Restoring never loses work: unsaved edits are saved first, and the state being
 // replaced is kept as a version of its own ("Before restoring …"), so a restore can be undone.
 "use client";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { apiClient, type TResponse } from "@/lib/api";
 import type { NotebookController } from "@/lib/notebook/controller";
+import { queryKeys } from "@/lib/query-keys";
 import { Modal } from "../ui/modal";
 
-type TCheckpoint = { id: string; name: string; version: number; createdAt: string; createdBy: string };
+type TCheckpoint = TResponse<"listCheckpoints">["checkpoints"][number];
 
 export function VersionsDialog({
   controller,
@@ -17,32 +19,27 @@ export function VersionsDialog({
   onClose: () => void;
 }) {
   const { store, notebookId } = controller;
-  const base = `/api/v1/notebooks/${encodeURIComponent(notebookId)}/checkpoints`;
-  const [checkpoints, setCheckpoints] = useState<TCheckpoint[] | null>(null);
+  const queryClient = useQueryClient();
+  const listing = useQuery({
+    queryKey: queryKeys.checkpoints(notebookId),
+    queryFn: () => apiClient("listCheckpoints", { params: { id: notebookId } }),
+  });
+  const checkpoints = listing.data?.checkpoints ?? null;
   const [name, setName] = useState("");
   const [confirming, setConfirming] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? listing.error?.message ?? null;
   const [notice, setNotice] = useState<string | null>(null);
   const canEdit = store.canEdit();
 
-  const load = useCallback(
-    () =>
-      apiFetch<{ checkpoints: TCheckpoint[] }>(base).then(
-        (answer) => setCheckpoints(answer.checkpoints),
-        (caught: ApiError) => setError(caught.message),
-      ),
-    [base],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.checkpoints(notebookId) });
 
   /** Saves pending edits, then names the saved state. */
   const checkpoint = async (label: string): Promise<void> => {
     if (!(await controller.save()))
       throw new Error("The notebook could not be saved, so no version was made.");
-    await apiFetch(base, { method: "POST", json: { name: label } });
+    await apiClient("createCheckpoint", { params: { id: notebookId }, body: { name: label } });
   };
 
   const create = async (event: FormEvent<HTMLFormElement>) => {
@@ -65,9 +62,9 @@ export function VersionsDialog({
     setError(null);
     try {
       await checkpoint(`Before restoring “${target.name}”`.slice(0, 200));
-      await apiFetch(`${base}/${encodeURIComponent(target.id)}/restore`, {
-        method: "POST",
-        json: { version: store.getMeta().version },
+      await apiClient("restoreCheckpoint", {
+        params: { id: notebookId, checkpointId: target.id },
+        body: { version: store.getMeta().version },
       });
       await controller.reloadFromServer();
       setNotice(`Restored “${target.name}”. The state before it is kept as a version.`);

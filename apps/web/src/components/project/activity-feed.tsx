@@ -1,16 +1,9 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
-import { apiFetch } from "@/lib/api";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TActivity {
-  id: string;
-  kind: string;
-  subjectType: string;
-  subjectId: string;
-  details: Record<string, unknown>;
-  actor: { id: string; name: string };
-  createdAt: string;
-}
+type TActivity = TResponse<"listMyActivity">["items"][number];
 
 const VERBS: Record<string, string> = {
   "project.created": "created the project",
@@ -46,25 +39,21 @@ function describe(entry: TActivity): string {
   return entry.kind.startsWith("project.") ? verb : `${verb} ${name}${role}`;
 }
 
-/** A paged activity feed, newest first. `url` is a feed route of the API. */
-export function ActivityFeed({ url }: { url: string }) {
-  const [items, setItems] = useState<TActivity[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [isDone, setDone] = useState(false);
-  const load = useCallback(
-    async (before: string | null) => {
-      const page = await apiFetch<{ items: TActivity[]; nextCursor: string | null }>(
-        `${url}?limit=20${before ? `&before=${before}` : ""}`,
-      );
-      setItems((previous) => (before ? [...previous, ...page.items] : page.items));
-      setCursor(page.nextCursor);
-      setDone(page.nextCursor === null);
+/** A paged activity feed, newest first: a project's (`projectId`), else the signed-in person's. */
+export function ActivityFeed({ projectId }: { projectId?: string }) {
+  const feed = useInfiniteQuery({
+    queryKey: queryKeys.activity(projectId ?? null),
+    queryFn: ({ pageParam }) => {
+      const query = { limit: 20, ...(pageParam ? { before: pageParam } : {}) };
+      return projectId
+        ? apiClient("listProjectActivity", { params: { id: projectId }, query })
+        : apiClient("listMyActivity", { query });
     },
-    [url],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const items = feed.data?.pages.flatMap((page) => page.items) ?? [];
+  const isDone = feed.data !== undefined && !feed.hasNextPage;
   return (
     <div>
       <ol className="card divide-y divide-slate-200" aria-label="Activity">
@@ -85,7 +74,7 @@ export function ActivityFeed({ url }: { url: string }) {
         ))}
       </ol>
       {!isDone && (
-        <button type="button" className="btn-secondary mt-3" onClick={() => load(cursor)}>
+        <button type="button" className="btn-secondary mt-3" onClick={() => feed.fetchNextPage()}>
           Show older
         </button>
       )}

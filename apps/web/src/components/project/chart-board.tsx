@@ -1,43 +1,33 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { FormMessages } from "@/components/ui/form-messages";
 import { PinIcon } from "@/components/ui/icons";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TRequest } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { ChartThumbnail } from "./chart-thumbnail";
 
-interface TChartSummary {
-  id: string;
-  title: string;
-  description: string;
-  author: string;
-  sourceNotebook: { id: string; name: string } | null;
-  pinned: boolean;
-  position: number;
-  published: boolean;
-  commentCount: number;
-}
+type TChartChanges = TRequest<"updateChart">["body"];
 
 /** The project's saved charts as a grid of live thumbnails; editors pin and reorder them. */
 export function ChartBoard({ projectId, canEdit }: { projectId: string; canEdit: boolean }) {
-  const [charts, setCharts] = useState<TChartSummary[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.projectCharts(projectId),
+    queryFn: () => apiClient("listCharts", { params: { id: projectId } }),
+  });
+  const charts = data?.charts ?? [];
   const [error, setError] = useState<string | null>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<{ charts: TChartSummary[] }>(`/api/v1/projects/${projectId}/charts`).then((body) =>
-        setCharts(body.charts),
-      ),
-    [projectId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const patch = async (chartId: string, changes: Record<string, unknown>) => {
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.projectCharts(projectId) });
+  const patch = async (chartId: string, changes: TChartChanges) => {
     try {
-      await apiFetch(`/api/v1/charts/${chartId}`, { method: "PATCH", json: changes });
+      await apiClient("updateChart", { params: { id: chartId }, body: changes });
+      // Pins and positions are not drawn in thumbnails: the chart's own page reads it again when opened.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.chart(chartId), refetchType: "none" });
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   // Moving swaps board positions with the neighbour, within the same pinned group.

@@ -1,17 +1,16 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { ChartView } from "@/components/charts/chart-view";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 /** A chart's live thumbnail: the real chart, whole, scaled down to the card, without its action menu. */
 export function ChartThumbnail({ chartId }: { chartId: string }) {
-  const [spec, setSpec] = useState<Record<string, unknown> | null>(null);
-  useEffect(() => {
-    apiFetch<{ spec: Record<string, unknown> }>(`/api/v1/charts/${chartId}`).then(
-      (chart) => setSpec(chart.spec),
-      () => setSpec(null),
-    );
-  }, [chartId]);
+  const { data } = useQuery({
+    queryKey: queryKeys.chart(chartId),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
+  });
+  const spec = data?.spec;
   if (!spec) return <div className="h-full animate-pulse rounded bg-slate-100" />;
   return (
     <div className="pointer-events-none h-full overflow-hidden">

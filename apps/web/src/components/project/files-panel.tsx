@@ -1,17 +1,13 @@
 "use client";
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
 import { formatBytes } from "@/components/catalog/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessages } from "@/components/ui/form-messages";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TEntry {
-  name: string;
-  path: string;
-  kind: "file" | "folder" | "link";
-  sizeBytes: number;
-  modifiedAt: string;
-}
+type TEntry = TResponse<"listProjectFiles">["entries"][number];
 
 /**
  * The project's folder, which its notebooks see as their working directory: browse folders,
@@ -20,59 +16,58 @@ interface TEntry {
 export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrite: boolean }) {
   const base = `/api/v1/projects/${projectId}/files`;
   const [folder, setFolder] = useState("");
-  const [entries, setEntries] = useState<TEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const listing = useQuery({
+    queryKey: queryKeys.projectFiles(projectId, folder),
+    queryFn: () => apiClient("listProjectFiles", { params: { id: projectId }, query: { path: folder } }),
+    // The last folder stays shown until the next one is listed, as a file browser does.
+    placeholderData: keepPreviousData,
+  });
+  const entries = listing.data?.entries ?? null;
+  const [actionError, setError] = useState<string | null>(null);
+  // A listing that fails (a folder deleted from a notebook) says so until one loads again.
+  const error = actionError ?? listing.error?.message ?? null;
   const [status, setStatus] = useState<string | null>(null);
   const [isMakingFolder, setMakingFolder] = useState(false);
   const [doomed, setDoomed] = useState<TEntry | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const load = useCallback(
-    (path: string) =>
-      apiFetch<{ path: string; entries: TEntry[] }>(`${base}?path=${encodeURIComponent(path)}`).then(
-        (body) => {
-          setEntries(body.entries);
-          setError(null);
-        },
-        (err: ApiError) => setError(err.message),
-      ),
-    [base],
-  );
-  useEffect(() => {
-    void load(folder);
-  }, [load, folder]);
+  // Every folder's listing may change (a deleted folder empties its subfolders too).
+  const reload = () => queryClient.invalidateQueries({ queryKey: queryKeys.projectFilesAll(projectId) });
+  // Going to another folder, or refreshing, starts without the last action's error.
+  const openFolder = (path: string) => {
+    setError(null);
+    setFolder(path);
+  };
   const upload = async (files: FileList) => {
     setError(null);
     for (const file of Array.from(files)) {
       setStatus(`Uploading ${file.name}…`);
       try {
         // The body is the file itself: the browser streams it and the server writes it as it comes.
-        await apiFetch(
-          `${base}/upload?path=${encodeURIComponent(folder)}&name=${encodeURIComponent(file.name)}`,
-          {
-            method: "POST",
-            body: file,
-            headers: { "content-type": "application/octet-stream" },
-          },
+        await apiClient(
+          "uploadProjectFile",
+          { params: { id: projectId }, query: { path: folder, name: file.name } },
+          { rawBody: file, headers: { "content-type": "application/octet-stream" } },
         );
         setStatus(`Uploaded ${file.name}.`);
       } catch (err) {
         setStatus(null);
-        setError(`${file.name}: ${(err as ApiError).message}`);
+        setError(`${file.name}: ${(err as Error).message}`);
       }
     }
     if (fileInput.current) fileInput.current.value = "";
-    await load(folder);
+    await reload();
   };
   const makeFolder = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get("name") ?? "");
     try {
-      await apiFetch(`${base}/folders`, { method: "POST", json: { path: folder, name } });
+      await apiClient("createProjectFolder", { params: { id: projectId }, body: { path: folder, name } });
       setMakingFolder(false);
       setStatus(`Made the folder ${name.trim()}.`);
-      await load(folder);
+      await reload();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const crumbs = folder ? folder.split("/") : [];
@@ -83,7 +78,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
       </p>
       <div className="mb-3 flex flex-wrap items-center gap-2">
         <nav aria-label="Folder" className="flex flex-1 items-center gap-1 text-sm">
-          <button type="button" className="text-brand-700 hover:underline" onClick={() => setFolder("")}>
+          <button type="button" className="text-brand-700 hover:underline" onClick={() => openFolder("")}>
             Project files
           </button>
           {crumbs.map((part, index) => (
@@ -92,14 +87,21 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
               <button
                 type="button"
                 className="text-brand-700 hover:underline"
-                onClick={() => setFolder(crumbs.slice(0, index + 1).join("/"))}
+                onClick={() => openFolder(crumbs.slice(0, index + 1).join("/"))}
               >
                 {part}
               </button>
             </span>
           ))}
         </nav>
-        <button type="button" className="btn-secondary" onClick={() => load(folder)}>
+        <button
+          type="button"
+          className="btn-secondary"
+          onClick={() => {
+            setError(null);
+            void reload();
+          }}
+        >
           Refresh
         </button>
         {canWrite && (
@@ -173,7 +175,7 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
                   <button
                     type="button"
                     className="font-medium text-brand-700 hover:underline"
-                    onClick={() => setFolder(entry.path)}
+                    onClick={() => openFolder(entry.path)}
                   >
                     {entry.name}/
                   </button>
@@ -224,9 +226,12 @@ export function FilesPanel({ projectId, canWrite }: { projectId: string; canWrit
           confirmLabel="Delete"
           onClose={() => setDoomed(null)}
           onConfirm={async () => {
-            await apiFetch(`${base}?path=${encodeURIComponent(doomed.path)}`, { method: "DELETE" });
+            await apiClient("deleteProjectEntry", {
+              params: { id: projectId },
+              query: { path: doomed.path },
+            });
             setStatus(`Deleted ${doomed.name}.`);
-            await load(folder);
+            await reload();
           }}
         />
       )}

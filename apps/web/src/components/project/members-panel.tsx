@@ -1,15 +1,15 @@
 "use client";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
 
-interface TMember {
-  userId: string;
-  email: string;
-  name: string;
-  role: string;
+import { PROJECT_ROLES as ROLES, type TProjectRole } from "@flint/api/contract";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
+
+/** A role picked in a form (the select only offers known roles). */
+function asRole(value: FormDataEntryValue | string | null): TProjectRole {
+  return ROLES.find((role) => role === value) ?? "viewer";
 }
-
-const ROLES = ["viewer", "runner", "editor", "admin"] as const;
 const ROLE_HELP: Record<string, string> = {
   viewer: "read and comment",
   runner: "also run saved cells",
@@ -18,23 +18,26 @@ const ROLE_HELP: Record<string, string> = {
 };
 
 export function MembersPanel({ projectId, canManage }: { projectId: string; canManage: boolean }) {
-  const [members, setMembers] = useState<TMember[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.projectMembers(projectId),
+    queryFn: () => apiClient("listMembers", { params: { id: projectId } }),
+  });
+  const members = data?.members ?? [];
   const [error, setError] = useState<string | null>(null);
-  const base = `/api/v1/projects/${projectId}/members`;
-  const load = useCallback(
-    () => apiFetch<{ members: TMember[] }>(base).then((body) => setMembers(body.members)),
-    [base],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // A change of role or membership may be the caller's own: the project's page shows their role.
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectMembers(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.project(projectId), exact: true }),
+    ]);
   const act = async (action: () => Promise<unknown>) => {
     setError(null);
     try {
       await action();
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const invite = (event: FormEvent<HTMLFormElement>) => {
@@ -42,9 +45,9 @@ export function MembersPanel({ projectId, canManage }: { projectId: string; canM
     const form = event.currentTarget;
     const data = new FormData(form);
     void act(async () => {
-      await apiFetch(base, {
-        method: "POST",
-        json: { email: String(data.get("email")), role: String(data.get("role")) },
+      await apiClient("addMember", {
+        params: { id: projectId },
+        body: { email: String(data.get("email")), role: asRole(data.get("role")) },
       });
       form.reset();
     });
@@ -96,9 +99,9 @@ export function MembersPanel({ projectId, canManage }: { projectId: string; canM
                   value={member.role}
                   onChange={(event) =>
                     act(() =>
-                      apiFetch(`${base}/${member.userId}`, {
-                        method: "PATCH",
-                        json: { role: event.target.value },
+                      apiClient("changeMemberRole", {
+                        params: { id: projectId, userId: member.userId },
+                        body: { role: asRole(event.target.value) },
                       }),
                     )
                   }
@@ -113,7 +116,9 @@ export function MembersPanel({ projectId, canManage }: { projectId: string; canM
                   type="button"
                   className="btn-secondary"
                   aria-label={`Remove ${member.email}`}
-                  onClick={() => act(() => apiFetch(`${base}/${member.userId}`, { method: "DELETE" }))}
+                  onClick={() =>
+                    act(() => apiClient("removeMember", { params: { id: projectId, userId: member.userId } }))
+                  }
                 >
                   Remove
                 </button>

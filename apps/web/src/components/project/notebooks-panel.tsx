@@ -1,21 +1,13 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type DragEvent, type FormEvent, useRef, useState } from "react";
 import { FormMessages } from "@/components/ui/form-messages";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 import { PublishDialog } from "./publish-dialog";
 
-interface TNotebook {
-  id: string;
-  name: string;
-  cellCount: number;
-  updatedAt: string;
-  lastOpenedAt: string | null;
-  version: number;
-  published: boolean;
-  publishedVersion: number | null;
-  forkedFrom: { id: string; name: string } | null;
-}
+type TNotebook = TResponse<"listNotebooks">["notebooks"][number];
 
 /**
  * The project's notebooks, the last opened first, with create (no name: "Untitled"), .ipynb
@@ -30,7 +22,12 @@ export function NotebooksPanel({
   canCreate: boolean;
   canPublish: boolean;
 }) {
-  const [notebooks, setNotebooks] = useState<TNotebook[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.projectNotebooks(projectId),
+    queryFn: () => apiClient("listNotebooks", { params: { id: projectId } }),
+  });
+  const notebooks = data?.notebooks ?? [];
   const [error, setError] = useState<string | null>(null);
   const [isDragging, setDragging] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -38,27 +35,24 @@ export function NotebooksPanel({
   const [publishing, setPublishing] = useState<TNotebook | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<{ notebooks: TNotebook[] }>(`/api/v1/projects/${projectId}/notebooks`).then((body) =>
-        setNotebooks(body.notebooks),
-      ),
-    [projectId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Deleting moves a notebook to the trash, so both lists change; the project counts notebooks.
+  const load = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectNotebooks(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectTrash(projectId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.projects(), exact: true }),
+    ]);
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     try {
-      const notebook = await apiFetch<TNotebook>(`/api/v1/projects/${projectId}/notebooks`, {
-        method: "POST",
-        json: { name: String(form.get("name") ?? "") },
+      const notebook = await apiClient("createNotebook", {
+        params: { id: projectId },
+        body: { name: String(form.get("name") ?? "") },
       });
       window.location.assign(`/projects/${projectId}/notebooks/${notebook.id}`);
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const importFiles = async (files: FileList | File[]) => {
@@ -67,11 +61,11 @@ export function NotebooksPanel({
     for (const file of Array.from(files)) {
       setStatus(`Importing ${file.name}…`);
       try {
-        const created = await apiFetch<{ replaced: { cell: number; output?: number; reason: string }[] }>(
-          `/api/v1/projects/${projectId}/notebooks/import`,
+        const created = await apiClient(
+          "importNotebook",
+          { params: { id: projectId } },
           {
-            method: "POST",
-            body: file,
+            rawBody: file,
             // The file name is sent as its own header so the body stays the untouched file.
             headers: {
               "content-type": "application/x-ipynb+json",
@@ -91,7 +85,7 @@ export function NotebooksPanel({
           );
         }
       } catch (err) {
-        setError(`${file.name}: ${(err as ApiError).message}`);
+        setError(`${file.name}: ${(err as Error).message}`);
       }
     }
     setStatus(null);
@@ -99,10 +93,10 @@ export function NotebooksPanel({
   };
   const unpublish = async (notebook: TNotebook) => {
     try {
-      await apiFetch(`/api/v1/notebooks/${notebook.id}/publish`, { method: "DELETE" });
+      await apiClient("unpublishNotebook", { params: { id: notebook.id } });
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const act = async (action: () => Promise<string | null>) => {
@@ -111,28 +105,25 @@ export function NotebooksPanel({
       setStatus(await action());
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const rename = (notebook: TNotebook, name: string) =>
     act(async () => {
       setRenaming(null);
       if (!name.trim() || name.trim() === notebook.name) return null;
-      await apiFetch(`/api/v1/notebooks/${notebook.id}`, { method: "PATCH", json: { name } });
+      await apiClient("renameNotebook", { params: { id: notebook.id }, body: { name } });
       return null;
     });
   const duplicate = (notebook: TNotebook) =>
     act(async () => {
-      const copy = await apiFetch<TNotebook>(`/api/v1/notebooks/${notebook.id}/duplicate`, {
-        method: "POST",
-        json: {},
-      });
+      const copy = await apiClient("duplicateNotebook", { params: { id: notebook.id }, body: {} });
       return `Duplicated as “${copy.name}”.`;
     });
   // The trash is the undo: no question before moving there (Restore is one click away).
   const trash = (notebook: TNotebook) =>
     act(async () => {
-      await apiFetch(`/api/v1/notebooks/${notebook.id}`, { method: "DELETE" });
+      await apiClient("trashNotebook", { params: { id: notebook.id } });
       return `Moved “${notebook.name}” to the trash. Restore it from the Trash tab.`;
     });
   const onDrop = (event: DragEvent<HTMLDivElement>) => {

@@ -2,7 +2,7 @@
 // as it is at this moment (a snapshot; SECURITY.md case 34). Publishing again replaces the copy.
 "use client";
 import { useRef, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { Modal } from "../ui/modal";
 
 export type TPublishTarget = {
@@ -30,10 +30,10 @@ export function PublishDialog({
     setBusy(true);
     setError(null);
     try {
-      await apiFetch(`/api/v1/notebooks/${notebook.id}/publish`, { method: "POST" });
+      await apiClient("publishNotebook", { params: { id: notebook.id } });
       onPublished();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
       setBusy(false);
     }
   };

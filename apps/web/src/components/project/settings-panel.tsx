@@ -1,32 +1,27 @@
 "use client";
-import { type FormEvent, useState } from "react";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { FormEvent } from "react";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TProject {
-  id: string;
-  name: string;
-  description: string;
-  archived: boolean;
-}
+type TProject = TResponse<"getProject">;
 
-export function SettingsPanel({
-  project,
-  onChange,
-}: {
-  project: TProject;
-  onChange: (project: TProject) => void;
-}) {
-  const [message, setMessage] = useState<string | null>(null);
-  const save = async (changes: Partial<Pick<TProject, "name" | "description" | "archived">>) => {
-    try {
-      onChange(
-        await apiFetch<TProject>(`/api/v1/projects/${project.id}`, { method: "PATCH", json: changes }),
+/** A project's name, description and archived state; saving updates the project's page in place. */
+export function SettingsPanel({ project }: { project: TProject }) {
+  const queryClient = useQueryClient();
+  const saving = useMutation({
+    mutationFn: (changes: Partial<Pick<TProject, "name" | "description" | "archived">>) =>
+      apiClient("updateProject", { params: { id: project.id }, body: changes }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(queryKeys.project(project.id), (shown: TProject | undefined) =>
+        shown ? { ...shown, ...saved } : saved,
       );
-      setMessage("Saved.");
-    } catch (err) {
-      setMessage((err as ApiError).message);
-    }
-  };
+      void queryClient.invalidateQueries({ queryKey: queryKeys.projects(), exact: true });
+    },
+  });
+  const save = (changes: Partial<Pick<TProject, "name" | "description" | "archived">>) =>
+    saving.mutate(changes);
+  const message = saving.isSuccess ? "Saved." : saving.error ? saving.error.message : null;
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);

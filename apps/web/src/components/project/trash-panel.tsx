@@ -1,49 +1,40 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { FormMessages } from "@/components/ui/form-messages";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient, type TResponse } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TTrashed {
-  id: string;
-  name: string;
-  cellCount: number;
-  deletedAt: string;
-  purgeAt: string;
-  published: boolean;
-}
+type TTrashed = TResponse<"listTrash">["notebooks"][number];
 
 /** The project's trash: deleted notebooks with Restore and Delete forever (asked first). */
 export function TrashPanel({ projectId, canRestore }: { projectId: string; canRestore: boolean }) {
-  const [notebooks, setNotebooks] = useState<TTrashed[] | null>(null);
-  const [retentionDays, setRetentionDays] = useState(30);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const trash = useQuery({
+    queryKey: queryKeys.projectTrash(projectId),
+    queryFn: () => apiClient("listTrash", { params: { id: projectId } }),
+  });
+  const notebooks = trash.data?.notebooks;
+  const retentionDays = trash.data?.retentionDays ?? 30;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? trash.error?.message ?? null;
   const [status, setStatus] = useState<string | null>(null);
   const [doomed, setDoomed] = useState<TTrashed | null>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<{ notebooks: TTrashed[]; retentionDays: number }>(`/api/v1/projects/${projectId}/trash`).then(
-        (body) => {
-          setNotebooks(body.notebooks);
-          setRetentionDays(body.retentionDays);
-        },
-        (err: ApiError) => setError(err.message),
-      ),
-    [projectId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Restoring puts a notebook back in the list; deleting for good only empties the trash.
+  const reload = (withNotebooks: boolean) =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.projectTrash(projectId) }),
+      withNotebooks && queryClient.invalidateQueries({ queryKey: queryKeys.projectNotebooks(projectId) }),
+    ]);
   const restore = async (notebook: TTrashed) => {
     setError(null);
     try {
-      const restored = await apiFetch<{ name: string }>(`/api/v1/notebooks/${notebook.id}/restore`, {
-        method: "POST",
-      });
+      const restored = await apiClient("restoreNotebook", { params: { id: notebook.id } });
       setStatus(`Restored “${restored.name}” to the notebooks.`);
-      await load();
+      await reload(true);
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   return (
@@ -93,9 +84,9 @@ export function TrashPanel({ projectId, canRestore }: { projectId: string; canRe
           confirmLabel="Delete forever"
           onClose={() => setDoomed(null)}
           onConfirm={async () => {
-            await apiFetch(`/api/v1/notebooks/${doomed.id}/forever`, { method: "DELETE" });
+            await apiClient("deleteNotebookForever", { params: { id: doomed.id } });
             setStatus(`Deleted “${doomed.name}” for good.`);
-            await load();
+            await reload(false);
           }}
         />
       )}

@@ -1,8 +1,7 @@
 // "Insert into notebook" for catalog assets: the snippet of an asset in a language, put into a
 // new code cell. Shared by the notebook's Data panel and the asset page's hand-over (the asset
 // page opens the notebook with `?insertAsset=<id>&form=<form>`, and the notebook inserts it).
-import type { TAsset } from "@/components/catalog/types";
-import { apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import type { NotebookStore } from "@/lib/notebook/store";
 
 /** The languages an asset's load snippet comes in. */
@@ -16,7 +15,7 @@ export function parseSnippetForm(value: string | null): TSnippetForm {
 
 /** The asset's load code in `form`, from the API (which checks the caller may read the asset). */
 export async function fetchSnippet(assetId: string, form: TSnippetForm): Promise<string> {
-  const asset = await apiFetch<TAsset>(`/api/v1/catalog/assets/${encodeURIComponent(assetId)}`);
+  const asset = await apiClient("getAsset", { params: { id: assetId } });
   return asset.snippets[form];
 }
 

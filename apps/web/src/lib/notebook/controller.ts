@@ -2,14 +2,13 @@
 // drafts, and the broker's WebSocket (run, interrupt, restart, completion, inspection). The store
 // holds the state; views call the controller and never fetch or send anything themselves.
 import { exportIpynb, parseIpynb, type TCell, type TNotebook } from "@flint/notebook";
-import { ApiError, apiFetch } from "@/lib/api";
+import { ApiError, apiClient, type TResponse } from "@/lib/api";
 import { diffNotebookCells, type TCellDiff } from "./cell-diff";
 import { applyDraft, clearDrafts, draftDiffers, readDraft, type TDraft, writeDraft } from "./drafts";
 import { KernelConnection } from "./kernel-connection";
 import {
   applyOutputChanges,
   codePointsToUtf16Offset,
-  type TCellExecution,
   type TChartPreviewResult,
   type TClientCommand,
   type TReply,
@@ -18,7 +17,7 @@ import {
   type TTablePageResult,
   utf16OffsetToCodePoints,
 } from "./protocol";
-import { NotebookStore, type TRole } from "./store";
+import { NotebookStore } from "./store";
 
 type TCompleteResult = Extract<NonNullable<Extract<TReply, { ok: true }>["result"]>, { matches: string[] }>;
 
@@ -30,15 +29,7 @@ const NOTICE_MS = 6000;
 const COMPLETE_ATTEMPTS = 4;
 const COMPLETE_RETRY_MS = 200;
 
-type TNotebookDocument = {
-  id: string;
-  projectId: string;
-  name: string;
-  version: number;
-  notebook: Record<string, unknown>;
-  cellStatus: Record<string, string>;
-  cellExecution?: Record<string, TCellExecution>;
-};
+type TNotebookDocument = TResponse<"getNotebook">;
 
 export type TDialog =
   | { kind: "conflict"; message: string; currentVersion: number | null; diff: TCellDiff[] | null }
@@ -111,12 +102,11 @@ export class NotebookController {
     readonly projectName: string | null,
     notebook: TNotebook,
     doc: TNotebookDocument,
-    role: TRole,
   ) {
     this.store = new NotebookStore(notebook, {
       name: doc.name,
       version: doc.version,
-      role,
+      permissions: doc.permissions,
       kernelStatus: "unknown",
       connection: "connecting",
     });
@@ -128,13 +118,11 @@ export class NotebookController {
     });
   }
 
-  /** Loads a notebook and the caller's role in its project. */
+  /** Loads a notebook (with what the caller may do on it) and its project's name. */
   static async load(projectId: string, notebookId: string): Promise<NotebookController> {
     const [doc, project] = await Promise.all([
-      apiFetch<TNotebookDocument>(`/api/v1/notebooks/${encodeURIComponent(notebookId)}`),
-      apiFetch<{ role: TRole; name?: string }>(`/api/v1/projects/${encodeURIComponent(projectId)}`).catch(
-        () => ({ role: "viewer" as TRole, name: undefined }),
-      ),
+      apiClient("getNotebook", { params: { id: notebookId } }),
+      apiClient("getProject", { params: { id: projectId } }).catch(() => ({ name: undefined })),
     ]);
     const controller = new NotebookController(
       notebookId,
@@ -142,7 +130,6 @@ export class NotebookController {
       project.name ?? null,
       parseDocument(doc),
       doc,
-      project.role,
     );
     controller.offerDraft(doc.version);
     return controller;
@@ -276,13 +263,10 @@ export class NotebookController {
     if (!trimmed || trimmed === previous || !this.store.canEdit()) return;
     this.store.setMeta({ name: trimmed });
     try {
-      const renamed = await apiFetch<{ name: string }>(
-        `/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`,
-        {
-          method: "PATCH",
-          json: { name: trimmed },
-        },
-      );
+      const renamed = await apiClient("renameNotebook", {
+        params: { id: this.notebookId },
+        body: { name: trimmed },
+      });
       this.store.setMeta({ name: renamed.name });
     } catch (error) {
       this.store.setMeta({ name: previous });
@@ -323,16 +307,13 @@ export class NotebookController {
     const meta = this.store.getMeta();
     this.store.setMeta({ saveState: "saving", saveError: null });
     try {
-      const saved = await apiFetch<{ version: number; name: string }>(
-        `/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`,
-        {
-          method: "PUT",
-          json: {
-            version: meta.version,
-            notebook: toSaveBody(this.store.getNotebook()),
-          },
+      const saved = await apiClient("saveNotebook", {
+        params: { id: this.notebookId },
+        body: {
+          version: meta.version,
+          notebook: toSaveBody(this.store.getNotebook()),
         },
-      );
+      });
       this.store.markSaved(editCount, saved.version);
       if (this.store.isDirty()) writeDraft(this.notebookId, saved.version, this.store.getNotebook());
       else clearDrafts(this.notebookId);
@@ -346,8 +327,9 @@ export class NotebookController {
         this.setDialog({ kind: "conflict", message: error.message, currentVersion, diff: null });
         return false;
       }
+      // No answer at all (status 0) is not the server's refusal: the edits wait in this browser.
       const message =
-        error instanceof ApiError
+        error instanceof ApiError && error.status !== 0
           ? error.message
           : "Could not reach the server; your edits are kept in this browser.";
       this.flushDraft();
@@ -357,7 +339,7 @@ export class NotebookController {
   }
 
   private async fetchServerCopy(): Promise<{ doc: TNotebookDocument; notebook: TNotebook }> {
-    const doc = await apiFetch<TNotebookDocument>(`/api/v1/notebooks/${encodeURIComponent(this.notebookId)}`);
+    const doc = await apiClient("getNotebook", { params: { id: this.notebookId } });
     return { doc, notebook: parseDocument(doc) };
   }
 

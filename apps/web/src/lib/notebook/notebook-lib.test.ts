@@ -1,6 +1,7 @@
 // Unit tests of the notebook page's pure parts: the output sanitizer (in jsdom), math extraction,
 // ANSI parsing, the conflict diff, key names, the store's cell operations and what the page says
 // about runs.
+import { describePermissions } from "@flint/api/contract";
 import { createEmptyNotebook, insertCell, type TNotebook, type TOutput } from "@flint/notebook";
 import { JSDOM } from "jsdom";
 import { describe, expect, it } from "vitest";
@@ -152,7 +153,7 @@ describe("store", () => {
     return new NotebookStore(notebook, {
       name: "n",
       version: 1,
-      role: "editor",
+      permissions: describePermissions("editor"),
       kernelStatus: "unknown",
       connection: "open",
     });
@@ -192,7 +193,7 @@ describe("store", () => {
     const store = new NotebookStore(createEmptyNotebook(), {
       name: "n",
       version: 1,
-      role: "viewer",
+      permissions: describePermissions("viewer"),
       kernelStatus: "unknown",
       connection: "open",
     });

@@ -2,6 +2,7 @@
 // functions of @flint/notebook), the selection and mode of the Jupyter keyboard model, run status
 // per cell, and the kernel and save state. Views subscribe per cell (useSyncExternalStore), so
 // typing in one cell re-renders that cell only: edits share every unchanged cell object.
+import type { TPermissions } from "@flint/api/contract";
 import {
   clearOutputs,
   deleteCells,
@@ -25,12 +26,11 @@ export type TSaveState = "saved" | "saving" | "unsaved" | "error" | "conflict" |
  * (4401), `forbidden` when the user lost access to the notebook (4403); neither reconnects.
  */
 export type TConnection = "connecting" | "open" | "reconnecting" | "signedOut" | "forbidden";
-export type TRole = "viewer" | "runner" | "editor" | "admin";
-
 export type TMeta = {
   name: string;
   version: number;
-  role: TRole;
+  /** What the server says the caller may do on this notebook (never read from a role name). */
+  permissions: TPermissions;
   saveState: TSaveState;
   saveError: string | null;
   lastSavedAt: number | null;
@@ -77,7 +77,7 @@ export class NotebookStore {
     this.notebook = notebook;
     this.meta = {
       ...meta,
-      saveState: canEdit(meta.role) ? "saved" : "readonly",
+      saveState: meta.permissions.edit ? "saved" : "readonly",
       saveError: null,
       lastSavedAt: null,
       notice: null,
@@ -103,8 +103,8 @@ export class NotebookStore {
   getEditCount = (): number => this.editCount;
   /** True when a save has carried every edit up to `editCount` (see {@link getEditCount}). */
   isSavedThrough = (editCount: number): boolean => this.savedEditCount >= editCount;
-  canEdit = (): boolean => canEdit(this.meta.role);
-  canRun = (): boolean => this.meta.role !== "viewer";
+  canEdit = (): boolean => this.meta.permissions.edit;
+  canRun = (): boolean => this.meta.permissions.run;
 
   /** Selected ids in notebook order (at least the active cell). */
   getSelectedIds = (): string[] => {
@@ -467,8 +467,4 @@ function sameExecution(a: TCellExecution | undefined, b: TCellExecution): boolea
 function subscribe(set: Set<TListener>, listener: TListener): () => void {
   set.add(listener);
   return () => set.delete(listener);
-}
-
-export function canEdit(role: TRole): boolean {
-  return role === "editor" || role === "admin";
 }

@@ -1,7 +1,8 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useEffect, useState } from "react";
+import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
@@ -10,15 +11,8 @@ import { MembersPanel } from "@/components/project/members-panel";
 import { NotebooksPanel } from "@/components/project/notebooks-panel";
 import { SettingsPanel } from "@/components/project/settings-panel";
 import { TrashPanel } from "@/components/project/trash-panel";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TProject {
-  id: string;
-  name: string;
-  description: string;
-  role: string;
-  archived: boolean;
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 const TABS = [
   { id: "notebooks", label: "Notebooks" },
@@ -27,7 +21,7 @@ const TABS = [
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
   { id: "trash", label: "Trash" },
-  { id: "settings", label: "Settings", adminOnly: true },
+  { id: "settings", label: "Settings", needsManage: true },
 ] as const;
 
 function ProjectView() {
@@ -35,23 +29,20 @@ function ProjectView() {
   const params = useSearchParams();
   const router = useRouter();
   const tab = params.get("tab") ?? "notebooks";
-  const [project, setProject] = useState<TProject | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    apiFetch<TProject>(`/api/v1/projects/${projectId}`).then(setProject, (err: ApiError) =>
-      setError(err.message),
-    );
-  }, [projectId]);
+  const { data: project, error } = useQuery({
+    queryKey: queryKeys.project(projectId),
+    queryFn: () => apiClient("getProject", { params: { id: projectId } }),
+  });
   if (error) {
     return (
       <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-        {error}
+        {error.message}
       </p>
     );
   }
   if (!project) return <p className="text-slate-500">Loading…</p>;
-  const isAdmin = project.role === "admin";
-  const canEdit = isAdmin || project.role === "editor";
+  // What the caller may do here, as the server says it (never read from the role's name).
+  const may = project.permissions;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
@@ -73,7 +64,7 @@ function ProjectView() {
         aria-label="Project sections"
         className="mt-6 mb-4 flex gap-1 border-b border-slate-200"
       >
-        {TABS.filter((entry) => !("adminOnly" in entry) || isAdmin).map((entry) => (
+        {TABS.filter((entry) => !("needsManage" in entry) || may.manage).map((entry) => (
           <button
             key={entry.id}
             role="tab"
@@ -88,16 +79,14 @@ function ProjectView() {
       </div>
       <section role="tabpanel" aria-label={TABS.find((entry) => entry.id === tab)?.label ?? "Notebooks"}>
         {tab === "notebooks" && (
-          <NotebooksPanel projectId={projectId} canCreate={canEdit} canPublish={isAdmin} />
+          <NotebooksPanel projectId={projectId} canCreate={may.create} canPublish={may.publish} />
         )}
-        {tab === "files" && <FilesPanel projectId={projectId} canWrite={canEdit} />}
-        {tab === "trash" && <TrashPanel projectId={projectId} canRestore={canEdit} />}
-        {tab === "charts" && <ChartBoard projectId={projectId} canEdit={canEdit} />}
-        {tab === "members" && <MembersPanel projectId={projectId} canManage={isAdmin} />}
-        {tab === "activity" && <ActivityFeed url={`/api/v1/projects/${projectId}/activity`} />}
-        {tab === "settings" && isAdmin && (
-          <SettingsPanel project={project} onChange={(next) => setProject({ ...project, ...next })} />
-        )}
+        {tab === "files" && <FilesPanel projectId={projectId} canWrite={may.writeFiles} />}
+        {tab === "trash" && <TrashPanel projectId={projectId} canRestore={may.delete} />}
+        {tab === "charts" && <ChartBoard projectId={projectId} canEdit={may.editChart} />}
+        {tab === "members" && <MembersPanel projectId={projectId} canManage={may.manage} />}
+        {tab === "activity" && <ActivityFeed projectId={projectId} />}
+        {tab === "settings" && may.manage && <SettingsPanel project={project} />}
       </section>
     </>
   );

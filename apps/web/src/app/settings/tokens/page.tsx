@@ -1,19 +1,12 @@
 "use client";
-import { useEffect, useState } from "react";
+import { TOKEN_SCOPES, type TTokenScope } from "@flint/api/contract";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
-interface TToken {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  scope: TScope;
-  expiresAt: string | null;
-}
-
-type TScope = "read" | "run" | "write" | "admin";
+type TScope = TTokenScope;
 
 /** What each scope allows (docs/security-model.md); each includes the ones above it. */
 const SCOPES: { value: TScope; label: string }[] = [
@@ -40,36 +33,36 @@ function describeExpiry(expiresAt: string | null): string {
 }
 
 export default function TokensPage() {
-  const [tokens, setTokens] = useState<TToken[]>([]);
+  const queryClient = useQueryClient();
+  const { data } = useQuery({
+    queryKey: queryKeys.tokens(),
+    queryFn: () => apiClient("listTokens"),
+  });
+  const tokens = data?.tokens ?? [];
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => apiFetch<{ tokens: TToken[] }>("/api/v1/tokens").then((body) => setTokens(body.tokens));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount; load only sets state.
-  useEffect(() => {
-    void load();
-  }, []);
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.tokens() });
   // A form action, not onSubmit: React queues a submit made before the page hydrated and runs it
   // once hydrated (the form is server-rendered, so a person can type and send it at once). React
   // clears the form when the action is done.
   const create = async (form: FormData) => {
     setError(null);
     try {
-      const body = await apiFetch<{ secret: string }>("/api/v1/tokens", {
-        method: "POST",
-        json: {
+      const body = await apiClient("createToken", {
+        body: {
           name: String(form.get("name") ?? ""),
-          scope: String(form.get("scope") ?? "read"),
+          scope: TOKEN_SCOPES.find((scope) => scope === form.get("scope")) ?? "read",
           expiresInDays: form.get("expires") === "never" ? null : Number(form.get("expires") ?? "90"),
         },
       });
       setSecret(body.secret);
       await load();
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
     }
   };
   const revoke = async (id: string) => {
-    await apiFetch(`/api/v1/tokens/${id}`, { method: "DELETE" });
+    await apiClient("revokeToken", { params: { id } });
     await load();
   };
   return (

@@ -7,7 +7,7 @@ import { VegaOutput } from "@flint/charts/client";
 import { useParams } from "next/navigation";
 import { memo, useState } from "react";
 import { z } from "zod";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { apiClient } from "@/lib/api";
 import { useChartBuilder } from "./chart-actions";
 
 export type TVegaLiteOutputProps = {
@@ -42,11 +42,17 @@ function EditInBuilder({ chartInfo }: { chartInfo: unknown }) {
   );
 }
 
-function SaveChart({ spec }: { spec: unknown }) {
+/** A spec the chart API can store: a JSON object (anything else does not draw either). */
+function isSpecObject(spec: unknown): spec is Record<string, unknown> {
+  return typeof spec === "object" && spec !== null && !Array.isArray(spec);
+}
+
+function SaveChart({ spec }: { spec: Record<string, unknown> }) {
   const params = useParams<{ projectId?: string; notebookId?: string }>();
   const [state, setState] = useState<"idle" | "open" | "saving" | "saved">("idle");
   const [error, setError] = useState<string | null>(null);
-  if (!params.projectId) return null;
+  const projectId = params.projectId;
+  if (!projectId) return null;
   const defaultTitle =
     typeof (spec as { title?: unknown })?.title === "string"
       ? ((spec as { title: string }).title ?? "")
@@ -55,9 +61,9 @@ function SaveChart({ spec }: { spec: unknown }) {
     setState("saving");
     setError(null);
     try {
-      await apiFetch(`/api/v1/projects/${params.projectId}/charts`, {
-        method: "POST",
-        json: {
+      await apiClient("createChart", {
+        params: { id: projectId },
+        body: {
           title: String(form.get("title")),
           description: String(form.get("description") ?? ""),
           spec,
@@ -66,7 +72,7 @@ function SaveChart({ spec }: { spec: unknown }) {
       });
       setState("saved");
     } catch (err) {
-      setError((err as ApiError).message);
+      setError((err as Error).message);
       setState("open");
     }
   };
@@ -126,7 +132,7 @@ export const VegaLiteOutput = memo(function VegaLiteOutput({
       {failed && fallbackText && <pre className="nb-pre">{fallbackText}</pre>}
       {!failed && (
         <div className="flex flex-wrap items-start gap-2">
-          <SaveChart spec={spec} />
+          {isSpecObject(spec) && <SaveChart spec={spec} />}
           {chartInfo !== undefined && <EditInBuilder chartInfo={chartInfo} />}
         </div>
       )}

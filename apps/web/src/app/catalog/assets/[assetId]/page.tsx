@@ -1,7 +1,8 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ColumnProfileRow } from "@/components/catalog/column-profile";
 import { DescriptionTagsFields } from "@/components/catalog/description-tags-fields";
@@ -9,8 +10,9 @@ import { formatBytes, formatCount } from "@/components/catalog/format";
 import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
-import { type ApiError, apiFetch } from "@/lib/api";
+import { type ApiError, apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
+import { queryKeys } from "@/lib/query-keys";
 
 function Lineage({ title, entries }: { title: string; entries: TLineageEntry[] }) {
   return (
@@ -61,9 +63,9 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
   }
   const save = async () => {
     try {
-      const updated = await apiFetch<TAsset>(`/api/v1/catalog/assets/${asset.id}`, {
-        method: "PATCH",
-        json: {
+      const updated = await apiClient("updateAsset", {
+        params: { id: asset.id },
+        body: {
           description,
           tags: tags
             .split(",")
@@ -74,7 +76,7 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
       onSaved(updated);
       setEditing(false);
     } catch (caught) {
-      setError((caught as ApiError).message);
+      setError((caught as Error).message);
     }
   };
   return (
@@ -105,26 +107,21 @@ function DescriptionEditor({ asset, onSaved }: { asset: TAsset; onSaved: (asset:
 function AssetView() {
   const { assetId } = useParams<{ assetId: string }>();
   const router = useRouter();
-  const [asset, setAsset] = useState<TAsset | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [insertForm, setInsertForm] = useState<TSnippetForm | null>(null);
-  const load = useCallback(
-    () =>
-      apiFetch<TAsset>(`/api/v1/catalog/assets/${assetId}`).then(setAsset, (caught: ApiError) =>
-        setError(caught.message),
-      ),
-    [assetId],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const status = asset?.latestProfile?.status;
-  useEffect(() => {
+  const queryClient = useQueryClient();
+  const assetQuery = useQuery({
+    queryKey: queryKeys.asset(assetId),
+    queryFn: () => apiClient("getAsset", { params: { id: assetId } }),
     // Follow a queued or running profile until it ends.
-    if (status !== "queued" && status !== "running") return;
-    const timer = setInterval(() => void load(), 2000);
-    return () => clearInterval(timer);
-  }, [status, load]);
+    refetchInterval: (query) => {
+      const status = query.state.data?.latestProfile?.status;
+      return status === "queued" || status === "running" ? 2000 : false;
+    },
+  });
+  const asset = assetQuery.data ?? null;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? assetQuery.error?.message ?? null;
+  const [insertForm, setInsertForm] = useState<TSnippetForm | null>(null);
+  const load = () => queryClient.invalidateQueries({ queryKey: queryKeys.asset(assetId) });
   if (error) {
     return (
       <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
@@ -136,15 +133,19 @@ function AssetView() {
   const profile = asset.latestProfile;
   const result = profile?.status === "done" ? profile.result : null;
   const reprofile = async () => {
-    await apiFetch(`/api/v1/catalog/assets/${asset.id}/profile`, { method: "POST" }).catch(
-      (caught: ApiError) => setError(caught.message),
+    await apiClient("profileAsset", { params: { id: asset.id } }).catch((caught: ApiError) =>
+      setError(caught.message),
     );
     await load();
   };
   const remove = async () => {
     if (!window.confirm(`Remove ${asset.name} from the catalog?`)) return;
-    await apiFetch(`/api/v1/catalog/assets/${asset.id}`, { method: "DELETE" }).then(
-      () => router.push("/catalog"),
+    await apiClient("deleteAsset", { params: { id: asset.id } }).then(
+      () => {
+        queryClient.removeQueries({ queryKey: queryKeys.asset(asset.id) });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
+        router.push("/catalog");
+      },
       (caught: ApiError) => setError(caught.message),
     );
   };
@@ -192,7 +193,13 @@ function AssetView() {
           {asset.connection &&
             ` · via ${asset.connection.name} (${asset.connection.host}:${asset.connection.port}/${asset.connection.database})`}
         </p>
-        <DescriptionEditor asset={asset} onSaved={setAsset} />
+        <DescriptionEditor
+          asset={asset}
+          onSaved={(updated) => {
+            queryClient.setQueryData(queryKeys.asset(assetId), updated);
+            void queryClient.invalidateQueries({ queryKey: queryKeys.catalogSearchAll() });
+          }}
+        />
       </header>
 
       <section aria-labelledby="insert-title">

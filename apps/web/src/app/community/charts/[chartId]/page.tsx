@@ -1,27 +1,19 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
-import { useEffect, useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { StarButton } from "@/components/community/star-button";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TChart {
-  title: string;
-  description: string;
-  author: string;
-  spec: Record<string, unknown>;
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 export default function PublishedChartPage() {
   const { chartId } = useParams<{ chartId: string }>();
-  const [chart, setChart] = useState<TChart | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) =>
-      setError(err.status === 401 ? "This chart is not published." : err.message),
-    );
-  }, [chartId]);
+  const { data: chart, error: failure } = useQuery({
+    queryKey: queryKeys.chart(chartId),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
+  });
+  const error = failure && (failure.status === 401 ? "This chart is not published." : failure.message);
   return (
     <AppShell>
       {error && (

@@ -1,26 +1,13 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ForkDialog } from "@/components/community/fork-dialog";
 import { ReadOnlyNotebook } from "@/components/community/read-only-notebook";
 import { StarButton } from "@/components/community/star-button";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TPublished {
-  id: string;
-  name: string;
-  version: number;
-  author: string;
-  projectName: string;
-  publishedAt: string;
-  notebook: Record<string, unknown>;
-}
-interface TProject {
-  id: string;
-  name: string;
-  role: string;
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 /**
  * A published notebook, read-only: the snapshot taken when it was last published, drawn like the
@@ -28,20 +15,22 @@ interface TProject {
  */
 export default function PublishedNotebookPage() {
   const { notebookId } = useParams<{ notebookId: string }>();
-  const [doc, setDoc] = useState<TPublished | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [projects, setProjects] = useState<TProject[] | null>(null);
+  const published = useQuery({
+    queryKey: queryKeys.publishedNotebook(notebookId),
+    queryFn: () => apiClient("getPublishedNotebook", { params: { id: notebookId } }),
+  });
+  const doc = published.data ?? null;
+  const error = published.error
+    ? published.error.status === 401
+      ? "This notebook is not published."
+      : published.error.message
+    : null;
+  const projectsQuery = useQuery({
+    queryKey: queryKeys.projects(),
+    queryFn: () => apiClient("listProjects"),
+  });
+  const projects = projectsQuery.data?.projects.filter((project) => project.permissions.create) ?? null;
   const [isForking, setForking] = useState(false);
-  useEffect(() => {
-    apiFetch<TPublished>(`/api/v1/notebooks/${notebookId}/published`).then(setDoc, (err: ApiError) =>
-      setError(err.status === 401 ? "This notebook is not published." : err.message),
-    );
-    apiFetch<{ projects: TProject[] }>("/api/v1/projects").then(
-      (body) =>
-        setProjects(body.projects.filter((project) => project.role === "editor" || project.role === "admin")),
-      () => setProjects(null),
-    );
-  }, [notebookId]);
   return (
     <AppShell>
       {error && (

@@ -1,43 +1,40 @@
 "use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { AppShell } from "@/components/app-shell";
 import { ChartView } from "@/components/charts/chart-view";
 import { CommentThreads } from "@/components/comments/comment-threads";
-import { type ApiError, apiFetch } from "@/lib/api";
-
-interface TChart {
-  id: string;
-  projectId: string;
-  title: string;
-  description: string;
-  author: string;
-  sourceNotebook: { id: string; name: string } | null;
-  published: boolean;
-  spec: Record<string, unknown>;
-}
+import { apiClient } from "@/lib/api";
+import { queryKeys } from "@/lib/query-keys";
 
 export default function ChartPage() {
   const { projectId, chartId } = useParams<{ projectId: string; chartId: string }>();
-  const [chart, setChart] = useState<TChart | null>(null);
-  const [role, setRole] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const chartQuery = useQuery({
+    queryKey: queryKeys.chart(chartId),
+    queryFn: () => apiClient("getChart", { params: { id: chartId } }),
+  });
+  const chart = chartQuery.data;
+  const error = chartQuery.error?.message ?? null;
+  const { data: project } = useQuery({
+    queryKey: queryKeys.project(projectId),
+    queryFn: () => apiClient("getProject", { params: { id: projectId } }),
+  });
+  // Members get the project (non-members a 404): they may comment; publishing needs its permission.
+  const may = project?.permissions ?? null;
   const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    apiFetch<TChart>(`/api/v1/charts/${chartId}`).then(setChart, (err: ApiError) => setError(err.message));
-    apiFetch<{ role: string }>(`/api/v1/projects/${projectId}`).then(
-      (project) => setRole(project.role),
-      () => setRole(null),
-    );
-  }, [chartId, projectId]);
-  const isAdmin = role === "admin";
+  // The documents' permissions have no chart.publish of their own yet; `publish` (notebook.publish)
+  // is held by the same roles (the permission table gives both to admins only).
+  const canPublish = may?.publish ?? false;
   const togglePublish = async () => {
     if (!chart) return;
-    const result = await apiFetch<{ published: boolean }>(`/api/v1/charts/${chart.id}/publish`, {
-      method: chart.published ? "DELETE" : "POST",
+    const result = await apiClient(chart.published ? "unpublishChart" : "publishChart", {
+      params: { id: chart.id },
     });
-    setChart({ ...chart, published: result.published });
+    queryClient.setQueryData(queryKeys.chart(chart.id), { ...chart, published: result.published });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.projectCharts(projectId) });
   };
   const embedLink = chart
     ? `${typeof window === "undefined" ? "" : window.location.origin}/embed/charts/${chart.id}`
@@ -79,7 +76,7 @@ export default function ChartPage() {
               <ChartView spec={chart.spec} />
             </div>
             <div className="mt-3 flex flex-wrap items-center gap-2">
-              {isAdmin && (
+              {canPublish && (
                 <button type="button" className="btn-secondary" onClick={togglePublish}>
                   {chart.published ? "Unpublish" : "Publish to community"}
                 </button>
@@ -97,7 +94,7 @@ export default function ChartPage() {
           </div>
           <aside>
             <h2 className="mb-2 font-medium">Comments</h2>
-            {role ? (
+            {may?.comment ? (
               <CommentThreads
                 subject={{ type: "chart", id: chart.id }}
                 projectId={chart.projectId}
