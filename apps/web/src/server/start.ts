@@ -224,6 +224,12 @@ export async function startFlint(): Promise<TFlintServer> {
       }
     };
     const server: Server = createServer(handleRequest);
+    // Node closes an idle keep-alive connection after 5 s; a client that sends its next request on
+    // it just then gets ECONNRESET (seen in the e2e run: a page GET about 5 s after the last one).
+    // Browsers and proxies keep idle connections far longer, so the server waits longer than they
+    // usually reuse one (headersTimeout must exceed it).
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const sockets = createNotebookSocketServer({
       prisma,
       broker: runtime.broker,
