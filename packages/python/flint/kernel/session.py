@@ -449,6 +449,9 @@ class SparkStarter:
     def _create_connect(self) -> Any:
         from pyspark.sql.connect.session import SparkSession as ConnectSession
 
+        # pyspark.sql.functions (udf with a DDL type string, ...) take the Connect path only when
+        # this is set; pyspark's own `SparkSession.builder.remote()` sets it, this builder does not.
+        os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
         # A new session every time, never the process's default: after an idle stop the old one
         # is gone on the server, and in shared mode each notebook must have its own.
         builder = ConnectSession.builder.remote(self._remote)
