@@ -20,8 +20,8 @@ Configuration, read from the kernel's environment:
   (:mod:`flint.kernel.idle`).
 - ``FLINT_SPARK_MODE``: ``shared`` asks Flint's API for the project's Spark Connect server at the
   first use (the kernel gets its own session on it; needs ``FLINT_API_URL``/``FLINT_API_TOKEN``);
-  ``dedicated`` is a classic session with its own JVM in this kernel. Default ``dedicated`` for
-  now (docs/spark.md); the ``flint-spark-dedicated`` kernelspec always sets ``dedicated``. A
+  ``dedicated`` is a classic session with its own JVM in this kernel. Default ``shared``
+  (docs/spark.md); the ``flint-spark-dedicated`` kernelspec always sets ``dedicated``. A
   kernel started outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN`` when Spark starts) has
   no project server to ask and runs a dedicated session.
 """
@@ -131,8 +131,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         except ValueError:
             errors.append(f"FLINT_SPARK_IDLE_MINUTES must be a number of minutes (0: never), not {idle_text!r}")
             idle_minutes = DEFAULT_IDLE_MINUTES
-    # Default dedicated until shared mode has live progress and passed the e2e specs (docs/spark.md).
-    mode = environ.get("FLINT_SPARK_MODE", "dedicated").strip().lower() or "dedicated"
+    mode = environ.get("FLINT_SPARK_MODE", "shared").strip().lower() or "shared"
     if mode not in ("shared", "dedicated"):
         errors.append(f"FLINT_SPARK_MODE must be shared or dedicated, not {mode!r}")
     remote = environ.get("SPARK_REMOTE") or None
