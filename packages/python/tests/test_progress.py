@@ -495,7 +495,13 @@ def test_connect_operations_of_the_running_cell_become_pseudo_jobs() -> None:
     handler(stages=[], inflight_tasks=0, operation_id="analysis", done=True)  # no stage: no job
     handler(stages=[stage(4, 1, False)], inflight_tasks=2, operation_id="op1", done=False)
     (job,) = cell.snapshot()
-    assert (job.job_id, job.status, job.num_tasks, job.num_completed_tasks, job.num_active_tasks) == (0, "RUNNING", 4, 1, 2)
+    assert (job.job_id, job.status, job.num_tasks, job.num_completed_tasks, job.num_active_tasks) == (
+        0,
+        "RUNNING",
+        4,
+        1,
+        2,
+    )
     assert (job.stages_total, job.stages_completed, job.stages_active) == (1, 0, 1)
     # The end is reported with the counts of the last report: everything it started is done.
     handler(stages=[stage(4, 1, False), stage(1, 0, False)], inflight_tasks=1, operation_id="op1", done=True)

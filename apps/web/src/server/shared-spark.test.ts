@@ -62,7 +62,10 @@ type TRunResult = { cellId: string; status: string; outputs: Array<Record<string
 
 /** Runs every cell of a notebook over REST and answers each cell's text output. */
 async function runAll(notebookId: string): Promise<string[]> {
-  const answer = await call("POST", `/api/v1/notebooks/${notebookId}/run`, { wait: true, timeoutMs: 540_000 });
+  const answer = await call("POST", `/api/v1/notebooks/${notebookId}/run`, {
+    wait: true,
+    timeoutMs: 540_000,
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   const results = answer.body.results as TRunResult[];
   return results.map((result) =>
@@ -113,8 +116,10 @@ beforeAll(async () => {
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
   });
-  const handle = async (req: Parameters<typeof toFetchRequest>[0], res: Parameters<typeof sendFetchResponse>[1]) =>
-    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  const handle = async (
+    req: Parameters<typeof toFetchRequest>[0],
+    res: Parameters<typeof sendFetchResponse>[1],
+  ) => sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
   server.on("request", handle);
   // As apps/web's start does: sandboxed kernels reach the API through a socket bound into them.
   const plan = runtime.sandbox;

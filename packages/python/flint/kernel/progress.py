@@ -457,7 +457,9 @@ class ConnectCellSource:
         """The cell raised or was interrupted: its unfinished operations failed."""
         self._failed = True
 
-    def record(self, operation_id: str, job_id: Callable[[], int], stages: Any, inflight_tasks: int, done: bool) -> None:
+    def record(
+        self, operation_id: str, job_id: Callable[[], int], stages: Any, inflight_tasks: int, done: bool
+    ) -> None:
         """Note one progress callback of an operation."""
         stages = list(stages or [])
         with self._lock:
@@ -491,8 +493,16 @@ class ConnectCellSource:
             # Reported at the end of reading the results, with the counts of the last report
             # (up to one report interval old): everything it started has finished.
             return JobProgress(
-                op.job_id, "SUCCEEDED", op.num_tasks, op.num_tasks, 0, 0,
-                stages_total=op.stages_total, stages_completed=op.stages_total, stages_active=0, stages_failed=0,
+                op.job_id,
+                "SUCCEEDED",
+                op.num_tasks,
+                op.num_tasks,
+                0,
+                0,
+                stages_total=op.stages_total,
+                stages_completed=op.stages_total,
+                stages_active=0,
+                stages_failed=0,
             )
         else:
             status = "RUNNING"
