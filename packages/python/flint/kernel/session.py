@@ -278,8 +278,9 @@ class SparkStarter:
         if self.settings.remote is not None:
             return True
         if self.settings.is_shared:
-            # Before the start it is not known yet whether Flint's API can be reached.
-            return self._remote is not None or not self._ready.is_set()
+            # Until the start ends it is not known whether Flint's API gives a server; without
+            # Flint's API (a kernel started outside Flint) the session will be a dedicated one.
+            return self._remote is not None or (not self._ready.is_set() and _flint_api_configured())
         return False
 
     @property
@@ -304,7 +305,7 @@ class SparkStarter:
     @property
     def master(self) -> str:
         """Where the session runs: the Spark Connect address or the master URL."""
-        if self.settings.is_shared and self._remote is None and not self._ready.is_set():
+        if self.settings.is_shared and self._remote is None and not self._ready.is_set() and _flint_api_configured():
             return "the project's shared Spark"
         return self._remote or self.settings.master or DEFAULT_MASTER
 
@@ -407,7 +408,7 @@ class SparkStarter:
         Outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN``: a kernel started by hand or by a
         test) there is no project server to ask, and the kernel runs its own Spark as before.
         """
-        if not (os.environ.get("FLINT_API_URL") and os.environ.get("FLINT_API_TOKEN")):
+        if not _flint_api_configured():
             return None
         return self._ask_project_server()
 
@@ -465,6 +466,11 @@ class SparkStarter:
                 self._session.stop()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+def _flint_api_configured() -> bool:
+    """True when the kernel knows Flint's API and has a notebook token (set before a run's cells)."""
+    return bool(os.environ.get("FLINT_API_URL") and os.environ.get("FLINT_API_TOKEN"))
 
 
 def _ask_project_server() -> str:
