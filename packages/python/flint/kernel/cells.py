@@ -5,7 +5,9 @@ Each cell execution gets a unique tag ``flint-<hex>``:
 - classic Spark: ``sc.setJobGroup(tag, description, interruptOnCancel=True)``. PySpark runs in
   pinned-thread mode (each Python thread has its own JVM thread), so a job group applies to the
   Python thread that set it; cells run on the kernel's main thread, and so do these hooks.
-- Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it.
+- Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it; the
+  session's :class:`~flint.kernel.progress.ConnectProgressCollector` files its operations'
+  progress under the cell while it runs.
 
 Tagging is one Py4J call, made just before the cell's first Py4J command on its thread, so a cell
 that does not use classic Spark costs none (Spark Connect tags are set locally, before the cell).

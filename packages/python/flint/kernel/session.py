@@ -386,6 +386,10 @@ class SparkStarter:
             if self.settings.errors:
                 raise SparkStartError("Spark could not start: " + "; ".join(self.settings.errors))
             if self.settings.is_shared:
+                if _flint_api_configured():
+                    # Importing pyspark's Connect client takes 1-2 s on a busy machine: do it
+                    # while the API answers (a cold project Spark takes far longer to start).
+                    threading.Thread(target=_import_connect_client, name="flint-spark-import", daemon=True).start()
                 self._remote = self._find_project_server()
             session = self._create_connect() if self._remote is not None else self._create_classic()
         except SparkStartError as exc:
@@ -466,6 +470,13 @@ class SparkStarter:
                 self._session.stop()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+def _import_connect_client() -> None:
+    try:
+        import pyspark.sql.connect.session  # noqa: F401
+    except Exception:  # noqa: BLE001 - the session's own import reports any failure
+        log.debug("Could not import the Spark Connect client ahead", exc_info=True)
 
 
 def _flint_api_configured() -> bool:
