@@ -16,6 +16,11 @@ from flint.kernel.tables import TABLE_MIME, preview_pandas, to_json_value
 def test_settings_default_to_the_projects_shared_spark() -> None:
     settings = load_settings({})
     assert settings.is_shared and settings.is_connect and settings.errors == []
+    # Without Flint's API (a kernel started by hand) it runs a dedicated session with Flint's defaults.
+    assert settings.master == "local[*]" and settings.conf["spark.ui.enabled"] == "false"
+    # A Connect server gets the user's settings only.
+    conf = load_settings({"FLINT_SPARK_CONF": '{"spark.sql.ansi.enabled": false}'})
+    assert conf.connect_conf == {"spark.sql.ansi.enabled": "false"}
     # An administrator's own Connect server wins over the project's.
     assert not load_settings({"SPARK_REMOTE": "sc://spark.example:15002"}).is_shared
     assert "must be shared or dedicated" in load_settings({"FLINT_SPARK_MODE": "both"}).errors[0]

@@ -75,6 +75,10 @@ class SparkSettings:
     idle_minutes: float = DEFAULT_IDLE_MINUTES
     #: ``shared``: the project's Spark Connect server, found through Flint's API at first use.
     is_shared: bool = False
+    #: Settings sent to a Spark Connect server as session configuration (the user's own; Flint's
+    #: classic defaults mean nothing there). In shared mode ``conf`` is the classic conf of the
+    #: dedicated session a kernel runs when there is no Flint API to ask.
+    connect_conf: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_connect(self) -> bool:
@@ -147,12 +151,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         "idle_minutes": idle_minutes,
     }
 
-    if is_shared:
-        return SparkSettings(master="", remote=None, conf=user_conf, is_shared=True, **common)
     if remote:
         # Classic settings (master, UI, driver JVM options) mean nothing to a remote server; the
         # user's settings are sent as session configuration.
-        return SparkSettings(master="", remote=remote, conf=user_conf, **common)
+        return SparkSettings(master="", remote=remote, conf=user_conf, connect_conf=user_conf, **common)
 
     master = user_conf.get("spark.master") or environ.get("SPARK_MASTER") or DEFAULT_MASTER
     conf = {
@@ -172,7 +174,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     if "log4j2.configurationFile" not in java_options:
         option = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
         conf["spark.driver.extraJavaOptions"] = f"{java_options} {option}".strip()
-    return SparkSettings(master=master, remote=None, conf=conf, **common)
+    return SparkSettings(master=master, remote=None, conf=conf, is_shared=is_shared, connect_conf=user_conf, **common)
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> str:
@@ -459,7 +461,7 @@ class SparkStarter:
         # A new session every time, never the process's default: after an idle stop the old one
         # is gone on the server, and in shared mode each notebook must have its own.
         builder = ConnectSession.builder.remote(self._remote)
-        for key, value in self.settings.conf.items():
+        for key, value in self.settings.connect_conf.items():
             builder = builder.config(key, value)
         return builder.create()
 
