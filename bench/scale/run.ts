@@ -97,17 +97,45 @@ function jupyterPid(serverPid: number): number {
   throw new Error("no Jupyter Server process below Flint's server");
 }
 
-/** Resident memory of each kernel's whole tree, split by whether a JVM is in it. */
-function kernelMemory(jupyter: number): { plain: number[]; spark: number[] } {
+/** True if the process has gRPC's native module loaded: a kernel that opened a Spark Connect session. */
+function hasGrpc(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/maps`, "utf8").includes("cygrpc");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resident memory of each kernel's process tree, split by whether it used Spark: its own JVM
+ * (dedicated mode) or a Spark Connect session (shared mode, gRPC loaded); and of the projects'
+ * shared Spark servers (JVMs that Flint started outside Jupyter).
+ */
+function kernelMemory(
+  jupyter: number,
+  flint: number,
+): { plain: number[]; spark: number[]; servers: number[] } {
   const table = readProcesses();
   const plain: number[] = [];
   const spark: number[] = [];
+  const rssOf = (tree: number[]) => tree.reduce((sum, pid) => sum + (table.rss.get(pid) ?? 0), 0);
   for (const top of table.children.get(jupyter) ?? []) {
     const tree = [top, ...descendants(table, top)];
-    const rss = tree.reduce((sum, pid) => sum + (table.rss.get(pid) ?? 0), 0);
-    (tree.some((pid) => table.name.get(pid) === "java") ? spark : plain).push(rss);
+    const usedSpark = tree.some((pid) => table.name.get(pid) === "java" || hasGrpc(pid));
+    (usedSpark ? spark : plain).push(rssOf(tree));
   }
-  return { plain, spark };
+  const servers: number[] = [];
+  for (const pid of descendants(table, flint)) {
+    if (table.name.get(pid) !== "java") continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("SparkConnectServer")) continue;
+    } catch {
+      continue; // gone
+    }
+    // The server's JVM and its Python UDF workers.
+    servers.push(rssOf([pid, ...descendants(table, pid)]));
+  }
+  return { plain, spark, servers };
 }
 
 async function runPhase(open: TNotebook[], size: number): Promise<TPhase> {
@@ -264,9 +292,9 @@ async function main(): Promise<void> {
       opened = size;
       if (!jupyter.pid) jupyter.pid = jupyterPid(server.child.pid!);
       await sleep(5000);
-      const memory = kernelMemory(jupyter.pid);
+      const memory = kernelMemory(jupyter.pid, server.child.pid!);
       report(
-        `N=${size}: kernel processes without / with a JVM`,
+        `N=${size}: kernel processes without / with Spark (own JVM or Connect session)`,
         `${memory.plain.length} / ${memory.spark.length}`,
         "-",
       );
@@ -280,6 +308,11 @@ async function main(): Promise<void> {
       report(
         `N=${size}: all kernels`,
         mb([...memory.plain, ...memory.spark].reduce((sum, value) => sum + value, 0)),
+        "-",
+      );
+      report(
+        `N=${size}: projects' shared Spark servers (count, RSS in all)`,
+        `${memory.servers.length}, ${mb(memory.servers.reduce((sum, value) => sum + value, 0))}`,
         "-",
       );
       const phase = await runPhase(notebooks.slice(0, size), size);

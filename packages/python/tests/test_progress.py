@@ -466,3 +466,64 @@ def test_command_counter_runs_a_callback_before_one_threads_next_command() -> No
     counter.before_next_command(threading.get_ident(), None)
     client.send_command("count")
     assert sent[-1] == "count" and counter.count == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Spark Connect: progress callbacks filed under the running cell
+
+
+class FakeConnectSession:
+    def __init__(self) -> None:
+        self.handlers: list[Any] = []
+
+    def registerProgressHandler(self, handler: Any) -> None:  # noqa: N802 - pyspark's name
+        self.handlers.append(handler)
+
+
+def stage(num_tasks: int, completed: int, done: bool) -> SimpleNamespace:
+    return SimpleNamespace(stage_id=0, num_tasks=num_tasks, num_completed_tasks=completed, num_bytes_read=0, done=done)
+
+
+def test_connect_operations_of_the_running_cell_become_pseudo_jobs() -> None:
+    from flint.kernel.progress import ConnectProgressCollector
+
+    session = FakeConnectSession()
+    collector = ConnectProgressCollector(session)
+    (handler,) = session.handlers
+    handler(stages=[stage(2, 0, False)], inflight_tasks=2, operation_id="before", done=False)  # no cell: dropped
+    cell = collector.begin_cell()
+    handler(stages=[], inflight_tasks=0, operation_id="analysis", done=True)  # no stage: no job
+    handler(stages=[stage(4, 1, False)], inflight_tasks=2, operation_id="op1", done=False)
+    (job,) = cell.snapshot()
+    assert (job.job_id, job.status, job.num_tasks, job.num_completed_tasks, job.num_active_tasks) == (
+        0,
+        "RUNNING",
+        4,
+        1,
+        2,
+    )
+    assert (job.stages_total, job.stages_completed, job.stages_active) == (1, 0, 1)
+    # The end is reported with the counts of the last report: everything it started is done.
+    handler(stages=[stage(4, 1, False), stage(1, 0, False)], inflight_tasks=1, operation_id="op1", done=True)
+    handler(stages=[stage(3, 1, False)], inflight_tasks=1, operation_id="op2", done=False)
+    first, second = cell.snapshot()
+    assert (first.status, first.num_tasks, first.num_completed_tasks, first.stages_completed) == ("SUCCEEDED", 5, 5, 2)
+    assert (second.job_id, second.status) == (1, "RUNNING")
+    collector.end_cell(cell)
+    handler(stages=[stage(3, 3, True)], inflight_tasks=0, operation_id="op2", done=True)  # after the cell: dropped
+    assert cell.snapshot()[1].status == "RUNNING"
+
+
+def test_connect_operations_of_a_failed_cell_show_failed_unless_complete() -> None:
+    from flint.kernel.progress import ConnectProgressCollector
+
+    session = FakeConnectSession()
+    collector = ConnectProgressCollector(session)
+    (handler,) = session.handlers
+    cell = collector.begin_cell()
+    handler(stages=[stage(2, 2, True)], inflight_tasks=0, operation_id="ok", done=True)
+    handler(stages=[stage(8, 3, False)], inflight_tasks=2, operation_id="cut", done=True)
+    cell.mark_failed()
+    ok, cut = cell.snapshot()
+    assert ok.status == "SUCCEEDED"
+    assert (cut.status, cut.num_completed_tasks, cut.num_active_tasks, cut.stages_failed) == ("FAILED", 3, 0, 1)

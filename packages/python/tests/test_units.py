@@ -13,8 +13,21 @@ from flint.kernel.session import find_java, load_settings
 from flint.kernel.tables import TABLE_MIME, preview_pandas, to_json_value
 
 
-def test_settings_defaults_for_local_mode() -> None:
+def test_settings_default_to_the_projects_shared_spark() -> None:
     settings = load_settings({})
+    assert settings.is_shared and settings.is_connect and settings.errors == []
+    # Without Flint's API (a kernel started by hand) it runs a dedicated session with Flint's defaults.
+    assert settings.master == "local[*]" and settings.conf["spark.ui.enabled"] == "false"
+    # A Connect server gets the user's settings only.
+    conf = load_settings({"FLINT_SPARK_CONF": '{"spark.sql.ansi.enabled": false}'})
+    assert conf.connect_conf == {"spark.sql.ansi.enabled": "false"}
+    # An administrator's own Connect server wins over the project's.
+    assert not load_settings({"SPARK_REMOTE": "sc://spark.example:15002"}).is_shared
+    assert "must be shared or dedicated" in load_settings({"FLINT_SPARK_MODE": "both"}).errors[0]
+
+
+def test_settings_defaults_for_local_mode() -> None:
+    settings = load_settings({"FLINT_SPARK_MODE": "dedicated"})
     assert settings.master == "local[*]"
     assert settings.remote is None
     assert settings.conf["spark.ui.enabled"] == "false"
@@ -26,6 +39,7 @@ def test_settings_defaults_for_local_mode() -> None:
 def test_settings_user_conf_wins_and_keeps_log4j_option() -> None:
     settings = load_settings(
         {
+            "FLINT_SPARK_MODE": "dedicated",
             "SPARK_MASTER": "spark://10.0.0.1:7077",
             "FLINT_SPARK_CONF": json.dumps(
                 {"spark.ui.enabled": True, "spark.executor.memory": "2g", "spark.driver.extraJavaOptions": "-Dx=1"}

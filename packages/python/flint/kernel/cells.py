@@ -5,7 +5,9 @@ Each cell execution gets a unique tag ``flint-<hex>``:
 - classic Spark: ``sc.setJobGroup(tag, description, interruptOnCancel=True)``. PySpark runs in
   pinned-thread mode (each Python thread has its own JVM thread), so a job group applies to the
   Python thread that set it; cells run on the kernel's main thread, and so do these hooks.
-- Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it.
+- Spark Connect: ``spark.addTag(tag)`` before the cell, ``spark.removeTag(tag)`` after it; the
+  session's :class:`~flint.kernel.progress.ConnectProgressCollector` files its operations'
+  progress under the cell while it runs.
 
 Tagging is one Py4J call, made just before the cell's first Py4J command on its thread, so a cell
 that does not use classic Spark costs none (Spark Connect tags are set locally, before the cell).
@@ -47,6 +49,8 @@ from typing import Any
 
 from flint.kernel.progress import (
     FINAL_SETTLE_S,
+    ConnectCellSource,
+    ConnectProgressCollector,
     ProgressPoller,
     ProgressReporter,
     ProgressSource,
@@ -77,6 +81,8 @@ class CellRun:
     commands_at_start: int | None = None
     interrupted: bool = False
     reporter: ProgressReporter | None = None
+    # Spark Connect: the cell's operations, filed by the session's progress collector.
+    connect_source: ConnectCellSource | None = None
     cancel_threads: list[threading.Thread] = field(default_factory=list)
 
 
@@ -123,6 +129,8 @@ class CellController:
         # One status reader per SparkContext, shared by the cells: (context, reader).
         self._status_reader: tuple[Any, SparkStatusReader] | None = None
         self._command_counter: Py4JCommandCounter | None = None
+        # Spark Connect: the progress handler registered on the current session.
+        self._connect_progress: ConnectProgressCollector | None = None
 
     @property
     def command_count(self) -> int | None:
@@ -176,6 +184,8 @@ class CellController:
             # Let the cancellation reach the scheduler before the final progress update.
             for thread in run.cancel_threads:
                 thread.join(timeout=5)
+        if run.connect_source is not None and (interrupted or getattr(result, "error_in_exec", None) is not None):
+            run.connect_source.mark_failed()
         if run.reporter is not None:
             self._poller.unwatch(run.reporter)
             if interrupted:
@@ -187,6 +197,8 @@ class CellController:
                 # Spark's listener reports that within milliseconds: the reply need not wait for
                 # it, the poller publishes the final state as an update of the cell's display.
                 self._poller.settle(run.reporter)
+        if run.connect_source is not None and self._connect_progress is not None:
+            self._connect_progress.end_cell(run.connect_source)
         if run.tagged and self.starter.is_connect and session is not None:
             try:
                 session.removeTag(run.tag)
@@ -210,6 +222,7 @@ class CellController:
         try:
             if self.starter.is_connect:
                 session.addTag(run.tag)
+                run.connect_source = self._connect_progress_of(session).begin_cell()
             else:
                 session.sparkContext.setJobGroup(run.tag, run.description, interruptOnCancel=True)
             run.tagged = True
@@ -283,13 +296,22 @@ class CellController:
         def get_source() -> ProgressSource | None:
             if cache:
                 return cache[0]
+            if run.connect_source is not None:
+                return run.connect_source  # Spark Connect: filed by the session's collector
             session = self.starter.peek()
             if session is None or self.starter.is_connect:
-                return None  # Spark Connect: see flint.kernel.progress for what is missing
+                return None
             cache.append(StatusTrackerSource(self._reader_for(session.sparkContext), run.tag))
             return cache[0]
 
         return get_source
+
+    def _connect_progress_of(self, session: Any) -> ConnectProgressCollector:
+        # One handler per session (a session made after an idle stop gets its own).
+        collector = self._connect_progress
+        if collector is None or collector.session is not session:
+            collector = self._connect_progress = ConnectProgressCollector(session)
+        return collector
 
     def _counter(self) -> Py4JCommandCounter | None:
         """The Py4J command counter of the classic session, installed once it exists."""

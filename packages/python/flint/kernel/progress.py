@@ -27,12 +27,13 @@ poller thread, once Spark reports it finished (see :meth:`ProgressReporter.finis
 Sources:
 
 - :class:`StatusTrackerSource` (classic Spark): Spark's status tracker by job group.
-- Spark Connect: not implemented. Connect has no status tracker; its progress arrives through
-  ``spark.registerProgressHandler(handler)`` as ``(stages, inflight_tasks, operation_id, done)``
-  callbacks, about every ``spark.connect.progress.reportInterval`` (2 s), on the thread that
-  iterates the results (the cell's thread). A Connect source would collect those callbacks per
-  operation of the cell's tag and return them from :meth:`ProgressSource.snapshot`; job ids and
-  job status are not part of that feed, so it would report one pseudo-job per operation.
+- :class:`ConnectProgressCollector` (Spark Connect, the project's shared Spark): Connect has no
+  status tracker; the server streams each operation's stages with its results (every
+  ``spark.connect.progress.reportInterval``, 500 ms on Flint's servers) and pyspark hands them to
+  the handlers of ``spark.registerProgressHandler`` as ``(stages, inflight_tasks, operation_id,
+  done)`` on the thread that reads the results. One collector per session attributes them to the
+  running cell; the cell's :class:`ConnectCellSource` reports one pseudo-job per operation (the
+  feed has no job ids), numbered per kernel, with the same payload as a classic job.
 """
 
 from __future__ import annotations
@@ -423,6 +424,148 @@ class Py4JCommandCounter:
         if not callable(getattr(client, "send_command", None)):
             return None
         return cls(client, ignored_thread)
+
+
+@dataclass
+class _Operation:
+    """What the last progress callback said about one Spark Connect operation."""
+
+    job_id: int
+    num_tasks: int = 0
+    num_completed_tasks: int = 0
+    num_active_tasks: int = 0
+    stages_total: int = 0
+    stages_completed: int = 0
+    done: bool = False
+
+
+class ConnectCellSource:
+    """The Spark Connect operations of one cell, as pseudo-jobs (see :class:`ConnectProgressCollector`).
+
+    The feed says when an operation's results are all read (``done``) but not whether it
+    succeeded: a finished operation counts as succeeded, all its tasks done, unless the cell
+    failed or was interrupted (:meth:`mark_failed`), when an operation that had not completed its
+    tasks is shown failed with the counts last seen.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._operations: dict[str, _Operation] = {}
+        self._failed = False
+
+    def mark_failed(self) -> None:
+        """The cell raised or was interrupted: its unfinished operations failed."""
+        self._failed = True
+
+    def record(
+        self, operation_id: str, job_id: Callable[[], int], stages: Any, inflight_tasks: int, done: bool
+    ) -> None:
+        """Note one progress callback of an operation."""
+        stages = list(stages or [])
+        with self._lock:
+            operation = self._operations.get(operation_id)
+            if operation is None:
+                if not stages:
+                    # An operation that never reported a stage (schema analysis, a command, a
+                    # query faster than the report interval) ran no job worth showing.
+                    return
+                operation = self._operations[operation_id] = _Operation(job_id())
+            if stages:
+                operation.num_tasks = sum(int(stage.num_tasks) for stage in stages)
+                operation.num_completed_tasks = sum(
+                    min(int(stage.num_completed_tasks), int(stage.num_tasks)) for stage in stages
+                )
+                operation.stages_total = len(stages)
+                operation.stages_completed = sum(1 for stage in stages if stage.done)
+            operation.num_active_tasks = 0 if done else int(inflight_tasks)
+            operation.done = operation.done or done
+
+    def snapshot(self) -> list[JobProgress]:
+        """See :meth:`ProgressSource.snapshot`."""
+        with self._lock:
+            return [self._job(operation) for operation in self._operations.values()]
+
+    def _job(self, op: _Operation) -> JobProgress:
+        complete = op.num_completed_tasks >= op.num_tasks and op.stages_completed >= op.stages_total
+        if self._failed and not complete:
+            status = "FAILED"
+        elif op.done:
+            # Reported at the end of reading the results, with the counts of the last report
+            # (up to one report interval old): everything it started has finished.
+            return JobProgress(
+                op.job_id,
+                "SUCCEEDED",
+                op.num_tasks,
+                op.num_tasks,
+                0,
+                0,
+                stages_total=op.stages_total,
+                stages_completed=op.stages_total,
+                stages_active=0,
+                stages_failed=0,
+            )
+        else:
+            status = "RUNNING"
+        stages_open = op.stages_total - op.stages_completed
+        return JobProgress(
+            op.job_id,
+            status,
+            op.num_tasks,
+            op.num_completed_tasks,
+            op.num_active_tasks if status == "RUNNING" else 0,
+            0,
+            stages_total=op.stages_total,
+            stages_completed=op.stages_completed,
+            stages_active=stages_open if status == "RUNNING" else 0,
+            stages_failed=stages_open if status == "FAILED" else 0,
+        )
+
+
+class ConnectProgressCollector:
+    """Receives a Spark Connect session's progress callbacks and files them under the running cell.
+
+    Registered once per session (``spark.registerProgressHandler``). pyspark calls it on the
+    thread that reads an operation's results, as the server's progress reports arrive and once
+    more when the operation ends; calls made while no cell runs (a thread left running after its
+    cell) are dropped. Each operation gets a pseudo job id, counted per kernel.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._cell: ConnectCellSource | None = None
+        self._next_job_id = 0
+        session.registerProgressHandler(self)
+
+    def begin_cell(self) -> ConnectCellSource:
+        """Start filing callbacks under a new cell; returns its source."""
+        source = ConnectCellSource()
+        with self._lock:
+            self._cell = source
+        return source
+
+    def end_cell(self, source: ConnectCellSource) -> None:
+        """Stop filing callbacks under ``source`` (if it is still the current cell)."""
+        with self._lock:
+            if self._cell is source:
+                self._cell = None
+
+    def _new_job_id(self) -> int:
+        with self._lock:
+            job_id = self._next_job_id
+            self._next_job_id += 1
+            return job_id
+
+    def __call__(
+        self, stages: Any = None, inflight_tasks: int = 0, operation_id: str | None = None, done: bool = False
+    ) -> None:
+        cell = self._cell
+        if cell is None or not operation_id:
+            return
+        try:
+            cell.record(operation_id, self._new_job_id, stages, inflight_tasks, done)
+        except Exception:  # noqa: BLE001 - progress must never break the query that reports it
+            log.debug("Could not record Spark Connect progress", exc_info=True)
 
 
 def progress_text(jobs: list[JobProgress], done: bool) -> str:

@@ -20,8 +20,8 @@ Configuration, read from the kernel's environment:
   (:mod:`flint.kernel.idle`).
 - ``FLINT_SPARK_MODE``: ``shared`` asks Flint's API for the project's Spark Connect server at the
   first use (the kernel gets its own session on it; needs ``FLINT_API_URL``/``FLINT_API_TOKEN``);
-  ``dedicated`` is a classic session with its own JVM in this kernel. Default ``dedicated`` for
-  now (docs/spark.md); the ``flint-spark-dedicated`` kernelspec always sets ``dedicated``. A
+  ``dedicated`` is a classic session with its own JVM in this kernel. Default ``shared``
+  (docs/spark.md); the ``flint-spark-dedicated`` kernelspec always sets ``dedicated``. A
   kernel started outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN`` when Spark starts) has
   no project server to ask and runs a dedicated session.
 """
@@ -75,6 +75,10 @@ class SparkSettings:
     idle_minutes: float = DEFAULT_IDLE_MINUTES
     #: ``shared``: the project's Spark Connect server, found through Flint's API at first use.
     is_shared: bool = False
+    #: Settings sent to a Spark Connect server as session configuration (the user's own; Flint's
+    #: classic defaults mean nothing there). In shared mode ``conf`` is the classic conf of the
+    #: dedicated session a kernel runs when there is no Flint API to ask.
+    connect_conf: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_connect(self) -> bool:
@@ -131,8 +135,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         except ValueError:
             errors.append(f"FLINT_SPARK_IDLE_MINUTES must be a number of minutes (0: never), not {idle_text!r}")
             idle_minutes = DEFAULT_IDLE_MINUTES
-    # Default dedicated until shared mode has live progress and passed the e2e specs (docs/spark.md).
-    mode = environ.get("FLINT_SPARK_MODE", "dedicated").strip().lower() or "dedicated"
+    mode = environ.get("FLINT_SPARK_MODE", "shared").strip().lower() or "shared"
     if mode not in ("shared", "dedicated"):
         errors.append(f"FLINT_SPARK_MODE must be shared or dedicated, not {mode!r}")
     remote = environ.get("SPARK_REMOTE") or None
@@ -148,12 +151,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
         "idle_minutes": idle_minutes,
     }
 
-    if is_shared:
-        return SparkSettings(master="", remote=None, conf=user_conf, is_shared=True, **common)
     if remote:
         # Classic settings (master, UI, driver JVM options) mean nothing to a remote server; the
         # user's settings are sent as session configuration.
-        return SparkSettings(master="", remote=remote, conf=user_conf, **common)
+        return SparkSettings(master="", remote=remote, conf=user_conf, connect_conf=user_conf, **common)
 
     master = user_conf.get("spark.master") or environ.get("SPARK_MASTER") or DEFAULT_MASTER
     conf = {
@@ -173,7 +174,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     if "log4j2.configurationFile" not in java_options:
         option = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
         conf["spark.driver.extraJavaOptions"] = f"{java_options} {option}".strip()
-    return SparkSettings(master=master, remote=None, conf=conf, **common)
+    return SparkSettings(master=master, remote=None, conf=conf, is_shared=is_shared, connect_conf=user_conf, **common)
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> str:
@@ -279,8 +280,9 @@ class SparkStarter:
         if self.settings.remote is not None:
             return True
         if self.settings.is_shared:
-            # Before the start it is not known yet whether Flint's API can be reached.
-            return self._remote is not None or not self._ready.is_set()
+            # Until the start ends it is not known whether Flint's API gives a server; without
+            # Flint's API (a kernel started outside Flint) the session will be a dedicated one.
+            return self._remote is not None or (not self._ready.is_set() and _flint_api_configured())
         return False
 
     @property
@@ -305,7 +307,7 @@ class SparkStarter:
     @property
     def master(self) -> str:
         """Where the session runs: the Spark Connect address or the master URL."""
-        if self.settings.is_shared and self._remote is None and not self._ready.is_set():
+        if self.settings.is_shared and self._remote is None and not self._ready.is_set() and _flint_api_configured():
             return "the project's shared Spark"
         return self._remote or self.settings.master or DEFAULT_MASTER
 
@@ -386,6 +388,10 @@ class SparkStarter:
             if self.settings.errors:
                 raise SparkStartError("Spark could not start: " + "; ".join(self.settings.errors))
             if self.settings.is_shared:
+                if _flint_api_configured():
+                    # Importing pyspark's Connect client takes 1-2 s on a busy machine: do it
+                    # while the API answers (a cold project Spark takes far longer to start).
+                    threading.Thread(target=_import_connect_client, name="flint-spark-import", daemon=True).start()
                 self._remote = self._find_project_server()
             session = self._create_connect() if self._remote is not None else self._create_classic()
         except SparkStartError as exc:
@@ -408,7 +414,7 @@ class SparkStarter:
         Outside Flint (no ``FLINT_API_URL``/``FLINT_API_TOKEN``: a kernel started by hand or by a
         test) there is no project server to ask, and the kernel runs its own Spark as before.
         """
-        if not (os.environ.get("FLINT_API_URL") and os.environ.get("FLINT_API_TOKEN")):
+        if not _flint_api_configured():
             return None
         return self._ask_project_server()
 
@@ -449,10 +455,13 @@ class SparkStarter:
     def _create_connect(self) -> Any:
         from pyspark.sql.connect.session import SparkSession as ConnectSession
 
+        # pyspark.sql.functions (udf with a DDL type string, ...) take the Connect path only when
+        # this is set; pyspark's own `SparkSession.builder.remote()` sets it, this builder does not.
+        os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
         # A new session every time, never the process's default: after an idle stop the old one
         # is gone on the server, and in shared mode each notebook must have its own.
         builder = ConnectSession.builder.remote(self._remote)
-        for key, value in self.settings.conf.items():
+        for key, value in self.settings.connect_conf.items():
             builder = builder.config(key, value)
         return builder.create()
 
@@ -463,6 +472,18 @@ class SparkStarter:
                 self._session.stop()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+def _import_connect_client() -> None:
+    try:
+        import pyspark.sql.connect.session  # noqa: F401
+    except Exception:  # noqa: BLE001 - the session's own import reports any failure
+        log.debug("Could not import the Spark Connect client ahead", exc_info=True)
+
+
+def _flint_api_configured() -> bool:
+    """True when the kernel knows Flint's API and has a notebook token (set before a run's cells)."""
+    return bool(os.environ.get("FLINT_API_URL") and os.environ.get("FLINT_API_TOKEN"))
 
 
 def _ask_project_server() -> str:

@@ -1,0 +1,183 @@
+// Shared Spark end to end (issue 17, docs/spark.md): notebooks run through Flint's REST API, their
+// kernels in shared mode (sandboxed when bubblewrap works, as in production) ask the API for their
+// project's Spark Connect server at their first Spark use, with the notebook token the run gave
+// them, and open a session of their own on it. Two notebooks of a project share one server (one
+// JVM) with their own temp views; `sc` says to pick the dedicated kernel.
+
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApi, createCellRunStore, createRunPreparer, createToken, loadConfig } from "@flint/api";
+import type { PrismaClient } from "@flint/db";
+import { createTestDatabase } from "@flint/db/testing";
+import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
+const SLOW_MS = 600_000;
+
+let server: Server;
+let apiSocket: Server | null = null;
+let runtime: TKernelRuntime;
+let closeDb: () => Promise<void>;
+let prisma: PrismaClient;
+let baseUrl: string;
+let token: string;
+let dataDir: string;
+const logs: string[] = [];
+
+async function call(method: string, url: string, json?: unknown) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(json ? { "content-type": "application/json" } : {}) },
+    body: json ? JSON.stringify(json) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function createNotebook(projectId: string, name: string, sources: string[]): Promise<string> {
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "flint-spark", display_name: "Python 3 (Spark)" } },
+    cells: sources.map((source, index) => ({
+      id: `c${index}`,
+      cell_type: "code",
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
+  };
+  const created = await call("POST", `/api/v1/projects/${projectId}/notebooks`, { name, notebook });
+  expect(created.status).toBe(201);
+  return created.body.id as string;
+}
+
+type TRunResult = { cellId: string; status: string; outputs: Array<Record<string, unknown>> };
+
+/** Runs every cell of a notebook over REST and answers each cell's text output. */
+async function runAll(notebookId: string): Promise<string[]> {
+  const answer = await call("POST", `/api/v1/notebooks/${notebookId}/run`, {
+    wait: true,
+    timeoutMs: 540_000,
+  });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  const results = answer.body.results as TRunResult[];
+  return results.map((result) =>
+    result.outputs
+      .map((output) => {
+        if (typeof output.text === "string") return output.text;
+        const data = output.data as Record<string, unknown> | undefined;
+        if (data?.["text/plain"]) return String(data["text/plain"]);
+        if (output.output_type === "error") return `${output.ename}: ${output.evalue}`;
+        return "";
+      })
+      .join(""),
+  );
+}
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  closeDb = db.close;
+  prisma = db.prisma;
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-shared-spark-test-"));
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  runtime = createKernelRuntime({
+    pythonEnv,
+    dataDir,
+    store: createCellRunStore(db.prisma),
+    warmPoolSize: 0,
+    log: (message) => logs.push(message),
+    env: { FLINT_SPARK_MODE: "shared" },
+    prepareRun: createRunPreparer(db.prisma, config),
+    sparkConnect: { memoryMb: 768 },
+    sandbox: {
+      mode: config.kernels.sandbox,
+      apiPort: port,
+      projectOf: async (notebookId) =>
+        (await db.prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
+          ?.projectId ?? null,
+    },
+  });
+  await runtime.start();
+  const api = createApi({
+    config,
+    prisma: db.prisma,
+    isEmbeddedDb: true,
+    getBroker: () => runtime.broker,
+    getSparkConnect: () => runtime.sparkConnect,
+  });
+  const handle = async (
+    req: Parameters<typeof toFetchRequest>[0],
+    res: Parameters<typeof sendFetchResponse>[1],
+  ) => sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  server.on("request", handle);
+  // As apps/web's start does: sandboxed kernels reach the API through a socket bound into them.
+  const plan = runtime.sandbox;
+  if (plan?.configFile && plan.status.network === "isolated") {
+    apiSocket = createServer(handle);
+    rmSync(plan.apiSocket, { force: true });
+    await new Promise<void>((resolve) => apiSocket!.listen(plan.apiSocket, resolve));
+    chmodSync(plan.apiSocket, 0o666);
+  }
+  const userId = `user-shared-${Date.now()}`;
+  await prisma.user.create({ data: { id: userId, email: `${userId}@example.test`, name: "Shared" } });
+  token = (await createToken(prisma, userId, "test")).secret;
+}, SLOW_MS);
+
+afterAll(async () => {
+  await runtime?.stop();
+  await new Promise((resolve) => server?.close(resolve));
+  if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
+  await closeDb?.();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("shared Spark through Flint's API", () => {
+  it(
+    "a shared-mode kernel gets its project's server from the API at first Spark use; notebooks share it with their own sessions",
+    async () => {
+      const projectId = (await call("POST", "/api/v1/projects", { name: "Shared Spark" })).body.id as string;
+      expect(runtime.sparkConnect.running()).toEqual([]);
+      const first = await createNotebook(projectId, "First", [
+        "print(1 + 1)",
+        "print(spark.range(10**6).count())",
+        "print(type(spark).__module__)",
+        "spark.range(3).createOrReplaceTempView('only_first')\nprint(spark.catalog.tableExists('only_first'))",
+        "try:\n    sc.parallelize([1])\nexcept Exception as error:\n    print(type(error).__name__, error)",
+      ]);
+      const [plain, counted, kind, view, noContext] = await runAll(first);
+      expect(plain).toContain("2");
+      expect(counted).toMatch(/Spark started in [\d.]+ s \(sc:\/\/127\.0\.0\.1:\d+\)/);
+      expect(counted).toContain("Spark: job 0");
+      expect(counted).toContain("1000000");
+      expect(kind).toContain("pyspark.sql.connect.session");
+      expect(view).toContain("True");
+      expect(noContext).toContain("SparkStartError");
+      expect(noContext).toContain("Spark (dedicated)");
+      expect(runtime.sparkConnect.running()).toEqual([projectId]);
+      const pid = runtime.sparkConnect.pidOf(projectId);
+
+      // A second notebook of the project: the same server, a session of its own.
+      const second = await createNotebook(projectId, "Second", [
+        "print(spark.range(10**6).count(), spark.catalog.tableExists('only_first'))",
+      ]);
+      const started = Date.now();
+      const [secondCount] = await runAll(second);
+      logs.push(`second notebook's first Spark result (warm project Spark) in ${Date.now() - started} ms`);
+      expect(secondCount).toContain("1000000 False");
+      expect(runtime.sparkConnect.pidOf(projectId)).toBe(pid);
+      expect(runtime.sparkConnect.running()).toEqual([projectId]);
+    },
+    SLOW_MS,
+  );
+});
