@@ -3,29 +3,13 @@
 // anonymous visitor are refused at the upgrade and on `run`, with a trusted Origin, so nothing but
 // the authorization check stands in the way; the kernel never sees a request.
 
-import { mkdtempSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  createApi,
-  createCellRunStore,
-  createNotebookSocketServer,
-  createToken,
-  loadConfig,
-} from "@flint/api";
+import { createToken } from "@flint/api";
 import { createTestDatabase } from "@flint/db/testing";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+import { startTestFlint, type TTestFlint } from "./test-server.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
-
-let server: Server;
-let runtime: TKernelRuntime;
+let flint: TTestFlint;
 let closeDb: () => Promise<void>;
 let baseUrl: string;
 const tokens: Record<string, string> = {};
@@ -52,37 +36,8 @@ function connect(headers: Record<string, string>): Promise<{ status: number } | 
 beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-socket-published-"));
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
-  runtime = createKernelRuntime({
-    pythonEnv,
-    dataDir,
-    store: createCellRunStore(db.prisma),
-    warmPoolSize: 0,
-    log: () => undefined,
-  });
-  await runtime.start();
-  const api = createApi({ config, prisma: db.prisma, isEmbeddedDb: true, getBroker: () => runtime.broker });
-  const sockets = createNotebookSocketServer({
-    prisma: db.prisma,
-    broker: runtime.broker,
-    authenticate: api.authenticate,
-    trustedOrigins: config.trustedOrigins,
-    publicUrl: config.publicUrl,
-    log: () => undefined,
-  });
-  server.on("request", async (req, res) =>
-    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res),
-  );
-  server.on(
-    "upgrade",
-    (req, socket, head) =>
-      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
-  );
+  flint = await startTestFlint({ prisma: db.prisma, dataDirPrefix: "flint-socket-published-" });
+  baseUrl = flint.baseUrl;
   for (const who of ["admin", "outsider"]) {
     const id = `user-${who}-${Date.now()}`;
     await db.prisma.user.create({ data: { id, email: `${who}-${Date.now()}@example.test`, name: who } });
@@ -115,8 +70,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await runtime?.stop();
-  await new Promise((resolve) => server?.close(resolve));
+  await flint?.stop();
   await closeDb?.();
 });
 
@@ -145,6 +99,6 @@ describe("a published notebook (case 20)", () => {
     const adminSocket = await connect({ authorization: `Bearer ${tokens.admin}` });
     expect("ws" in adminSocket).toBe(true);
     if ("ws" in adminSocket) adminSocket.ws.close();
-    expect(runtime.status().jupyter.kernels).toBe(0);
+    expect(flint.runtime.status().jupyter.kernels).toBe(0);
   });
 });

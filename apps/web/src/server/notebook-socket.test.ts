@@ -4,31 +4,14 @@
 // seconds (case 33), as does one who signed out, whose session expired or whose token was revoked:
 // their next command is refused and the socket closes with 4401 and a reason.
 
-import { mkdtempSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  createApi,
-  createCellRunStore,
-  createNotebookSocketServer,
-  loadConfig,
-  revokeToken,
-  setUserDisabled,
-} from "@flint/api";
+import { revokeToken, setUserDisabled } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+import { startTestFlint, type TTestFlint } from "./test-server.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
-
-let server: Server;
-let runtime: TKernelRuntime;
+let flint: TTestFlint;
 let closeDb: () => Promise<void>;
 let prisma: PrismaClient;
 let baseUrl: string;
@@ -78,38 +61,9 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
   prisma = db.prisma;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-socket-test-"));
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  baseUrl = `http://127.0.0.1:${port}`;
+  flint = await startTestFlint({ prisma: db.prisma, dataDirPrefix: "flint-socket-test-" });
+  baseUrl = flint.baseUrl;
   origin = baseUrl;
-  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
-  runtime = createKernelRuntime({
-    pythonEnv,
-    dataDir,
-    store: createCellRunStore(db.prisma),
-    warmPoolSize: 0,
-    log: () => undefined,
-  });
-  await runtime.start();
-  const api = createApi({ config, prisma: db.prisma, isEmbeddedDb: true, getBroker: () => runtime.broker });
-  const sockets = createNotebookSocketServer({
-    prisma: db.prisma,
-    broker: runtime.broker,
-    authenticate: api.authenticate,
-    trustedOrigins: config.trustedOrigins,
-    publicUrl: config.publicUrl,
-    log: () => undefined,
-  });
-  server.on("request", async (req, res) =>
-    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res),
-  );
-  server.on(
-    "upgrade",
-    (req, socket, head) =>
-      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
-  );
   const { createToken } = await import("@flint/api");
   for (const who of ["admin", "viewer", "runner", "editor", "outsider", "disabled", "revoked"]) {
     const id = `user-${who}-${Date.now()}`;
@@ -167,8 +121,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await runtime?.stop();
-  await new Promise((resolve) => server?.close(resolve));
+  await flint?.stop();
   await closeDb?.();
 });
 

@@ -4,24 +4,17 @@
 // them, and open a session of their own on it. Two notebooks of a project share one server (one
 // JVM) with their own temp views; `sc` says to pick the dedicated kernel.
 
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createApi, createCellRunStore, createRunPreparer, createToken, loadConfig } from "@flint/api";
+import { rmSync } from "node:fs";
+import { createRunPreparer, createToken } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import type { TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+import { startTestFlint } from "./test-server.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
 const SLOW_MS = 600_000;
 
-let server: Server;
-let apiSocket: Server | null = null;
+let stopFlint: (() => Promise<void>) | undefined;
 let runtime: TKernelRuntime;
 let closeDb: () => Promise<void>;
 let prisma: PrismaClient;
@@ -85,59 +78,36 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
   prisma = db.prisma;
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-shared-spark-test-"));
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
-  runtime = createKernelRuntime({
-    pythonEnv,
-    dataDir,
-    store: createCellRunStore(db.prisma),
-    warmPoolSize: 0,
-    log: (message) => logs.push(message),
-    env: { FLINT_SPARK_MODE: "shared" },
-    prepareRun: createRunPreparer(db.prisma, config),
-    sparkConnect: { memoryMb: 768 },
-    sandbox: {
-      mode: config.kernels.sandbox,
-      apiPort: port,
-      projectOf: async (notebookId) =>
-        (await db.prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
-          ?.projectId ?? null,
-    },
-  });
-  await runtime.start();
-  const api = createApi({
-    config,
+  const flint = await startTestFlint({
     prisma: db.prisma,
-    isEmbeddedDb: true,
-    getBroker: () => runtime.broker,
-    getSparkConnect: () => runtime.sparkConnect,
+    dataDirPrefix: "flint-shared-spark-test-",
+    // As apps/web's start does: sandboxed kernels reach the API through a socket bound into them.
+    apiSocket: true,
+    runtime: ({ config, port }) => ({
+      log: (message) => logs.push(message),
+      env: { FLINT_SPARK_MODE: "shared" },
+      prepareRun: createRunPreparer(db.prisma, config),
+      sparkConnect: { memoryMb: 768 },
+      sandbox: {
+        mode: config.kernels.sandbox,
+        apiPort: port,
+        projectOf: async (notebookId) =>
+          (await db.prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
+            ?.projectId ?? null,
+      },
+    }),
   });
-  const handle = async (
-    req: Parameters<typeof toFetchRequest>[0],
-    res: Parameters<typeof sendFetchResponse>[1],
-  ) => sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
-  server.on("request", handle);
-  // As apps/web's start does: sandboxed kernels reach the API through a socket bound into them.
-  const plan = runtime.sandbox;
-  if (plan?.configFile && plan.status.network === "isolated") {
-    apiSocket = createServer(handle);
-    rmSync(plan.apiSocket, { force: true });
-    await new Promise<void>((resolve) => apiSocket!.listen(plan.apiSocket, resolve));
-    chmodSync(plan.apiSocket, 0o666);
-  }
+  stopFlint = flint.stop;
+  runtime = flint.runtime;
+  baseUrl = flint.baseUrl;
+  dataDir = flint.dataDir;
   const userId = `user-shared-${Date.now()}`;
   await prisma.user.create({ data: { id: userId, email: `${userId}@example.test`, name: "Shared" } });
   token = (await createToken(prisma, userId, "test")).secret;
 }, SLOW_MS);
 
 afterAll(async () => {
-  await runtime?.stop();
-  await new Promise((resolve) => server?.close(resolve));
-  if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
+  await stopFlint?.();
   await closeDb?.();
   rmSync(dataDir, { recursive: true, force: true });
 });

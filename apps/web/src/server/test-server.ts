@@ -1,0 +1,100 @@
+// For this folder's integration tests: Flint's API, notebook socket and kernel runtime on a real
+// HTTP server on a free port, wired as `start.ts` wires them, over a test database the caller made.
+// Not used by the product.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createApi,
+  createCellRunStore,
+  createNotebookSocketServer,
+  loadConfig,
+  type TConfig,
+} from "@flint/api";
+import type { PrismaClient } from "@flint/db";
+import { createKernelRuntime, type TKernelRuntime, type TKernelRuntimeOptions } from "@flint/kernel";
+import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+/** The Python environment the tests' kernels use. */
+export const testPythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
+
+/** A running test server; `stop` ends the runtime and closes the servers (not the database). */
+export type TTestFlint = {
+  baseUrl: string;
+  config: TConfig;
+  dataDir: string;
+  runtime: TKernelRuntime;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts the server. `runtime` adds to the kernel runtime's options, given the server's config and
+ * port (no warm pool, quiet log by
+ * default); `apiSocket` also serves the API on the sandbox plan's Unix socket, as sandboxed kernels
+ * reach it.
+ */
+export async function startTestFlint(options: {
+  prisma: PrismaClient;
+  dataDirPrefix: string;
+  runtime?: (server: { config: TConfig; port: number }) => Partial<TKernelRuntimeOptions>;
+  apiSocket?: boolean;
+}): Promise<TTestFlint> {
+  const { prisma } = options;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  const runtime = createKernelRuntime({
+    pythonEnv: testPythonEnv,
+    dataDir,
+    store: createCellRunStore(prisma),
+    warmPoolSize: 0,
+    log: () => undefined,
+    ...options.runtime?.({ config, port }),
+  });
+  await runtime.start();
+  const api = createApi({
+    config,
+    prisma,
+    isEmbeddedDb: true,
+    getBroker: () => runtime.broker,
+    getSparkConnect: () => runtime.sparkConnect,
+  });
+  const sockets = createNotebookSocketServer({
+    prisma,
+    broker: runtime.broker,
+    authenticate: api.authenticate,
+    trustedOrigins: config.trustedOrigins,
+    publicUrl: config.publicUrl,
+    log: () => undefined,
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) =>
+    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  server.on("request", handle);
+  server.on(
+    "upgrade",
+    (req, socket, head) =>
+      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
+  );
+  let apiSocket: Server | null = null;
+  const plan = runtime.sandbox;
+  if (options.apiSocket && plan?.configFile && plan.status.network === "isolated") {
+    apiSocket = createServer(handle);
+    rmSync(plan.apiSocket, { force: true });
+    await new Promise<void>((resolve) => apiSocket!.listen(plan.apiSocket, resolve));
+    chmodSync(plan.apiSocket, 0o666);
+  }
+  const stop = async () => {
+    await runtime.stop();
+    await sockets.close();
+    await new Promise((resolve) => server.close(resolve));
+    if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
+  };
+  return { baseUrl, config, dataDir, runtime, stop };
+}
