@@ -69,8 +69,13 @@ function hashInputs(entries) {
   return hash.digest("hex");
 }
 
+const gatewayEnv = path.join(dataDir, "gateway");
+
 function stampFile(name) {
-  return name === "python" ? path.join(pythonEnv, ".flint-stamp") : path.join(stampDir, name);
+  // A Python environment's stamp lives in it, so a removed environment is made again.
+  if (name === "python") return path.join(pythonEnv, ".flint-stamp");
+  if (name === "gateway") return path.join(gatewayEnv, ".flint-stamp");
+  return path.join(stampDir, name);
 }
 
 function isStampCurrent(name, value) {
@@ -163,16 +168,12 @@ function setupPython() {
  */
 const GATEWAY_SPEC = "jupyter_enterprise_gateway==3.3.0";
 function setupGateway() {
-  const gatewayEnv = path.join(dataDir, "gateway");
   const python = path.join(gatewayEnv, "bin", "python");
-  const stamp = GATEWAY_SPEC;
-  if (existsSync(python) && existsSync(path.join(gatewayEnv, ".flint-stamp"))) {
-    if (readFileSync(path.join(gatewayEnv, ".flint-stamp"), "utf8") === stamp) return gatewayEnv;
-  }
+  if (existsSync(python) && isStampCurrent("gateway", GATEWAY_SPEC)) return gatewayEnv;
   say(`installing ${GATEWAY_SPEC} into ${path.relative(root, gatewayEnv)} (for its tests)`);
   if (!existsSync(python)) run(pythonLauncher(), ["-m", "venv", gatewayEnv]);
   run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", GATEWAY_SPEC]);
-  writeFileSync(path.join(gatewayEnv, ".flint-stamp"), stamp);
+  writeStamp("gateway", GATEWAY_SPEC);
   return gatewayEnv;
 }
 
@@ -273,7 +274,7 @@ function ensureBubblewrap() {
 function test() {
   const pnpm = setup();
   ensureChromium();
-  const gatewayEnv = setupGateway();
+  setupGateway();
   const results = [];
   const step = (name, command, args, env = {}) => {
     say(`── ${name}`);
@@ -317,7 +318,7 @@ function test() {
 /** Runs the benchmarks in `bench/` (each prints its figures and ratios against a baseline). */
 function bench(args) {
   setup();
-  const gatewayEnv = setupGateway();
+  setupGateway();
   const suites = args.length > 0 ? args : ["kernel", "community", "catalog", "charts", "notebook"];
   for (const suite of suites) {
     say(`── benchmark: ${suite}`);
