@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelRuntime, MASKED_TOKEN, type TKernelRuntime } from "./index";
-import { describeOutputs, MemoryCellRunStore } from "./testing/memory-store";
+import { describeOutputs, MemoryCellRunStore, runCellText } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 const SLOW_TEST_MS = 300_000;
@@ -31,12 +31,8 @@ let loopbackService: Server;
 let loopbackPort: number;
 const logs = createLogCollector();
 
-/** Runs `code` as the only cell of `notebookId` and returns its outputs as text. */
-async function run(notebookId: string, code: string): Promise<string> {
-  const [cellId] = store.setNotebook(notebookId, [code]);
-  const [result] = await runtime.broker.runAndWait(notebookId, [cellId!], 240_000);
-  return describeOutputs(result!.outputs);
-}
+const run = (notebookId: string, code: string) =>
+  runCellText(runtime.broker, store, notebookId, code, 240_000);
 
 /** Python that tries `attempt` and prints `ok` or the exception's class and message. */
 function tryIt(attempt: string): string {

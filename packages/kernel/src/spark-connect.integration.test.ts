@@ -7,7 +7,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelRuntime, type TKernelRuntime } from "./index";
-import { describeOutputs, MemoryCellRunStore } from "./testing/memory-store";
+import { MemoryCellRunStore, runCellText } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv, TEST_KERNEL_ENV } from "./testing/runtime";
 
 const SLOW_TEST_MS = 600_000;
@@ -19,11 +19,8 @@ let store: MemoryCellRunStore;
 let dataDir: string;
 const logs = createLogCollector();
 
-async function run(notebookId: string, code: string): Promise<string> {
-  const [cellId] = store.setNotebook(notebookId, [code]);
-  const [result] = await runtime.broker.runAndWait(notebookId, [cellId!], 300_000);
-  return describeOutputs(result!.outputs);
-}
+const run = (notebookId: string, code: string) =>
+  runCellText(runtime.broker, store, notebookId, code, 300_000);
 
 /** A cell that opens its own session on `url` and counts, or prints why it could not. */
 function countOn(url: string): string {

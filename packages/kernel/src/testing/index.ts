@@ -8,6 +8,7 @@ export {
   describeOutputs,
   MemoryCellRunStore,
   NotebookMirror,
+  runCellText,
   type TRecordedWrite,
   type TStoredRun,
   waitFor,

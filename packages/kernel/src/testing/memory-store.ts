@@ -5,7 +5,7 @@
  */
 
 import type { TOutput } from "@flint/notebook";
-import type { TCellRunStore, TCellRunUpdate, TStoredCell } from "../broker";
+import type { ExecutionBroker, TCellRunStore, TCellRunUpdate, TStoredCell } from "../broker";
 import {
   applyOutputChanges,
   type TBrokerEvent,
@@ -169,4 +169,20 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Runs `code` as the only cell of `notebookId` on a runtime whose broker uses `store`, and answers
+ * its outputs as text ({@link describeOutputs}).
+ */
+export async function runCellText(
+  broker: Pick<ExecutionBroker, "runAndWait">,
+  store: MemoryCellRunStore,
+  notebookId: string,
+  code: string,
+  timeoutMs = 240_000,
+): Promise<string> {
+  const [cellId] = store.setNotebook(notebookId, [code]);
+  const [result] = await broker.runAndWait(notebookId, [cellId!], timeoutMs);
+  return describeOutputs(result!.outputs);
 }
