@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContextOptions, Page } from "@playwright/test";
 import { quantile, report } from "../stats";
+import { profilePage } from "./cpu-profile";
 import { probeScript, type TProbe } from "./page-probe";
 import { importIntoFlint, type TServer } from "./servers";
 
@@ -254,28 +255,14 @@ async function streamingKeystrokes(side: TSide): Promise<number[]> {
  * the functions with the most self time (a forced layout counts as self time of the JS that read it).
  */
 async function profileFlint(side: TSide, label: string, work: () => Promise<unknown>): Promise<void> {
-  const cdp = await side.page.context().newCDPSession(side.page);
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-  await cdp.send("Profiler.start");
-  await work();
-  const { profile } = await cdp.send("Profiler.stop");
-  const file = path.join(os.tmpdir(), `flint-bench-interaction-${label.replace(/\W+/g, "-")}.cpuprofile`);
-  writeFileSync(file, JSON.stringify(profile));
-  const selfMs = new Map<string, number>();
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const deltas = profile.timeDeltas ?? [];
-  (profile.samples ?? []).forEach((id, index) => {
-    const frame = nodes.get(id);
-    if (!frame) return;
-    const where = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop() ?? ""}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
-    selfMs.set(where, (selfMs.get(where) ?? 0) + (deltas[index + 1] ?? 0) / 1000);
+  const { summary } = await profilePage(side.page, `flint-bench-interaction-${label}`, work, {
+    intervalUs: 200,
+    top: 12,
   });
   process.stdout.write(`\nFlint profile, ${label}: top self time\n`);
-  for (const [where, total] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 12))
+  for (const [where, total] of summary.top)
     process.stdout.write(`  ${total.toFixed(1).padStart(8)} ms  ${where}\n`);
-  process.stdout.write(`  profile: ${file}\n`);
-  await cdp.detach();
+  process.stdout.write(`  profile: ${summary.file}\n`);
 }
 
 const fmt = (values: number[]) =>

@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@flint/testing";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { quantile, report } from "../stats";
+import { profilePage } from "./cpu-profile";
 import { runInteractionBench } from "./interaction";
 import { probeScript, type TPageTimings, type TProbe } from "./page-probe";
 import {
@@ -255,30 +256,18 @@ async function profileFlintOpen(
     await page.addInitScript({ content: probeScript({ app: "flint", cellCount: notebook.cells }) });
     await openOnce(page, url, notebook);
     await page.goto(new URL("/projects", url).href);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
-    await cdp.send("Profiler.start");
-    const open = await openOnce(page, url, notebook);
-    const { profile } = await cdp.send("Profiler.stop");
-    const file = path.join(os.tmpdir(), `flint-bench-notebook-${notebook.fileName}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    const selfMs = new Map<string, number>();
-    const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-    const deltas = profile.timeDeltas ?? [];
-    (profile.samples ?? []).forEach((id, index) => {
-      const frame = nodes.get(id);
-      if (!frame) return;
-      const where = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop() ?? ""}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
-      selfMs.set(where, (selfMs.get(where) ?? 0) + (deltas[index + 1] ?? 0) / 1000);
-    });
+    const { result: open, summary } = await profilePage(
+      page,
+      `flint-bench-notebook-${notebook.fileName}`,
+      () => openOnce(page, url, notebook),
+      { intervalUs: 500, top: 8 },
+    );
     process.stdout.write(
       `\nFlint profile, warm open of ${notebook.label}: first cell ${ms(open.firstCell)}, editor ${ms(open.interactive)}; ` +
         `top self time (chunks under apps/web/.next/static/chunks/, line:column):\n`,
     );
-    for (const [where, total] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 8))
-      process.stdout.write(`  ${ms(total).padStart(9)}  ${where}\n`);
-    process.stdout.write(`  profile: ${file}\n`);
+    for (const [where, total] of summary.top) process.stdout.write(`  ${ms(total).padStart(9)}  ${where}\n`);
+    process.stdout.write(`  profile: ${summary.file}\n`);
   } finally {
     await context.close();
   }
