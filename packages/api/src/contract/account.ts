@@ -1,9 +1,9 @@
 /** The signed-in person: who they are, their personal access tokens and their preferences. */
 import { z } from "zod";
-import { TOKEN_SCOPES } from "../permissions.js";
-import { ZPreferences, ZUpdatePreferencesRequest } from "../preferences.js";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { TOKEN_SCOPES } from "../permissions";
+import { ZPreferences, ZUpdatePreferencesRequest } from "../preferences";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 /** The signed-in user. */
 export const ZUser = z.object({

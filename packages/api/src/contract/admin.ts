@@ -1,7 +1,7 @@
 /** Who may join (the sign-up mode) and the site's administration: users and invitations. */
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 /** How long an invitation is valid unless the administrator says otherwise. */
 export const DEFAULT_INVITATION_DAYS = 7;

@@ -22,8 +22,8 @@ import {
   ZWriteTargetRequest,
 } from "@flint/catalog/schemas";
 import { z } from "zod";
-import { ZId, ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZId, ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 const ZProjectQuery = z.object({ projectId: ZId.describe("The project.") });
 

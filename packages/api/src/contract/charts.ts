@@ -1,7 +1,7 @@
 /** Saved charts: a project's chart board and each chart's page. */
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 /** Largest saved spec: charts keep aggregated data inline, not raw tables. */
 export const MAX_CHART_BYTES = 5_000_000;

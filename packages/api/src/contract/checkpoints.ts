@@ -1,8 +1,8 @@
 /** A notebook's named versions. */
 import { z } from "zod";
-import { ZId, ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
-import { ZNotebookSummary } from "./notebooks.js";
+import { ZId, ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
+import { ZNotebookSummary } from "./notebooks";
 
 export const ZCheckpoint = z.object({
   id: z.string(),

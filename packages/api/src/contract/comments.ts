@@ -1,7 +1,7 @@
 /** Comment threads on notebook cells and charts, and the notifications their mentions send. */
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 export const ZCommentBody = z.string().trim().min(1, "a comment cannot be empty").max(10_000);
 

@@ -1,6 +1,6 @@
 /** Schemas many endpoints share: ids, paging, and what the caller may do. */
 import { z } from "zod";
-import { ABILITIES, type TAbility } from "../permissions.js";
+import { ABILITIES, type TAbility } from "../permissions";
 
 /** A resource id in a path or body. */
 export const ZId = z

@@ -1,9 +1,9 @@
 /** Publishing, stars, forks and the community list. */
 import { z } from "zod";
-import { ZId, ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
-import { ZNbformatJson } from "./notebooks.js";
-import { ZCreateProjectRequest } from "./projects.js";
+import { ZId, ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
+import { ZNbformatJson } from "./notebooks";
+import { ZCreateProjectRequest } from "./projects";
 
 /** Whether you starred an item, and its star count. */
 export const ZStar = z.object({ starred: z.boolean(), stars: z.number().int() });

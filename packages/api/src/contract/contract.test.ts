@@ -2,8 +2,8 @@
 // a table with a route that does not, and every contract entry is served by exactly one route.
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { createRouter, type TAnyRoute } from "../router.js";
-import { contract, defineEndpoint, type TResponse } from "./index.js";
+import { createRouter, type TAnyRoute } from "../router";
+import { contract, defineEndpoint, type TResponse } from "./index";
 
 describe("the contract", () => {
   it("does not compile a route without an access rule", () => {

@@ -6,7 +6,7 @@
  * import the contract (`@flint/api/contract`) without any server code.
  */
 import type { z } from "zod";
-import type { PERMISSIONS, TPermission, TSitePermission } from "../permissions.js";
+import type { PERMISSIONS, TPermission, TSitePermission } from "../permissions";
 
 /** The HTTP methods the API uses. */
 export type TMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

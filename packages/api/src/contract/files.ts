@@ -1,7 +1,7 @@
 /** The project's files browser: its folder on disk, shared with its kernels. */
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 /** One entry of a folder listing. */
 export const ZProjectFile = z.object({

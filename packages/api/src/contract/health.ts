@@ -1,6 +1,6 @@
 /** The server's health and this API's own OpenAPI document. */
 import { z } from "zod";
-import { defineEndpoint } from "./endpoint.js";
+import { defineEndpoint } from "./endpoint";
 
 /**
  * Health of the parts Flint depends on, reported by the server process. Anyone gets `status`;

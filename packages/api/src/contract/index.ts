@@ -4,22 +4,22 @@
  * implements these entries (packages/api/src/routes/*) and the browser's client is typed from
  * them, so a change of the API shows as a type error on both sides. Zod only: no server code.
  */
-import { accountEndpoints } from "./account.js";
-import { adminEndpoints } from "./admin.js";
-import { catalogEndpoints } from "./catalog.js";
-import { chartEndpoints } from "./charts.js";
-import { checkpointEndpoints } from "./checkpoints.js";
-import { commentEndpoints } from "./comments.js";
-import { communityEndpoints } from "./community.js";
-import type { TBodyInput, TEndpoint, TParamsInput, TQueryInput, TResponseOf } from "./endpoint.js";
-import { fileEndpoints } from "./files.js";
-import { healthEndpoints } from "./health.js";
-import { memberEndpoints } from "./members.js";
-import { notebookEndpoints } from "./notebooks.js";
-import { outputEndpoints } from "./outputs.js";
-import { projectEndpoints } from "./projects.js";
-import { runEndpoints } from "./run.js";
-import { sparkEndpoints } from "./spark.js";
+import { accountEndpoints } from "./account";
+import { adminEndpoints } from "./admin";
+import { catalogEndpoints } from "./catalog";
+import { chartEndpoints } from "./charts";
+import { checkpointEndpoints } from "./checkpoints";
+import { commentEndpoints } from "./comments";
+import { communityEndpoints } from "./community";
+import type { TBodyInput, TEndpoint, TParamsInput, TQueryInput, TResponseOf } from "./endpoint";
+import { fileEndpoints } from "./files";
+import { healthEndpoints } from "./health";
+import { memberEndpoints } from "./members";
+import { notebookEndpoints } from "./notebooks";
+import { outputEndpoints } from "./outputs";
+import { projectEndpoints } from "./projects";
+import { runEndpoints } from "./run";
+import { sparkEndpoints } from "./spark";
 
 /** Every route of the API, by name. */
 export const contract = {
@@ -79,19 +79,19 @@ export {
   type TPermissions,
   type TProjectRole,
   type TTokenScope,
-} from "../permissions.js";
-export * from "./account.js";
-export * from "./admin.js";
-export * from "./charts.js";
-export * from "./checkpoints.js";
-export * from "./comments.js";
-export { type TPermissionsDocument, ZPermissions } from "./common.js";
-export * from "./community.js";
-export * from "./endpoint.js";
-export * from "./files.js";
-export * from "./health.js";
-export * from "./members.js";
-export * from "./notebooks.js";
-export * from "./projects.js";
-export * from "./run.js";
-export * from "./spark.js";
+} from "../permissions";
+export * from "./account";
+export * from "./admin";
+export * from "./charts";
+export * from "./checkpoints";
+export * from "./comments";
+export { type TPermissionsDocument, ZPermissions } from "./common";
+export * from "./community";
+export * from "./endpoint";
+export * from "./files";
+export * from "./health";
+export * from "./members";
+export * from "./notebooks";
+export * from "./projects";
+export * from "./run";
+export * from "./spark";

@@ -1,8 +1,8 @@
 /** A project's members and their roles. */
 import { z } from "zod";
-import { PROJECT_ROLES } from "../permissions.js";
-import { ZId, ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { PROJECT_ROLES } from "../permissions";
+import { ZId, ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 const ZMemberParams = z.object({ id: ZId, userId: ZId });
 const MANAGE = { permission: "project.manage", target: { kind: "project", from: "params.id" } } as const;

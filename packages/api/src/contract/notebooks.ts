@@ -1,8 +1,8 @@
 /** Notebook documents: create, import, read, save, export, rename, duplicate, and the trash. */
 import { ZCellExecution } from "@flint/kernel/protocol";
 import { z } from "zod";
-import { ZIdParams, ZPermissions } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams, ZPermissions } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 /** Longest notebook name. */
 export const MAX_NOTEBOOK_NAME = 200;

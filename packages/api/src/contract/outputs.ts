@@ -1,6 +1,6 @@
 /** A cell's full output when its last run went over the output cap ("download full output"). */
 import { z } from "zod";
-import { defineEndpoint } from "./endpoint.js";
+import { defineEndpoint } from "./endpoint";
 
 /** The output endpoints. */
 export const outputEndpoints = {

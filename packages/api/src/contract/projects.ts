@@ -1,7 +1,7 @@
 /** Projects, their activity feed, and what the caller may do in them. */
 import { z } from "zod";
-import { ZIdParams, ZPageQuery, ZPermissions } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams, ZPageQuery, ZPermissions } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 export const ZProjectName = z.string().trim().min(1, "a project needs a name").max(120);
 

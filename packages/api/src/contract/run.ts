@@ -1,8 +1,8 @@
 /** Running a notebook's saved cells over REST (automation), and a cell's full output. */
 import { ZCellRunResult } from "@flint/kernel/protocol";
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 export const ZRunNotebookRequest = z.strictObject({
   cellIds: z

@@ -1,7 +1,7 @@
 /** A project's shared Spark (docs/spark.md): the kernels of its notebooks ask for its address. */
 import { z } from "zod";
-import { ZIdParams } from "./common.js";
-import { defineEndpoint } from "./endpoint.js";
+import { ZIdParams } from "./common";
+import { defineEndpoint } from "./endpoint";
 
 export const ZSparkConnectAddress = z.object({
   url: z.string().describe("sc://127.0.0.1:PORT, as seen from the kernel."),
