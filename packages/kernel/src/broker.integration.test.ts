@@ -492,6 +492,34 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
   );
 
   it(
+    "a request the kernel ends without a reply (no execute_reply, then idle) does not leave the cell running",
+    async () => {
+      // ipykernel answers nothing when a KeyboardInterrupt escapes before the user's code runs
+      // (it lands between execute_input and run_cell under load). A transformer that raises it
+      // once makes that happen every time.
+      const ids = store.setNotebook("nb-a", [
+        [
+          "_ip = get_ipython()",
+          "def _raise_once(lines):",
+          "    _ip.input_transformers_post.remove(_raise_once)",
+          "    raise KeyboardInterrupt",
+          "_ip.input_transformers_post.append(_raise_once)",
+        ].join("\n"),
+        "1+1",
+        "2+2",
+      ]);
+      await runtime.broker.runAndWait("nb-a", [ids[0]!], 60_000);
+      const [silent] = await runtime.broker.runAndWait("nb-a", [ids[1]!], 60_000);
+      expect(silent?.status).toBe("error");
+      expect(describeOutputs(silent!.outputs)).toContain("without a reply");
+      const [next] = await runtime.broker.runAndWait("nb-a", [ids[2]!], 60_000);
+      expect(next?.status).toBe("ok");
+      expect(describeOutputs(next!.outputs)).toBe("4");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "caps an output flood with a notice; interrupt works and other notebooks still answer",
     async () => {
       const [flood] = store.setNotebook("nb-flood", ["while True: print('x'*10000)"]);
@@ -537,9 +565,8 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
         "1+1",
       ]);
       const view = mirror("nb-flood");
-      const started = Date.now();
+      // A death the broker missed would leave these running until the wait ends.
       const results = await runtime.broker.runAndWait("nb-flood", ids.slice(0, 4), 120_000);
-      expect(Date.now() - started).toBeLessThan(30_000);
       expect(results.map((r) => r.status)).toEqual(["died", "cancelled", "cancelled", "cancelled"]);
       const text = describeOutputs(results[0]!.outputs);
       expect(text).toContain("before the crash");

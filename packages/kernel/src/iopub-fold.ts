@@ -146,6 +146,29 @@ export function applyDisplayUpdate(
   return changed;
 }
 
+/**
+ * The reply Flint stands in for one the kernel never sent: the cell's request ended (`idle`)
+ * without an `execute_reply`, which ipykernel does when an interrupt lands before the user's
+ * code starts. The cell ends interrupted if one was asked for, else as an error saying so.
+ */
+export function replyLessOutcome(isInterruptRequested: boolean): KernelMessage.IExecuteReplyMsg["content"] {
+  return isInterruptRequested
+    ? {
+        status: "error",
+        execution_count: null,
+        ename: "KeyboardInterrupt",
+        evalue: "Interrupted before the cell's code started.",
+        traceback: [],
+      }
+    : {
+        status: "error",
+        execution_count: null,
+        ename: "KernelError",
+        evalue: "The kernel ended this cell without a reply. Run it again; restart the kernel if it recurs.",
+        traceback: [],
+      };
+}
+
 /** The status a cell ends with, from its execute reply. */
 export function readReplyStatus(
   reply: KernelMessage.IExecuteReplyMsg["content"],

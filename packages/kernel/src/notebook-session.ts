@@ -31,6 +31,7 @@ import {
   readIOPub,
   readReplyStatus,
   replyErrorMessage,
+  replyLessOutcome,
 } from "./iopub-fold";
 import { KernelQueries } from "./kernel-queries";
 import { KernelSlot } from "./kernel-slot";
@@ -65,6 +66,9 @@ const EARLY_INTERRUPT_RESENDS = 2;
 
 /** How long to wait for a cell's final `idle` after its reply before finishing it anyway. */
 const IDLE_AFTER_REPLY_MS = 2_000;
+
+/** How long to wait for a cell's reply after its `idle` before finishing it without one. */
+const REPLY_AFTER_IDLE_MS = 5_000;
 
 /**
  * One notebook's execution state: its kernel, the queue of cells, the running cell's outputs,
@@ -628,7 +632,20 @@ export class NotebookSession {
   }
 
   private maybeFinish(execution: TExecution): void {
-    if (this.current !== execution || !execution.reply) return;
+    if (this.current !== execution) return;
+    if (!execution.reply) {
+      // ipykernel catches a KeyboardInterrupt that lands between `execute_input` and the user's
+      // code ("KeyboardInterrupt caught in kernel"), sends no reply and goes idle: the cell would
+      // show Running forever. The reply travels on another channel, so give it a moment first.
+      if (execution.isIdle) {
+        execution.idleTimer ??= setTimeout(() => {
+          if (this.current !== execution || execution.reply) return;
+          execution.reply = replyLessOutcome(execution.isInterruptRequested);
+          this.maybeFinish(execution);
+        }, REPLY_AFTER_IDLE_MS);
+      }
+      return;
+    }
     if (!execution.isIdle) {
       // Normally `idle` follows the reply at once; do not wait forever if it was lost.
       execution.idleTimer ??= setTimeout(() => {
