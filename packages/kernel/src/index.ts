@@ -35,6 +35,10 @@ import {
   type TLog,
 } from "./supervisor";
 
+/** What a warm kernel runs for a project whose shared Spark runs (a no-op in dedicated mode). */
+const PRELOAD_SPARK_CLIENT =
+  "import flint.kernel.session as _flint_session\n_flint_session.preload_connect_client()\ndel _flint_session";
+
 export * from "./broker";
 export { isPublicAddress, startEgressProxy, type TEgressProxy } from "./egress-proxy";
 export { describeError, KernelRuntimeError, type TKernelErrorCode } from "./errors";
@@ -207,10 +211,19 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
   }
   const projectOf = options.sandbox?.projectOf;
   const projectsRoot = sandbox?.projectsRoot;
+  // Warm kernels are kept per project when kernels start in one (a sandbox or a gateway).
+  const isKeyedByProject = Boolean(projectOf && (projectsRoot || options.jupyterUrl));
   const kernels = new KernelPool(jupyter, {
     kernelName: options.kernelName,
     warmPoolSize: options.warmPoolSize ?? 1,
     log,
+    // A project whose shared Spark runs is one whose notebooks use Spark: its warm kernels import
+    // the Spark client ahead (about 1 s of the next notebook's first Spark cell; docs/spark.md).
+    // Unsandboxed, warm kernels serve every project (key ""). Others stay a bare Python process.
+    warmUpCode: (key) =>
+      (isKeyedByProject ? sparkConnect.running().includes(key) : sparkConnect.running().length > 0)
+        ? PRELOAD_SPARK_CLIENT
+        : "pass",
     // A kernel starts in its project's folder: that names its sandbox, and it is the working
     // directory the project's Files tab shows, sandboxed or not (docs/notebooks.md).
     ...(projectOf && projectsRoot
@@ -256,6 +269,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     memoryMb: options.sparkConnect?.memoryMb,
     env: options.env,
     log,
+    onReady: (projectId) => kernels.rewarm(isKeyedByProject ? projectId : ""),
   });
   // Behind JUPYTER_URL the kernels' environment is the gateway's (its kernelspecs), not Flint's.
   const master = jupyter.isExternal

@@ -246,6 +246,11 @@ export type TKernelPoolOptions = {
    * only after that project has asked for none for 30 s).
    */
   placeKernel?: (notebookId: string) => Promise<TKernelPlacement | null>;
+  /**
+   * What a warm kernel of a placement key runs once it answers (default `pass`): a project whose
+   * shared Spark runs gets its Spark client imported ahead (docs/spark.md).
+   */
+  warmUpCode?: (key: string) => string;
 };
 
 /** How long the warm pool stays with its project after that project last asked for a kernel. */
@@ -307,6 +312,7 @@ export class KernelPool {
   private fillTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribeLost: () => void;
   private readonly placeKernel: TKernelPoolOptions["placeKernel"];
+  private readonly warmUpCode: (key: string) => string;
   /** The placement warm kernels are started for; null: none yet (kernels need one). */
   private warmPlacement: TKernelPlacement | null = null;
   /** When a kernel of the warm pool's project was last asked for (epoch ms). */
@@ -321,6 +327,7 @@ export class KernelPool {
     this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:kernels] ${message}\n`));
     this.placeKernel = options.placeKernel;
+    this.warmUpCode = options.warmUpCode ?? (() => WARM_UP_CODE);
     this.unsubscribeLost = server.onLost((launch, reason) => this.handleServerLost(launch, reason));
   }
 
@@ -337,6 +344,21 @@ export class KernelPool {
       kernels: [...this.owned].filter((handle) => !handle.isDead).length,
       warm: this.warm.filter((entry) => entry.handle && !entry.handle.isDead).length,
     };
+  }
+
+  /**
+   * Runs the warm-up code again in the ready warm kernels of `key` (what it is may have changed:
+   * the project's Spark just started). A kernel handed out meanwhile runs its first cell after it.
+   */
+  rewarm(key: string): void {
+    const code = this.warmUpCode(key);
+    for (const entry of this.warm) {
+      if (entry.key !== key || !entry.handle || entry.handle.isDead) continue;
+      entry.handle.connection.requestExecute(
+        { code, silent: true, store_history: false, allow_stdin: false, stop_on_error: false },
+        true,
+      );
+    }
   }
 
   /** Ids of the warm kernels that are ready (for diagnostics and tests). */
@@ -518,7 +540,7 @@ export class KernelPool {
       if (isWarm) {
         const future = connection.requestExecute(
           {
-            code: WARM_UP_CODE,
+            code: this.warmUpCode(placement?.key ?? ""),
             silent: false,
             store_history: false,
             allow_stdin: false,

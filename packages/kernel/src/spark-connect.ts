@@ -37,6 +37,8 @@ export type TSparkConnectOptions = {
   /** Extra environment (e.g. `JAVA_HOME`), on top of the allow-listed part of Flint's. */
   env?: Record<string, string>;
   log?: TLog;
+  /** Called when a project's server starts accepting sessions (the warm pool gets ready for it). */
+  onReady?: (projectId: string) => void;
 };
 
 /** What {@link SparkConnectManager.ensure} answers: the address a kernel of the project uses. */
@@ -172,6 +174,7 @@ export class SparkConnectManager {
           clearTimeout(timer);
           this.log(`the shared Spark of project ${projectId} is up after ${Date.now() - started} ms`);
           server.readyAt = Date.now();
+          this.options.onReady?.(projectId);
           const port = this.isSandboxed ? SANDBOXED_CONNECT_PORT : Number(match[1]);
           resolve({ url: `sc://127.0.0.1:${port}` });
           stdout = "";

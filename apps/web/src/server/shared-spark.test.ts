@@ -88,6 +88,8 @@ beforeAll(async () => {
       env: { FLINT_SPARK_MODE: "shared" },
       prepareRun: createRunPreparer(db.prisma, config),
       sparkConnect: { memoryMb: 768 },
+      // As in production: the next notebook's kernel comes from the warm pool.
+      warmPoolSize: 1,
       sandbox: {
         mode: config.kernels.sandbox,
         apiPort: port,
@@ -119,14 +121,15 @@ describe("shared Spark through Flint's API", () => {
       const projectId = (await call("POST", "/api/v1/projects", { name: "Shared Spark" })).body.id as string;
       expect(runtime.sparkConnect.running()).toEqual([]);
       const first = await createNotebook(projectId, "First", [
-        "print(1 + 1)",
+        // No project Spark runs yet: the kernel is a bare Python process, the Spark client not loaded.
+        "import sys\nprint(1 + 1, 'pyspark.sql.connect.session' in sys.modules)",
         "print(spark.range(10**6).count())",
         "print(type(spark).__module__)",
         "spark.range(3).createOrReplaceTempView('only_first')\nprint(spark.catalog.tableExists('only_first'))",
         "try:\n    sc.parallelize([1])\nexcept Exception as error:\n    print(type(error).__name__, error)",
       ]);
       const [plain, counted, kind, view, noContext] = await runAll(first);
-      expect(plain).toContain("2");
+      expect(plain).toContain("2 False");
       expect(counted).toMatch(/Spark started in [\d.]+ s \(sc:\/\/127\.0\.0\.1:\d+\)/);
       expect(counted).toContain("Spark: job 0");
       expect(counted).toContain("1000000");
@@ -138,11 +141,15 @@ describe("shared Spark through Flint's API", () => {
       const pid = runtime.sparkConnect.pidOf(projectId);
 
       // A second notebook of the project: the same server, a session of its own.
+      // Its kernel comes from the warm pool, which imported the Spark client once the project's
+      // Spark ran (before any Spark use in this notebook).
       const second = await createNotebook(projectId, "Second", [
+        "import sys\nprint('pyspark.sql.connect.session' in sys.modules)",
         "print(spark.range(10**6).count(), spark.catalog.tableExists('only_first'))",
       ]);
       const started = Date.now();
-      const [secondCount] = await runAll(second);
+      const [preloaded, secondCount] = await runAll(second);
+      expect(preloaded).toContain("True");
       logs.push(`second notebook's first Spark result (warm project Spark) in ${Date.now() - started} ms`);
       expect(secondCount).toContain("1000000 False");
       expect(runtime.sparkConnect.pidOf(projectId)).toBe(pid);

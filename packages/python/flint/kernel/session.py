@@ -474,6 +474,20 @@ class SparkStarter:
             pass
 
 
+def preload_connect_client() -> bool:
+    """Import pyspark's Connect client now, in a shared-mode kernel; returns whether it did.
+
+    Flint's warm pool runs this in its kernels for a project whose shared Spark is running, so the
+    first Spark cell of the next notebook does not pay the import (about 1 s, docs/spark.md). A
+    dedicated-mode kernel (its own JVM, no Connect client) does nothing.
+    """
+    settings = load_settings()
+    if not settings.is_shared or settings.errors:
+        return False
+    _import_connect_client()
+    return True
+
+
 def _import_connect_client() -> None:
     try:
         import pyspark.sql.connect.session  # noqa: F401
