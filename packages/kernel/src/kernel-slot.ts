@@ -179,7 +179,7 @@ export class KernelSlot {
     const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
     if (this.preparedEnv?.kernel === kernel && this.preparedEnv.key === key) return;
     this.preparedEnv = { kernel, key };
-    kernel.executeSilent(pythonEnvironmentUpdate(env));
+    kernel.executeSilent(pythonEnvironmentUpdate(env) + PRESTART_SHARED_SPARK);
   }
 
   private attach(handle: KernelHandle): void {
@@ -212,6 +212,13 @@ function toKernelStatus(status: TServicesStatus): TKernelStatus | null {
       return null;
   }
 }
+
+/**
+ * Once the kernel has its notebook token: start its session on the project's shared Spark if the
+ * warm pool readied it for that (flint.kernel.prestart_shared_spark decides; docs/spark.md).
+ */
+const PRESTART_SHARED_SPARK =
+  "try:\n    import flint.kernel as _flint_kernel\n    _flint_kernel.prestart_shared_spark()\n    del _flint_kernel\nexcept ImportError:\n    pass\n";
 
 /**
  * Python that sets `env` in `os.environ`. The values travel as one JSON document inside a

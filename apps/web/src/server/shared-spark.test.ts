@@ -122,14 +122,14 @@ describe("shared Spark through Flint's API", () => {
       expect(runtime.sparkConnect.running()).toEqual([]);
       const first = await createNotebook(projectId, "First", [
         // No project Spark runs yet: the kernel is a bare Python process, the Spark client not loaded.
-        "import sys\nprint(1 + 1, 'pyspark.sql.connect.session' in sys.modules)",
+        "import sys, flint.kernel as fk\nprint(1 + 1, 'pyspark.sql.connect.session' in sys.modules, [e.starter.has_started for e in fk._extensions.values()])",
         "print(spark.range(10**6).count())",
         "print(type(spark).__module__)",
         "spark.range(3).createOrReplaceTempView('only_first')\nprint(spark.catalog.tableExists('only_first'))",
         "try:\n    sc.parallelize([1])\nexcept Exception as error:\n    print(type(error).__name__, error)",
       ]);
       const [plain, counted, kind, view, noContext] = await runAll(first);
-      expect(plain).toContain("2 False");
+      expect(plain).toContain("2 False [False]");
       expect(counted).toMatch(/Spark started in [\d.]+ s \(sc:\/\/127\.0\.0\.1:\d+\)/);
       expect(counted).toContain("Spark: job 0");
       expect(counted).toContain("1000000");
@@ -142,14 +142,14 @@ describe("shared Spark through Flint's API", () => {
 
       // A second notebook of the project: the same server, a session of its own.
       // Its kernel comes from the warm pool, which imported the Spark client once the project's
-      // Spark ran (before any Spark use in this notebook).
+      // Spark ran, and its session starts as soon as the kernel has its token (before any use).
       const second = await createNotebook(projectId, "Second", [
-        "import sys\nprint('pyspark.sql.connect.session' in sys.modules)",
+        "import sys, flint.kernel as fk\nprint('pyspark.sql.connect.session' in sys.modules, [e.starter.has_started for e in fk._extensions.values()])",
         "print(spark.range(10**6).count(), spark.catalog.tableExists('only_first'))",
       ]);
       const started = Date.now();
       const [preloaded, secondCount] = await runAll(second);
-      expect(preloaded).toContain("True");
+      expect(preloaded).toContain("True [True]");
       logs.push(`second notebook's first Spark result (warm project Spark) in ${Date.now() - started} ms`);
       expect(secondCount).toContain("1000000 False");
       expect(runtime.sparkConnect.pidOf(projectId)).toBe(pid);

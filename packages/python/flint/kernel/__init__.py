@@ -207,6 +207,27 @@ class FlintExtension:
 _extensions: dict[int, FlintExtension] = {}
 
 
+def prestart_shared_spark() -> bool:
+    """Start this kernel's session on the project's shared Spark now, ahead of its first use.
+
+    Flint calls it right after it gives the kernel its notebook token (before the first cell).
+    It acts only when the warm pool imported the Spark Connect client into this kernel, which it
+    does only while the project's Spark runs (its notebooks use Spark): then the session (the API
+    call, the session object, the server's state for it) is ready by the time a cell asks for
+    `spark`. A kernel of a project without running Spark, or one whose Spark was stopped for
+    being idle, stays as it is. Returns whether a start began.
+    """
+    if "pyspark.sql.connect.session" not in sys.modules:
+        return False
+    started = False
+    for extension in _extensions.values():
+        starter = extension.starter
+        if starter.settings.is_shared and starter.idle_stops == 0 and not starter.has_started:
+            starter.start()
+            started = True
+    return started
+
+
 def load_ipython_extension(ip: Any) -> None:
     """IPython entry point (``%load_ext flint.kernel`` or ``--ext flint.kernel``)."""
     if id(ip) in _extensions:

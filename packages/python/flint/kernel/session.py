@@ -305,6 +305,11 @@ class SparkStarter:
                 self._thread.start()
 
     @property
+    def has_started(self) -> bool:
+        """True once a build began (it may still be running, or have ended either way)."""
+        return self._thread is not None
+
+    @property
     def master(self) -> str:
         """Where the session runs: the Spark Connect address or the master URL."""
         if self.settings.is_shared and self._remote is None and not self._ready.is_set() and _flint_api_configured():
@@ -463,7 +468,11 @@ class SparkStarter:
         builder = ConnectSession.builder.remote(self._remote)
         for key, value in self.settings.connect_conf.items():
             builder = builder.config(key, value)
-        return builder.create()
+        session = builder.create()
+        # The server makes a session's state at its first request (0.3-0.7 s): ask for it here,
+        # while the start runs (ahead of the first cell when prestarted), not in the user's query.
+        _ = session.version
+        return session
 
     def _stop(self) -> None:
         # Stopping cleans Spark's temp directories; the JVM would die with the kernel anyway.
