@@ -119,4 +119,18 @@ export {
   updateDisplayInCellRun,
   updateDisplayInOutputs,
 } from "./outputs";
+export {
+  findParametersCell,
+  INJECTED_PARAMETERS_TAG,
+  injectParameters,
+  isValidParameterName,
+  PARAMETERS_TAG,
+  ParameterError,
+  readParameterDefaults,
+  renderParametersSource,
+  type TParameterDefault,
+  type TParameterValue,
+  type TParameterValues,
+  toPythonLiteral,
+} from "./parameters";
 export { resolveStreamText } from "./stream-text";
