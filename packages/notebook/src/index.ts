@@ -127,6 +127,7 @@ export {
   PARAMETERS_TAG,
   ParameterError,
   readParameterDefaults,
+  readParameterInput,
   renderParametersSource,
   type TParameterDefault,
   type TParameterValue,

@@ -6,6 +6,7 @@ import {
   isValidParameterName,
   ParameterError,
   readParameterDefaults,
+  readParameterInput,
   renderParametersSource,
   toPythonLiteral,
 } from "./parameters";
@@ -116,5 +117,16 @@ describe("readParameterDefaults", () => {
       { name: "rate", expression: "0.5" },
     ]);
     expect(readParameterDefaults([code("a", "x = 1")])).toEqual([]);
+  });
+});
+
+describe("readParameterInput", () => {
+  it("reads JSON when it parses and text otherwise", () => {
+    expect(readParameterInput("5")).toBe(5);
+    expect(readParameterInput("true")).toBe(true);
+    expect(readParameterInput("[1, 2]")).toEqual([1, 2]);
+    expect(readParameterInput('"5"')).toBe("5");
+    expect(readParameterInput("Bergen")).toBe("Bergen");
+    expect(readParameterInput("")).toBe("");
   });
 });

@@ -192,3 +192,18 @@ export function injectParameters(
   const at = findParametersCell(kept) + 1;
   return [...kept.slice(0, at), injected, ...kept.slice(at)];
 }
+
+/**
+ * A value typed into a parameter field: JSON when it parses as JSON (`5`, `true`, `[1, 2]`,
+ * `"quoted"`), else the text itself, so `Bergen` is the string "Bergen" without quotes (what
+ * papermill's `-p` does with YAML).
+ */
+export function readParameterInput(text: string): TParameterValue {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  try {
+    return JSON.parse(trimmed) as TParameterValue;
+  } catch {
+    return text;
+  }
+}
