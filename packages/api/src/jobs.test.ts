@@ -29,9 +29,10 @@ const notebook = {
 
 beforeAll(async () => {
   t = await createTestApi();
-  [admin, editor, runner, viewer] = await Promise.all(
-    ["admin", "editor", "runner", "viewer"].map((name) => t.signUp(name)),
-  );
+  admin = await t.signUp("admin");
+  editor = await t.signUp("editor");
+  runner = await t.signUp("runner");
+  viewer = await t.signUp("viewer");
   projectId = (await t.call("POST", "/api/v1/projects", { as: admin, via: "token", json: { name: "P" } }))
     .body.id as string;
   for (const [user, role] of [
