@@ -151,3 +151,25 @@ describe("jobs API", () => {
     expect(await t.prisma.job.count({ where: { name: "X" } })).toBe(0);
   });
 });
+
+describe("job notifications", () => {
+  it("shows the owner a failed run of their job in their notifications, and nobody else", async () => {
+    const jobId = (
+      await t.call("POST", "/api/v1/jobs", { as: runner, json: { notebookId, name: "Nightly" } })
+    ).body.id as string;
+    const run = await t.prisma.jobRun.create({
+      data: { jobId, trigger: "manual", status: "failed", error: "ValueError: boom", notebookName: "N" },
+    });
+    await t.prisma.notification.create({ data: { userId: runner.id, kind: "job_failed", jobRunId: run.id } });
+    const mine = await t.call("GET", "/api/v1/notifications", { as: runner });
+    expect(mine.body.notifications).toEqual([
+      expect.objectContaining({
+        kind: "job_failed",
+        read: false,
+        comment: null,
+        jobRun: { id: run.id, jobName: "Nightly", projectId, status: "failed", error: "ValueError: boom" },
+      }),
+    ]);
+    expect((await t.call("GET", "/api/v1/notifications", { as: editor })).body.notifications).toEqual([]);
+  });
+});
