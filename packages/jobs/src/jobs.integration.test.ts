@@ -125,6 +125,13 @@ beforeAll(async () => {
     store: new MemoryCellRunStore(),
     warmPoolSize: 0,
     log: (message) => logs.push(message),
+    // As the server starts kernels: in the project's bubblewrap sandbox where it works here.
+    sandbox: {
+      mode: "auto",
+      apiPort: 39_998,
+      memoryBytes: 1536 * 1024 ** 2,
+      projectOf: async () => projectId,
+    },
   });
   await runtime.start();
   service = await startService();
@@ -189,7 +196,7 @@ describe("jobs with real kernels", () => {
   });
 
   it("kills the kernel of a run that takes longer than its timeout", async () => {
-    const job = await makeJob([code("import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(600)")], {
+    const job = await makeJob([code("import time\nprint('started', flush=True)\ntime.sleep(600)")], {
       timeoutSeconds: 20,
     });
     const run = await createJobRun(prisma, { jobId: job.id, trigger: "manual" });
@@ -197,19 +204,22 @@ describe("jobs with real kernels", () => {
     const done = await waitForRun(run!.id);
     expect(done.status).toBe("timed_out");
     expect(done.error).toMatch(/took longer than its timeout \(20 s\)/);
-    const pid = Number(textOf(done.content)[0]!.trim());
-    expect(pid).toBeGreaterThan(0);
+    expect(textOf(done.content)[0]).toBe("started\n");
+    // Jupyter no longer has the run's kernel (it shut it down, its process with it).
+    const kernelId = /kernel (\S+) started/.exec(done.log)?.[1];
+    expect(kernelId).toBeTruthy();
+    const { settings } = await runtime.jupyter.ready();
+    const listKernels = async () =>
+      (await (
+        await fetch(new URL("api/kernels", settings.baseUrl), {
+          headers: { authorization: `token ${settings.token}` },
+        })
+      ).json()) as { id: string }[];
     const deadline = Date.now() + 15_000;
-    let isAlive = true;
-    while (isAlive && Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      } catch {
-        isAlive = false;
-      }
+    while ((await listKernels()).some((kernel) => kernel.id === kernelId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(isAlive).toBe(false);
+    expect((await listKernels()).map((kernel) => kernel.id)).not.toContain(kernelId);
   });
 
   it("fires an every-minute schedule once per minute across a restart, with two servers ticking", async () => {

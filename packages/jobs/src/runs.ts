@@ -194,23 +194,28 @@ export async function executeJobRunAttempt(deps: TRunDeps, runId: string): Promi
     metadata: source?.metadata ?? {},
     cells: result.cells,
   };
-  await prisma.jobRun.update({
-    where: { id: runId },
-    data: {
-      status,
-      content: content as Prisma.InputJsonValue,
-      notebookVersion: source?.version ?? null,
-      error: result.error,
-      log: log.slice(-200_000),
-      endedAt,
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-    },
-  });
+  const isFinalFailure = !shouldRetry && status !== "succeeded" && job.notifyOnFailure;
+  // The run's end and the owner's notification land together: whoever sees the failed run also
+  // finds the notification.
+  await prisma.$transaction([
+    prisma.jobRun.update({
+      where: { id: runId },
+      data: {
+        status,
+        content: content as Prisma.InputJsonValue,
+        notebookVersion: source?.version ?? null,
+        error: result.error,
+        log: log.slice(-200_000),
+        endedAt,
+        durationMs: endedAt.getTime() - startedAt.getTime(),
+      },
+    }),
+    ...(isFinalFailure
+      ? [prisma.notification.create({ data: { userId: job.ownerId, kind: "job_failed", jobRunId: runId } })]
+      : []),
+  ]);
   deps.log(
     `job ${job.id} run ${runId} attempt ${attempt}: ${result.status}${result.error ? ` (${result.error})` : ""}`,
   );
-  if (!shouldRetry && status !== "succeeded" && job.notifyOnFailure) {
-    await prisma.notification.create({ data: { userId: job.ownerId, kind: "job_failed", jobRunId: runId } });
-  }
   return { status, shouldRetry };
 }
