@@ -34,7 +34,14 @@ export const DSX_FRAME_LINES = [
 ];
 
 export type TTestCell =
-  | { cell_type: "code"; source: string; outputs?: unknown[]; execution_count?: number | null; id?: string }
+  | {
+      cell_type: "code";
+      source: string;
+      outputs?: unknown[];
+      execution_count?: number | null;
+      id?: string;
+      metadata?: Record<string, unknown>;
+    }
   | { cell_type: "markdown"; source: string; id?: string };
 
 /** Creates a notebook from cells (nbformat 4.5) and returns its page path and id. */

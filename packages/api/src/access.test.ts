@@ -31,6 +31,8 @@ let notebookId: string;
 let chartId: string;
 let threadId: string;
 let checkpointId: string;
+let jobId: string;
+let jobRunId: string;
 const ipynb = {
   nbformat: 4,
   nbformat_minor: 5,
@@ -700,7 +702,54 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
       url: `/api/v1/catalog/connections/${(await catalogFixtures()).connectionId}/tables`,
     }),
   },
+  "GET /api/v1/projects/{id}/jobs": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/jobs` }),
+  },
+  "POST /api/v1/jobs": {
+    need: "runner",
+    make: async () => ({
+      method: "POST",
+      url: "/api/v1/jobs",
+      json: { notebookId, name: uniqueName("job"), cron: "0 6 * * *", timeZone: "Europe/Oslo" },
+    }),
+  },
+  "GET /api/v1/jobs/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/jobs/${jobId}` }),
+  },
+  "PATCH /api/v1/jobs/{id}": {
+    need: "runner",
+    make: async (who) => ({ method: "PATCH", url: `/api/v1/jobs/${await jobOf(who)}`, json: { retries: 2 } }),
+  },
+  "DELETE /api/v1/jobs/{id}": {
+    need: "runner",
+    make: async (who) => ({ method: "DELETE", url: `/api/v1/jobs/${await jobOf(who)}` }),
+  },
+  "POST /api/v1/jobs/{id}/runs": {
+    need: "runner",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/jobs/${jobId}/runs`,
+      json: { parameters: { city: "Oslo" } },
+    }),
+  },
+  "GET /api/v1/job-runs/{id}": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/job-runs/${jobRunId}` }),
+  },
 };
+
+/** A job on N1 owned by `who` when they may own one (members from runner up), else by the admin. */
+async function jobOf(who: TWho): Promise<string> {
+  const owner = who === "runner" || who === "editor" || who === "admin" ? users[who] : users.admin;
+  return (
+    await t.prisma.job.create({
+      data: { projectId, notebookId, name: uniqueName("job"), ownerId: owner.id },
+      select: { id: true },
+    })
+  ).id;
+}
 
 /** What `who` must get from a route that needs `need`: "ok" (2xx) or a status. */
 function expected(need: TNeed, who: TWho): "ok" | 401 | 403 | 404 {
@@ -770,6 +819,11 @@ beforeAll(async () => {
       json: { name: "k" },
     })
   ).body.id as string;
+  jobId = (
+    await t.call("POST", "/api/v1/jobs", { as: users.admin, via: "token", json: { notebookId, name: "J1" } })
+  ).body.id as string;
+  jobRunId = (await t.call("POST", `/api/v1/jobs/${jobId}/runs`, { as: users.admin, via: "token", json: {} }))
+    .body.id as string;
 });
 afterAll(async () => t.close());
 

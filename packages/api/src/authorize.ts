@@ -36,7 +36,9 @@ export type TTarget =
   | { kind: "chart"; id: string }
   | { kind: "comment"; id: string }
   | { kind: "asset"; id: string }
-  | { kind: "connection"; id: string };
+  | { kind: "connection"; id: string }
+  | { kind: "job"; id: string }
+  | { kind: "jobRun"; id: string };
 
 /** The whole site, for site-wide permissions such as `site.users`. */
 export type TSiteTarget = { kind: "site" };
@@ -59,6 +61,8 @@ const LABEL = {
   comment: "Comment",
   asset: "Asset",
   connection: "Connection",
+  job: "Job",
+  jobRun: "Job run",
 } as const;
 
 /** Finds the project of a target and whether the target is published to the community. */
@@ -106,6 +110,17 @@ async function locate(
         select: { projectId: true },
       });
       return row ? { projectId: row.projectId, isPublished: false } : null;
+    }
+    case "job": {
+      const row = await prisma.job.findUnique({ where: { id: target.id }, select: { projectId: true } });
+      return row ? { projectId: row.projectId, isPublished: false } : null;
+    }
+    case "jobRun": {
+      const row = await prisma.jobRun.findUnique({
+        where: { id: target.id },
+        select: { job: { select: { projectId: true } } },
+      });
+      return row ? { projectId: row.job.projectId, isPublished: false } : null;
     }
   }
 }

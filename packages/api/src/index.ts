@@ -2,8 +2,10 @@
  * `@flint/api`: Flint's HTTP API (`/api/*`) as a framework-neutral `(Request) => Response`
  * handler, with authentication, the authorization choke point and the OpenAPI document.
  */
+
 import type { Catalog } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
+import type { TJobService } from "@flint/jobs";
 import { createAuth, type TAuth } from "./auth.js";
 import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
 import type { TActor } from "./authorize.js";
@@ -67,6 +69,7 @@ export {
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
+export { createJobRunCheck } from "./services/jobs.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
@@ -82,6 +85,8 @@ export interface TApiOptions {
   getBroker?: () => TRunBroker | null;
   /** The projects' shared Spark servers, once the kernel runtime is attached. */
   getSparkConnect?: () => TSparkConnectServers | null;
+  /** The job service, once started (null: run requests wait for a server that has one). */
+  getJobs?: () => TJobService | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -145,6 +150,7 @@ export function createApi(options: TApiOptions): TApi {
     openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     getBroker: options.getBroker ?? (() => null),
     getSparkConnect: options.getSparkConnect ?? (() => null),
+    getJobs: options.getJobs ?? (() => null),
     catalog,
   });
   const router = createRouter({

@@ -47,6 +47,12 @@ export const PERMISSIONS = {
   // and download; editors upload, make folders and delete, as they may change notebooks.
   "files.read": ["viewer", "runner", "editor", "admin"],
   "files.write": ["editor", "admin"],
+  // Jobs (docs/jobs.md): members see them and their runs; whoever may run the notebook may make a
+  // job of it and run it (runs execute the saved notebook as the job's owner, as a runner's runs do).
+  // Changing or deleting a job is also limited to its owner or a project admin (services/jobs.ts).
+  "job.read": ["viewer", "runner", "editor", "admin"],
+  "job.create": ["runner", "editor", "admin"],
+  "job.run": ["runner", "editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -122,6 +128,10 @@ export const TOKEN_SCOPE_OF = {
   "catalog.write": "write",
   "files.read": "read",
   "files.write": "write",
+  "job.read": "read",
+  // A job runs again and again on its own: making one changes the project, as writing does.
+  "job.create": "write",
+  "job.run": "run",
   "site.users": "admin",
   "site.invitations": "admin",
   "site.health": "read",

@@ -51,6 +51,13 @@ export {
   type TKernelPoolOptions,
 } from "./kernels";
 export { MASKED_TOKEN, maskNotebookTokens } from "./mask-secrets";
+export {
+  runNotebook,
+  type TNotebookRunOptions,
+  type TNotebookRunResult,
+  type TNotebookRunStatus,
+  type TRunKernelProvider,
+} from "./notebook-runner";
 export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
 export * from "./protocol";
 export {

@@ -369,9 +369,10 @@ export class KernelPool {
   /**
    * A kernel for a notebook: a warm one when available, else a new one. Rejects with
    * `jupyter_unavailable` or `kernel_start_failed` (the message says why). With sandboxes, the
-   * kernel starts in the notebook's project and warm kernels follow that project.
+   * kernel starts in the notebook's project and warm kernels follow that project. `kernelName`
+   * other than the pool's kernelspec starts a kernel of that spec (never a warm one).
    */
-  async acquire(notebookId?: string): Promise<KernelHandle> {
+  async acquire(notebookId?: string, kernelName?: string): Promise<KernelHandle> {
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");
     let placement: TKernelPlacement | null = null;
     if (this.placeKernel) {
@@ -391,6 +392,12 @@ export class KernelPool {
         this.retargetWarm(placement);
         this.warmUsedAt = now;
       }
+    }
+    // Another kernelspec than the pool's (a job's kernel choice) is started for the caller alone.
+    if (kernelName && kernelName !== this.kernelName) {
+      const handle = await this.startKernel(false, placement, kernelName);
+      this.owned.add(handle);
+      return handle;
     }
     const key = placement?.key ?? "";
     // A ready kernel first; else the oldest one still starting, which is ahead of a new start.
@@ -498,16 +505,24 @@ export class KernelPool {
   }
 
   /** Starts a kernel when a start slot is free (see {@link TKernelPoolOptions.maxConcurrentStarts}). */
-  private async startKernel(isWarm: boolean, placement: TKernelPlacement | null): Promise<KernelHandle> {
+  private async startKernel(
+    isWarm: boolean,
+    placement: TKernelPlacement | null,
+    kernelName = this.kernelName,
+  ): Promise<KernelHandle> {
     await this.startSlots.take();
     try {
-      return await this.startKernelNow(isWarm, placement);
+      return await this.startKernelNow(isWarm, placement, kernelName);
     } finally {
       this.startSlots.give();
     }
   }
 
-  private async startKernelNow(isWarm: boolean, placement: TKernelPlacement | null): Promise<KernelHandle> {
+  private async startKernelNow(
+    isWarm: boolean,
+    placement: TKernelPlacement | null,
+    kernelName: string,
+  ): Promise<KernelHandle> {
     const server = await this.server.ready(this.startTimeoutMs);
     const { settings, launch } = server;
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");
@@ -515,13 +530,13 @@ export class KernelPool {
     try {
       // Jupyter's POST /api/kernels takes `path` (the kernel's folder); services' type omits it.
       const options = {
-        name: this.kernelName,
+        name: kernelName,
         ...(placement?.path ? { path: placement.path } : {}),
         ...(placement?.env ? { env: placement.env } : {}),
       };
       model = await KernelAPI.startNew(options as KernelAPI.IKernelOptions, settings);
     } catch (error) {
-      throw new KernelRuntimeError("kernel_start_failed", describeStartError(this.kernelName, error), {
+      throw new KernelRuntimeError("kernel_start_failed", describeStartError(kernelName, error), {
         cause: error,
       });
     }

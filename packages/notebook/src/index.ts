@@ -119,4 +119,19 @@ export {
   updateDisplayInCellRun,
   updateDisplayInOutputs,
 } from "./outputs";
+export {
+  findParametersCell,
+  INJECTED_PARAMETERS_TAG,
+  injectParameters,
+  isValidParameterName,
+  PARAMETERS_TAG,
+  ParameterError,
+  readParameterDefaults,
+  readParameterInput,
+  renderParametersSource,
+  type TParameterDefault,
+  type TParameterValue,
+  type TParameterValues,
+  toPythonLiteral,
+} from "./parameters";
 export { resolveStreamText } from "./stream-text";

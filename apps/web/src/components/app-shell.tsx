@@ -13,6 +13,8 @@ import { queryKeys } from "@/lib/query-keys";
 type TNotification = TResponse<"listNotifications">["notifications"][number];
 
 function notificationHref(notification: TNotification): string {
+  if (notification.jobRun)
+    return `/projects/${notification.jobRun.projectId}/jobs/runs/${notification.jobRun.id}`;
   const comment = notification.comment;
   if (!comment) return "/";
   // The notebook page opens the cell's comments at this comment (see NotebookView).
@@ -24,7 +26,7 @@ function notificationHref(notification: TNotification): string {
   return `/projects/${comment.projectId}`;
 }
 
-/** The bell: mentions of the signed-in user, newest first. */
+/** The bell: mentions of the signed-in user and failed runs of their jobs, newest first. */
 function Notifications() {
   const queryClient = useQueryClient();
   const { data } = useQuery({
@@ -70,12 +72,23 @@ function Notifications() {
               onClick={() => setOpen(false)}
               className="block px-3 py-2 text-sm hover:bg-slate-100"
             >
-              <span className="font-medium">{item.comment?.author ?? "Someone"}</span> mentioned you:{" "}
-              <span className="text-slate-600">
-                {item.comment
-                  ? mentionsAsText(item.comment.body, item.comment.mentionNames).slice(0, 120)
-                  : ""}
-              </span>
+              {item.jobRun ? (
+                <>
+                  <span className="font-medium">Job “{item.jobRun.jobName}”</span> failed:{" "}
+                  <span className="text-slate-600">
+                    {(item.jobRun.error ?? item.jobRun.status).slice(0, 120)}
+                  </span>
+                </>
+              ) : (
+                <>
+                  <span className="font-medium">{item.comment?.author ?? "Someone"}</span> mentioned you:{" "}
+                  <span className="text-slate-600">
+                    {item.comment
+                      ? mentionsAsText(item.comment.body, item.comment.mentionNames).slice(0, 120)
+                      : ""}
+                  </span>
+                </>
+              )}
             </Link>
           ))}
         </div>

@@ -17,6 +17,9 @@ export const queryKeys = {
   projectTrash: (projectId: string) => ["projects", projectId, "trash"] as const,
   projectCharts: (projectId: string) => ["projects", projectId, "charts"] as const,
   projectMembers: (projectId: string) => ["projects", projectId, "members"] as const,
+  projectJobs: (projectId: string) => ["projects", projectId, "jobs"] as const,
+  job: (jobId: string) => ["jobs", jobId] as const,
+  jobRun: (runId: string) => ["job-runs", runId] as const,
 
   /** The pages of a project's activity, or (null) the signed-in person's. */
   activity: (projectId: string | null) => ["activity", projectId] as const,

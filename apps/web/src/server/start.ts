@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import {
   createApi,
   createCellRunStore,
+  createJobRunCheck,
   createNotebookSocketServer,
   createRunPreparer,
   endInterruptedRuns,
@@ -24,6 +25,7 @@ import {
   type TEmbeddedPostgres,
 } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
+import { startJobService, type TJobService } from "@flint/jobs";
 import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
 import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
@@ -165,12 +167,26 @@ export async function startFlint(): Promise<TFlintServer> {
     await runtime.start();
     cleanups.push(() => runtime.stop());
 
+    // Jobs: the scheduler and the run workers (docs/jobs.md). Every server runs them; the queue
+    // and the schedule's compare-and-swap keep two servers from firing or running anything twice.
+    // Runs take their own kernels from the runtime's pool, so the runtime stops after them.
+    const jobs: TJobService = await startJobService({
+      prisma,
+      databaseUrl,
+      kernels: runtime.kernels,
+      prepareRun,
+      mayRun: createJobRunCheck(prisma),
+      log: (message) => log(`jobs: ${message}`),
+    });
+    cleanups.push(() => jobs.stop());
+
     const api = createApi({
       config,
       prisma,
       isEmbeddedDb: embedded !== null,
       getBroker: () => runtime.broker,
       getSparkConnect: () => runtime.sparkConnect,
+      getJobs: () => jobs,
       runtimeStatus: async () => runtime.status(),
       onUnexpectedError: (error, request) =>
         log(

@@ -54,6 +54,17 @@ export const ZNotification = z.object({
       mentionNames: z.record(z.string(), z.string()).describe("Names for the body's `<@userId>` tokens."),
     })
     .nullable(),
+  /** For `job_failed`: the run of one of your jobs that failed (after its retries). */
+  jobRun: z
+    .object({
+      id: z.string(),
+      jobName: z.string(),
+      projectId: z.string(),
+      status: z.string(),
+      error: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 
 /** The comments' and notifications' endpoints. */

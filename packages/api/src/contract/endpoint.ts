@@ -12,7 +12,15 @@ import type { PERMISSIONS, TPermission, TSitePermission } from "../permissions";
 export type TMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** The kinds of resource a permission is checked on (`authorize`'s targets). */
-export type TTargetKind = "project" | "notebook" | "chart" | "comment" | "asset" | "connection";
+export type TTargetKind =
+  | "project"
+  | "notebook"
+  | "chart"
+  | "comment"
+  | "asset"
+  | "connection"
+  | "job"
+  | "jobRun";
 
 /**
  * Where the router reads the id of a permission's target: a path parameter, a query parameter or

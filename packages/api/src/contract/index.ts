@@ -14,6 +14,7 @@ import { communityEndpoints } from "./community";
 import type { TBodyInput, TEndpoint, TParamsInput, TQueryInput, TResponseOf } from "./endpoint";
 import { fileEndpoints } from "./files";
 import { healthEndpoints } from "./health";
+import { jobEndpoints } from "./jobs";
 import { memberEndpoints } from "./members";
 import { notebookEndpoints } from "./notebooks";
 import { outputEndpoints } from "./outputs";
@@ -38,6 +39,7 @@ export const contract = {
   ...communityEndpoints,
   ...catalogEndpoints,
   ...fileEndpoints,
+  ...jobEndpoints,
 } satisfies Record<string, TEndpoint>;
 
 /** The contract's type. */
@@ -90,6 +92,7 @@ export * from "./community";
 export * from "./endpoint";
 export * from "./files";
 export * from "./health";
+export * from "./jobs";
 export * from "./members";
 export * from "./notebooks";
 export * from "./projects";

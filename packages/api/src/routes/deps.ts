@@ -1,6 +1,7 @@
 /** What the route files need from the running server. */
 import type { Catalog } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
+import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
@@ -24,6 +25,8 @@ export interface TRouteDeps {
   getBroker: () => TRunBroker | null;
   /** The projects' shared Spark servers, once the kernel runtime is attached (null: 503). */
   getSparkConnect: () => TSparkConnectServers | null;
+  /** The job service of this process (null: runs wait for a server that has one). */
+  getJobs: () => TJobService | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
 }

@@ -15,6 +15,7 @@ import { createCommunityRoutes } from "./community.js";
 import type { TRouteDeps } from "./deps.js";
 import { createFileRoutes } from "./files.js";
 import { createHealthRoutes } from "./health.js";
+import { createJobRoutes } from "./jobs.js";
 import { createMemberRoutes } from "./members.js";
 import { createNotebookRoutes } from "./notebooks.js";
 import { createOutputRoutes } from "./outputs.js";
@@ -42,6 +43,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createCommunityRoutes(deps),
     ...createCatalogRoutes(deps),
     ...createFileRoutes(deps),
+    ...createJobRoutes(deps),
   };
   return Object.values(routes) as TAnyRoute[];
 }

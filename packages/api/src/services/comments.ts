@@ -210,7 +210,14 @@ export async function listNotifications(
   userId: string,
 ): Promise<z.infer<typeof ZNotification>[]> {
   const rows = await prisma.notification.findMany({
-    where: { userId, OR: [{ commentId: null }, { comment: { project: { members: { some: { userId } } } } }] },
+    where: {
+      userId,
+      OR: [
+        { commentId: null, jobRunId: null },
+        { comment: { project: { members: { some: { userId } } } } },
+        { jobRun: { job: { project: { members: { some: { userId } } } } } },
+      ],
+    },
     orderBy: { createdAt: "desc" },
     take: 100,
     select: {
@@ -218,6 +225,9 @@ export async function listNotifications(
       kind: true,
       readAt: true,
       createdAt: true,
+      jobRun: {
+        select: { id: true, status: true, error: true, job: { select: { name: true, projectId: true } } },
+      },
       comment: {
         select: {
           id: true,
@@ -242,6 +252,15 @@ export async function listNotifications(
     kind: row.kind,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
+    jobRun: row.jobRun
+      ? {
+          id: row.jobRun.id,
+          jobName: row.jobRun.job.name,
+          projectId: row.jobRun.job.projectId,
+          status: row.jobRun.status,
+          error: row.jobRun.error,
+        }
+      : null,
     comment: row.comment
       ? {
           id: row.comment.id,

@@ -2,9 +2,11 @@
 // and the common actions.
 "use client";
 import type { TCellType } from "@flint/notebook";
+import { readParameterDefaults } from "@flint/notebook";
 import { type FormEvent, useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
+import { ScheduleDialog } from "../jobs/schedule-dialog";
 import { VersionsDialog } from "./versions-dialog";
 
 const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
@@ -162,6 +164,7 @@ export function NotebookToolbar({
 }) {
   const { store } = controller;
   const [isVersionsOpen, setVersionsOpen] = useState(false);
+  const [isScheduleOpen, setScheduleOpen] = useState(false);
   useUiVersion(store);
   const meta = useMeta(store);
   const active = store.getActiveId();
@@ -301,6 +304,25 @@ export function NotebookToolbar({
           Versions
         </button>
         {isVersionsOpen && <VersionsDialog controller={controller} onClose={() => setVersionsOpen(false)} />}
+        {canRun && (
+          <button
+            type="button"
+            className="nb-tool"
+            onClick={() => setScheduleOpen(true)}
+            title="Schedule this notebook: run it on a schedule or by hand, with parameters, each run kept"
+          >
+            Schedule
+          </button>
+        )}
+        {isScheduleOpen && (
+          <ScheduleDialog
+            projectId={controller.projectId}
+            notebookId={controller.notebookId}
+            notebookName={meta.name}
+            parameterNames={readParameterDefaults(store.getNotebook().cells).map((item) => item.name)}
+            onClose={() => setScheduleOpen(false)}
+          />
+        )}
         <button
           type="button"
           className="nb-tool"

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
+import { JobsPanel } from "@/components/jobs/jobs-panel";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
 import { FilesPanel } from "@/components/project/files-panel";
@@ -18,6 +19,7 @@ const TABS = [
   { id: "notebooks", label: "Notebooks" },
   { id: "files", label: "Files" },
   { id: "charts", label: "Charts" },
+  { id: "jobs", label: "Jobs" },
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
   { id: "trash", label: "Trash" },
@@ -84,6 +86,7 @@ function ProjectView() {
         {tab === "files" && <FilesPanel projectId={projectId} canWrite={may.writeFiles} />}
         {tab === "trash" && <TrashPanel projectId={projectId} canRestore={may.delete} />}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={may.editChart} />}
+        {tab === "jobs" && <JobsPanel projectId={projectId} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={may.manage} />}
         {tab === "activity" && <ActivityFeed projectId={projectId} />}
         {tab === "settings" && may.manage && <SettingsPanel project={project} />}
