@@ -276,7 +276,12 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     memoryMb: options.sparkConnect?.memoryMb,
     env: options.env,
     log,
-    onReady: (projectId) => kernels.rewarm(isKeyedByProject ? projectId : ""),
+    // While a project's Spark runs, the pool keeps a warm kernel with the Spark client for it.
+    onReady: (projectId) => {
+      kernels.rewarm(isKeyedByProject ? projectId : "");
+      kernels.keepWarmFor(projectId, true);
+    },
+    onStopped: (projectId) => kernels.keepWarmFor(projectId, false),
   });
   // Behind JUPYTER_URL the kernels' environment is the gateway's (its kernelspecs), not Flint's.
   const master = jupyter.isExternal

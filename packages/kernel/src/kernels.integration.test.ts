@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionBroker } from "./broker";
-import { KernelPool } from "./kernels";
+import { type KernelHandle, KernelPool } from "./kernels";
 import { JupyterSupervisor } from "./supervisor";
 import { describeOutputs, MemoryCellRunStore, waitFor } from "./testing/memory-store";
 import { createLogCollector, createTestDataDir, findTestPythonEnv } from "./testing/runtime";
@@ -127,6 +127,60 @@ describe("kernel connections", () => {
       // alpha's next notebook takes that warm kernel.
       const second = await placed.acquire("a-2");
       expect(second.id).toBe(warm);
+      for (const handle of [first, other, second]) placed.release(handle);
+    } finally {
+      await placed.stop(true);
+    }
+  });
+
+  it("keeps a warm kernel with its own warm-up for a project whose Spark runs, while the pool follows another", async () => {
+    for (const project of ["sparky", "plain"])
+      mkdirSync(path.join(dataDir, "jupyter", "root", project), { recursive: true });
+    const projectOf: Record<string, string> = { "s-1": "sparky", "s-2": "sparky", "p-1": "plain" };
+    const placed = new KernelPool(supervisor, {
+      kernelName: "python3",
+      warmPoolSize: 1,
+      // Follow a new project at once, so that the kept kernel is what serves sparky's next notebook.
+      warmStickyMs: 0,
+      log: logs.log,
+      placeKernel: async (notebookId) => {
+        const project = projectOf[notebookId];
+        return project ? { key: project, path: project } : null;
+      },
+      warmUpCode: (key) => `WARMED_FOR = ${JSON.stringify(key)}`,
+    });
+    placed.start();
+    const said = async (handle: KernelHandle, code: string) => {
+      const future = handle.connection.requestExecute({ code });
+      let text = "";
+      future.onIOPub = (msg) => {
+        if (msg.header.msg_type === "stream") text += (msg.content as { text: string }).text;
+      };
+      await future.done;
+      return text.trim();
+    };
+    try {
+      const first = await placed.acquire("s-1");
+      placed.keepWarmFor("sparky", true);
+      const kept = await waitFor(
+        "a warm kernel for sparky",
+        () => placed.warmKernelIds()[0] ?? null,
+        120_000,
+      );
+      // The pool moves to another project; sparky keeps one warm kernel of its own.
+      const other = await placed.acquire("p-1");
+      await waitFor(
+        "warm kernels for both projects",
+        () => placed.warmKernelIds().length === 2 || null,
+        120_000,
+      );
+      const second = await placed.acquire("s-2");
+      expect(second.id).toBe(kept);
+      expect(await said(second, "print(WARMED_FOR)")).toBe("sparky");
+      // Its Spark stopped: sparky's kept kernel is not replaced (the pool follows sparky again
+      // only because s-2 just asked, so one warm kernel stays, sparky's own).
+      placed.keepWarmFor("sparky", false);
+      await waitFor("one warm kernel", () => placed.warmKernelIds().length === 1 || null, 120_000);
       for (const handle of [first, other, second]) placed.release(handle);
     } finally {
       await placed.stop(true);

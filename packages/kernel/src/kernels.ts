@@ -251,10 +251,12 @@ export type TKernelPoolOptions = {
    * shared Spark runs gets its Spark client imported ahead (docs/spark.md).
    */
   warmUpCode?: (key: string) => string;
+  /** How long the warm pool stays with a project after it last asked for a kernel. Default 30 s. */
+  warmStickyMs?: number;
 };
 
 /** How long the warm pool stays with its project after that project last asked for a kernel. */
-const WARM_STICKY_MS = 30_000;
+const DEFAULT_WARM_STICKY_MS = 30_000;
 
 /** Where a kernel starts: `path` for Jupyter (the project's folder), `key` for warm reuse. */
 /**
@@ -313,10 +315,15 @@ export class KernelPool {
   private readonly unsubscribeLost: () => void;
   private readonly placeKernel: TKernelPoolOptions["placeKernel"];
   private readonly warmUpCode: (key: string) => string;
+  private readonly warmStickyMs: number;
   /** The placement warm kernels are started for; null: none yet (kernels need one). */
   private warmPlacement: TKernelPlacement | null = null;
   /** When a kernel of the warm pool's project was last asked for (epoch ms). */
   private warmUsedAt = 0;
+  /** The placement of each project a kernel was started for (to start warm ones for it later). */
+  private readonly placements = new Map<string, TKernelPlacement>();
+  /** Projects that keep one warm kernel of their own besides the pool's (their Spark runs). */
+  private readonly keptWarm = new Set<string>();
 
   /** Creates a pool on `server`; nothing starts until {@link start}. */
   constructor(server: TJupyterServer, options: TKernelPoolOptions = {}) {
@@ -328,6 +335,7 @@ export class KernelPool {
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:kernels] ${message}\n`));
     this.placeKernel = options.placeKernel;
     this.warmUpCode = options.warmUpCode ?? (() => WARM_UP_CODE);
+    this.warmStickyMs = options.warmStickyMs ?? DEFAULT_WARM_STICKY_MS;
     this.unsubscribeLost = server.onLost((launch, reason) => this.handleServerLost(launch, reason));
   }
 
@@ -361,6 +369,24 @@ export class KernelPool {
     }
   }
 
+  /**
+   * Keeps one warm kernel for project `key` besides the pool's own (`on`), or stops doing so. A
+   * project whose shared Spark runs is one whose people use Spark now: its next notebook should
+   * not wait for a kernel start when the pool follows another project (docs/spark.md). Only with
+   * placements (sandboxes or a gateway); unplaced kernels serve every project anyway.
+   */
+  keepWarmFor(key: string, on: boolean): void {
+    if (!this.placeKernel) return;
+    if (on) {
+      this.keptWarm.add(key);
+      this.fill();
+      return;
+    }
+    this.keptWarm.delete(key);
+    if (this.warmPlacement?.key === key) return;
+    for (const entry of this.warm.filter((candidate) => candidate.key === key)) this.dropWarm(entry);
+  }
+
   /** Ids of the warm kernels that are ready (for diagnostics and tests). */
   warmKernelIds(): string[] {
     return this.warm.flatMap((entry) => (entry.handle && !entry.handle.isDead ? [entry.handle.id] : []));
@@ -383,9 +409,10 @@ export class KernelPool {
           "A kernel needs the notebook's project, and none was found",
         );
       }
+      this.placements.set(placement.key, placement);
       const now = Date.now();
       if (this.warmPlacement?.key === placement.key) this.warmUsedAt = now;
-      else if (!this.warmPlacement || now - this.warmUsedAt >= WARM_STICKY_MS) {
+      else if (!this.warmPlacement || now - this.warmUsedAt >= this.warmStickyMs) {
         // The warm pool follows a new project only once its current one has had no kernel for a
         // while: when many projects start kernels together, following each would throw every
         // warm kernel away (a burst of 50 notebooks in 26 projects started 109 kernels).
@@ -425,14 +452,19 @@ export class KernelPool {
   /** Warm kernels from now on are for `placement`; those of another project are shut down. */
   private retargetWarm(placement: TKernelPlacement): void {
     this.warmPlacement = placement;
-    for (const entry of this.warm.filter((candidate) => candidate.key !== placement.key)) {
-      this.warm.splice(this.warm.indexOf(entry), 1);
-      entry.promise.then(
-        (handle) => this.release(handle),
-        () => undefined,
-      );
-    }
+    const isStale = (entry: TWarmEntry) => entry.key !== placement.key && !this.keptWarm.has(entry.key);
+    for (const entry of this.warm.filter(isStale)) this.dropWarm(entry);
     this.fill();
+  }
+
+  /** Takes a warm kernel out of the pool and shuts it down once it has started. */
+  private dropWarm(entry: TWarmEntry): void {
+    const at = this.warm.indexOf(entry);
+    if (at !== -1) this.warm.splice(at, 1);
+    entry.promise.then(
+      (handle) => this.release(handle),
+      () => undefined,
+    );
   }
 
   /** Shuts a kernel down in the background (a notebook's kernel that is replaced or idle). */
@@ -466,8 +498,18 @@ export class KernelPool {
     if (!this.isStarted || this.isStopped || this.fillTimer) return;
     // With sandboxes a kernel belongs to a project: warm ones wait until a project is known.
     if (this.placeKernel && !this.warmPlacement) return;
-    const placement = this.warmPlacement;
-    while (this.warm.length < this.warmPoolSize) {
+    const wanted: Array<[TKernelPlacement | null, number]> = [[this.warmPlacement, this.warmPoolSize]];
+    // One more for each project whose Spark runs, unless the pool already follows it.
+    for (const key of this.keptWarm) {
+      const kept = this.placements.get(key);
+      if (kept && key !== this.warmPlacement?.key && this.warmPoolSize > 0) wanted.push([kept, 1]);
+    }
+    for (const [placement, size] of wanted) this.fillFor(placement, size);
+  }
+
+  private fillFor(placement: TKernelPlacement | null, size: number): void {
+    const key = placement?.key ?? "";
+    while (this.warm.filter((entry) => entry.key === key).length < size) {
       const entry: TWarmEntry = {
         promise: this.startKernel(true, placement),
         handle: null,

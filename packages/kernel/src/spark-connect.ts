@@ -39,6 +39,8 @@ export type TSparkConnectOptions = {
   log?: TLog;
   /** Called when a project's server starts accepting sessions (the warm pool gets ready for it). */
   onReady?: (projectId: string) => void;
+  /** Called when a project's server has exited and no other runs for it (stopped, idle or died). */
+  onStopped?: (projectId: string) => void;
 };
 
 /** What {@link SparkConnectManager.ensure} answers: the address a kernel of the project uses. */
@@ -190,6 +192,7 @@ export class SparkConnectManager {
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
         if (this.servers.get(projectId) === server) this.servers.delete(projectId);
+        if (!this.servers.has(projectId)) this.options.onStopped?.(projectId);
         const lastLines = stderrTail.trim().split("\n").slice(-5).join("\n");
         reject(
           new Error(
