@@ -69,6 +69,11 @@ export type TBrokerOptions = {
   maxOutputBytes?: number;
   /** A notebook's kernel is shut down after this long without activity. Default 1 hour. */
   idleTimeoutMs?: number;
+  /**
+   * How long a finished cell's outputs stay in memory for late subscribers' snapshots (the store
+   * keeps them anyway). Default 60 s.
+   */
+  keepFinishedOutputsMs?: number;
   /** Least time between two writes of a streaming cell. Default 250 ms. */
   persistIntervalMs?: number;
   /** Output events of a cell are batched over this long. Default 50 ms. */

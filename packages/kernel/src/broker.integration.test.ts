@@ -604,6 +604,33 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
   );
 
   it(
+    "a run answers every cell's result, also of cells that ended long before the last one",
+    async () => {
+      // The session lets go of finished cells' outputs (here after 300 ms); a run waiting for a
+      // slow last cell answered its quick first cell as never run (seen under load in CI).
+      const forgetful = new ExecutionBroker({
+        store,
+        kernels: runtime.kernels,
+        keepFinishedOutputsMs: 300,
+        log: logs.log,
+      });
+      try {
+        const ids = store.setNotebook("nb-forget", [
+          "print('early')",
+          "import time\ntime.sleep(3)\nprint('late')",
+        ]);
+        const [early, late] = await forgetful.runAndWait("nb-forget", ids, 120_000);
+        expect(early).toMatchObject({ status: "ok", executionCount: 1 });
+        expect(describeOutputs(early!.outputs)).toBe("early\n");
+        expect(describeOutputs(late!.outputs)).toBe("late\n");
+      } finally {
+        await forgetful.stop();
+      }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "shuts an idle kernel down and keeps its outputs",
     async () => {
       const idleBroker = new ExecutionBroker({

@@ -64,6 +64,7 @@ export class ExecutionBroker {
     this.options = {
       maxOutputBytes: options.maxOutputBytes ?? 5_000_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000,
+      keepFinishedOutputsMs: options.keepFinishedOutputsMs ?? 60_000,
       persistIntervalMs: options.persistIntervalMs ?? 250,
       broadcastIntervalMs: options.broadcastIntervalMs ?? 50,
       introspectionTimeoutMs: options.introspectionTimeoutMs ?? 30_000,
@@ -75,7 +76,8 @@ export class ExecutionBroker {
       explainDeath: options.explainDeath,
       outputSpoolDir: options.outputSpoolDir,
     };
-    const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
+    const shortest = Math.min(this.options.idleTimeoutMs, this.options.keepFinishedOutputsMs);
+    const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
     this.sweepTimer.unref();
   }

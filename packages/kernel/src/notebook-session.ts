@@ -194,26 +194,37 @@ export class NotebookSession {
     context?: TRunContext,
   ): Promise<TCellRunResult[]> {
     const entries = await this.enqueue(cellIds, context ?? null);
+    // Each cell's result is taken when it ends: the session lets go of a finished cell's outputs
+    // a minute later, and a long run (a slow Spark cell after a quick one) would answer the early
+    // cells as never run.
+    const finished = new Map<string, TCellRunResult>();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(entries.map((entry) => entry.done)),
+      Promise.all(
+        entries.map((entry) =>
+          entry.done.then(() => finished.set(entry.cellId, this.resultOf(entry.cellId))),
+        ),
+      ),
       new Promise<void>((resolveWait) => {
         timer = setTimeout(resolveWait, timeoutMs);
       }),
     ]);
     clearTimeout(timer);
-    return [...new Set(cellIds)].map((cellId) => {
-      const state = this.cells.find(cellId);
-      if (!state) return { cellId, status: "idle", executionCount: null, outputs: [], execution: null };
-      const hasStarted = state.status !== "queued" && state.status !== "cancelled";
-      return {
-        cellId,
-        status: state.status,
-        executionCount: hasStarted ? state.executionCount : null,
-        outputs: hasStarted ? (state.run?.outputs ?? []) : [],
-        execution: hasStarted ? (state.execution ?? null) : null,
-      };
-    });
+    return [...new Set(cellIds)].map((cellId) => finished.get(cellId) ?? this.resultOf(cellId));
+  }
+
+  /** A cell's state as a run's result. */
+  private resultOf(cellId: string): TCellRunResult {
+    const state = this.cells.find(cellId);
+    if (!state) return { cellId, status: "idle", executionCount: null, outputs: [], execution: null };
+    const hasStarted = state.status !== "queued" && state.status !== "cancelled";
+    return {
+      cellId,
+      status: state.status,
+      executionCount: hasStarted ? state.executionCount : null,
+      outputs: hasStarted ? (state.run?.outputs ?? []) : [],
+      execution: hasStarted ? (state.execution ?? null) : null,
+    };
   }
 
   /** Interrupts the running cell (its Spark jobs are cancelled by the kernel) and cancels the queue. */

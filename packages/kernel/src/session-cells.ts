@@ -9,9 +9,6 @@ import { CellWriter } from "./cell-writer";
 import { isFinishedCellStatus } from "./protocol";
 import type { TCellState } from "./session-state";
 
-/** How long a finished cell's outputs stay in memory for snapshots (unless displays may update them). */
-const KEEP_FINISHED_OUTPUTS_MS = 60_000;
-
 /** The cells of one notebook that the session has run, queued or cleared. */
 export class SessionCells {
   private readonly cells = new Map<string, TCellState>();
@@ -19,7 +16,7 @@ export class SessionCells {
   constructor(
     private readonly notebookId: string,
     private readonly store: TCellRunStore,
-    private readonly options: Pick<TResolvedOptions, "persistIntervalMs" | "log">,
+    private readonly options: Pick<TResolvedOptions, "persistIntervalMs" | "keepFinishedOutputsMs" | "log">,
   ) {}
 
   /** The state of a cell, created (idle, outputs unknown) on first use. */
@@ -72,13 +69,13 @@ export class SessionCells {
   }
 
   /**
-   * Lets go of finished cells' outputs after {@link KEEP_FINISHED_OUTPUTS_MS} (unless displays
+   * Lets go of finished cells' outputs after `keepFinishedOutputsMs` (unless displays
    * may still update them, or `isPending` says subscribers have not got them yet), and of cells
    * with nothing left to hold or write.
    */
   sweep(now: number, isPending: (state: TCellState) => boolean): void {
     for (const state of this.cells.values()) {
-      const isOld = state.finishedAt !== null && now - state.finishedAt > KEEP_FINISHED_OUTPUTS_MS;
+      const isOld = state.finishedAt !== null && now - state.finishedAt > this.options.keepFinishedOutputsMs;
       if (isOld && !state.hasDisplayIds && !isPending(state)) {
         state.run = null;
         state.sentOutputs = null;
