@@ -14,10 +14,12 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import { createBucketStorage } from "./services/storage.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
 export { removeInterruptedUploads } from "@flint/catalog";
+export { describeStorage } from "@flint/storage";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -69,6 +71,7 @@ export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
+export { createBucketStorage, kernelStorageEnv, type TBucketStorage } from "./services/storage.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
@@ -134,8 +137,10 @@ export function createApi(options: TApiOptions): TApi {
       scope: "admin",
     };
   };
-  const catalog = createCatalogService(prisma, config);
+  const bucket = createBucketStorage(config);
+  const catalog = createCatalogService(prisma, config, bucket);
   const routes: TAnyRoute[] = createRoutes({
+    bucket,
     prisma,
     config,
     isEmbeddedDb: options.isEmbeddedDb,

@@ -74,25 +74,48 @@ export function formatFromFileName(fileName: string): "csv" | "json" | "parquet"
 }
 
 /** Size and detected format of a file, or of a folder Spark wrote (part files). */
-export async function describeStoredData(
-  absolute: string,
-): Promise<{ sizeBytes: number; format: "csv" | "json" | "parquet" | null; isDirectory: boolean }> {
+export async function describeStoredData(absolute: string): Promise<{
+  sizeBytes: number;
+  format: "csv" | "json" | "parquet" | null;
+  isDirectory: boolean;
+  /** Data files in a folder (not Spark's `_SUCCESS`, `.crc`...); 1 for a file. */
+  dataFiles: number;
+  /** Files a Spark write left in `_temporary` (tasks' output never committed). */
+  pendingFiles: number;
+}> {
   const info = await stat(absolute).catch(() => null);
   if (!info) throw new CatalogError("not_found", "No file or folder at that path in the project's storage.");
   if (info.isFile())
-    return { sizeBytes: info.size, format: formatFromFileName(absolute), isDirectory: false };
+    return {
+      sizeBytes: info.size,
+      format: formatFromFileName(absolute),
+      isDirectory: false,
+      dataFiles: 1,
+      pendingFiles: 0,
+    };
   if (!info.isDirectory()) throw new CatalogError("bad_request", "The path is neither a file nor a folder.");
   let sizeBytes = 0;
+  let dataFiles = 0;
+  let pendingFiles = 0;
   const formats = new Set<string>();
+  const countPending = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 8) return;
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) await countPending(path.join(dir, entry.name), depth + 1);
+      else if (entry.isFile() && !entry.name.startsWith(".")) pendingFiles++;
+    }
+  };
   const walk = async (dir: string, depth: number) => {
     if (depth > 6) return;
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const child = path.join(dir, entry.name);
+      if (entry.name === "_temporary" && entry.isDirectory()) await countPending(child, 0);
       // Spark's bookkeeping files (_SUCCESS, .crc) are not data.
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       if (entry.isDirectory()) await walk(child, depth + 1);
       else if (entry.isFile()) {
         sizeBytes += (await stat(child)).size;
+        dataFiles++;
         const format = formatFromFileName(entry.name.replace(/\.(snappy|gz|zstd|lz4)(?=\.|$)/g, ""));
         if (format) formats.add(format);
       }
@@ -103,6 +126,8 @@ export async function describeStoredData(
     sizeBytes,
     format: formats.size === 1 ? ([...formats][0] as "csv" | "json" | "parquet") : null,
     isDirectory: true,
+    dataFiles,
+    pendingFiles,
   };
 }
 
@@ -245,18 +270,19 @@ export async function readCsvHeader(absolute: string, separator = ","): Promise<
   const handle = await open(absolute, "r");
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-    const text = buffer
-      .subarray(0, bytesRead)
-      .toString("utf8")
-      .replace(/^\uFEFF/, "");
-    // A quoted name may hold the separator or a line break, so the header is the first CSV
-    // record (RFC 4180, d3-dsv), not the first line.
-    const header = dsvFormat(separator).parseRows(text)[0] ?? [];
-    return header
-      .map((name) => name.trim())
-      .filter(Boolean)
-      .slice(0, 5000);
+    return parseCsvHeaderText(buffer.subarray(0, bytesRead).toString("utf8"), separator);
   } finally {
     await handle.close();
   }
+}
+
+/** The column names of the header record at the start of a CSV text. */
+export function parseCsvHeaderText(text: string, separator = ","): string[] {
+  // A quoted name may hold the separator or a line break, so the header is the first CSV
+  // record (RFC 4180, d3-dsv), not the first line.
+  const header = dsvFormat(separator).parseRows(text.replace(/^\uFEFF/, ""))[0] ?? [];
+  return header
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .slice(0, 5000);
 }

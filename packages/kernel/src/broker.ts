@@ -74,6 +74,7 @@ export class ExecutionBroker {
       maxKernelsPerUser: options.maxKernelsPerUser ?? 0,
       explainDeath: options.explainDeath,
       outputSpoolDir: options.outputSpoolDir,
+      outputStore: options.outputStore,
     };
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(this.options.idleTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);

@@ -47,7 +47,13 @@ export {
   type TKernelPoolOptions,
 } from "./kernels";
 export { MASKED_TOKEN, maskNotebookTokens } from "./mask-secrets";
-export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
+export {
+  DEFAULT_MAX_SPOOL_BYTES,
+  OutputSpool,
+  outputSpoolKey,
+  outputSpoolPath,
+  textOfMessage,
+} from "./output-spool";
 export * from "./protocol";
 export {
   planSandbox,
@@ -110,6 +116,8 @@ export type TKernelRuntimeOptions = {
   prepareRun?: TBrokerOptions["prepareRun"];
   /** See {@link TBrokerOptions.onKernelReleased}: revoke what `prepareRun` gave a kernel. */
   onKernelReleased?: TBrokerOptions["onKernelReleased"];
+  /** See {@link TBrokerOptions.outputStore}: where full outputs go when the storage is a bucket. */
+  outputStore?: TBrokerOptions["outputStore"];
   /** See {@link TBrokerOptions.maxKernelsPerUser}. Default 0 (no limit). */
   maxKernelsPerUser?: number;
   /** Kernelspec to start. Default `flint-spark`. */
@@ -246,6 +254,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     // A sandboxed kernel that went over its memory limit was killed by its cgroup: say so.
     explainDeath: (kernelId) => (sandbox ? explainSandboxedDeath(sandbox, kernelId) : null),
     outputSpoolDir: outputSpoolDir(options.dataDir),
+    outputStore: options.outputStore,
     log,
   });
   const sparkConnect = new SparkConnectManager({

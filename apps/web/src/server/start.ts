@@ -5,11 +5,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createBucketStorage,
   createCellRunStore,
   createNotebookSocketServer,
   createRunPreparer,
+  describeStorage,
   endInterruptedRuns,
   getPreferences,
+  kernelStorageEnv,
   loadConfig,
   PREFERENCES_HEADER,
   removeInterruptedUploads,
@@ -133,9 +136,15 @@ export async function startFlint(): Promise<TFlintServer> {
     // tokens a kernel held are revoked when it stops.
     const prepareRun = createRunPreparer(prisma, config);
     // Jupyter starts in the background: pages and the API are up before the first kernel.
+    // A bucket as storage (FLINT_STORAGE_URL=s3://...): kernels and the projects' Spark get its
+    // s3a settings and credentials; full outputs move to it when their run ends.
+    const bucket = createBucketStorage(config);
+    if (bucket) log(`storage: ${describeStorage(config.storage)}`);
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
+      env: kernelStorageEnv(config),
+      ...(bucket ? { outputStore: bucket.store } : {}),
       store: createCellRunStore(prisma),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
