@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { TStorageEnv } from "./config.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -26,6 +26,10 @@ export type TTestS3 = {
   >;
   /** A client of the server, to look in the bucket as an operator would. */
   client: S3Client;
+  /** The keys in the bucket under `prefix` (whole bucket keys, with the URL's `flint/` prefix). */
+  keys: (prefix: string) => Promise<string[]>;
+  /** An object's text, or null when there is none. */
+  read: (key: string) => Promise<string | null>;
   stop: () => Promise<void>;
 };
 
@@ -82,6 +86,19 @@ export async function startTestS3(): Promise<TTestS3> {
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
+    keys: async (prefix) => {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      return (page.Contents ?? []).map((item) => item.Key ?? "").sort();
+    },
+    read: async (key) => {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return (await object.Body?.transformToString()) ?? null;
+      } catch (error) {
+        if ((error as { name?: string }).name === "NoSuchKey") return null;
+        throw error;
+      }
     },
     stop: async () => {
       client.destroy();
