@@ -121,6 +121,11 @@ export interface TConfig {
    * or an S3-compatible bucket. Its credentials never reach a browser.
    */
   storage: TStorageConfig;
+  /**
+   * The folder of the projects' own files (`projects/<id>/`: the Files tab, kernels' working
+   * folders): FLINT_STORAGE_URL's folder, or `<dataDir>/storage` when it is a bucket or unset.
+   */
+  storageRoot: string;
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -272,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     storage,
+    storageRoot: storage.kind === "file" ? storage.root : path.join(dataDir, "storage"),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

@@ -36,6 +36,7 @@ import {
 import { buildSnippets } from "./snippets.js";
 import { SqlParams, type TViewer, visibleProjectsCondition } from "./sql.js";
 import {
+  defaultStorageRoot,
   describeStoredData,
   formatFromFileName,
   readCsvHeader,
@@ -57,6 +58,8 @@ import { getLineage, PopularityRefresher, recordUsage, type TUsageKind } from ".
 export interface TCatalogOptions {
   prisma: PrismaClient;
   dataDir: string;
+  /** The folder that holds `projects/<id>/` (FLINT_STORAGE_URL's folder); default `<dataDir>/storage`. */
+  storageRoot?: string;
   /** Python environment with pyspark, for profiling jobs. */
   pythonEnv: string;
   /** 32-byte key that encrypts connection passwords. */
@@ -152,6 +155,10 @@ export class Catalog {
   readonly maxUploadBytes: number;
   /** Where connections may go; every connect goes through its check. */
   readonly connectionPolicy: TConnectionPolicy;
+  /** The bucket that holds file assets (FLINT_STORAGE_URL=s3://...); null: the data folder. */
+  readonly objectStore: TObjectStore | null;
+  /** The folder of the projects' files (see {@link TCatalogOptions.storageRoot}). */
+  readonly storageRoot: string;
   private readonly popularity: PopularityRefresher;
 
   constructor(private readonly options: TCatalogOptions) {
@@ -161,9 +168,12 @@ export class Catalog {
       ...(options.connectionPolicy ?? DEFAULT_CONNECTION_POLICY),
     };
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.objectStore = options.objectStore?.store ?? null;
+    this.storageRoot = options.storageRoot ?? defaultStorageRoot(options.dataDir);
     this.profiler = new ProfileQueue({
       prisma: options.prisma,
       dataDir: options.dataDir,
+      storageRoot: options.storageRoot ?? defaultStorageRoot(options.dataDir),
       pythonEnv: options.pythonEnv,
       secretKey: options.secretKey,
       connectionPolicy: this.connectionPolicy,
@@ -258,14 +268,14 @@ export class Catalog {
           };
         }
         // Checked like every path in the project's folder: `uploads` may be a link a notebook made.
-        const target = await resolveProjectPath(this.options.dataDir, projectId, `${UPLOADS}/${fileName}`);
+        const target = await resolveProjectPath(this.storageRoot, projectId, `${UPLOADS}/${fileName}`);
         return {
           path: target,
           context: {
             projectId,
             name,
             format,
-            relative: toProjectRelative(this.options.dataDir, projectId, target),
+            relative: toProjectRelative(this.storageRoot, projectId, target),
           },
         };
       },
@@ -351,7 +361,7 @@ export class Catalog {
       return await this.registerStoredObject(request, userId, this.options.objectStore.store);
     }
     if (request.source === "path") {
-      const absolute = await resolveProjectPath(this.options.dataDir, request.projectId, request.path);
+      const absolute = await resolveProjectPath(this.storageRoot, request.projectId, request.path);
       const stored = await describeStoredData(absolute);
       const format = request.format ?? stored.format;
       if (!format) {
@@ -360,7 +370,7 @@ export class Catalog {
           "Cannot tell the format from the file name: send format (csv, json or parquet).",
         );
       }
-      const relative = toProjectRelative(this.options.dataDir, request.projectId, absolute);
+      const relative = toProjectRelative(this.storageRoot, request.projectId, absolute);
       const name = parseName(request.name ?? nameFromFileName(relative));
       await this.ensureNameFree(request.projectId, name);
       const id = await createAsset(this.prisma, {
@@ -573,7 +583,7 @@ export class Catalog {
         options: await readOptionsForObject(store, format, key, stored.isDirectory),
       };
     } else if (row.kind === "file") {
-      const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+      const absolute = await resolveProjectPath(this.storageRoot, row.projectId, row.location);
       const format = row.format as "csv" | "json" | "parquet";
       const options = await readOptionsFor(format, absolute);
       read =
@@ -632,7 +642,7 @@ export class Catalog {
         isFolder: false,
       };
     }
-    const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+    const absolute = await resolveProjectPath(this.storageRoot, row.projectId, row.location);
     if ((await statStored(absolute)).isDirectory()) {
       // tar reads the folder itself (no shell): names are relative to it.
       const tar = spawn("tar", ["-c", "-C", absolute, "."], { stdio: ["ignore", "pipe", "ignore"] });
@@ -701,7 +711,7 @@ export class Catalog {
         projectId,
       };
     }
-    const absolute = await resolveProjectPath(this.options.dataDir, projectId, relativePath);
+    const absolute = await resolveProjectPath(this.storageRoot, projectId, relativePath);
     return { path: absolute, relativePath, projectId };
   }
 
@@ -837,7 +847,7 @@ export class Catalog {
       });
       return;
     }
-    const absolute = await resolveProjectPath(this.options.dataDir, projectId, location);
+    const absolute = await resolveProjectPath(this.storageRoot, projectId, location);
     await rm(absolute, { force: true, recursive: false });
   }
 }

@@ -43,6 +43,8 @@ const PYTHON_PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export interface TProfileQueueOptions {
   prisma: PrismaClient;
   dataDir: string;
+  /** The folder that holds `projects/<id>/`; default `<dataDir>/storage`. */
+  storageRoot?: string;
   /** The Python environment (prefix) with pyspark. */
   pythonEnv: string;
   /** Key that decrypts connection passwords (handed to the job on stdin only). */
@@ -376,7 +378,11 @@ export class ProfileQueue {
       };
     }
     if (asset.kind === "file") {
-      const absolute = await resolveProjectPath(dataDir, asset.projectId, asset.location);
+      const absolute = await resolveProjectPath(
+        this.options.storageRoot ?? path.join(dataDir, "storage"),
+        asset.projectId,
+        asset.location,
+      );
       const stored = await describeStoredData(absolute);
       const format = asset.format as "csv" | "json" | "parquet";
       return {

@@ -1,5 +1,6 @@
 /**
- * Flint's file storage for catalog assets: `<dataDir>/storage/projects/<projectId>/...`.
+ * Flint's file storage for catalog assets: `<storageRoot>/projects/<projectId>/...`, where the
+ * storage root is FLINT_STORAGE_URL's folder (default `<dataDir>/storage`).
  * Every path a caller gives is resolved inside its project's folder, with `..`, absolute paths
  * and symbolic links leading out refused (SECURITY.md case 25: no file outside the data directory).
  */
@@ -13,10 +14,15 @@ import { dsvFormat } from "d3-dsv";
 import { CatalogError } from "./errors.js";
 import type { TAssetFormat } from "./schemas.js";
 
-/** The storage folder of one project (not created). */
-export function projectStorageDir(dataDir: string, projectId: string): string {
+/** The storage folder of one project under `storageRoot` (not created). */
+export function projectStorageDir(storageRoot: string, projectId: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(projectId)) throw new CatalogError("bad_request", "Not a valid project id.");
-  return path.join(dataDir, "storage", "projects", projectId);
+  return path.join(storageRoot, "projects", projectId);
+}
+
+/** The default storage root of a data folder (FLINT_STORAGE_URL unset). */
+export function defaultStorageRoot(dataDir: string): string {
+  return path.join(dataDir, "storage");
 }
 
 /**
@@ -24,7 +30,7 @@ export function projectStorageDir(dataDir: string, projectId: string): string {
  * @throws CatalogError 400 for absolute paths, `..`, NUL bytes, or links that lead outside.
  */
 export async function resolveProjectPath(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   relative: string,
 ): Promise<string> {
@@ -39,7 +45,7 @@ export async function resolveProjectPath(
       `The path '${relative.slice(0, 200)}' must be relative to the project's storage folder, without '..'.`,
     );
   }
-  const root = projectStorageDir(dataDir, projectId);
+  const root = projectStorageDir(storageRoot, projectId);
   const target = path.resolve(root, cleaned);
   if (target !== root && !target.startsWith(root + path.sep)) {
     throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
@@ -60,8 +66,8 @@ export async function resolveProjectPath(
 }
 
 /** The path of `absolute` relative to the project's storage folder, with `/` separators. */
-export function toProjectRelative(dataDir: string, projectId: string, absolute: string): string {
-  return path.relative(projectStorageDir(dataDir, projectId), absolute).split(path.sep).join("/");
+export function toProjectRelative(storageRoot: string, projectId: string, absolute: string): string {
+  return path.relative(projectStorageDir(storageRoot, projectId), absolute).split(path.sep).join("/");
 }
 
 /** File formats from an extension: `.csv`, `.tsv`, `.json`, `.jsonl`, `.ndjson`, `.parquet`. */
@@ -195,7 +201,7 @@ const UPLOADING_PREFIX = ".uploading-";
  * data folder. Links are not followed; folders deeper than 12 levels are not searched.
  * @returns how many were removed.
  */
-export async function removeInterruptedUploads(dataDir: string): Promise<number> {
+export async function removeInterruptedUploads(storageRoot: string): Promise<number> {
   let removed = 0;
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 12) return;
@@ -209,7 +215,7 @@ export async function removeInterruptedUploads(dataDir: string): Promise<number>
       }
     }
   };
-  await walk(path.join(dataDir, "storage", "projects"), 0);
+  await walk(path.join(storageRoot, "projects"), 0);
   return removed;
 }
 

@@ -93,6 +93,8 @@ export type TKernelRuntimeOptions = {
   pythonEnv: string;
   /** Flint's data directory; the local Jupyter Server works in `<dataDir>/jupyter/`. */
   dataDir: string;
+  /** The folder of the projects' files, `projects/<id>/` (default `<dataDir>/storage`). */
+  storageRoot?: string;
   /** Where cells are loaded from and outputs saved to. */
   store: TCellRunStore;
   /** Use this Jupyter Server or Enterprise Gateway instead of starting one (`JUPYTER_URL`). */
@@ -201,6 +203,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     sandbox = planSandbox({
       ...sandboxOptions,
       dataDir: options.dataDir,
+      storageRoot: options.storageRoot,
       env: { ...process.env, ...(options.env ?? {}) },
     });
     sandboxStatus = sandbox.status;

@@ -139,7 +139,10 @@ describe("FLINT_STORAGE_URL=s3://bucket/prefix", () => {
       const created = await call("POST", `/api/v1/projects/${projectId}/notebooks`, { name: "S3", notebook });
       expect(created.status, created.text).toBe(201);
       const notebookId = created.body.id as string;
-      const run = await call("POST", `/api/v1/notebooks/${notebookId}/run`, { wait: true, timeoutMs: 540_000 });
+      const run = await call("POST", `/api/v1/notebooks/${notebookId}/run`, {
+        wait: true,
+        timeoutMs: 540_000,
+      });
       expect(run.status, run.text).toBe(200);
       const [loaded, registered, loadedBack, big] = (run.body.results as TRunResult[]).map(textOf);
 
@@ -149,7 +152,10 @@ describe("FLINT_STORAGE_URL=s3://bucket/prefix", () => {
       // register() wrote Parquet parts to the bucket and recorded the asset; loading reads them back.
       expect(registered).toContain("registered numbers");
       const parts = await s3.keys(`flint/projects/${projectId}/datasets/numbers.parquet/`);
-      expect(parts.some((key) => /\/part-[^/]+\.parquet$/.test(key)), parts.join("\n")).toBe(true);
+      expect(
+        parts.some((key) => /\/part-[^/]+\.parquet$/.test(key)),
+        parts.join("\n"),
+      ).toBe(true);
       expect(parts.some((key) => key.includes("_temporary"))).toBe(false);
       expect(loadedBack).toContain("loaded 250 249");
 

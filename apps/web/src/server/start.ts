@@ -123,7 +123,7 @@ export async function startFlint(): Promise<TFlintServer> {
     const ended = await endInterruptedRuns(prisma);
     if (ended.died > 0)
       log(`${ended.died} cell(s) were running when Flint last stopped: marked died, with a notice`);
-    const removedUploads = await removeInterruptedUploads(config.dataDir);
+    const removedUploads = await removeInterruptedUploads(config.storageRoot);
     if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
       dataDir: config.dataDir,
@@ -143,6 +143,7 @@ export async function startFlint(): Promise<TFlintServer> {
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
+      storageRoot: config.storageRoot,
       env: kernelStorageEnv(config),
       ...(bucket ? { outputStore: bucket.store } : {}),
       store: createCellRunStore(prisma),
@@ -187,7 +188,7 @@ export async function startFlint(): Promise<TFlintServer> {
         ),
     });
     cleanups.push(() => api.stop());
-    const sampleId = await seedCatalogTour(prisma, { dataDir: config.dataDir, catalog: api.catalog });
+    const sampleId = await seedCatalogTour(prisma, { catalog: api.catalog });
     if (sampleId)
       log("registered the catalog sample sales_2026 in Getting started; profiling it in the background");
 

@@ -29,6 +29,7 @@ export function createCatalogService(
   return createCatalog({
     prisma,
     dataDir: config.dataDir,
+    storageRoot: config.storageRoot,
     pythonEnv: config.kernels.pythonEnv,
     // Connection passwords are encrypted under this key (FLINT_CATALOG_KEY or the data folder's).
     secretKey: parseSecretKey(config.catalog.secretKey),
