@@ -229,9 +229,12 @@ function setupS3aJars() {
   writeStamp("s3a-jars", stamp);
 }
 
-/** S3 storage is configured for this server (FLINT_STORAGE_URL=s3://...). */
+/**
+ * S3 storage is configured for this server (FLINT_STORAGE_URL=s3://...), or the jars are asked
+ * for anyway (FLINT_S3A_JARS=fetch: the docker image, which may be run with either storage).
+ */
 function isS3Storage() {
-  return /^s3:\/\//i.test(process.env.FLINT_STORAGE_URL ?? "");
+  return /^s3:\/\//i.test(process.env.FLINT_STORAGE_URL ?? "") || process.env.FLINT_S3A_JARS === "fetch";
 }
 
 /**
