@@ -4,10 +4,10 @@
  * `@flint/kernel`); members who read the notebook may download it. It belongs to the live
  * notebook, so readers of a published one (which they see as its snapshot) may not.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import path from "node:path";
 import { Readable } from "node:stream";
-import { outputSpoolDir, outputSpoolKey, outputSpoolPath } from "@flint/kernel";
+import { outputSpoolDir, outputSpoolKey } from "@flint/kernel";
+import { LocalObjectStore } from "@flint/storage";
 import { outputEndpoints as endpoints } from "../contract/outputs.js";
 import { AppError } from "../errors.js";
 import { implement, type TRoutesOf } from "../router.js";
@@ -15,20 +15,18 @@ import type { TRouteDeps } from "./deps.js";
 
 /** The full-output route; the data folder is the one the kernel runtime writes to. */
 export function createOutputRoutes({ config, bucket }: TRouteDeps): TRoutesOf<typeof endpoints> {
-  /** The full output's bytes and size, from the bucket or the data folder; null when there is none. */
+  // One read path for both kinds of storage: the bucket, or the data folder, whose `outputs/`
+  // is where the broker's spool writes (outputSpoolDir).
+  const store = bucket?.store ?? new LocalObjectStore(path.dirname(outputSpoolDir(config.dataDir)));
+  /** The full output's bytes and size; null when there is none. */
   const open = async (
     notebookId: string,
     cellId: string,
   ): Promise<{ body: Readable; size: number } | null> => {
-    if (bucket) {
-      const key = outputSpoolKey(notebookId, cellId);
-      const info = await bucket.store.stat(key);
-      const body = info ? await bucket.store.get(key) : null;
-      return info && body ? { body, size: info.sizeBytes } : null;
-    }
-    const file = outputSpoolPath(outputSpoolDir(config.dataDir), notebookId, cellId);
-    const info = await stat(file).catch(() => null);
-    return info?.isFile() ? { body: createReadStream(file), size: info.size } : null;
+    const key = outputSpoolKey(notebookId, cellId);
+    const info = await store.stat(key);
+    const body = info ? await store.get(key) : null;
+    return info && body ? { body, size: info.sizeBytes } : null;
   };
   return {
     getFullOutput: implement(endpoints.getFullOutput, async ({ params }) => {
