@@ -35,8 +35,9 @@ export function fromStorageError(error: unknown, maxBytes?: number): unknown {
   if (!(error instanceof StorageError)) return error;
   if (error.code === "too_large")
     return maxBytes ? tooLarge(maxBytes) : new CatalogError("payload_too_large", error.message);
-  if (error.code === "exists")
-    return new CatalogError("conflict", error.message.replace(".", " in the project."));
+  if (error.code === "exists") {
+    return new CatalogError("conflict", `${error.message.replace(/\.$/, "")} in the project.`);
+  }
   if (error.code === "no_space") return new CatalogError("insufficient_storage", error.message);
   if (error.code === "bad_key") return new CatalogError("bad_request", error.message);
   return new CatalogError("unavailable", error.message);
