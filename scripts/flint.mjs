@@ -199,9 +199,12 @@ function setupS3aJars() {
   const target = path.join(pythonEnv, "share", "flint", "s3a-jars");
   if (existsSync(target) && isStampCurrent("s3a-jars", stamp)) return;
   if (!has("mvn")) {
-    fail(
-      "FLINT_STORAGE_URL is an s3:// URL, and fetching Spark's hadoop-aws jars needs Maven (mvn). Install it (apt-get install maven) and run again.",
-    );
+    if (process.getuid?.() !== 0) {
+      fail(
+        "FLINT_STORAGE_URL is an s3:// URL, and fetching Spark's hadoop-aws jars needs Maven (mvn). Install it (apt-get install maven) and run again.",
+      );
+    }
+    aptInstall(["maven"], "to fetch Spark's hadoop-aws jars for s3:// storage");
   }
   say("fetching hadoop-aws and the AWS SDK modules it uses from Maven Central (for s3:// storage)");
   const fetched = path.join(dataDir, "cache", "s3a-jars");
