@@ -5,7 +5,16 @@
 // the data directory), so a second `npm start` is up in seconds.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -70,6 +79,7 @@ function hashInputs(entries) {
 }
 
 const gatewayEnv = path.join(dataDir, "gateway");
+const motoEnv = path.join(dataDir, "moto");
 
 function stampFile(name) {
   // A Python environment's stamp lives in it, so a removed environment is made again.
@@ -177,6 +187,75 @@ function setupGateway() {
   return gatewayEnv;
 }
 
+/**
+ * The hadoop-aws jars Spark needs for s3a:// paths (scripts/s3a/pom.xml pins them to pyspark's
+ * Hadoop), fetched from Maven Central into the Python environment, which kernels and their
+ * sandboxes already see. Only when FLINT_STORAGE_URL is an s3:// URL, and for `npm test`, whose
+ * storage tests use a bucket. Jars pyspark already ships (another version of the same library)
+ * are left out: two on one class path would be a coin toss.
+ */
+function setupS3aJars() {
+  const stamp = hashInputs(["scripts/s3a/pom.xml"]);
+  const target = path.join(pythonEnv, "share", "flint", "s3a-jars");
+  if (existsSync(target) && isStampCurrent("s3a-jars", stamp)) return;
+  if (!has("mvn")) {
+    if (process.getuid?.() !== 0) {
+      fail(
+        "FLINT_STORAGE_URL is an s3:// URL, and fetching Spark's hadoop-aws jars needs Maven (mvn). Install it (apt-get install maven) and run again.",
+      );
+    }
+    aptInstall(["maven"], "to fetch Spark's hadoop-aws jars for s3:// storage");
+  }
+  say("fetching hadoop-aws and the AWS SDK modules it uses from Maven Central (for s3:// storage)");
+  const fetched = path.join(dataDir, "cache", "s3a-jars");
+  rmSync(fetched, { recursive: true, force: true });
+  run("mvn", [
+    "-q",
+    "-B",
+    "-f",
+    path.join(root, "scripts/s3a/pom.xml"),
+    "dependency:copy-dependencies",
+    `-DoutputDirectory=${fetched}`,
+    "-DincludeScope=runtime",
+  ]);
+  const sitePackages = readdirSync(path.join(pythonEnv, "lib"))
+    .map((name) => path.join(pythonEnv, "lib", name, "site-packages", "pyspark", "jars"))
+    .find((dir) => existsSync(dir));
+  const artifact = (name) => name.replace(/-\d[\w.-]*\.jar$/, "");
+  const shipped = new Set(sitePackages ? readdirSync(sitePackages).map(artifact) : []);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const name of readdirSync(fetched)) {
+    if (name.endsWith(".jar") && !shipped.has(artifact(name)))
+      copyFileSync(path.join(fetched, name), path.join(target, name));
+  }
+  writeStamp("s3a-jars", stamp);
+}
+
+/**
+ * S3 storage is configured for this server (FLINT_STORAGE_URL=s3://...), or the jars are asked
+ * for anyway (FLINT_S3A_JARS=fetch: the docker image, which may be run with either storage).
+ */
+function isS3Storage() {
+  return /^s3:\/\//i.test(process.env.FLINT_STORAGE_URL ?? "") || process.env.FLINT_S3A_JARS === "fetch";
+}
+
+/**
+ * moto's S3 server, for the storage tests (a real S3-compatible server over HTTP, in Python, which
+ * this machine already has: docs/deployment.md says why moto). An environment of its own: the
+ * kernels' environment does not get it. Only `npm test` installs it.
+ */
+const MOTO_SPEC = "moto[server]==5.2.5";
+function setupMoto() {
+  const python = path.join(motoEnv, "bin", "python");
+  if (existsSync(python) && isStampCurrent("moto", MOTO_SPEC)) return motoEnv;
+  say(`installing ${MOTO_SPEC} into ${path.relative(root, motoEnv)} (for the storage tests)`);
+  if (!existsSync(python)) run(pythonLauncher(), ["-m", "venv", motoEnv]);
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", MOTO_SPEC]);
+  writeStamp("moto", MOTO_SPEC);
+  return motoEnv;
+}
+
 function setupPrisma(pnpm) {
   const stamp = hashInputs(["prisma/schema.prisma", "pnpm-lock.yaml"]);
   if (existsSync(path.join(root, "packages/db/generated/client/index.js")) && isStampCurrent("prisma", stamp))
@@ -213,6 +292,7 @@ function setup() {
   setupNode(pnpm);
   setupPrisma(pnpm);
   setupPython();
+  if (isS3Storage()) setupS3aJars();
   buildWeb(pnpm);
   return pnpm;
 }
@@ -275,6 +355,8 @@ function test() {
   const pnpm = setup();
   ensureChromium();
   setupGateway();
+  setupS3aJars();
+  setupMoto();
   const results = [];
   const step = (name, command, args, env = {}) => {
     say(`── ${name}`);
@@ -291,6 +373,7 @@ function test() {
   step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], {
     FLINT_PYTHON_ENV: pythonEnv,
     FLINT_GATEWAY_ENV: gatewayEnv,
+    FLINT_MOTO_ENV: motoEnv,
   });
   if (existsSync(path.join(root, "packages/python/tests"))) {
     step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), [

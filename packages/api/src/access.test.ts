@@ -73,7 +73,7 @@ function catalogFixtures() {
       ownerId: users.admin.id,
       columns: [{ name: "amount", dataType: "double" }],
     });
-    const uploads = path.join(projectStorageDir(t.config.dataDir, projectId), "uploads");
+    const uploads = path.join(projectStorageDir(t.config.storageRoot, projectId), "uploads");
     mkdirSync(uploads, { recursive: true });
     writeFileSync(path.join(uploads, "access_sales.csv"), "amount\n1.5\n");
     const server = new URL(inject("flintTestDatabaseUrl"));
@@ -347,7 +347,7 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
   "GET /api/v1/projects/{id}/files/download": {
     need: "viewer",
     make: async () => {
-      const folder = projectStorageDir(t.config.dataDir, projectId);
+      const folder = projectStorageDir(t.config.storageRoot, projectId);
       mkdirSync(folder, { recursive: true });
       writeFileSync(path.join(folder, "readme.txt"), "hello\n");
       return { method: "GET", url: `/api/v1/projects/${projectId}/files/download?path=readme.txt` };
@@ -374,7 +374,7 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     need: "editor",
     make: async () => {
       const name = uniqueName("doomed");
-      const folder = projectStorageDir(t.config.dataDir, projectId);
+      const folder = projectStorageDir(t.config.storageRoot, projectId);
       mkdirSync(folder, { recursive: true });
       writeFileSync(path.join(folder, name), "x");
       return { method: "DELETE", url: `/api/v1/projects/${projectId}/files?path=${name}` };

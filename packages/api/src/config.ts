@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_MAX_UPLOAD_BYTES, parseSecretKey } from "@flint/catalog";
 import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
+import { parseStorageConfig, type TS3Credentials, type TStorageConfig } from "@flint/storage";
 
 import { z } from "zod";
 import { parseTrustedProxies, type TTrustedProxies } from "./client-address.js";
@@ -50,6 +51,17 @@ const ZEnv = z.object({
   BETTER_AUTH_SECRET: z.string().optional(),
   // Several web servers must share it (connection passwords are encrypted under it).
   FLINT_CATALOG_KEY: z.string().optional(),
+  // Where files live (docs/deployment.md, "Storage"); checked by parseStorageConfig.
+  FLINT_STORAGE_URL: z.string().optional(),
+  FLINT_S3_ENDPOINT: z.string().optional(),
+  FLINT_S3_PATH_STYLE: z.string().optional(),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  FLINT_S3_KERNEL_ACCESS_KEY_ID: z.string().optional(),
+  FLINT_S3_KERNEL_SECRET_ACCESS_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -104,6 +116,16 @@ export interface TConfig {
    * otherwise, so the server is no port scanner of its own network.
    */
   connectionPolicy: TConnectionPolicy;
+  /**
+   * Where uploads, notebook datasets and full outputs live (FLINT_STORAGE_URL): the data folder
+   * or an S3-compatible bucket. Its credentials never reach a browser.
+   */
+  storage: TStorageConfig;
+  /**
+   * The folder of the projects' own files (`projects/<id>/`: the Files tab, kernels' working
+   * folders): FLINT_STORAGE_URL's folder, or `<dataDir>/storage` when it is a bucket or unset.
+   */
+  storageRoot: string;
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -128,6 +150,11 @@ export interface TConfig {
      * The URL kernels use to call Flint (FLINT_KERNEL_API_URL, else see {@link defaultKernelApiUrl}).
      */
     apiUrl: string;
+    /**
+     * With a bucket: the credentials kernels and their Spark get (FLINT_S3_KERNEL_ACCESS_KEY_ID /
+     * FLINT_S3_KERNEL_SECRET_ACCESS_KEY, e.g. limited to the bucket's prefix), else the server's.
+     */
+    storageCredentials?: TS3Credentials;
   };
 }
 
@@ -162,6 +189,41 @@ function parseAllowList(text: string): TConnectionPolicy {
   }
 }
 
+/** FLINT_STORAGE_URL and its S3 settings; errors name the variable. */
+function storageOf(
+  value: z.infer<typeof ZEnv>,
+  dataDir: string,
+): {
+  storage: TStorageConfig;
+  kernelCredentials?: TS3Credentials;
+} {
+  let storage: TStorageConfig;
+  try {
+    storage = parseStorageConfig(value, dataDir);
+  } catch (error) {
+    throw new Error(`Invalid environment: ${(error as Error).message}`);
+  }
+  const id = value.FLINT_S3_KERNEL_ACCESS_KEY_ID?.trim();
+  const secret = value.FLINT_S3_KERNEL_SECRET_ACCESS_KEY?.trim();
+  if (Boolean(id) !== Boolean(secret)) {
+    throw new Error(
+      "Invalid environment: FLINT_S3_KERNEL_ACCESS_KEY_ID and FLINT_S3_KERNEL_SECRET_ACCESS_KEY: set both or neither.",
+    );
+  }
+  if (id && storage.kind !== "s3") {
+    throw new Error("Invalid environment: FLINT_S3_KERNEL_ACCESS_KEY_ID needs FLINT_STORAGE_URL=s3://...");
+  }
+  return {
+    storage,
+    kernelCredentials:
+      id && secret
+        ? { accessKeyId: id, secretAccessKey: secret }
+        : storage.kind === "s3"
+          ? storage.credentials
+          : undefined,
+  };
+}
+
 /**
  * The URL kernels use to call Flint when FLINT_KERNEL_API_URL does not say. A local Jupyter runs
  * beside Flint, so loopback reaches it even when Flint listens on every interface; an external
@@ -189,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = path.resolve(value.FLINT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const publicUrl = (value.FLINT_PUBLIC_URL ?? `http://${value.HOST}:${value.PORT}`).replace(/\/$/, "");
+  const { storage, kernelCredentials } = storageOf(value, dataDir);
   const trustedOrigins = [
     ...new Set([publicUrl, `http://127.0.0.1:${value.PORT}`, `http://localhost:${value.PORT}`]),
   ];
@@ -213,6 +276,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       secretKey: catalogKey(value.FLINT_CATALOG_KEY, dataDir),
     },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
+    storage,
+    storageRoot: storage.kind === "file" ? storage.root : path.join(dataDir, "storage"),
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,
@@ -229,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: value.FLINT_KERNEL_API_URL
         ? value.FLINT_KERNEL_API_URL.replace(/\/+$/, "")
         : defaultKernelApiUrl(value.HOST, value.PORT, publicUrl, value.JUPYTER_URL),
+      storageCredentials: kernelCredentials,
     },
   };
 }

@@ -16,10 +16,12 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import { createBucketStorage } from "./services/storage.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
 export { removeInterruptedUploads } from "@flint/catalog";
+export { describeStorage } from "@flint/storage";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -72,6 +74,7 @@ export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-stor
 export { createJobRunCheck } from "./services/jobs.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
+export { createBucketStorage, kernelStorageEnv, type TBucketStorage } from "./services/storage.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
 export { createToken, findUserByToken, hashToken, listTokens, revokeToken } from "./tokens.js";
 
@@ -139,8 +142,10 @@ export function createApi(options: TApiOptions): TApi {
       scope: "admin",
     };
   };
-  const catalog = createCatalogService(prisma, config);
+  const bucket = createBucketStorage(config);
+  const catalog = createCatalogService(prisma, config, bucket);
   const routes: TAnyRoute[] = createRoutes({
+    bucket,
     prisma,
     config,
     isEmbeddedDb: options.isEmbeddedDb,

@@ -52,7 +52,7 @@ beforeAll(async () => {
     via: "token",
     json: { email: viewer.email, role: "viewer" },
   });
-  folder = projectStorageDir(t.config.dataDir, projectId);
+  folder = projectStorageDir(t.config.storageRoot, projectId);
 });
 afterAll(async () => t.close());
 
@@ -204,7 +204,7 @@ describe("project files", () => {
   });
 
   it("never follows a symbolic link out of the project's folder (a kernel can make one)", async () => {
-    const otherFolder = projectStorageDir(t.config.dataDir, otherProjectId);
+    const otherFolder = projectStorageDir(t.config.storageRoot, otherProjectId);
     mkdirSync(otherFolder, { recursive: true });
     writeFileSync(path.join(otherFolder, "private.csv"), "secret,data\n");
     symlinkSync(path.join(otherFolder, "private.csv"), path.join(folder, "stolen.csv"));
@@ -267,7 +267,7 @@ describe("project files", () => {
       const sandboxed = (
         await t.call("POST", "/api/v1/projects", { as: editor, via: "token", json: { name: "Sandboxed" } })
       ).body.id as string;
-      const root = projectStorageDir(t.config.dataDir, sandboxed);
+      const root = projectStorageDir(t.config.storageRoot, sandboxed);
       mkdirSync(root, { recursive: true });
       chownSync(root, projectUser, projectUser);
       const base = `/api/v1/projects/${sandboxed}/files`;

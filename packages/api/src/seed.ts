@@ -221,7 +221,7 @@ async function readStillValidPassword(
  */
 export async function seedCatalogTour(
   prisma: PrismaClient,
-  options: { dataDir: string; catalog: Catalog },
+  options: { catalog: Catalog },
 ): Promise<string | null> {
   const demo = await prisma.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true } });
   if (!demo) return null;
@@ -231,7 +231,7 @@ export async function seedCatalogTour(
   });
   if (!project) return null;
   return await seedCatalogSample(prisma, {
-    dataDir: options.dataDir,
+    storageRoot: options.catalog.storageRoot,
     projectId: project.id,
     ownerId: demo.id,
     catalog: options.catalog,

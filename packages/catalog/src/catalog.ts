@@ -10,6 +10,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@flint/db";
+import type { TObjectStore, TSparkStorageSettings } from "@flint/storage";
 import { createAsset, loadSummaries, parseStoredColumns, replaceColumns, type TNewColumn } from "./assets.js";
 import { DEFAULT_CONNECTION_POLICY, type TConnectionPolicy } from "./connection-guard.js";
 import {
@@ -35,6 +36,7 @@ import {
 import { buildSnippets } from "./snippets.js";
 import { SqlParams, type TViewer, visibleProjectsCondition } from "./sql.js";
 import {
+  defaultStorageRoot,
   describeStoredData,
   formatFromFileName,
   readCsvHeader,
@@ -43,12 +45,21 @@ import {
   safeFileName,
   toProjectRelative,
 } from "./storage.js";
+import {
+  describeStoredObject,
+  fromStorageError,
+  projectKey,
+  readObjectCsvHeader,
+  readOptionsForObject,
+} from "./stored-objects.js";
 import { getLineage, PopularityRefresher, recordUsage, type TUsageKind } from "./usage.js";
 
 /** Options of {@link createCatalog}. */
 export interface TCatalogOptions {
   prisma: PrismaClient;
   dataDir: string;
+  /** The folder that holds `projects/<id>/` (FLINT_STORAGE_URL's folder); default `<dataDir>/storage`. */
+  storageRoot?: string;
   /** Python environment with pyspark, for profiling jobs. */
   pythonEnv: string;
   /** 32-byte key that encrypts connection passwords. */
@@ -62,6 +73,11 @@ export interface TCatalogOptions {
   maxUploadBytes?: number;
   /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
   profileMaxRows?: number;
+  /**
+   * An object store (FLINT_STORAGE_URL=s3://...) that holds uploads and notebook datasets, and
+   * the settings Spark needs to read it (the profiler's). Unset: the data folder, read by path.
+   */
+  objectStore?: { store: TObjectStore; spark: TSparkStorageSettings };
   log?: (message: string) => void;
 }
 
@@ -139,6 +155,10 @@ export class Catalog {
   readonly maxUploadBytes: number;
   /** Where connections may go; every connect goes through its check. */
   readonly connectionPolicy: TConnectionPolicy;
+  /** The bucket that holds file assets (FLINT_STORAGE_URL=s3://...); null: the data folder. */
+  readonly objectStore: TObjectStore | null;
+  /** The folder of the projects' files (see {@link TCatalogOptions.storageRoot}). */
+  readonly storageRoot: string;
   private readonly popularity: PopularityRefresher;
 
   constructor(private readonly options: TCatalogOptions) {
@@ -148,13 +168,17 @@ export class Catalog {
       ...(options.connectionPolicy ?? DEFAULT_CONNECTION_POLICY),
     };
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.objectStore = options.objectStore?.store ?? null;
+    this.storageRoot = options.storageRoot ?? defaultStorageRoot(options.dataDir);
     this.profiler = new ProfileQueue({
       prisma: options.prisma,
       dataDir: options.dataDir,
+      storageRoot: options.storageRoot ?? defaultStorageRoot(options.dataDir),
       pythonEnv: options.pythonEnv,
       secretKey: options.secretKey,
       connectionPolicy: this.connectionPolicy,
       maxRows: options.profileMaxRows,
+      objectStore: options.objectStore,
       log: options.log,
     });
     this.popularity = new PopularityRefresher(options.prisma, 60_000, options.log);
@@ -230,24 +254,45 @@ export class Catalog {
           /\.csv$/,
           file.fileName.toLowerCase().endsWith(".tsv") ? ".tsv" : ".csv",
         );
+        const remote = this.options.objectStore?.store;
+        if (remote) {
+          // Streamed to the bucket as it arrives (a multipart upload for large files).
+          const relative = `${UPLOADS}/${fileName}`;
+          const key = projectKey(projectId, relative);
+          return {
+            write: (stream: Readable) =>
+              remote.put(key, stream, { maxBytes: this.maxUploadBytes, ifAbsent: true }).catch((error) => {
+                throw fromStorageError(error, this.maxUploadBytes);
+              }),
+            context: { projectId, name, format, relative },
+          };
+        }
         // Checked like every path in the project's folder: `uploads` may be a link a notebook made.
-        const target = await resolveProjectPath(this.options.dataDir, projectId, `${UPLOADS}/${fileName}`);
-        return { path: target, context: { projectId, name, format } };
+        const target = await resolveProjectPath(this.storageRoot, projectId, `${UPLOADS}/${fileName}`);
+        return {
+          path: target,
+          context: {
+            projectId,
+            name,
+            format,
+            relative: toProjectRelative(this.storageRoot, projectId, target),
+          },
+        };
       },
     });
-    const { projectId, name, format } = upload.context;
+    const { projectId, name, format, relative } = upload.context;
+    const remote = this.options.objectStore?.store;
     try {
       const tags = parseTags(upload.fields.tags);
       const description = (upload.fields.description ?? "").slice(0, 10_000);
-      const relative = toProjectRelative(this.options.dataDir, projectId, upload.file.path);
       // The header gives column names at once (searchable before Spark has inferred the types).
-      const columns: TNewColumn[] =
-        format === "csv"
-          ? (await readCsvHeader(upload.file.path, relative.endsWith(".tsv") ? "\t" : ",")).map((column) => ({
-              name: column,
-              dataType: "unknown",
-            }))
-          : [];
+      const header =
+        format !== "csv"
+          ? []
+          : remote
+            ? await readObjectCsvHeader(remote, projectKey(projectId, relative))
+            : await readCsvHeader(upload.file.path!, relative.endsWith(".tsv") ? "\t" : ",");
+      const columns: TNewColumn[] = header.map((column) => ({ name: column, dataType: "unknown" }));
       const id = await createAsset(this.prisma, {
         projectId,
         name,
@@ -265,15 +310,58 @@ export class Catalog {
       await this.profiler.enqueue(id, userId);
       return await this.summaryOf(id, userId);
     } catch (error) {
-      await rm(upload.file.path, { force: true });
+      if (remote) await remote.remove(projectKey(projectId, relative)).catch(() => undefined);
+      else if (upload.file.path) await rm(upload.file.path, { force: true });
       throw error;
     }
   }
 
+  /** Registers a file or folder already in the project's bucket (FLINT_STORAGE_URL=s3://...). */
+  private async registerStoredObject(
+    request: Extract<TRegisterAssetRequest, { source: "path" }>,
+    userId: string,
+    store: TObjectStore,
+  ): Promise<TAssetSummary> {
+    const key = projectKey(request.projectId, request.path);
+    const relative = key.slice(`projects/${request.projectId}/`.length);
+    const stored = await describeStoredObject(store, key);
+    const format = request.format ?? stored.format;
+    if (!format) {
+      throw new CatalogError(
+        "bad_request",
+        "Cannot tell the format from the file name: send format (csv, json or parquet).",
+      );
+    }
+    const name = parseName(request.name ?? nameFromFileName(relative));
+    await this.ensureNameFree(request.projectId, name);
+    const id = await createAsset(this.prisma, {
+      projectId: request.projectId,
+      name,
+      qualifiedName: `files/${relative}`,
+      kind: "file",
+      format,
+      location: relative,
+      description: request.description,
+      ownerId: userId,
+      tags: request.tags,
+      sizeBytes: stored.sizeBytes,
+      columns:
+        format === "csv" && !stored.isDirectory
+          ? (await readObjectCsvHeader(store, key)).map((column) => ({ name: column, dataType: "unknown" }))
+          : [],
+      profileStatus: "queued",
+    });
+    await this.profiler.enqueue(id, userId);
+    return await this.summaryOf(id, userId);
+  }
+
   /** Registers a file or folder already in the project's storage, or a table behind a connection. */
   async registerFromRequest(request: TRegisterAssetRequest, userId: string): Promise<TAssetSummary> {
+    if (request.source === "path" && this.options.objectStore) {
+      return await this.registerStoredObject(request, userId, this.options.objectStore.store);
+    }
     if (request.source === "path") {
-      const absolute = await resolveProjectPath(this.options.dataDir, request.projectId, request.path);
+      const absolute = await resolveProjectPath(this.storageRoot, request.projectId, request.path);
       const stored = await describeStoredData(absolute);
       const format = request.format ?? stored.format;
       if (!format) {
@@ -282,7 +370,7 @@ export class Catalog {
           "Cannot tell the format from the file name: send format (csv, json or parquet).",
         );
       }
-      const relative = toProjectRelative(this.options.dataDir, request.projectId, absolute);
+      const relative = toProjectRelative(this.storageRoot, request.projectId, absolute);
       const name = parseName(request.name ?? nameFromFileName(relative));
       await this.ensureNameFree(request.projectId, name);
       const id = await createAsset(this.prisma, {
@@ -480,8 +568,22 @@ export class Catalog {
       select: { projectId: true, kind: true, format: true, location: true },
     });
     let read: TLoadResponse["read"];
-    if (row.kind === "file") {
-      const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+    if (row.kind === "file" && this.options.objectStore) {
+      // Every kernel reads the bucket itself (s3a://), whichever project the asset is in.
+      const { store } = this.options.objectStore;
+      const key = projectKey(row.projectId, row.location);
+      const format = row.format as "csv" | "json" | "parquet";
+      const stored = await describeStoredObject(store, key).catch((error) => {
+        throw error instanceof CatalogError && error.code === "not_found" ? missingData() : error;
+      });
+      read = {
+        type: "file",
+        format,
+        path: store.sparkUri(key),
+        options: await readOptionsForObject(store, format, key, stored.isDirectory),
+      };
+    } else if (row.kind === "file") {
+      const absolute = await resolveProjectPath(this.storageRoot, row.projectId, row.location);
       const format = row.format as "csv" | "json" | "parquet";
       const options = await readOptionsFor(format, absolute);
       read =
@@ -522,7 +624,25 @@ export class Catalog {
     if (row.kind !== "file") {
       throw new CatalogError("bad_request", "Only file assets have content to download; tables stream rows.");
     }
-    const absolute = await resolveProjectPath(this.options.dataDir, row.projectId, row.location);
+    if (this.options.objectStore) {
+      const { store } = this.options.objectStore;
+      const key = projectKey(row.projectId, row.location);
+      const stream = await store.get(key).catch((error) => {
+        throw fromStorageError(error);
+      });
+      if (!stream) {
+        throw new CatalogError(
+          "bad_request",
+          "This asset is a folder in the bucket; Spark reads it directly (flint.catalog.load).",
+        );
+      }
+      return {
+        stream: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+        name: row.name,
+        isFolder: false,
+      };
+    }
+    const absolute = await resolveProjectPath(this.storageRoot, row.projectId, row.location);
     if ((await statStored(absolute)).isDirectory()) {
       // tar reads the folder itself (no shell): names are relative to it.
       const tar = spawn("tar", ["-c", "-C", absolute, "."], { stdio: ["ignore", "pipe", "ignore"] });
@@ -584,7 +704,14 @@ export class Catalog {
       );
     }
     const relativePath = `${DATASETS}/${safeFileName(name, null)}.${format}`;
-    const absolute = await resolveProjectPath(this.options.dataDir, projectId, relativePath);
+    if (this.options.objectStore) {
+      return {
+        path: this.options.objectStore.store.sparkUri(projectKey(projectId, relativePath)),
+        relativePath,
+        projectId,
+      };
+    }
+    const absolute = await resolveProjectPath(this.storageRoot, projectId, relativePath);
     return { path: absolute, relativePath, projectId };
   }
 
@@ -609,7 +736,13 @@ export class Catalog {
         `Write the DataFrame to the path the write target named (${expected.relativePath}).`,
       );
     }
-    const stored = await describeStoredData(expected.path);
+    const stored = this.options.objectStore
+      ? await describeStoredObject(
+          this.options.objectStore.store,
+          projectKey(projectId, expected.relativePath),
+        )
+      : await describeStoredData(expected.path);
+    checkWriteComplete(stored, expected.relativePath);
     const existing = await this.prisma.catalogAsset.findFirst({
       where: { projectId, name: { equals: request.name, mode: "insensitive" } },
       select: { id: true },
@@ -708,8 +841,39 @@ export class Catalog {
   /** Deletes an uploaded file of an asset being deleted (notebook datasets and other paths stay). */
   async removeUploadedFile(projectId: string, location: string): Promise<void> {
     if (!location.startsWith(`${UPLOADS}/`)) return;
-    const absolute = await resolveProjectPath(this.options.dataDir, projectId, location);
+    if (this.options.objectStore) {
+      await this.options.objectStore.store.remove(projectKey(projectId, location)).catch((error) => {
+        throw fromStorageError(error);
+      });
+      return;
+    }
+    const absolute = await resolveProjectPath(this.storageRoot, projectId, location);
     await rm(absolute, { force: true, recursive: false });
+  }
+}
+
+/** The 404 of an asset whose data is gone from storage. */
+function missingData(): CatalogError {
+  return new CatalogError(
+    "not_found",
+    "This asset's data is missing from its project's storage; upload or register it again.",
+  );
+}
+
+/**
+ * A notebook's write must have landed before it is recorded: data files that are not empty, and
+ * nothing left in Spark's `_temporary` (tasks whose output was never committed, as on a cluster
+ * whose workers cannot write where the driver reads).
+ */
+function checkWriteComplete(
+  stored: { sizeBytes: number; isDirectory: boolean; dataFiles?: number; pendingFiles?: number },
+  relativePath: string,
+): void {
+  if ((stored.pendingFiles ?? 0) > 0 || (stored.isDirectory && (stored.dataFiles ?? 1) === 0)) {
+    throw new CatalogError(
+      "bad_request",
+      `The DataFrame's files did not all arrive in ${relativePath} (${stored.pendingFiles ?? 0} left in _temporary, ${stored.dataFiles ?? 0} data files): Spark's workers must write to storage the driver reads. Use FLINT_STORAGE_URL=s3://... on a cluster, then register again.`,
+    );
   }
 }
 

@@ -20,7 +20,8 @@ export interface TIncomingFile {
 /** The result of a complete upload. */
 export interface TUploadResult<T> {
   fields: Record<string, string>;
-  file: TIncomingFile & { path: string; sizeBytes: number };
+  /** `path`: where the file was written on disk; absent when `onFile` gave its own `write`. */
+  file: TIncomingFile & { path?: string; sizeBytes: number };
   /** What `onFile` returned besides the target path. */
   context: T;
 }
@@ -30,9 +31,13 @@ export interface TUploadOptions<T> {
   maxFileBytes: number;
   /**
    * Called once, when the file part starts, with the fields sent before it. Authorize here and
-   * return where to write the file; throwing aborts the upload.
+   * return where to write the file: a `path` on disk, or a `write` that streams it elsewhere (an
+   * object store) and answers its size; throwing aborts the upload.
    */
-  onFile: (fields: Record<string, string>, file: TIncomingFile) => Promise<{ path: string; context: T }>;
+  onFile: (
+    fields: Record<string, string>,
+    file: TIncomingFile,
+  ) => Promise<{ path: string; context: T } | { write: (stream: Readable) => Promise<number>; context: T }>;
 }
 
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -83,10 +88,13 @@ export async function receiveMultipartUpload<T>(
       const file: TIncomingFile = { fileName: info.filename ?? "upload", mimeType: info.mimeType };
       fileWork = (async () => {
         const target = await options.onFile({ ...fields }, file);
-        const sizeBytes = await writeStreamToFile(stream, target.path, options.maxFileBytes);
+        const sizeBytes =
+          "write" in target
+            ? await target.write(stream)
+            : await writeStreamToFile(stream, target.path, options.maxFileBytes);
         return {
           fields: { ...fields },
-          file: { ...file, path: target.path, sizeBytes },
+          file: { ...file, ...("path" in target ? { path: target.path } : {}), sizeBytes },
           context: target.context,
         };
       })();

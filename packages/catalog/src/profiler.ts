@@ -10,6 +10,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@flint/db";
+import type { TObjectStore, TSparkStorageSettings } from "@flint/storage";
 import { replaceColumns } from "./assets.js";
 import { DEFAULT_CONNECTION_POLICY, type TConnectionPolicy } from "./connection-guard.js";
 import {
@@ -30,6 +31,7 @@ import { ProfileJobError, ProfilerProcess } from "./profiler-process.js";
 import { type TProfileResult, type TProfileRun, ZProfileResult } from "./schemas.js";
 import { toNumber } from "./sql.js";
 import { describeStoredData, readOptionsFor, resolveProjectPath } from "./storage.js";
+import { describeStoredObject, projectKey, readOptionsForObject } from "./stored-objects.js";
 
 /** The PostgreSQL JDBC driver Spark fetches from Maven Central for connection tables. */
 export const POSTGRES_JDBC_PACKAGE = "org.postgresql:postgresql:42.7.14";
@@ -41,6 +43,8 @@ const PYTHON_PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export interface TProfileQueueOptions {
   prisma: PrismaClient;
   dataDir: string;
+  /** The folder that holds `projects/<id>/`; default `<dataDir>/storage`. */
+  storageRoot?: string;
   /** The Python environment (prefix) with pyspark. */
   pythonEnv: string;
   /** Key that decrypts connection passwords (handed to the job on stdin only). */
@@ -55,6 +59,8 @@ export interface TProfileQueueOptions {
   timeoutMs?: number;
   /** The warm Spark process is closed after this long without a job. Default 10 minutes. */
   idleMs?: number;
+  /** A bucket that holds file assets, and how Spark reads it (see TCatalogOptions). */
+  objectStore?: { store: TObjectStore; spark: TSparkStorageSettings };
   log?: (message: string) => void;
 }
 
@@ -352,8 +358,31 @@ export class ProfileQueue {
       master: this.options.master ?? "local[2]",
       previewRows: 20,
     };
+    if (asset.kind === "file" && this.options.objectStore) {
+      const { store, spark } = this.options.objectStore;
+      const key = projectKey(asset.projectId, asset.location);
+      const stored = await describeStoredObject(store, key);
+      const format = asset.format as "csv" | "json" | "parquet";
+      return {
+        job: {
+          ...common,
+          sparkConf: spark.conf,
+          source: {
+            type: "file",
+            format,
+            path: store.sparkUri(key),
+            options: await readOptionsForObject(store, format, key, stored.isDirectory),
+          },
+        },
+        sizeBytes: stored.sizeBytes,
+      };
+    }
     if (asset.kind === "file") {
-      const absolute = await resolveProjectPath(dataDir, asset.projectId, asset.location);
+      const absolute = await resolveProjectPath(
+        this.options.storageRoot ?? path.join(dataDir, "storage"),
+        asset.projectId,
+        asset.location,
+      );
       const stored = await describeStoredData(absolute);
       const format = asset.format as "csv" | "json" | "parquet";
       return {
@@ -478,7 +507,8 @@ export class ProfileQueue {
       const value = process.env[name];
       if (value) env[name] = value;
     }
-    return env;
+    // The bucket's credentials, which S3A reads from the environment (never a Spark setting).
+    return { ...env, ...(this.options.objectStore?.spark.env ?? {}) };
   }
 
   private async finishDone(

@@ -5,10 +5,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { PrismaClient } from "@flint/db";
 import { createAsset } from "./assets.js";
 import type { Catalog } from "./catalog.js";
 import { projectStorageDir } from "./storage.js";
+import { projectKey } from "./stored-objects.js";
 
 /** Name of the sample asset: `flint.catalog.load("sales_2026")`. */
 export const SAMPLE_ASSET_NAME = "sales_2026";
@@ -53,7 +55,7 @@ export function buildSampleCsv(rows = 500): string {
  */
 export async function seedCatalogSample(
   prisma: PrismaClient,
-  options: { dataDir: string; projectId: string; ownerId: string; catalog?: Catalog },
+  options: { storageRoot: string; projectId: string; ownerId: string; catalog?: Catalog },
 ): Promise<string | null> {
   const existing = await prisma.catalogAsset.findFirst({
     where: { projectId: options.projectId, name: SAMPLE_ASSET_NAME },
@@ -61,9 +63,13 @@ export async function seedCatalogSample(
   });
   if (existing) return null;
   const relative = `uploads/${SAMPLE_ASSET_NAME}.csv`;
-  const absolute = path.join(projectStorageDir(options.dataDir, options.projectId), relative);
+  const absolute = path.join(projectStorageDir(options.storageRoot, options.projectId), relative);
   const csv = buildSampleCsv();
-  if (!existsSync(absolute)) {
+  const bucket = options.catalog?.objectStore;
+  if (bucket) {
+    const key = projectKey(options.projectId, relative);
+    if (!(await bucket.stat(key))) await bucket.put(key, Readable.from([csv]));
+  } else if (!existsSync(absolute)) {
     await mkdir(path.dirname(absolute), { recursive: true });
     await writeFile(absolute, csv);
   }

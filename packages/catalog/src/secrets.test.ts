@@ -28,7 +28,7 @@ describe("connection password encryption", () => {
 
 describe("project storage paths", () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "flint-catalog-storage-"));
-  const root = path.join(dataDir, "storage", "projects", "p1");
+  const root = path.join(dataDir, "projects", "p1");
   mkdirSync(path.join(root, "in"), { recursive: true });
   symlinkSync("/etc", path.join(root, "in", "escape"));
 

@@ -1,5 +1,6 @@
 /**
- * Flint's file storage for catalog assets: `<dataDir>/storage/projects/<projectId>/...`.
+ * Flint's file storage for catalog assets: `<storageRoot>/projects/<projectId>/...`, where the
+ * storage root is FLINT_STORAGE_URL's folder (default `<dataDir>/storage`).
  * Every path a caller gives is resolved inside its project's folder, with `..`, absolute paths
  * and symbolic links leading out refused (SECURITY.md case 25: no file outside the data directory).
  */
@@ -13,10 +14,15 @@ import { dsvFormat } from "d3-dsv";
 import { CatalogError } from "./errors.js";
 import type { TAssetFormat } from "./schemas.js";
 
-/** The storage folder of one project (not created). */
-export function projectStorageDir(dataDir: string, projectId: string): string {
+/** The storage folder of one project under `storageRoot` (not created). */
+export function projectStorageDir(storageRoot: string, projectId: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(projectId)) throw new CatalogError("bad_request", "Not a valid project id.");
-  return path.join(dataDir, "storage", "projects", projectId);
+  return path.join(storageRoot, "projects", projectId);
+}
+
+/** The default storage root of a data folder (FLINT_STORAGE_URL unset). */
+export function defaultStorageRoot(dataDir: string): string {
+  return path.join(dataDir, "storage");
 }
 
 /**
@@ -24,7 +30,7 @@ export function projectStorageDir(dataDir: string, projectId: string): string {
  * @throws CatalogError 400 for absolute paths, `..`, NUL bytes, or links that lead outside.
  */
 export async function resolveProjectPath(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   relative: string,
 ): Promise<string> {
@@ -39,7 +45,7 @@ export async function resolveProjectPath(
       `The path '${relative.slice(0, 200)}' must be relative to the project's storage folder, without '..'.`,
     );
   }
-  const root = projectStorageDir(dataDir, projectId);
+  const root = projectStorageDir(storageRoot, projectId);
   const target = path.resolve(root, cleaned);
   if (target !== root && !target.startsWith(root + path.sep)) {
     throw new CatalogError("bad_request", "The path leads outside the project's storage folder.");
@@ -60,8 +66,8 @@ export async function resolveProjectPath(
 }
 
 /** The path of `absolute` relative to the project's storage folder, with `/` separators. */
-export function toProjectRelative(dataDir: string, projectId: string, absolute: string): string {
-  return path.relative(projectStorageDir(dataDir, projectId), absolute).split(path.sep).join("/");
+export function toProjectRelative(storageRoot: string, projectId: string, absolute: string): string {
+  return path.relative(projectStorageDir(storageRoot, projectId), absolute).split(path.sep).join("/");
 }
 
 /** File formats from an extension: `.csv`, `.tsv`, `.json`, `.jsonl`, `.ndjson`, `.parquet`. */
@@ -74,25 +80,48 @@ export function formatFromFileName(fileName: string): "csv" | "json" | "parquet"
 }
 
 /** Size and detected format of a file, or of a folder Spark wrote (part files). */
-export async function describeStoredData(
-  absolute: string,
-): Promise<{ sizeBytes: number; format: "csv" | "json" | "parquet" | null; isDirectory: boolean }> {
+export async function describeStoredData(absolute: string): Promise<{
+  sizeBytes: number;
+  format: "csv" | "json" | "parquet" | null;
+  isDirectory: boolean;
+  /** Data files in a folder (not Spark's `_SUCCESS`, `.crc`...); 1 for a file. */
+  dataFiles: number;
+  /** Files a Spark write left in `_temporary` (tasks' output never committed). */
+  pendingFiles: number;
+}> {
   const info = await stat(absolute).catch(() => null);
   if (!info) throw new CatalogError("not_found", "No file or folder at that path in the project's storage.");
   if (info.isFile())
-    return { sizeBytes: info.size, format: formatFromFileName(absolute), isDirectory: false };
+    return {
+      sizeBytes: info.size,
+      format: formatFromFileName(absolute),
+      isDirectory: false,
+      dataFiles: 1,
+      pendingFiles: 0,
+    };
   if (!info.isDirectory()) throw new CatalogError("bad_request", "The path is neither a file nor a folder.");
   let sizeBytes = 0;
+  let dataFiles = 0;
+  let pendingFiles = 0;
   const formats = new Set<string>();
+  const countPending = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 8) return;
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) await countPending(path.join(dir, entry.name), depth + 1);
+      else if (entry.isFile() && !entry.name.startsWith(".")) pendingFiles++;
+    }
+  };
   const walk = async (dir: string, depth: number) => {
     if (depth > 6) return;
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const child = path.join(dir, entry.name);
+      if (entry.name === "_temporary" && entry.isDirectory()) await countPending(child, 0);
       // Spark's bookkeeping files (_SUCCESS, .crc) are not data.
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       if (entry.isDirectory()) await walk(child, depth + 1);
       else if (entry.isFile()) {
         sizeBytes += (await stat(child)).size;
+        dataFiles++;
         const format = formatFromFileName(entry.name.replace(/\.(snappy|gz|zstd|lz4)(?=\.|$)/g, ""));
         if (format) formats.add(format);
       }
@@ -103,6 +132,8 @@ export async function describeStoredData(
     sizeBytes,
     format: formats.size === 1 ? ([...formats][0] as "csv" | "json" | "parquet") : null,
     isDirectory: true,
+    dataFiles,
+    pendingFiles,
   };
 }
 
@@ -170,7 +201,7 @@ const UPLOADING_PREFIX = ".uploading-";
  * data folder. Links are not followed; folders deeper than 12 levels are not searched.
  * @returns how many were removed.
  */
-export async function removeInterruptedUploads(dataDir: string): Promise<number> {
+export async function removeInterruptedUploads(storageRoot: string): Promise<number> {
   let removed = 0;
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 12) return;
@@ -184,7 +215,7 @@ export async function removeInterruptedUploads(dataDir: string): Promise<number>
       }
     }
   };
-  await walk(path.join(dataDir, "storage", "projects"), 0);
+  await walk(path.join(storageRoot, "projects"), 0);
   return removed;
 }
 
@@ -245,18 +276,19 @@ export async function readCsvHeader(absolute: string, separator = ","): Promise<
   const handle = await open(absolute, "r");
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-    const text = buffer
-      .subarray(0, bytesRead)
-      .toString("utf8")
-      .replace(/^\uFEFF/, "");
-    // A quoted name may hold the separator or a line break, so the header is the first CSV
-    // record (RFC 4180, d3-dsv), not the first line.
-    const header = dsvFormat(separator).parseRows(text)[0] ?? [];
-    return header
-      .map((name) => name.trim())
-      .filter(Boolean)
-      .slice(0, 5000);
+    return parseCsvHeaderText(buffer.subarray(0, bytesRead).toString("utf8"), separator);
   } finally {
     await handle.close();
   }
+}
+
+/** The column names of the header record at the start of a CSV text. */
+export function parseCsvHeaderText(text: string, separator = ","): string[] {
+  // A quoted name may hold the separator or a line break, so the header is the first CSV
+  // record (RFC 4180, d3-dsv), not the first line.
+  const header = dsvFormat(separator).parseRows(text.replace(/^\uFEFF/, ""))[0] ?? [];
+  return header
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .slice(0, 5000);
 }

@@ -6,6 +6,7 @@
  */
 
 import type { TOutput } from "@flint/notebook";
+import type { TObjectStore } from "@flint/storage";
 import type { KernelHandle } from "./kernels";
 import type { TBrokerEvent, TCellExecution, TCellStatus } from "./protocol";
 import { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
@@ -115,6 +116,11 @@ export type TBrokerOptions = {
    * "download full output". Without it, what is past the cap is only counted.
    */
   outputSpoolDir?: string;
+  /**
+   * An object store (FLINT_STORAGE_URL=s3://...) full outputs are moved to when their run ends,
+   * so any web server can serve them; without it they stay in `outputSpoolDir`.
+   */
+  outputStore?: TObjectStore;
   log?: TLog;
 };
 
@@ -138,7 +144,13 @@ export const KERNEL_BUSY_MESSAGE = "The kernel is running a cell; try again when
 export type TResolvedOptions = Required<
   Omit<
     TBrokerOptions,
-    "store" | "kernels" | "prepareRun" | "outputSpoolDir" | "onKernelReleased" | "explainDeath"
+    | "store"
+    | "kernels"
+    | "prepareRun"
+    | "outputSpoolDir"
+    | "outputStore"
+    | "onKernelReleased"
+    | "explainDeath"
   >
 > &
-  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "onKernelReleased" | "explainDeath">;
+  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "outputStore" | "onKernelReleased" | "explainDeath">;

@@ -75,6 +75,7 @@ export class ExecutionBroker {
       maxKernelsPerUser: options.maxKernelsPerUser ?? 0,
       explainDeath: options.explainDeath,
       outputSpoolDir: options.outputSpoolDir,
+      outputStore: options.outputStore,
     };
     const shortest = Math.min(this.options.idleTimeoutMs, this.options.keepFinishedOutputsMs);
     const sweepEvery = Math.max(200, Math.min(30_000, Math.floor(shortest / 4)));

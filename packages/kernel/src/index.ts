@@ -58,7 +58,13 @@ export {
   type TNotebookRunStatus,
   type TRunKernelProvider,
 } from "./notebook-runner";
-export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
+export {
+  DEFAULT_MAX_SPOOL_BYTES,
+  OutputSpool,
+  outputSpoolKey,
+  outputSpoolPath,
+  textOfMessage,
+} from "./output-spool";
 export * from "./protocol";
 export {
   planSandbox,
@@ -98,6 +104,8 @@ export type TKernelRuntimeOptions = {
   pythonEnv: string;
   /** Flint's data directory; the local Jupyter Server works in `<dataDir>/jupyter/`. */
   dataDir: string;
+  /** The folder of the projects' files, `projects/<id>/` (default `<dataDir>/storage`). */
+  storageRoot?: string;
   /** Where cells are loaded from and outputs saved to. */
   store: TCellRunStore;
   /** Use this Jupyter Server or Enterprise Gateway instead of starting one (`JUPYTER_URL`). */
@@ -121,6 +129,8 @@ export type TKernelRuntimeOptions = {
   prepareRun?: TBrokerOptions["prepareRun"];
   /** See {@link TBrokerOptions.onKernelReleased}: revoke what `prepareRun` gave a kernel. */
   onKernelReleased?: TBrokerOptions["onKernelReleased"];
+  /** See {@link TBrokerOptions.outputStore}: where full outputs go when the storage is a bucket. */
+  outputStore?: TBrokerOptions["outputStore"];
   /** See {@link TBrokerOptions.maxKernelsPerUser}. Default 0 (no limit). */
   maxKernelsPerUser?: number;
   /** Kernelspec to start. Default `flint-spark`. */
@@ -204,6 +214,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     sandbox = planSandbox({
       ...sandboxOptions,
       dataDir: options.dataDir,
+      storageRoot: options.storageRoot,
       env: { ...process.env, ...(options.env ?? {}) },
     });
     sandboxStatus = sandbox.status;
@@ -266,6 +277,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     // A sandboxed kernel that went over its memory limit was killed by its cgroup: say so.
     explainDeath: (kernelId) => (sandbox ? explainSandboxedDeath(sandbox, kernelId) : null),
     outputSpoolDir: outputSpoolDir(options.dataDir),
+    outputStore: options.outputStore,
     log,
   });
   const sparkConnect = new SparkConnectManager({

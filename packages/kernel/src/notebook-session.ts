@@ -544,10 +544,13 @@ export class NotebookSession {
     const dir = this.options.outputSpoolDir;
     if (!dir) return null;
     try {
-      return new OutputSpool(dir, this.notebookId, cellId, {
-        memoryBytes: this.options.maxOutputBytes,
-        maxFileBytes: DEFAULT_MAX_SPOOL_BYTES,
-      });
+      return new OutputSpool(
+        dir,
+        this.notebookId,
+        cellId,
+        { memoryBytes: this.options.maxOutputBytes, maxFileBytes: DEFAULT_MAX_SPOOL_BYTES },
+        this.options.outputStore ?? null,
+      );
     } catch (error) {
       this.options.log(`cannot keep the full output of cell ${cellId}: ${describeError(error)}`);
       return null;
@@ -697,7 +700,13 @@ export class NotebookSession {
     if (this.current !== execution) return;
     this.current = null;
     if (execution.idleTimer) clearTimeout(execution.idleTimer);
-    void execution.spool?.close();
+    execution.spool
+      ?.close()
+      .catch((error) =>
+        this.options.log(
+          `could not store the full output of cell ${execution.entry.cellId}: ${describeError(error)}`,
+        ),
+      );
     const state = execution.state;
     state.status = status;
     state.finishedAt = Date.now();

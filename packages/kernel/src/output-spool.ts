@@ -7,16 +7,22 @@
  * The API serves it as "download full output" (`GET /notebooks/{id}/cells/{cellId}/output`).
  */
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs";
 import path from "node:path";
+import type { TObjectStore } from "@flint/storage";
 
 /** Default largest full-output file per cell run. */
 export const DEFAULT_MAX_SPOOL_BYTES = 200_000_000;
 
 /** Where the full output of `cellId` in `notebookId` lives under `dir` (names hashed: ids are user data). */
 export function outputSpoolPath(dir: string, notebookId: string, cellId: string): string {
+  return path.join(dir, ...outputSpoolKey(notebookId, cellId).split("/").slice(1));
+}
+
+/** The key of a cell's full output in an object store: `outputs/<hash>/<hash>.txt`. */
+export function outputSpoolKey(notebookId: string, cellId: string): string {
   const hash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 32);
-  return path.join(dir, hash(notebookId), `${hash(cellId)}.txt`);
+  return `outputs/${hash(notebookId)}/${hash(cellId)}.txt`;
 }
 
 // ANSI colour and cursor sequences: tracebacks carry them, a downloaded text file should not.
@@ -57,8 +63,15 @@ export class OutputSpool {
   private stream: WriteStream | null = null;
   private isFull = false;
   private isClosed = false;
+  private readonly key: string;
+  /** The previous run's object being removed from the store (awaited before this run's upload). */
+  private readonly removal: Promise<unknown>;
 
-  /** Starts a run's spool and deletes the previous run's file of the cell. */
+  /**
+   * Starts a run's spool and deletes the previous run's file of the cell. With a `store` (an S3
+   * bucket, so every web server can serve it) the file is written here while the run goes on and
+   * moved to the store when it ends.
+   */
   constructor(
     dir: string,
     notebookId: string,
@@ -67,9 +80,12 @@ export class OutputSpool {
       memoryBytes: 5_000_000,
       maxFileBytes: DEFAULT_MAX_SPOOL_BYTES,
     },
+    private readonly store: TObjectStore | null = null,
   ) {
     this.file = outputSpoolPath(dir, notebookId, cellId);
+    this.key = outputSpoolKey(notebookId, cellId);
     rmSync(this.file, { force: true });
+    this.removal = store ? store.remove(this.key).catch(() => undefined) : Promise.resolve();
   }
 
   /** Adds a kernel message's text. */
@@ -109,7 +125,7 @@ export class OutputSpool {
     this.stream?.write(text);
   }
 
-  /** Ends the run: the file (if any) is complete once this resolves. */
+  /** Ends the run: the file (if any) is complete, in the store when there is one, once this resolves. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -117,5 +133,12 @@ export class OutputSpool {
     const stream = this.stream;
     if (!stream) return;
     await new Promise<void>((resolve) => stream.end(resolve));
+    if (!this.store) return;
+    await this.removal;
+    try {
+      await this.store.put(this.key, createReadStream(this.file));
+    } finally {
+      rmSync(this.file, { force: true });
+    }
   }
 }

@@ -30,6 +30,8 @@ export type TSandboxStatus = {
 export type TSandboxOptions = {
   /** Flint's data directory. */
   dataDir: string;
+  /** The folder that holds `projects/<id>/` (default `<dataDir>/storage`). */
+  storageRoot?: string;
   /** `auto` (default: bwrap when it works), `bwrap` (fail without it) or `off`. */
   mode?: string;
   /** `isolated` or `host`; default isolated, host when a Spark cluster must reach the driver. */
@@ -107,7 +109,7 @@ function memoryGroup(): string | null {
  */
 export function planSandbox(options: TSandboxOptions): TSandboxPlan {
   const root = join(options.dataDir, "sandbox");
-  const projectsRoot = join(options.dataDir, "storage", "projects");
+  const projectsRoot = join(options.storageRoot ?? join(options.dataDir, "storage"), "projects");
   const apiSocket = join(root, "sockets", "api.sock");
   const proxySocket = join(root, "sockets", "egress.sock");
   const base = { projectsRoot, apiSocket, proxySocket, memoryCgroup: null };

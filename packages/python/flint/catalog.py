@@ -321,6 +321,14 @@ class CatalogClient:
         if format == "csv":
             writer = writer.option("header", "true")
         writer.save(target["path"])
+        # Recorded only once the files are where every reader looks (docs/deployment.md).
+        problem = written_files_problem(_written_files(df, target["path"]), format)
+        if problem:
+            raise CatalogError(
+                f"{name} was not registered: Spark reported the write to {target['path']} done, but {problem}."
+                " On a cluster the workers must write to storage the driver reads too: set FLINT_STORAGE_URL to"
+                " an s3:// bucket (docs/deployment.md), then run the cell again."
+            )
         columns = [
             {"name": field.name, "dataType": field.dataType.simpleString(), "nullable": bool(field.nullable)}
             for field in df.schema.fields
@@ -337,6 +345,67 @@ class CatalogClient:
         if self.config.notebook_id:
             registered["notebookId"] = self.config.notebook_id
         return self._request("POST", "/api/v1/catalog/assets/written", registered)
+
+
+def _written_files(df: Any, path: str) -> list[tuple[str, int]] | None:
+    """Every file under ``path`` as ``(relative name, size)``, seen as the Spark driver sees it.
+
+    A classic session asks Hadoop's FileSystem (local folders and ``s3a://`` alike); otherwise
+    (Spark Connect) a local folder is listed directly. None when neither can look: the server
+    checks again when it records the asset.
+    """
+    session = getattr(df, "sparkSession", None)
+    try:
+        jsc = session._jsc  # type: ignore[union-attr]
+        jvm = session.sparkContext._jvm  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - a Connect session (or no session) has no JVM here
+        jsc = jvm = None
+    if jsc is not None and jvm is not None:
+        hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+        fs = hadoop_path.getFileSystem(jsc.hadoopConfiguration())
+        base = fs.makeQualified(hadoop_path).toString().rstrip("/")
+        if not fs.exists(hadoop_path):
+            return []
+        if fs.getFileStatus(hadoop_path).isFile():
+            return [(os.path.basename(path), int(fs.getFileStatus(hadoop_path).getLen()))]
+        found = []
+        listing = fs.listFiles(hadoop_path, True)
+        while listing.hasNext():
+            status = listing.next()
+            found.append((status.getPath().toString()[len(base) + 1 :], int(status.getLen())))
+        return found
+    if "://" in path and not path.startswith("file:"):
+        return None
+    local = path[len("file:") :] if path.startswith("file:") else path
+    if os.path.isfile(local):
+        return [(os.path.basename(local), os.path.getsize(local))]
+    if not os.path.isdir(local):
+        return None
+    return [
+        (os.path.relpath(os.path.join(folder, file), local), os.path.getsize(os.path.join(folder, file)))
+        for folder, _dirs, files in os.walk(local)
+        for file in files
+    ]
+
+
+def written_files_problem(files: list[tuple[str, int]] | None, format: str) -> str | None:  # noqa: A002
+    """What is wrong with the files a write left (None: nothing, or nothing could be seen).
+
+    Spark's task output goes to ``_temporary`` and is moved into place when the job commits; parts
+    left there, or no data file at all, mean the driver's view of the folder never got the data
+    (workers writing to their own disks). Parquet parts are never empty; a 0-byte one is broken.
+    """
+    if files is None:
+        return None
+    pending = [name for name, _size in files if "_temporary" in name.split("/")]
+    data = [(name, size) for name, size in files if not any(part.startswith(("_", ".")) for part in name.split("/"))]
+    if pending:
+        return f"{len(pending)} file(s) were left in _temporary (task output never committed)"
+    if not data:
+        return "no data files arrived there"
+    if format == "parquet" and any(size == 0 for _name, size in data):
+        return "some Parquet parts arrived empty"
+    return None
 
 
 def client() -> CatalogClient:

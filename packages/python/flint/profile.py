@@ -226,6 +226,10 @@ def build_session(job: dict[str, Any]) -> Any:
         builder = builder.config(
             "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
         )
+    # The storage's settings (s3a:// jars and endpoint, docs/deployment.md); credentials come from
+    # the environment.
+    for key, value in (job.get("sparkConf") or {}).items():
+        builder = builder.config(key, value)
     if job["source"]["type"] == "jdbc" and job.get("jdbcPackage"):
         builder = builder.config("spark.jars.packages", job["jdbcPackage"])
         if job.get("ivyDir"):

@@ -25,7 +25,7 @@ import socket
 import sys
 from pathlib import Path
 
-from flint.kernel.session import LOG4J2_CONFIG
+from flint.kernel.session import LOG4J2_CONFIG, storage_conf
 from flint.sandbox import (
     CONNECT_PORT,
     build_command,
@@ -61,6 +61,8 @@ def server_command(port: int, memory_mb: int, project: str) -> list[str]:
         # Progress reaches notebooks twice a second (the default is every 2 s).
         "spark.connect.progress.reportInterval": "500ms",
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}",
+        # A bucket as Flint's storage: the s3a jars and endpoint (credentials: AWS_* variables).
+        **storage_conf(),
     }
     args = [spark_submit(), "--class", SERVER_CLASS, "--name", f"Flint project {project}"]
     args += ["--driver-memory", f"{memory_mb}m"]

@@ -4,6 +4,7 @@ flint.profile on a small real Spark DataFrame."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from flint import catalog
-from flint.catalog import CatalogClient, CatalogConfig, CatalogError
+from flint.catalog import CatalogClient, CatalogConfig, CatalogError, written_files_problem
 
 
 class FakeApi:
@@ -328,3 +329,58 @@ def test_load_of_a_spark_table_this_session_lacks_says_what_to_do(api: FakeApi, 
     )
     with pytest.raises(CatalogError, match="not in this kernel's Spark session"):
         make_client(api).load("gone", spark=spark)
+
+
+def test_register_checks_the_written_files_before_recording(api: FakeApi, spark: Any, tmp_path: Path) -> None:
+    target = tmp_path / "datasets" / "ok.parquet"
+    api.routes[("POST", "/api/v1/catalog/write-targets")] = (
+        200,
+        {"path": str(target), "relativePath": "datasets/ok.parquet", "projectId": "p1"},
+    )
+    api.routes[("POST", "/api/v1/catalog/assets/written")] = (201, {"id": "a1", "name": "ok"})
+    frame = spark.range(5)
+    assert make_client(api).register(frame, "ok")["id"] == "a1"
+    assert len(api.requests) == 2
+
+    # What a cluster whose workers wrote to their own disks leaves: a committed-looking folder
+    # with the parts still in _temporary. Spark's "overwrite" replaces the folder, so the write
+    # is simulated by a DataFrame whose files are put back after it.
+    parts = [name for name in os.listdir(target) if name.startswith("part-")]
+    stale = target / "_temporary" / "0" / "task_1"
+    stale.mkdir(parents=True)
+    for name in parts:
+        os.rename(target / name, stale / name)
+    # Listed through Hadoop's FileSystem, as the driver sees the folder.
+    files = catalog._written_files(frame, str(target))
+    assert files is not None and any(name.startswith("_temporary/0/task_1/part-") for name, _size in files)
+    assert "left in _temporary" in (written_files_problem(files, "parquet") or "")
+    assert written_files_problem([("_SUCCESS", 0)], "parquet") == "no data files arrived there"
+    assert written_files_problem([("part-0.parquet", 0)], "parquet") == "some Parquet parts arrived empty"
+    assert written_files_problem([("part-0.csv", 10), ("_SUCCESS", 0)], "csv") is None
+    assert written_files_problem(None, "parquet") is None
+
+
+def test_register_refuses_a_write_whose_parts_never_arrived(
+    api: FakeApi, spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "datasets" / "lost.parquet"
+    api.routes[("POST", "/api/v1/catalog/write-targets")] = (
+        200,
+        {"path": str(target), "relativePath": "datasets/lost.parquet", "projectId": "p1"},
+    )
+    api.routes[("POST", "/api/v1/catalog/assets/written")] = (201, {"id": "a2", "name": "lost"})
+    frame = spark.range(5)
+    real_listing = catalog._written_files
+
+    def as_on_a_cluster(df: Any, path: str) -> Any:
+        # The driver's view after the workers kept their parts: only Spark's bookkeeping.
+        for name in os.listdir(path):
+            if name.startswith("part-"):
+                os.remove(os.path.join(path, name))
+        return real_listing(df, path)
+
+    monkeypatch.setattr(catalog, "_written_files", as_on_a_cluster)
+    with pytest.raises(CatalogError, match="lost was not registered: .* no data files arrived there"):
+        make_client(api).register(frame, "lost")
+    # Only the write target was asked for; nothing was recorded.
+    assert [request["path"] for request in api.requests] == ["/api/v1/catalog/write-targets"]

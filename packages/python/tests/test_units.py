@@ -67,6 +67,27 @@ def test_settings_report_bad_conf_json() -> None:
     assert "FLINT_SPARK_CONF['a']" in load_settings({"FLINT_SPARK_CONF": '{"a": {"b": 1}}'}).errors[0]
 
 
+def test_storage_settings_apply_before_the_users_and_reach_the_projects_spark_server(monkeypatch) -> None:
+    from flint import spark_connect
+
+    storage = json.dumps({"spark.jars": "/env/s3a/hadoop-aws.jar", "spark.hadoop.fs.s3a.endpoint": "http://s3:9000"})
+    settings = load_settings(
+        {
+            "FLINT_SPARK_MODE": "dedicated",
+            "FLINT_STORAGE_SPARK_CONF": storage,
+            "FLINT_SPARK_CONF": '{"spark.hadoop.fs.s3a.endpoint": "http://mine:9000"}',
+        }
+    )
+    assert settings.conf["spark.jars"] == "/env/s3a/hadoop-aws.jar"
+    # A person's own FLINT_SPARK_CONF still wins.
+    assert settings.conf["spark.hadoop.fs.s3a.endpoint"] == "http://mine:9000"
+    assert "FLINT_STORAGE_SPARK_CONF is not valid JSON" in load_settings({"FLINT_STORAGE_SPARK_CONF": "{"}).errors[0]
+    monkeypatch.setenv("FLINT_STORAGE_SPARK_CONF", storage)
+    command = spark_connect.server_command(15002, 1024, "p1")
+    assert "spark.jars=/env/s3a/hadoop-aws.jar" in command
+    assert "spark.hadoop.fs.s3a.endpoint=http://s3:9000" in command
+
+
 def test_find_java_explains_a_wrong_java_home(tmp_path) -> None:
     try:
         find_java({"JAVA_HOME": str(tmp_path)})

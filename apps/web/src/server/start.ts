@@ -5,12 +5,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createBucketStorage,
   createCellRunStore,
   createJobRunCheck,
   createNotebookSocketServer,
   createRunPreparer,
+  describeStorage,
   endInterruptedRuns,
   getPreferences,
+  kernelStorageEnv,
   loadConfig,
   PREFERENCES_HEADER,
   removeInterruptedUploads,
@@ -122,7 +125,7 @@ export async function startFlint(): Promise<TFlintServer> {
     const ended = await endInterruptedRuns(prisma);
     if (ended.died > 0)
       log(`${ended.died} cell(s) were running when Flint last stopped: marked died, with a notice`);
-    const removedUploads = await removeInterruptedUploads(config.dataDir);
+    const removedUploads = await removeInterruptedUploads(config.storageRoot);
     if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
       dataDir: config.dataDir,
@@ -135,9 +138,16 @@ export async function startFlint(): Promise<TFlintServer> {
     // tokens a kernel held are revoked when it stops.
     const prepareRun = createRunPreparer(prisma, config);
     // Jupyter starts in the background: pages and the API are up before the first kernel.
+    // A bucket as storage (FLINT_STORAGE_URL=s3://...): kernels and the projects' Spark get its
+    // s3a settings and credentials; full outputs move to it when their run ends.
+    const bucket = createBucketStorage(config);
+    if (bucket) log(`storage: ${describeStorage(config.storage)}`);
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
+      storageRoot: config.storageRoot,
+      env: kernelStorageEnv(config),
+      ...(bucket ? { outputStore: bucket.store } : {}),
       store: createCellRunStore(prisma),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
@@ -194,7 +204,7 @@ export async function startFlint(): Promise<TFlintServer> {
         ),
     });
     cleanups.push(() => api.stop());
-    const sampleId = await seedCatalogTour(prisma, { dataDir: config.dataDir, catalog: api.catalog });
+    const sampleId = await seedCatalogTour(prisma, { catalog: api.catalog });
     if (sampleId)
       log("registered the catalog sample sales_2026 in Getting started; profiling it in the background");
 

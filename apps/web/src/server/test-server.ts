@@ -8,8 +8,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createApi,
+  createBucketStorage,
   createCellRunStore,
   createNotebookSocketServer,
+  kernelStorageEnv,
   loadConfig,
   type TConfig,
 } from "@flint/api";
@@ -42,6 +44,8 @@ export async function startTestFlint(options: {
   dataDirPrefix: string;
   runtime?: (server: { config: TConfig; port: number }) => Partial<TKernelRuntimeOptions>;
   apiSocket?: boolean;
+  /** More of the server's environment, e.g. FLINT_STORAGE_URL and its S3 settings. */
+  env?: Record<string, string>;
 }): Promise<TTestFlint> {
   const { prisma } = options;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
@@ -49,14 +53,24 @@ export async function startTestFlint(options: {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  const config = loadConfig({
+    FLINT_DATA_DIR: dataDir,
+    PORT: String(port),
+    FLINT_AUTH_RATE_LIMIT: "off",
+    ...options.env,
+  });
+  const bucket = createBucketStorage(config);
+  const custom = options.runtime?.({ config, port }) ?? {};
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
     dataDir,
     store: createCellRunStore(prisma),
     warmPoolSize: 0,
     log: () => undefined,
-    ...options.runtime?.({ config, port }),
+    ...(bucket ? { outputStore: bucket.store } : {}),
+    ...custom,
+    // As start.ts does: the storage's settings for kernels, under the test's own.
+    env: { ...kernelStorageEnv(config), ...custom.env },
   });
   await runtime.start();
   const api = createApi({

@@ -5,6 +5,7 @@ import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TBucketStorage } from "../services/storage.js";
 
 /** What the run and trash routes need of the broker. */
 export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
@@ -29,4 +30,6 @@ export interface TRouteDeps {
   getJobs: () => TJobService | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
+  /** The bucket of FLINT_STORAGE_URL=s3://...; null: files are in the data folder. */
+  bucket: TBucketStorage | null;
 }

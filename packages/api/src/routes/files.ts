@@ -23,15 +23,15 @@ function contentDisposition(name: string): string {
 
 /** The files routes of a project. */
 export function createFileRoutes({ config, catalog }: TRouteDeps): TRoutesOf<typeof endpoints> {
-  const { dataDir } = config;
+  const { storageRoot } = config;
   // The largest upload is the catalog's (`FLINT_CATALOG_MAX_UPLOAD_BYTES`).
   const maxUploadBytes = catalog.maxUploadBytes;
   return {
     listProjectFiles: implement(endpoints.listProjectFiles, async ({ grant, query }) =>
-      listProjectFiles(dataDir, grant.projectId, query.path),
+      listProjectFiles(storageRoot, grant.projectId, query.path),
     ),
     downloadProjectFile: implement(endpoints.downloadProjectFile, async ({ grant, query }) => {
-      const file = await openProjectFile(dataDir, grant.projectId, query.path);
+      const file = await openProjectFile(storageRoot, grant.projectId, query.path);
       // Never rendered on Flint's origin: a user's HTML or SVG file must not run as the app.
       return new Response(file.stream, {
         headers: {
@@ -50,7 +50,7 @@ export function createFileRoutes({ config, catalog }: TRouteDeps): TRoutesOf<typ
           "payload_too_large",
           `The file is larger than the upload limit of ${Math.floor(maxUploadBytes / 1_000_000)} MB.`,
         );
-      return await uploadProjectFile(dataDir, grant.projectId, {
+      return await uploadProjectFile(storageRoot, grant.projectId, {
         folder: query.path,
         name: query.name,
         body: request.body,
@@ -59,10 +59,10 @@ export function createFileRoutes({ config, catalog }: TRouteDeps): TRoutesOf<typ
       });
     }),
     createProjectFolder: implement(endpoints.createProjectFolder, async ({ grant, body }) =>
-      createProjectFolder(dataDir, grant.projectId, { folder: body.path, name: body.name }),
+      createProjectFolder(storageRoot, grant.projectId, { folder: body.path, name: body.name }),
     ),
     deleteProjectEntry: implement(endpoints.deleteProjectEntry, async ({ grant, query }) => {
-      await deleteProjectEntry(dataDir, grant.projectId, query.path);
+      await deleteProjectEntry(storageRoot, grant.projectId, query.path);
       return { deleted: true as const };
     }),
   };

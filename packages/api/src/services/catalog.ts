@@ -18,12 +18,18 @@ import type { TConfig } from "../config.js";
 import { AppError, notFound } from "../errors.js";
 import type { TPermission } from "../permissions.js";
 import type { TKernelCaller } from "../router.js";
+import type { TBucketStorage } from "./storage.js";
 
 /** Creates the catalog service of this API (profiling starts only when a job is queued). */
-export function createCatalogService(prisma: PrismaClient, config: TConfig): Catalog {
+export function createCatalogService(
+  prisma: PrismaClient,
+  config: TConfig,
+  bucket: TBucketStorage | null = null,
+): Catalog {
   return createCatalog({
     prisma,
     dataDir: config.dataDir,
+    storageRoot: config.storageRoot,
     pythonEnv: config.kernels.pythonEnv,
     // Connection passwords are encrypted under this key (FLINT_CATALOG_KEY or the data folder's).
     secretKey: parseSecretKey(config.catalog.secretKey),
@@ -31,6 +37,8 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
     connectionPolicy: config.connectionPolicy,
     maxUploadBytes: config.catalog.maxUploadBytes,
     profileMaxRows: config.catalog.profileMaxRows,
+    // A bucket holds uploads and notebook datasets (FLINT_STORAGE_URL=s3://...).
+    ...(bucket ? { objectStore: bucket } : {}),
     log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The project's files: its folder on disk, `<dataDir>/storage/projects/<projectId>`, which its
+ * The project's files: its folder on disk, `<storageRoot>/projects/<projectId>`, which its
  * kernels see as their working directory (so `df.to_csv("out.csv")` lands here) and where catalog
  * uploads live. People list, download, upload, make folders and delete in it.
  *
@@ -65,8 +65,8 @@ function missing(relative: string): AppError {
 }
 
 /** The project's folder, created when missing, and its real path. */
-async function projectRoot(dataDir: string, projectId: string): Promise<string> {
-  const root = projectStorageDir(dataDir, projectId);
+async function projectRoot(storageRoot: string, projectId: string): Promise<string> {
+  const root = projectStorageDir(storageRoot, projectId);
   await mkdir(root, { recursive: true });
   return await realpath(root);
 }
@@ -128,12 +128,12 @@ function toEntry(parts: string[], name: string, info: Awaited<ReturnType<typeof 
 
 /** Lists a folder of the project: folders first, then by name. */
 export async function listProjectFiles(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   relative: string,
 ): Promise<z.infer<typeof ZProjectFolder>> {
   const parts = parseProjectPath(relative);
-  const realRoot = await projectRoot(dataDir, projectId);
+  const realRoot = await projectRoot(storageRoot, projectId);
   const handle = await openFolder(realRoot, parts);
   try {
     const folder = `/proc/self/fd/${handle.fd}`;
@@ -160,13 +160,13 @@ export async function listProjectFiles(
 
 /** Opens a file of the project for download: its bytes as a stream, its size and name. */
 export async function openProjectFile(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   relative: string,
 ): Promise<{ stream: ReadableStream<Uint8Array>; sizeBytes: number; name: string }> {
   const parts = parseProjectPath(relative);
   if (parts.length === 0) throw new AppError("bad_request", "Name a file to download (?path=folder/file).");
-  const realRoot = await projectRoot(dataDir, projectId);
+  const realRoot = await projectRoot(storageRoot, projectId);
   const real = await resolveExisting(realRoot, parts);
   let handle: FileHandle;
   try {
@@ -194,7 +194,7 @@ export async function openProjectFile(
  * @throws AppError 413 above `maxBytes` (nothing is left behind), 409 when the name is taken.
  */
 export async function uploadProjectFile(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   input: {
     folder: string;
@@ -208,7 +208,7 @@ export async function uploadProjectFile(
   const name = ZEntryName.parse(input.name);
   if (!input.body)
     throw new AppError("bad_request", "The request has no body: send the file's bytes as the body.");
-  const realRoot = await projectRoot(dataDir, projectId);
+  const realRoot = await projectRoot(storageRoot, projectId);
   const owner = await ownerOf(realRoot);
   const folder = await openFolder(realRoot, parts);
   const base = `/proc/self/fd/${folder.fd}`;
@@ -257,13 +257,13 @@ export async function uploadProjectFile(
 
 /** Makes a folder inside a folder of the project. @throws AppError 409 when the name is taken. */
 export async function createProjectFolder(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   input: { folder: string; name: string },
 ): Promise<TProjectFile> {
   const parts = parseProjectPath(input.folder);
   const name = ZEntryName.parse(input.name);
-  const realRoot = await projectRoot(dataDir, projectId);
+  const realRoot = await projectRoot(storageRoot, projectId);
   const owner = await ownerOf(realRoot);
   const folder = await openFolder(realRoot, parts);
   const target = path.join(`/proc/self/fd/${folder.fd}`, name);
@@ -312,7 +312,7 @@ function removeAs(folder: string, name: string, owner: { uid: number; gid: numbe
  * itself, never what it points to.
  */
 export async function deleteProjectEntry(
-  dataDir: string,
+  storageRoot: string,
   projectId: string,
   relative: string,
 ): Promise<void> {
@@ -320,7 +320,7 @@ export async function deleteProjectEntry(
   const name = parts.at(-1);
   if (!name)
     throw new AppError("bad_request", "The project's folder itself cannot be deleted; name an entry in it.");
-  const realRoot = await projectRoot(dataDir, projectId);
+  const realRoot = await projectRoot(storageRoot, projectId);
   const folder = await openFolder(realRoot, parts.slice(0, -1));
   try {
     const target = path.join(`/proc/self/fd/${folder.fd}`, name);

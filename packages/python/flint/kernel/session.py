@@ -10,6 +10,9 @@ Configuration, read from the kernel's environment:
 - ``SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``); when set, Spark Connect is used.
 - ``SPARK_MASTER``: the classic master, default ``local[*]``.
 - ``FLINT_SPARK_CONF``: a JSON object of extra Spark settings, applied last.
+- ``FLINT_STORAGE_SPARK_CONF``: the settings Flint's storage needs (the hadoop-aws jars and
+  ``fs.s3a`` endpoint when FLINT_STORAGE_URL is a bucket), a JSON object applied before
+  ``FLINT_SPARK_CONF``; the credentials come as ``AWS_*`` variables, which S3A reads.
 - ``FLINT_SPARK_LOG``: where the driver JVM's stdout/stderr go (default: a file in the temp dir).
 - ``FLINT_SPARK_LOG_LEVEL``: ``sc.setLogLevel`` once started, default ``ERROR``.
 - ``FLINT_SPARK_START``: ``on-use`` (default) starts Spark at the first use of ``spark``, ``sc``,
@@ -111,6 +114,17 @@ def parse_conf_json(text: str) -> dict[str, str]:
     return conf
 
 
+def storage_conf(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The Spark settings of Flint's storage (``FLINT_STORAGE_SPARK_CONF``); empty for a folder."""
+    text = environ.get("FLINT_STORAGE_SPARK_CONF", "").strip()
+    if not text:
+        return {}
+    try:
+        return parse_conf_json(text)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("FLINT_SPARK_CONF", "FLINT_STORAGE_SPARK_CONF")) from None
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     """Build :class:`SparkSettings` from environment variables (see the module docstring)."""
     errors: list[str] = []
@@ -169,6 +183,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     }
     if master.startswith("local"):
         conf["spark.sql.shuffle.partitions"] = LOCAL_SHUFFLE_PARTITIONS
+    try:
+        conf.update(storage_conf(environ))
+    except ValueError as exc:
+        errors.append(str(exc))
     conf.update(user_conf)
     java_options = conf.get("spark.driver.extraJavaOptions", "")
     if "log4j2.configurationFile" not in java_options:
