@@ -3,6 +3,7 @@
  * handler, with authentication, the authorization choke point and the OpenAPI document.
  */
 import type { Catalog } from "@flint/catalog";
+import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import { createAuth, type TAuth } from "./auth.js";
 import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
@@ -67,6 +68,7 @@ export {
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
+export { createCollabHub, createCollabStore } from "./services/collab-store.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
@@ -83,6 +85,8 @@ export interface TApiOptions {
   /** The projects' shared Spark servers, once the kernel runtime is attached. */
   getSparkConnect?: () => TSparkConnectServers | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
+  /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
+  collab?: CollabHub | null;
 }
 
 /** Where a request came from, as the HTTP server saw it. */
@@ -146,6 +150,7 @@ export function createApi(options: TApiOptions): TApi {
     getBroker: options.getBroker ?? (() => null),
     getSparkConnect: options.getSparkConnect ?? (() => null),
     catalog,
+    collab: options.collab ?? null,
   });
   const router = createRouter({
     routes,

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import {
   createApi,
   createCellRunStore,
+  createCollabHub,
   createNotebookSocketServer,
   createRunPreparer,
   endInterruptedRuns,
@@ -132,11 +133,15 @@ export async function startFlint(): Promise<TFlintServer> {
     // Each run hands the kernel a notebook token of the user who ran it (flint.catalog); the
     // tokens a kernel held are revoked when it stops.
     const prepareRun = createRunPreparer(prisma, config);
+    // Co-editing rooms: the socket relays the shared documents, runs read their sources, REST
+    // saves reach them (docs/coediting.md). Stopped after the socket server, so rooms save last.
+    const collab = createCollabHub(prisma, (message) => log(`collab: ${message}`));
+    cleanups.push(() => collab.close());
     // Jupyter starts in the background: pages and the API are up before the first kernel.
     const runtime: TKernelRuntime = createKernelRuntime({
       pythonEnv: config.kernels.pythonEnv,
       dataDir: config.dataDir,
-      store: createCellRunStore(prisma),
+      store: createCellRunStore(prisma, collab),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
       warmPoolSize: config.kernels.warmPoolSize,
@@ -172,6 +177,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getBroker: () => runtime.broker,
       getSparkConnect: () => runtime.sparkConnect,
       runtimeStatus: async () => runtime.status(),
+      collab,
       onUnexpectedError: (error, request) =>
         log(
           `error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`,
@@ -237,6 +243,7 @@ export async function startFlint(): Promise<TFlintServer> {
       trustedOrigins: config.trustedOrigins,
       publicUrl: config.publicUrl,
       log,
+      collab,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import {
   createApi,
   createCellRunStore,
+  createCollabHub,
   createNotebookSocketServer,
   loadConfig,
   type TConfig,
@@ -28,6 +29,8 @@ export type TTestFlint = {
   config: TConfig;
   dataDir: string;
   runtime: TKernelRuntime;
+  /** The co-editing rooms, as the socket and the broker share them. */
+  collab: ReturnType<typeof createCollabHub>;
   stop: () => Promise<void>;
 };
 
@@ -50,10 +53,11 @@ export async function startTestFlint(options: {
   const port = (server.address() as { port: number }).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  const collab = createCollabHub(prisma);
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
     dataDir,
-    store: createCellRunStore(prisma),
+    store: createCellRunStore(prisma, collab),
     warmPoolSize: 0,
     log: () => undefined,
     ...options.runtime?.({ config, port }),
@@ -65,6 +69,7 @@ export async function startTestFlint(options: {
     isEmbeddedDb: true,
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
+    collab,
   });
   const sockets = createNotebookSocketServer({
     prisma,
@@ -73,6 +78,7 @@ export async function startTestFlint(options: {
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log: () => undefined,
+    collab,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) =>
     sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
@@ -93,8 +99,9 @@ export async function startTestFlint(options: {
   const stop = async () => {
     await runtime.stop();
     await sockets.close();
+    await collab.close();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, stop };
+  return { baseUrl, config, dataDir, runtime, collab, stop };
 }

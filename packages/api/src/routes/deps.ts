@@ -1,5 +1,6 @@
 /** What the route files need from the running server. */
 import type { Catalog } from "@flint/catalog";
+import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
@@ -26,4 +27,6 @@ export interface TRouteDeps {
   getSparkConnect: () => TSparkConnectServers | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
+  /** The co-editing rooms (null without the notebook socket, e.g. in API-only tests). */
+  collab: CollabHub | null;
 }
