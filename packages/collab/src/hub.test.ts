@@ -292,7 +292,7 @@ describe("CollabHub", () => {
     await ada.connect();
     await bob.connect();
     bob.awareness.setLocalState({
-      user: { id: "ada", name: "Ada", color: "red" },
+      user: { id: "ada", name: "Ada", color: 1 },
       cellId: null,
       cursor: null,
     });
@@ -308,7 +308,7 @@ describe("CollabHub", () => {
     expect(bob.refusals).toContain("Presence must name the signed-in user of this connection.");
     expect(ada.awareness.getStates().has(bob.doc.clientID)).toBe(false);
     bob.awareness.setLocalState({
-      user: { id: "bob", name: "Bob", color: "red" },
+      user: { id: "bob", name: "Bob", color: 1 },
       cellId: "a",
       cursor: null,
     });

@@ -173,7 +173,7 @@ class Room {
         });
         if (version !== null) {
           this.version = version;
-          const frame = encodeSaved(stateVector);
+          const frame = encodeSaved({ version, stateVector });
           for (const peer of this.peers.keys()) peer.send(frame);
           return;
         }

@@ -146,13 +146,21 @@ function newCellMap(cell: TSharedCell): Y.Map<unknown> {
  * the same cell survives), new cells are added, gone ones removed, and ids that are out of place
  * are moved. Used by the browser for edits that do not come from an editor (insert, delete,
  * move, find and replace) and by the server for REST saves and restores while people are in.
+ * With `changedIds`, only those cells' contents are compared (the others must merely exist).
  */
-export function applyNotebook(doc: Y.Doc, target: TSharedNotebook, origin: unknown = null): void {
+export function applyNotebook(
+  doc: Y.Doc,
+  target: TSharedNotebook,
+  origin: unknown = null,
+  changedIds?: ReadonlySet<string>,
+): void {
   doc.transact(() => {
     const cells = cellsOf(doc);
     const wanted = new Set(target.cells.map((cell) => cell.id));
     for (const cell of target.cells) {
       const map = cells.get(cell.id);
+      // Cells the caller did not change are only checked for being there.
+      if (map && changedIds && !changedIds.has(cell.id)) continue;
       if (!map) {
         cells.set(cell.id, newCellMap(cell));
         continue;
@@ -180,6 +188,7 @@ export function applyNotebook(doc: Y.Doc, target: TSharedNotebook, origin: unkno
 /** Makes `order` list exactly `ids`, keeping entries that are already in place. */
 function setOrder(doc: Y.Doc, ids: string[]): void {
   const order = orderOf(doc);
+  if (order.length === ids.length && order.toArray().every((id, index) => id === ids[index])) return;
   const wanted = new Set(ids);
   const seen = new Set<string>();
   // Remove ids that should not be there and repeated ones, from the end so indexes hold.
@@ -277,11 +286,22 @@ export function encodeRefusal(reason: string): Uint8Array {
   return encodeFrame(MESSAGE_REFUSED, (encoder) => encoding.writeVarString(encoder, reason));
 }
 
-/** A {@link MESSAGE_SAVED} frame carrying a state vector (empty from a browser). */
-export function encodeSaved(stateVector?: Uint8Array): Uint8Array {
+/**
+ * A {@link MESSAGE_SAVED} frame: from the server, the stored version and the state vector it
+ * holds; from a browser, empty (a request to save now).
+ */
+export function encodeSaved(saved?: { version: number; stateVector: Uint8Array }): Uint8Array {
   return encodeFrame(MESSAGE_SAVED, (encoder) => {
-    if (stateVector) encoding.writeVarUint8Array(encoder, stateVector);
+    if (!saved) return;
+    encoding.writeVarUint(encoder, saved.version);
+    encoding.writeVarUint8Array(encoder, saved.stateVector);
   });
+}
+
+/** Reads the payload of a server's {@link MESSAGE_SAVED} frame (after the type). */
+export function readSaved(decoder: decoding.Decoder): { version: number; stateVector: Map<number, number> } {
+  const version = decoding.readVarUint(decoder);
+  return { version, stateVector: Y.decodeStateVector(decoding.readVarUint8Array(decoder)) };
 }
 
 /** True when every change `doc` holds is covered by `stateVector` (the saved one). */
@@ -314,14 +334,17 @@ export function readAwarenessEntries(update: Uint8Array): { clientId: number; st
  * relative positions (JSON), so it stays on the right characters while others type.
  */
 export type TPresence = {
-  user: { id: string; name: string; color: string };
+  user: { id: string; name: string; color: number };
   cellId: string | null;
   cursor: { anchor: unknown; head: unknown } | null;
 };
 
-/** A colour per user id, the same in every browser. */
-export function presenceColor(userId: string): string {
+/** How many presence colours there are (classes `nb-presence-0` ... in the page's CSS). */
+export const PRESENCE_COLORS = 8;
+
+/** A colour index per user id, the same in every browser. */
+export function presenceColor(userId: string): number {
   let hash = 0;
   for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0;
-  return `hsl(${hash % 360} 70% 42%)`;
+  return hash % PRESENCE_COLORS;
 }

@@ -5,6 +5,7 @@ import type { TCellType } from "@flint/notebook";
 import { type FormEvent, useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
+import { PresenceAvatars } from "./presence";
 import { VersionsDialog } from "./versions-dialog";
 
 const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
@@ -176,6 +177,7 @@ export function NotebookToolbar({
         <NotebookName controller={controller} />
         <SaveState controller={controller} />
         <div className="ml-auto flex items-center gap-3">
+          <PresenceAvatars controller={controller} />
           <KernelStatus controller={controller} />
           {canRun && (
             <>
