@@ -110,6 +110,7 @@ export class NotebookController {
   /** The store's cells as last written to the shared document, to push only what changed. */
   private pushed = new Map<string, TCell>();
   private saveWaiters: (() => void)[] = [];
+  private isApplyingShared = false;
 
   private constructor(
     readonly notebookId: string,
@@ -144,9 +145,16 @@ export class NotebookController {
       onOpen: () => this.collab?.onOpen(),
       onClose: () => this.collab?.onClose(),
     });
+    // While others' changes are applied, the editors' models change and tell the store; those are
+    // not this page's edits and must not be written back (a half-applied text would undo theirs).
+    this.collab?.doc.on("beforeTransaction", (transaction) => {
+      if (transaction.origin === REMOTE || transaction.origin === DRAFT) this.isApplyingShared = true;
+    });
     this.collab?.doc.on("afterTransaction", (transaction) => {
       const origin = transaction.origin;
-      if ((origin === REMOTE || origin === DRAFT) && this.collab?.isSynced) this.pullShared();
+      if (origin !== REMOTE && origin !== DRAFT) return;
+      this.isApplyingShared = false;
+      if (this.collab?.isSynced) this.pullShared();
     });
   }
 
@@ -192,7 +200,7 @@ export class NotebookController {
 
   /** This page's edits (insert, delete, move, type, find and replace, typing) into the shared document. */
   private pushEdits(): void {
-    if (!this.collab || !this.store.canEdit()) return;
+    if (!this.collab || !this.store.canEdit() || this.isApplyingShared) return;
     const notebook = this.store.getNotebook();
     const changed = new Set<string>();
     for (const cell of notebook.cells) if (this.pushed.get(cell.id) !== cell) changed.add(cell.id);

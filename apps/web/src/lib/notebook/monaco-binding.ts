@@ -25,28 +25,37 @@ export function bindModelToText(
 
   const observer = (event: Y.YTextEvent, transaction: Y.Transaction) => {
     if (transaction.origin === origin) return;
+    // One edit operation for the whole delta, its ranges in the text as it was before: the model
+    // then changes once, to the text the document has, and listeners never see half of it.
+    const edits: TEditor.IIdentifiedSingleEditOperation[] = [];
+    let index = 0;
+    for (const op of event.delta) {
+      if (op.retain !== undefined) {
+        index += op.retain;
+      } else if (typeof op.insert === "string") {
+        const at = model.getPositionAt(index);
+        edits.push({ range: new monaco.Range(at.lineNumber, at.column, at.lineNumber, at.column), text: op.insert });
+      } else if (op.delete !== undefined) {
+        const start = model.getPositionAt(index);
+        const end = model.getPositionAt(index + op.delete);
+        edits.push({ range: new monaco.Range(start.lineNumber, start.column, end.lineNumber, end.column), text: "" });
+        index += op.delete;
+      }
+    }
     isApplyingRemote = true;
     try {
-      let index = 0;
-      for (const op of event.delta) {
-        if (op.retain !== undefined) {
-          index += op.retain;
-        } else if (typeof op.insert === "string") {
-          const at = model.getPositionAt(index);
-          model.applyEdits([
-            { range: new monaco.Range(at.lineNumber, at.column, at.lineNumber, at.column), text: op.insert },
-          ]);
-          index += op.insert.length;
-        } else if (op.delete !== undefined) {
-          const start = model.getPositionAt(index);
-          const end = model.getPositionAt(index + op.delete);
-          model.applyEdits([
-            { range: new monaco.Range(start.lineNumber, start.column, end.lineNumber, end.column), text: "" },
-          ]);
-        }
-      }
+      model.applyEdits(edits);
     } finally {
       isApplyingRemote = false;
+    }
+    // Should the two ever differ (a missed event), the document wins.
+    if (model.getValue() !== text.toString()) {
+      isApplyingRemote = true;
+      try {
+        model.setValue(text.toString());
+      } finally {
+        isApplyingRemote = false;
+      }
     }
     drawCursors();
   };
