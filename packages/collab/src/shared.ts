@@ -190,14 +190,11 @@ function setOrder(doc: Y.Doc, ids: string[]): void {
   const order = orderOf(doc);
   if (order.length === ids.length && order.toArray().every((id, index) => id === ids[index])) return;
   const wanted = new Set(ids);
-  const seen = new Set<string>();
   // Remove ids that should not be there and repeated ones, from the end so indexes hold.
   const current = order.toArray();
   for (let index = current.length - 1; index >= 0; index--) {
     const id = current[index]!;
-    const isRepeat = current.indexOf(id) !== index;
-    if (!wanted.has(id) || isRepeat) order.delete(index, 1);
-    else seen.add(id);
+    if (!wanted.has(id) || current.indexOf(id) !== index) order.delete(index, 1);
   }
   for (let k = 0; k < ids.length; k++) {
     const now = order.toArray();
