@@ -253,12 +253,13 @@ test("edits made while the server is unreachable survive a closed tab and merge 
   await signInAsDemo(page);
   const { path, id } = await createNotebook(request, "Drafts", [{ cell_type: "code", source: "kept = 0" }]);
   await page.goto(path);
-  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  await expect(page.getByTestId("coediting")).toHaveText("Live");
   // The network goes away: nothing typed now reaches the server.
   await page.context().setOffline(true);
   await editCell(page, cells(page).first());
   await page.keyboard.press("End");
   await page.keyboard.type(" + 1  # not saved yet");
+  await expect(page.getByTestId("coediting")).toHaveText("Offline");
   await page.keyboard.press("Control+s");
   await expect(page.getByTestId("save-state")).toContainText("Unsaved");
   await expect

@@ -191,6 +191,12 @@ class Room {
     this.markDirty();
   }
 
+  /** Sends `peer` the saved state when the database holds all of the document. */
+  sendSavedIfClean(peer: TCollabPeer): void {
+    if (this.isDirty || this.saving) return;
+    peer.send(encodeSaved({ version: this.version, stateVector: Y.encodeStateVector(this.doc) }));
+  }
+
   dispose(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.awareness.destroy();
@@ -234,6 +240,9 @@ export class CollabHub {
     if (peer.canWrite) {
       peer.send(encodeFrame(MESSAGE_SYNC, (encoder) => syncProtocol.writeSyncStep1(encoder, room.doc)));
     }
+    // Tell it what is saved, so it can say "Saved" before anyone types (or after a Ctrl+S with
+    // nothing new).
+    room.sendSavedIfClean(peer);
     const states = [...room.awareness.getStates().keys()];
     if (states.length > 0) {
       peer.send(
@@ -250,7 +259,10 @@ export class CollabHub {
       receive: async (frame, kind) => {
         if (hasLeft) return;
         this.receive(room, peer, frame, kind);
-        if (kind === "save") await room.save();
+        if (kind === "save") {
+          await room.save();
+          room.sendSavedIfClean(peer);
+        }
       },
       leave: async () => {
         if (hasLeft) return;

@@ -153,7 +153,8 @@ export class CollabClient {
     } else if (type === MESSAGE_SAVED) {
       const saved = readSaved(decoder);
       this.saved = saved.stateVector;
-      if (this.isSaved()) storage()?.removeItem(DRAFT_PREFIX + this.notebookId);
+      // Before the first sync the document is empty and trivially "saved": a draft waits for it.
+      if (this.isSynced && this.isSaved()) storage()?.removeItem(DRAFT_PREFIX + this.notebookId);
       this.handlers.onSaved(saved.version);
     } else if (type === MESSAGE_REFUSED) {
       this.handlers.onRefused(decoding.readVarString(decoder));

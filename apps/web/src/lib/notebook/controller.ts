@@ -140,7 +140,11 @@ export class NotebookController {
       : null;
     this.connection = new KernelConnection(notebookId, {
       onEvent: (event) => this.handleEvent(event),
-      onConnection: (connection) => this.store.setMeta({ connection }),
+      onConnection: (connection) =>
+        this.store.setMeta({
+          connection,
+          ...(this.collab?.isSynced ? { coediting: connection === "open" ? "live" : "offline" } : {}),
+        }),
       onBinary: (frame) => this.collab?.receive(frame),
       onOpen: () => this.collab?.onOpen(),
       onClose: () => this.collab?.onClose(),
@@ -174,6 +178,7 @@ export class NotebookController {
       this.pullShared();
     }
     bindExistingModels(this);
+    this.store.setMeta({ coediting: this.connection.isOpen() ? "live" : "offline" });
     if (collab.hasDraft()) this.notify("Edits this browser kept from before were merged into the notebook.");
     this.updatePresence(this.store.getActiveId(), null);
   }

@@ -34,11 +34,17 @@ export function bindModelToText(
         index += op.retain;
       } else if (typeof op.insert === "string") {
         const at = model.getPositionAt(index);
-        edits.push({ range: new monaco.Range(at.lineNumber, at.column, at.lineNumber, at.column), text: op.insert });
+        edits.push({
+          range: new monaco.Range(at.lineNumber, at.column, at.lineNumber, at.column),
+          text: op.insert,
+        });
       } else if (op.delete !== undefined) {
         const start = model.getPositionAt(index);
         const end = model.getPositionAt(index + op.delete);
-        edits.push({ range: new monaco.Range(start.lineNumber, start.column, end.lineNumber, end.column), text: "" });
+        edits.push({
+          range: new monaco.Range(start.lineNumber, start.column, end.lineNumber, end.column),
+          text: "",
+        });
         index += op.delete;
       }
     }
