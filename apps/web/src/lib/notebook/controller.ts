@@ -167,8 +167,23 @@ export class NotebookController {
     return this.collab?.isSynced === true;
   }
 
+  private syncWaiters: (() => void)[] = [];
+
+  /** Resolves once the page has the shared document, or after `timeoutMs`. */
+  private whenSynced(timeoutMs: number): Promise<void> {
+    if (this.collab?.isSynced) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.syncWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private onSynced(): void {
     const collab = this.collab!;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
     // Edits typed between the page's load and the first sync go in as changes; otherwise the
     // page takes the shared document (it may hold typing newer than the page's load).
     if (this.store.canEdit() && this.store.getEditCount() > 0) {
@@ -441,6 +456,12 @@ export class NotebookController {
    */
   private async saveShared(): Promise<boolean> {
     const collab = this.collab!;
+    // Right after the page loads the document may still be on its way: what the page shows is
+    // what it loaded, saved, unless the person already typed (then wait for the sync a moment).
+    if (!collab.isSynced) {
+      if (!this.store.isDirty()) return true;
+      await this.whenSynced(SHARED_SAVE_TIMEOUT_MS);
+    }
     if (collab.isSynced && collab.isSaved()) {
       this.store.markSaved(this.store.getEditCount(), this.store.getMeta().version);
       return true;
