@@ -19,11 +19,14 @@ const RECHECK_MS = 3_000;
 const CLOSED_SIGNED_OUT = 4401;
 const SIGNED_OUT_REASON = "signed out: the session ended or the token was revoked; sign in again";
 const MAX_MESSAGE_BYTES = 2_000_000;
-// How long a yes for one kind of co-editing frame is trusted before it is asked again. Typing
-// sends a frame per key: a database check each time would be two queries per key per person,
-// and a grant taken away still stops the next frame within this time (the 3 s re-check closes
-// the socket of someone who lost access altogether).
+// How long a yes for one kind of co-editing frame is trusted. Typing sends a frame per key: a
+// database check each time would be two queries per key per person, and keys waiting on it made
+// the tail of keystroke latency (bench/coedit). A yes older than FRAME_GRANT_MS is asked again in
+// the background while frames keep flowing; one older than FRAME_GRANT_STALE_MS (the check is
+// stuck or failing) makes frames wait for it. A grant taken away thus stops frames within about
+// two seconds; the 3 s re-check closes the socket of someone who lost access altogether.
 const FRAME_GRANT_MS = 1_000;
+const FRAME_GRANT_STALE_MS = 3_000;
 
 /** What the notebook socket server needs from the running server. */
 export interface TNotebookSocketOptions {
@@ -114,6 +117,7 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
       queue = queue.then(() => (isBinary ? handleFrame(toBytes(data)) : handleCommand(data.toString())));
     });
     const grants = new Map<TPermission, number>();
+    const refreshing = new Set<TPermission>();
     // Credentials and role, checked together (both are database reads); false when the socket
     // was closed for signed-out credentials.
     const check = async (permission: TPermission): Promise<boolean> => {
@@ -178,9 +182,18 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
       const permission = COLLAB_FRAME_PERMISSIONS[kind];
       try {
         const grantedAt = grants.get(permission);
-        if (grantedAt === undefined || Date.now() - grantedAt > FRAME_GRANT_MS) {
+        const age = grantedAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - grantedAt;
+        if (age > FRAME_GRANT_STALE_MS) {
           if (!(await check(permission))) return;
           grants.set(permission, Date.now());
+        } else if (age > FRAME_GRANT_MS && !refreshing.has(permission)) {
+          refreshing.add(permission);
+          check(permission)
+            .then(
+              (isValid) => (isValid ? grants.set(permission, Date.now()) : grants.delete(permission)),
+              () => grants.delete(permission),
+            )
+            .finally(() => refreshing.delete(permission));
         }
       } catch (error) {
         grants.delete(permission);
