@@ -4,6 +4,7 @@
  */
 
 import type { Catalog } from "@flint/catalog";
+import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import type { TJobService } from "@flint/jobs";
 import { createAuth, type TAuth } from "./auth.js";
@@ -72,6 +73,7 @@ export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { createJobRunCheck } from "./services/jobs.js";
+export { createCollabHub, createCollabStore } from "./services/collab-store.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { createBucketStorage, kernelStorageEnv, type TBucketStorage } from "./services/storage.js";
@@ -91,6 +93,8 @@ export interface TApiOptions {
   /** The job service, once started (null: run requests wait for a server that has one). */
   getJobs?: () => TJobService | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
+  /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
+  collab?: CollabHub | null;
 }
 
 /** Where a request came from, as the HTTP server saw it. */
@@ -157,6 +161,7 @@ export function createApi(options: TApiOptions): TApi {
     getSparkConnect: options.getSparkConnect ?? (() => null),
     getJobs: options.getJobs ?? (() => null),
     catalog,
+    collab: options.collab ?? null,
   });
   const router = createRouter({
     routes,

@@ -199,3 +199,15 @@ export const COMMAND_PERMISSIONS = {
   tablePage: "notebook.run",
   chartPreview: "notebook.run",
 } as const satisfies Record<TBrokerCommandType, TPermission>;
+
+/**
+ * The permission each kind of co-editing frame on the notebook socket needs (docs/coediting.md):
+ * members who may open the notebook receive the shared document and show their presence; only
+ * those who may edit send changes or ask for a save. A frame is checked before it is applied.
+ */
+export const COLLAB_FRAME_PERMISSIONS = {
+  read: "notebook.watch",
+  presence: "notebook.watch",
+  write: "notebook.edit",
+  save: "notebook.edit",
+} as const satisfies Record<"read" | "presence" | "write" | "save", TPermission>;

@@ -8,6 +8,7 @@ import {
   createBucketStorage,
   createCellRunStore,
   createJobRunCheck,
+  createCollabHub,
   createNotebookSocketServer,
   createRunPreparer,
   describeStorage,
@@ -137,6 +138,10 @@ export async function startFlint(): Promise<TFlintServer> {
     // Each run hands the kernel a notebook token of the user who ran it (flint.catalog); the
     // tokens a kernel held are revoked when it stops.
     const prepareRun = createRunPreparer(prisma, config);
+    // Co-editing rooms: the socket relays the shared documents, runs read their sources, REST
+    // saves reach them (docs/coediting.md). Stopped after the socket server, so rooms save last.
+    const collab = createCollabHub(prisma, (message) => log(`collab: ${message}`));
+    cleanups.push(() => collab.close());
     // Jupyter starts in the background: pages and the API are up before the first kernel.
     // A bucket as storage (FLINT_STORAGE_URL=s3://...): kernels and the projects' Spark get its
     // s3a settings and credentials; full outputs move to it when their run ends.
@@ -148,7 +153,7 @@ export async function startFlint(): Promise<TFlintServer> {
       storageRoot: config.storageRoot,
       env: kernelStorageEnv(config),
       ...(bucket ? { outputStore: bucket.store } : {}),
-      store: createCellRunStore(prisma),
+      store: createCellRunStore(prisma, collab),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
       warmPoolSize: config.kernels.warmPoolSize,
@@ -198,6 +203,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getSparkConnect: () => runtime.sparkConnect,
       getJobs: () => jobs,
       runtimeStatus: async () => runtime.status(),
+      collab,
       onUnexpectedError: (error, request) =>
         log(
           `error in ${request.method} ${new URL(request.url).pathname}: ${(error as Error)?.stack ?? String(error)}`,
@@ -263,6 +269,7 @@ export async function startFlint(): Promise<TFlintServer> {
       trustedOrigins: config.trustedOrigins,
       publicUrl: config.publicUrl,
       log,
+      collab,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

@@ -10,6 +10,7 @@ import {
   createApi,
   createBucketStorage,
   createCellRunStore,
+  createCollabHub,
   createNotebookSocketServer,
   kernelStorageEnv,
   loadConfig,
@@ -30,6 +31,8 @@ export type TTestFlint = {
   config: TConfig;
   dataDir: string;
   runtime: TKernelRuntime;
+  /** The co-editing rooms, as the socket and the broker share them. */
+  collab: ReturnType<typeof createCollabHub>;
   stop: () => Promise<void>;
 };
 
@@ -61,10 +64,11 @@ export async function startTestFlint(options: {
   });
   const bucket = createBucketStorage(config);
   const custom = options.runtime?.({ config, port }) ?? {};
+  const collab = createCollabHub(prisma);
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
     dataDir,
-    store: createCellRunStore(prisma),
+    store: createCellRunStore(prisma, collab),
     warmPoolSize: 0,
     log: () => undefined,
     ...(bucket ? { outputStore: bucket.store } : {}),
@@ -79,6 +83,7 @@ export async function startTestFlint(options: {
     isEmbeddedDb: true,
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
+    collab,
   });
   const sockets = createNotebookSocketServer({
     prisma,
@@ -87,6 +92,7 @@ export async function startTestFlint(options: {
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log: () => undefined,
+    collab,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) =>
     sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
@@ -107,8 +113,9 @@ export async function startTestFlint(options: {
   const stop = async () => {
     await runtime.stop();
     await sockets.close();
+    await collab.close();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, stop };
+  return { baseUrl, config, dataDir, runtime, collab, stop };
 }

@@ -2,6 +2,7 @@
 import { authorize } from "../authorize.js";
 import { communityEndpoints as endpoints } from "../contract/community.js";
 import { implement, type TRoutesOf } from "../router.js";
+import { flushThen } from "../services/collab-store.js";
 import {
   forkNotebook,
   getPublishedNotebook,
@@ -13,16 +14,18 @@ import {
 import type { TRouteDeps } from "./deps.js";
 
 /** The community routes. */
-export function createCommunityRoutes({ prisma }: TRouteDeps): TRoutesOf<typeof endpoints> {
+export function createCommunityRoutes({ prisma, collab }: TRouteDeps): TRoutesOf<typeof endpoints> {
   return {
     publishNotebook: implement(endpoints.publishNotebook, async ({ actor, grant, params }) =>
-      setPublished(prisma, {
-        type: "notebook",
-        id: params.id,
-        projectId: grant.projectId,
-        actorId: actor.userId,
-        isPublished: true,
-      }),
+      flushThen(collab, params.id, () =>
+        setPublished(prisma, {
+          type: "notebook",
+          id: params.id,
+          projectId: grant.projectId,
+          actorId: actor.userId,
+          isPublished: true,
+        }),
+      ),
     ),
     unpublishNotebook: implement(endpoints.unpublishNotebook, async ({ actor, grant, params }) =>
       setPublished(prisma, {

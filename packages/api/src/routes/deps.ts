@@ -1,5 +1,6 @@
 /** What the route files need from the running server. */
 import type { Catalog } from "@flint/catalog";
+import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
@@ -32,4 +33,6 @@ export interface TRouteDeps {
   catalog: Catalog;
   /** The bucket of FLINT_STORAGE_URL=s3://...; null: files are in the data folder. */
   bucket: TBucketStorage | null;
+  /** The co-editing rooms (null without the notebook socket, e.g. in API-only tests). */
+  collab: CollabHub | null;
 }

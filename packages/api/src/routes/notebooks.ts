@@ -8,6 +8,7 @@ import { notebookEndpoints as endpoints } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { describePermissions } from "../permissions.js";
 import { implement, type TRoutesOf } from "../router.js";
+import { flushThen, syncSavedToCollab } from "../services/collab-store.js";
 import { exportPublishedNotebookFile, getPublishedNotebookDocument } from "../services/community.js";
 import {
   deleteNotebookForever,
@@ -47,7 +48,7 @@ async function shutDownKernel(getBroker: () => TRunBroker | null, notebookId: st
 }
 
 /** The notebook routes. */
-export function createNotebookRoutes({ prisma, getBroker }: TRouteDeps): TRoutesOf<typeof endpoints> {
+export function createNotebookRoutes({ prisma, getBroker, collab }: TRouteDeps): TRoutesOf<typeof endpoints> {
   return {
     listNotebooks: implement(endpoints.listNotebooks, async ({ grant }) => {
       // No scheduler: notebooks past the trash's retention go when their project is listed.
@@ -81,7 +82,7 @@ export function createNotebookRoutes({ prisma, getBroker }: TRouteDeps): TRoutes
       const file =
         grant.role === "public"
           ? await exportPublishedNotebookFile(prisma, params.id)
-          : await exportNotebookFile(prisma, params.id);
+          : await flushThen(collab, params.id, () => exportNotebookFile(prisma, params.id));
       return new Response(file.text, {
         headers: {
           "content-type": "application/x-ipynb+json; charset=utf-8",
@@ -95,19 +96,24 @@ export function createNotebookRoutes({ prisma, getBroker }: TRouteDeps): TRoutes
       // Readers who are not members get the published snapshot (SECURITY.md case 34).
       if (grant.role === "public")
         return { ...(await getPublishedNotebookDocument(prisma, params.id)), permissions };
-      const document = await getNotebook(prisma, params.id);
+      const document = await flushThen(collab, params.id, () => getNotebook(prisma, params.id));
       await touchNotebook(prisma, params.id);
       return { ...document, permissions };
     }),
-    saveNotebook: implement(endpoints.saveNotebook, async ({ actor, params, body }) =>
-      saveNotebook(prisma, {
+    saveNotebook: implement(endpoints.saveNotebook, async ({ actor, params, body }) => {
+      // What people typed in the shared document is saved first, so a save based on an older
+      // version is a conflict (409) rather than silently undoing their typing.
+      await collab?.flush(params.id);
+      const summary = await saveNotebook(prisma, {
         notebookId: params.id,
         actorId: actor.userId,
         baseVersion: body.version,
         name: body.name,
         notebook: body.notebook,
-      }),
-    ),
+      });
+      await syncSavedToCollab(prisma, collab, params.id);
+      return summary;
+    }),
     renameNotebook: implement(endpoints.renameNotebook, async ({ actor, params, body }) =>
       renameNotebook(prisma, { notebookId: params.id, actorId: actor.userId, name: body.name }),
     ),

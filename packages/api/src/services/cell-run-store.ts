@@ -2,13 +2,20 @@
  * The execution broker's view of the database: the saved cells it may run, and where each
  * cell's outputs go as they arrive.
  */
+import type { CollabHub } from "@flint/collab";
 import type { Prisma, PrismaClient } from "@flint/db";
 import type { TCellExecution, TCellRunStore, TCellRunUpdate, TStoredCell } from "@flint/kernel";
 
-/** A {@link TCellRunStore} on Flint's database. */
-export function createCellRunStore(prisma: PrismaClient): TCellRunStore {
+/**
+ * A {@link TCellRunStore} on Flint's database. With `collab`, a notebook that people have open
+ * runs the sources of its shared document as they are at that moment (what everyone sees),
+ * not the last save of it.
+ */
+export function createCellRunStore(prisma: PrismaClient, collab?: CollabHub | null): TCellRunStore {
   return {
     async loadCells(notebookId: string): Promise<TStoredCell[]> {
+      const live = collab ? await collab.readLive(notebookId) : null;
+      if (live) return live.cells.map(({ id, cell_type, source }) => ({ id, cell_type, source }));
       const row = await prisma.notebook.findUnique({ where: { id: notebookId }, select: { cells: true } });
       const cells = Array.isArray(row?.cells)
         ? (row.cells as { id?: unknown; cell_type?: unknown; source?: unknown }[])

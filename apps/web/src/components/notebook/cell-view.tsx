@@ -23,6 +23,7 @@ import {
   type TOpenChartBuilder,
 } from "./outputs/chart-actions";
 import { OutputArea } from "./outputs/output-area";
+import { CellPresence } from "./presence";
 import { RenderedMarkdown } from "./rendered-markdown";
 import { StaticCode } from "./static-code";
 
@@ -200,6 +201,7 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
       onDragLeave={() => setDropAt(null)}
       onDrop={onDrop}
     >
+      <CellPresence controller={controller} cellId={id} />
       <div className="nb-gutter">
         {canEdit && (
           <button

@@ -113,6 +113,13 @@ export const CodeEditor = memo(function CodeEditor({
     const disposables = [
       editor.onDidContentSizeChange(resize),
       model.onDidChangeContent(() => store.setSource(cellId, model.getValue())),
+      // Others see this person's cursor and selection in the cell.
+      editor.onDidChangeCursorSelection(({ selection }) => {
+        controller.updatePresence(cellId, {
+          anchor: model.getOffsetAt(selection.getSelectionStart()),
+          head: model.getOffsetAt(selection.getPosition()),
+        });
+      }),
       editor.onDidBlurEditorWidget(() => {
         // Focus left the cell (a click elsewhere): Jupyter's command mode, unless it went to a
         // widget of this editor or to a dialog that will hand it back.

@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
 import { ScheduleDialog } from "../jobs/schedule-dialog";
+import { PresenceAvatars } from "./presence";
 import { VersionsDialog } from "./versions-dialog";
 
 const KERNEL_LABELS: Record<string, { label: string; className: string }> = {
@@ -42,6 +43,25 @@ function SaveState({ controller }: { controller: NotebookController }) {
     >
       {text}
       {meta.saveState === "error" && meta.saveError ? `: ${meta.saveError}` : ""}
+    </span>
+  );
+}
+
+/** Whether edits reach the others now ("Live") or wait in this page ("Offline"). */
+function CoeditingState({ controller }: { controller: NotebookController }) {
+  const { coediting } = useMeta(controller.store);
+  if (coediting === "none") return null;
+  return (
+    <span
+      data-testid="coediting"
+      title={
+        coediting === "live"
+          ? "Edits reach everyone in this notebook as you type."
+          : "Not connected: your edits are kept in this page and merge when the connection is back."
+      }
+      className={`rounded px-1.5 text-xs ${coediting === "live" ? "bg-emerald-50 text-emerald-700" : "bg-amber-50 text-amber-800"}`}
+    >
+      {coediting === "live" ? "Live" : "Offline"}
     </span>
   );
 }
@@ -178,7 +198,9 @@ export function NotebookToolbar({
       <div className="flex items-center gap-3 px-4 py-2">
         <NotebookName controller={controller} />
         <SaveState controller={controller} />
+        <CoeditingState controller={controller} />
         <div className="ml-auto flex items-center gap-3">
+          <PresenceAvatars controller={controller} />
           <KernelStatus controller={controller} />
           {canRun && (
             <>

@@ -1,10 +1,15 @@
-// The notebook page's I/O: loading, compare-and-swap saves (autosave, Ctrl+S, conflicts), local
-// drafts, and the broker's WebSocket (run, interrupt, restart, completion, inspection). The store
-// holds the state; views call the controller and never fetch or send anything themselves.
+// The notebook page's I/O: loading, co-editing through the shared document (collab.ts; the
+// server saves it), compare-and-swap saves with conflicts and local drafts for a page that has no
+// shared document yet, and the broker's WebSocket (run, interrupt, restart, completion,
+// inspection). The store holds the state; views call the controller and never fetch or send
+// anything themselves.
+import { applyNotebook, getSourceText, readNotebook } from "@flint/collab/shared";
 import { exportIpynb, parseIpynb, type TCell, type TNotebook } from "@flint/notebook";
 import { ApiError, apiClient, type TResponse } from "@/lib/api";
 import { diffNotebookCells, type TCellDiff } from "./cell-diff";
+import { CollabClient, DRAFT, LOCAL, mergeShared, REMOTE, toSharedCell } from "./collab";
 import { applyDraft, clearDrafts, draftDiffers, readDraft, type TDraft, writeDraft } from "./drafts";
+import { bindExistingModels } from "./editor-models";
 import { KernelConnection } from "./kernel-connection";
 import {
   applyOutputChanges,
@@ -22,6 +27,8 @@ import { NotebookStore } from "./store";
 type TCompleteResult = Extract<NonNullable<Extract<TReply, { ok: true }>["result"]>, { matches: string[] }>;
 
 export const AUTOSAVE_DELAY_MS = 2000;
+/** How long Ctrl+S waits for the server to save the shared document. */
+const SHARED_SAVE_TIMEOUT_MS = 10_000;
 const DRAFT_DELAY_MS = 300;
 // Longer than the broker waits for the kernel (30 s): a first completion in a fresh environment is slow.
 const REQUEST_TIMEOUT_MS = 35_000;
@@ -78,6 +85,10 @@ function readLiveReply(
   return result;
 }
 
+function getSourceTextOf(collab: CollabClient, cellId: string) {
+  return getSourceText(collab.doc, cellId);
+}
+
 function newRequestId(): string {
   return `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -94,6 +105,12 @@ export class NotebookController {
   private dialogListeners = new Set<() => void>();
   private pending = new Map<string, (reply: TReply | null) => void>();
   private cleanups: (() => void)[] = [];
+  /** The shared document; null for a page that cannot co-edit (no signed-in user). */
+  readonly collab: CollabClient | null;
+  /** The store's cells as last written to the shared document, to push only what changed. */
+  private pushed = new Map<string, TCell>();
+  private saveWaiters: (() => void)[] = [];
+  private isApplyingShared = false;
 
   private constructor(
     readonly notebookId: string,
@@ -102,6 +119,7 @@ export class NotebookController {
     readonly projectName: string | null,
     notebook: TNotebook,
     doc: TNotebookDocument,
+    user: { id: string; name: string } | null,
   ) {
     this.store = new NotebookStore(notebook, {
       name: doc.name,
@@ -112,17 +130,134 @@ export class NotebookController {
     });
     this.store.setAllStatus(doc.cellStatus ?? {});
     this.store.setAllExecution(doc.cellExecution ?? {});
+    this.collab = user
+      ? new CollabClient(notebookId, user, doc.permissions.edit, {
+          send: (frame) => this.connection.sendBinary(frame),
+          onSynced: () => this.onSynced(),
+          onSaved: (version) => this.onSaved(version),
+          onRefused: (reason) => this.notify(reason),
+        })
+      : null;
     this.connection = new KernelConnection(notebookId, {
       onEvent: (event) => this.handleEvent(event),
-      onConnection: (connection) => this.store.setMeta({ connection }),
+      onConnection: (connection) =>
+        this.store.setMeta({
+          connection,
+          ...(this.collab?.isSynced ? { coediting: connection === "open" ? "live" : "offline" } : {}),
+        }),
+      onBinary: (frame) => this.collab?.receive(frame),
+      onOpen: () => this.collab?.onOpen(),
+      onClose: () => this.collab?.onClose(),
     });
+    // While others' changes are applied, the editors' models change and tell the store; those are
+    // not this page's edits and must not be written back (a half-applied text would undo theirs).
+    this.collab?.doc.on("beforeTransaction", (transaction) => {
+      if (transaction.origin === REMOTE || transaction.origin === DRAFT) this.isApplyingShared = true;
+    });
+    this.collab?.doc.on("afterTransaction", (transaction) => {
+      const origin = transaction.origin;
+      if (origin !== REMOTE && origin !== DRAFT) return;
+      this.isApplyingShared = false;
+      if (this.collab?.isSynced) this.pullShared();
+    });
+  }
+
+  /** True once the page edits through the shared document (after its first sync). */
+  isCoediting(): boolean {
+    return this.collab?.isSynced === true;
+  }
+
+  private syncWaiters: (() => void)[] = [];
+
+  /** Resolves once the page has the shared document, or after `timeoutMs`. */
+  private whenSynced(timeoutMs: number): Promise<void> {
+    if (this.collab?.isSynced) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.syncWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private onSynced(): void {
+    const collab = this.collab!;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+    // Edits typed between the page's load and the first sync go in as changes; otherwise the
+    // page takes the shared document (it may hold typing newer than the page's load).
+    if (this.store.canEdit() && this.store.getEditCount() > 0) {
+      applyNotebook(collab.doc, this.sharedOfStore(), LOCAL);
+      this.rememberPushed();
+    } else {
+      this.pullShared();
+    }
+    bindExistingModels(this);
+    this.store.setMeta({ coediting: this.connection.isOpen() ? "live" : "offline" });
+    if (collab.hasDraft()) this.notify("Edits this browser kept from before were merged into the notebook.");
+    this.updatePresence(this.store.getActiveId(), null);
+  }
+
+  private sharedOfStore() {
+    const notebook = this.store.getNotebook();
+    return {
+      cells: notebook.cells.map(toSharedCell),
+      metadata: notebook.metadata as Record<string, unknown>,
+    };
+  }
+
+  private rememberPushed(): void {
+    this.pushed = new Map(this.store.getNotebook().cells.map((cell) => [cell.id, cell]));
+  }
+
+  /** The shared document changed from outside this page: show it. */
+  private pullShared(): void {
+    if (!this.collab) return;
+    const next = mergeShared(this.store.getNotebook(), readNotebook(this.collab.doc));
+    this.store.replaceNotebook(next);
+    this.rememberPushed();
+  }
+
+  /** This page's edits (insert, delete, move, type, find and replace, typing) into the shared document. */
+  private pushEdits(): void {
+    if (!this.collab || !this.store.canEdit() || this.isApplyingShared) return;
+    const notebook = this.store.getNotebook();
+    const changed = new Set<string>();
+    for (const cell of notebook.cells) if (this.pushed.get(cell.id) !== cell) changed.add(cell.id);
+    applyNotebook(this.collab.doc, this.sharedOfStore(), LOCAL, changed);
+    this.rememberPushed();
+  }
+
+  private onSaved(version: number): void {
+    if (!this.collab) return;
+    if (!this.store.canEdit()) {
+      this.store.setMeta({ version });
+      return;
+    }
+    if (this.collab.isSaved()) {
+      this.store.markSaved(this.store.getEditCount(), version);
+      const waiters = this.saveWaiters;
+      this.saveWaiters = [];
+      for (const resolve of waiters) resolve();
+    } else {
+      this.store.setMeta({ version });
+    }
+  }
+
+  /** Says which cell this person is in and where their cursor is (others see it). */
+  updatePresence(cellId: string | null, cursor: { anchor: number; head: number } | null): void {
+    const collab = this.collab;
+    if (!collab?.isSynced) return;
+    const text = cellId ? getSourceTextOf(collab, cellId) : undefined;
+    collab.setPresence(cellId, cursor, text);
   }
 
   /** Loads a notebook (with what the caller may do on it) and its project's name. */
   static async load(projectId: string, notebookId: string): Promise<NotebookController> {
-    const [doc, project] = await Promise.all([
+    const [doc, project, me] = await Promise.all([
       apiClient("getNotebook", { params: { id: notebookId } }),
       apiClient("getProject", { params: { id: projectId } }).catch(() => ({ name: undefined })),
+      apiClient("getMe", {}).catch(() => null),
     ]);
     const controller = new NotebookController(
       notebookId,
@@ -130,6 +265,7 @@ export class NotebookController {
       project.name ?? null,
       parseDocument(doc),
       doc,
+      me ? { id: me.id, name: me.name } : null,
     );
     controller.offerDraft(doc.version);
     return controller;
@@ -142,8 +278,13 @@ export class NotebookController {
     this.connection.connect();
     this.cleanups.push(
       this.store.subscribeEdits(() => {
+        if (this.isCoediting()) this.pushEdits();
         this.scheduleDraft();
-        this.scheduleAutosave();
+        // With the shared document the server saves; REST saves are for pages without one.
+        if (!this.collab) this.scheduleAutosave();
+      }),
+      this.store.subscribeUi(() => {
+        if (this.store.getMode() !== "edit") this.updatePresence(this.store.getActiveId(), null);
       }),
     );
     const beforeUnload = (event: BeforeUnloadEvent) => {
@@ -176,9 +317,11 @@ export class NotebookController {
     this.cleanups = [];
     if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
     this.autosaveTimer = null;
-    if (this.store.isDirty() && this.dialog === null) void this.save();
+    if (this.isCoediting()) this.collab?.requestSave();
+    else if (this.store.isDirty() && this.dialog === null) void this.save();
     if (this.noticeTimer) clearTimeout(this.noticeTimer);
     this.connection.close();
+    this.collab?.dispose();
     for (const resolve of this.pending.values()) resolve(null);
     this.pending.clear();
   }
@@ -236,6 +379,10 @@ export class NotebookController {
       clearTimeout(this.draftTimer);
       this.draftTimer = null;
     }
+    if (this.isCoediting()) {
+      this.collab?.writeDraft();
+      return;
+    }
     if (this.store.isDirty() && this.store.canEdit()) {
       writeDraft(this.notebookId, this.store.getMeta().version, this.store.getNotebook());
     }
@@ -282,6 +429,7 @@ export class NotebookController {
    */
   async save(): Promise<boolean> {
     if (!this.store.canEdit()) return true;
+    if (this.collab) return await this.saveShared();
     const target = this.store.getEditCount();
     if (this.autosaveTimer) {
       clearTimeout(this.autosaveTimer);
@@ -300,6 +448,37 @@ export class NotebookController {
     // Edits made during the save still need one; their own autosave timer may have been cleared above.
     if (isSaved && this.store.isDirty() && !this.autosaveTimer && !this.isDisposed) this.scheduleAutosave();
     return isSaved && this.store.isSavedThrough(target);
+  }
+
+  /**
+   * Asks the server to save the shared document now and waits until it holds everything this
+   * page has (Ctrl+S, leaving). Offline, the edits wait in the page and its local draft.
+   */
+  private async saveShared(): Promise<boolean> {
+    const collab = this.collab!;
+    // Right after the page loads the document may still be on its way: what the page shows is
+    // what it loaded, saved, unless the person already typed (then wait for the sync a moment).
+    if (!collab.isSynced) {
+      if (!this.store.isDirty()) return true;
+      await this.whenSynced(SHARED_SAVE_TIMEOUT_MS);
+    }
+    if (collab.isSynced && collab.isSaved()) {
+      this.store.markSaved(this.store.getEditCount(), this.store.getMeta().version);
+      return true;
+    }
+    this.flushDraft();
+    if (!collab.isSynced || !collab.requestSave()) {
+      this.store.setMeta({ saveState: "unsaved" });
+      return false;
+    }
+    this.store.setMeta({ saveState: "saving", saveError: null });
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), SHARED_SAVE_TIMEOUT_MS);
+      this.saveWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   private async saveOnce(): Promise<boolean> {
@@ -410,7 +589,9 @@ export class NotebookController {
       this.notify("Your role in this project can read this notebook but not run it.");
       return;
     }
-    if (this.store.canEdit() && this.store.isDirty()) {
+    // Co-editing: the broker runs the shared document's source, which has every key sent so far
+    // (frames on one socket arrive in order), so nothing needs saving first.
+    if (this.store.canEdit() && this.store.isDirty() && !this.collab) {
       const isSaved = await this.save();
       if (!isSaved) {
         this.notify("The notebook could not be saved, so nothing was run: the kernel runs the saved code.");

@@ -1,14 +1,48 @@
 // Monaco text models per cell, kept while the notebook is open so that a cell's undo history
 // survives its editor being unmounted (only the cell being edited has an editor), and the kernel
 // completion provider that finds its cell from the model.
+import { getSourceText } from "@flint/collab/shared";
 import type { editor as TEditor, languages as TLanguages } from "monaco-editor/editor/editor.api";
 import type { NotebookController } from "./controller";
 import type { TMonaco } from "./monaco";
+import { bindModelToText } from "./monaco-binding";
 
 type TTarget = { controller: NotebookController; cellId: string };
 
 const models = new Map<string, TEditor.ITextModel>();
 const targets = new Map<string, TTarget>();
+/** Models bound to their cell's text in the shared document, with the function that unbinds. */
+const bindings = new Map<TEditor.ITextModel, () => void>();
+let loadedMonaco: TMonaco | null = null;
+
+/** Binds a cell's model to its shared text once the page co-edits; true when bound. */
+function bindModel(
+  monaco: TMonaco,
+  controller: NotebookController,
+  cellId: string,
+  model: TEditor.ITextModel,
+) {
+  if (bindings.has(model)) return true;
+  const collab = controller.collab;
+  if (!collab || !controller.isCoediting()) return false;
+  const text = getSourceText(collab.doc, cellId);
+  if (!text) return false;
+  bindings.set(model, bindModelToText(monaco, model, text, collab, cellId));
+  model.onWillDispose(() => {
+    bindings.get(model)?.();
+    bindings.delete(model);
+  });
+  return true;
+}
+
+/** Binds the models made before the page's first sync (the cell being edited). */
+export function bindExistingModels(controller: NotebookController): void {
+  if (!loadedMonaco) return;
+  for (const [key, model] of models) {
+    if (!key.startsWith(`${controller.notebookId}/`) || model.isDisposed()) continue;
+    bindModel(loadedMonaco, controller, key.slice(controller.notebookId.length + 1), model);
+  }
+}
 let isProviderRegistered = false;
 
 export function languageOf(cellType: string): string {
@@ -31,8 +65,10 @@ export function getCellModel(
     models.set(key, model);
     targets.set(uri.toString(), { controller, cellId });
   }
+  loadedMonaco = monaco;
   if (model.getLanguageId() !== language) monaco.editor.setModelLanguage(model, language);
-  if (model.getValue() !== source) model.setValue(source);
+  // A bound model follows its shared text itself; replacing its whole value would undo others' typing.
+  if (!bindModel(monaco, controller, cellId, model) && model.getValue() !== source) model.setValue(source);
   registerKernelCompletion(monaco);
   return model;
 }

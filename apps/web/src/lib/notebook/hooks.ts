@@ -3,6 +3,7 @@
 "use client";
 import type { TCell } from "@flint/notebook";
 import { useCallback, useSyncExternalStore } from "react";
+import type { TPeer } from "./collab";
 import type { NotebookController, TDialog } from "./controller";
 import type { TCellExecution } from "./protocol";
 import type { NotebookStore, TMeta } from "./store";
@@ -69,4 +70,17 @@ export class Observable<T> {
 
 export function useObservable<T>(observable: Observable<T>): T {
   return useSyncExternalStore(observable.subscribe, observable.get, observable.get);
+}
+
+const NO_PEERS: TPeer[] = [];
+const noSubscription = () => () => undefined;
+
+/** The other people in the notebook (co-editing presence); empty without a shared document. */
+export function usePeers(controller: NotebookController): TPeer[] {
+  const collab = controller.collab;
+  return useSyncExternalStore(
+    collab?.subscribePeers ?? noSubscription,
+    collab?.getPeers ?? (() => NO_PEERS),
+    () => NO_PEERS,
+  );
 }

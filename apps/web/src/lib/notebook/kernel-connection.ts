@@ -10,6 +10,11 @@ import type { TConnection } from "./store";
 export type TKernelConnectionHandlers = {
   onEvent: (event: TServerEvent) => void;
   onConnection: (state: TConnection) => void;
+  /** A binary frame: the shared document's sync, presence, saves (collab.ts). */
+  onBinary?: (frame: Uint8Array) => void;
+  /** The socket opened; called before commands queued while it was closed are sent. */
+  onOpen?: () => void;
+  onClose?: () => void;
 };
 
 const FIRST_RETRY_MS = 500;
@@ -26,13 +31,37 @@ export class KernelConnection {
   // Commands given before the socket opened (a run right after the page loads); sent on open.
   private waiting: TClientCommand[] = [];
 
+  private removeNetworkListeners: (() => void) | null = null;
+
   constructor(
     private readonly notebookId: string,
     private readonly handlers: TKernelConnectionHandlers,
   ) {}
 
+  /**
+   * Follows the browser's network state: when it goes offline the socket is closed at once (a
+   * socket on a dead network can take minutes to notice, while edits pile up unsent and the page
+   * claims to be connected); when it is back, it reconnects at once instead of after the backoff.
+   */
+  private listenToNetwork(): void {
+    if (this.removeNetworkListeners || typeof window === "undefined") return;
+    const offline = () => this.socket?.close(4000, "offline");
+    const online = () => this.retryNow();
+    window.addEventListener("offline", offline);
+    window.addEventListener("online", online);
+    this.removeNetworkListeners = () => {
+      window.removeEventListener("offline", offline);
+      window.removeEventListener("online", online);
+    };
+  }
+
   connect(): void {
     if (this.isClosed) return;
+    this.listenToNetwork();
+    if (typeof navigator !== "undefined" && navigator.onLine === false) {
+      this.scheduleRetry();
+      return;
+    }
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     const url = `${scheme}//${window.location.host}/ws/notebooks/${encodeURIComponent(this.notebookId)}`;
     let socket: WebSocket;
@@ -43,20 +72,27 @@ export class KernelConnection {
       return;
     }
     this.socket = socket;
+    socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       this.retryMs = FIRST_RETRY_MS;
+      this.handlers.onOpen?.();
       this.handlers.onConnection("open");
       const waiting = this.waiting;
       this.waiting = [];
       for (const command of waiting) socket.send(JSON.stringify(command));
     };
     socket.onmessage = (message) => {
+      if (message.data instanceof ArrayBuffer) {
+        this.handlers.onBinary?.(new Uint8Array(message.data));
+        return;
+      }
       if (typeof message.data !== "string") return;
       const event = parseServerEvent(message.data);
       if (event) this.handlers.onEvent(event);
     };
     socket.onclose = (event) => {
       if (this.socket === socket) this.socket = null;
+      this.handlers.onClose?.();
       if (event.code === CLOSED_SIGNED_OUT || event.code === CLOSED_FORBIDDEN) {
         this.isClosed = true;
         this.waiting = [];
@@ -85,6 +121,13 @@ export class KernelConnection {
     return true;
   }
 
+  /** Sends a binary frame; false when the socket is not open. */
+  sendBinary(frame: Uint8Array): boolean {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(frame);
+    return true;
+  }
+
   /** Sends now, or as soon as the socket opens (while it is connecting or reconnecting). */
   sendOrQueue(command: TClientCommand): void {
     if (!this.send(command)) this.waiting.push(command);
@@ -106,6 +149,8 @@ export class KernelConnection {
 
   close(): void {
     this.isClosed = true;
+    this.removeNetworkListeners?.();
+    this.removeNetworkListeners = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket?.close();
     this.socket = null;

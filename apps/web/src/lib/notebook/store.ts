@@ -39,6 +39,11 @@ export type TMeta = {
   notice: string | null;
   /** How the latest run of several cells stopped early (the notice above the cells), if it did. */
   runStop: TRunStop | null;
+  /**
+   * Co-editing: `none` until the page has the shared document, then `live` while its socket is
+   * open and `offline` while it is not (edits wait in the page and merge on reconnect).
+   */
+  coediting: "none" | "live" | "offline";
 };
 
 type TListener = () => void;
@@ -72,7 +77,7 @@ export class NotebookStore {
 
   constructor(
     notebook: TNotebook,
-    meta: Omit<TMeta, "saveState" | "saveError" | "lastSavedAt" | "notice" | "runStop">,
+    meta: Omit<TMeta, "saveState" | "saveError" | "lastSavedAt" | "notice" | "runStop" | "coediting">,
   ) {
     this.notebook = notebook;
     this.meta = {
@@ -82,6 +87,7 @@ export class NotebookStore {
       lastSavedAt: null,
       notice: null,
       runStop: null,
+      coediting: "none",
     };
     this.reindex();
     this.activeId = this.ids[0] ?? null;
