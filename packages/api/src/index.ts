@@ -72,8 +72,8 @@ export {
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
-export { createJobRunCheck } from "./services/jobs.js";
 export { createCollabHub, createCollabStore } from "./services/collab-store.js";
+export { createJobRunCheck } from "./services/jobs.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { createBucketStorage, kernelStorageEnv, type TBucketStorage } from "./services/storage.js";

@@ -323,8 +323,29 @@ export class Catalog {
     store: TObjectStore,
   ): Promise<TAssetSummary> {
     const key = projectKey(request.projectId, request.path);
-    const relative = key.slice(`projects/${request.projectId}/`.length);
     const stored = await describeStoredObject(store, key);
+    return await this.registerStoredFile(request, userId, {
+      ...stored,
+      relative: key.slice(`projects/${request.projectId}/`.length),
+      readHeader: () => readObjectCsvHeader(store, key),
+    });
+  }
+
+  /**
+   * Records a file or folder of the project's storage (the data folder or the bucket) as an
+   * asset and queues its profile; the format comes from the request or the file name.
+   */
+  private async registerStoredFile(
+    request: Extract<TRegisterAssetRequest, { source: "path" }>,
+    userId: string,
+    stored: {
+      relative: string;
+      format: "csv" | "json" | "parquet" | null;
+      sizeBytes: number;
+      isDirectory: boolean;
+      readHeader: () => Promise<string[]>;
+    },
+  ): Promise<TAssetSummary> {
     const format = request.format ?? stored.format;
     if (!format) {
       throw new CatalogError(
@@ -332,22 +353,22 @@ export class Catalog {
         "Cannot tell the format from the file name: send format (csv, json or parquet).",
       );
     }
-    const name = parseName(request.name ?? nameFromFileName(relative));
+    const name = parseName(request.name ?? nameFromFileName(stored.relative));
     await this.ensureNameFree(request.projectId, name);
     const id = await createAsset(this.prisma, {
       projectId: request.projectId,
       name,
-      qualifiedName: `files/${relative}`,
+      qualifiedName: `files/${stored.relative}`,
       kind: "file",
       format,
-      location: relative,
+      location: stored.relative,
       description: request.description,
       ownerId: userId,
       tags: request.tags,
       sizeBytes: stored.sizeBytes,
       columns:
         format === "csv" && !stored.isDirectory
-          ? (await readObjectCsvHeader(store, key)).map((column) => ({ name: column, dataType: "unknown" }))
+          ? (await stored.readHeader()).map((column) => ({ name: column, dataType: "unknown" }))
           : [],
       profileStatus: "queued",
     });
@@ -363,35 +384,11 @@ export class Catalog {
     if (request.source === "path") {
       const absolute = await resolveProjectPath(this.storageRoot, request.projectId, request.path);
       const stored = await describeStoredData(absolute);
-      const format = request.format ?? stored.format;
-      if (!format) {
-        throw new CatalogError(
-          "bad_request",
-          "Cannot tell the format from the file name: send format (csv, json or parquet).",
-        );
-      }
-      const relative = toProjectRelative(this.storageRoot, request.projectId, absolute);
-      const name = parseName(request.name ?? nameFromFileName(relative));
-      await this.ensureNameFree(request.projectId, name);
-      const id = await createAsset(this.prisma, {
-        projectId: request.projectId,
-        name,
-        qualifiedName: `files/${relative}`,
-        kind: "file",
-        format,
-        location: relative,
-        description: request.description,
-        ownerId: userId,
-        tags: request.tags,
-        sizeBytes: stored.sizeBytes,
-        columns:
-          format === "csv" && !stored.isDirectory
-            ? (await readCsvHeader(absolute)).map((column) => ({ name: column, dataType: "unknown" }))
-            : [],
-        profileStatus: "queued",
+      return await this.registerStoredFile(request, userId, {
+        ...stored,
+        relative: toProjectRelative(this.storageRoot, request.projectId, absolute),
+        readHeader: () => readCsvHeader(absolute),
       });
-      await this.profiler.enqueue(id, userId);
-      return await this.summaryOf(id, userId);
     }
     const connection = await getConnection(this.prisma, request.connectionId);
     // A connection of another project is as unknown here as one that does not exist.
