@@ -51,6 +51,9 @@ const ZEnv = z.object({
   // Several web servers must share it (connection passwords are encrypted under it).
   FLINT_CATALOG_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
+  // Model tracking (docs/models.md): `off` runs no MLflow server; the backend store's database.
+  FLINT_MODELS: z.enum(["on", "off"]).default("on"),
+  FLINT_MLFLOW_DATABASE_URL: z.string().optional(),
 });
 
 /** The validated configuration of one Flint process. */
@@ -104,6 +107,12 @@ export interface TConfig {
    * otherwise, so the server is no port scanner of its own network.
    */
   connectionPolicy: TConnectionPolicy;
+  /**
+   * Model tracking (docs/models.md): whether Flint runs its MLflow tracking server (FLINT_MODELS),
+   * and the backend store's database (FLINT_MLFLOW_DATABASE_URL; default: `<flint database>_mlflow`
+   * in the same PostgreSQL).
+   */
+  models: { isEnabled: boolean; databaseUrl: string | undefined };
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -213,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       secretKey: catalogKey(value.FLINT_CATALOG_KEY, dataDir),
     },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
+    models: { isEnabled: value.FLINT_MODELS === "on", databaseUrl: value.FLINT_MLFLOW_DATABASE_URL },
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

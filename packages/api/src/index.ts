@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
@@ -67,6 +68,7 @@ export {
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
+export type { TMlflowBackend } from "./services/mlflow-proxy.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { listUsers, setUserAdmin, setUserDisabled } from "./services/users.js";
@@ -82,6 +84,8 @@ export interface TApiOptions {
   getBroker?: () => TRunBroker | null;
   /** The projects' shared Spark servers, once the kernel runtime is attached. */
   getSparkConnect?: () => TSparkConnectServers | null;
+  /** The MLflow tracking server (docs/models.md), once started; null: the models routes answer 503. */
+  getMlflow?: () => TMlflowBackend | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -145,6 +149,7 @@ export function createApi(options: TApiOptions): TApi {
     openApiDocument: () => buildOpenApiDocument(routes, config.publicUrl),
     getBroker: options.getBroker ?? (() => null),
     getSparkConnect: options.getSparkConnect ?? (() => null),
+    getMlflow: options.getMlflow ?? (() => null),
     catalog,
   });
   const router = createRouter({

@@ -47,6 +47,11 @@ export const PERMISSIONS = {
   // and download; editors upload, make folders and delete, as they may change notebooks.
   "files.read": ["viewer", "runner", "editor", "admin"],
   "files.write": ["editor", "admin"],
+  // Experiments, runs, registered models and their artifacts (MLflow through Flint, docs/models.md):
+  // members read; whoever may run the project's notebooks may log runs and register models from
+  // them, as running a training cell does.
+  "model.read": ["viewer", "runner", "editor", "admin"],
+  "model.write": ["runner", "editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -122,6 +127,8 @@ export const TOKEN_SCOPE_OF = {
   "catalog.write": "write",
   "files.read": "read",
   "files.write": "write",
+  "model.read": "read",
+  "model.write": "run",
   "site.users": "admin",
   "site.invitations": "admin",
   "site.health": "read",

@@ -47,6 +47,13 @@ export {
   type TKernelPoolOptions,
 } from "./kernels";
 export { MASKED_TOKEN, maskNotebookTokens } from "./mask-secrets";
+export {
+  MlflowServer,
+  type TMlflowRequest,
+  type TMlflowResponse,
+  type TMlflowServerOptions,
+  type TMlflowStatus,
+} from "./mlflow-server";
 export { DEFAULT_MAX_SPOOL_BYTES, OutputSpool, outputSpoolPath, textOfMessage } from "./output-spool";
 export * from "./protocol";
 export {

@@ -18,13 +18,14 @@ import {
 } from "@flint/api";
 import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
+import { ensureCompanionDatabase } from "@flint/db/companion";
 import {
   startEmbeddedPostgres,
   stopOrphanedEmbeddedPostgres,
   type TEmbeddedPostgres,
 } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import { createKernelRuntime, MlflowServer, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
 import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
@@ -165,12 +166,30 @@ export async function startFlint(): Promise<TFlintServer> {
     await runtime.start();
     cleanups.push(() => runtime.stop());
 
+    // Model tracking (docs/models.md): MLflow's tracking server, reachable only through Flint's API,
+    // starts in the background like Jupyter; its backend store is a database next to Flint's.
+    let mlflow: MlflowServer | null = null;
+    if (config.models.isEnabled) {
+      const backendStoreUri =
+        config.models.databaseUrl ?? (await ensureCompanionDatabase(databaseUrl, "mlflow"));
+      mlflow = new MlflowServer({
+        pythonEnv: config.kernels.pythonEnv,
+        dataDir: config.dataDir,
+        backendStoreUri,
+        log: (message) => log(`models: ${message}`),
+      });
+      mlflow.start().catch((error) => log(`models: ${String(error)}`));
+      const server = mlflow;
+      cleanups.push(() => server.stop());
+    }
+
     const api = createApi({
       config,
       prisma,
       isEmbeddedDb: embedded !== null,
       getBroker: () => runtime.broker,
       getSparkConnect: () => runtime.sparkConnect,
+      getMlflow: () => mlflow,
       runtimeStatus: async () => runtime.status(),
       onUnexpectedError: (error, request) =>
         log(

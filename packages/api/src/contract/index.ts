@@ -15,6 +15,7 @@ import type { TBodyInput, TEndpoint, TParamsInput, TQueryInput, TResponseOf } fr
 import { fileEndpoints } from "./files";
 import { healthEndpoints } from "./health";
 import { memberEndpoints } from "./members";
+import { modelEndpoints } from "./models";
 import { notebookEndpoints } from "./notebooks";
 import { outputEndpoints } from "./outputs";
 import { projectEndpoints } from "./projects";
@@ -38,6 +39,7 @@ export const contract = {
   ...communityEndpoints,
   ...catalogEndpoints,
   ...fileEndpoints,
+  ...modelEndpoints,
 } satisfies Record<string, TEndpoint>;
 
 /** The contract's type. */

@@ -4,6 +4,7 @@ import type { PrismaClient } from "@flint/db";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 
 /** What the run and trash routes need of the broker. */
 export type TRunBroker = Pick<ExecutionBroker, "runAndWait" | "handleCommand" | "kernelIdOf">;
@@ -24,6 +25,8 @@ export interface TRouteDeps {
   getBroker: () => TRunBroker | null;
   /** The projects' shared Spark servers, once the kernel runtime is attached (null: 503). */
   getSparkConnect: () => TSparkConnectServers | null;
+  /** The MLflow tracking server, once attached (null: the models routes answer 503). */
+  getMlflow: () => TMlflowBackend | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
 }

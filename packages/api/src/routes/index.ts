@@ -16,6 +16,7 @@ import type { TRouteDeps } from "./deps.js";
 import { createFileRoutes } from "./files.js";
 import { createHealthRoutes } from "./health.js";
 import { createMemberRoutes } from "./members.js";
+import { createModelRoutes } from "./models.js";
 import { createNotebookRoutes } from "./notebooks.js";
 import { createOutputRoutes } from "./outputs.js";
 import { createProjectRoutes } from "./projects.js";
@@ -42,6 +43,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createCommunityRoutes(deps),
     ...createCatalogRoutes(deps),
     ...createFileRoutes(deps),
+    ...createModelRoutes(deps),
   };
   return Object.values(routes) as TAnyRoute[];
 }
