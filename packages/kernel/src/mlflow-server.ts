@@ -9,7 +9,7 @@
  * (`@flint/api`'s MLflow routes), which checks the caller's project rights first.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -105,7 +105,11 @@ export class MlflowServer {
     rmSync(this.socketPath, { force: true });
     const env = buildJupyterEnv(process.env, {
       // The password travels in the environment of Flint's own child, never in argv (ps shows it).
-      MLFLOW_BACKEND_STORE_URI: this.options.backendStoreUri,
+      // SQLAlchemy picks psycopg 3 for a bare postgresql:// URL; the environment has psycopg2.
+      MLFLOW_BACKEND_STORE_URI: this.options.backendStoreUri.replace(
+        /^postgres(ql)?:\/\//,
+        "postgresql+psycopg2://",
+      ),
       // No background job runner (huey workers): Flint uses tracking and the registry only.
       MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
       PYTHONUNBUFFERED: "1",
@@ -159,7 +163,7 @@ export class MlflowServer {
     for (;;) {
       if (exitReason !== null) {
         this.state = "down";
-        this.error = `the MLflow server exited while starting (${exitReason}); see ${join(this.home, "mlflow-server.log")}`;
+        this.error = `the MLflow server exited while starting (${exitReason}): ${this.logTail()}`;
         throw new KernelRuntimeError("jupyter_unavailable", this.error);
       }
       if (this.isStopping) throw new KernelRuntimeError("stopped", "MLflow is stopping");
@@ -175,6 +179,16 @@ export class MlflowServer {
     this.state = "running";
     this.error = null;
     this.log(`MLflow tracking server is running (${Date.now() - startedAt} ms)`);
+  }
+
+  /** The last lines of the server's log, without the backend store's URL (it holds a password). */
+  private logTail(): string {
+    try {
+      const lines = readFileSync(join(this.home, "mlflow-server.log"), "utf8").trim().split("\n").slice(-6);
+      return lines.join(" | ").replaceAll(/postgresql:\/\/[^\s'"]+/g, "postgresql://…");
+    } catch {
+      return "no log";
+    }
   }
 
   private async isHealthy(): Promise<boolean> {

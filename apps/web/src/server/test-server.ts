@@ -14,7 +14,12 @@ import {
   type TConfig,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
-import { createKernelRuntime, type TKernelRuntime, type TKernelRuntimeOptions } from "@flint/kernel";
+import {
+  createKernelRuntime,
+  MlflowServer,
+  type TKernelRuntime,
+  type TKernelRuntimeOptions,
+} from "@flint/kernel";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -42,6 +47,8 @@ export async function startTestFlint(options: {
   dataDirPrefix: string;
   runtime?: (server: { config: TConfig; port: number }) => Partial<TKernelRuntimeOptions>;
   apiSocket?: boolean;
+  /** Runs an MLflow tracking server with its backend store in this database (docs/models.md). */
+  mlflowDatabaseUrl?: string;
 }): Promise<TTestFlint> {
   const { prisma } = options;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
@@ -59,12 +66,22 @@ export async function startTestFlint(options: {
     ...options.runtime?.({ config, port }),
   });
   await runtime.start();
+  const mlflow = options.mlflowDatabaseUrl
+    ? new MlflowServer({
+        pythonEnv: testPythonEnv,
+        dataDir,
+        backendStoreUri: options.mlflowDatabaseUrl,
+        log: () => undefined,
+      })
+    : null;
+  await mlflow?.start();
   const api = createApi({
     config,
     prisma,
     isEmbeddedDb: true,
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
+    getMlflow: () => mlflow,
   });
   const sockets = createNotebookSocketServer({
     prisma,
@@ -91,6 +108,7 @@ export async function startTestFlint(options: {
     chmodSync(plan.apiSocket, 0o666);
   }
   const stop = async () => {
+    await mlflow?.stop();
     await runtime.stop();
     await sockets.close();
     await new Promise((resolve) => server.close(resolve));

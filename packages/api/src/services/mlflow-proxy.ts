@@ -360,9 +360,8 @@ function findRule(method: string, rest: string): { rule: TRule; params: string[]
     if (ruleMethod !== method) continue;
     const pattern = rulePath.split("/");
     if (pattern.length !== segments.length) continue;
-    const params: string[] = [];
-    if (pattern.every((part, i) => (part === "*" ? (params.push(segments[i]!), true) : part === segments[i])))
-      return { rule, params };
+    if (pattern.every((part, i) => part === "*" || part === segments[i]))
+      return { rule, params: segments.filter((_segment, i) => pattern[i] === "*") };
   }
   return null;
 }

@@ -157,7 +157,10 @@ export async function listRegisteredModels(backend: TMlflowBackend, projectId: s
           runId: version.run_id || null,
           status: version.status ?? "READY",
           createdAt: version.creation_timestamp ?? null,
-          aliases: version.aliases ?? [],
+          // Version search leaves aliases out; the model's alias map has them.
+          aliases: Object.entries(aliases)
+            .filter(([, target]) => target === version.version)
+            .map(([alias]) => alias),
           source: version.source ?? "",
         }))
         .sort((a, b) => Number(b.version) - Number(a.version)),
