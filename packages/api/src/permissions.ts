@@ -162,6 +162,8 @@ export const ABILITIES = {
   editChart: "chart.edit",
   writeCatalog: "catalog.write",
   writeFiles: "files.write",
+  readModels: "model.read",
+  writeModels: "model.write",
 } as const satisfies Record<string, TPermission>;
 export type TAbility = keyof typeof ABILITIES;
 /** What the caller may do, by ability. */

@@ -28,7 +28,14 @@ export interface TMlflowServerOptions {
   log?: TLog;
   /** How long the first start may take (it creates MLflow's tables). Default 120 s. */
   startTimeoutMs?: number;
+  /** The first wait before starting a crashed server again; doubled per crash, up to 60 s. Default 1 s. */
+  restartDelayMs?: number;
 }
+
+/** The longest wait between two restarts of a server that keeps crashing. */
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A server that ran this long is healthy again: its next crash waits the first delay. */
+const STABLE_AFTER_MS = 60_000;
 
 /** What `/api/health` reports about the tracking server. */
 export type TMlflowStatus = "not started" | "starting" | "running" | "down";
@@ -52,8 +59,10 @@ export interface TMlflowRequest {
 
 /**
  * Starts and stops `mlflow server` (uvicorn, one worker) as a child in its own process group, with
- * output appended to `<dataDir>/mlflow/mlflow-server.log`. A server that exits is started again
- * at the next request ({@link request} waits for it).
+ * output appended to `<dataDir>/mlflow/mlflow-server.log`. A server that exits or fails to start
+ * is started again after a delay that doubles with each crash (1 s, 2 s, 4 s ... 60 s; back to 1 s
+ * once it ran a minute), so a server that cannot start does not spin a CPU; requests meanwhile
+ * get a clear "restarting in N s".
  */
 export class MlflowServer {
   private readonly home: string;
@@ -63,11 +72,17 @@ export class MlflowServer {
   private state: TMlflowStatus = "not started";
   private error: string | null = null;
   private isStopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restartAt: number | null = null;
+  private restartDelayMs: number;
+  private runningSince = 0;
+  private restarts = 0;
 
   /** Creates the supervisor; nothing runs until {@link start}. */
   constructor(private readonly options: TMlflowServerOptions) {
     this.home = resolve(options.dataDir, "mlflow");
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:mlflow] ${message}\n`));
+    this.restartDelayMs = options.restartDelayMs ?? 1_000;
   }
 
   /** The Unix socket the server listens on (inside a folder only Flint's user can enter). */
@@ -75,24 +90,56 @@ export class MlflowServer {
     return join(this.home, "run", "server.sock");
   }
 
+  /** The server's process id while it runs (its process group's leader). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   /** Where run and model artifacts are kept. */
   get artifactsDir(): string {
     return join(this.home, "artifacts");
   }
 
-  /** The server's state, and why it last failed. */
-  status(): { state: TMlflowStatus; error: string | null } {
-    return { state: this.state, error: this.error };
+  /**
+   * The server's state, why it last failed, when it is started again after a crash (epoch ms)
+   * and how many times it was restarted.
+   */
+  status(): { state: TMlflowStatus; error: string | null; restartAt: number | null; restarts: number } {
+    return { state: this.state, error: this.error, restartAt: this.restartAt, restarts: this.restarts };
   }
 
   /** Starts the server and resolves once it answers `/health`. Safe to call again. */
   start(): Promise<void> {
     if (this.isStopping) return Promise.reject(new KernelRuntimeError("stopped", "MLflow is stopping"));
     if (this.state === "running" && this.child) return Promise.resolve();
-    this.starting ??= this.launch().finally(() => {
-      this.starting = null;
-    });
+    this.starting ??= this.launch()
+      .catch((error: unknown) => {
+        this.scheduleRestart();
+        throw error;
+      })
+      .finally(() => {
+        this.starting = null;
+      });
     return this.starting;
+  }
+
+  /** Starts a crashed server again after the current delay, then doubles the delay. */
+  private scheduleRestart(): void {
+    if (this.isStopping || this.restartTimer) return;
+    // A server that ran a while crashed once: start again soon. One that keeps crashing waits longer.
+    if (this.runningSince && Date.now() - this.runningSince > STABLE_AFTER_MS)
+      this.restartDelayMs = this.options.restartDelayMs ?? 1_000;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+    this.restartAt = Date.now() + delay;
+    this.log(`starting the MLflow server again in ${Math.round(delay / 100) / 10} s`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restartAt = null;
+      this.restarts += 1;
+      this.start().catch(() => undefined);
+    }, delay);
+    this.restartTimer.unref();
   }
 
   private async launch(): Promise<void> {
@@ -151,9 +198,12 @@ export class MlflowServer {
       if (this.child === child) {
         this.child = null;
         if (!this.isStopping) {
+          const wasRunning = this.state === "running";
           this.state = "down";
           this.error = `the MLflow server exited (${exitReason}); see ${join(this.home, "mlflow-server.log")}`;
           this.log(this.error);
+          // While starting, launch() sees the exit and start() schedules the restart.
+          if (wasRunning) this.scheduleRestart();
         }
       }
     });
@@ -178,6 +228,7 @@ export class MlflowServer {
     }
     this.state = "running";
     this.error = null;
+    this.runningSince = Date.now();
     this.log(`MLflow tracking server is running (${Date.now() - startedAt} ms)`);
   }
 
@@ -201,8 +252,18 @@ export class MlflowServer {
     }
   }
 
-  /** Sends one request, starting the server first if it is not running. */
+  /**
+   * Sends one request, starting the server first if it is not running. While a crashed server
+   * waits for its restart, answers at once with the reason instead of starting it early.
+   */
   async request(request: TMlflowRequest): Promise<TMlflowResponse> {
+    if (this.restartAt !== null) {
+      const seconds = Math.max(1, Math.ceil((this.restartAt - Date.now()) / 1000));
+      throw new KernelRuntimeError(
+        "jupyter_unavailable",
+        `The MLflow tracking server is down (${this.error ?? "it crashed"}); Flint starts it again in ${seconds} s.`,
+      );
+    }
     if (this.state !== "running" || !this.child) await this.start();
     return this.send(request);
   }
@@ -252,6 +313,9 @@ export class MlflowServer {
   /** Stops the server (SIGTERM to its group, SIGKILL after 8 s). */
   async stop(): Promise<void> {
     this.isStopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.restartAt = null;
     const child = this.child;
     if (this.starting) await this.starting.catch(() => undefined);
     if (child?.pid && child.exitCode === null && child.signalCode === null) {

@@ -17,6 +17,12 @@ export const queryKeys = {
   projectTrash: (projectId: string) => ["projects", projectId, "trash"] as const,
   projectCharts: (projectId: string) => ["projects", projectId, "charts"] as const,
   projectMembers: (projectId: string) => ["projects", projectId, "members"] as const,
+  /** The Models tab: experiments and runs (all, or those trained on one asset), registered models, a run's metric history. */
+  projectModelRuns: (projectId: string, assetId?: string) =>
+    ["projects", projectId, "models", "runs", assetId ?? "all"] as const,
+  projectRegisteredModels: (projectId: string) => ["projects", projectId, "models", "registered"] as const,
+  runMetricHistory: (projectId: string, runId: string) =>
+    ["projects", projectId, "models", "metrics", runId] as const,
 
   /** The pages of a project's activity, or (null) the signed-in person's. */
   activity: (projectId: string | null) => ["activity", projectId] as const,

@@ -6,8 +6,10 @@
 
 import { rmSync } from "node:fs";
 import { createRunPreparer, createToken } from "@flint/api";
+import { SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
+import type { MlflowServer } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFlint } from "./test-server.js";
 
@@ -18,8 +20,9 @@ let closeDb: () => Promise<void>;
 let prisma: PrismaClient;
 let baseUrl: string;
 let dataDir: string;
-const tokens = { owner: "", viewer: "", outsider: "" };
-const ids = { owner: "", viewer: "", outsider: "" };
+let mlflowServer: MlflowServer;
+const tokens = { owner: "", viewer: "", outsider: "", admin: "" };
+const ids = { owner: "", viewer: "", outsider: "", admin: "" };
 
 async function call(as: keyof typeof tokens, method: string, url: string, json?: unknown) {
   const response = await fetch(`${baseUrl}${url}`, {
@@ -53,6 +56,33 @@ mlflow.MlflowClient().set_registered_model_alias("churn", "champion", 1)
 print("RUN", run.info.run_id)
 print("PREDICT", mlflow.pyfunc.load_model("models:/churn@champion").predict(np.array([[3.0]])).tolist())`;
 
+// Customer segments with Spark ML, as the Getting started notebook does: the catalog sample
+// loaded with flint.catalog, assembler + scaler + KMeans, logged with mlflow.spark and loaded back.
+// In the dedicated kernel: mlflow.spark saves a pyspark.ml model through the driver's JVM
+// (Hadoop FileSystem), which a Spark Connect client has not (docs/models.md).
+const SEGMENTS = `import flint, mlflow, mlflow.spark
+from pyspark.ml import Pipeline
+from pyspark.ml.clustering import KMeans
+from pyspark.ml.evaluation import ClusteringEvaluator
+from pyspark.ml.feature import StandardScaler, VectorAssembler
+sales = flint.catalog.load("${SAMPLE_ASSET_NAME}")
+with mlflow.start_run(run_name="segments") as run:
+    pipeline = Pipeline(stages=[
+        VectorAssembler(inputCols=["quantity", "unit_price", "revenue"], outputCol="raw"),
+        StandardScaler(inputCol="raw", outputCol="features"),
+        KMeans(k=3, seed=7, featuresCol="features"),
+    ])
+    model = pipeline.fit(sales)
+    scored = model.transform(sales)
+    mlflow.log_param("k", 3)
+    mlflow.log_metric("silhouette", ClusteringEvaluator(featuresCol="features").evaluate(scored))
+    mlflow.spark.log_model(model, name="model", registered_model_name="segments")
+mlflow.MlflowClient().set_registered_model_alias("segments", "champion", 1)
+print("RUN", run.info.run_id)
+loaded = mlflow.spark.load_model("models:/segments@champion")
+same = loaded.transform(sales).select("prediction").collect() == scored.select("prediction").collect()
+print("SAME", same, type(loaded).__name__)`;
+
 beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
@@ -76,9 +106,12 @@ beforeAll(async () => {
   stopFlint = flint.stop;
   baseUrl = flint.baseUrl;
   dataDir = flint.dataDir;
-  for (const who of ["owner", "viewer", "outsider"] as const) {
+  mlflowServer = flint.mlflow!;
+  for (const who of ["owner", "viewer", "outsider", "admin"] as const) {
     const id = `user-models-${who}-${Date.now()}`;
-    await prisma.user.create({ data: { id, email: `${id}@example.test`, name: who } });
+    await prisma.user.create({
+      data: { id, email: `${id}@example.test`, name: who, isAdmin: who === "admin" },
+    });
     ids[who] = id;
     tokens[who] = (await createToken(prisma, id, "test")).secret;
   }
@@ -220,6 +253,148 @@ describe("models through Flint", () => {
       );
       expect(artifacts.status, artifacts.text).toBe(200);
       expect(JSON.stringify(artifacts.body)).toContain("m-");
+    },
+    SLOW_MS,
+  );
+
+  it(
+    "a Spark ML pipeline (assembler, scaler, KMeans) logged with mlflow.spark from a dedicated kernel is registered, loads back equal, and names the catalog asset it was trained on",
+    async () => {
+      const projectId = (await call("owner", "POST", "/api/v1/projects", { name: "Segments" })).body
+        .id as string;
+      await prisma.projectMember.create({ data: { projectId, userId: ids.viewer, role: "viewer" } });
+      const assetId = await seedCatalogSample(prisma, { dataDir, projectId, ownerId: ids.owner });
+      expect(assetId).toBeTruthy();
+      const created = await call("owner", "POST", `/api/v1/projects/${projectId}/notebooks`, {
+        name: "Customer segments",
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {
+            kernelspec: { name: "flint-spark-dedicated", display_name: "Python 3 (Spark, dedicated)" },
+          },
+          cells: [
+            {
+              id: "c0",
+              cell_type: "code",
+              source: SEGMENTS,
+              metadata: {},
+              outputs: [],
+              execution_count: null,
+            },
+          ],
+        },
+      });
+      expect(created.status, created.text).toBe(201);
+      const notebookId = created.body.id as string;
+      const ran = await call("owner", "POST", `/api/v1/notebooks/${notebookId}/run`, {
+        wait: true,
+        timeoutMs: 540_000,
+      });
+      expect(ran.status, ran.text).toBe(200);
+      const outputs = (ran.body.results as { outputs: Record<string, unknown>[] }[])[0]!.outputs;
+      const text = outputs
+        .map((output) => String(output.text ?? `${output.ename}: ${output.evalue}`))
+        .join("");
+      expect(text, text).toContain("SAME True PipelineModel");
+      const runId = /RUN ([0-9a-f]{32})/.exec(text)?.[1];
+
+      // Lineage: the run names the asset its kernel read, by id in the tag and by name in the view.
+      const runs = await call("viewer", "GET", `/api/v1/projects/${projectId}/models/runs`);
+      expect(runs.status, runs.text).toBe(200);
+      const run = (runs.body.experiments as { runs: Record<string, unknown>[] }[])[0]!.runs.find(
+        (entry) => entry.runId === runId,
+      )!;
+      expect(run).toMatchObject({
+        runName: "segments",
+        notebookId,
+        params: { k: "3" },
+        trainedOn: [{ assetId, name: SAMPLE_ASSET_NAME }],
+      });
+      expect((run.tags as Record<string, string>)["flint.assets"]).toBe(assetId);
+      const silhouette = (run.metrics as Record<string, number>).silhouette!;
+      expect(silhouette).toBeGreaterThan(0);
+      expect(silhouette).toBeLessThanOrEqual(1);
+      // The asset page's "models trained on this".
+      const trained = await call(
+        "viewer",
+        "GET",
+        `/api/v1/projects/${projectId}/models/runs?assetId=${assetId}`,
+      );
+      expect(
+        (trained.body.experiments as { runs: { runId: string }[] }[]).flatMap((e) =>
+          e.runs.map((r) => r.runId),
+        ),
+      ).toEqual([runId]);
+      const untrained = await call(
+        "viewer",
+        "GET",
+        `/api/v1/projects/${projectId}/models/runs?assetId=not-an-asset`,
+      );
+      expect(untrained.body.experiments).toEqual([]);
+      const models = await call("viewer", "GET", `/api/v1/projects/${projectId}/models/registered`);
+      expect(models.body.models).toMatchObject([
+        { name: "segments", aliases: { champion: "1" }, versions: [{ version: "1", runId }] },
+      ]);
+      // A kernel cannot claim lineage itself: flint.* tags are Flint's.
+      const forged = await call(
+        "owner",
+        "POST",
+        `/api/v1/projects/${projectId}/mlflow/api/2.0/mlflow/runs/set-tag`,
+        { run_id: runId, key: "flint.assets", value: "someone-elses-asset" },
+      );
+      expect(forged.status).toBe(403);
+      // Another project's member sees none of it.
+      const outside = await call(
+        "outsider",
+        "GET",
+        `/api/v1/projects/${projectId}/models/runs?assetId=${assetId}`,
+      );
+      expect(outside.status).toBe(404);
+    },
+    SLOW_MS,
+  );
+
+  it(
+    "/api/health reports the tracking server; a crashed server is started again with a growing delay, and requests meanwhile get a clear 503",
+    async () => {
+      const health = async () => (await call("admin", "GET", "/api/health")).body;
+      expect(await health()).toMatchObject({ status: "ok", models: { status: "running", restarts: 0 } });
+      // Anyone else gets the status only.
+      expect(Object.keys((await call("outsider", "GET", "/api/health")).body)).toEqual(["status"]);
+      const projectId = (await call("owner", "POST", "/api/v1/projects", { name: "Crash" })).body
+        .id as string;
+
+      for (const round of [1, 2]) {
+        const pid = mlflowServer.pid!;
+        process.kill(-pid, "SIGKILL");
+        await expect
+          .poll(async () => (await health()).models, { timeout: 10_000 })
+          .toMatchObject({
+            status: "down",
+          });
+        const down = await health();
+        expect(down.status).toBe("degraded");
+        const models = down.models as { error: string; restartAt?: string };
+        expect(models.error).toContain("killed by SIGKILL");
+        expect(models.restartAt).toBeDefined();
+        // The delay grows: 1 s after the first crash, 2 s after the second.
+        const wait = Date.parse(models.restartAt!) - Date.now();
+        if (round === 2) expect(wait).toBeGreaterThan(1000);
+        if (wait > 300) {
+          // Until the restart, a request is refused at once, without the reason's details.
+          const refused = await call("owner", "GET", `/api/v1/projects/${projectId}/models/runs`);
+          expect(refused.status, refused.text).toBe(503);
+          expect(refused.text).toContain("restarting");
+          expect(refused.text).not.toContain(dataDir);
+        }
+        await expect
+          .poll(async () => (await health()).models, { timeout: 120_000, interval: 500 })
+          .toMatchObject({ status: "running", restarts: round });
+        expect(mlflowServer.pid).not.toBe(pid);
+        const listed = await call("owner", "GET", `/api/v1/projects/${projectId}/models/runs`);
+        expect(listed.status, listed.text).toBe(200);
+      }
     },
     SLOW_MS,
   );

@@ -33,6 +33,8 @@ export type TTestFlint = {
   config: TConfig;
   dataDir: string;
   runtime: TKernelRuntime;
+  /** The MLflow tracking server, when `mlflowDatabaseUrl` was given. */
+  mlflow: MlflowServer | null;
   stop: () => Promise<void>;
 };
 
@@ -114,5 +116,5 @@ export async function startTestFlint(options: {
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, stop };
+  return { baseUrl, config, dataDir, runtime, mlflow, stop };
 }

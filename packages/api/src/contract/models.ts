@@ -57,6 +57,9 @@ export const ZModelRun = z.object({
   metrics: z.record(z.string(), z.number()),
   params: z.record(z.string(), z.string()),
   tags: z.record(z.string(), z.string()),
+  trainedOn: z
+    .array(z.object({ assetId: z.string(), name: z.string() }))
+    .describe("The project's catalog assets the run's kernel had read (flint.load) when it ran: lineage."),
 });
 export type TModelRun = z.infer<typeof ZModelRun>;
 
@@ -100,6 +103,14 @@ export const modelEndpoints = {
     tag: "models",
     access: READ,
     params: ZIdParams,
+    query: z.object({
+      assetId: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe("Only the runs trained on this catalog asset (lineage: the asset page's models)."),
+    }),
     response: z.object({ experiments: z.array(ZExperiment) }),
   }),
   getRunMetricHistory: defineEndpoint({

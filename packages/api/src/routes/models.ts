@@ -8,7 +8,13 @@ import { modelEndpoints as endpoints } from "../contract/models.js";
 import { AppError, notFound } from "../errors.js";
 import { implement, type TRouteContext, type TRoutesOf } from "../router.js";
 import { proxyMlflowRequest, type TMlflowBackend } from "../services/mlflow-proxy.js";
-import { getRunMetricHistory, listProjectRuns, listRegisteredModels } from "../services/models.js";
+import {
+  getRunMetricHistory,
+  listAssetsReadByKernel,
+  listProjectRuns,
+  listRegisteredModels,
+  nameTrainedOnAssets,
+} from "../services/models.js";
 import type { TRouteDeps } from "./deps.js";
 
 function unavailable(): AppError {
@@ -18,12 +24,27 @@ function unavailable(): AppError {
   );
 }
 
+/**
+ * A tracking server that does not answer (crashed, restarting) is a 503. Its reason (log lines,
+ * paths of the data folder) is for site administrators, in `/api/health`, not for every caller.
+ */
+function toUnavailable(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  throw new AppError(
+    "unavailable",
+    "Model tracking is unavailable right now: the MLflow tracking server is down or restarting (Flint starts it again by itself). Try again in a minute; a site administrator sees why in /api/health.",
+  );
+}
+
 /** The models routes; `getMlflow` is null while no tracking server is attached. */
 export function createModelRoutes({ prisma, getMlflow }: TRouteDeps): TRoutesOf<typeof endpoints> {
   const backend = (): TMlflowBackend => {
     const server = getMlflow();
     if (!server) throw unavailable();
-    return server;
+    return {
+      request: (request) => server.request(request).catch(toUnavailable),
+      requestJson: (method, path, body) => server.requestJson(method, path, body).catch(toUnavailable),
+    };
   };
   const proxy = async ({
     actor,
@@ -54,10 +75,17 @@ export function createModelRoutes({ prisma, getMlflow }: TRouteDeps): TRoutesOf<
         runTags["mlflow.source.type"] = "NOTEBOOK";
       }
     }
+    const notebookId = kernel?.notebookId;
+    const assetsRead = notebookId ? () => listAssetsReadByKernel(prisma, notebookId) : undefined;
     // The path exactly as sent (the router's copy is decoded): what follows `/mlflow/`.
     const pathname = new URL(request.url).pathname;
     const rest = pathname.slice(pathname.indexOf("/mlflow/") + "/mlflow/".length);
-    return proxyMlflowRequest(backend(), { projectId: grant.projectId, canWrite, runTags }, request, rest);
+    return proxyMlflowRequest(
+      backend(),
+      { projectId: grant.projectId, canWrite, runTags, assetsRead },
+      request,
+      rest,
+    );
   };
   return {
     mlflowGet: implement(endpoints.mlflowGet, (context) => proxy(context)),
@@ -65,9 +93,19 @@ export function createModelRoutes({ prisma, getMlflow }: TRouteDeps): TRoutesOf<
     mlflowPut: implement(endpoints.mlflowPut, (context) => proxy(context)),
     mlflowPatch: implement(endpoints.mlflowPatch, (context) => proxy(context)),
     mlflowDelete: implement(endpoints.mlflowDelete, (context) => proxy(context)),
-    listModelRuns: implement(endpoints.listModelRuns, async ({ grant }) =>
-      listProjectRuns(backend(), grant.projectId),
-    ),
+    listModelRuns: implement(endpoints.listModelRuns, async ({ grant, query }) => {
+      const listing = await listProjectRuns(backend(), grant.projectId);
+      if (query.assetId) {
+        const assetId = query.assetId;
+        listing.experiments = listing.experiments
+          .map((experiment) => ({
+            ...experiment,
+            runs: experiment.runs.filter((run) => run.trainedOn.some((asset) => asset.assetId === assetId)),
+          }))
+          .filter((experiment) => experiment.runs.length > 0);
+      }
+      return nameTrainedOnAssets(prisma, grant.projectId, listing);
+    }),
     getRunMetricHistory: implement(endpoints.getRunMetricHistory, async ({ grant, params }) =>
       getRunMetricHistory(backend(), grant.projectId, params.runId),
     ),

@@ -31,6 +31,8 @@ export interface TMlflowBackend {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** The server's state for `/api/health` (absent on a bare backend). */
+  status?(): { state: string; error: string | null; restartAt: number | null; restarts: number };
 }
 
 /** Who calls, in which project, with what rights. */
@@ -39,7 +41,17 @@ export interface TMlflowCaller {
   canWrite: boolean;
   /** Tags every run this caller creates gets (the notebook and its version, the person). */
   runTags: Record<string, string>;
+  /**
+   * For a kernel: the catalog assets its notebook's kernel has read since it started (ids). Runs
+   * get them as the tag `flint.assets` when created and again when they end (lineage).
+   */
+  assetsRead?: () => Promise<string[]>;
 }
+
+/** The tag of a run that lists the catalog assets its kernel had read (asset ids, comma-separated). */
+export const ASSETS_TAG = "flint.assets";
+/** Runs end with one of these statuses (`runs/update`); then their lineage tag is refreshed. */
+const END_STATUSES = new Set(["FINISHED", "FAILED", "KILLED"]);
 
 type TInput = Record<string, unknown>;
 type TRule = {
@@ -48,6 +60,8 @@ type TRule = {
   check?: (scope: TScope, input: TInput, pathParams: string[]) => Promise<void>;
   /** Narrows an answer to the project (searches). */
   filter?: (scope: TScope, json: TInput) => void;
+  /** Runs after MLflow accepted the request. */
+  after?: (scope: TScope, input: TInput) => Promise<void>;
 };
 
 /** Immutable facts MLflow told us (a run's experiment never changes), kept across requests. */
@@ -227,10 +241,26 @@ const RULES: Record<string, TRule> = {
         return !key.startsWith("flint.") && !(key in scope.caller.runTags);
       });
       for (const [key, value] of Object.entries(scope.caller.runTags)) tags.push({ key, value });
+      const assets = (await scope.caller.assetsRead?.()) ?? [];
+      if (assets.length > 0) tags.push({ key: ASSETS_TAG, value: assets.join(",") });
       input.tags = tags;
     },
   },
-  "POST runs/update": { write: true, check: runOf },
+  "POST runs/update": {
+    write: true,
+    check: runOf,
+    // Data is often loaded inside `with mlflow.start_run():`; the run's end sees those reads too.
+    after: async (scope, input) => {
+      if (!scope.caller.assetsRead || !END_STATUSES.has(String(input.status ?? ""))) return;
+      const assets = await scope.caller.assetsRead();
+      if (assets.length === 0) return;
+      await scope.backend.requestJson("POST", "/api/2.0/mlflow/runs/set-tag", {
+        run_id: input.run_id ?? input.run_uuid,
+        key: ASSETS_TAG,
+        value: assets.join(","),
+      });
+    },
+  },
   "POST runs/delete": { write: true, check: runOf },
   "POST runs/restore": { write: true, check: runOf },
   "POST runs/log-metric": { write: true, check: runOf },
@@ -459,6 +489,7 @@ export async function proxyMlflowRequest(
     isQuery ? undefined : input,
   );
   if (status === 200) rule.filter?.(scope, json);
+  if (status === 200) await rule.after?.(scope, input);
   // A name in an error ("Registered Model with name=p1.churn not found") is stripped too.
   const answer = stripNames(json, scope.prefix) as TInput;
   if (typeof answer.message === "string") answer.message = answer.message.replaceAll(scope.prefix, "");

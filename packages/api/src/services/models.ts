@@ -3,9 +3,58 @@
  * metric history, its registered models. Read from the MLflow tracking server with the same
  * project scoping as the proxy (names under `<projectId>.`).
  */
+import type { PrismaClient } from "@flint/db";
 import type { TModelRun } from "../contract/models.js";
 import { AppError, notFound } from "../errors.js";
-import { projectPrefix, type TMlflowBackend } from "./mlflow-proxy.js";
+import { ASSETS_TAG, projectPrefix, type TMlflowBackend } from "./mlflow-proxy.js";
+
+/** At most this many assets are named on one run (an MLflow tag holds a few thousand characters). */
+const MAX_ASSETS_PER_RUN = 100;
+
+/**
+ * The catalog assets the kernel of `notebookId` has read (`flint.load`) since it started, oldest
+ * first. The kernel's start is the oldest live notebook token of the notebook: the broker issues
+ * one at the kernel's first run and revokes them all when the kernel stops, dies or restarts, so
+ * no read of an earlier kernel is counted. Reads are recorded by Flint's API, not claimed by the
+ * kernel, so a notebook cannot name data it never read.
+ */
+export async function listAssetsReadByKernel(prisma: PrismaClient, notebookId: string): Promise<string[]> {
+  const first = await prisma.catalogNotebookToken.findFirst({
+    where: { notebookId },
+    orderBy: { createdAt: "asc" },
+    select: { createdAt: true },
+  });
+  if (!first) return [];
+  const reads = await prisma.catalogUsageEvent.findMany({
+    where: { notebookId, kind: "notebook_read", at: { gte: first.createdAt } },
+    orderBy: { at: "asc" },
+    select: { assetId: true },
+  });
+  return [...new Set(reads.map((read) => read.assetId))].slice(0, MAX_ASSETS_PER_RUN);
+}
+
+/** Names the assets each run was trained on (its `flint.assets` tag), as far as they still exist in the project. */
+export async function nameTrainedOnAssets<T extends { experiments: { runs: TModelRun[] }[] }>(
+  prisma: PrismaClient,
+  projectId: string,
+  listing: T,
+): Promise<T> {
+  const ids = new Set<string>();
+  for (const experiment of listing.experiments)
+    for (const run of experiment.runs) for (const id of run.trainedOn) ids.add(id.assetId);
+  if (ids.size === 0) return listing;
+  const assets = await prisma.catalogAsset.findMany({
+    where: { id: { in: [...ids] }, projectId },
+    select: { id: true, name: true },
+  });
+  const names = new Map(assets.map((asset) => [asset.id, asset.name]));
+  for (const experiment of listing.experiments)
+    for (const run of experiment.runs)
+      run.trainedOn = run.trainedOn
+        .filter((asset) => names.has(asset.assetId))
+        .map((asset) => ({ assetId: asset.assetId, name: names.get(asset.assetId) ?? "" }));
+  return listing;
+}
 
 type TTag = { key: string; value: string };
 type TRunJson = {
@@ -43,6 +92,11 @@ function toRun(run: TRunJson): TModelRun {
     metrics: Object.fromEntries((run.data?.metrics ?? []).map((metric) => [metric.key, metric.value])),
     params: Object.fromEntries((run.data?.params ?? []).map((param) => [param.key, param.value])),
     tags,
+    // Named by the route (nameTrainedOnAssets): the tag holds ids.
+    trainedOn: (tags[ASSETS_TAG] ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((assetId) => ({ assetId, name: "" })),
   };
 }
 

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
+import { ModelsPanel } from "@/components/models/models-panel";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
 import { FilesPanel } from "@/components/project/files-panel";
@@ -18,10 +19,11 @@ const TABS = [
   { id: "notebooks", label: "Notebooks" },
   { id: "files", label: "Files" },
   { id: "charts", label: "Charts" },
+  { id: "models", label: "Models", needsAbility: "readModels" },
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
   { id: "trash", label: "Trash" },
-  { id: "settings", label: "Settings", needsManage: true },
+  { id: "settings", label: "Settings", needsAbility: "manage" },
 ] as const;
 
 function ProjectView() {
@@ -64,7 +66,7 @@ function ProjectView() {
         aria-label="Project sections"
         className="mt-6 mb-4 flex gap-1 border-b border-slate-200"
       >
-        {TABS.filter((entry) => !("needsManage" in entry) || may.manage).map((entry) => (
+        {TABS.filter((entry) => !("needsAbility" in entry) || may[entry.needsAbility]).map((entry) => (
           <button
             key={entry.id}
             role="tab"
@@ -84,6 +86,7 @@ function ProjectView() {
         {tab === "files" && <FilesPanel projectId={projectId} canWrite={may.writeFiles} />}
         {tab === "trash" && <TrashPanel projectId={projectId} canRestore={may.delete} />}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={may.editChart} />}
+        {tab === "models" && may.readModels && <ModelsPanel projectId={projectId} canLog={may.writeModels} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={may.manage} />}
         {tab === "activity" && <ActivityFeed projectId={projectId} />}
         {tab === "settings" && may.manage && <SettingsPanel project={project} />}
