@@ -18,7 +18,7 @@ import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
-export { removeInterruptedUploads } from "@flint/catalog";
+export { removeInterruptedUploads, SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {

@@ -5,8 +5,7 @@
 // views, and nobody outside the project can reach them.
 
 import { rmSync } from "node:fs";
-import { createRunPreparer, createToken } from "@flint/api";
-import { SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
+import { createRunPreparer, createToken, SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
 import type { MlflowServer } from "@flint/kernel";
@@ -76,7 +75,7 @@ with mlflow.start_run(run_name="segments") as run:
     scored = model.transform(sales)
     mlflow.log_param("k", 3)
     mlflow.log_metric("silhouette", ClusteringEvaluator(featuresCol="features").evaluate(scored))
-    mlflow.spark.log_model(model, name="model", registered_model_name="segments")
+    mlflow.spark.log_model(model, "model", registered_model_name="segments")
 mlflow.MlflowClient().set_registered_model_alias("segments", "champion", 1)
 print("RUN", run.info.run_id)
 loaded = mlflow.spark.load_model("models:/segments@champion")
