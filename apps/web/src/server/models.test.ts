@@ -57,8 +57,9 @@ print("PREDICT", mlflow.pyfunc.load_model("models:/churn@champion").predict(np.a
 
 // Customer segments with Spark ML, as the Getting started notebook does: the catalog sample
 // loaded with flint.catalog, assembler + scaler + KMeans, logged with mlflow.spark and loaded back.
-// In the dedicated kernel: mlflow.spark saves a pyspark.ml model through the driver's JVM
-// (Hadoop FileSystem), which a Spark Connect client has not (docs/models.md).
+// In a dedicated kernel: on Spark Connect (the shared default) mlflow.spark.log_model fails
+// (pyspark's RemoteMLWriter finds no active session; MLflow's copy needs the driver's JVM), see
+// docs/models.md.
 const SEGMENTS = `import flint, mlflow, mlflow.spark
 from pyspark.ml import Pipeline
 from pyspark.ml.clustering import KMeans
@@ -92,6 +93,9 @@ beforeAll(async () => {
     apiSocket: true,
     mlflowDatabaseUrl: await createEmptyDatabase(),
     runtime: ({ config, port }) => ({
+      // Dedicated kernels (FLINT_SPARK_MODE=dedicated): mlflow.spark needs a classic session (the
+      // Spark ML test); Flint starts every kernel with one kernelspec, whatever a notebook names.
+      kernelName: "flint-spark-dedicated",
       prepareRun: createRunPreparer(db.prisma, config),
       sandbox: {
         mode: config.kernels.sandbox,
@@ -293,7 +297,9 @@ describe("models through Flint", () => {
       expect(ran.status, ran.text).toBe(200);
       const outputs = (ran.body.results as { outputs: Record<string, unknown>[] }[])[0]!.outputs;
       const text = outputs
-        .map((output) => String(output.text ?? `${output.ename}: ${output.evalue}`))
+        .map((output) =>
+          String(output.text ?? `${output.ename}: ${output.evalue}\n${(output.traceback as string[] | undefined)?.join("\n")}`),
+        )
         .join("");
       expect(text, text).toContain("SAME True PipelineModel");
       const runId = /RUN ([0-9a-f]{32})/.exec(text)?.[1];
