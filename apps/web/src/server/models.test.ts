@@ -298,7 +298,10 @@ describe("models through Flint", () => {
       const outputs = (ran.body.results as { outputs: Record<string, unknown>[] }[])[0]!.outputs;
       const text = outputs
         .map((output) =>
-          String(output.text ?? `${output.ename}: ${output.evalue}\n${(output.traceback as string[] | undefined)?.join("\n")}`),
+          String(
+            output.text ??
+              `${output.ename}: ${output.evalue}\n${(output.traceback as string[] | undefined)?.join("\n")}`,
+          ),
         )
         .join("");
       expect(text, text).toContain("SAME True PipelineModel");
