@@ -154,7 +154,7 @@ function setupPython() {
     }
   }
   say(
-    "installing Python packages (jupyter_server, ipykernel, pyspark, pandas, pyarrow, altair): the first time takes a few minutes",
+    "installing Python packages (jupyter_server, ipykernel, pyspark, pandas, pyarrow, altair, mlflow): the first time takes a few minutes",
   );
   run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip"]);
   run(python, [

@@ -391,6 +391,41 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     }),
   },
   // The shared Spark: no kernel runtime here either, so a caller who passes gets 503.
+  // Models (docs/models.md). This API has no MLflow server attached, so callers let through get
+  // 503; what a viewer may not write through the proxy is checked against a real MLflow in
+  // apps/web/src/server/models.test.ts.
+  ...Object.fromEntries(
+    (["GET", "POST", "PUT", "PATCH", "DELETE"] as const).map((method) => [
+      `${method} /api/v1/projects/{id}/mlflow/{path+}`,
+      {
+        need: "viewer" as const,
+        alsoOk: [503],
+        make: async () => ({
+          method,
+          url: `/api/v1/projects/${projectId}/mlflow/api/2.0/mlflow/experiments/search`,
+          ...(method === "GET" ? {} : { json: {} }),
+        }),
+      },
+    ]),
+  ),
+  "GET /api/v1/projects/{id}/models/runs": {
+    need: "viewer",
+    alsoOk: [503],
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/models/runs` }),
+  },
+  "GET /api/v1/projects/{id}/models/runs/{runId}/metrics": {
+    need: "viewer",
+    alsoOk: [503],
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/projects/${projectId}/models/runs/${"0".repeat(32)}/metrics`,
+    }),
+  },
+  "GET /api/v1/projects/{id}/models/registered": {
+    need: "viewer",
+    alsoOk: [503],
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/models/registered` }),
+  },
   "POST /api/v1/notebooks/{id}/spark-connect": {
     need: "runner",
     alsoOk: [503],

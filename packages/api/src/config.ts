@@ -63,6 +63,9 @@ const ZEnv = z.object({
   FLINT_S3_KERNEL_ACCESS_KEY_ID: z.string().optional(),
   FLINT_S3_KERNEL_SECRET_ACCESS_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
+  // Model tracking (docs/models.md): `off` runs no MLflow server; the backend store's database.
+  FLINT_MODELS: z.enum(["on", "off"]).default("on"),
+  FLINT_MLFLOW_DATABASE_URL: z.string().optional(),
 });
 
 /** The validated configuration of one Flint process. */
@@ -126,6 +129,12 @@ export interface TConfig {
    * folders): FLINT_STORAGE_URL's folder, or `<dataDir>/storage` when it is a bucket or unset.
    */
   storageRoot: string;
+  /**
+   * Model tracking (docs/models.md): whether Flint runs its MLflow tracking server (FLINT_MODELS),
+   * and the backend store's database (FLINT_MLFLOW_DATABASE_URL; default: `<flint database>_mlflow`
+   * in the same PostgreSQL).
+   */
+  models: { isEnabled: boolean; databaseUrl: string | undefined };
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -278,6 +287,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     storage,
     storageRoot: storage.kind === "file" ? storage.root : path.join(dataDir, "storage"),
+    models: { isEnabled: value.FLINT_MODELS === "on", databaseUrl: value.FLINT_MLFLOW_DATABASE_URL },
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

@@ -17,11 +17,12 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { createBucketStorage } from "./services/storage.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
-export { removeInterruptedUploads } from "@flint/catalog";
+export { removeInterruptedUploads, SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
 export { describeStorage } from "@flint/storage";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
@@ -74,6 +75,7 @@ export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { createCollabHub, createCollabStore } from "./services/collab-store.js";
 export { createJobRunCheck } from "./services/jobs.js";
+export type { TMlflowBackend } from "./services/mlflow-proxy.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
 export { createBucketStorage, kernelStorageEnv, type TBucketStorage } from "./services/storage.js";
@@ -92,6 +94,8 @@ export interface TApiOptions {
   getSparkConnect?: () => TSparkConnectServers | null;
   /** The job service, once started (null: run requests wait for a server that has one). */
   getJobs?: () => TJobService | null;
+  /** The MLflow tracking server (docs/models.md), once started; null: the models routes answer 503. */
+  getMlflow?: () => TMlflowBackend | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
   /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
   collab?: CollabHub | null;
@@ -160,6 +164,7 @@ export function createApi(options: TApiOptions): TApi {
     getBroker: options.getBroker ?? (() => null),
     getSparkConnect: options.getSparkConnect ?? (() => null),
     getJobs: options.getJobs ?? (() => null),
+    getMlflow: options.getMlflow ?? (() => null),
     catalog,
     collab: options.collab ?? null,
   });

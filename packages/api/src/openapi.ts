@@ -44,7 +44,7 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
     const operation: Record<string, unknown> = {
       summary: route.summary,
       tags: [route.tag],
-      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}+]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
       parameters,
       security: securityOf(route.access),
       responses: {
@@ -83,7 +83,9 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
         content: { "application/json": { schema: toSchema(route.body, "input") } },
       };
     }
-    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method.toLowerCase()]: operation };
+    // OpenAPI has no rest-of-path parameter: `{path+}` (the MLflow proxy) is documented as `{path}`.
+    const documentedPath = route.path.replace(/\{(\w+)\+\}/g, "{$1}");
+    paths[documentedPath] = { ...(paths[documentedPath] ?? {}), [route.method.toLowerCase()]: operation };
   }
   return {
     openapi: "3.1.0",

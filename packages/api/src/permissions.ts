@@ -53,6 +53,11 @@ export const PERMISSIONS = {
   "job.read": ["viewer", "runner", "editor", "admin"],
   "job.create": ["runner", "editor", "admin"],
   "job.run": ["runner", "editor", "admin"],
+  // Experiments, runs, registered models and their artifacts (MLflow through Flint, docs/models.md):
+  // members read; whoever may run the project's notebooks may log runs and register models from
+  // them, as running a training cell does.
+  "model.read": ["viewer", "runner", "editor", "admin"],
+  "model.write": ["runner", "editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -132,6 +137,8 @@ export const TOKEN_SCOPE_OF = {
   // A job runs again and again on its own: making one changes the project, as writing does.
   "job.create": "write",
   "job.run": "run",
+  "model.read": "read",
+  "model.write": "run",
   "site.users": "admin",
   "site.invitations": "admin",
   "site.health": "read",
@@ -165,6 +172,8 @@ export const ABILITIES = {
   editChart: "chart.edit",
   writeCatalog: "catalog.write",
   writeFiles: "files.write",
+  readModels: "model.read",
+  writeModels: "model.write",
 } as const satisfies Record<string, TPermission>;
 export type TAbility = keyof typeof ABILITIES;
 /** What the caller may do, by ability. */

@@ -109,9 +109,10 @@ function compile(route: TAnyRoute): TCompiledRoute {
   const names: string[] = [];
   const source = route.path
     .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
-    .replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a, b) => {
-      names.push(a ?? b);
-      return "([^/]+)";
+    // `{name}` is one path segment; `{name+}` the rest of the path (the MLflow proxy's).
+    .replace(/\{(\w+)(\\\+)?\}/g, (_m, name: string, isRest?: string) => {
+      names.push(name);
+      return isRest ? "(.+)" : "([^/]+)";
     });
   return { route, pattern: new RegExp(`^${source}$`), names };
 }

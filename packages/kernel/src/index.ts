@@ -52,6 +52,13 @@ export {
 } from "./kernels";
 export { MASKED_TOKEN, maskNotebookTokens } from "./mask-secrets";
 export {
+  MlflowServer,
+  type TMlflowRequest,
+  type TMlflowResponse,
+  type TMlflowServerOptions,
+  type TMlflowStatus,
+} from "./mlflow-server";
+export {
   runNotebook,
   type TNotebookRunOptions,
   type TNotebookRunResult,

@@ -20,6 +20,12 @@ export const queryKeys = {
   projectJobs: (projectId: string) => ["projects", projectId, "jobs"] as const,
   job: (jobId: string) => ["jobs", jobId] as const,
   jobRun: (runId: string) => ["job-runs", runId] as const,
+  /** The Models tab: experiments and runs (all, or those trained on one asset), registered models, a run's metric history. */
+  projectModelRuns: (projectId: string, assetId?: string) =>
+    ["projects", projectId, "models", "runs", assetId ?? "all"] as const,
+  projectRegisteredModels: (projectId: string) => ["projects", projectId, "models", "registered"] as const,
+  runMetricHistory: (projectId: string, runId: string) =>
+    ["projects", projectId, "models", "metrics", runId] as const,
 
   /** The pages of a project's activity, or (null) the signed-in person's. */
   activity: (projectId: string | null) => ["activity", projectId] as const,

@@ -23,6 +23,7 @@ import {
 } from "@flint/api";
 import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
+import { ensureCompanionDatabase } from "@flint/db/companion";
 import {
   startEmbeddedPostgres,
   stopOrphanedEmbeddedPostgres,
@@ -30,7 +31,7 @@ import {
 } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
 import { startJobService, type TJobService } from "@flint/jobs";
-import { createKernelRuntime, type TKernelRuntime } from "@flint/kernel";
+import { createKernelRuntime, MlflowServer, type TKernelRuntime } from "@flint/kernel";
 import next from "next";
 import { serveApiRequest, toFetchHeaders } from "./http-bridge.js";
 import { applySecurityHeaders, isPublicPage } from "./security.js";
@@ -194,6 +195,22 @@ export async function startFlint(): Promise<TFlintServer> {
       log: (message) => log(`jobs: ${message}`),
     });
     cleanups.push(() => jobs.stop());
+    // Model tracking (docs/models.md): MLflow's tracking server, reachable only through Flint's API,
+    // starts in the background like Jupyter; its backend store is a database next to Flint's.
+    let mlflow: MlflowServer | null = null;
+    if (config.models.isEnabled) {
+      const backendStoreUri =
+        config.models.databaseUrl ?? (await ensureCompanionDatabase(databaseUrl, "mlflow"));
+      mlflow = new MlflowServer({
+        pythonEnv: config.kernels.pythonEnv,
+        dataDir: config.dataDir,
+        backendStoreUri,
+        log: (message) => log(`models: ${message}`),
+      });
+      mlflow.start().catch((error) => log(`models: ${String(error)}`));
+      const server = mlflow;
+      cleanups.push(() => server.stop());
+    }
 
     const api = createApi({
       config,
@@ -202,6 +219,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getBroker: () => runtime.broker,
       getSparkConnect: () => runtime.sparkConnect,
       getJobs: () => jobs,
+      getMlflow: () => mlflow,
       runtimeStatus: async () => runtime.status(),
       collab,
       onUnexpectedError: (error, request) =>

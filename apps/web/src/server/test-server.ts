@@ -17,7 +17,12 @@ import {
   type TConfig,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
-import { createKernelRuntime, type TKernelRuntime, type TKernelRuntimeOptions } from "@flint/kernel";
+import {
+  createKernelRuntime,
+  MlflowServer,
+  type TKernelRuntime,
+  type TKernelRuntimeOptions,
+} from "@flint/kernel";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -33,6 +38,8 @@ export type TTestFlint = {
   runtime: TKernelRuntime;
   /** The co-editing rooms, as the socket and the broker share them. */
   collab: ReturnType<typeof createCollabHub>;
+  /** The MLflow tracking server, when `mlflowDatabaseUrl` was given. */
+  mlflow: MlflowServer | null;
   stop: () => Promise<void>;
 };
 
@@ -49,6 +56,8 @@ export async function startTestFlint(options: {
   apiSocket?: boolean;
   /** More of the server's environment, e.g. FLINT_STORAGE_URL and its S3 settings. */
   env?: Record<string, string>;
+  /** Runs an MLflow tracking server with its backend store in this database (docs/models.md). */
+  mlflowDatabaseUrl?: string;
 }): Promise<TTestFlint> {
   const { prisma } = options;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
@@ -77,6 +86,15 @@ export async function startTestFlint(options: {
     env: { ...kernelStorageEnv(config), ...custom.env },
   });
   await runtime.start();
+  const mlflow = options.mlflowDatabaseUrl
+    ? new MlflowServer({
+        pythonEnv: testPythonEnv,
+        dataDir,
+        backendStoreUri: options.mlflowDatabaseUrl,
+        log: () => undefined,
+      })
+    : null;
+  await mlflow?.start();
   const api = createApi({
     config,
     prisma,
@@ -84,6 +102,7 @@ export async function startTestFlint(options: {
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
     collab,
+    getMlflow: () => mlflow,
   });
   const sockets = createNotebookSocketServer({
     prisma,
@@ -111,11 +130,12 @@ export async function startTestFlint(options: {
     chmodSync(plan.apiSocket, 0o666);
   }
   const stop = async () => {
+    await mlflow?.stop();
     await runtime.stop();
     await sockets.close();
     await collab.close();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, collab, stop };
+  return { baseUrl, config, dataDir, runtime, collab, mlflow, stop };
 }

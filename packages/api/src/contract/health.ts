@@ -16,6 +16,18 @@ export const ZHealth = z.object({
   }),
   jupyter: z.object({ status: z.string() }).catchall(z.unknown()),
   spark: z.object({ status: z.string() }).catchall(z.unknown()),
+  /**
+   * The MLflow tracking server (docs/models.md): `off` with FLINT_MODELS=off; `down` with why and
+   * when Flint starts it again (it restarts a crashed server with a growing delay).
+   */
+  models: z
+    .object({
+      status: z.enum(["off", "not started", "starting", "running", "down"]),
+      error: z.string().optional(),
+      restartAt: z.string().optional().describe("When a crashed server is started again (ISO time)."),
+      restarts: z.number().optional(),
+    })
+    .optional(),
   /** What isolation kernels run under; absent where no kernel runtime is attached (tests). */
   sandbox: z
     .object({

@@ -16,6 +16,7 @@ import { fileEndpoints } from "./files";
 import { healthEndpoints } from "./health";
 import { jobEndpoints } from "./jobs";
 import { memberEndpoints } from "./members";
+import { modelEndpoints } from "./models";
 import { notebookEndpoints } from "./notebooks";
 import { outputEndpoints } from "./outputs";
 import { projectEndpoints } from "./projects";
@@ -40,6 +41,7 @@ export const contract = {
   ...catalogEndpoints,
   ...fileEndpoints,
   ...jobEndpoints,
+  ...modelEndpoints,
 } satisfies Record<string, TEndpoint>;
 
 /** The contract's type. */

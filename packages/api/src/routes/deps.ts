@@ -6,6 +6,7 @@ import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 import type { TBucketStorage } from "../services/storage.js";
 
 /** What the run and trash routes need of the broker. */
@@ -29,6 +30,8 @@ export interface TRouteDeps {
   getSparkConnect: () => TSparkConnectServers | null;
   /** The job service of this process (null: runs wait for a server that has one). */
   getJobs: () => TJobService | null;
+  /** The MLflow tracking server, once attached (null: the models routes answer 503). */
+  getMlflow: () => TMlflowBackend | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
   /** The bucket of FLINT_STORAGE_URL=s3://...; null: files are in the data folder. */

@@ -6,6 +6,22 @@ import { readProcessStats } from "../process-stats.js";
 import { implement, type TRoutesOf } from "../router.js";
 import type { TRouteDeps } from "./deps.js";
 
+/** The tracking server's part of the health report. */
+function modelsHealth(deps: TRouteDeps): NonNullable<THealth["models"]> {
+  const server = deps.getMlflow();
+  if (!deps.config.models.isEnabled || !server) return { status: "off" };
+  const state = server.status?.();
+  if (!state) return { status: "running" };
+  const status =
+    (["not started", "starting", "running", "down"] as const).find((s) => s === state.state) ?? "down";
+  return {
+    status,
+    ...(state.error ? { error: state.error } : {}),
+    ...(state.restartAt ? { restartAt: new Date(state.restartAt).toISOString() } : {}),
+    restarts: state.restarts,
+  };
+}
+
 /** The health routes. */
 export function createHealthRoutes(deps: TRouteDeps): TRoutesOf<typeof endpoints> {
   const { prisma } = deps;
@@ -34,10 +50,12 @@ export function createHealthRoutes(deps: TRouteDeps): TRoutesOf<typeof endpoints
           error: (error as Error).message.split("\n")[0],
         };
       }
-      const status = db.status === "up" ? ("ok" as const) : ("degraded" as const);
+      const models = modelsHealth(deps);
+      // A tracking server that is down degrades the site (runs cannot be logged); off does not.
+      const status = db.status === "up" && models.status !== "down" ? ("ok" as const) : ("degraded" as const);
       if (!isAdmin) return { status };
       const runtime = await deps.runtimeStatus();
-      return { status, db, ...runtime, process: readProcessStats() };
+      return { status, db, ...runtime, models, process: readProcessStats() };
     }),
     getOpenApiDocument: implement(
       endpoints.getOpenApiDocument,

@@ -17,6 +17,7 @@ import { createFileRoutes } from "./files.js";
 import { createHealthRoutes } from "./health.js";
 import { createJobRoutes } from "./jobs.js";
 import { createMemberRoutes } from "./members.js";
+import { createModelRoutes } from "./models.js";
 import { createNotebookRoutes } from "./notebooks.js";
 import { createOutputRoutes } from "./outputs.js";
 import { createProjectRoutes } from "./projects.js";
@@ -44,6 +45,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createCatalogRoutes(deps),
     ...createFileRoutes(deps),
     ...createJobRoutes(deps),
+    ...createModelRoutes(deps),
   };
   return Object.values(routes) as TAnyRoute[];
 }

@@ -25,6 +25,7 @@ export function createRunPreparer(
   const apiUrl = config.kernels.apiUrl;
   // A notebook never changes project (a fork is a new notebook), so its project can be cached.
   const projectOf = new Map<string, string>();
+  const isModelsEnabled = config.models.isEnabled;
   const prepare = async ({
     userId,
     notebookId,
@@ -40,12 +41,24 @@ export function createRunPreparer(
       projectOf.set(notebookId, projectId);
     }
     const token = await issuer.tokenFor(userId, projectId, notebookId);
-    return {
+    const env: TRunEnvironment = {
       FLINT_API_URL: apiUrl,
       FLINT_API_TOKEN: token.secret,
       FLINT_NOTEBOOK_ID: notebookId,
       FLINT_PROJECT_ID: projectId,
     };
+    if (isModelsEnabled) {
+      // `import mlflow` works with no set-up (docs/models.md): the project's tracking API through
+      // Flint, the same notebook token, and an experiment named after the notebook by default.
+      const notebook = await prisma.notebook.findUnique({
+        where: { id: notebookId },
+        select: { name: true },
+      });
+      env.MLFLOW_TRACKING_URI = `${apiUrl}/api/v1/projects/${projectId}/mlflow`;
+      env.MLFLOW_TRACKING_TOKEN = token.secret;
+      env.MLFLOW_EXPERIMENT_NAME = notebook?.name ?? notebookId;
+    }
+    return env;
   };
   return Object.assign(prepare, {
     revokeNotebook: (notebookId: string) => issuer.revokeNotebook(notebookId),

@@ -5,6 +5,7 @@ import { useParams, useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { AppShell } from "@/components/app-shell";
 import { JobsPanel } from "@/components/jobs/jobs-panel";
+import { ModelsPanel } from "@/components/models/models-panel";
 import { ActivityFeed } from "@/components/project/activity-feed";
 import { ChartBoard } from "@/components/project/chart-board";
 import { FilesPanel } from "@/components/project/files-panel";
@@ -20,10 +21,11 @@ const TABS = [
   { id: "files", label: "Files" },
   { id: "charts", label: "Charts" },
   { id: "jobs", label: "Jobs" },
+  { id: "models", label: "Models", needsAbility: "readModels" },
   { id: "members", label: "Members" },
   { id: "activity", label: "Activity" },
   { id: "trash", label: "Trash" },
-  { id: "settings", label: "Settings", needsManage: true },
+  { id: "settings", label: "Settings", needsAbility: "manage" },
 ] as const;
 
 function ProjectView() {
@@ -66,7 +68,7 @@ function ProjectView() {
         aria-label="Project sections"
         className="mt-6 mb-4 flex gap-1 border-b border-slate-200"
       >
-        {TABS.filter((entry) => !("needsManage" in entry) || may.manage).map((entry) => (
+        {TABS.filter((entry) => !("needsAbility" in entry) || may[entry.needsAbility]).map((entry) => (
           <button
             key={entry.id}
             role="tab"
@@ -87,6 +89,7 @@ function ProjectView() {
         {tab === "trash" && <TrashPanel projectId={projectId} canRestore={may.delete} />}
         {tab === "charts" && <ChartBoard projectId={projectId} canEdit={may.editChart} />}
         {tab === "jobs" && <JobsPanel projectId={projectId} />}
+        {tab === "models" && may.readModels && <ModelsPanel projectId={projectId} canLog={may.writeModels} />}
         {tab === "members" && <MembersPanel projectId={projectId} canManage={may.manage} />}
         {tab === "activity" && <ActivityFeed projectId={projectId} />}
         {tab === "settings" && may.manage && <SettingsPanel project={project} />}

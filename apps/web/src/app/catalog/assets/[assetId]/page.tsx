@@ -10,6 +10,7 @@ import { formatBytes, formatCount } from "@/components/catalog/format";
 import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
+import { TrainedOnAsset } from "@/components/models/trained-on-asset";
 import { type ApiError, apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
 import { queryKeys } from "@/lib/query-keys";
@@ -344,6 +345,7 @@ function AssetView() {
         </h2>
         <Lineage title="Used by" entries={asset.lineage.readBy} />
         <Lineage title="Produced by" entries={asset.lineage.writtenBy} />
+        <TrainedOnAsset projectId={asset.projectId} assetId={asset.id} />
       </section>
     </article>
   );
