@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import type { TScoringServices } from "./services/deployments.js";
 import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { findUserByToken } from "./tokens.js";
 
@@ -68,6 +69,7 @@ export {
 export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
+export type { TScoringServices } from "./services/deployments.js";
 export type { TMlflowBackend } from "./services/mlflow-proxy.js";
 export { getPreferences } from "./services/preferences.js";
 export { createRunPreparer } from "./services/run-environment.js";
@@ -86,6 +88,8 @@ export interface TApiOptions {
   getSparkConnect?: () => TSparkConnectServers | null;
   /** The MLflow tracking server (docs/models.md), once started; null: the models routes answer 503. */
   getMlflow?: () => TMlflowBackend | null;
+  /** Deployments' scoring processes (the kernel runtime's `scoring`); null: predict answers 503. */
+  getScoring?: () => TScoringServices | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
 }
 
@@ -150,6 +154,7 @@ export function createApi(options: TApiOptions): TApi {
     getBroker: options.getBroker ?? (() => null),
     getSparkConnect: options.getSparkConnect ?? (() => null),
     getMlflow: options.getMlflow ?? (() => null),
+    getScoring: options.getScoring ?? (() => null),
     catalog,
   });
   const router = createRouter({

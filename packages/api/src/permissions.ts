@@ -52,6 +52,9 @@ export const PERMISSIONS = {
   // them, as running a training cell does.
   "model.read": ["viewer", "runner", "editor", "admin"],
   "model.write": ["runner", "editor", "admin"],
+  // Deployments put a model behind a URL that applications call with keys: whoever may change
+  // the project's content may deploy, swap versions and hand out or revoke keys.
+  "deployment.manage": ["editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -129,6 +132,7 @@ export const TOKEN_SCOPE_OF = {
   "files.write": "write",
   "model.read": "read",
   "model.write": "run",
+  "deployment.manage": "write",
   "site.users": "admin",
   "site.invitations": "admin",
   "site.health": "read",

@@ -25,6 +25,7 @@ import {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
+import { ScoringManager } from "./scoring";
 import { SparkConnectManager } from "./spark-connect";
 import {
   describeSparkMaster,
@@ -64,6 +65,7 @@ export {
   type TSandboxStatus,
 } from "./sandbox";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
+export { ScoringManager, type TScoringAnswer, type TScoringOptions } from "./scoring";
 export {
   SANDBOXED_CONNECT_PORT,
   SparkConnectManager,
@@ -176,6 +178,8 @@ export type TKernelRuntime = {
   sandbox: TSandboxPlan | null;
   /** The projects' shared Spark Connect servers (started on a kernel's first Spark use). */
   sparkConnect: SparkConnectManager;
+  /** Deployments' scoring processes (docs/models.md), sandboxed like the kernels. */
+  scoring: ScoringManager;
 };
 
 /** Creates Flint's kernel runtime (nothing starts until `start()`). */
@@ -264,6 +268,13 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     env: options.env,
     log,
   });
+  const scoring = new ScoringManager({
+    pythonEnv: options.pythonEnv,
+    dataDir: options.dataDir,
+    sandbox,
+    env: options.env,
+    log,
+  });
   // Behind JUPYTER_URL the kernels' environment is the gateway's (its kernelspecs), not Flint's.
   const master = jupyter.isExternal
     ? "set by the kernels of JUPYTER_URL (its kernelspecs' SPARK_MASTER or SPARK_REMOTE)"
@@ -286,6 +297,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
         await broker.stop();
         await kernels.stop(jupyter.isExternal);
         await sparkConnect.close();
+        await scoring.close();
         await jupyter.stop();
         await egress?.close();
       })();
@@ -296,6 +308,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     jupyter,
     sandbox,
     sparkConnect,
+    scoring,
     status() {
       const counts = kernels.counts();
       const status = jupyter.status();

@@ -190,6 +190,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getBroker: () => runtime.broker,
       getSparkConnect: () => runtime.sparkConnect,
       getMlflow: () => mlflow,
+      getScoring: () => runtime.scoring,
       runtimeStatus: async () => runtime.status(),
       onUnexpectedError: (error, request) =>
         log(

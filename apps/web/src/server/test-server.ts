@@ -82,6 +82,7 @@ export async function startTestFlint(options: {
     getBroker: () => runtime.broker,
     getSparkConnect: () => runtime.sparkConnect,
     getMlflow: () => mlflow,
+    getScoring: () => runtime.scoring,
   });
   const sockets = createNotebookSocketServer({
     prisma,

@@ -4,6 +4,7 @@ import type { PrismaClient } from "@flint/db";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TScoringServices } from "../services/deployments.js";
 import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 
 /** What the run and trash routes need of the broker. */
@@ -27,6 +28,8 @@ export interface TRouteDeps {
   getSparkConnect: () => TSparkConnectServers | null;
   /** The MLflow tracking server, once attached (null: the models routes answer 503). */
   getMlflow: () => TMlflowBackend | null;
+  /** Deployments' scoring processes, once the kernel runtime is attached (null: 503). */
+  getScoring: () => TScoringServices | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
 }

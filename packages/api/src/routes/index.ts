@@ -11,7 +11,9 @@ import { createCatalogRoutes } from "./catalog.js";
 import { createChartRoutes } from "./charts.js";
 import { createCheckpointRoutes } from "./checkpoints.js";
 import { createCommentRoutes } from "./comments.js";
+import { createDeploymentService } from "../services/deployments.js";
 import { createCommunityRoutes } from "./community.js";
+import { createDeploymentRoutes } from "./deployments.js";
 import type { TRouteDeps } from "./deps.js";
 import { createFileRoutes } from "./files.js";
 import { createHealthRoutes } from "./health.js";
@@ -27,6 +29,12 @@ export type { TRouteDeps, TRunBroker, TSparkConnectServers } from "./deps.js";
 
 /** Every route of the API; the type makes a contract entry without an implementation an error. */
 export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
+  const deployments = createDeploymentService({
+    prisma: deps.prisma,
+    dataDir: deps.config.dataDir,
+    getMlflow: deps.getMlflow,
+    getScoring: deps.getScoring,
+  });
   const routes: TRoutesOf<TContract> = {
     ...createHealthRoutes(deps),
     ...createAccountRoutes(deps),
@@ -43,7 +51,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createCommunityRoutes(deps),
     ...createCatalogRoutes(deps),
     ...createFileRoutes(deps),
-    ...createModelRoutes(deps),
+    ...createModelRoutes(deps, deployments),
+    ...createDeploymentRoutes(deps, deployments),
   };
   return Object.values(routes) as TAnyRoute[];
 }
