@@ -166,6 +166,7 @@ export const ABILITIES = {
   editChart: "chart.edit",
   writeCatalog: "catalog.write",
   writeFiles: "files.write",
+  manageDeployments: "deployment.manage",
 } as const satisfies Record<string, TPermission>;
 export type TAbility = keyof typeof ABILITIES;
 /** What the caller may do, by ability. */

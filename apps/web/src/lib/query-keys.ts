@@ -17,6 +17,9 @@ export const queryKeys = {
   projectTrash: (projectId: string) => ["projects", projectId, "trash"] as const,
   projectCharts: (projectId: string) => ["projects", projectId, "charts"] as const,
   projectMembers: (projectId: string) => ["projects", projectId, "members"] as const,
+  projectRegisteredModels: (projectId: string) => ["projects", projectId, "models", "registered"] as const,
+  projectDeployments: (projectId: string) => ["projects", projectId, "deployments"] as const,
+  deployment: (projectId: string, name: string) => ["projects", projectId, "deployments", name] as const,
 
   /** The pages of a project's activity, or (null) the signed-in person's. */
   activity: (projectId: string | null) => ["activity", projectId] as const,
