@@ -38,7 +38,9 @@ test("deploy a registered model, create a key, call it with the page's snippet",
         nbformat: 4,
         nbformat_minor: 5,
         metadata: { kernelspec: { name: "flint-spark", display_name: "Python 3 (Spark)" } },
-        cells: [{ id: "t", cell_type: "code", source: TRAIN, metadata: {}, outputs: [], execution_count: null }],
+        cells: [
+          { id: "t", cell_type: "code", source: TRAIN, metadata: {}, outputs: [], execution_count: null },
+        ],
       },
     },
   });
@@ -50,9 +52,9 @@ test("deploy a registered model, create a key, call it with the page's snippet",
     timeout: 420_000,
   });
   expect(ran.status()).toBe(200);
-  const outputs = ((await ran.json()) as { results: { outputs: { text?: string; evalue?: string }[] }[] })
-    .results[0]!.outputs.map((output) => output.text ?? output.evalue ?? "")
-    .join("");
+  const outputs = (
+    (await ran.json()) as { results: { outputs: { text?: string; evalue?: string }[] }[] }
+  ).results[0]!.outputs.map((output) => output.text ?? output.evalue ?? "").join("");
   const expected = JSON.parse(/EXPECTED (.+)/.exec(outputs)?.[1] ?? "null") as number[] | null;
   expect(expected, outputs).not.toBeNull();
 
@@ -78,13 +80,13 @@ test("deploy a registered model, create a key, call it with the page's snippet",
   // A key, shown once, and the snippet that uses it.
   await page.getByLabel("Key name").pressSequentially("coupon app", { delay: 40 });
   await page.getByRole("button", { name: "Create key" }).click();
-  const secret = (await page.getByLabel("New key").textContent())?.trim() ?? "";
+  const secret = (await page.getByTestId("new-key").textContent())?.trim() ?? "";
   expect(secret).toMatch(/^flint_dk_/);
-  const curl = (await page.getByLabel("curl snippet").textContent()) ?? "";
+  const curl = (await page.getByTestId("curl-snippet").textContent()) ?? "";
   const call = parseCurl(curl);
   expect(call.key).toBe(secret);
   expect(call.url).toBe(`${origin}/api/v1/deployments/segments-api/predict`);
-  await expect(page.getByLabel("Python snippet")).toContainText(`"Authorization": "Bearer ${secret}"`);
+  await expect(page.getByTestId("python-snippet")).toContainText(`"Authorization": "Bearer ${secret}"`);
 
   // What an application does with the snippet.
   const answer = await fetch(call.url, {

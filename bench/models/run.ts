@@ -84,10 +84,15 @@ async function main() {
       await sleep(250);
     }
     report("deployment: deploy to running (model load)", ms(Date.now() - started), "-");
-    const key = await call(server, "POST", `/api/v1/projects/${projectId}/deployments/customer-segments/keys`, {
-      token,
-      json: { name: "bench" },
-    });
+    const key = await call(
+      server,
+      "POST",
+      `/api/v1/projects/${projectId}/deployments/customer-segments/keys`,
+      {
+        token,
+        json: { name: "bench" },
+      },
+    );
     expectStatus(key, 201, "key");
     const secret = key.body.secret as string;
     const body = JSON.stringify({ rows: [ROW] });
@@ -103,9 +108,17 @@ async function main() {
       return performance.now() - started;
     };
 
-    const bare = spawn(python, [path.join(root, "bench/models/bare-predict.py"), findModelDir(server.dataDir, modelId), JSON.stringify(ROW)], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    const bare = spawn(
+      python,
+      [
+        path.join(root, "bench/models/bare-predict.py"),
+        findModelDir(server.dataDir, modelId),
+        JSON.stringify(ROW),
+      ],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
     const lines = createInterface({ input: bare.stdout! })[Symbol.asyncIterator]();
     if ((await lines.next()).value !== "ready") throw new Error("the bare process did not load the model");
     const bareRound = async (count: number): Promise<number[]> => {
@@ -135,11 +148,7 @@ async function main() {
     report("predict through Flint, 1 row, p95", ms(quantile(flint, 0.95)), "-");
     report(`predict in a bare Python process, p50 (${direct.length} calls)`, ms(quantile(direct, 0.5)), "-");
     report("predict in a bare Python process, p95", ms(quantile(direct, 0.95)), "-");
-    report(
-      "Flint / bare, p50",
-      `${(quantile(flint, 0.5) / quantile(direct, 0.5)).toFixed(2)}x`,
-      "≤ 1.5x",
-    );
+    report("Flint / bare, p50", `${(quantile(flint, 0.5) / quantile(direct, 0.5)).toFixed(2)}x`, "≤ 1.5x");
   } finally {
     await server.stop();
   }

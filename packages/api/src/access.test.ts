@@ -120,7 +120,13 @@ function connectionRequest(server: URL, database: string, name: string) {
 let deploymentRow: Promise<{ id: string; name: string }> | undefined;
 function deploymentFixture() {
   deploymentRow ??= t.prisma.deployment.create({
-    data: { name: "access-fixture", projectId, modelName: "m", modelVersion: "1", createdById: users.admin.id },
+    data: {
+      name: "access-fixture",
+      projectId,
+      modelName: "m",
+      modelVersion: "1",
+      createdById: users.admin.id,
+    },
     select: { id: true, name: true },
   });
   return deploymentRow;
@@ -501,7 +507,10 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     make: async () => {
       const { id, name } = await deploymentFixture();
       const key = await createDeploymentKey(t.prisma, id, "disposable", users.admin.id);
-      return { method: "DELETE", url: `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.key.id}` };
+      return {
+        method: "DELETE",
+        url: `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.key.id}`,
+      };
     },
   },
   // Only a deployment key opens it: every person's own token gets 401 (keyed calls are tested below).

@@ -22,8 +22,8 @@ import {
 } from "./contract/endpoint.js";
 import { AppError, describeZodError } from "./errors.js";
 import type { TPermission, TSitePermission } from "./permissions.js";
-import { resolveDeploymentKey, type TDeploymentCaller } from "./services/deployment-keys.js";
 import { resolveNotebookToken } from "./services/catalog.js";
+import { resolveDeploymentKey, type TDeploymentCaller } from "./services/deployment-keys.js";
 
 /**
  * A kernel calling with its notebook's token (`flint_nbk_...`): the notebook and the projects it

@@ -64,8 +64,8 @@ export {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
-export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export { ScoringManager, type TScoringAnswer, type TScoringOptions } from "./scoring";
+export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export {
   SANDBOXED_CONNECT_PORT,
   SparkConnectManager,

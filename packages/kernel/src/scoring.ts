@@ -190,7 +190,16 @@ export class ScoringManager {
       ...(this.options.env ?? {}),
       ...(this.options.sandbox?.configFile ? { FLINT_SANDBOX_CONFIG: this.options.sandbox.configFile } : {}),
     });
-    const args = ["-m", "flint.serving", "--project", deployment.projectId, "--instance", name, "--work", workDir];
+    const args = [
+      "-m",
+      "flint.serving",
+      "--project",
+      deployment.projectId,
+      "--instance",
+      name,
+      "--work",
+      workDir,
+    ];
     const started = Date.now();
     const child = spawn(python, args, {
       env: env as NodeJS.ProcessEnv,
@@ -276,7 +285,12 @@ export class ScoringManager {
     clearTimeout(killed);
   }
 
-  private send(instance: TInstance, method: string, urlPath: string, body?: Uint8Array): Promise<TScoringAnswer> {
+  private send(
+    instance: TInstance,
+    method: string,
+    urlPath: string,
+    body?: Uint8Array,
+  ): Promise<TScoringAnswer> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { host: "localhost" };
       if (body) {

@@ -4,10 +4,9 @@
 // POST /api/v1/deployments/{name}/predict. Nothing is mocked.
 
 import { rmSync } from "node:fs";
-import { createToken } from "@flint/api";
+import { createRunPreparer, createToken } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
-import { createRunPreparer } from "@flint/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFlint } from "./test-server.js";
 
@@ -21,7 +20,13 @@ let dataDir: string;
 const tokens = { owner: "", viewer: "", outsider: "" };
 const ids = { owner: "", viewer: "", outsider: "" };
 
-async function call(as: keyof typeof tokens | null, method: string, url: string, json?: unknown, key?: string) {
+async function call(
+  as: keyof typeof tokens | null,
+  method: string,
+  url: string,
+  json?: unknown,
+  key?: string,
+) {
   const headers: Record<string, string> = {};
   if (as) headers.authorization = `Bearer ${tokens[as]}`;
   if (key) headers.authorization = `Bearer ${key}`;
@@ -120,7 +125,8 @@ describe("deployments", () => {
   it(
     "a model registered in a cell is deployed and answers what the notebook's model answers; keys, payloads, other projects, and an alias swap under load",
     async () => {
-      const projectId = (await call("owner", "POST", "/api/v1/projects", { name: "Spend" })).body.id as string;
+      const projectId = (await call("owner", "POST", "/api/v1/projects", { name: "Spend" })).body
+        .id as string;
       await prisma.projectMember.create({ data: { projectId, userId: ids.viewer, role: "viewer" } });
       const otherProjectId = (await call("outsider", "POST", "/api/v1/projects", { name: "Other" })).body
         .id as string;
@@ -156,13 +162,30 @@ describe("deployments", () => {
 
       // Deploy the alias; a viewer may not, an unknown alias is a 404 at once.
       const base = `/api/v1/projects/${projectId}/deployments`;
-      const viewerDeploy = await call("viewer", "POST", base, { name: "spend-api", modelName: "spend", alias: "champion" });
+      const viewerDeploy = await call("viewer", "POST", base, {
+        name: "spend-api",
+        modelName: "spend",
+        alias: "champion",
+      });
       expect(viewerDeploy.status).toBe(403);
-      const unknownAlias = await call("owner", "POST", base, { name: "spend-api", modelName: "spend", alias: "nope" });
+      const unknownAlias = await call("owner", "POST", base, {
+        name: "spend-api",
+        modelName: "spend",
+        alias: "nope",
+      });
       expect(unknownAlias.status, unknownAlias.text).toBe(404);
-      const both = await call("owner", "POST", base, { name: "spend-api", modelName: "spend", alias: "a", version: "1" });
+      const both = await call("owner", "POST", base, {
+        name: "spend-api",
+        modelName: "spend",
+        alias: "a",
+        version: "1",
+      });
       expect(both.status).toBe(400);
-      const deployed = await call("owner", "POST", base, { name: "spend-api", modelName: "spend", alias: "champion" });
+      const deployed = await call("owner", "POST", base, {
+        name: "spend-api",
+        modelName: "spend",
+        alias: "champion",
+      });
       expect(deployed.status, deployed.text).toBe(201);
       expect(deployed.body).toMatchObject({ name: "spend-api", modelAlias: "champion", state: "starting" });
       const running = await waitFor(
@@ -198,7 +221,9 @@ describe("deployments", () => {
       const byRows = await call(null, "POST", predict, { rows }, key);
       expect(byRows.status, byRows.text).toBe(200);
       expect(byRows.body.predictions).toEqual(expected1);
-      const columns = Object.fromEntries(Object.keys(rows[0]!).map((name) => [name, rows.map((row) => row[name])]));
+      const columns = Object.fromEntries(
+        Object.keys(rows[0]!).map((name) => [name, rows.map((row) => row[name])]),
+      );
       const byColumns = await call(null, "POST", predict, { columns }, key);
       expect(byColumns.body.predictions).toEqual(expected1);
 
@@ -209,7 +234,9 @@ describe("deployments", () => {
       expect(String((missing.body.error as { message: string }).message)).toContain("'visits'");
       const mistyped = await call(null, "POST", predict, { rows: [{ ...rows[0], spend: "lots" }] }, key);
       expect(mistyped.status).toBe(400);
-      expect(String((mistyped.body.error as { message: string }).message)).toMatch(/'spend' must be a double/);
+      expect(String((mistyped.body.error as { message: string }).message)).toMatch(
+        /'spend' must be a double/,
+      );
       const notRows = await call(null, "POST", predict, { rows: "x" }, key);
       expect(notRows.status).toBe(400);
 
@@ -217,7 +244,9 @@ describe("deployments", () => {
       expect((await call(null, "POST", predict, { rows })).status).toBe(401);
       expect((await call("owner", "POST", predict, { rows })).status).toBe(401);
       expect((await call(null, "POST", predict, { rows }, "flint_dk_nothing")).status).toBe(401);
-      expect((await call(null, "POST", "/api/v1/deployments/no-such/predict", { rows }, key)).status).toBe(404);
+      expect((await call(null, "POST", "/api/v1/deployments/no-such/predict", { rows }, key)).status).toBe(
+        404,
+      );
 
       // Another project's member: 404 on every management route, through either project.
       for (const [method, url, json] of [
@@ -271,7 +300,11 @@ describe("deployments", () => {
       expect(after.body.predictions).toEqual(expected2);
 
       // A revoked key is refused at once.
-      const revoked = await call("owner", "DELETE", `${base}/spend-api/keys/${(keyAnswer.body.key as { id: string }).id}`);
+      const revoked = await call(
+        "owner",
+        "DELETE",
+        `${base}/spend-api/keys/${(keyAnswer.body.key as { id: string }).id}`,
+      );
       expect(revoked.status, revoked.text).toBe(200);
       const refused = await call(null, "POST", predict, { rows }, key);
       expect(refused.status).toBe(401);

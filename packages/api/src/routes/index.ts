@@ -5,13 +5,13 @@
  */
 import type { TContract } from "../contract/index.js";
 import type { TAnyRoute, TRoutesOf } from "../router.js";
+import { createDeploymentService } from "../services/deployments.js";
 import { createAccountRoutes } from "./account.js";
 import { createAdminRoutes } from "./admin.js";
 import { createCatalogRoutes } from "./catalog.js";
 import { createChartRoutes } from "./charts.js";
 import { createCheckpointRoutes } from "./checkpoints.js";
 import { createCommentRoutes } from "./comments.js";
-import { createDeploymentService } from "../services/deployments.js";
 import { createCommunityRoutes } from "./community.js";
 import { createDeploymentRoutes } from "./deployments.js";
 import type { TRouteDeps } from "./deps.js";

@@ -63,8 +63,14 @@ export function createModelRoutes(
     const rest = pathname.slice(pathname.indexOf("/mlflow/") + "/mlflow/".length);
     // Deployments that follow an alias swap when it moves (docs/models.md): read which one before
     // the proxy consumes the body.
-    const isAliasSet = request.method === "POST" && /^api\/2\.0\/mlflow\/registered-models\/alias$/.test(rest);
-    const aliasSet = isAliasSet ? await request.clone().json().catch(() => null) : null;
+    const isAliasSet =
+      request.method === "POST" && /^api\/2\.0\/mlflow\/registered-models\/alias$/.test(rest);
+    const aliasSet = isAliasSet
+      ? await request
+          .clone()
+          .json()
+          .catch(() => null)
+      : null;
     const answer = await proxyMlflowRequest(
       backend(),
       { projectId: grant.projectId, canWrite, runTags },

@@ -9,7 +9,7 @@
  */
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { PrismaClient } from "@flint/db";
 import type { TScoringAnswer } from "@flint/kernel";
@@ -80,7 +80,9 @@ function toDocument(row: TRow): TDeployment {
     servedVersion: row.servedVersion,
     state: row.state,
     error: row.error,
-    inputColumns: Array.isArray(row.inputColumns) ? (row.inputColumns as { name: string; type: string }[]) : null,
+    inputColumns: Array.isArray(row.inputColumns)
+      ? (row.inputColumns as { name: string; type: string }[])
+      : null,
     predictPath: `/api/v1/deployments/${row.name}/predict`,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -215,8 +217,7 @@ export function createDeploymentService(deps: {
       "GET",
       `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(artifactPath)}`,
     );
-    if (listed.status !== 200)
-      throw new Error(`MLflow could not list the model's files (${listed.status})`);
+    if (listed.status !== 200) throw new Error(`MLflow could not list the model's files (${listed.status})`);
     const files = (listed.json.files ?? []) as { path: string; is_dir?: boolean }[];
     for (const file of files) {
       const name = path.posix.basename(file.path);
@@ -228,7 +229,10 @@ export function createDeploymentService(deps: {
         continue;
       }
       const encoded = `${artifactPath}/${name}`.split("/").map(encodeURIComponent).join("/");
-      const answer = await mlflow.request({ method: "GET", path: `/api/2.0/mlflow-artifacts/artifacts/${encoded}` });
+      const answer = await mlflow.request({
+        method: "GET",
+        path: `/api/2.0/mlflow-artifacts/artifacts/${encoded}`,
+      });
       if (answer.status !== 200) {
         answer.body.resume();
         throw new Error(`MLflow could not send the model file ${name} (${answer.status})`);
@@ -358,7 +362,10 @@ export function createDeploymentService(deps: {
     async predict(deploymentId, body) {
       const services = scoring();
       if (!services.isRunning(deploymentId)) {
-        const row = await prisma.deployment.findUnique({ where: { id: deploymentId }, select: DEPLOYMENT_SELECT });
+        const row = await prisma.deployment.findUnique({
+          where: { id: deploymentId },
+          select: DEPLOYMENT_SELECT,
+        });
         if (!row) throw notFound("Deployment");
         if (row.state === "failed" && !starting.has(deploymentId))
           throw new AppError(

@@ -8,7 +8,15 @@ import { StateBadge } from "./deployments-overview";
 import { curlSnippet, examplePayload, pythonSnippet } from "./snippets";
 
 /** One deployment: what it serves, its keys (created and revoked here) and how to call it. */
-export function DeploymentDetail({ projectId, name, mayManage }: { projectId: string; name: string; mayManage: boolean }) {
+export function DeploymentDetail({
+  projectId,
+  name,
+  mayManage,
+}: {
+  projectId: string;
+  name: string;
+  mayManage: boolean;
+}) {
   const queryClient = useQueryClient();
   const key = queryKeys.deployment(projectId, name);
   const { data: deployment, error } = useQuery({
@@ -29,7 +37,8 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
     },
   });
   const revoking = useMutation({
-    mutationFn: (keyId: string) => apiClient("revokeDeploymentKey", { params: { id: projectId, name, keyId } }),
+    mutationFn: (keyId: string) =>
+      apiClient("revokeDeploymentKey", { params: { id: projectId, name, keyId } }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: key }),
   });
   const submitKey = (event: FormEvent<HTMLFormElement>) => {
@@ -57,7 +66,9 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
         </div>
         <p className="text-sm text-slate-600">
           Model <strong>{deployment.modelName}</strong>,{" "}
-          {deployment.modelAlias ? `following the alias @${deployment.modelAlias}` : `version ${deployment.modelVersion}`}
+          {deployment.modelAlias
+            ? `following the alias @${deployment.modelAlias}`
+            : `version ${deployment.modelVersion}`}
           {deployment.servedVersion ? `; serving version ${deployment.servedVersion}` : ""}.
         </p>
         {deployment.state === "starting" && <p className="text-sm text-slate-600">Loading the model…</p>}
@@ -68,7 +79,8 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
         )}
         {deployment.inputColumns && (
           <p className="text-sm text-slate-600">
-            Input columns: {deployment.inputColumns.map((column) => `${column.name} (${column.type})`).join(", ")}
+            Input columns:{" "}
+            {deployment.inputColumns.map((column) => `${column.name} (${column.type})`).join(", ")}
           </p>
         )}
       </section>
@@ -76,13 +88,13 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
       <section aria-label="Keys" className="card space-y-3 p-4">
         <h2 className="text-lg font-semibold">Keys</h2>
         <p className="text-sm text-slate-600">
-          Applications send a key as <code>Authorization: Bearer …</code>. A key is shown once, when it is created; revoking
-          it refuses its calls at once.
+          Applications send a key as <code>Authorization: Bearer …</code>. A key is shown once, when it is
+          created; revoking it refuses its calls at once.
         </p>
         {secret && (
           <div role="status" className="rounded-md bg-green-50 p-3 text-sm">
             <p className="font-medium">Copy this key now: it will not be shown again.</p>
-            <code aria-label="New key" className="mt-1 block break-all">
+            <code data-testid="new-key" className="mt-1 block break-all">
               {secret}
             </code>
           </div>
@@ -93,7 +105,9 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
               <span>
                 <strong>{entry.name}</strong> <code className="text-slate-500">{entry.prefix}…</code>
                 <span className="ml-2 text-slate-500">
-                  {entry.lastUsedAt ? `last used ${new Date(entry.lastUsedAt).toLocaleString()}` : "never used"}
+                  {entry.lastUsedAt
+                    ? `last used ${new Date(entry.lastUsedAt).toLocaleString()}`
+                    : "never used"}
                 </span>
               </span>
               {mayManage && (
@@ -113,7 +127,13 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
           <form onSubmit={submitKey} aria-label="Create a key" className="flex items-end gap-2">
             <label className="block flex-1 text-sm">
               <span className="mb-1 block font-medium">Key name</span>
-              <input name="keyName" required maxLength={100} placeholder="e.g. coupon app" className="input" />
+              <input
+                name="keyName"
+                required
+                maxLength={100}
+                placeholder="e.g. coupon app"
+                className="input"
+              />
             </label>
             <button type="submit" className="btn-primary" disabled={creating.isPending}>
               Create key
@@ -126,16 +146,23 @@ export function DeploymentDetail({ projectId, name, mayManage }: { projectId: st
       <section aria-label="Call it" className="card space-y-3 p-4">
         <h2 className="text-lg font-semibold">Call it</h2>
         <p className="text-sm text-slate-600">
-          Send rows (<code>{'{"rows": [{...}]}'}</code>) or columns (<code>{'{"columns": {"name": [...]}}'}</code>); the
-          answer is <code>{'{"predictions": [...]}'}</code>, one per row. A row that does not fit the model&apos;s
-          input gets a 400 naming the column.
+          Send rows (<code>{'{"rows": [{...}]}'}</code>) or columns (
+          <code>{'{"columns": {"name": [...]}}'}</code>); the answer is{" "}
+          <code>{'{"predictions": [...]}'}</code>, one per row. A row that does not fit the model&apos;s input
+          gets a 400 naming the column.
         </p>
         <h3 className="text-sm font-medium">curl</h3>
-        <pre aria-label="curl snippet" className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+        <pre
+          data-testid="curl-snippet"
+          className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100"
+        >
           {curlSnippet(url, shownKey, payload)}
         </pre>
         <h3 className="text-sm font-medium">Python</h3>
-        <pre aria-label="Python snippet" className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+        <pre
+          data-testid="python-snippet"
+          className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100"
+        >
           {pythonSnippet(url, shownKey, payload)}
         </pre>
       </section>

@@ -21,19 +21,37 @@ export function StateBadge({ state }: { state: string }) {
 }
 
 /** The Deploy form of one registered model: a name and what to serve (an alias or a version). */
-function DeployForm({ projectId, model, onCancel }: { projectId: string; model: TModel; onCancel: () => void }) {
+function DeployForm({
+  projectId,
+  model,
+  onCancel,
+}: {
+  projectId: string;
+  model: TModel;
+  onCancel: () => void;
+}) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const targets = [
-    ...Object.keys(model.aliases).map((alias) => ({ value: `alias:${alias}`, label: `@${alias} (v${model.aliases[alias]})` })),
-    ...model.versions.map((version) => ({ value: `version:${version.version}`, label: `version ${version.version}` })),
+    ...Object.keys(model.aliases).map((alias) => ({
+      value: `alias:${alias}`,
+      label: `@${alias} (v${model.aliases[alias]})`,
+    })),
+    ...model.versions.map((version) => ({
+      value: `version:${version.version}`,
+      label: `version ${version.version}`,
+    })),
   ];
   const deploying = useMutation({
     mutationFn: (input: { name: string; target: string }) => {
       const [kind, value] = input.target.split(":") as ["alias" | "version", string];
       return apiClient("createDeployment", {
         params: { id: projectId },
-        body: { name: input.name, modelName: model.name, ...(kind === "alias" ? { alias: value } : { version: value }) },
+        body: {
+          name: input.name,
+          modelName: model.name,
+          ...(kind === "alias" ? { alias: value } : { version: value }),
+        },
       });
     },
     onSuccess: (deployment) => {
@@ -46,12 +64,26 @@ function DeployForm({ projectId, model, onCancel }: { projectId: string; model: 
     const form = new FormData(event.currentTarget);
     deploying.mutate({ name: String(form.get("name")), target: String(form.get("target")) });
   };
-  const suggested = `${model.name.toLowerCase().replaceAll(/[^a-z0-9]+/g, "-").replaceAll(/^-|-$/g, "")}-api`;
+  const suggested = `${model.name
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9]+/g, "-")
+    .replaceAll(/^-|-$/g, "")}-api`;
   return (
-    <form onSubmit={submit} aria-label={`Deploy ${model.name}`} className="mt-3 space-y-3 border-t border-slate-200 pt-3">
+    <form
+      onSubmit={submit}
+      aria-label={`Deploy ${model.name}`}
+      className="mt-3 space-y-3 border-t border-slate-200 pt-3"
+    >
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Deployment name</span>
-        <input name="name" defaultValue={suggested} required pattern="[a-z0-9][a-z0-9-]*[a-z0-9]" maxLength={63} className="input" />
+        <input
+          name="name"
+          defaultValue={suggested}
+          required
+          pattern="[a-z0-9][a-z0-9-]*[a-z0-9]"
+          maxLength={63}
+          className="input"
+        />
         <span className="mt-1 block text-xs text-slate-500">
           Part of the URL applications call: lowercase letters, digits and dashes.
         </span>
@@ -105,11 +137,15 @@ export function DeploymentsOverview({ projectId, mayManage }: { projectId: strin
           {deployments.data?.deployments.map((deployment) => (
             <li key={deployment.id} className="card flex items-center justify-between p-3">
               <div>
-                <Link href={`/projects/${projectId}/deployments/${deployment.name}`} className="font-medium hover:underline">
+                <Link
+                  href={`/projects/${projectId}/deployments/${deployment.name}`}
+                  className="font-medium hover:underline"
+                >
                   {deployment.name}
                 </Link>
                 <p className="text-sm text-slate-600">
-                  {deployment.modelName} {deployment.modelAlias ? `@${deployment.modelAlias}` : `version ${deployment.modelVersion}`}
+                  {deployment.modelName}{" "}
+                  {deployment.modelAlias ? `@${deployment.modelAlias}` : `version ${deployment.modelVersion}`}
                   {deployment.servedVersion ? ` · serving v${deployment.servedVersion}` : ""}
                 </p>
               </div>
@@ -124,7 +160,11 @@ export function DeploymentsOverview({ projectId, mayManage }: { projectId: strin
         {models.data?.models.length === 0 && (
           <p className="text-sm text-slate-600">
             No registered models yet. In a notebook, log one with <code>registered_model_name=</code> (e.g.{" "}
-            <code>mlflow.sklearn.log_model(model, name=&quot;model&quot;, registered_model_name=&quot;segments&quot;)</code>).
+            <code>
+              mlflow.sklearn.log_model(model, name=&quot;model&quot;,
+              registered_model_name=&quot;segments&quot;)
+            </code>
+            ).
           </p>
         )}
         <ul className="space-y-2">

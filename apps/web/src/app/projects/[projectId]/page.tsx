@@ -57,7 +57,10 @@ function ProjectView() {
         {project.archived && (
           <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800">archived</span>
         )}
-        <Link href={`/projects/${projectId}/deployments`} className="ml-auto text-sm text-brand-700 hover:underline">
+        <Link
+          href={`/projects/${projectId}/deployments`}
+          className="ml-auto text-sm text-brand-700 hover:underline"
+        >
           Deployments
         </Link>
       </div>
