@@ -19,7 +19,7 @@ import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { findUserByToken } from "./tokens.js";
 
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
-export { removeInterruptedUploads } from "@flint/catalog";
+export { removeInterruptedUploads, seedCatalogSample } from "@flint/catalog";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -35,6 +35,7 @@ export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSign
 export type { TSiteUser } from "./contract/admin.js";
 export type { THealth } from "./contract/health.js";
 export { AppError, type TErrorCode } from "./errors.js";
+export { buildCustomerSegmentsNotebook } from "./getting-started.js";
 export { createNotebookSocketServer, type TNotebookSocketOptions } from "./notebook-socket.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {

@@ -315,4 +315,74 @@ describe("deployments", () => {
     },
     SLOW_MS,
   );
+
+  it(
+    "the Getting started 'Customer segments' notebook trains on the sample, and its last cell calls the deployment",
+    async () => {
+      const projectId = (await call("owner", "POST", "/api/v1/projects", { name: "Getting started" })).body
+        .id as string;
+      await seedCatalogSample(prisma, { dataDir, projectId, ownerId: ids.owner });
+      const tour = buildCustomerSegmentsNotebook();
+      const created = await call("owner", "POST", `/api/v1/projects/${projectId}/notebooks`, {
+        name: "Customer segments",
+        notebook: tour,
+      });
+      expect(created.status, created.text).toBe(201);
+      const notebookId = created.body.id as string;
+      const cells = tour.cells as { id: string; cell_type: string; source: string }[];
+      const code = cells.filter((cell) => cell.cell_type === "code");
+      const trained = await call("owner", "POST", `/api/v1/notebooks/${notebookId}/run`, {
+        cellIds: code.slice(0, 2).map((cell) => cell.id),
+        wait: true,
+        timeoutMs: 600_000,
+      });
+      expect(trained.status, trained.text).toBe(200);
+      for (const result of trained.body.results as { outputs: Record<string, unknown>[] }[])
+        expect(JSON.stringify(result.outputs)).not.toContain('"output_type":"error"');
+
+      // What the markdown cell asks a person to do on the Deployments page, through its API.
+      const base = `/api/v1/projects/${projectId}/deployments`;
+      const deployed = await call("owner", "POST", base, {
+        name: "customer-segments",
+        modelName: "customer_segments",
+        alias: "champion",
+      });
+      expect(deployed.status, deployed.text).toBe(201);
+      const running = await waitFor(
+        "the deployment to run",
+        async () => (await call("owner", "GET", `${base}/customer-segments`)).body,
+        (body) => body.state !== "starting",
+      );
+      expect(running.state, JSON.stringify(running)).toBe("running");
+      const key = (await call("owner", "POST", `${base}/customer-segments/keys`, { name: "notebook" })).body
+        .secret as string;
+
+      // The person pastes the key into the last cell and runs it.
+      const last = code[code.length - 1]!;
+      const saved = await call("owner", "GET", `/api/v1/notebooks/${notebookId}`);
+      const document = saved.body.notebook as { cells: { id: string; source: string | string[] }[] };
+      for (const cell of document.cells)
+        if (cell.id === last.id)
+          cell.source = (Array.isArray(cell.source) ? cell.source.join("") : cell.source).replace(
+            "paste the deployment key here",
+            key,
+          );
+      const put = await call("owner", "PUT", `/api/v1/notebooks/${notebookId}`, {
+        version: saved.body.version,
+        notebook: document,
+      });
+      expect(put.status, put.text).toBe(200);
+      const called = await call("owner", "POST", `/api/v1/notebooks/${notebookId}/run`, {
+        cellIds: [last.id],
+        wait: true,
+        timeoutMs: 300_000,
+      });
+      expect(called.status, called.text).toBe(200);
+      const text = outputText(called);
+      const endpoint = line(text, "endpoint:");
+      expect(endpoint).toEqual(line(text, "notebook:"));
+      expect((endpoint as number[]).length).toBe(3);
+    },
+    SLOW_MS,
+  );
 });

@@ -254,7 +254,7 @@ export function createDeploymentService(deps: {
         download(artifactPath, modelDir),
       );
       const described = await services.describe(row.id).catch(() => ({}) as Record<string, unknown>);
-      await prisma.deployment.updateMany({
+      const updated = await prisma.deployment.updateMany({
         where: { id: row.id },
         data: {
           state: "running",
@@ -263,6 +263,8 @@ export function createDeploymentService(deps: {
           inputColumns: inputColumnsOf(described.signature) ?? undefined,
         },
       });
+      // Deleted while its model loaded: nothing may keep serving it.
+      if (updated.count === 0) await services.stop(row.id);
     } catch (error) {
       const message = (error as Error).message.slice(0, 2000);
       log(`deployment ${row.id} did not start: ${message}`);
