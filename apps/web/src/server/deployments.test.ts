@@ -4,7 +4,7 @@
 // POST /api/v1/deployments/{name}/predict. Nothing is mocked.
 
 import { rmSync } from "node:fs";
-import { createRunPreparer, createToken } from "@flint/api";
+import { buildCustomerSegmentsNotebook, createRunPreparer, createToken, seedCatalogSample } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
