@@ -3,12 +3,12 @@
 // and the real scoring process (`flint.serving`, sandboxed like the kernel) behind
 // POST /api/v1/deployments/{name}/predict. Nothing is mocked.
 
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { buildCustomerSegmentsNotebook, createRunPreparer, createToken, seedCatalogSample } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestFlint } from "./test-server.js";
+import { startTestFlint, type TTestFlint } from "./test-server.js";
 
 const SLOW_MS = 900_000;
 
@@ -17,6 +17,7 @@ let closeDb: () => Promise<void>;
 let prisma: PrismaClient;
 let baseUrl: string;
 let dataDir: string;
+let runtime: TTestFlint["runtime"];
 const tokens = { owner: "", viewer: "", outsider: "" };
 const ids = { owner: "", viewer: "", outsider: "" };
 
@@ -63,6 +64,22 @@ print("ROWS", json.dumps(rows))
 print("PRED", json.dumps(model.predict(X.head(5)).tolist()))`;
 }
 
+/** The user ids of the running `flint.serving serve` processes whose socket path names `instance`. */
+function scoringProcessUids(instance: string): number[] {
+  const uids: number[] = [];
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (!command.includes("flint.serving") || !command.includes("serve")) continue;
+      if (!command.some((part) => part.includes(instance))) continue;
+      uids.push(Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return uids;
+}
+
 function outputText(ran: { body: Record<string, unknown> }): string {
   const outputs = (ran.body.results as { outputs: Record<string, unknown>[] }[])[0]!.outputs;
   return outputs.map((output) => String(output.text ?? `${output.ename}: ${output.evalue}`)).join("");
@@ -107,6 +124,7 @@ beforeAll(async () => {
   stopFlint = flint.stop;
   baseUrl = flint.baseUrl;
   dataDir = flint.dataDir;
+  runtime = flint.runtime;
   for (const who of ["owner", "viewer", "outsider"] as const) {
     const id = `user-deploy-${who}-${Date.now()}`;
     await prisma.user.create({ data: { id, email: `${id}@example.test`, name: who } });
@@ -194,6 +212,13 @@ describe("deployments", () => {
         (body) => body.state !== "starting",
       );
       expect(running, JSON.stringify(running)).toMatchObject({ state: "running", servedVersion: "1" });
+      // Sandboxed like the kernels: the scoring process runs as the project's user, not Flint's.
+      if (runtime.sandbox?.configFile) {
+        const uids = scoringProcessUids(`deploy-${running.id as string}`);
+        expect(uids.length).toBe(1);
+        expect(uids[0]).toBeGreaterThan(0);
+        expect(uids[0]).not.toBe(process.getuid?.());
+      }
       expect(running.inputColumns).toEqual([
         { name: "tenure", type: "double" },
         { name: "spend", type: "double" },
