@@ -18,6 +18,6 @@ for line in sys.stdin:
     for _ in range(count):
         started = time.perf_counter()
         # What an application embedding the model does: one row as a DataFrame, then predict.
-        model.predict(pd.DataFrame([row]))
+        model.predict(pd.DataFrame([row], dtype="float64"))
         times.append((time.perf_counter() - started) * 1000)
     print(json.dumps(times), flush=True)

@@ -2,8 +2,8 @@
 // application takes (HTTP to Flint, the deployment-key check, the scoring process on its Unix
 // socket, the model), against the same model files loaded with mlflow.pyfunc in a bare Python
 // process and called in-process. The model is the Getting started one ("Customer segments":
-// scaler + k-means on three features), trained and registered in a real kernel, deployed through
-// the API. Sides alternate in rounds of BENCH_MODELS_CALLS calls (default 200), BENCH_MODELS_ROUNDS
+// scaler + k-means on its three features, here on generated rows so no Spark starts), trained and
+// registered in a real kernel, deployed through the API. Sides alternate in rounds of BENCH_MODELS_CALLS calls (default 200), BENCH_MODELS_ROUNDS
 // rounds (default 5), after a warm-up; every round is reported, then the whole run.
 // Goals: Flint's p50 < 50 ms, and ≤ 1.5x the bare process.
 //
