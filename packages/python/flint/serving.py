@@ -140,10 +140,8 @@ def check_columns(schema: Any, columns: dict[str, list[Any]]) -> None:
                     raise PayloadError(f"column '{name}' {where} in row {index}; the model needs a {kind}.", name)
                 continue
             if not _check_value(kind, value):
-                raise PayloadError(
-                    f"column '{name}' must be a {kind}; row {index} has {_type_name(value)} ({json.dumps(value)[:40]}).",
-                    name,
-                )
+                shown = json.dumps(value)[:40]
+                raise PayloadError(f"column '{name}' must be a {kind}; row {index} has {_type_name(value)} ({shown}).", name)
 
 
 def _describe(schema: Any) -> str:
