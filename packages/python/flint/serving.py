@@ -141,7 +141,8 @@ def check_columns(schema: Any, columns: dict[str, list[Any]]) -> None:
                 continue
             if not _check_value(kind, value):
                 shown = json.dumps(value)[:40]
-                raise PayloadError(f"column '{name}' must be a {kind}; row {index} has {_type_name(value)} ({shown}).", name)
+                found = f"row {index} has {_type_name(value)} ({shown})"
+                raise PayloadError(f"column '{name}' must be a {kind}; {found}.", name)
 
 
 def _describe(schema: Any) -> str:
