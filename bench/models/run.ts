@@ -5,7 +5,8 @@
 // scaler + k-means on its three features, here on generated rows so no Spark starts), trained and
 // registered in a real kernel, deployed through the API. Sides alternate in rounds of BENCH_MODELS_CALLS calls (default 200), BENCH_MODELS_ROUNDS
 // rounds (default 5), after a warm-up; every round is reported, then the whole run.
-// Goals: Flint's p50 < 50 ms, and ≤ 1.5x the bare process.
+// Goals: Flint's p50 < 50 ms, and ≤ 1.5x the bare process. For scale, the run also times
+// `GET /api/v1/me` (Flint's API path with one token lookup, no model) between rounds.
 //
 // Run: `npm run bench -- models` (builds nothing: run `pnpm --filter @flint/web build` first).
 import { spawn } from "node:child_process";
@@ -108,6 +109,16 @@ async function main() {
       return performance.now() - started;
     };
 
+    // A baseline of Flint's own API path: one authenticated read (token lookup, one query).
+    const me = async () => {
+      const started = performance.now();
+      const answer = await fetch(`${server.url}/api/v1/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await answer.arrayBuffer();
+      return performance.now() - started;
+    };
+
     const bare = spawn(
       python,
       [
@@ -131,10 +142,12 @@ async function main() {
     await bareRound(30);
     const flint: number[] = [];
     const direct: number[] = [];
+    const baseline: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const flintRound: number[] = [];
       for (let index = 0; index < CALLS; index++) flintRound.push(await predict());
       const bareTimes = await bareRound(CALLS);
+      for (let index = 0; index < CALLS / 4; index++) baseline.push(await me());
       flint.push(...flintRound);
       direct.push(...bareTimes);
       report(
