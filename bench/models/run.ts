@@ -161,6 +161,7 @@ async function main() {
     report("predict through Flint, 1 row, p95", ms(quantile(flint, 0.95)), "-");
     report(`predict in a bare Python process, p50 (${direct.length} calls)`, ms(quantile(direct, 0.5)), "-");
     report("predict in a bare Python process, p95", ms(quantile(direct, 0.95)), "-");
+    report(`GET /api/v1/me through Flint, p50 (${baseline.length} calls)`, ms(quantile(baseline, 0.5)), "-");
     report("Flint / bare, p50", `${(quantile(flint, 0.5) / quantile(direct, 0.5)).toFixed(2)}x`, "≤ 1.5x");
   } finally {
     await server.stop();

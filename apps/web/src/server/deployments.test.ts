@@ -70,7 +70,8 @@ function scoringProcessUids(instance: string): number[] {
   for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
     try {
       const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (!command.includes("flint.serving") || !command.includes("serve")) continue;
+      // The server itself, not bwrap, setpriv or the sandbox launcher that lead to it.
+      if (command[1] !== "-m" || command[2] !== "flint.serving" || command[3] !== "serve") continue;
       if (!command.some((part) => part.includes(instance))) continue;
       uids.push(Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]));
     } catch {
