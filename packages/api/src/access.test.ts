@@ -8,10 +8,11 @@ import { createAsset, projectStorageDir } from "@flint/catalog";
 import { Prisma } from "@flint/db";
 import { outputSpoolDir, outputSpoolPath } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDeploymentKey } from "./services/deployment-keys.js";
 import { createTestApi, type TTestApi, type TTestUser } from "./testing/test-api.js";
 
 type TWho = "viewer" | "runner" | "editor" | "admin" | "outsider" | "siteAdmin" | "anonymous";
-type TNeed = "anyone" | "user" | "viewer" | "runner" | "editor" | "admin" | "siteAdmin";
+type TNeed = "anyone" | "user" | "viewer" | "runner" | "editor" | "admin" | "siteAdmin" | "deploymentKey";
 type TRequest = {
   method: string;
   url: string;
@@ -115,6 +116,36 @@ function connectionRequest(server: URL, database: string, name: string) {
     username: decodeURIComponent(server.username),
     password: decodeURIComponent(server.password),
   };
+}
+
+/** A deployment of P1 (a row only: no process runs in this test), made once. */
+let deploymentRow: Promise<{ id: string; name: string }> | undefined;
+function deploymentFixture() {
+  deploymentRow ??= t.prisma.deployment.create({
+    data: {
+      name: "access-fixture",
+      projectId,
+      modelName: "m",
+      modelVersion: "1",
+      createdById: users.admin.id,
+    },
+    select: { id: true, name: true },
+  });
+  return deploymentRow;
+}
+
+/** A deployment of P1 made for one call of the delete route. */
+async function disposableDeployment() {
+  return await t.prisma.deployment.create({
+    data: {
+      name: uniqueName("gone").replace("_", "-"),
+      projectId,
+      modelName: "m",
+      modelVersion: "1",
+      createdById: users.admin.id,
+    },
+    select: { id: true, name: true },
+  });
 }
 
 let uniqueCounter = 0;
@@ -425,6 +456,73 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
     need: "viewer",
     alsoOk: [503],
     make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/models/registered` }),
+  },
+  // Deployments (docs/models.md). No MLflow server or scoring processes here: a caller who passes
+  // authorization gets 503 where the route needs them; apps/web/src/server/deployments.test.ts
+  // runs them for real.
+  "GET /api/v1/projects/{id}/deployments": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/deployments` }),
+  },
+  "POST /api/v1/projects/{id}/deployments": {
+    need: "editor",
+    alsoOk: [503],
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/deployments`,
+      json: { name: uniqueName("deploy").replace("_", "-"), modelName: "m", alias: "champion" },
+    }),
+  },
+  "GET /api/v1/projects/{id}/deployments/{name}": {
+    need: "viewer",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/projects/${projectId}/deployments/${(await deploymentFixture()).name}`,
+    }),
+  },
+  "PATCH /api/v1/projects/{id}/deployments/{name}": {
+    need: "editor",
+    alsoOk: [503],
+    make: async () => ({
+      method: "PATCH",
+      url: `/api/v1/projects/${projectId}/deployments/${(await deploymentFixture()).name}`,
+      json: { modelName: "m", version: "2" },
+    }),
+  },
+  "DELETE /api/v1/projects/{id}/deployments/{name}": {
+    need: "editor",
+    make: async () => ({
+      method: "DELETE",
+      url: `/api/v1/projects/${projectId}/deployments/${(await disposableDeployment()).name}`,
+    }),
+  },
+  "POST /api/v1/projects/{id}/deployments/{name}/keys": {
+    need: "editor",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/deployments/${(await deploymentFixture()).name}/keys`,
+      json: { name: "app" },
+    }),
+  },
+  "DELETE /api/v1/projects/{id}/deployments/{name}/keys/{keyId}": {
+    need: "editor",
+    make: async () => {
+      const { id, name } = await deploymentFixture();
+      const key = await createDeploymentKey(t.prisma, id, "disposable", users.admin.id);
+      return {
+        method: "DELETE",
+        url: `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.key.id}`,
+      };
+    },
+  },
+  // Only a deployment key opens it: every person's own token gets 401 (keyed calls are tested below).
+  "POST /api/v1/deployments/{name}/predict": {
+    need: "deploymentKey",
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/deployments/${(await deploymentFixture()).name}/predict`,
+      json: { rows: [{ x: 1 }] },
+    }),
   },
   "POST /api/v1/notebooks/{id}/spark-connect": {
     need: "runner",
@@ -789,6 +887,7 @@ async function jobOf(who: TWho): Promise<string> {
 /** What `who` must get from a route that needs `need`: "ok" (2xx) or a status. */
 function expected(need: TNeed, who: TWho): "ok" | 401 | 403 | 404 {
   if (need === "anyone") return "ok";
+  if (need === "deploymentKey") return 401;
   if (who === "anonymous") return 401;
   if (need === "user") return "ok";
   if (need === "siteAdmin") return who === "siteAdmin" ? "ok" : 403;
@@ -902,6 +1001,30 @@ describe("role × endpoint table", () => {
       expect(failures).toEqual([]);
     });
   }
+
+  it("the predict route takes a deployment key of its own deployment only, and no key after revocation", async () => {
+    const { id, name } = await deploymentFixture();
+    const other = await disposableDeployment();
+    const { key, secret } = await createDeploymentKey(t.prisma, id, "app", users.admin.id);
+    const otherKey = await createDeploymentKey(t.prisma, other.id, "app", users.admin.id);
+    const predict = (deployment: string, bearer: string, json: unknown = { rows: [{ x: 1 }] }) =>
+      t.call("POST", `/api/v1/deployments/${deployment}/predict`, {
+        json,
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    // Past the key check: no scoring processes in this test, so 503.
+    expect((await predict(name, secret)).status).toBe(503);
+    // A key is checked before the payload: without one, a bad payload is still a 401.
+    expect((await predict(name, "flint_dk_unknown", { rows: "x" })).status).toBe(401);
+    expect((await predict(name, secret, { rows: "x" })).status).toBe(400);
+    // Another deployment's key, or an unknown deployment: 404, the same answer.
+    const wrong = await predict(name, otherKey.secret);
+    const unknown = await predict("no-such-deployment", secret);
+    expect(wrong.status).toBe(404);
+    expect(wrong.body).toEqual(unknown.body);
+    await t.prisma.deploymentKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    expect((await predict(name, secret)).status).toBe(401);
+  });
 
   it("ids of other projects answer exactly like ids that do not exist", async () => {
     const real = await t.call("GET", `/api/v1/notebooks/${notebookId}`, { as: users.outsider, via: "token" });

@@ -81,6 +81,10 @@ export const GETTING_STARTED_CELLS: TTourCell[] = [
 
 /** The tour as nbformat 4.5 JSON (no outputs yet). */
 export function buildGettingStartedNotebook(): Record<string, unknown> {
+  return toNotebook(GETTING_STARTED_CELLS, "tour");
+}
+
+function toNotebook(cells: TTourCell[], idPrefix: string): Record<string, unknown> {
   return {
     nbformat: 4,
     nbformat_minor: 5,
@@ -88,12 +92,103 @@ export function buildGettingStartedNotebook(): Record<string, unknown> {
       kernelspec: { name: "flint-spark", display_name: "Python 3 (Spark)", language: "python" },
       language_info: { name: "python" },
     },
-    cells: GETTING_STARTED_CELLS.map((cell, index) => ({
-      id: `tour-${index + 1}`,
+    cells: cells.map((cell, index) => ({
+      id: `${idPrefix}-${index + 1}`,
       cell_type: cell.cell_type,
       metadata: {},
       source: cell.source,
       ...(cell.cell_type === "code" ? { outputs: [], execution_count: null } : {}),
     })),
   };
+}
+
+/**
+ * "Customer segments": from the catalog's sample to a scoring endpoint an application calls
+ * (docs/models.md). The data scientist's part runs here; deploying is a click on the project's
+ * Deployments page, as an application developer would be handed it.
+ */
+export const CUSTOMER_SEGMENTS_CELLS: TTourCell[] = [
+  {
+    cell_type: "markdown",
+    source:
+      "# Customer segments\n\nGroup the customers of the sample `sales_2026` by how they buy, keep the model with " +
+      "**MLflow** (built into Flint: `import mlflow` needs no set-up), deploy it, and call it as an application would.",
+  },
+  {
+    cell_type: "code",
+    source: [
+      "import flint",
+      "from pyspark.sql import functions as F",
+      "",
+      "# One row per customer: how often, how much and how big their orders are.",
+      'sales = flint.catalog.load("sales_2026")',
+      "customers = (",
+      '    sales.groupBy("customer_id")',
+      "    .agg(",
+      '        F.count("order_id").cast("double").alias("orders"),',
+      '        F.round(F.sum("revenue"), 2).alias("revenue"),',
+      '        F.round(F.avg("quantity"), 2).alias("avg_quantity"),',
+      "    )",
+      '    .orderBy("customer_id")',
+      "    .toPandas()",
+      ")",
+      "customers.head()",
+    ].join("\n"),
+  },
+  {
+    cell_type: "markdown",
+    source:
+      "## Train, log and register\n\nA scikit-learn pipeline (scaler + k-means) on the three features. " +
+      "`registered_model_name` registers it in this project's models; the alias `champion` is what the deployment serves.",
+  },
+  {
+    cell_type: "code",
+    source: [
+      "import mlflow",
+      "from sklearn.cluster import KMeans",
+      "from sklearn.pipeline import make_pipeline",
+      "from sklearn.preprocessing import StandardScaler",
+      "",
+      'features = customers[["orders", "revenue", "avg_quantity"]]',
+      'mlflow.set_experiment("customer segments")',
+      'with mlflow.start_run(run_name="kmeans-4"):',
+      "    model = make_pipeline(StandardScaler(), KMeans(n_clusters=4, n_init=10, random_state=7)).fit(features)",
+      '    mlflow.log_param("n_clusters", 4)',
+      '    mlflow.log_metric("inertia", model[-1].inertia_)',
+      "    info = mlflow.sklearn.log_model(",
+      '        model, name="model", registered_model_name="customer_segments", input_example=features.head(3)',
+      "    )",
+      'mlflow.MlflowClient().set_registered_model_alias("customer_segments", "champion", info.registered_model_version)',
+      'customers["segment"] = model.predict(features)',
+      'customers.groupby("segment")[["orders", "revenue", "avg_quantity"]].mean().round(2)',
+    ].join("\n"),
+  },
+  {
+    cell_type: "markdown",
+    source:
+      "## Deploy it\n\nOpen this project's **Deployments** page (the link next to the project's name), click " +
+      "**Deploy** next to `customer_segments`, name it `customer-segments` and keep `@champion`. When it runs, " +
+      "**Create key** and paste the key below. The page also shows the same call as curl and Python, for the " +
+      "application's developers.",
+  },
+  {
+    cell_type: "code",
+    source: [
+      "import os, requests",
+      "",
+      'KEY = "paste the deployment key here"',
+      "# Inside a kernel, Flint's API is at FLINT_API_URL; an application uses Flint's address.",
+      'url = os.environ["FLINT_API_URL"].rstrip("/") + "/api/v1/deployments/customer-segments/predict"',
+      'rows = features.head(3).to_dict(orient="records")',
+      'answer = requests.post(url, headers={"Authorization": f"Bearer {KEY}"}, json={"rows": rows}, timeout=10)',
+      "answer.raise_for_status()",
+      'print("endpoint:", answer.json()["predictions"])',
+      'print("notebook:", model.predict(features.head(3)).tolist())',
+    ].join("\n"),
+  },
+];
+
+/** "Customer segments" as nbformat 4.5 JSON (no outputs yet). */
+export function buildCustomerSegmentsNotebook(): Record<string, unknown> {
+  return toNotebook(CUSTOMER_SEGMENTS_CELLS, "segments");
 }

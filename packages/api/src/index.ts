@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import type { TScoringServices } from "./services/deployments.js";
 import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { createBucketStorage } from "./services/storage.js";
 import { findUserByToken } from "./tokens.js";
@@ -39,6 +40,7 @@ export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSign
 export type { TSiteUser } from "./contract/admin.js";
 export type { THealth } from "./contract/health.js";
 export { AppError, type TErrorCode } from "./errors.js";
+export { buildCustomerSegmentsNotebook } from "./getting-started.js";
 export { createNotebookSocketServer, type TNotebookSocketOptions } from "./notebook-socket.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {
@@ -74,6 +76,7 @@ export type { TRunBroker } from "./routes/index.js";
 export { seed, seedCatalogTour, type TSeedResult } from "./seed.js";
 export { createCellRunStore, endInterruptedRuns } from "./services/cell-run-store.js";
 export { createCollabHub, createCollabStore } from "./services/collab-store.js";
+export type { TScoringServices } from "./services/deployments.js";
 export { createJobRunCheck } from "./services/jobs.js";
 export type { TMlflowBackend } from "./services/mlflow-proxy.js";
 export { getPreferences } from "./services/preferences.js";
@@ -96,6 +99,8 @@ export interface TApiOptions {
   getJobs?: () => TJobService | null;
   /** The MLflow tracking server (docs/models.md), once started; null: the models routes answer 503. */
   getMlflow?: () => TMlflowBackend | null;
+  /** Deployments' scoring processes (the kernel runtime's `scoring`); null: predict answers 503. */
+  getScoring?: () => TScoringServices | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
   /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
   collab?: CollabHub | null;
@@ -165,6 +170,7 @@ export function createApi(options: TApiOptions): TApi {
     getSparkConnect: options.getSparkConnect ?? (() => null),
     getJobs: options.getJobs ?? (() => null),
     getMlflow: options.getMlflow ?? (() => null),
+    getScoring: options.getScoring ?? (() => null),
     catalog,
     collab: options.collab ?? null,
   });

@@ -18,6 +18,7 @@ function securityOf(access: TAccess): unknown[] {
   if (access === "public") return [];
   const signedIn = [{ bearer: [] }, { cookie: [] }];
   if (access === "notebookToken") return [...signedIn, { notebookToken: [] }];
+  if (access === "deploymentKey") return [{ deploymentKey: [] }];
   if (!requiresSignIn(access)) return [...signedIn, {}];
   return signedIn;
 }
@@ -108,6 +109,11 @@ export function buildOpenApiDocument(routes: TAnyRoute[], serverUrl: string): Re
           type: "http",
           scheme: "bearer",
           description: "A notebook's token (`flint_nbk_...`), which Flint gives the notebook's kernel.",
+        },
+        deploymentKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "A deployment key (`flint_dk_...`), created on the deployment's page.",
         },
       },
       schemas: {

@@ -58,6 +58,9 @@ export const PERMISSIONS = {
   // them, as running a training cell does.
   "model.read": ["viewer", "runner", "editor", "admin"],
   "model.write": ["runner", "editor", "admin"],
+  // Deployments put a model behind a URL that applications call with keys: whoever may change
+  // the project's content may deploy, swap versions and hand out or revoke keys.
+  "deployment.manage": ["editor", "admin"],
 } as const satisfies Record<string, readonly TAccessRole[]>;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -139,6 +142,7 @@ export const TOKEN_SCOPE_OF = {
   "job.run": "run",
   "model.read": "read",
   "model.write": "run",
+  "deployment.manage": "write",
   "site.users": "admin",
   "site.invitations": "admin",
   "site.health": "read",
@@ -174,6 +178,7 @@ export const ABILITIES = {
   writeFiles: "files.write",
   readModels: "model.read",
   writeModels: "model.write",
+  manageDeployments: "deployment.manage",
 } as const satisfies Record<string, TPermission>;
 export type TAbility = keyof typeof ABILITIES;
 /** What the caller may do, by ability. */

@@ -23,6 +23,7 @@ import {
 import { AppError, describeZodError } from "./errors.js";
 import type { TPermission, TSitePermission } from "./permissions.js";
 import { resolveNotebookToken } from "./services/catalog.js";
+import { resolveDeploymentKey, type TDeploymentCaller } from "./services/deployment-keys.js";
 
 /**
  * A kernel calling with its notebook's token (`flint_nbk_...`): the notebook and the projects it
@@ -55,6 +56,8 @@ export interface TRouteContext<E extends TEndpoint> {
   grant: TGrantFor<E["access"]>;
   /** For `notebookToken` routes called with a notebook's token: its limits; otherwise null. */
   kernel: TKernelCaller | null;
+  /** For `deploymentKey` routes: the deployment the key opened; otherwise null. */
+  deployment: TDeploymentCaller | null;
   params: TParamsOf<E>;
   query: TQueryOf<E>;
   body: TBodyOf<E>;
@@ -214,6 +217,7 @@ function assertAccessRules(routes: TAnyRoute[]): void {
       access === "public" ||
       access === "user" ||
       access === "notebookToken" ||
+      access === "deploymentKey" ||
       (typeof access === "object" && access !== null && "permission" in access && "target" in access);
     if (!isValid) throw new Error(`Route ${route.method} ${route.path} declares no access rule.`);
   }
@@ -241,7 +245,17 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       }
       const { route, names } = found.entry;
       const access = route.access;
-      let actor = await options.authenticate(request);
+      const rawParams: Record<string, string> = {};
+      names.forEach((name, index) => {
+        rawParams[name] = decodeURIComponent(found.match?.[index + 1] ?? "");
+      });
+      // A deployment key is the only credential of these routes (no session, no personal token):
+      // checked first, so a caller without a valid key learns nothing, not even a payload's faults.
+      let deployment: TDeploymentCaller | null = null;
+      if (access === "deploymentKey") {
+        deployment = await resolveDeploymentKey(options.prisma, request, rawParams.name ?? "");
+      }
+      let actor = access === "deploymentKey" ? null : await options.authenticate(request);
       if (!actor && requiresSignIn(access)) throw new AppError("unauthorized", SIGN_IN_MESSAGE);
       // CSRF: a cookie-authenticated state change must come from Flint's own pages. Token callers
       // are exempt: a browser cannot attach a bearer token to a cross-site request.
@@ -262,10 +276,6 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
           "This access token's scope is read: it can read but not change anything. Create a token with scope run, write or admin in Settings → Access tokens.",
         );
       }
-      const rawParams: Record<string, string> = {};
-      names.forEach((name, index) => {
-        rawParams[name] = decodeURIComponent(found.match?.[index + 1] ?? "");
-      });
       const params = validate(route.params, rawParams, "path");
       const query = validate(route.query, Object.fromEntries(url.searchParams), "query");
       let body: unknown;
@@ -309,7 +319,17 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
                 access.permission as TPermission,
               );
       }
-      const result = await route.handler({ actor, grant, kernel, params, query, body, raw, request });
+      const result = await route.handler({
+        actor,
+        grant,
+        kernel,
+        deployment,
+        params,
+        query,
+        body,
+        raw,
+        request,
+      });
       if (result instanceof Response) return result;
       return json(result, route.status ?? 200);
     } catch (error) {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { type Catalog, seedCatalogSample } from "@flint/catalog";
 import type { PrismaClient } from "@flint/db";
 import { hashPassword, verifyPassword } from "better-auth/crypto";
-import { buildGettingStartedNotebook } from "./getting-started.js";
+import { buildCustomerSegmentsNotebook, buildGettingStartedNotebook } from "./getting-started.js";
 import { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 import { createNotebook } from "./services/notebooks.js";
 import { createProject } from "./services/projects.js";
@@ -179,13 +179,20 @@ export async function seed(prisma: PrismaClient, options: TSeedOptions): Promise
   if (!hasTour && isCreated) {
     const project = await createProject(prisma, userId, {
       name: "Getting started",
-      description: "A short tour of Flint: notebooks on Spark, tables, SQL, charts and the catalog.",
+      description:
+        "A short tour of Flint: notebooks on Spark, tables, SQL, charts and the catalog; a model from training to a deployed endpoint.",
     });
     await createNotebook(prisma, {
       projectId: project.id,
       userId,
       name: "Welcome to Flint",
       notebook: buildGettingStartedNotebook(),
+    });
+    await createNotebook(prisma, {
+      projectId: project.id,
+      userId,
+      name: "Customer segments",
+      notebook: buildCustomerSegmentsNotebook(),
     });
   }
   return {

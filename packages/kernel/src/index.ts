@@ -25,6 +25,7 @@ import {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
+import { ScoringManager } from "./scoring";
 import { SparkConnectManager } from "./spark-connect";
 import {
   describeSparkMaster,
@@ -80,6 +81,7 @@ export {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
+export { ScoringManager, type TScoringAnswer, type TScoringOptions } from "./scoring";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export {
   SANDBOXED_CONNECT_PORT,
@@ -197,6 +199,8 @@ export type TKernelRuntime = {
   sandbox: TSandboxPlan | null;
   /** The projects' shared Spark Connect servers (started on a kernel's first Spark use). */
   sparkConnect: SparkConnectManager;
+  /** Deployments' scoring processes (docs/models.md), sandboxed like the kernels. */
+  scoring: ScoringManager;
 };
 
 /** Creates Flint's kernel runtime (nothing starts until `start()`). */
@@ -302,6 +306,13 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     },
     onStopped: (projectId) => kernels.keepWarmFor(projectId, false),
   });
+  const scoring = new ScoringManager({
+    pythonEnv: options.pythonEnv,
+    dataDir: options.dataDir,
+    sandbox,
+    env: options.env,
+    log,
+  });
   // Behind JUPYTER_URL the kernels' environment is the gateway's (its kernelspecs), not Flint's.
   const master = jupyter.isExternal
     ? "set by the kernels of JUPYTER_URL (its kernelspecs' SPARK_MASTER or SPARK_REMOTE)"
@@ -324,6 +335,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
         await broker.stop();
         await kernels.stop(jupyter.isExternal);
         await sparkConnect.close();
+        await scoring.close();
         await jupyter.stop();
         await egress?.close();
       })();
@@ -334,6 +346,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     jupyter,
     sandbox,
     sparkConnect,
+    scoring,
     status() {
       const counts = kernels.counts();
       const status = jupyter.status();

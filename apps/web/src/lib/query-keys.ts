@@ -26,6 +26,8 @@ export const queryKeys = {
   projectRegisteredModels: (projectId: string) => ["projects", projectId, "models", "registered"] as const,
   runMetricHistory: (projectId: string, runId: string) =>
     ["projects", projectId, "models", "metrics", runId] as const,
+  projectDeployments: (projectId: string) => ["projects", projectId, "deployments"] as const,
+  deployment: (projectId: string, name: string) => ["projects", projectId, "deployments", name] as const,
 
   /** The pages of a project's activity, or (null) the signed-in person's. */
   activity: (projectId: string | null) => ["activity", projectId] as const,

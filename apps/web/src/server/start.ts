@@ -220,6 +220,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getSparkConnect: () => runtime.sparkConnect,
       getJobs: () => jobs,
       getMlflow: () => mlflow,
+      getScoring: () => runtime.scoring,
       runtimeStatus: async () => runtime.status(),
       collab,
       onUnexpectedError: (error, request) =>

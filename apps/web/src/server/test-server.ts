@@ -103,6 +103,7 @@ export async function startTestFlint(options: {
     getSparkConnect: () => runtime.sparkConnect,
     collab,
     getMlflow: () => mlflow,
+    getScoring: () => runtime.scoring,
   });
   const sockets = createNotebookSocketServer({
     prisma,

@@ -57,11 +57,14 @@ export interface TSiteAccess {
  *   caller's own data or whose check depends on a row the handler loads;
  * - `"notebookToken"`: as `"user"`, or a kernel's notebook token (`flint_nbk_...`), which the
  *   router resolves to its user, limited to its notebook's project;
+ * - `"deploymentKey"`: an application's deployment key (`flint_dk_...`) for the deployment the path
+ *   names (`params.name`); the router checks it (401 for a missing or revoked key, 404 for a
+ *   deployment the key is not for) and hands the handler the deployment; no user acts;
  * - `{ permission, target }`: the router calls `authorize` with that permission on that target
  *   (404 outside the caller's projects, 403 for a role without it) and hands the handler the grant;
  *   `target: "site"` for site permissions.
  */
-export type TAccess = "public" | "user" | "notebookToken" | TProjectAccess | TSiteAccess;
+export type TAccess = "public" | "user" | "notebookToken" | "deploymentKey" | TProjectAccess | TSiteAccess;
 
 /** An endpoint as declared in the contract. `access` is required: a route without one is a type error. */
 export interface TEndpoint {
@@ -111,7 +114,7 @@ type TCheckAccess<E extends TEndpoint> = E["access"] extends { permission: infer
   : unknown;
 
 /** Whether a route's access rule lets anonymous visitors through to its handler. */
-export type TIsAnonymousAllowed<A extends TAccess> = A extends "public"
+export type TIsAnonymousAllowed<A extends TAccess> = A extends "public" | "deploymentKey"
   ? true
   : A extends { anonymous: true }
     ? true
@@ -119,7 +122,7 @@ export type TIsAnonymousAllowed<A extends TAccess> = A extends "public"
 
 /** Whether the router must refuse an anonymous caller before validating the request. */
 export function requiresSignIn(access: TAccess): boolean {
-  if (access === "public" || access === "notebookToken") return false;
+  if (access === "public" || access === "notebookToken" || access === "deploymentKey") return false;
   if (access === "user") return true;
   return !("anonymous" in access && access.anonymous === true);
 }

@@ -11,6 +11,7 @@ import { chartEndpoints } from "./charts";
 import { checkpointEndpoints } from "./checkpoints";
 import { commentEndpoints } from "./comments";
 import { communityEndpoints } from "./community";
+import { deploymentEndpoints } from "./deployments";
 import type { TBodyInput, TEndpoint, TParamsInput, TQueryInput, TResponseOf } from "./endpoint";
 import { fileEndpoints } from "./files";
 import { healthEndpoints } from "./health";
@@ -42,6 +43,7 @@ export const contract = {
   ...fileEndpoints,
   ...jobEndpoints,
   ...modelEndpoints,
+  ...deploymentEndpoints,
 } satisfies Record<string, TEndpoint>;
 
 /** The contract's type. */

@@ -6,6 +6,7 @@ import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TScoringServices } from "../services/deployments.js";
 import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 import type { TBucketStorage } from "../services/storage.js";
 
@@ -32,6 +33,8 @@ export interface TRouteDeps {
   getJobs: () => TJobService | null;
   /** The MLflow tracking server, once attached (null: the models routes answer 503). */
   getMlflow: () => TMlflowBackend | null;
+  /** Deployments' scoring processes, once the kernel runtime is attached (null: 503). */
+  getScoring: () => TScoringServices | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
   /** The bucket of FLINT_STORAGE_URL=s3://...; null: files are in the data folder. */

@@ -5,6 +5,7 @@
  */
 import type { TContract } from "../contract/index.js";
 import type { TAnyRoute, TRoutesOf } from "../router.js";
+import { createDeploymentService } from "../services/deployments.js";
 import { createAccountRoutes } from "./account.js";
 import { createAdminRoutes } from "./admin.js";
 import { createCatalogRoutes } from "./catalog.js";
@@ -12,6 +13,7 @@ import { createChartRoutes } from "./charts.js";
 import { createCheckpointRoutes } from "./checkpoints.js";
 import { createCommentRoutes } from "./comments.js";
 import { createCommunityRoutes } from "./community.js";
+import { createDeploymentRoutes } from "./deployments.js";
 import type { TRouteDeps } from "./deps.js";
 import { createFileRoutes } from "./files.js";
 import { createHealthRoutes } from "./health.js";
@@ -28,6 +30,12 @@ export type { TRouteDeps, TRunBroker, TSparkConnectServers } from "./deps.js";
 
 /** Every route of the API; the type makes a contract entry without an implementation an error. */
 export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
+  const deployments = createDeploymentService({
+    prisma: deps.prisma,
+    dataDir: deps.config.dataDir,
+    getMlflow: deps.getMlflow,
+    getScoring: deps.getScoring,
+  });
   const routes: TRoutesOf<TContract> = {
     ...createHealthRoutes(deps),
     ...createAccountRoutes(deps),
@@ -45,7 +53,8 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createCatalogRoutes(deps),
     ...createFileRoutes(deps),
     ...createJobRoutes(deps),
-    ...createModelRoutes(deps),
+    ...createModelRoutes(deps, deployments),
+    ...createDeploymentRoutes(deps, deployments),
   };
   return Object.values(routes) as TAnyRoute[];
 }

@@ -7,6 +7,7 @@ import { authorize } from "../authorize.js";
 import { modelEndpoints as endpoints } from "../contract/models.js";
 import { AppError, notFound } from "../errors.js";
 import { implement, type TRouteContext, type TRoutesOf } from "../router.js";
+import type { TDeploymentService } from "../services/deployments.js";
 import { proxyMlflowRequest, type TMlflowBackend } from "../services/mlflow-proxy.js";
 import {
   getRunMetricHistory,
@@ -37,7 +38,10 @@ function toUnavailable(error: unknown): never {
 }
 
 /** The models routes; `getMlflow` is null while no tracking server is attached. */
-export function createModelRoutes({ prisma, getMlflow }: TRouteDeps): TRoutesOf<typeof endpoints> {
+export function createModelRoutes(
+  { prisma, getMlflow }: TRouteDeps,
+  deployments: Pick<TDeploymentService, "followAlias">,
+): TRoutesOf<typeof endpoints> {
   const backend = (): TMlflowBackend => {
     const server = getMlflow();
     if (!server) throw unavailable();
@@ -80,12 +84,25 @@ export function createModelRoutes({ prisma, getMlflow }: TRouteDeps): TRoutesOf<
     // The path exactly as sent (the router's copy is decoded): what follows `/mlflow/`.
     const pathname = new URL(request.url).pathname;
     const rest = pathname.slice(pathname.indexOf("/mlflow/") + "/mlflow/".length);
-    return proxyMlflowRequest(
+    // Deployments that follow an alias swap when it moves (docs/models.md): read which one before
+    // the proxy consumes the body.
+    const isAliasSet =
+      request.method === "POST" && /^api\/2\.0\/mlflow\/registered-models\/alias$/.test(rest);
+    const aliasSet = isAliasSet
+      ? await request
+          .clone()
+          .json()
+          .catch(() => null)
+      : null;
+    const answer = await proxyMlflowRequest(
       backend(),
       { projectId: grant.projectId, canWrite, runTags, assetsRead },
       request,
       rest,
     );
+    if (answer.status === 200 && typeof aliasSet?.name === "string" && typeof aliasSet?.alias === "string")
+      deployments.followAlias(grant.projectId, aliasSet.name, aliasSet.alias);
+    return answer;
   };
   return {
     mlflowGet: implement(endpoints.mlflowGet, (context) => proxy(context)),

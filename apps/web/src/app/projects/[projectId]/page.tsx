@@ -61,6 +61,12 @@ function ProjectView() {
         {project.archived && (
           <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800">archived</span>
         )}
+        <Link
+          href={`/projects/${projectId}/deployments`}
+          className="ml-auto text-sm text-brand-700 hover:underline"
+        >
+          Deployments
+        </Link>
       </div>
       <p className="mt-1 text-slate-600">{project.description}</p>
       <div
