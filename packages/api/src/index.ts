@@ -29,6 +29,13 @@ export {
   type TTarget,
 } from "./authorize.js";
 export { parseTrustedProxies, resolveClientAddress } from "./client-address.js";
+export {
+  CLUSTER_SECRET_HEADER,
+  createNotebookRouter,
+  type TNotebookBroker,
+  type TNotebookRouter,
+} from "./cluster/notebook-router.js";
+export { registerServer, type TServerIdentity } from "./cluster/server-registry.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export type { TSiteUser } from "./contract/admin.js";
 export type { THealth } from "./contract/health.js";
@@ -83,6 +90,8 @@ export interface TApiOptions {
   /** The projects' shared Spark servers, once the kernel runtime is attached. */
   getSparkConnect?: () => TSparkConnectServers | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
+  /** This web server's id (cluster/server-registry.ts), written on the profiling runs it takes. */
+  serverId?: string;
 }
 
 /** Where a request came from, as the HTTP server saw it. */
@@ -134,7 +143,7 @@ export function createApi(options: TApiOptions): TApi {
       scope: "admin",
     };
   };
-  const catalog = createCatalogService(prisma, config);
+  const catalog = createCatalogService(prisma, config, options.serverId);
   const routes: TAnyRoute[] = createRoutes({
     prisma,
     config,

@@ -22,7 +22,8 @@ const MAX_MESSAGE_BYTES = 2_000_000;
 /** What the notebook socket server needs from the running server. */
 export interface TNotebookSocketOptions {
   prisma: PrismaClient;
-  broker: ExecutionBroker;
+  /** The broker, or with several web servers the router that forwards to a notebook's owner. */
+  broker: Pick<ExecutionBroker, "subscribe" | "handleCommand">;
   authenticate: (request: Request) => Promise<TActor | null>;
   trustedOrigins: string[];
   publicUrl: string;

@@ -62,6 +62,8 @@ export interface TCatalogOptions {
   maxUploadBytes?: number;
   /** Statistics use a sample of about this many rows beyond it. Default 1,000,000. */
   profileMaxRows?: number;
+  /** This web server's id, written on the profiling runs it takes ({@link TProfileQueueOptions}). */
+  serverId?: string;
   log?: (message: string) => void;
 }
 
@@ -155,6 +157,7 @@ export class Catalog {
       secretKey: options.secretKey,
       connectionPolicy: this.connectionPolicy,
       maxRows: options.profileMaxRows,
+      serverId: options.serverId,
       log: options.log,
     });
     this.popularity = new PopularityRefresher(options.prisma, 60_000, options.log);

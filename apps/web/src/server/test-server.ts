@@ -9,9 +9,13 @@ import { fileURLToPath } from "node:url";
 import {
   createApi,
   createCellRunStore,
+  createNotebookRouter,
   createNotebookSocketServer,
   loadConfig,
+  registerServer,
   type TConfig,
+  type TNotebookRouter,
+  type TServerIdentity,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createKernelRuntime, type TKernelRuntime, type TKernelRuntimeOptions } from "@flint/kernel";
@@ -28,6 +32,9 @@ export type TTestFlint = {
   config: TConfig;
   dataDir: string;
   runtime: TKernelRuntime;
+  /** This server's registration (`flint_server`) and the router that forwards to notebooks' owners. */
+  identity: TServerIdentity;
+  router: TNotebookRouter;
   stop: () => Promise<void>;
 };
 
@@ -42,45 +49,78 @@ export async function startTestFlint(options: {
   dataDirPrefix: string;
   runtime?: (server: { config: TConfig; port: number }) => Partial<TKernelRuntimeOptions>;
   apiSocket?: boolean;
+  /**
+   * One of several servers on the database (docs/deployment.md): they share `dataDir` (made by
+   * the caller) and `env` (FLINT_CLUSTER_SECRET, BETTER_AUTH_SECRET, FLINT_CATALOG_KEY,
+   * FLINT_LEASE_SECONDS, FLINT_SERVER_NAME...); each gets its own Jupyter working folder, as each
+   * machine has its own.
+   */
+  cluster?: { dataDir: string; env: Record<string, string> };
 }): Promise<TTestFlint> {
   const { prisma } = options;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
+  const dataDir = options.cluster?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
+  const runtimeDir = options.cluster ? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix)) : dataDir;
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ FLINT_DATA_DIR: dataDir, PORT: String(port), FLINT_AUTH_RATE_LIMIT: "off" });
+  const config = loadConfig({
+    FLINT_DATA_DIR: dataDir,
+    PORT: String(port),
+    FLINT_AUTH_RATE_LIMIT: "off",
+    FLINT_SERVER_NAME: `test-${port}`,
+    ...options.cluster?.env,
+  });
+  const identity = await registerServer(prisma, {
+    name: config.cluster.serverName,
+    internalUrl: config.cluster.internalUrl,
+    leaseMs: config.cluster.leaseMs,
+    log: () => undefined,
+  });
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
-    dataDir,
-    store: createCellRunStore(prisma),
+    dataDir: runtimeDir,
+    store: createCellRunStore(prisma, identity.id),
     warmPoolSize: 0,
     log: () => undefined,
     ...options.runtime?.({ config, port }),
   });
   await runtime.start();
+  const router = createNotebookRouter({
+    prisma,
+    broker: runtime.broker,
+    identity,
+    secret: config.cluster.secret,
+    log: () => undefined,
+  });
   const api = createApi({
     config,
     prisma,
     isEmbeddedDb: true,
-    getBroker: () => runtime.broker,
+    serverId: identity.id,
+    getBroker: () => router,
     getSparkConnect: () => runtime.sparkConnect,
   });
   const sockets = createNotebookSocketServer({
     prisma,
-    broker: runtime.broker,
+    broker: router,
     authenticate: api.authenticate,
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log: () => undefined,
   });
-  const handle = async (req: IncomingMessage, res: ServerResponse) =>
-    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (await router.handleInternalRequest(req, res)) return;
+    await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  };
   server.on("request", handle);
   server.on(
     "upgrade",
     (req, socket, head) =>
-      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
+      void router
+        .handleInternalUpgrade(req, socket, head)
+        .then((isInternal) => isInternal || sockets.handleUpgrade(req, socket, head))
+        .then((handled) => handled || socket.destroy()),
   );
   let apiSocket: Server | null = null;
   const plan = runtime.sandbox;
@@ -92,9 +132,11 @@ export async function startTestFlint(options: {
   }
   const stop = async () => {
     await runtime.stop();
+    await identity.stop();
+    await router.close();
     await sockets.close();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, stop };
+  return { baseUrl, config, dataDir, runtime, identity, router, stop };
 }

@@ -20,7 +20,7 @@ import type { TPermission } from "../permissions.js";
 import type { TKernelCaller } from "../router.js";
 
 /** Creates the catalog service of this API (profiling starts only when a job is queued). */
-export function createCatalogService(prisma: PrismaClient, config: TConfig): Catalog {
+export function createCatalogService(prisma: PrismaClient, config: TConfig, serverId?: string): Catalog {
   return createCatalog({
     prisma,
     dataDir: config.dataDir,
@@ -31,6 +31,8 @@ export function createCatalogService(prisma: PrismaClient, config: TConfig): Cat
     connectionPolicy: config.connectionPolicy,
     maxUploadBytes: config.catalog.maxUploadBytes,
     profileMaxRows: config.catalog.profileMaxRows,
+    // Profiles this server runs carry its id: only its own end fails them.
+    serverId,
     log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),
   });
 }

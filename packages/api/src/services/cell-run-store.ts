@@ -5,8 +5,11 @@
 import type { Prisma, PrismaClient } from "@flint/db";
 import type { TCellExecution, TCellRunStore, TCellRunUpdate, TStoredCell } from "@flint/kernel";
 
-/** A {@link TCellRunStore} on Flint's database. */
-export function createCellRunStore(prisma: PrismaClient): TCellRunStore {
+/**
+ * A {@link TCellRunStore} on Flint's database. `serverId` (this web server's, see
+ * `cluster/server-registry.ts`) is written with every run, so only this server's end ends them.
+ */
+export function createCellRunStore(prisma: PrismaClient, serverId?: string): TCellRunStore {
   return {
     async loadCells(notebookId: string): Promise<TStoredCell[]> {
       const row = await prisma.notebook.findUnique({ where: { id: notebookId }, select: { cells: true } });
@@ -28,6 +31,7 @@ export function createCellRunStore(prisma: PrismaClient): TCellRunStore {
           : {}),
         ...(update.executionCount !== undefined ? { executionCount: update.executionCount } : {}),
         ...times,
+        ...(serverId ? { serverId } : {}),
       };
       try {
         await prisma.cellOutput.upsert({
@@ -39,6 +43,7 @@ export function createCellRunStore(prisma: PrismaClient): TCellRunStore {
             executionCount: update.executionCount ?? null,
             status: update.status,
             ...times,
+            serverId: serverId ?? null,
           },
           update: data,
         });
@@ -69,14 +74,28 @@ export const INTERRUPTED_BY_RESTART =
   "Flint stopped while this cell was running (the server was restarted), so its kernel and variables are gone; the output above is what it printed until then. Run the cell again.";
 
 /**
- * At start: cells a previous Flint left running end as `died` with a notice after the output they
- * had stored (a browser would otherwise show them running forever), and queued ones as
- * `cancelled`. Their kernels died with that Flint's Jupyter Server, so nothing can resume them.
+ * Cells a stopped Flint left running end as `died` with a notice after the output they had stored
+ * (a browser would otherwise show them running forever), and queued ones as `cancelled`. Their
+ * kernels died with that Flint's Jupyter Server, so nothing can resume them.
+ *
+ * Only the runs of `scope.serverIds` (servers that are gone) and, with `includeUnowned`, runs of
+ * no server (a Flint from before server ids): another live server's cells keep running. Without
+ * `scope`, every run (a single server's start, the CLI).
  * @returns how many cells were ended.
  */
-export async function endInterruptedRuns(prisma: PrismaClient): Promise<{ died: number; cancelled: number }> {
+export async function endInterruptedRuns(
+  prisma: PrismaClient,
+  scope?: { serverIds: string[]; includeUnowned: boolean; notebookId?: string },
+): Promise<{ died: number; cancelled: number }> {
+  const owner: Prisma.CellOutputWhereInput = scope
+    ? {
+        OR: [{ serverId: { in: scope.serverIds } }, ...(scope.includeUnowned ? [{ serverId: null }] : [])],
+        ...(scope.notebookId ? { notebookId: scope.notebookId } : {}),
+      }
+    : {};
+  if (scope && scope.serverIds.length === 0 && !scope.includeUnowned) return { died: 0, cancelled: 0 };
   const running = await prisma.cellOutput.findMany({
-    where: { status: "running" },
+    where: { status: "running", ...owner },
     select: { notebookId: true, cellId: true, outputs: true },
   });
   const notice = {
@@ -94,7 +113,7 @@ export async function endInterruptedRuns(prisma: PrismaClient): Promise<{ died: 
     });
   }
   const cancelled = await prisma.cellOutput.updateMany({
-    where: { status: "queued" },
+    where: { status: "queued", ...owner },
     data: { status: "cancelled" },
   });
   return { died: running.length, cancelled: cancelled.count };
