@@ -56,8 +56,11 @@ export async function startTestFlint(options: {
    * machine has its own.
    */
   cluster?: { dataDir: string; env: Record<string, string> };
+  /** Where the server's log goes; default nowhere. */
+  log?: (message: string) => void;
 }): Promise<TTestFlint> {
   const { prisma } = options;
+  const log = options.log ?? (() => undefined);
   const dataDir = options.cluster?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
   const runtimeDir = options.cluster ? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix)) : dataDir;
   const server: Server = createServer();
@@ -75,14 +78,14 @@ export async function startTestFlint(options: {
     name: config.cluster.serverName,
     internalUrl: config.cluster.internalUrl,
     leaseMs: config.cluster.leaseMs,
-    log: () => undefined,
+    log,
   });
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
     dataDir: runtimeDir,
     store: createCellRunStore(prisma, identity.id),
     warmPoolSize: 0,
-    log: () => undefined,
+    log,
     ...options.runtime?.({ config, port }),
   });
   await runtime.start();
@@ -91,7 +94,7 @@ export async function startTestFlint(options: {
     broker: runtime.broker,
     identity,
     secret: config.cluster.secret,
-    log: () => undefined,
+    log,
   });
   const api = createApi({
     config,
@@ -107,7 +110,7 @@ export async function startTestFlint(options: {
     authenticate: api.authenticate,
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
-    log: () => undefined,
+    log,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
@@ -131,10 +134,12 @@ export async function startTestFlint(options: {
     chmodSync(plan.apiSocket, 0o666);
   }
   const stop = async () => {
-    await runtime.stop();
-    await identity.stop();
+    // As start.ts: forwarding stops first, the runtime ends this server's cells, then the row
+    // (and with it the leases) goes.
     await router.close();
     await sockets.close();
+    await runtime.stop();
+    await identity.stop();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };

@@ -116,7 +116,8 @@ function fromWireError(error: TWireError): Error {
 
 /** Creates the router; see the module comment. */
 export function createNotebookRouter(options: TNotebookRouterOptions): TNotebookRouter {
-  const { prisma, broker, identity, secret, log } = options;
+  const { prisma, broker, identity, secret } = options;
+  const log = (message: string) => options.log(message.slice(0, 500));
   const leaseSeconds = identity.leaseMs / 1000;
   /** Notebooks this server holds the lease of (the heartbeat renews them; lost ones are dropped). */
   const owned = new Set<string>();
@@ -311,7 +312,10 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
           upstreams.delete(ws);
           if (!isOpened) return resolve(false);
           // The owner stopped or gave the notebook up: find the new owner.
-          if (!isDone && !isClosed) onLeaseLost();
+          if (!isDone && !isClosed) {
+            log(`notebook ${id}: the events socket of its server closed; finding its server again`);
+            onLeaseLost();
+          }
         });
       });
     void connect();

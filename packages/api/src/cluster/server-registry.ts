@@ -96,7 +96,15 @@ export async function registerServer(
     if (isBeating) return;
     isBeating = true;
     try {
-      await prisma.$executeRawUnsafe(`UPDATE flint_server SET "heartbeatAt" = ${DB_NOW} WHERE id = $1`, id);
+      // An upsert: a server that stalled past the lease time was taken for gone (its row removed,
+      // its runs ended); it comes back as a live server with no leases.
+      await prisma.$executeRawUnsafe(
+        `INSERT INTO flint_server (id, name, "internalUrl", "startedAt", "heartbeatAt") VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW})
+         ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = EXCLUDED."heartbeatAt"`,
+        id,
+        options.name,
+        options.internalUrl,
+      );
       const renewed = await prisma.$queryRawUnsafe<{ notebookId: string }[]>(
         `UPDATE notebook_lease SET "expiresAt" = ${DB_NOW} + make_interval(secs => $2) WHERE "serverId" = $1 RETURNING "notebookId"`,
         id,
