@@ -104,9 +104,9 @@ export function createAuth(
       window: 60,
       max: 200,
       customRules: { "/sign-in/email": { window: 60, max: 20 }, "/sign-up/email": { window: 60, max: 20 } },
-      // In this process's memory (better-auth's default without secondary storage): several web
-      // servers would each keep their own count; see docs/architecture.md.
-      storage: "memory",
+      // In PostgreSQL (the `rate_limit` table), so several web servers keep one count per address
+      // (docs/deployment.md, "Several web servers").
+      storage: "database",
     },
     advanced: {
       // The only address header read is the one the API itself sets from the socket; the API

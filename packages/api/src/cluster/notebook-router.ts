@@ -275,8 +275,27 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
           };
           return;
         }
+        const ownerId = owner.serverId;
         const isOpen = await openUpstream(notebookId, owner.internalUrl, listener, (ws) => {
-          stopCurrent = () => ws.close(1000, "unsubscribed");
+          // A dead owner's socket does not always close (a half-open connection): the lease is
+          // checked too, and the socket dropped once the notebook has another owner or none.
+          const check = setInterval(
+            () => {
+              prisma.notebookLease
+                .findUnique({ where: { notebookId }, select: { serverId: true } })
+                .then((lease) => {
+                  if (lease?.serverId !== ownerId) ws.terminate();
+                })
+                .catch(() => undefined);
+            },
+            Math.max(500, identity.leaseMs / 3),
+          );
+          check.unref();
+          ws.on("close", () => clearInterval(check));
+          stopCurrent = () => {
+            clearInterval(check);
+            ws.close(1000, "unsubscribed");
+          };
         });
         if (isOpen) return;
         await sleep(Math.min(1_000, identity.leaseMs / 4));
