@@ -83,7 +83,7 @@ function readSignInEmail(body: unknown): string | null {
 export function createAuth(
   config: TConfig,
   prisma: PrismaClient,
-  guard: TSignInGuard | null = config.isAuthRateLimited ? createSignInGuard() : null,
+  guard: TSignInGuard | null = config.isAuthRateLimited ? createSignInGuard(prisma) : null,
 ) {
   return betterAuth({
     appName: "Flint",
@@ -128,7 +128,7 @@ export function createAuth(
         if (ctx.path === "/sign-in/email" && guard) {
           const email = readSignInEmail(ctx.body);
           const lock = email
-            ? guard.check(email, ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown")
+            ? await guard.check(email, ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown")
             : null;
           // Refused before the password is checked, so a locked account takes no guesses. The
           // same answer for an e-mail with no account: the lock reveals nothing.
@@ -154,9 +154,9 @@ export function createAuth(
         if (!email) return;
         const address = ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
         const returned = ctx.context.returned;
-        if (ctx.context.newSession) guard.recordSuccess(email, address);
+        if (ctx.context.newSession) await guard.recordSuccess(email, address);
         else if (returned instanceof APIError && returned.statusCode === 401)
-          guard.recordFailure(email, address);
+          await guard.recordFailure(email, address);
       }),
     },
     databaseHooks: {

@@ -5,7 +5,7 @@
 // the next cell.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,15 @@ const shared = {
   FLINT_CATALOG_KEY: randomBytes(32).toString("base64url"),
   FLINT_LEASE_SECONDS: String(LEASE_SECONDS),
 };
-const servers: TServer[] = [];
+/** Every server started (to kill at the end), and the current one of each name. */
+const started: TServer[] = [];
+const servers = new Map<string, TServer>();
+/** The current server of `name` (a restart replaces it). */
+const serverNamed = (name: string): TServer => {
+  const server = servers.get(name);
+  if (!server) throw new Error(`no server ${name}`);
+  return server;
+};
 const sockets: TSocket[] = [];
 let token: string;
 let notebookId: string;
@@ -66,7 +74,8 @@ function startServer(name: string): Promise<TServer> {
       const match = /FLINT_TEST_READY (\S+) (\S+)/.exec(stdout);
       if (match?.[1] && match[2]) {
         const server = { name, child, baseUrl: match[1], serverId: match[2] };
-        servers.push(server);
+        started.push(server);
+        servers.set(name, server);
         resolve(server);
       }
     });
@@ -124,13 +133,6 @@ function outputText(socket: TSocket, cellId: string): string {
     .join("\n");
 }
 
-function statusOf(socket: TSocket, cellId: string): string | undefined {
-  const statuses = socket.events.filter(
-    (event) => event.type === "cell" && event.cellId === cellId,
-  ) as unknown as { status: string }[];
-  return statuses.at(-1)?.status;
-}
-
 async function setCells(cells: Array<{ id: string; source: string }>): Promise<void> {
   await prisma.notebook.update({
     where: { id: notebookId },
@@ -163,13 +165,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of sockets) socket.ws.terminate();
-  for (const server of servers) kill(server);
+  for (const server of started) kill(server);
   await closeDb?.();
 });
 
 describe("two Flint servers on one database", () => {
   it("runs a notebook open on both in one kernel, with the same live outputs on both", async () => {
-    const [a, b] = servers as [TServer, TServer];
+    const [a, b] = [serverNamed("server-a"), serverNamed("server-b")];
     await setCells([
       { id: "pid", source: "import os\nprint('kernel pid', os.getpid())" },
       { id: "pid-again", source: "print('kernel pid', os.getpid())" },
@@ -192,16 +194,24 @@ describe("two Flint servers on one database", () => {
   });
 
   it("restarting one server does not end the other server's running cells", async () => {
-    const [a, b] = servers as [TServer, TServer];
-    await setCells([{ id: "long", source: "import time\ntime.sleep(12)\nprint('slept through it')" }]);
+    const b = serverNamed("server-b");
+    // The cell runs until the test lets it end (a file appears), however long B's restart takes on
+    // a loaded machine; the 300 s cap only keeps a broken run from hanging the kernel for ever.
+    const release = path.join(dataDir, "release-long-cell");
+    await setCells([
+      {
+        id: "long",
+        source: `import os, time\nfor _ in range(3000):\n    if os.path.exists(${JSON.stringify(release)}): break\n    time.sleep(0.1)\nprint('slept through it')`,
+      },
+    ]);
     const onA = sockets[0]!;
     onA.ws.send(JSON.stringify({ type: "run", requestId: "r3", cellIds: ["long"] }));
     await waitFor(async () => ((await storedCell("long"))?.status === "running" ? true : undefined));
     await stopCleanly(b);
-    servers.splice(servers.indexOf(b), 1);
     const b2 = await startServer("server-b");
     const afterRestart = await storedCell("long");
     expect(afterRestart?.status, JSON.stringify(afterRestart?.outputs)).toBe("running");
+    writeFileSync(release, "");
     await waitFor(async () => ((await storedCell("long"))?.status === "ok" ? true : undefined), 60_000);
     expect(JSON.stringify((await storedCell("long"))?.outputs)).toContain("slept through it");
     expect(await prisma.flintServer.count({ where: { id: b.serverId } })).toBe(0);
@@ -209,7 +219,7 @@ describe("two Flint servers on one database", () => {
   });
 
   it("hands the notebooks of a killed server to the survivor, with their saved outputs", async () => {
-    const [a, b] = servers as [TServer, TServer];
+    const [a, b] = [serverNamed("server-a"), serverNamed("server-b")];
     await setCells([
       { id: "saved", source: "x = 41\nprint('saved before the crash')" },
       { id: "hang", source: "import time\nprint('started')\ntime.sleep(120)" },
@@ -246,5 +256,62 @@ describe("two Flint servers on one database", () => {
     await waitFor(async () =>
       (await prisma.flintServer.count({ where: { id: a.serverId } })) === 0 ? true : undefined,
     );
+  });
+
+  it("takes the notebooks of a hung server (its sockets stay open), and the hung one gives them up when it wakes", async () => {
+    // A is gone (killed above); a new A joins while B owns the notebook.
+    const a = await startServer("server-a");
+    const b = serverNamed("server-b");
+    const onB = sockets.at(-1)!;
+    await setCells([
+      { id: "before-freeze", source: "y = 1\nprint('before the freeze')" },
+      {
+        id: "in-freeze",
+        source: "import time\nprint('on the hung server')\ntime.sleep(3)\nprint('finished late')",
+      },
+      { id: "new-owner", source: "import os\nz = 7\nprint('new owner', 'y' in globals(), os.getpid())" },
+      { id: "via-b", source: "import os\nprint('z is', z, os.getpid())" },
+    ]);
+    const onA = await connect(a);
+    await waitFor(() => onA.events.find((event) => event.type === "snapshot"));
+    onA.ws.send(JSON.stringify({ type: "run", requestId: "r6", cellIds: ["before-freeze", "in-freeze"] }));
+    await waitFor(() => (outputText(onA, "in-freeze").includes("on the hung server") ? true : undefined));
+    // Saved as running (writes are batched), so the takeover has a running cell to end.
+    await waitFor(async () => ((await storedCell("in-freeze"))?.status === "running" ? true : undefined));
+    expect((await storedCell("before-freeze"))?.serverId).toBe(b.serverId);
+
+    // SIGSTOP: B's process stays, its connections stay open and silent (as a hung machine's), its
+    // kernel (another process group) goes on and its messages wait in B's socket.
+    if (b.child.pid) process.kill(-b.child.pid, "SIGSTOP");
+    try {
+      const snapshots = onA.events.filter((event) => event.type === "snapshot").length;
+      await waitFor(
+        () => (onA.events.filter((event) => event.type === "snapshot").length > snapshots ? true : undefined),
+        LEASE_SECONDS * 1000 * 4,
+      );
+      expect((await prisma.notebookLease.findUnique({ where: { notebookId } }))?.serverId).toBe(a.serverId);
+      expect((await storedCell("in-freeze"))?.status).toBe("died");
+      expect(JSON.stringify((await storedCell("before-freeze"))?.outputs)).toContain("before the freeze");
+      onA.ws.send(JSON.stringify({ type: "run", requestId: "r7", cellIds: ["new-owner"] }));
+      await waitFor(() => (outputText(onA, "new-owner").includes("new owner False") ? true : undefined));
+    } finally {
+      if (b.child.pid) process.kill(-b.child.pid, "SIGCONT");
+    }
+    const ownerPid = /new owner False (\d+)/.exec(outputText(onA, "new-owner"))?.[1];
+
+    // B wakes: it finds its lease gone, shuts its session down, and its browser follows A's kernel.
+    const snapshotsOnB = onB.events.filter((event) => event.type === "snapshot").length;
+    await waitFor(
+      () =>
+        onB.events.filter((event) => event.type === "snapshot").length > snapshotsOnB ? true : undefined,
+      LEASE_SECONDS * 1000 * 4,
+    );
+    onB.ws.send(JSON.stringify({ type: "run", requestId: "r8", cellIds: ["via-b"] }));
+    await waitFor(() => (outputText(onB, "via-b").includes(`z is 7 ${ownerPid}`) ? true : undefined));
+    expect((await storedCell("via-b"))?.serverId).toBe(a.serverId);
+    // What B's kernel printed after the takeover never overwrote the new owner's account.
+    const inFreeze = await storedCell("in-freeze");
+    expect(inFreeze?.status).toBe("died");
+    expect(JSON.stringify(inFreeze?.outputs)).not.toContain("finished late");
   });
 });

@@ -16,7 +16,7 @@
  * runs the dead owner left running (its kernel is gone) and serves it; saved outputs stay.
  */
 import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { PrismaClient } from "@flint/db";
 import {
@@ -188,43 +188,133 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
   };
 
   /**
+   * Calls `onGone` once the notebook's lease no longer names `ownerId`: moved to another server,
+   * freed, or expired (the owner stopped renewing it). Checked every third of a lease; returns a
+   * function that stops watching.
+   */
+  const watchLease = (notebookId: string, ownerId: string, onGone: (why: string) => void): (() => void) => {
+    let isChecking = false;
+    let isStopped = false;
+    const stop = () => {
+      isStopped = true;
+      clearInterval(timer);
+    };
+    const timer = setInterval(
+      () => {
+        if (isChecking) return;
+        isChecking = true;
+        prisma
+          .$queryRawUnsafe<{ serverId: string; isExpired: boolean }[]>(
+            `SELECT "serverId", "expiresAt" < ${DB_NOW} AS "isExpired" FROM notebook_lease WHERE "notebookId" = $1`,
+            notebookId,
+          )
+          .then(([lease]) => {
+            if (isStopped) return;
+            const why = !lease
+              ? `its server ${ownerId} no longer holds its lease`
+              : lease.serverId !== ownerId
+                ? `its lease moved from server ${ownerId} to ${lease.serverId}`
+                : lease.isExpired
+                  ? `the lease of its server ${ownerId} expired (no heartbeat)`
+                  : null;
+            if (!why) return;
+            stop();
+            onGone(why);
+          })
+          .catch((error) => log(`notebook ${notebookId}: reading its lease failed: ${String(error)}`))
+          .finally(() => {
+            isChecking = false;
+          });
+      },
+      Math.max(500, Math.floor(identity.leaseMs / 3)),
+    );
+    timer.unref();
+    return stop;
+  };
+
+  /**
+   * POSTs a forwarded request to the owner's internal address. No timeout of its own: a forwarded
+   * run may last as long as the cell (node's fetch gives up on headers after 5 minutes); the
+   * caller aborts when the owner's lease says it is gone.
+   */
+  const postToOwner = (
+    internalUrl: string,
+    notebookId: string,
+    request: TInternalRequest,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(request);
+      const outgoing = httpRequest(
+        `${internalUrl}/_flint/internal/notebooks/${notebookId}/command`,
+        {
+          method: "POST",
+          signal,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            [CLUSTER_SECRET_HEADER]: secret ?? "",
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+          );
+          response.on("error", reject);
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
+
+  /**
    * Sends a request to the owner. A refused connection means the owner is gone and never got the
    * request: it is sent again to whoever owns the notebook once the lease moved (up to two lease
-   * times). Any other failure is reported, since the owner may have acted on it.
+   * times). An owner that stops answering (killed mid-request, or hung: its connection stays open)
+   * is given up on when its lease expires; the request may have acted, so that is reported.
    */
   const forward = async (notebookId: string, request: TInternalRequest): Promise<unknown> => {
     const deadline = Date.now() + 2 * identity.leaseMs;
     for (;;) {
       const owner = await resolveOwner(notebookId);
       if (owner.isLocal) return runLocally(notebookId, request);
-      let response: Response;
+      const aborter = new AbortController();
+      let goneWhy: string | null = null;
+      const stopWatching = watchLease(notebookId, owner.serverId, (why) => {
+        goneWhy = why;
+        aborter.abort();
+      });
+      let response: { status: number; text: string };
       try {
-        response = await fetch(`${owner.internalUrl}/_flint/internal/notebooks/${notebookId}/command`, {
-          method: "POST",
-          headers: { "content-type": "application/json", [CLUSTER_SECRET_HEADER]: secret ?? "" },
-          body: JSON.stringify(request),
-        });
+        response = await postToOwner(owner.internalUrl, notebookId, request, aborter.signal);
       } catch (error) {
-        const code = (error as { cause?: { code?: string } }).cause?.code;
+        const code = (error as { code?: string }).code;
         if (code === "ECONNREFUSED" && Date.now() < deadline) {
           await sleep(Math.min(1_000, identity.leaseMs / 4));
           continue;
         }
         throw new AppError(
           "unavailable",
-          `The Flint server that runs this notebook (${owner.serverId}) did not answer (${code ?? String(error)}); another server takes the notebook over within ${Math.ceil(identity.leaseMs / 1000)} s: try again then.`,
+          goneWhy
+            ? `The Flint server that ran this notebook stopped answering (${goneWhy}); another server takes the notebook over now: check the cell and run it again if needed.`
+            : `The Flint server that runs this notebook (${owner.serverId}) did not answer (${code ?? String(error)}); another server takes the notebook over within ${Math.ceil(identity.leaseMs / 1000)} s: try again then.`,
         );
+      } finally {
+        stopWatching();
       }
       // The owner lost the lease meanwhile: ask again who has it.
       if (response.status === 409 && Date.now() < deadline) {
         await sleep(100);
         continue;
       }
-      const body = (await response.json().catch(() => null)) as {
-        ok?: boolean;
-        result?: unknown;
-        error?: TWireError;
-      } | null;
+      let body: { ok?: boolean; result?: unknown; error?: TWireError } | null = null;
+      try {
+        body = JSON.parse(response.text);
+      } catch {
+        body = null;
+      }
       if (body?.ok) return body.result;
       if (body?.error) throw fromWireError(body.error);
       throw new AppError(
@@ -238,6 +328,47 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     request.op === "command"
       ? broker.handleCommand(notebookId, request.command, request.context)
       : broker.runAndWait(notebookId, request.cellIds, request.timeoutMs, request.context);
+
+  /**
+   * Drops a forwarded events socket whose owner is gone, so the subscriber finds the notebook's
+   * server again (and takes the notebook once the lease expired). A killed owner's socket does not
+   * always close: a machine that vanished sends no FIN, and a half-open connection stays silent.
+   * Two signals, each enough: the owner answers no ping for about a lease time, or the lease says
+   * the owner is no longer it (moved, freed, or expired: the owner stopped renewing). Dropping a
+   * live owner's socket by mistake (a stall) costs one reconnect and a fresh snapshot, nothing more.
+   */
+  const watchUpstream = (ws: WebSocket, notebookId: string, ownerId: string): (() => void) => {
+    let isAwaitingPong = false;
+    let missedPongs = 0;
+    ws.on("pong", () => {
+      isAwaitingPong = false;
+      missedPongs = 0;
+    });
+    const drop = (why: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      log(`notebook ${notebookId}: ${why}; finding its server again`);
+      ws.terminate();
+    };
+    const pinger = setInterval(
+      () => {
+        if (ws.readyState !== ws.OPEN) return;
+        // Three beats without a pong: about a lease time, the time a stalled owner has anyway.
+        if (isAwaitingPong) missedPongs += 1;
+        if (missedPongs >= 3) return drop(`its server ${ownerId} answered no ping for ${missedPongs} beats`);
+        isAwaitingPong = true;
+        ws.ping();
+      },
+      Math.max(500, Math.floor(identity.leaseMs / 3)),
+    );
+    pinger.unref();
+    const stopWatchingLease = watchLease(notebookId, ownerId, drop);
+    const stop = () => {
+      clearInterval(pinger);
+      stopWatchingLease();
+    };
+    ws.on("close", stop);
+    return stop;
+  };
 
   /** One subscriber's feed: the local session when owned here, else the owner's events socket. */
   const subscribe = (notebookId: string, listener: TBrokerListener): (() => void) => {
@@ -277,23 +408,9 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
         }
         const ownerId = owner.serverId;
         const isOpen = await openUpstream(notebookId, owner.internalUrl, listener, (ws) => {
-          // A dead owner's socket does not always close (a half-open connection): the lease is
-          // checked too, and the socket dropped once the notebook has another owner or none.
-          const check = setInterval(
-            () => {
-              prisma.notebookLease
-                .findUnique({ where: { notebookId }, select: { serverId: true } })
-                .then((lease) => {
-                  if (lease?.serverId !== ownerId) ws.terminate();
-                })
-                .catch(() => undefined);
-            },
-            Math.max(500, identity.leaseMs / 3),
-          );
-          check.unref();
-          ws.on("close", () => clearInterval(check));
+          const stopWatching = watchUpstream(ws, notebookId, ownerId);
           stopCurrent = () => {
-            clearInterval(check);
+            stopWatching();
             ws.close(1000, "unsubscribed");
           };
         });
@@ -309,7 +426,11 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     ): Promise<boolean> =>
       new Promise((resolve) => {
         const url = `${internalUrl.replace(/^http/, "ws")}/_flint/internal/notebooks/${id}/events`;
-        const ws = new WebSocket(url, { headers: { [CLUSTER_SECRET_HEADER]: secret ?? "" } });
+        // A hung owner accepts the connection (its kernel does) but never answers the upgrade.
+        const ws = new WebSocket(url, {
+          headers: { [CLUSTER_SECRET_HEADER]: secret ?? "" },
+          handshakeTimeout: identity.leaseMs,
+        });
         let isOpened = false;
         ws.on("open", () => {
           isOpened = true;

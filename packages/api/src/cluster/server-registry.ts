@@ -18,7 +18,7 @@ export const DB_NOW = `(now() AT TIME ZONE 'UTC')`;
 
 /** Options of {@link registerServer}. */
 export interface TServerRegistryOptions {
-  /** Stable across restarts (FLINT_SERVER_NAME): an earlier process with this name is gone. */
+  /** Stable across restarts (FLINT_SERVER_NAME): an earlier process with this name and `internalUrl` is gone. */
   name: string;
   /** Where the other servers reach this one. */
   internalUrl: string;
@@ -71,27 +71,46 @@ export async function registerServer(
     const ended = await endInterruptedRuns(prisma, { serverIds, includeUnowned });
     const failed = await failProfileRunsOf(prisma, serverIds, includeUnowned);
     if (serverIds.length > 0) await prisma.flintServer.deleteMany({ where: { id: { in: serverIds } } });
-    if (ended.died + ended.cancelled + failed > 0)
+    if (serverIds.length > 0 || ended.died + ended.cancelled + failed > 0)
       options.log(
         `ended the work of ${serverIds.length > 0 ? `stopped server(s) ${serverIds.join(", ")}` : "the last stop"}: ${ended.died} running cell(s) marked died, ${ended.cancelled} queued cancelled, ${failed} profile(s) failed`,
       );
   };
 
-  const goneServers = async (sameName: boolean): Promise<string[]> => {
+  const goneServers = async (): Promise<string[]> => {
     const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT id FROM flint_server WHERE id <> $1 AND ("heartbeatAt" < ${DB_NOW} - make_interval(secs => $2)${sameName ? " OR name = $3" : ""})`,
+      `SELECT id FROM flint_server WHERE id <> $1 AND "heartbeatAt" < ${DB_NOW} - make_interval(secs => $2)`,
       id,
       leaseSeconds,
-      ...(sameName ? [options.name] : []),
     );
     return rows.map((row) => row.id);
   };
 
+  /**
+   * Earlier processes of this server: same name and same internal address (this process holds
+   * that address now, so nothing else serves there), however fresh their heartbeat, so a crash
+   * and a quick restart end the crashed process's cells at once. A live server of the same name
+   * elsewhere is a misconfiguration (FLINT_SERVER_NAME shared by several servers), not a
+   * predecessor: ending its cells would break its users' work, so it is only reported.
+   */
+  const predecessors = async (): Promise<string[]> => {
+    const rows = await prisma.flintServer.findMany({
+      where: { id: { not: id }, name: options.name },
+      select: { id: true, internalUrl: true },
+    });
+    const others = rows.filter((row) => row.internalUrl !== options.internalUrl);
+    if (others.length > 0)
+      options.log(
+        `another server is registered under the name ${options.name} at ${others.map((row) => row.internalUrl).join(", ")}: give each server its own FLINT_SERVER_NAME. Its work is left alone unless its heartbeat stops.`,
+      );
+    return rows.filter((row) => row.internalUrl === options.internalUrl).map((row) => row.id);
+  };
+
   // Runs of no server were left by a Flint from before server ids (or a single-server start).
-  await endWorkOf(await goneServers(true), true);
+  await endWorkOf([...new Set([...(await goneServers()), ...(await predecessors())])], true);
 
   let isBeating = false;
-  const sweep = async () => endWorkOf(await goneServers(false), false);
+  const sweep = async () => endWorkOf(await goneServers(), false);
   const beat = async () => {
     if (isBeating) return;
     isBeating = true;

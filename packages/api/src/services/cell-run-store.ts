@@ -23,6 +23,16 @@ export function createCellRunStore(prisma: PrismaClient, serverId?: string): TCe
       }));
     },
     async saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void> {
+      if (serverId) {
+        // Another server took the notebook over (this one stalled past its lease, its kernel's
+        // messages waiting meanwhile): the new owner's account of the cells counts, not a late
+        // write from here (docs/deployment.md, "Several web servers").
+        const lease = await prisma.notebookLease.findUnique({
+          where: { notebookId },
+          select: { serverId: true },
+        });
+        if (lease && lease.serverId !== serverId) return;
+      }
       const times = update.execution === undefined ? {} : toRunTimeColumns(update.execution);
       const data = {
         status: update.status,
