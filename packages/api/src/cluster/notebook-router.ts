@@ -11,9 +11,10 @@
  * route do, with the same `authorize` as everywhere); the owner trusts a forwarded user because
  * only a Flint server knows the secret.
  *
- * When the owner stops, its subscribers' upstream sockets close: they resolve the owner again,
- * waiting until the dead owner's lease expires, then one server takes the notebook, ends the
- * runs the dead owner left running (its kernel is gone) and serves it; saved outputs stay.
+ * When the owner stops, dies or hangs, its subscribers notice (the upstream socket closes, the
+ * owner answers no ping, or its lease expired or moved: {@link watchUpstream}) and resolve the
+ * owner again, waiting until the dead owner's lease expires; then one server takes the notebook,
+ * ends the runs the dead owner left running (its kernel is gone) and serves it; saved outputs stay.
  */
 import { timingSafeEqual } from "node:crypto";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
