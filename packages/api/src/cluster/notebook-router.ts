@@ -115,11 +115,45 @@ function fromWireError(error: TWireError): Error {
   return new AppError(error.code as TErrorCode, error.message);
 }
 
+/**
+ * Pings `ws` every `everyMs`; calls `onSilent` with the count once three pings in a row went
+ * unanswered (about a lease time: a peer that stalls that long has lost its leases anyway). Counting
+ * beats rather than time keeps a stall of this process from judging the peer by a late timer.
+ * Returns a function that stops.
+ */
+function pingUntilSilent(ws: WebSocket, everyMs: number, onSilent: (beats: number) => void): () => void {
+  let isAwaitingPong = false;
+  let missed = 0;
+  const onPong = () => {
+    isAwaitingPong = false;
+    missed = 0;
+  };
+  ws.on("pong", onPong);
+  const timer = setInterval(() => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (isAwaitingPong) missed += 1;
+    if (missed >= 3) {
+      clearInterval(timer);
+      onSilent(missed);
+      return;
+    }
+    isAwaitingPong = true;
+    ws.ping();
+  }, everyMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    ws.off("pong", onPong);
+  };
+}
+
 /** Creates the router; see the module comment. */
 export function createNotebookRouter(options: TNotebookRouterOptions): TNotebookRouter {
   const { prisma, broker, identity, secret } = options;
   const log = (message: string) => options.log(message.slice(0, 500));
   const leaseSeconds = identity.leaseMs / 1000;
+  /** How often leases are checked and internal sockets pinged: three times per lease. */
+  const beatMs = Math.max(500, Math.floor(identity.leaseMs / 3));
   /** Notebooks this server holds the lease of (the heartbeat renews them; lost ones are dropped). */
   const owned = new Set<string>();
   /** The last known remote owner of notebooks (for `kernelIdOf`). */
@@ -200,35 +234,32 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
       isStopped = true;
       clearInterval(timer);
     };
-    const timer = setInterval(
-      () => {
-        if (isChecking) return;
-        isChecking = true;
-        prisma
-          .$queryRawUnsafe<{ serverId: string; isExpired: boolean }[]>(
-            `SELECT "serverId", "expiresAt" < ${DB_NOW} AS "isExpired" FROM notebook_lease WHERE "notebookId" = $1`,
-            notebookId,
-          )
-          .then(([lease]) => {
-            if (isStopped) return;
-            const why = !lease
-              ? `its server ${ownerId} no longer holds its lease`
-              : lease.serverId !== ownerId
-                ? `its lease moved from server ${ownerId} to ${lease.serverId}`
-                : lease.isExpired
-                  ? `the lease of its server ${ownerId} expired (no heartbeat)`
-                  : null;
-            if (!why) return;
-            stop();
-            onGone(why);
-          })
-          .catch((error) => log(`notebook ${notebookId}: reading its lease failed: ${String(error)}`))
-          .finally(() => {
-            isChecking = false;
-          });
-      },
-      Math.max(500, Math.floor(identity.leaseMs / 3)),
-    );
+    const timer = setInterval(() => {
+      if (isChecking) return;
+      isChecking = true;
+      prisma
+        .$queryRawUnsafe<{ serverId: string; isExpired: boolean }[]>(
+          `SELECT "serverId", "expiresAt" < ${DB_NOW} AS "isExpired" FROM notebook_lease WHERE "notebookId" = $1`,
+          notebookId,
+        )
+        .then(([lease]) => {
+          if (isStopped) return;
+          const why = !lease
+            ? `its server ${ownerId} no longer holds its lease`
+            : lease.serverId !== ownerId
+              ? `its lease moved from server ${ownerId} to ${lease.serverId}`
+              : lease.isExpired
+                ? `the lease of its server ${ownerId} expired (no heartbeat)`
+                : null;
+          if (!why) return;
+          stop();
+          onGone(why);
+        })
+        .catch((error) => log(`notebook ${notebookId}: reading its lease failed: ${String(error)}`))
+        .finally(() => {
+          isChecking = false;
+        });
+    }, beatMs);
     timer.unref();
     return stop;
   };
@@ -339,32 +370,17 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
    * live owner's socket by mistake (a stall) costs one reconnect and a fresh snapshot, nothing more.
    */
   const watchUpstream = (ws: WebSocket, notebookId: string, ownerId: string): (() => void) => {
-    let isAwaitingPong = false;
-    let missedPongs = 0;
-    ws.on("pong", () => {
-      isAwaitingPong = false;
-      missedPongs = 0;
-    });
     const drop = (why: string) => {
       if (ws.readyState !== ws.OPEN) return;
       log(`notebook ${notebookId}: ${why}; finding its server again`);
       ws.terminate();
     };
-    const pinger = setInterval(
-      () => {
-        if (ws.readyState !== ws.OPEN) return;
-        // Three beats without a pong: about a lease time, the time a stalled owner has anyway.
-        if (isAwaitingPong) missedPongs += 1;
-        if (missedPongs >= 3) return drop(`its server ${ownerId} answered no ping for ${missedPongs} beats`);
-        isAwaitingPong = true;
-        ws.ping();
-      },
-      Math.max(500, Math.floor(identity.leaseMs / 3)),
+    const stopPinging = pingUntilSilent(ws, beatMs, (beats) =>
+      drop(`its server ${ownerId} answered no ping for ${beats} beats`),
     );
-    pinger.unref();
     const stopWatchingLease = watchLease(notebookId, ownerId, drop);
     const stop = () => {
-      clearInterval(pinger);
+      stopPinging();
       stopWatchingLease();
     };
     ws.on("close", stop);
@@ -544,6 +560,9 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     }
     eventsServer.handleUpgrade(req, socket, head, (ws) => {
       internalSockets.set(ws, notebookId);
+      // A forwarding server that vanished leaves a silent socket: its subscription would leak.
+      const stopPinging = pingUntilSilent(ws, beatMs, () => ws.terminate());
+      ws.on("close", stopPinging);
       const unsubscribe = broker.subscribe(notebookId, (event) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
       });
