@@ -47,7 +47,11 @@ describe("the cell-run store", () => {
       status: "ok",
       outputs: [{ output_type: "stream", name: "stdout", text: "hi 'quoted' \\ and ünïcode\n" }],
       executionCount: 3,
-      execution: { startedAt, endedAt: startedAt + 1_500, ranBy: { id: userId, name: "Ada" } },
+      execution: {
+        startedAt: new Date(startedAt).toISOString(),
+        endedAt: new Date(startedAt + 1_500).toISOString(),
+        ranBy: { id: userId, name: "Ada" },
+      },
     });
     await store.saveCellRun(notebookId, "c1", { status: "cancelled" });
     const row = await stored(notebookId, "c1");
