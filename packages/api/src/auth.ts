@@ -83,7 +83,7 @@ function readSignInEmail(body: unknown): string | null {
 export function createAuth(
   config: TConfig,
   prisma: PrismaClient,
-  guard: TSignInGuard | null = config.isAuthRateLimited ? createSignInGuard() : null,
+  guard: TSignInGuard | null = config.isAuthRateLimited ? createSignInGuard(prisma) : null,
 ) {
   return betterAuth({
     appName: "Flint",
@@ -104,9 +104,9 @@ export function createAuth(
       window: 60,
       max: 200,
       customRules: { "/sign-in/email": { window: 60, max: 20 }, "/sign-up/email": { window: 60, max: 20 } },
-      // In this process's memory (better-auth's default without secondary storage): several web
-      // servers would each keep their own count; see docs/architecture.md.
-      storage: "memory",
+      // In PostgreSQL (the `rate_limit` table), so several web servers keep one count per address
+      // (docs/deployment.md, "Several web servers").
+      storage: "database",
     },
     advanced: {
       // The only address header read is the one the API itself sets from the socket; the API
@@ -128,7 +128,7 @@ export function createAuth(
         if (ctx.path === "/sign-in/email" && guard) {
           const email = readSignInEmail(ctx.body);
           const lock = email
-            ? guard.check(email, ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown")
+            ? await guard.check(email, ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown")
             : null;
           // Refused before the password is checked, so a locked account takes no guesses. The
           // same answer for an e-mail with no account: the lock reveals nothing.
@@ -154,9 +154,9 @@ export function createAuth(
         if (!email) return;
         const address = ctx.headers?.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
         const returned = ctx.context.returned;
-        if (ctx.context.newSession) guard.recordSuccess(email, address);
+        if (ctx.context.newSession) await guard.recordSuccess(email, address);
         else if (returned instanceof APIError && returned.statusCode === 401)
-          guard.recordFailure(email, address);
+          await guard.recordFailure(email, address);
       }),
     },
     databaseHooks: {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DEFAULT_MAX_UPLOAD_BYTES, parseSecretKey } from "@flint/catalog";
 import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
@@ -62,6 +63,14 @@ const ZEnv = z.object({
   AWS_SESSION_TOKEN: z.string().optional(),
   FLINT_S3_KERNEL_ACCESS_KEY_ID: z.string().optional(),
   FLINT_S3_KERNEL_SECRET_ACCESS_KEY: z.string().optional(),
+  // Several web servers on one database (docs/deployment.md, "Several web servers").
+  FLINT_SERVER_NAME: z.string().min(1).max(200).optional(),
+  FLINT_INTERNAL_URL: z.url().optional(),
+  FLINT_CLUSTER_SECRET: z
+    .string()
+    .min(32, "FLINT_CLUSTER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+    .optional(),
+  FLINT_LEASE_SECONDS: z.coerce.number().min(2).max(600).default(15),
   NODE_ENV: z.string().optional(),
   // Model tracking (docs/models.md): `off` runs no MLflow server; the backend store's database.
   FLINT_MODELS: z.enum(["on", "off"]).default("on"),
@@ -135,6 +144,17 @@ export interface TConfig {
    * in the same PostgreSQL).
    */
   models: { isEnabled: boolean; databaseUrl: string | undefined };
+  /** This server among several on one database (docs/deployment.md, "Several web servers"). */
+  cluster: {
+    /** FLINT_SERVER_NAME, default `hostname:port`: a start with the same name replaces the previous process. */
+    serverName: string;
+    /** FLINT_INTERNAL_URL: where the other servers reach this one (forwarded sockets and runs). */
+    internalUrl: string;
+    /** FLINT_CLUSTER_SECRET: proves a forwarded request comes from another Flint server; null: no forwarding. */
+    secret: string | null;
+    /** FLINT_LEASE_SECONDS in ms: how long a notebook's owner may miss heartbeats before another server takes it. */
+    leaseMs: number;
+  };
   kernels: {
     /** The Python environment with jupyter_server, ipykernel, pyspark and `flint`. */
     pythonEnv: string;
@@ -256,6 +276,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment: ${lines.join("; ")}`);
   }
   const value = parsed.data;
+  // Every server must sign sessions and decrypt connection passwords with the same keys: ones
+  // each server made in its own data folder would differ (docs/deployment.md).
+  if (value.FLINT_CLUSTER_SECRET && (!value.BETTER_AUTH_SECRET || !value.FLINT_CATALOG_KEY))
+    throw new Error(
+      "Invalid environment: with FLINT_CLUSTER_SECRET (several web servers), set BETTER_AUTH_SECRET and FLINT_CATALOG_KEY too, the same on every server.",
+    );
   const trustedProxies = parseTrustedProxies(value.FLINT_TRUSTED_PROXIES);
   const dataDir = path.resolve(value.FLINT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -288,6 +314,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage,
     storageRoot: storage.kind === "file" ? storage.root : path.join(dataDir, "storage"),
     models: { isEnabled: value.FLINT_MODELS === "on", databaseUrl: value.FLINT_MLFLOW_DATABASE_URL },
+    cluster: {
+      serverName: value.FLINT_SERVER_NAME ?? `${os.hostname()}:${value.PORT}`,
+      internalUrl: (
+        value.FLINT_INTERNAL_URL ?? defaultKernelApiUrl(value.HOST, value.PORT, publicUrl)
+      ).replace(/\/+$/, ""),
+      secret: value.FLINT_CLUSTER_SECRET ?? null,
+      leaseMs: value.FLINT_LEASE_SECONDS * 1000,
+    },
     kernels: {
       pythonEnv: path.resolve(value.FLINT_PYTHON_ENV ?? path.join(dataDir, "python")),
       jupyterUrl: value.JUPYTER_URL,

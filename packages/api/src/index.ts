@@ -36,6 +36,13 @@ export {
   type TTarget,
 } from "./authorize.js";
 export { parseTrustedProxies, resolveClientAddress } from "./client-address.js";
+export {
+  CLUSTER_SECRET_HEADER,
+  createNotebookRouter,
+  type TNotebookBroker,
+  type TNotebookRouter,
+} from "./cluster/notebook-router.js";
+export { registerServer, type TServerIdentity } from "./cluster/server-registry.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export type { TSiteUser } from "./contract/admin.js";
 export type { THealth } from "./contract/health.js";
@@ -104,6 +111,8 @@ export interface TApiOptions {
   onUnexpectedError?: (error: unknown, request: Request) => void;
   /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
   collab?: CollabHub | null;
+  /** This web server's id (cluster/server-registry.ts), written on the profiling runs it takes. */
+  serverId?: string;
 }
 
 /** Where a request came from, as the HTTP server saw it. */
@@ -156,7 +165,7 @@ export function createApi(options: TApiOptions): TApi {
     };
   };
   const bucket = createBucketStorage(config);
-  const catalog = createCatalogService(prisma, config, bucket);
+  const catalog = createCatalogService(prisma, config, bucket, options.serverId);
   const routes: TAnyRoute[] = createRoutes({
     bucket,
     prisma,

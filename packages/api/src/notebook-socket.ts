@@ -31,7 +31,8 @@ const FRAME_GRANT_STALE_MS = 3_000;
 /** What the notebook socket server needs from the running server. */
 export interface TNotebookSocketOptions {
   prisma: PrismaClient;
-  broker: ExecutionBroker;
+  /** The broker, or with several web servers the router that forwards to a notebook's owner. */
+  broker: Pick<ExecutionBroker, "subscribe" | "handleCommand">;
   authenticate: (request: Request) => Promise<TActor | null>;
   trustedOrigins: string[];
   publicUrl: string;

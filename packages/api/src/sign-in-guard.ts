@@ -13,9 +13,12 @@
  * someone guesses from elsewhere; a first sign-in from a new address waits out the lock (15
  * minutes at most, and only while someone keeps failing). See docs/architecture.md.
  *
- * The state is in this process's memory: a restart forgets it, and several web servers behind a
- * balancer would each count on their own (each still caps guesses; see the docs).
+ * The state is in PostgreSQL (`sign_in_counter`, `sign_in_known_address`), so every web server
+ * on the database counts the same guesses and a restart forgets nothing (docs/deployment.md,
+ * "Several web servers"). Each failure is one atomic upsert: two servers counting the same
+ * account at once both count. Times are the database's clock unless `now` is given (tests).
  */
+import type { PrismaClient } from "@flint/db";
 
 /** Options of {@link createSignInGuard}; the defaults are the production values. */
 export interface TSignInGuardOptions {
@@ -29,15 +32,10 @@ export interface TSignInGuardOptions {
   forgetAfterMs?: number;
   /** How long a successful sign-in makes its address a known one for the account. */
   knownAddressMs?: number;
-  /** Entries kept at most (oldest dropped first), so a flood of e-mails cannot fill memory. */
-  maxEntries?: number;
+  /** How often forgotten rows are deleted (at most; done on the way of a sign-in). */
+  pruneEveryMs?: number;
+  /** The clock in ms since 1970; default the database's `now()`, the same for every server. */
   now?: () => number;
-}
-
-interface TCounter {
-  failures: number;
-  lastFailureAt: number;
-  lockedUntil: number;
 }
 
 /** What {@link TSignInGuard.check} answers for a sign-in that must wait. */
@@ -51,11 +49,11 @@ export interface TSignInLock {
 /** The per-account limit; see the module comment. */
 export interface TSignInGuard {
   /** Null when a sign-in for `email` from `address` may go ahead, else when to retry. */
-  check: (email: string, address: string) => TSignInLock | null;
+  check: (email: string, address: string) => Promise<TSignInLock | null>;
   /** Counts a wrong password (or unknown e-mail: both count, so the answer reveals nothing). */
-  recordFailure: (email: string, address: string) => void;
+  recordFailure: (email: string, address: string) => Promise<void>;
   /** A successful sign-in: clears the counter it passed and remembers the address. */
-  recordSuccess: (email: string, address: string) => void;
+  recordSuccess: (email: string, address: string) => Promise<void>;
 }
 
 /** E-mails are compared as better-auth stores them: trimmed and lower-case. */
@@ -63,83 +61,121 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Creates a guard with its own in-memory state. */
-export function createSignInGuard(options: TSignInGuardOptions = {}): TSignInGuard {
+/**
+ * The instant a statement works at, as the `timestamp(3)` columns hold it (UTC): `$1` in ms, or the
+ * database's clock when `$1` is null. Every statement below passes the clock as `$1`.
+ */
+const AT = `COALESCE(to_timestamp($1::float8 / 1000) AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')`;
+const ms = (parameter: string) => `make_interval(secs => ${parameter}::float8 / 1000)`;
+
+/** Creates a guard over the database's tables; it holds no state of its own but the prune time. */
+export function createSignInGuard(prisma: PrismaClient, options: TSignInGuardOptions = {}): TSignInGuard {
   const freeFailures = options.freeFailures ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 1_000;
   const maxDelayMs = options.maxDelayMs ?? 15 * 60_000;
   const forgetAfterMs = options.forgetAfterMs ?? 24 * 60 * 60_000;
   const knownAddressMs = options.knownAddressMs ?? 30 * 24 * 60 * 60_000;
-  const maxEntries = options.maxEntries ?? 100_000;
-  const now = options.now ?? Date.now;
-  // Keyed by e-mail (the account-wide counter) and by `e-mail\naddress` (a known address's own).
-  const counters = new Map<string, TCounter>();
-  // `e-mail\naddress` → when that address last signed in successfully.
-  const knownAddresses = new Map<string, number>();
+  const pruneEveryMs = options.pruneEveryMs ?? 10 * 60_000;
+  const clock = () => (options.now ? options.now() : null);
+  let prunedAt = Number.NEGATIVE_INFINITY;
 
-  const trim = <V>(map: Map<string, V>) => {
-    // Maps keep insertion order; re-inserting on update makes the first key the oldest.
-    while (map.size > maxEntries) {
-      const oldest = map.keys().next().value;
-      if (oldest === undefined) break;
-      map.delete(oldest);
-    }
-  };
-  const isKnown = (pairKey: string, at: number) => {
-    const since = knownAddresses.get(pairKey);
-    return since !== undefined && at - since < knownAddressMs;
-  };
-  const current = (key: string, at: number): TCounter | null => {
-    const counter = counters.get(key);
-    if (!counter) return null;
-    if (at - counter.lastFailureAt > forgetAfterMs) {
-      counters.delete(key);
-      return null;
-    }
-    return counter;
-  };
-  const fail = (key: string, at: number) => {
-    const counter = current(key, at) ?? { failures: 0, lastFailureAt: at, lockedUntil: 0 };
-    counter.failures += 1;
-    counter.lastFailureAt = at;
-    if (counter.failures >= freeFailures)
-      counter.lockedUntil = at + Math.min(baseDelayMs * 2 ** (counter.failures - freeFailures), maxDelayMs);
-    counters.delete(key);
-    counters.set(key, counter);
-    trim(counters);
+  /** Whether `$2` (an `e-mail\naddress` key) signed in successfully within `$3` ms. */
+  const isKnownSql = `EXISTS (SELECT 1 FROM sign_in_known_address k WHERE k.key = $2 AND k."signedInAt" > ${AT} - ${ms("$3")})`;
+
+  // One statement per key: the counter restarts when its last failure is forgotten, and the lock
+  // follows the new count (the exponent is capped so 2^n stays a finite double).
+  const failures = `CASE WHEN c."lastFailureAt" < ${AT} - ${ms("$3")} THEN 1 ELSE c.failures + 1 END`;
+  const lockFor = (count: string) =>
+    `CASE WHEN ${count} >= $4 THEN ${AT} + ${ms(`LEAST($5 * power(2, LEAST(${count} - $4, 60)), $6)`)} ELSE NULL END`;
+  const fail = (key: string, at: number | null) =>
+    prisma.$executeRawUnsafe(
+      `INSERT INTO sign_in_counter AS c (key, failures, "lastFailureAt", "lockedUntil")
+       VALUES ($2, 1, ${AT}, ${lockFor("1")})
+       ON CONFLICT (key) DO UPDATE SET
+         failures = ${failures},
+         "lastFailureAt" = ${AT},
+         "lockedUntil" = ${lockFor(`(${failures})`)}`,
+      at,
+      key,
+      forgetAfterMs,
+      freeFailures,
+      baseDelayMs,
+      maxDelayMs,
+    );
+
+  /** Deletes forgotten counters and addresses, at most once per `pruneEveryMs` per process. */
+  const prune = async (at: number | null) => {
+    const nowMs = at ?? Date.now();
+    if (nowMs - prunedAt < pruneEveryMs) return;
+    prunedAt = nowMs;
+    await prisma.$executeRawUnsafe(
+      `DELETE FROM sign_in_counter WHERE "lastFailureAt" < ${AT} - ${ms("$2")}`,
+      at,
+      forgetAfterMs,
+    );
+    await prisma.$executeRawUnsafe(
+      `DELETE FROM sign_in_known_address WHERE "signedInAt" < ${AT} - ${ms("$2")}`,
+      at,
+      knownAddressMs,
+    );
   };
 
   return {
-    check: (email, address) => {
-      const at = now();
+    check: async (email, address) => {
+      const at = clock();
       const account = normalizeEmail(email);
-      const pairKey = `${account}\n${address}`;
-      const counter = current(isKnown(pairKey, at) ? pairKey : account, at);
-      if (!counter || counter.lockedUntil <= at) return null;
+      // A known address is judged by its own counter only, any other by the account's.
+      const [row] = await prisma.$queryRawUnsafe<{ retryAtMs: number; remainingMs: number }[]>(
+        `SELECT (EXTRACT(EPOCH FROM c."lockedUntil") * 1000)::float8 AS "retryAtMs",
+                (EXTRACT(EPOCH FROM (c."lockedUntil" - ${AT})) * 1000)::float8 AS "remainingMs"
+         FROM sign_in_counter c
+         WHERE c.key = CASE WHEN ${isKnownSql} THEN $2 ELSE $4 END
+           AND c."lastFailureAt" >= ${AT} - ${ms("$5")}
+           AND c."lockedUntil" > ${AT}`,
+        at,
+        `${account}\n${address}`,
+        knownAddressMs,
+        account,
+        forgetAfterMs,
+      );
+      if (!row) return null;
       return {
-        retryAt: new Date(counter.lockedUntil),
-        retryAfterSeconds: Math.max(1, Math.ceil((counter.lockedUntil - at) / 1000)),
+        retryAt: new Date(row.retryAtMs),
+        retryAfterSeconds: Math.max(1, Math.ceil(row.remainingMs / 1000)),
       };
     },
-    recordFailure: (email, address) => {
-      const at = now();
+    recordFailure: async (email, address) => {
+      const at = clock();
       const account = normalizeEmail(email);
-      fail(account, at);
-      fail(`${account}\n${address}`, at);
+      await fail(account, at);
+      await fail(`${account}\n${address}`, at);
+      await prune(at);
     },
-    recordSuccess: (email, address) => {
-      const at = now();
+    recordSuccess: async (email, address) => {
+      const at = clock();
       const account = normalizeEmail(email);
       const pairKey = `${account}\n${address}`;
-      // Through the account-wide lock only when it was not in force for this address: a known
-      // address signing in during someone else's guessing leaves their counter running.
-      const accountCounter = current(account, at);
-      if (!accountCounter || accountCounter.lockedUntil <= at || !isKnown(pairKey, at))
-        counters.delete(account);
-      counters.delete(pairKey);
-      knownAddresses.delete(pairKey);
-      knownAddresses.set(pairKey, at);
-      trim(knownAddresses);
+      await prisma.$transaction([
+        // Through the account-wide lock only when it was not in force for this address: a known
+        // address signing in during someone else's guessing leaves their counter running.
+        prisma.$executeRawUnsafe(
+          `DELETE FROM sign_in_counter c WHERE c.key = $4 AND NOT (
+             c."lastFailureAt" >= ${AT} - ${ms("$5")} AND COALESCE(c."lockedUntil" > ${AT}, false) AND ${isKnownSql})`,
+          at,
+          pairKey,
+          knownAddressMs,
+          account,
+          forgetAfterMs,
+        ),
+        prisma.$executeRawUnsafe(`DELETE FROM sign_in_counter WHERE key = $1`, pairKey),
+        prisma.$executeRawUnsafe(
+          `INSERT INTO sign_in_known_address (key, "signedInAt") VALUES ($2, ${AT})
+           ON CONFLICT (key) DO UPDATE SET "signedInAt" = EXCLUDED."signedInAt"`,
+          at,
+          pairKey,
+        ),
+      ]);
+      await prune(at);
     },
   };
 }

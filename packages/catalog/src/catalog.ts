@@ -78,6 +78,8 @@ export interface TCatalogOptions {
    * the settings Spark needs to read it (the profiler's). Unset: the data folder, read by path.
    */
   objectStore?: { store: TObjectStore; spark: TSparkStorageSettings };
+  /** This web server's id, written on the profiling runs it takes ({@link TProfileQueueOptions}). */
+  serverId?: string;
   log?: (message: string) => void;
 }
 
@@ -179,6 +181,7 @@ export class Catalog {
       connectionPolicy: this.connectionPolicy,
       maxRows: options.profileMaxRows,
       objectStore: options.objectStore,
+      serverId: options.serverId,
       log: options.log,
     });
     this.popularity = new PopularityRefresher(options.prisma, 60_000, options.log);

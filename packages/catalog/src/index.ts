@@ -64,6 +64,7 @@ export {
   verifyNotebookToken,
 } from "./notebook-tokens.js";
 export {
+  failProfileRunsOf,
   getLatestProfileRun,
   POSTGRES_JDBC_PACKAGE,
   ProfileQueue,

@@ -55,6 +55,12 @@ export interface TProfileQueueOptions {
   maxRows?: number;
   /** Spark master of profiling jobs. Default `local[2]`. */
   master?: string;
+  /**
+   * This web server's id (`flint_server.id`), written on the runs it takes. With it, `resume`
+   * leaves runs other servers started alone: the server registry fails those of servers that are
+   * gone ({@link failProfileRunsOf}). Without it, every run started before this queue is failed.
+   */
+  serverId?: string;
   /** A job is stopped after this long. Default 30 minutes. */
   timeoutMs?: number;
   /** The warm Spark process is closed after this long without a job. Default 10 minutes. */
@@ -231,7 +237,11 @@ export class ProfileQueue {
       // at start, e.g. the sample catalog's), and failing that would say "Flint restarted" on a
       // fresh start.
       const stale = await this.options.prisma.catalogProfileRun.findMany({
-        where: { status: "running", startedAt: { lt: this.createdAt } },
+        where: {
+          status: "running",
+          startedAt: { lt: this.createdAt },
+          ...(this.options.serverId ? { serverId: this.options.serverId } : {}),
+        },
         select: { id: true, assetId: true },
       });
       for (const run of stale) {
@@ -328,7 +338,12 @@ export class ProfileQueue {
       if (!next) return null;
       const claimed = await prisma.catalogProfileRun.updateMany({
         where: { id: next.id, status: "queued" },
-        data: { status: "running", startedAt: new Date(), message: "Starting Spark" },
+        data: {
+          status: "running",
+          startedAt: new Date(),
+          message: "Starting Spark",
+          serverId: this.options.serverId ?? null,
+        },
       });
       if (claimed.count === 1) {
         const row = await prisma.catalogProfileRun.findUnique({
@@ -562,6 +577,39 @@ export class ProfileQueue {
     });
     await prisma.catalogAsset.updateMany({ where: { id: assetId }, data: { profileStatus: "failed" } });
   }
+}
+
+/** Why a run of a server that stopped failed. */
+const SERVER_STOPPED_MESSAGE = "Flint restarted while this profile was running; run it again.";
+
+/**
+ * Fails the profiling runs that servers `serverIds` (gone: their Spark jobs went with them) left
+ * running, and with `includeUnowned` those of no server (a Flint from before server ids).
+ * @returns how many runs were failed.
+ */
+export async function failProfileRunsOf(
+  prisma: PrismaClient,
+  serverIds: string[],
+  includeUnowned: boolean,
+): Promise<number> {
+  if (serverIds.length === 0 && !includeUnowned) return 0;
+  const runs = await prisma.catalogProfileRun.findMany({
+    where: {
+      status: "running",
+      OR: [{ serverId: { in: serverIds } }, ...(includeUnowned ? [{ serverId: null }] : [])],
+    },
+    select: { id: true, assetId: true },
+  });
+  for (const run of runs) {
+    // Only if still running: another server may have ended it meanwhile.
+    const failed = await prisma.catalogProfileRun.updateMany({
+      where: { id: run.id, status: "running" },
+      data: { status: "failed", error: SERVER_STOPPED_MESSAGE, message: "Failed", finishedAt: new Date() },
+    });
+    if (failed.count === 1)
+      await prisma.catalogAsset.updateMany({ where: { id: run.assetId }, data: { profileStatus: "failed" } });
+  }
+  return runs.length;
 }
 
 /** The latest profiling run of an asset, or null. */

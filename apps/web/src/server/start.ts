@@ -9,14 +9,15 @@ import {
   createCellRunStore,
   createCollabHub,
   createJobRunCheck,
+  createNotebookRouter,
   createNotebookSocketServer,
   createRunPreparer,
   describeStorage,
-  endInterruptedRuns,
   getPreferences,
   kernelStorageEnv,
   loadConfig,
   PREFERENCES_HEADER,
+  registerServer,
   removeInterruptedUploads,
   seed,
   seedCatalogTour,
@@ -122,11 +123,19 @@ export async function startFlint(): Promise<TFlintServer> {
     if (migrations.applied.length > 0) log(`applied migrations: ${migrations.applied.join(", ")}`);
     const prisma = getPrisma(databaseUrl);
     cleanups.push(disconnectPrisma);
-    // Cells left running or queued by a previous Flint that did not stop cleanly have no kernel;
-    // files it was receiving when it stopped are incomplete.
-    const ended = await endInterruptedRuns(prisma);
-    if (ended.died > 0)
-      log(`${ended.died} cell(s) were running when Flint last stopped: marked died, with a notice`);
+    // This server among several on the database. Cells and profiles left running by an earlier
+    // process of this server (or by servers that are gone) have no kernel any more: registering
+    // ends them, and only them, never another live server's (docs/deployment.md). Files it was
+    // receiving when it stopped are incomplete.
+    const identity = await registerServer(prisma, {
+      name: config.cluster.serverName,
+      internalUrl: config.cluster.internalUrl,
+      leaseMs: config.cluster.leaseMs,
+      log: (message) => log(`cluster: ${message}`),
+    });
+    // Runs after the runtime's stop (cleanups run in reverse): its cells are ended first, then the
+    // leases are freed for the other servers.
+    cleanups.push(() => identity.stop());
     const removedUploads = await removeInterruptedUploads(config.storageRoot);
     if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
@@ -154,7 +163,7 @@ export async function startFlint(): Promise<TFlintServer> {
       storageRoot: config.storageRoot,
       env: kernelStorageEnv(config),
       ...(bucket ? { outputStore: bucket.store } : {}),
-      store: createCellRunStore(prisma, collab),
+      store: createCellRunStore(prisma, { collab, serverId: identity.id }),
       jupyterUrl: config.kernels.jupyterUrl,
       jupyterToken: config.kernels.jupyterToken,
       warmPoolSize: config.kernels.warmPoolSize,
@@ -183,6 +192,15 @@ export async function startFlint(): Promise<TFlintServer> {
     await runtime.start();
     cleanups.push(() => runtime.stop());
 
+    // Notebooks another server owns are forwarded to it; this server's own run on its broker.
+    const router = createNotebookRouter({
+      prisma,
+      broker: runtime.broker,
+      identity,
+      secret: config.cluster.secret,
+      log: (message) => log(`cluster: ${message}`),
+    });
+    cleanups.push(() => router.close());
     // Jobs: the scheduler and the run workers (docs/jobs.md). Every server runs them; the queue
     // and the schedule's compare-and-swap keep two servers from firing or running anything twice.
     // Runs take their own kernels from the runtime's pool, so the runtime stops after them.
@@ -216,7 +234,8 @@ export async function startFlint(): Promise<TFlintServer> {
       config,
       prisma,
       isEmbeddedDb: embedded !== null,
-      getBroker: () => runtime.broker,
+      serverId: identity.id,
+      getBroker: () => router,
       getSparkConnect: () => runtime.sparkConnect,
       getJobs: () => jobs,
       getMlflow: () => mlflow,
@@ -241,6 +260,9 @@ export async function startFlint(): Promise<TFlintServer> {
       try {
         applySecurityHeaders(req, res, isDev);
         const url = new URL(req.url ?? "/", config.publicUrl);
+        // Other Flint servers' forwarded commands (they carry FLINT_CLUSTER_SECRET).
+        if (url.pathname.startsWith("/_flint/internal/") && (await router.handleInternalRequest(req, res)))
+          return;
         if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
           await serveApiRequest(api.handle, req, res, config.publicUrl);
           return;
@@ -283,7 +305,7 @@ export async function startFlint(): Promise<TFlintServer> {
     server.headersTimeout = 66_000;
     const sockets = createNotebookSocketServer({
       prisma,
-      broker: runtime.broker,
+      broker: router,
       authenticate: api.authenticate,
       trustedOrigins: config.trustedOrigins,
       publicUrl: config.publicUrl,
@@ -292,8 +314,9 @@ export async function startFlint(): Promise<TFlintServer> {
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {
-      sockets
-        .handleUpgrade(req, socket, head)
+      router
+        .handleInternalUpgrade(req, socket, head)
+        .then((isInternal) => isInternal || sockets.handleUpgrade(req, socket, head))
         .then((isHandled) => {
           // Next's own upgrade traffic (dev-mode HMR) goes to Next; anything else is refused.
           if (!isHandled && isDev) return handleNextUpgrade(req, socket, head);

@@ -11,10 +11,14 @@ import {
   createBucketStorage,
   createCellRunStore,
   createCollabHub,
+  createNotebookRouter,
   createNotebookSocketServer,
   kernelStorageEnv,
   loadConfig,
+  registerServer,
   type TConfig,
+  type TNotebookRouter,
+  type TServerIdentity,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import {
@@ -40,6 +44,9 @@ export type TTestFlint = {
   collab: ReturnType<typeof createCollabHub>;
   /** The MLflow tracking server, when `mlflowDatabaseUrl` was given. */
   mlflow: MlflowServer | null;
+  /** This server's registration (`flint_server`) and the router that forwards to notebooks' owners. */
+  identity: TServerIdentity;
+  router: TNotebookRouter;
   stop: () => Promise<void>;
 };
 
@@ -58,9 +65,20 @@ export async function startTestFlint(options: {
   env?: Record<string, string>;
   /** Runs an MLflow tracking server with its backend store in this database (docs/models.md). */
   mlflowDatabaseUrl?: string;
+  /**
+   * One of several servers on the database (docs/deployment.md): they share `dataDir` (made by
+   * the caller) and `env` (FLINT_CLUSTER_SECRET, BETTER_AUTH_SECRET, FLINT_CATALOG_KEY,
+   * FLINT_LEASE_SECONDS, FLINT_SERVER_NAME...); each gets its own Jupyter working folder, as each
+   * machine has its own.
+   */
+  cluster?: { dataDir: string; env: Record<string, string> };
+  /** Where the server's log goes; default nowhere. */
+  log?: (message: string) => void;
 }): Promise<TTestFlint> {
   const { prisma } = options;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
+  const log = options.log ?? (() => undefined);
+  const dataDir = options.cluster?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix));
+  const runtimeDir = options.cluster ? mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix)) : dataDir;
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
@@ -69,29 +87,44 @@ export async function startTestFlint(options: {
     FLINT_DATA_DIR: dataDir,
     PORT: String(port),
     FLINT_AUTH_RATE_LIMIT: "off",
+    FLINT_SERVER_NAME: `test-${port}`,
     ...options.env,
+    ...options.cluster?.env,
+  });
+  const identity = await registerServer(prisma, {
+    name: config.cluster.serverName,
+    internalUrl: config.cluster.internalUrl,
+    leaseMs: config.cluster.leaseMs,
+    log,
   });
   const bucket = createBucketStorage(config);
   const custom = options.runtime?.({ config, port }) ?? {};
   const collab = createCollabHub(prisma);
   const runtime = createKernelRuntime({
     pythonEnv: testPythonEnv,
-    dataDir,
-    store: createCellRunStore(prisma, collab),
+    dataDir: runtimeDir,
+    store: createCellRunStore(prisma, { collab, serverId: identity.id }),
     warmPoolSize: 0,
-    log: () => undefined,
+    log,
     ...(bucket ? { outputStore: bucket.store } : {}),
     ...custom,
     // As start.ts does: the storage's settings for kernels, under the test's own.
     env: { ...kernelStorageEnv(config), ...custom.env },
   });
   await runtime.start();
+  const router = createNotebookRouter({
+    prisma,
+    broker: runtime.broker,
+    identity,
+    secret: config.cluster.secret,
+    log,
+  });
   const mlflow = options.mlflowDatabaseUrl
     ? new MlflowServer({
         pythonEnv: testPythonEnv,
         dataDir,
         backendStoreUri: options.mlflowDatabaseUrl,
-        log: () => undefined,
+        log,
       })
     : null;
   await mlflow?.start();
@@ -99,7 +132,8 @@ export async function startTestFlint(options: {
     config,
     prisma,
     isEmbeddedDb: true,
-    getBroker: () => runtime.broker,
+    serverId: identity.id,
+    getBroker: () => router,
     getSparkConnect: () => runtime.sparkConnect,
     collab,
     getMlflow: () => mlflow,
@@ -107,20 +141,25 @@ export async function startTestFlint(options: {
   });
   const sockets = createNotebookSocketServer({
     prisma,
-    broker: runtime.broker,
+    broker: router,
     authenticate: api.authenticate,
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
-    log: () => undefined,
+    log,
     collab,
   });
-  const handle = async (req: IncomingMessage, res: ServerResponse) =>
-    sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (await router.handleInternalRequest(req, res)) return;
+    await sendFetchResponse(await api.handle(toFetchRequest(req, config.publicUrl)), res);
+  };
   server.on("request", handle);
   server.on(
     "upgrade",
     (req, socket, head) =>
-      void sockets.handleUpgrade(req, socket, head).then((handled) => handled || socket.destroy()),
+      void router
+        .handleInternalUpgrade(req, socket, head)
+        .then((isInternal) => isInternal || sockets.handleUpgrade(req, socket, head))
+        .then((handled) => handled || socket.destroy()),
   );
   let apiSocket: Server | null = null;
   const plan = runtime.sandbox;
@@ -131,12 +170,16 @@ export async function startTestFlint(options: {
     chmodSync(plan.apiSocket, 0o666);
   }
   const stop = async () => {
+    // As start.ts: forwarding stops first, the runtime ends this server's cells, then the row
+    // (and with it the leases) goes.
+    await router.close();
     await mlflow?.stop();
-    await runtime.stop();
     await sockets.close();
+    await runtime.stop();
     await collab.close();
+    await identity.stop();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, collab, mlflow, stop };
+  return { baseUrl, config, dataDir, runtime, collab, mlflow, identity, router, stop };
 }

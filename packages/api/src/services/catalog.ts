@@ -25,6 +25,7 @@ export function createCatalogService(
   prisma: PrismaClient,
   config: TConfig,
   bucket: TBucketStorage | null = null,
+  serverId?: string,
 ): Catalog {
   return createCatalog({
     prisma,
@@ -39,6 +40,8 @@ export function createCatalogService(
     profileMaxRows: config.catalog.profileMaxRows,
     // A bucket holds uploads and notebook datasets (FLINT_STORAGE_URL=s3://...).
     ...(bucket ? { objectStore: bucket } : {}),
+    // Profiles this server runs carry its id: only its own end fails them.
+    serverId,
     log: (message) => process.stderr.write(`[flint:catalog] ${message}\n`),
   });
 }
