@@ -244,3 +244,47 @@ test("one goes offline, keeps typing, and merges with the other's typing on retu
   await ada.context.close();
   await bob.context.close();
 });
+
+test("following a person: the page goes where they go until the follower acts", async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const origin = baseURL ?? "";
+  const ada = await newUser(browser, origin, "Ada");
+  const bob = await newUser(browser, origin, "Bob");
+  const { path } = await scene(
+    origin,
+    ada,
+    [{ user: bob, role: "editor" }],
+    ["a = 1", "b = 2", "c = 3", "d = 4"],
+  );
+  for (const user of [ada, bob]) await openNotebook(user, path, 4);
+
+  // Ada follows Bob from his avatar.
+  await ada.page.bringToFront();
+  const bobAvatar = ada.page.getByRole("list", { name: "People in this notebook" }).getByRole("button", {
+    name: /^Bob/,
+  });
+  await bobAvatar.click();
+  await expect(bobAvatar).toHaveAttribute("aria-pressed", "true");
+
+  // Bob moves from cell to cell; Ada's page goes with him.
+  await bob.page.bringToFront();
+  await cell(bob.page, "c3").locator(".nb-gutter").click();
+  await expect(cell(ada.page, "c3")).toHaveAttribute("aria-current", "true");
+  await cell(bob.page, "c1").locator(".nb-gutter").click();
+  await expect(cell(ada.page, "c1")).toHaveAttribute("aria-current", "true");
+
+  // Ada acts on her own page (she clicks a cell): she stops following, and stays where she is.
+  await ada.page.bringToFront();
+  await cell(ada.page, "c2").locator(".nb-gutter").click();
+  await expect(bobAvatar).toHaveAttribute("aria-pressed", "false");
+  await expect(cell(ada.page, "c2")).toHaveAttribute("aria-current", "true");
+  await bob.page.bringToFront();
+  await cell(bob.page, "c4").locator(".nb-gutter").click();
+  await expect(ada.page.getByRole("list", { name: "People in this notebook" })).toContainText("B");
+  await expect(bobAvatar).toHaveAttribute("aria-label", /in cell 4/);
+  await expect(cell(ada.page, "c2")).toHaveAttribute("aria-current", "true");
+  for (const user of [ada, bob]) await user.context.close();
+});

@@ -1,6 +1,8 @@
-// Who else is in the notebook (co-editing): their avatars in the header, a click follows them to
-// the cell they are in; and, on each cell, the names of the people who have it selected.
+// Who else is in the notebook (co-editing): their avatars in the header, a click follows them (the
+// page goes with them from cell to cell until the person clicks, types or clicks the avatar
+// again); and, on each cell, the names of the people who have it selected.
 "use client";
+import { useEffect, useRef, useState } from "react";
 import type { TPeer } from "@/lib/notebook/collab";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { usePeers } from "@/lib/notebook/hooks";
@@ -21,26 +23,60 @@ function byUser(peers: TPeer[]): TPeer[] {
 
 export function PresenceAvatars({ controller }: { controller: NotebookController }) {
   const peers = byUser(usePeers(controller));
-  if (peers.length === 0) return null;
+  const [followed, setFollowed] = useState<string | null>(null);
+  const list = useRef<HTMLUListElement>(null);
   const { store } = controller;
-  const follow = (peer: TPeer) => {
-    if (!peer.cellId || store.getCell(peer.cellId) === undefined) return;
-    store.select(peer.cellId);
-    document.getElementById(`cell-${peer.cellId}`)?.scrollIntoView({ block: "center" });
-  };
+  const target = followed ? peers.find((peer) => peer.userId === followed) : undefined;
+  const targetCell = target?.cellId ?? null;
+
+  // Where the followed person goes, the page goes.
+  useEffect(() => {
+    if (!targetCell || store.getCell(targetCell) === undefined) return;
+    store.select(targetCell);
+    document.getElementById(`cell-${targetCell}`)?.scrollIntoView({ block: "center" });
+  }, [targetCell, store]);
+
+  // Following ends when the person leaves, or when this person acts on the page themselves.
+  const isGone = followed !== null && target === undefined;
+  useEffect(() => {
+    if (isGone) setFollowed(null);
+  }, [isGone]);
+  useEffect(() => {
+    if (!followed) return;
+    const stop = (event: Event) => {
+      // The avatars' own clicks and Enter/Space toggle following themselves.
+      const isOnAvatars = list.current?.contains(event.target as Node) ?? false;
+      if (
+        isOnAvatars &&
+        (event.type === "pointerdown" || ["Enter", " "].includes((event as KeyboardEvent).key))
+      )
+        return;
+      setFollowed(null);
+    };
+    document.addEventListener("pointerdown", stop, true);
+    document.addEventListener("keydown", stop, true);
+    return () => {
+      document.removeEventListener("pointerdown", stop, true);
+      document.removeEventListener("keydown", stop, true);
+    };
+  }, [followed]);
+
+  if (peers.length === 0) return null;
   return (
-    <ul aria-label="People in this notebook" className="flex items-center -space-x-1">
+    <ul ref={list} aria-label="People in this notebook" className="flex items-center -space-x-1">
       {peers.map((peer) => {
         const index = peer.cellId ? store.indexOf(peer.cellId) : -1;
         const where = index >= 0 ? `in cell ${index + 1}` : "here";
+        const isFollowed = followed === peer.userId;
         return (
           <li key={peer.userId}>
             <button
               type="button"
-              onClick={() => follow(peer)}
-              title={`${peer.name} (${where}); click to follow`}
-              aria-label={`${peer.name}, ${where}`}
-              className={`nb-avatar nb-presence-bg-${peer.color}`}
+              onClick={() => setFollowed(isFollowed ? null : peer.userId)}
+              aria-pressed={isFollowed}
+              title={`${peer.name} (${where}); ${isFollowed ? "following: click to stop" : "click to follow"}`}
+              aria-label={`${peer.name}, ${where}${isFollowed ? ", following" : ""}`}
+              className={`nb-avatar nb-presence-bg-${peer.color}${isFollowed ? " nb-avatar-followed" : ""}`}
             >
               {initials(peer.name)}
             </button>
