@@ -166,6 +166,8 @@ export type TProcessTable = {
   children: Map<number, number[]>;
   rss: Map<number, number>;
   name: Map<number, string>;
+  /** CPU time used so far (user + system), in clock ticks (`getconf CLK_TCK`, 100 on Linux). */
+  cpu: Map<number, number>;
 };
 
 function readdirSafe(dir: string): string[] {
@@ -178,13 +180,16 @@ function readdirSafe(dir: string): string[] {
 
 /** Reads every process's parent, name and resident memory from /proc. */
 export function readProcesses(): TProcessTable {
-  const table: TProcessTable = { children: new Map(), rss: new Map(), name: new Map() };
+  const table: TProcessTable = { children: new Map(), rss: new Map(), name: new Map(), cpu: new Map() };
   for (const entry of readdirSafe("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const parent = Number(fields[1]);
+      // Fields after the name: state, ppid, ..., utime (index 11), stime (12).
+      table.cpu.set(pid, Number(fields[11]) + Number(fields[12]));
       const list = table.children.get(parent) ?? [];
       list.push(pid);
       table.children.set(parent, list);

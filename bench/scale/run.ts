@@ -9,7 +9,11 @@
 //  - reads every kernel's process tree from /proc (the kernel, its sandbox, its JVM if any) and
 //    reports the median resident memory of a kernel that never used Spark, and of one that did;
 //  - for BENCH_SCALE_SECONDS (default 45) has every open notebook run a cell every 2 s: `1+1`, and
-//    for the Spark notebooks `spark.range(10**6).count()` every other time; reports both p50/p95.
+//    for the Spark notebooks `spark.range(10**6).count()` every other time; reports both p50/p95,
+//    and the cores each part of Flint used meanwhile (its server, Jupyter Server, kernels, the
+//    projects' Spark servers, PostgreSQL), read from /proc.
+//  - at the largest size, the Spark servers' CPU priority switches every 5 s between Flint's
+//    default (nice 5, flint.priority) and 0, and `1+1` is reported for each (needs root).
 // Then the first Spark result in a new notebook, alternating a project whose Spark is in use (one
 // of its notebooks ran Spark moments before) with a new project, BENCH_SCALE_FIRSTS times each
 // (default 3): from `run` on a freshly opened socket to the finished cell, kernel start included.
@@ -20,7 +24,8 @@
 // the end, with everything else idle, to show how the machine drifted.
 //
 // Run: `npm run bench -- scale` (builds nothing: run `pnpm --filter @flint/web build` first).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, setPriority } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBuiltFlint, type TFlintServer } from "@flint/testing";
@@ -45,13 +50,23 @@ const FIRSTS = Number(process.env.BENCH_SCALE_FIRSTS ?? 3);
 const PORT = Number(process.env.BENCH_SCALE_PORT ?? 3392);
 const BULK = Number(process.env.BENCH_SCALE_BULK ?? 360);
 const INTERVAL_MS = 2000;
+/** flint.priority's default nice value for background Spark (FLINT_BACKGROUND_NICE). */
+const DEFAULT_BACKGROUND_NICE = 5;
+const AB_SWITCH_MS = 5000;
 const PER_PERSON = 5;
 const ADMIN_TOKEN = "flint_pat_scale_bench_admin_0123456789abcdef";
 const TICK = ["tick", "1+1"] as [string, string];
 const SPARK = ["spark", "spark.range(10**6).count()"] as [string, string];
 
 type TNotebook = TBenchPerson & { usesSpark: boolean; projectId: string };
-type TPhase = { size: number; ticks: number[]; sparks: number[]; errors: string[] };
+type TPhase = {
+  size: number;
+  ticks: number[];
+  sparks: number[];
+  errors: string[];
+  /** `1+1` latencies by the Spark servers' nice value when the run started (the A/B phase). */
+  ticksByNice: Map<number, number[]>;
+};
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -138,8 +153,120 @@ function kernelMemory(
   return { plain, spark, servers };
 }
 
-async function runPhase(open: TNotebook[], size: number): Promise<TPhase> {
-  const phase: TPhase = { size, ticks: [], sparks: [], errors: [] };
+type TCpuRoles = Record<
+  "web server" | "Jupyter Server" | "kernels" | "Spark servers" | "PostgreSQL" | "other",
+  number
+>;
+
+/**
+ * CPU time (clock ticks) used so far by each part of Flint: its own server process, Jupyter Server
+ * (which relays every kernel's messages), the kernels' process trees, the projects' Spark servers
+ * (launcher, JVM and Python workers), PostgreSQL, and the rest (profiler, MLflow, ...). Processes
+ * that ended are not counted, so take it around a phase in which nothing is started or stopped.
+ */
+function cpuByRole(jupyter: number, flint: number): TCpuRoles {
+  const table = readProcesses();
+  const roles: TCpuRoles = {
+    "web server": table.cpu.get(flint) ?? 0,
+    "Jupyter Server": table.cpu.get(jupyter) ?? 0,
+    kernels: 0,
+    "Spark servers": 0,
+    PostgreSQL: 0,
+    other: 0,
+  };
+  const counted = new Set([flint, jupyter]);
+  const add = (role: keyof TCpuRoles, pids: number[]) => {
+    for (const pid of pids) {
+      if (counted.has(pid)) continue;
+      counted.add(pid);
+      roles[role] += table.cpu.get(pid) ?? 0;
+    }
+  };
+  for (const top of table.children.get(jupyter) ?? []) add("kernels", [top, ...descendants(table, top)]);
+  const isSparkServer = (pid: number) => {
+    try {
+      return (
+        table.name.get(pid) === "java" &&
+        readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("SparkConnectServer")
+      );
+    } catch {
+      return false; // gone
+    }
+  };
+  // The launcher (`flint.spark_connect`) execs into the sandbox, so a server is a child of Flint's
+  // process whose tree holds the Connect server's JVM.
+  for (const pid of table.children.get(flint) ?? []) {
+    if (pid === jupyter) continue;
+    const tree = [pid, ...descendants(table, pid)];
+    if (tree.some(isSparkServer)) add("Spark servers", tree);
+  }
+  for (const pid of descendants(table, flint)) {
+    if (counted.has(pid)) continue;
+    add(table.name.get(pid) === "postgres" ? "PostgreSQL" : "other", [pid]);
+  }
+  return roles;
+}
+
+/** Cores each part used between two `cpuByRole` readings `seconds` apart, as one line. */
+function describeCpu(before: TCpuRoles, after: TCpuRoles, seconds: number): string {
+  const ticksPerSecond = 100;
+  return (Object.keys(after) as (keyof TCpuRoles)[])
+    .map((role) => `${role} ${((after[role] - before[role]) / ticksPerSecond / seconds).toFixed(2)}`)
+    .join(", ");
+}
+
+/** The projects' Spark servers: their session leaders (Flint's children whose session holds the JVM). */
+function sparkServerLeaders(flint: number): number[] {
+  const table = readProcesses();
+  return (table.children.get(flint) ?? []).filter((pid) =>
+    descendants(table, pid).some((child) => {
+      try {
+        return readFileSync(`/proc/${child}/cmdline`, "utf8").includes("SparkConnectServer");
+      } catch {
+        return false; // gone
+      }
+    }),
+  );
+}
+
+/**
+ * Sets the nice value of every Spark server's session (its autogroup, and each process in it), as
+ * `flint.priority` does at the server's start: the bench's A/B switch. Needs root to lower it back;
+ * answers false when the machine does not allow it.
+ */
+function setSparkNice(flint: number, value: number): boolean {
+  const table = readProcesses();
+  try {
+    for (const leader of sparkServerLeaders(flint)) {
+      writeFileSync(`/proc/${leader}/autogroup`, String(value));
+      for (const pid of [leader, ...descendants(table, leader)]) {
+        try {
+          setPriority(pid, value);
+        } catch {
+          // Ended meanwhile.
+        }
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the phase; with `flint`, switches the Spark servers' nice value between Flint's default and
+ * 0 every AB_SWITCH_MS, so both settings meet the same load, and files each `1+1` by the setting.
+ */
+async function runPhase(open: TNotebook[], size: number, flint?: number): Promise<TPhase> {
+  const phase: TPhase = { size, ticks: [], sparks: [], errors: [], ticksByNice: new Map() };
+  let nice = DEFAULT_BACKGROUND_NICE;
+  let switcher: NodeJS.Timeout | null = null;
+  if (flint !== undefined && setSparkNice(flint, nice)) {
+    switcher = setInterval(() => {
+      nice = nice === 0 ? DEFAULT_BACKGROUND_NICE : 0;
+      setSparkNice(flint, nice);
+    }, AB_SWITCH_MS);
+  }
   const endAt = performance.now() + PHASE_S * 1000;
   const runner = async (notebook: TNotebook) => {
     await sleep(Math.random() * INTERVAL_MS);
@@ -147,9 +274,15 @@ async function runPhase(open: TNotebook[], size: number): Promise<TPhase> {
     while (performance.now() < endAt) {
       const started = performance.now();
       const isSpark = notebook.usesSpark && turn++ % 2 === 1;
+      const niceAtStart = nice;
       try {
         const latency = await runCell(notebook, isSpark ? SPARK[0] : TICK[0]);
         (isSpark ? phase.sparks : phase.ticks).push(latency);
+        if (switcher && !isSpark) {
+          const list = phase.ticksByNice.get(niceAtStart) ?? [];
+          list.push(latency);
+          phase.ticksByNice.set(niceAtStart, list);
+        }
       } catch (error) {
         phase.errors.push(`${notebook.email}: ${(error as Error).message}`);
       }
@@ -157,6 +290,10 @@ async function runPhase(open: TNotebook[], size: number): Promise<TPhase> {
     }
   };
   await Promise.all(open.map(runner));
+  if (switcher) {
+    clearInterval(switcher);
+    setSparkNice(flint!, DEFAULT_BACKGROUND_NICE);
+  }
   return phase;
 }
 
@@ -315,9 +452,28 @@ async function main(): Promise<void> {
         `${memory.servers.length}, ${mb(memory.servers.reduce((sum, value) => sum + value, 0))}`,
         "-",
       );
-      const phase = await runPhase(notebooks.slice(0, size), size);
+      const cpuBefore = cpuByRole(jupyter.pid, server.child.pid!);
+      const phaseStarted = performance.now();
+      const phase = await runPhase(
+        notebooks.slice(0, size),
+        size,
+        size === largest ? server.child.pid! : undefined,
+      );
+      const phaseSeconds = (performance.now() - phaseStarted) / 1000;
       phases.push(phase);
       reportPhase(`N=${size}`, phase);
+      report(
+        `N=${size}: cores used (of ${availableParallelism()}) during the phase`,
+        describeCpu(cpuBefore, cpuByRole(jupyter.pid, server.child.pid!), phaseSeconds),
+        "-",
+      );
+      report(`N=${size}: load average (1 min) after the phase`, loadavg()[0]!.toFixed(1), "-");
+      for (const [value, ticks] of [...phase.ticksByNice].sort(([a], [b]) => b - a))
+        report(
+          `N=${size}: 1+1 p50 / p95 while Spark servers ran at nice ${value}${value === DEFAULT_BACKGROUND_NICE ? " (Flint's default)" : ""} (${ticks.length} runs)`,
+          `${ms(quantile(ticks, 0.5))} / ${ms(quantile(ticks, 0.95))}`,
+          "-",
+        );
     }
     const again = await runPhase(notebooks.slice(0, 1), 1);
     reportPhase("N=1 again (the rest open and idle)", again);

@@ -4,7 +4,7 @@
  * through their forwarded port, out of reach of another project's kernels, and stopped when idle.
  */
 
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelRuntime, type TKernelRuntime } from "./index";
 import { MemoryCellRunStore, runCellText } from "./testing/memory-store";
@@ -52,6 +52,28 @@ beforeAll(async () => {
   await runtime.ready();
 }, SLOW_TEST_MS);
 
+/** The processes of `leader`'s session (the server's sandbox, JVM and workers), with their nice values. */
+function sessionProcesses(leader: number): { pid: number; name: string; nice: number }[] {
+  const found: { pid: number; name: string; nice: number }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // After the name: state, ppid, pgrp, session (3), ..., nice (16).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[3]) !== leader) continue;
+      found.push({
+        pid: Number(entry),
+        name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+        nice: Number(fields[16]),
+      });
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return found;
+}
+
 afterAll(async () => {
   await runtime?.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -71,6 +93,13 @@ describe("shared Spark per project", () => {
       expect(again).toEqual(first);
       expect(runtime.sparkConnect.running()).toEqual(["projA"]);
       const pid = runtime.sparkConnect.pidOf("projA");
+
+      // Background work: the server's JVM runs at a lower CPU priority than the kernels, and so
+      // does its session's autogroup (flint.priority; default FLINT_BACKGROUND_NICE 5).
+      const jvm = sessionProcesses(pid!).find((process) => process.name === "java");
+      expect(jvm?.nice).toBe(5);
+      if (existsSync(`/proc/${pid}/autogroup`))
+        expect(readFileSync(`/proc/${pid}/autogroup`, "utf8").trim()).toMatch(/ nice 5$/);
 
       // Two notebooks of the project: one server, a session each (temp views their own).
       expect(await run("nb-a", countOn(first.url))).toContain("count 5");

@@ -33,6 +33,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flint.priority import lower_priority
+
 LOG4J2_CONFIG = Path(__file__).parent / "kernel" / "log4j2.properties"
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_KEYS = ("p05", "p25", "p50", "p75", "p95")
@@ -323,4 +325,6 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
+    # Profiles are background work: people's cells get the CPU first (see flint.priority).
+    lower_priority()
     sys.exit(serve() if "--serve" in sys.argv[1:] else main())

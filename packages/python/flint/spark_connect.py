@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from flint.kernel.session import LOG4J2_CONFIG, storage_conf
+from flint.priority import lower_priority
 from flint.sandbox import (
     CONNECT_PORT,
     build_command,
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     command, env, cwd = build(args.project, args.listen, args.activity, args.memory_mb)
     if cwd:
         os.chdir(cwd)
+    # Background work: the people's kernels and Flint's own processes get the CPU first (see
+    # flint.priority). Set before the exec, so the sandbox, the JVM and its workers inherit it.
+    lower_priority()
     os.execvpe(command[0], command, env)
     return 0  # not reached
 
