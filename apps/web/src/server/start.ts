@@ -208,7 +208,8 @@ export async function startFlint(): Promise<TFlintServer> {
       prisma,
       databaseUrl,
       kernels: runtime.kernels,
-      prepareRun,
+      prepareRun: prepareRun.forJobRun,
+      releaseRun: prepareRun.revokeJobRun,
       mayRun: createJobRunCheck(prisma),
       log: (message) => log(`jobs: ${message}`),
     });
