@@ -10,7 +10,7 @@ import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import type { TKernelRuntime } from "@flint/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestFlint } from "./test-server.js";
+import { outputText, projectSandbox, startTestFlint } from "./test-server.js";
 
 const SLOW_MS = 600_000;
 
@@ -70,24 +70,15 @@ async function storedKernelName(notebookId: string): Promise<unknown> {
 
 type TRunResult = { cellId: string; status: string; outputs: Array<Record<string, unknown>> };
 
-/** Runs every cell of a notebook over REST and answers each cell's text output. */
-async function runAll(notebookId: string): Promise<string[]> {
+/** Runs cells of a notebook over REST (every code cell by default) and answers each one's text. */
+async function runAll(notebookId: string, cellIds?: string[]): Promise<string[]> {
   const answer = await call("owner", "POST", `/api/v1/notebooks/${notebookId}/run`, {
+    ...(cellIds ? { cellIds } : {}),
     wait: true,
     timeoutMs: 540_000,
   });
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return (answer.body.results as TRunResult[]).map((result) =>
-    result.outputs
-      .map((output) => {
-        if (typeof output.text === "string") return output.text;
-        const data = output.data as Record<string, unknown> | undefined;
-        if (data?.["text/plain"]) return String(data["text/plain"]);
-        if (output.output_type === "error") return `${output.ename}: ${output.evalue}`;
-        return "";
-      })
-      .join(""),
-  );
+  return (answer.body.results as TRunResult[]).map((result) => outputText(result.outputs));
 }
 
 /** Which Spark mode the kernel's kernelspec gave it (`dedicated` only from flint-spark-dedicated here). */
@@ -106,13 +97,7 @@ beforeAll(async () => {
       env: { FLINT_SPARK_MODE: "shared" },
       prepareRun: createRunPreparer(db.prisma, config),
       sparkConnect: { memoryMb: 768 },
-      sandbox: {
-        mode: config.kernels.sandbox,
-        apiPort: port,
-        projectOf: async (notebookId) =>
-          (await db.prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
-            ?.projectId ?? null,
-      },
+      sandbox: projectSandbox(db.prisma, config, port),
     }),
   });
   stopFlint = flint.stop;
@@ -212,12 +197,8 @@ describe("a notebook's kernelspec picks its kernel", () => {
         `${PRINT_MODE}\nx = 1`,
         "print('sum', sc.parallelize(range(10)).sum(), 'x' in globals())",
       ]);
-      const first = await call("owner", "POST", `/api/v1/notebooks/${id}/run`, {
-        cellIds: ["c0"],
-        wait: true,
-        timeoutMs: 540_000,
-      });
-      expect(JSON.stringify(first.body)).toContain("mode shared");
+      const [before] = await runAll(id, ["c0"]);
+      expect(before).toContain("mode shared");
       const firstKernel = runtime.broker.kernelIdOf(id);
       expect(firstKernel).not.toBeNull();
 
@@ -245,13 +226,9 @@ describe("a notebook's kernelspec picks its kernel", () => {
       // The old kernel is gone (and with it `x`); the new one is dedicated and has `sc`.
       expect(runtime.broker.kernelIdOf(id)).not.toBe(firstKernel);
       expect(runtime.broker.session(id).snapshot().kernel.choice).toEqual({ name: "flint-spark-dedicated" });
-      const second = await call("owner", "POST", `/api/v1/notebooks/${id}/run`, {
-        cellIds: ["c1"],
-        wait: true,
-        timeoutMs: 540_000,
-      });
       // `x` of the shared kernel is gone: the state was lost, as the picker's dialog says.
-      expect(JSON.stringify(second.body)).toContain("sum 45 False");
+      const [withContext] = await runAll(id, ["c1"]);
+      expect(withContext).toContain("sum 45 False");
       const [after] = await runAll(id);
       expect(after).toContain("mode dedicated");
 
