@@ -34,6 +34,37 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 /** The Python environment the tests' kernels use. */
 export const testPythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
 
+/**
+ * The sandbox options `start.ts` gives the kernel runtime: each notebook's kernel in its project's
+ * sandbox (bubblewrap when it works here), reaching the API on the test server's `port`.
+ */
+export function projectSandbox(
+  prisma: PrismaClient,
+  config: TConfig,
+  port: number,
+): NonNullable<TKernelRuntimeOptions["sandbox"]> {
+  return {
+    mode: config.kernels.sandbox,
+    apiPort: port,
+    projectOf: async (notebookId) =>
+      (await prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
+        ?.projectId ?? null,
+  };
+}
+
+/** The text a cell's outputs show: streams, `text/plain`, and errors as `Name: value`. */
+export function outputText(outputs: ReadonlyArray<Record<string, unknown>>): string {
+  return outputs
+    .map((output) => {
+      if (typeof output.text === "string") return output.text;
+      const data = output.data as Record<string, unknown> | undefined;
+      if (data?.["text/plain"]) return String(data["text/plain"]);
+      if (output.output_type === "error") return `${output.ename}: ${output.evalue}`;
+      return "";
+    })
+    .join("");
+}
+
 /** A running test server; `stop` ends the runtime and closes the servers (not the database). */
 export type TTestFlint = {
   baseUrl: string;
