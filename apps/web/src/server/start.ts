@@ -198,6 +198,7 @@ export async function startFlint(): Promise<TFlintServer> {
       broker: runtime.broker,
       identity,
       secret: config.cluster.secret,
+      collab,
       log: (message) => log(`cluster: ${message}`),
     });
     cleanups.push(() => router.close());
@@ -310,7 +311,8 @@ export async function startFlint(): Promise<TFlintServer> {
       trustedOrigins: config.trustedOrigins,
       publicUrl: config.publicUrl,
       log,
-      collab,
+      // Joins each notebook's room on its owner: here, or relayed to another server.
+      collab: router.collab,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

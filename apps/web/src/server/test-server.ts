@@ -117,6 +117,7 @@ export async function startTestFlint(options: {
     broker: runtime.broker,
     identity,
     secret: config.cluster.secret,
+    collab,
     log,
   });
   const mlflow = options.mlflowDatabaseUrl
@@ -146,7 +147,8 @@ export async function startTestFlint(options: {
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log,
-    collab,
+    // Joins each notebook's room on its owner: here, or relayed to another server.
+    collab: router.collab,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
