@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkProjectsFolder,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -15,10 +16,12 @@ import {
   createNotebookSocketServer,
   kernelStorageEnv,
   loadConfig,
+  newServerId,
   registerServer,
   type TConfig,
   type TNotebookRouter,
   type TServerIdentity,
+  writeServerMarker,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import {
@@ -91,7 +94,11 @@ export async function startTestFlint(options: {
     ...options.env,
     ...options.cluster?.env,
   });
+  // As start.ts: the projects folder's marker before the registration.
+  const serverId = newServerId();
+  const removeMarker = await writeServerMarker(config.storageRoot, serverId, config.cluster.serverName);
   const identity = await registerServer(prisma, {
+    id: serverId,
     name: config.cluster.serverName,
     internalUrl: config.cluster.internalUrl,
     leaseMs: config.cluster.leaseMs,
@@ -134,6 +141,8 @@ export async function startTestFlint(options: {
     prisma,
     isEmbeddedDb: true,
     serverId: identity.id,
+    checkProjectsFolder: () =>
+      checkProjectsFolder(prisma, { storageRoot: config.storageRoot, leaseMs: config.cluster.leaseMs }),
     getBroker: () => router,
     getSparkConnect: () => runtime.sparkConnect,
     collab,
@@ -180,6 +189,7 @@ export async function startTestFlint(options: {
     await runtime.stop();
     await collab.close();
     await identity.stop();
+    await removeMarker();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
