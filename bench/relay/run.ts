@@ -72,7 +72,9 @@ const servers: TClusterServer[] = [];
 try {
   await applyMigrations(pg.url, path.join(root, "prisma/migrations"));
   const prisma = createPrismaClient(pg.url);
-  const user = await prisma.user.create({ data: { id: "bench-relay-user", email: "bench@relay.test", name: "Bench" } });
+  const user = await prisma.user.create({
+    data: { id: "bench-relay-user", email: "bench@relay.test", name: "Bench" },
+  });
   const token = (await createToken(prisma, user.id, "bench")).secret;
   const project = await prisma.project.create({
     data: {
