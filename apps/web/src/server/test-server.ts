@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkProjectsFolder,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -15,10 +16,12 @@ import {
   createNotebookSocketServer,
   kernelStorageEnv,
   loadConfig,
+  newServerId,
   registerServer,
   type TConfig,
   type TNotebookRouter,
   type TServerIdentity,
+  writeServerMarker,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import {
@@ -122,7 +125,11 @@ export async function startTestFlint(options: {
     ...options.env,
     ...options.cluster?.env,
   });
+  // As start.ts: the projects folder's marker before the registration.
+  const serverId = newServerId();
+  const removeMarker = await writeServerMarker(config.storageRoot, serverId, config.cluster.serverName);
   const identity = await registerServer(prisma, {
+    id: serverId,
     name: config.cluster.serverName,
     internalUrl: config.cluster.internalUrl,
     leaseMs: config.cluster.leaseMs,
@@ -148,6 +155,7 @@ export async function startTestFlint(options: {
     broker: runtime.broker,
     identity,
     secret: config.cluster.secret,
+    collab,
     log,
   });
   const mlflow = options.mlflowDatabaseUrl
@@ -164,6 +172,8 @@ export async function startTestFlint(options: {
     prisma,
     isEmbeddedDb: true,
     serverId: identity.id,
+    checkProjectsFolder: () =>
+      checkProjectsFolder(prisma, { storageRoot: config.storageRoot, leaseMs: config.cluster.leaseMs }),
     getBroker: () => router,
     getSparkConnect: () => runtime.sparkConnect,
     collab,
@@ -177,7 +187,8 @@ export async function startTestFlint(options: {
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log,
-    collab,
+    // Joins each notebook's room on its owner: here, or relayed to another server.
+    collab: router.collab,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
@@ -209,6 +220,7 @@ export async function startTestFlint(options: {
     await runtime.stop();
     await collab.close();
     await identity.stop();
+    await removeMarker();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
