@@ -7,6 +7,7 @@ import {
   createApi,
   createBucketStorage,
   createCellRunStore,
+  createAccessCache,
   createCollabHub,
   createJobRunCheck,
   createNotebookRouter,
@@ -15,6 +16,7 @@ import {
   describeStorage,
   getPreferences,
   kernelStorageEnv,
+  listenForAccessChanges,
   loadConfig,
   PREFERENCES_HEADER,
   registerServer,
@@ -303,6 +305,11 @@ export async function startFlint(): Promise<TFlintServer> {
     // usually reuse one (headersTimeout must exceed it).
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    // Socket commands check access from memory, kept in step by PostgreSQL notifications
+    // (docs/security-model.md, "Socket commands from memory").
+    const accessCache = createAccessCache();
+    const stopAccessListener = await listenForAccessChanges(databaseUrl, accessCache, log);
+    cleanups.push(stopAccessListener);
     const sockets = createNotebookSocketServer({
       prisma,
       broker: router,
@@ -311,6 +318,7 @@ export async function startFlint(): Promise<TFlintServer> {
       publicUrl: config.publicUrl,
       log,
       collab,
+      accessCache,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

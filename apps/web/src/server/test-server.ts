@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  createAccessCache,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -14,7 +15,9 @@ import {
   createNotebookRouter,
   createNotebookSocketServer,
   kernelStorageEnv,
+  listenForAccessChanges,
   loadConfig,
+  type TAccessCache,
   registerServer,
   type TConfig,
   type TNotebookRouter,
@@ -47,6 +50,8 @@ export type TTestFlint = {
   /** This server's registration (`flint_server`) and the router that forwards to notebooks' owners. */
   identity: TServerIdentity;
   router: TNotebookRouter;
+  /** The socket's memory of access facts, when `databaseUrl` was given. */
+  accessCache: TAccessCache | null;
   stop: () => Promise<void>;
 };
 
@@ -74,6 +79,11 @@ export async function startTestFlint(options: {
   cluster?: { dataDir: string; env: Record<string, string> };
   /** Where the server's log goes; default nowhere. */
   log?: (message: string) => void;
+  /**
+   * The test database's URL: the notebook socket then checks commands from memory, kept in step
+   * by PostgreSQL notifications, as start.ts wires it. Without it every command reads the database.
+   */
+  databaseUrl?: string;
 }): Promise<TTestFlint> {
   const { prisma } = options;
   const log = options.log ?? (() => undefined);
@@ -139,6 +149,11 @@ export async function startTestFlint(options: {
     getMlflow: () => mlflow,
     getScoring: () => runtime.scoring,
   });
+  const accessCache = options.databaseUrl ? createAccessCache() : null;
+  const stopAccessListener =
+    accessCache && options.databaseUrl
+      ? await listenForAccessChanges(options.databaseUrl, accessCache, log)
+      : null;
   const sockets = createNotebookSocketServer({
     prisma,
     broker: router,
@@ -147,6 +162,7 @@ export async function startTestFlint(options: {
     publicUrl: config.publicUrl,
     log,
     collab,
+    accessCache,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
@@ -175,11 +191,12 @@ export async function startTestFlint(options: {
     await router.close();
     await mlflow?.stop();
     await sockets.close();
+    await stopAccessListener?.();
     await runtime.stop();
     await collab.close();
     await identity.stop();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, collab, mlflow, identity, router, stop };
+  return { baseUrl, config, dataDir, runtime, collab, mlflow, identity, router, accessCache, stop };
 }
