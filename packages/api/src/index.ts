@@ -26,6 +26,13 @@ import { findUserByToken } from "./tokens.js";
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
 export { removeInterruptedUploads, SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
 export { describeStorage } from "@flint/storage";
+export {
+  ACCESS_TTL_MS,
+  accessChanged,
+  createAccessCache,
+  listenForAccessChanges,
+  type TAccessCache,
+} from "./access-cache.js";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -50,13 +57,6 @@ export type { THealth } from "./contract/health.js";
 export { AppError, type TErrorCode } from "./errors.js";
 export { buildCustomerSegmentsNotebook } from "./getting-started.js";
 export { createNotebookSocketServer, type TNotebookSocketOptions } from "./notebook-socket.js";
-export {
-  ACCESS_TTL_MS,
-  accessChanged,
-  createAccessCache,
-  listenForAccessChanges,
-  type TAccessCache,
-} from "./access-cache.js";
 export { checkNewPassword, WeakPasswordError } from "./password-policy.js";
 export {
   ABILITIES,

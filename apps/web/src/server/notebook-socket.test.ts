@@ -54,7 +54,7 @@ function connect(
 async function ask(
   socket: { ws: WebSocket; events: TEvent[] },
   requestId: string,
-  command: Record<string, unknown> = { type: "complete", code: "pri", cursorPos: 3 },
+  command: Record<string, unknown> = { type: "interrupt" },
 ): Promise<TEvent> {
   socket.ws.send(JSON.stringify({ ...command, requestId }));
   return await waitFor(() =>
@@ -364,7 +364,7 @@ describe("the notebook WebSocket", () => {
     const runner = await connect({ authorization: `Bearer ${tokens.runner}` });
     if (!("ws" in runner)) throw new Error("runner could not connect");
     expect(flint.accessCache?.isEnabled).toBe(true);
-    expect(await ask(runner, "before-downgrade", { type: "interrupt" })).toMatchObject({ ok: true });
+    expect(await ask(runner, "before-downgrade")).toMatchObject({ ok: true });
     await call("PATCH", `/api/v1/projects/${projectId}/members/${userIds.runner}`, tokens.admin!, {
       role: "viewer",
     });

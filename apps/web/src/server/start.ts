@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  createAccessCache,
   createApi,
   createBucketStorage,
   createCellRunStore,
-  createAccessCache,
   createCollabHub,
   createJobRunCheck,
   createNotebookRouter,
