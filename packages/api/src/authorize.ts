@@ -5,6 +5,7 @@
  * permissions (administration) go through it too, with the target `{ kind: "site" }`.
  */
 import type { PrismaClient } from "@flint/db";
+import type { TAccessCache } from "./access-cache.js";
 import { AppError, notFound } from "./errors.js";
 import {
   hasPermission,
@@ -42,6 +43,21 @@ export type TTarget =
 
 /** The whole site, for site-wide permissions such as `site.users`. */
 export type TSiteTarget = { kind: "site" };
+
+/**
+ * The database, and optionally a memory of access facts (access-cache.ts): the notebook socket
+ * passes one so its commands do not read PostgreSQL each time. The decision is made here either
+ * way, from the same facts.
+ */
+export type TAccessSource = PrismaClient | CachedAccess;
+
+/** The database with a memory of access facts in front of it (see {@link TAccessSource}). */
+export class CachedAccess {
+  constructor(
+    readonly prisma: PrismaClient,
+    readonly accessCache: TAccessCache,
+  ) {}
+}
 
 /** The result of a successful check: the project the target belongs to and the caller's role. */
 export interface TGrant {
@@ -134,29 +150,31 @@ async function locate(
  *   role) lacks the permission.
  */
 export async function authorize(
-  prisma: PrismaClient,
+  source: TAccessSource,
   actor: TActor | null,
   target: TSiteTarget,
   permission: TSitePermission,
 ): Promise<TSiteGrant>;
 export async function authorize(
-  prisma: PrismaClient,
+  source: TAccessSource,
   actor: TActor | null,
   target: TTarget,
   permission: TPermission,
 ): Promise<TGrant>;
 export async function authorize(
-  prisma: PrismaClient,
+  source: TAccessSource,
   actor: TActor | null,
   target: TTarget | TSiteTarget,
   permission: TPermission | TSitePermission,
 ): Promise<TGrant | TSiteGrant> {
   // The token's scope is checked after the role, so ids outside the caller's projects still
   // answer 404 whatever the token.
+  const prisma = source instanceof CachedAccess ? source.prisma : source;
+  const cache = source instanceof CachedAccess ? source.accessCache : null;
   const grant =
     target.kind === "site"
       ? await authorizeSite(prisma, actor, permission as TSitePermission)
-      : await authorizeInProject(prisma, actor, target, permission as TPermission);
+      : await authorizeInProject(prisma, cache, actor, target, permission as TPermission);
   if (actor) requireScope(actor, permission);
   return grant;
 }
@@ -196,13 +214,41 @@ async function authorizeSite(
   return { role };
 }
 
+/** What a project check is decided from: where the target lives and the caller's membership. */
+interface TAccessFacts {
+  located: { projectId: string; isPublished: boolean; isTrashed?: boolean };
+  memberRole: TProjectRole | null;
+}
+
+async function loadFacts(
+  prisma: PrismaClient,
+  actor: TActor | null,
+  target: TTarget,
+): Promise<TAccessFacts | null> {
+  const located = await locate(prisma, target);
+  if (!located) return null;
+  const membership = actor
+    ? await prisma.projectMember.findUnique({
+        where: { projectId_userId: { projectId: located.projectId, userId: actor.userId } },
+        select: { role: true },
+      })
+    : null;
+  return { located, memberRole: membership?.role ?? null };
+}
+
 async function authorizeInProject(
   prisma: PrismaClient,
+  cache: TAccessCache | null,
   actor: TActor | null,
   target: TTarget,
   permission: TPermission,
 ): Promise<TGrant> {
-  const located = await locate(prisma, target);
+  const facts = cache
+    ? await cache.remember(`facts ${target.kind} ${target.id} ${actor?.userId ?? "-"}`, () =>
+        loadFacts(prisma, actor, target),
+      )
+    : await loadFacts(prisma, actor, target);
+  const located = facts?.located;
   if (!located) {
     if (!actor)
       throw new AppError(
@@ -211,13 +257,7 @@ async function authorizeInProject(
       );
     throw notFound(LABEL[target.kind]);
   }
-  const membership = actor
-    ? await prisma.projectMember.findUnique({
-        where: { projectId_userId: { projectId: located.projectId, userId: actor.userId } },
-        select: { role: true },
-      })
-    : null;
-  const role: TAccessRole | null = membership?.role ?? (located.isPublished ? "public" : null);
+  const role: TAccessRole | null = facts.memberRole ?? (located.isPublished ? "public" : null);
   if (!role) {
     if (!actor)
       throw new AppError(

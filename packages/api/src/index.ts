@@ -7,6 +7,7 @@ import type { Catalog } from "@flint/catalog";
 import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import type { TJobService } from "@flint/jobs";
+import { accessChanged } from "./access-cache.js";
 import { createAuth, type TAuth } from "./auth.js";
 import { createAuthForms, isAuthFormPath } from "./auth-forms.js";
 import type { TActor } from "./authorize.js";
@@ -25,6 +26,13 @@ import { findUserByToken } from "./tokens.js";
 // Start-up housekeeping of the server (apps/web/src/server/start.ts).
 export { removeInterruptedUploads, SAMPLE_ASSET_NAME, seedCatalogSample } from "@flint/catalog";
 export { describeStorage } from "@flint/storage";
+export {
+  ACCESS_TTL_MS,
+  accessChanged,
+  createAccessCache,
+  listenForAccessChanges,
+  type TAccessCache,
+} from "./access-cache.js";
 export { createAuth, type TAuth } from "./auth.js";
 export type { TAuthFormReason } from "./auth-forms.js";
 export {
@@ -215,8 +223,15 @@ export function createApi(options: TApiOptions): TApi {
         config.trustedProxies,
       ),
     );
-    if (pathname.startsWith("/api/auth/")) return await auth.handler(request);
-    if (isAuthFormPath(pathname)) return await authForms(request);
+    // better-auth's writes (sign-out, session revocation, password change) may end a session:
+    // open sockets check again at their next command (access-cache.ts).
+    if (pathname.startsWith("/api/auth/") || isAuthFormPath(pathname)) {
+      const response = pathname.startsWith("/api/auth/")
+        ? await auth.handler(request)
+        : await authForms(request);
+      if (request.method !== "GET" && request.method !== "HEAD") accessChanged();
+      return response;
+    }
     return await router(request);
   };
   return { auth, handle, authenticate, routes, catalog, stop: () => catalog.stop() };

@@ -3,13 +3,15 @@
 // through the same `authorize` check as the REST routes, and access is re-checked every few
 // seconds so a removed or downgraded member loses the socket quickly (SECURITY.md case 15), as
 // does a user whose credentials stop working: signed out, disabled, token revoked (case 33).
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type CollabHub, classifyFrame, encodeRefusal, type TCollabSession } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import { type ExecutionBroker, ZBrokerCommand } from "@flint/kernel";
 import { type WebSocket, WebSocketServer } from "ws";
-import { authorize, type TActor } from "./authorize.js";
+import type { TAccessCache } from "./access-cache.js";
+import { authorize, CachedAccess, type TActor } from "./authorize.js";
 import { AppError } from "./errors.js";
 import { COLLAB_FRAME_PERMISSIONS, COMMAND_PERMISSIONS, type TPermission } from "./permissions.js";
 
@@ -43,6 +45,11 @@ export interface TNotebookSocketOptions {
    * broker commands and events only.
    */
   collab?: Pick<CollabHub, "join"> | null;
+  /**
+   * A memory of access facts kept in step with changes (access-cache.ts): commands are then
+   * checked without reading the database each time. Without it every command reads it.
+   */
+  accessCache?: TAccessCache | null;
 }
 
 function reject(socket: Duplex, status: number, message: string): void {
@@ -101,6 +108,15 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
     isSignedIn: () => Promise<boolean>,
   ) => {
     sockets.add(ws);
+    // Commands check access from the memory of facts when there is one; the periodic re-check
+    // below reads the database, whatever the memory says.
+    const cache = options.accessCache ?? null;
+    const source = cache ? new CachedAccess(options.prisma, cache) : options.prisma;
+    const sessionKey = `session ${randomUUID()}`;
+    const isStillSignedIn = async (): Promise<boolean> =>
+      cache
+        ? (await cache.remember(sessionKey, async () => ((await isSignedIn()) ? true : null))) === true
+        : await isSignedIn();
     const send = (event: unknown, isRefusal = false) => {
       if (ws.readyState !== ws.OPEN) return;
       ws.send(isRefusal ? encodeRefusal(String(event)) : JSON.stringify(event));
@@ -123,12 +139,12 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
     });
     const grants = new Map<TPermission, number>();
     const refreshing = new Set<TPermission>();
-    // Credentials and role, checked together (both are database reads); false when the socket
-    // was closed for signed-out credentials.
+    // Credentials and role, checked together (both database reads unless remembered); false
+    // when the socket was closed for signed-out credentials.
     const check = async (permission: TPermission): Promise<boolean> => {
       const [isValid, access] = await Promise.allSettled([
-        isSignedIn(),
-        authorize(options.prisma, actor, { kind: "notebook", id: notebookId }, permission),
+        isStillSignedIn(),
+        authorize(source, actor, { kind: "notebook", id: notebookId }, permission),
       ]);
       if (isValid.status === "rejected") throw isValid.reason;
       if (!isValid.value) {
@@ -247,7 +263,8 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
           );
         const command = parsed.data;
         // Credentials too, so a disabled user's next command never reaches the kernel; and the
-        // role on every command, so a role change applies to the next command at once (issue 23).
+        // role on every command, so a role change applies to the next command at once (issue 23):
+        // any change empties the memory of facts (at once here, by NOTIFY elsewhere).
         if (!(await check(COMMAND_PERMISSIONS[command.type]))) return;
         // Relayed co-editing: the owner confirms it has applied the keystrokes sent before this
         // command, which goes to it another way (a forwarded request), so a run finds them.

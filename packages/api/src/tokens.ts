@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { PrismaClient } from "@flint/db";
+import { accessChanged } from "./access-cache.js";
 import type { TTokenScope } from "./permissions.js";
 
 const TOKEN_PREFIX = "flint_pat_";
@@ -80,6 +81,7 @@ export async function revokeToken(prisma: PrismaClient, userId: string, tokenId:
     where: { id: tokenId, userId, revokedAt: null },
     data: { revokedAt: new Date() },
   });
+  accessChanged();
   return result.count === 1;
 }
 

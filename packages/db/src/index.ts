@@ -8,3 +8,8 @@ export {
   type TDriverDb,
   withDriverTransaction,
 } from "./client.js";
+export {
+  listenForNotifications,
+  type TNotificationHandlers,
+  type TNotificationListener,
+} from "./notifications.js";

@@ -3,6 +3,9 @@
 // foreign Origin is refused, and a removed member or a disabled user loses the socket within
 // seconds (case 33), as does one who signed out, whose session expired or whose token was revoked:
 // their next command is refused and the socket closes with 4401 and a reason.
+// The server checks commands from its memory of access facts (access-cache.ts, issue 23), as
+// start.ts wires it: each of those tests first sends a command that is accepted, so the facts are
+// remembered, and the change still applies to the very next command, without waiting for the TTL.
 
 import { revokeToken, setUserDisabled } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
@@ -47,6 +50,18 @@ function connect(
   });
 }
 
+/** Sends `command` and waits for its reply: an accepted one leaves the access facts remembered. */
+async function ask(
+  socket: { ws: WebSocket; events: TEvent[] },
+  requestId: string,
+  command: Record<string, unknown> = { type: "interrupt" },
+): Promise<TEvent> {
+  socket.ws.send(JSON.stringify({ ...command, requestId }));
+  return await waitFor(() =>
+    socket.events.find((event) => event.type === "reply" && event.requestId === requestId),
+  );
+}
+
 async function waitFor<T>(check: () => T | undefined, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -61,7 +76,11 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   closeDb = db.close;
   prisma = db.prisma;
-  flint = await startTestFlint({ prisma: db.prisma, dataDirPrefix: "flint-socket-test-" });
+  flint = await startTestFlint({
+    prisma: db.prisma,
+    dataDirPrefix: "flint-socket-test-",
+    databaseUrl: db.url,
+  });
   baseUrl = flint.baseUrl;
   origin = baseUrl;
   const { createToken } = await import("@flint/api");
@@ -345,6 +364,8 @@ describe("the notebook WebSocket", () => {
   it("applies a downgrade to the next command and closes the socket of a removed member within seconds", async () => {
     const runner = await connect({ authorization: `Bearer ${tokens.runner}` });
     if (!("ws" in runner)) throw new Error("runner could not connect");
+    expect(flint.accessCache?.isEnabled).toBe(true);
+    expect(await ask(runner, "before-downgrade")).toMatchObject({ ok: true });
     await call("PATCH", `/api/v1/projects/${projectId}/members/${userIds.runner}`, tokens.admin!, {
       role: "viewer",
     });
@@ -363,6 +384,7 @@ describe("the notebook WebSocket", () => {
     const idle = await connect({ authorization: `Bearer ${tokens.disabled}` });
     const socket = await connect({ authorization: `Bearer ${tokens.disabled}` });
     if (!("ws" in idle) || !("ws" in socket)) throw new Error("the user could not connect");
+    expect(await ask(socket, "before-disable")).toMatchObject({ ok: true });
     const closedCode = (ws: WebSocket) =>
       new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
     const idleClosed = closedCode(idle.ws);
@@ -400,6 +422,7 @@ describe("the notebook WebSocket", () => {
     const { cookie } = sessions.signsOut!;
     const socket = await connect({ cookie, origin });
     if (!("ws" in socket)) throw new Error(`the user could not connect: ${socket.status}`);
+    expect(await ask(socket, "before-sign-out")).toMatchObject({ ok: true });
     const signOut = await fetch(`${baseUrl}/api/auth/sign-out`, {
       method: "POST",
       headers: { cookie, origin, "content-type": "application/json" },
@@ -414,16 +437,22 @@ describe("the notebook WebSocket", () => {
     const { id, cookie } = sessions.expires!;
     const socket = await connect({ cookie, origin });
     if (!("ws" in socket)) throw new Error(`the user could not connect: ${socket.status}`);
+    expect(await ask(socket, "before-expiry")).toMatchObject({ ok: true });
+    // Written straight to the database, as another server would: this server learns of it by
+    // PostgreSQL's notification, which the test waits for (it arrives in milliseconds).
+    const notified = flint.accessCache?.nextInvalidation();
     await prisma.session.updateMany({
       where: { userId: id },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
+    await notified;
     await expectClosedOnNextCommand(socket, "after-expiry");
   });
 
   it("closes the socket of a personal access token that was revoked, at its next command", async () => {
     const socket = await connect({ authorization: `Bearer ${tokens.revoked}` });
     if (!("ws" in socket)) throw new Error(`the token could not connect: ${socket.status}`);
+    expect(await ask(socket, "before-revoke")).toMatchObject({ ok: true });
     expect(await revokeToken(prisma, userIds.revoked!, tokenIds.revoked!)).toBe(true);
     await expectClosedOnNextCommand(socket, "after-revoke");
     expect(await connect({ authorization: `Bearer ${tokens.revoked}` })).toEqual({ status: 401 });

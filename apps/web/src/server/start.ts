@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkProjectsFolder,
+  createAccessCache,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -16,6 +17,7 @@ import {
   describeStorage,
   getPreferences,
   kernelStorageEnv,
+  listenForAccessChanges,
   loadConfig,
   newServerId,
   PREFERENCES_HEADER,
@@ -323,6 +325,11 @@ export async function startFlint(): Promise<TFlintServer> {
     // usually reuse one (headersTimeout must exceed it).
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    // Socket commands check access from memory, kept in step by PostgreSQL notifications
+    // (docs/security-model.md, "Socket commands from memory").
+    const accessCache = createAccessCache();
+    const stopAccessListener = await listenForAccessChanges(databaseUrl, accessCache, log);
+    cleanups.push(stopAccessListener);
     const sockets = createNotebookSocketServer({
       prisma,
       broker: router,
@@ -332,6 +339,7 @@ export async function startFlint(): Promise<TFlintServer> {
       log,
       // Joins each notebook's room on its owner: here, or relayed to another server.
       collab: router.collab,
+      accessCache,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkProjectsFolder,
+  createAccessCache,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -15,9 +16,11 @@ import {
   createNotebookRouter,
   createNotebookSocketServer,
   kernelStorageEnv,
+  listenForAccessChanges,
   loadConfig,
   newServerId,
   registerServer,
+  type TAccessCache,
   type TConfig,
   type TNotebookRouter,
   type TServerIdentity,
@@ -81,6 +84,8 @@ export type TTestFlint = {
   /** This server's registration (`flint_server`) and the router that forwards to notebooks' owners. */
   identity: TServerIdentity;
   router: TNotebookRouter;
+  /** The socket's memory of access facts, when `databaseUrl` was given. */
+  accessCache: TAccessCache | null;
   stop: () => Promise<void>;
 };
 
@@ -108,6 +113,11 @@ export async function startTestFlint(options: {
   cluster?: { dataDir: string; env: Record<string, string> };
   /** Where the server's log goes; default nowhere. */
   log?: (message: string) => void;
+  /**
+   * The test database's URL: the notebook socket then checks commands from memory, kept in step
+   * by PostgreSQL notifications, as start.ts wires it. Without it every command reads the database.
+   */
+  databaseUrl?: string;
 }): Promise<TTestFlint> {
   const { prisma } = options;
   const log = options.log ?? (() => undefined);
@@ -180,6 +190,11 @@ export async function startTestFlint(options: {
     getMlflow: () => mlflow,
     getScoring: () => runtime.scoring,
   });
+  const accessCache = options.databaseUrl ? createAccessCache() : null;
+  const stopAccessListener =
+    accessCache && options.databaseUrl
+      ? await listenForAccessChanges(options.databaseUrl, accessCache, log)
+      : null;
   const sockets = createNotebookSocketServer({
     prisma,
     broker: router,
@@ -189,6 +204,7 @@ export async function startTestFlint(options: {
     log,
     // Joins each notebook's room on its owner: here, or relayed to another server.
     collab: router.collab,
+    accessCache,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
@@ -217,6 +233,7 @@ export async function startTestFlint(options: {
     await router.close();
     await mlflow?.stop();
     await sockets.close();
+    await stopAccessListener?.();
     await runtime.stop();
     await collab.close();
     await identity.stop();
@@ -224,5 +241,5 @@ export async function startTestFlint(options: {
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
-  return { baseUrl, config, dataDir, runtime, collab, mlflow, identity, router, stop };
+  return { baseUrl, config, dataDir, runtime, collab, mlflow, identity, router, accessCache, stop };
 }

@@ -4,6 +4,7 @@
  */
 import type { PrismaClient } from "@flint/db";
 import type { z } from "zod";
+import { accessChanged } from "../access-cache.js";
 import type { TMember, ZAddMemberRequest } from "../contract/members.js";
 import { AppError } from "../errors.js";
 import { PROJECT_ROLES, type TProjectRole } from "../permissions.js";
@@ -111,6 +112,8 @@ export async function changeMemberRole(
     data: { role },
     select: MEMBER_SELECT,
   });
+  // The member's open sockets take the new role at their next command (access-cache.ts).
+  accessChanged();
   await recordActivity(prisma, {
     projectId,
     actorId,
@@ -136,6 +139,7 @@ export async function removeMember(
   if (!member) throw new AppError("not_found", "That user is not a member of this project.");
   if (member.role === "admin") await assertKeepsAnAdmin(prisma, projectId, userId);
   await prisma.projectMember.delete({ where: { projectId_userId: { projectId, userId } } });
+  accessChanged();
   await recordActivity(prisma, {
     projectId,
     actorId,

@@ -4,6 +4,7 @@
  * after {@link TRASH_RETENTION_DAYS} days). The decisions are in docs/notebooks.md.
  */
 import type { Prisma, PrismaClient } from "@flint/db";
+import { accessChanged } from "../access-cache.js";
 import { MAX_NOTEBOOK_NAME, type TTrashedNotebook } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
@@ -186,7 +187,7 @@ export async function trashNotebook(
   prisma: PrismaClient,
   input: { notebookId: string; actorId: string },
 ): Promise<TTrashedNotebook> {
-  return await prisma.$transaction(async (tx) => {
+  const trashed = await prisma.$transaction(async (tx) => {
     const row = await tx.notebook.update({
       where: { id: input.notebookId },
       data: { deletedAt: new Date() },
@@ -202,6 +203,9 @@ export async function trashNotebook(
     });
     return toTrashed(row);
   });
+  // Open sockets on it stop taking commands at once (access-cache.ts).
+  accessChanged();
+  return trashed;
 }
 
 /**
@@ -213,7 +217,7 @@ export async function restoreNotebook(
   prisma: PrismaClient,
   input: { notebookId: string; actorId: string },
 ): Promise<{ id: string; projectId: string; name: string }> {
-  return await prisma.$transaction(async (tx) => {
+  const restored = await prisma.$transaction(async (tx) => {
     const current = await tx.notebook.findUniqueOrThrow({
       where: { id: input.notebookId },
       select: { projectId: true, name: true, deletedAt: true },
@@ -236,6 +240,8 @@ export async function restoreNotebook(
     });
     return row;
   });
+  accessChanged();
+  return restored;
 }
 
 /**

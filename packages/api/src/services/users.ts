@@ -4,6 +4,7 @@
  * user disabled either way loses the same things.
  */
 import type { PrismaClient } from "@flint/db";
+import { accessChanged } from "../access-cache.js";
 import type { TSiteUser } from "../contract/admin.js";
 
 const SITE_USER_SELECT = {
@@ -57,6 +58,7 @@ export async function setUserDisabled(
     }),
     ...(isDisabled ? [prisma.session.deleteMany({ where: { userId } })] : []),
   ]);
+  accessChanged();
   return toSiteUser(user);
 }
 

@@ -110,8 +110,18 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
     if (!isActive && store.getMode() === "edit") store.setMode("command");
     const isRange = selectFromClick(event);
     if (isRange || isEditing) return;
-    // A click on the source enters edit mode (onSourceClick); anything else is command mode.
-    if (target.closest(".nb-source") && canEdit && cell.cell_type !== "markdown") return;
+    // A press on the source enters edit mode at once, not when the click ends: a person holds the
+    // button about a tenth of a second, time for Monaco to build and lay out the editor, so the
+    // first key after the click finds it ready (issue 23). Without preventDefault the browser's
+    // own mousedown focus would take the focus from the new editor. onSourceClick stays for
+    // clicks that come without a press (assistive technology).
+    if (target.closest(".nb-source") && canEdit && cell.cell_type !== "markdown") {
+      event.preventDefault();
+      setClickPoint({ x: event.clientX, y: event.clientY });
+      store.setMode("edit");
+      return;
+    }
+    // Anything else is command mode.
     if (store.getMode() === "edit") store.setMode("command");
     // Command mode: the cell itself holds focus so Jupyter's keys reach the notebook.
     requestAnimationFrame(() => {

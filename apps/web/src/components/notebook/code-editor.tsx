@@ -216,7 +216,9 @@ export const CodeEditor = memo(function CodeEditor({
       const lastLine = model.getLineCount();
       editor.setPosition({ lineNumber: lastLine, column: model.getLineMaxColumn(lastLine) });
     }
-    container.scrollIntoView({ block: "nearest" });
+    // A clicked cell is on screen already; scrolling it into view would only force a layout of
+    // the whole page (a long notebook's is the largest part of a new editor's first frame).
+    if (!clickPoint) container.scrollIntoView({ block: "nearest" });
     return () => {
       for (const disposable of disposables) disposable.dispose();
       editorRef.current = null;
