@@ -138,6 +138,7 @@ export async function startTestFlint(options: {
     collab,
     getMlflow: () => mlflow,
     getScoring: () => runtime.scoring,
+    getKernels: () => runtime.kernels,
   });
   const sockets = createNotebookSocketServer({
     prisma,

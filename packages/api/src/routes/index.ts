@@ -7,6 +7,7 @@ import type { TContract } from "../contract/index.js";
 import type { TAnyRoute, TRoutesOf } from "../router.js";
 import { createDeploymentService } from "../services/deployments.js";
 import { createAccountRoutes } from "./account.js";
+import { createBatchScoreRoutes } from "./batch-scores.js";
 import { createAdminRoutes } from "./admin.js";
 import { createCatalogRoutes } from "./catalog.js";
 import { createChartRoutes } from "./charts.js";
@@ -55,6 +56,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createJobRoutes(deps),
     ...createModelRoutes(deps, deployments),
     ...createDeploymentRoutes(deps, deployments),
+    ...createBatchScoreRoutes(deps),
   };
   return Object.values(routes) as TAnyRoute[];
 }
