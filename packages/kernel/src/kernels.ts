@@ -407,7 +407,9 @@ export class KernelPool {
    */
   async acquire(notebookId?: string, kernelName?: string): Promise<KernelHandle> {
     return this.acquireAt(
-      this.placeKernel ? async () => (notebookId ? await this.placeKernel?.(notebookId) : null) ?? null : null,
+      this.placeKernel
+        ? async () => (notebookId ? await this.placeKernel?.(notebookId) : null) ?? null
+        : null,
       kernelName,
     );
   }

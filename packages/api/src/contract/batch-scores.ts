@@ -22,13 +22,18 @@ export const ZBatchScore = z.object({
   modelName: z.string(),
   modelVersion: z.string().nullable().describe("The version asked for, or null when an alias was."),
   modelAlias: z.string().nullable(),
-  scoredVersion: z.string().describe("The version scored with (what an alias named when the run was asked for)."),
+  scoredVersion: z
+    .string()
+    .describe("The version scored with (what an alias named when the run was asked for)."),
   flavor: z.enum(["spark", "pyfunc"]).describe("spark: model.transform; pyfunc: mlflow.pyfunc.spark_udf."),
   state: z.enum(["queued", "running", "succeeded", "failed"]),
   progress: z.string().nullable().describe("What the job is doing now, e.g. 'writing: 6 of 8 tasks'."),
   error: z.string().nullable().describe("Why it failed, and what to do."),
   rows: z.number().nullable().describe("Rows written (state succeeded)."),
-  input: z.object({ assetId: z.string(), name: z.string().nullable().describe("Null once the asset is deleted.") }),
+  input: z.object({
+    assetId: z.string(),
+    name: z.string().nullable().describe("Null once the asset is deleted."),
+  }),
   output: z.object({
     name: z.string(),
     assetId: z.string().nullable().describe("The registered output asset (state succeeded)."),

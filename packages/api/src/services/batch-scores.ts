@@ -184,12 +184,17 @@ export function createBatchScoreService(deps: {
     const assetIds = [...new Set(rows.flatMap((row) => [row.inputAssetId]))];
     const userIds = [...new Set(rows.map((row) => row.createdById))];
     const [assets, users] = await Promise.all([
-      prisma.catalogAsset.findMany({ where: { id: { in: assetIds } }, select: { id: true, name: true, projectId: true } }),
+      prisma.catalogAsset.findMany({
+        where: { id: { in: assetIds } },
+        select: { id: true, name: true, projectId: true },
+      }),
       prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, name: true } }),
     ]);
     return rows.map((row) => {
       // Only names of the run's own project: an id cannot name another project's asset.
-      const input = assets.find((asset) => asset.id === row.inputAssetId && asset.projectId === row.projectId);
+      const input = assets.find(
+        (asset) => asset.id === row.inputAssetId && asset.projectId === row.projectId,
+      );
       const user = users.find((candidate) => candidate.id === row.createdById);
       return {
         id: row.id,
@@ -257,7 +262,11 @@ export function createBatchScoreService(deps: {
     const stagingDir = path.join(projectStorageDir(catalog.storageRoot, row.projectId), STAGING, row.id);
     const modelDir = path.join(stagingDir, "model");
     try {
-      await update(row.id, { state: "running", startedAt: new Date(), progress: "copying the model's files" });
+      await update(row.id, {
+        state: "running",
+        startedAt: new Date(),
+        progress: "copying the model's files",
+      });
       // Readable by the project's sandbox user (the kernel), writable by Flint only.
       mkdirSync(modelDir, { recursive: true, mode: 0o755 });
       await downloadModelFiles(mlflow(), plan.artifactPath, modelDir);
@@ -377,7 +386,9 @@ export function createBatchScoreService(deps: {
           `A batch score writing ${input.outputName} is already under way; wait for it or choose another output name.`,
         );
       // 409 when the project has an asset of that name (a run never replaces one).
-      const target = await catalogCall(() => catalog.writeTarget(projectId, input.outputName, "parquet", false));
+      const target = await catalogCall(() =>
+        catalog.writeTarget(projectId, input.outputName, "parquet", false),
+      );
       const answer = await catalogCall(() =>
         catalog.prepareLoad(asset.id, { userId, projectScope: [projectId] }, null, projectId),
       );
@@ -453,7 +464,10 @@ export function createBatchScoreService(deps: {
 /** The model's flavor, from its `MLmodel` file (one small request to MLflow). */
 async function flavorOf(mlflow: TMlflowBackend, artifactPath: string): Promise<"spark" | "pyfunc"> {
   const encoded = `${artifactPath}/MLmodel`.split("/").map(encodeURIComponent).join("/");
-  const answer = await mlflow.request({ method: "GET", path: `/api/2.0/mlflow-artifacts/artifacts/${encoded}` });
+  const answer = await mlflow.request({
+    method: "GET",
+    path: `/api/2.0/mlflow-artifacts/artifacts/${encoded}`,
+  });
   const chunks: Buffer[] = [];
   for await (const chunk of answer.body) chunks.push(Buffer.from(chunk as Uint8Array));
   const flavor = answer.status === 200 ? flavorOfMlmodel(Buffer.concat(chunks).toString("utf8")) : null;
@@ -467,7 +481,8 @@ async function flavorOf(mlflow: TMlflowBackend, artifactPath: string): Promise<"
 
 /** What a failed job says to the person: the reason, and what to do. */
 function explainFailure(error: string, status: string): string {
-  if (status === "timed_out") return `${error}. Score a smaller asset, or ask an administrator for a longer limit.`;
+  if (status === "timed_out")
+    return `${error}. Score a smaller asset, or ask an administrator for a longer limit.`;
   if (/^BatchScoreError: /.test(error)) return error.replace(/^BatchScoreError: /, "");
   if (/kernel died/.test(error))
     return `The Spark job's kernel died (${error}); the project's memory limit may be too small for this asset. Score a smaller asset or ask an administrator.`;

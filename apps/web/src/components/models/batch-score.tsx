@@ -22,8 +22,11 @@ const isUnderWay = (run: TBatchScore) => run.state === "queued" || run.state ===
 function BatchScoreRow({ run }: { run: TBatchScore }) {
   return (
     <li className="py-1 text-sm" aria-label={`Batch score ${run.output.name}`}>
-      <span className={`mr-2 rounded px-2 py-0.5 text-xs font-medium ${STATE_STYLE[run.state]}`}>{run.state}</span>
-      {run.input.name ?? "a deleted asset"} → {run.state === "succeeded" && run.output.assetId ? (
+      <span className={`mr-2 rounded px-2 py-0.5 text-xs font-medium ${STATE_STYLE[run.state]}`}>
+        {run.state}
+      </span>
+      {run.input.name ?? "a deleted asset"} →{" "}
+      {run.state === "succeeded" && run.output.assetId ? (
         <Link href={`/catalog/assets/${run.output.assetId}`} className="text-brand-700 hover:underline">
           {run.output.name}
         </Link>
@@ -64,7 +67,8 @@ export function BatchScorePanel({
   const key = queryKeys.projectBatchScores(projectId, { modelName: model.name });
   const runsQuery = useQuery({
     queryKey: key,
-    queryFn: () => apiClient("listBatchScores", { params: { id: projectId }, query: { modelName: model.name } }),
+    queryFn: () =>
+      apiClient("listBatchScores", { params: { id: projectId }, query: { modelName: model.name } }),
     // While a run is under way the list follows it.
     refetchInterval: (query) => (query.state.data?.batchScores.some(isUnderWay) ? 2000 : false),
   });
@@ -154,7 +158,8 @@ export function BatchScorePanel({
           </button>
           {assetsQuery.data && files.length === 0 && (
             <p className="w-full text-xs text-slate-500">
-              The project has no file asset to score: upload one or register a DataFrame with flint.catalog.register.
+              The project has no file asset to score: upload one or register a DataFrame with
+              flint.catalog.register.
             </p>
           )}
         </form>
