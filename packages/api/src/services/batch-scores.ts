@@ -130,7 +130,11 @@ export function readJobLines(outputs: readonly TOutput[]): {
 /** The one cell the job runs: the spec travels as a JSON string literal, never as code. */
 export function scoringCell(spec: Record<string, unknown>): TCell {
   // JSON's string escapes read the same in a Python double-quoted literal (docs/jobs.md).
-  const literal = JSON.stringify(JSON.stringify(spec));
+  // U+2028/2029 are escaped too: Python reads them either way, but editors and logs break lines there.
+  const literal = JSON.stringify(JSON.stringify(spec)).replace(
+    /[\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16)}`,
+  );
   return {
     id: "batch-score",
     cell_type: "code",
