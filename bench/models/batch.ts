@@ -109,7 +109,14 @@ export async function runBatchBench(): Promise<void> {
     const modelId = /MODEL (m-[0-9a-f]+)/.exec(text)?.[1];
     if (!assetId || !modelId) throw new Error(`the preparing cell did not finish: ${text.slice(0, 2000)}`);
     const modelDir = findModelDir(server.dataDir, modelId);
-    const input = path.join(server.dataDir, "storage", "projects", projectId, "datasets", "orders_1m.parquet");
+    const input = path.join(
+      server.dataDir,
+      "storage",
+      "projects",
+      projectId,
+      "datasets",
+      "orders_1m.parquet",
+    );
 
     const scoreThroughFlint = async (round: number): Promise<number> => {
       const started = performance.now();
@@ -159,7 +166,11 @@ export async function runBatchBench(): Promise<void> {
       );
     }
     report(`batch score through Flint, median of ${flint.length}`, seconds(quantile(flint, 0.5)), "-");
-    report(`model.transform in a bare pyspark process, median of ${bare.length}`, seconds(quantile(bare, 0.5)), "-");
+    report(
+      `model.transform in a bare pyspark process, median of ${bare.length}`,
+      seconds(quantile(bare, 0.5)),
+      "-",
+    );
     report("Flint / bare, median", `${(quantile(flint, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`, "≤ 1.2x");
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -160,7 +160,12 @@ describe("batch scoring", () => {
       });
       const created = await call("owner", "POST", `/api/v1/projects/${projectId}/notebooks`, {
         name: "Segments",
-        notebook: { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell("train", TRAIN), cell("check", CHECK)] },
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {},
+          cells: [cell("train", TRAIN), cell("check", CHECK)],
+        },
       });
       expect(created.status, created.text).toBe(201);
       const notebookId = created.body.id as string;
@@ -178,9 +183,14 @@ describe("batch scoring", () => {
       expect((await call("viewer", "POST", base, request)).status).toBe(403);
       const outsiderHere = await call("outsider", "POST", base, request);
       expect(outsiderHere.status).toBe(404);
-      const outsiderThere = await call("outsider", "POST", `/api/v1/projects/${otherProjectId}/models/batch-scores`, {
-        ...request,
-      });
+      const outsiderThere = await call(
+        "outsider",
+        "POST",
+        `/api/v1/projects/${otherProjectId}/models/batch-scores`,
+        {
+          ...request,
+        },
+      );
       expect(outsiderThere.status, outsiderThere.text).toBe(404);
       const both = await call("owner", "POST", base, { ...request, version: "1" });
       expect(both.status, both.text).toBe(400);
@@ -189,7 +199,9 @@ describe("batch scoring", () => {
       expect((await call("owner", "POST", base, { ...request, assetId: "missing" })).status).toBe(404);
       expect((await call("owner", "POST", base, { ...request, modelName: "nope" })).status).toBe(404);
       expect((await call("owner", "POST", base, { ...request, alias: "nope" })).status).toBe(404);
-      expect((await call("owner", "POST", base, { ...request, outputName: SAMPLE_ASSET_NAME })).status).toBe(409);
+      expect((await call("owner", "POST", base, { ...request, outputName: SAMPLE_ASSET_NAME })).status).toBe(
+        409,
+      );
       expect(await prisma.batchScore.count()).toBe(0);
 
       const accepted = await call("owner", "POST", base, request);
@@ -240,7 +252,12 @@ describe("batch scoring", () => {
       // The output is a catalog asset of the project with the model's columns.
       const asset = await call("viewer", "GET", `/api/v1/catalog/assets/${outputAssetId}`);
       expect(asset.status, asset.text).toBe(200);
-      expect(asset.body).toMatchObject({ name: "segments_scored", projectId, kind: "file", format: "parquet" });
+      expect(asset.body).toMatchObject({
+        name: "segments_scored",
+        projectId,
+        kind: "file",
+        format: "parquet",
+      });
       expect(JSON.stringify(asset.body)).toContain('"prediction"');
       expect((await call("outsider", "GET", `/api/v1/catalog/assets/${outputAssetId}`)).status).toBe(404);
 
@@ -267,7 +284,15 @@ describe("batch scoring", () => {
       ]);
       const ofInput = await call("viewer", "GET", `${base}?assetId=${assetId}`);
       expect((ofInput.body.batchScores as unknown[]).length).toBe(2);
-      expect((await call("outsider", "GET", `/api/v1/projects/${otherProjectId}/models/batch-scores?assetId=${outputAssetId}`)).body.batchScores).toEqual([]);
+      expect(
+        (
+          await call(
+            "outsider",
+            "GET",
+            `/api/v1/projects/${otherProjectId}/models/batch-scores?assetId=${outputAssetId}`,
+          )
+        ).body.batchScores,
+      ).toEqual([]);
 
       // The output's name is taken now.
       const again = await call("owner", "POST", base, request);

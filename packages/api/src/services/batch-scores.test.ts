@@ -37,7 +37,11 @@ describe("batch scoring helpers", () => {
   it("reads the job's last progress and its result from stream outputs, skipping cut lines", () => {
     const { progress, result } = readJobLines([
       { output_type: "stream", name: "stdout", text: 'FLINT_BATCH_PROGRESS {"done":1,"total":4}\nscoring\n' },
-      { output_type: "stream", name: "stdout", text: 'FLINT_BATCH_PROGRESS {"done":3,"total":4}\nFLINT_BATCH_PROGRESS {"do' },
+      {
+        output_type: "stream",
+        name: "stdout",
+        text: 'FLINT_BATCH_PROGRESS {"done":3,"total":4}\nFLINT_BATCH_PROGRESS {"do',
+      },
       { output_type: "stream", name: "stderr", text: 'FLINT_BATCH_RESULT {"rows":5,"columns":[]}\n' },
     ]);
     expect(progress).toEqual({ done: 3, total: 4 });
