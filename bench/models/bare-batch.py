@@ -10,9 +10,8 @@ import sys
 import time
 
 started = time.perf_counter()
-from pyspark.sql import SparkSession  # noqa: E402 - timed: the import is part of a bare start
-
-import mlflow.spark  # noqa: E402
+import mlflow.spark
+from pyspark.sql import SparkSession
 
 spark = (
     SparkSession.builder.master("local[*]")
@@ -27,5 +26,8 @@ df = spark.read.parquet(sys.argv[2])
 model.transform(df).write.mode("overwrite").parquet(sys.argv[3])
 rows = spark.read.parquet(sys.argv[3]).count()
 done = time.perf_counter()
-print(json.dumps({"start": ready - started, "score": done - ready, "rows": rows}), flush=True)
+print(
+    json.dumps({"start": ready - started, "score": done - ready, "rows": rows}),
+    flush=True,
+)
 spark.stop()
