@@ -8,7 +8,7 @@
 // (BENCH_BATCH_ROUNDS, default 3); every round is reported, then the medians and their ratio.
 // Goal: Flint ≤ 1.2x the bare process.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,19 +45,9 @@ with mlflow.start_run():
     info = mlflow.spark.log_model(model, "model", registered_model_name="segments", pip_requirements=["pyspark"])
 mlflow.MlflowClient().set_registered_model_alias("segments", "champion", info.registered_model_version)
 print("ASSET", asset["id"])
-print("MODEL", info.model_id)`;
+print("MODEL", mlflow.MlflowClient().get_model_version_download_uri("segments", info.registered_model_version))`;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** The folder of a logged model's files in the tracking server's artifact store. */
-function findModelDir(dataDir: string, modelId: string): string {
-  const artifacts = path.join(dataDir, "mlflow", "artifacts");
-  for (const experiment of readdirSync(artifacts)) {
-    const candidate = path.join(artifacts, experiment, "models", modelId, "artifacts");
-    if (statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
-  }
-  throw new Error(`no files of model ${modelId} under ${artifacts}`);
-}
 
 /** Runs the bare side once; resolves with its wall time (ms) and what it reported. */
 function runBare(modelDir: string, input: string, output: string): Promise<{ ms: number; rows: number }> {
@@ -110,9 +100,10 @@ export async function runBatchBench(): Promise<void> {
       .map((output) => String(output.text ?? `${output.ename}: ${output.evalue}`))
       .join("");
     const assetId = /ASSET ([A-Za-z0-9_-]+)/.exec(text)?.[1];
-    const modelId = /MODEL (m-[0-9a-f]+)/.exec(text)?.[1];
-    if (!assetId || !modelId) throw new Error(`the preparing cell did not finish: ${text.slice(-3000)}`);
-    const modelDir = findModelDir(server.dataDir, modelId);
+    const modelUri = /MODEL mlflow-artifacts:(?:\/\/[^/]*)?\/(\S+)/.exec(text)?.[1];
+    if (!assetId || !modelUri) throw new Error(`the preparing cell did not finish: ${text.slice(-3000)}`);
+    // The version's files in the tracking server's artifact store (what Flint copies for its side).
+    const modelDir = path.join(server.dataDir, "mlflow", "artifacts", modelUri);
     const input = path.join(
       server.dataDir,
       "storage",
