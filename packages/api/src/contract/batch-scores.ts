@@ -6,14 +6,8 @@
 import { ZAssetName } from "@flint/catalog/schemas";
 import { z } from "zod";
 import { ZId, ZIdParams } from "./common";
+import { ZAlias, ZVersion } from "./deployments";
 import { defineEndpoint } from "./endpoint";
-
-const ZVersion = z.string().regex(/^[1-9][0-9]{0,9}$/, "a model version is a positive whole number");
-const ZAlias = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/, "an alias is letters, digits, '_' and '-'");
 
 /** One batch scoring run, as the pages and the API show it. */
 export const ZBatchScore = z.object({
