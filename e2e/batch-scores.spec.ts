@@ -1,5 +1,5 @@
-// Batch scoring end to end (issue 20, docs/models.md): a CSV asset and a model trained and
-// registered in a real kernel (set up through the API); in the Models tab a person scores the asset
+// Batch scoring end to end (issue 20, docs/models.md): a model trained and registered in a real
+// kernel, which also writes the CSV asset (set up through the API); in the Models tab a person scores the asset
 // with the model, follows the run to "succeeded", opens the new asset and finds where it came from.
 import { expect, test } from "@playwright/test";
 import { signUp } from "./account-fixtures";
@@ -11,9 +11,9 @@ model = LinearRegression().fit(X, [0.5, 1.1, 1.4, 2.1, 2.6])
 with mlflow.start_run():
     info = mlflow.sklearn.log_model(model, name="model", registered_model_name="spend", input_example=X.head(2))
 mlflow.MlflowClient().set_registered_model_alias("spend", "champion", info.registered_model_version)
+# The data to score, written to the project's folder by the kernel (as the project's user).
+pd.DataFrame({"customer": ["A", "B", "C"], "orders": [1.0, 2.0, 6.0], "revenue": [12.0, 20.0, 70.0]}).to_csv("customers.csv", index=False)
 print("TRAINED")`;
-
-const CSV = "customer,orders,revenue\nA,1.0,12.0\nB,2.0,20.0\nC,6.0,70.0\n";
 
 test("score a catalog asset with a registered model from the Models tab", async ({ browser }) => {
   test.setTimeout(900_000);
@@ -22,15 +22,6 @@ test("score a catalog asset with a registered model from the Models tab", async 
   const project = await page.request.post("/api/v1/projects", { headers, data: { name: "Spend" } });
   expect(project.status()).toBe(201);
   const projectId = ((await project.json()) as { id: string }).id;
-  const upload = await page.request.post("/api/v1/catalog/assets", {
-    headers,
-    multipart: {
-      projectId,
-      name: "customers",
-      file: { name: "customers.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) },
-    },
-  });
-  expect(upload.status(), await upload.text()).toBe(201);
   const notebook = await page.request.post(`/api/v1/projects/${projectId}/notebooks`, {
     headers,
     data: {
@@ -54,6 +45,13 @@ test("score a catalog asset with a registered model from the Models tab", async 
   });
   expect(ran.status()).toBe(200);
   expect(await ran.text()).toContain("TRAINED");
+  // Registered from the project's folder. (Not an upload: uploaded files are stored 0640 as Flint's
+  // user, which a sandboxed kernel cannot read; docs/models.md.)
+  const asset = await page.request.post("/api/v1/catalog/assets", {
+    headers,
+    data: { source: "path", projectId, path: "customers.csv", name: "customers" },
+  });
+  expect(asset.status(), await asset.text()).toBe(201);
 
   // The Models tab: Score a catalog asset on the model, as a person fills the form.
   await page.goto(`/projects/${projectId}`);

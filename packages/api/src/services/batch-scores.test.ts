@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flavorOfMlmodel, readJobLines, scoringCell } from "./batch-scores.js";
+import { explainFailure, flavorOfMlmodel, readJobLines, scoringCell } from "./batch-scores.js";
 
 const SPARK_MLMODEL = `artifact_path: model
 flavors:
@@ -57,5 +57,20 @@ describe("batch scoring helpers", () => {
     // The literal is one JSON string (which Python reads the same) holding the whole spec.
     expect(JSON.parse(JSON.parse(literal as string))).toEqual(spec);
     expect(source.split("\n")).toHaveLength(3);
+  });
+
+  it("says why a job failed without Java's stack, and what to do", () => {
+    const java =
+      "Py4JJavaError: An error occurred while calling o47.load.\n: org.apache.spark.SparkException: [FAILED_READ_FILE.FILE_NOT_EXIST] Encountered error while reading file file:///data/a.csv.\n\tat org.apache.spark.sql.errors.QueryExecutionErrors$.fileNotExistError(QueryExecutionErrors.scala:882)\n\tat scala.collection.Iterator.hasNext";
+    const said = explainFailure(java, "failed");
+    expect(said).toContain("could not read the asset's file");
+    expect(said).toContain("FAILED_READ_FILE");
+    expect(said).not.toContain("QueryExecutionErrors");
+    expect(explainFailure("BatchScoreError: The asset has no column 'visits'", "failed")).toBe(
+      "The asset has no column 'visits'",
+    );
+    expect(explainFailure("The run took longer than its timeout (60 s)", "timed_out")).toContain(
+      "smaller asset",
+    );
   });
 });

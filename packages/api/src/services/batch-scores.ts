@@ -484,7 +484,13 @@ async function flavorOf(mlflow: TMlflowBackend, artifactPath: string): Promise<"
 }
 
 /** What a failed job says to the person: the reason, and what to do. */
-function explainFailure(error: string, status: string): string {
+export function explainFailure(fullError: string, status: string): string {
+  // A Py4JJavaError's value is the whole Java stack: the lines before the first frame say it all.
+  const lines = fullError.split("\n");
+  const frame = lines.findIndex((line) => /^\s+at /.test(line));
+  const error = (frame === -1 ? lines : lines.slice(0, frame)).join("\n").trim().slice(0, 800);
+  if (/FAILED_READ_FILE|FileNotFoundException/.test(error))
+    return `The Spark job could not read the asset's file (${error}). The project's sandbox must be able to read it: register a copy written from a notebook (flint.catalog.register) and score that.`;
   if (status === "timed_out")
     return `${error}. Score a smaller asset, or ask an administrator for a longer limit.`;
   if (/^BatchScoreError: /.test(error)) return error.replace(/^BatchScoreError: /, "");
