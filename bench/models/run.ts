@@ -8,6 +8,7 @@
 // Goals: Flint's p50 < 50 ms, and ≤ 1.5x the bare process. For scale, the run also times
 // `GET /api/v1/me` (Flint's API path with one token lookup, no model) between rounds.
 //
+// The batch half (batch scoring of 10^6 rows vs model.transform in bare pyspark) is ./batch.ts.
 // Run: `npm run bench -- models` (builds nothing: run `pnpm --filter @flint/web build` first).
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { startBuiltFlint } from "@flint/testing";
 import { call, createNotebook, expectStatus, signUp, sleep } from "../flint-client";
 import { quantile, report } from "../stats";
+import { runBatchBench } from "./batch";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PORT = Number(process.env.BENCH_MODELS_PORT ?? 3393);
@@ -168,4 +170,7 @@ async function main() {
   }
 }
 
-await main();
+// BENCH_MODELS_PART: predict (deployments), batch (batch scoring, ./batch.ts) or both (default).
+const part = process.env.BENCH_MODELS_PART ?? "all";
+if (part !== "batch") await main();
+if (part !== "predict") await runBatchBench();

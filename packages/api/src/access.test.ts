@@ -134,6 +134,26 @@ function deploymentFixture() {
   return deploymentRow;
 }
 
+/** A batch scoring run of P1 (a row only: no job runs in this test), made once. */
+let batchScoreRow: Promise<{ id: string }> | undefined;
+function batchScoreFixture() {
+  batchScoreRow ??= t.prisma.batchScore.create({
+    data: {
+      projectId,
+      modelName: "m",
+      modelVersion: "1",
+      scoredVersion: "1",
+      flavor: "pyfunc",
+      inputAssetId: "no-such-asset",
+      outputName: "scored",
+      state: "failed",
+      createdById: users.admin.id,
+    },
+    select: { id: true },
+  });
+  return batchScoreRow;
+}
+
 /** A deployment of P1 made for one call of the delete route. */
 async function disposableDeployment() {
   return await t.prisma.deployment.create({
@@ -523,6 +543,28 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
         url: `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.key.id}`,
       };
     },
+  },
+  // Batch scoring (docs/models.md): runners and up start one (503 here: no MLflow server, no
+  // kernels); members read. apps/web/src/server/batch-scores.test.ts runs them for real.
+  "POST /api/v1/projects/{id}/models/batch-scores": {
+    need: "runner",
+    alsoOk: [503],
+    make: async () => ({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/models/batch-scores`,
+      json: { modelName: "m", alias: "champion", assetId: "a1", outputName: uniqueName("scored") },
+    }),
+  },
+  "GET /api/v1/projects/{id}/models/batch-scores": {
+    need: "viewer",
+    make: async () => ({ method: "GET", url: `/api/v1/projects/${projectId}/models/batch-scores` }),
+  },
+  "GET /api/v1/projects/{id}/models/batch-scores/{runId}": {
+    need: "viewer",
+    make: async () => ({
+      method: "GET",
+      url: `/api/v1/projects/${projectId}/models/batch-scores/${(await batchScoreFixture()).id}`,
+    }),
   },
   // Only a deployment key opens it: every person's own token gets 401 (keyed calls are tested below).
   "POST /api/v1/deployments/{name}/predict": {

@@ -17,6 +17,7 @@ import type { THealth } from "./contract/health.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
+import { createBatchScoreService, type TBatchKernels } from "./services/batch-scores.js";
 import { createCatalogService } from "./services/catalog.js";
 import type { TScoringServices } from "./services/deployments.js";
 import type { TMlflowBackend } from "./services/mlflow-proxy.js";
@@ -121,6 +122,8 @@ export interface TApiOptions {
   getMlflow?: () => TMlflowBackend | null;
   /** Deployments' scoring processes (the kernel runtime's `scoring`); null: predict answers 503. */
   getScoring?: () => TScoringServices | null;
+  /** The kernel pool, for batch scoring's Spark jobs (docs/models.md); null: they answer 503. */
+  getKernels?: () => TBatchKernels | null;
   onUnexpectedError?: (error: unknown, request: Request) => void;
   /** The co-editing rooms shared with the notebook socket and the broker's cell store. */
   collab?: CollabHub | null;
@@ -181,6 +184,12 @@ export function createApi(options: TApiOptions): TApi {
   };
   const bucket = createBucketStorage(config);
   const catalog = createCatalogService(prisma, config, bucket, options.serverId);
+  const batchScores = createBatchScoreService({
+    prisma,
+    catalog,
+    getMlflow: options.getMlflow ?? (() => null),
+    getKernels: options.getKernels ?? (() => null),
+  });
   const routes: TAnyRoute[] = createRoutes({
     bucket,
     prisma,
@@ -196,6 +205,7 @@ export function createApi(options: TApiOptions): TApi {
     getMlflow: options.getMlflow ?? (() => null),
     getScoring: options.getScoring ?? (() => null),
     catalog,
+    batchScores,
     collab: options.collab ?? null,
     checkProjectsFolder: options.checkProjectsFolder ?? null,
   });
@@ -234,5 +244,9 @@ export function createApi(options: TApiOptions): TApi {
     }
     return await router(request);
   };
-  return { auth, handle, authenticate, routes, catalog, stop: () => catalog.stop() };
+  const stop = async () => {
+    await batchScores.stop();
+    await catalog.stop();
+  };
+  return { auth, handle, authenticate, routes, catalog, stop };
 }

@@ -206,6 +206,19 @@ export type TKernelRuntime = {
   scoring: ScoringManager;
 };
 
+/** A sandboxed kernel of `projectId` starts in its project's folder (named by it). */
+function placeInFolder(projectId: string | null, projectsRoot: string) {
+  if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
+  mkdirSync(path.join(projectsRoot, projectId), { recursive: true });
+  return { key: projectId, path: projectId };
+}
+
+/** A gateway gets no host paths; it gets who the kernel is for (docs/kernels.md). */
+function placeAtGateway(projectId: string | null) {
+  if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
+  return { key: projectId, env: gatewayKernelEnv(projectId) };
+}
+
 /** Creates Flint's kernel runtime (nothing starts until `start()`). */
 export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRuntime {
   const log = options.log ?? ((message: string) => process.stderr.write(`[flint:kernel] ${message}\n`));
@@ -260,22 +273,15 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     // directory the project's Files tab shows, sandboxed or not (docs/notebooks.md).
     ...(projectOf && projectsRoot
       ? {
-          placeKernel: async (notebookId: string) => {
-            const projectId = await projectOf(notebookId);
-            if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
-            mkdirSync(path.join(projectsRoot, projectId), { recursive: true });
-            return { key: projectId, path: projectId };
-          },
+          placeKernel: async (notebookId: string) => placeInFolder(await projectOf(notebookId), projectsRoot),
+          placeProject: async (projectId: string) => placeInFolder(projectId, projectsRoot),
         }
       : {}),
     // A gateway gets no host paths; it gets who the kernel is for (docs/kernels.md).
     ...(projectOf && options.jupyterUrl
       ? {
-          placeKernel: async (notebookId: string) => {
-            const projectId = await projectOf(notebookId);
-            if (!projectId || !/^[A-Za-z0-9_-]+$/.test(projectId)) return null;
-            return { key: projectId, env: gatewayKernelEnv(projectId) };
-          },
+          placeKernel: async (notebookId: string) => placeAtGateway(await projectOf(notebookId)),
+          placeProject: async (projectId: string) => placeAtGateway(projectId),
         }
       : {}),
   });

@@ -247,6 +247,11 @@ export type TKernelPoolOptions = {
    */
   placeKernel?: (notebookId: string) => Promise<TKernelPlacement | null>;
   /**
+   * Where a kernel for a project's own work (a batch scoring job, no notebook) starts; set with
+   * `placeKernel` (the same sandbox a notebook of that project gets).
+   */
+  placeProject?: (projectId: string) => Promise<TKernelPlacement | null>;
+  /**
    * What a warm kernel of a placement key runs once it answers (default `pass`): a project whose
    * shared Spark runs gets its Spark client imported ahead (docs/spark.md).
    */
@@ -314,6 +319,7 @@ export class KernelPool {
   private fillTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribeLost: () => void;
   private readonly placeKernel: TKernelPoolOptions["placeKernel"];
+  private readonly placeProject: TKernelPoolOptions["placeProject"];
   private readonly warmUpCode: (key: string) => string;
   private readonly warmStickyMs: number;
   /** The placement warm kernels are started for; null: none yet (kernels need one). */
@@ -334,6 +340,7 @@ export class KernelPool {
     this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:kernels] ${message}\n`));
     this.placeKernel = options.placeKernel;
+    this.placeProject = options.placeProject;
     this.warmUpCode = options.warmUpCode ?? (() => WARM_UP_CODE);
     this.warmStickyMs = options.warmStickyMs ?? DEFAULT_WARM_STICKY_MS;
     this.unsubscribeLost = server.onLost((launch, reason) => this.handleServerLost(launch, reason));
@@ -399,10 +406,33 @@ export class KernelPool {
    * other than the pool's kernelspec starts a kernel of that spec (never a warm one).
    */
   async acquire(notebookId?: string, kernelName?: string): Promise<KernelHandle> {
+    return this.acquireAt(
+      this.placeKernel
+        ? async () => (notebookId ? await this.placeKernel?.(notebookId) : null) ?? null
+        : null,
+      kernelName,
+    );
+  }
+
+  /**
+   * A kernel in project `projectId`'s sandbox for work that belongs to no notebook (a batch
+   * scoring job, docs/models.md); otherwise like {@link acquire}.
+   */
+  async acquireInProject(projectId: string, kernelName?: string): Promise<KernelHandle> {
+    return this.acquireAt(
+      this.placeKernel ? async () => (await this.placeProject?.(projectId)) ?? null : null,
+      kernelName,
+    );
+  }
+
+  private async acquireAt(
+    place: (() => Promise<TKernelPlacement | null>) | null,
+    kernelName?: string,
+  ): Promise<KernelHandle> {
     if (this.isStopped) throw new KernelRuntimeError("stopped", "Flint's kernels are shutting down");
     let placement: TKernelPlacement | null = null;
-    if (this.placeKernel) {
-      placement = notebookId ? await this.placeKernel(notebookId) : null;
+    if (place) {
+      placement = await place();
       if (!placement) {
         throw new KernelRuntimeError(
           "kernel_start_failed",

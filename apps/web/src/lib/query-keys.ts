@@ -26,6 +26,11 @@ export const queryKeys = {
   projectRegisteredModels: (projectId: string) => ["projects", projectId, "models", "registered"] as const,
   runMetricHistory: (projectId: string, runId: string) =>
     ["projects", projectId, "models", "metrics", runId] as const,
+  /** Batch scoring runs of a project: of one model, or that read or produced one asset. */
+  projectBatchScores: (projectId: string, filter: { modelName?: string; assetId?: string }) =>
+    ["projects", projectId, "models", "batch-scores", filter.modelName ?? "", filter.assetId ?? ""] as const,
+  /** A project's catalog assets (the batch scoring form's choice). */
+  projectAssets: (projectId: string) => ["projects", projectId, "assets"] as const,
   projectDeployments: (projectId: string) => ["projects", projectId, "deployments"] as const,
   deployment: (projectId: string, name: string) => ["projects", projectId, "deployments", name] as const,
 

@@ -262,6 +262,7 @@ export async function startFlint(): Promise<TFlintServer> {
       getJobs: () => jobs,
       getMlflow: () => mlflow,
       getScoring: () => runtime.scoring,
+      getKernels: () => runtime.kernels,
       runtimeStatus: async () => runtime.status(),
       collab,
       onUnexpectedError: (error, request) =>

@@ -189,6 +189,7 @@ export async function startTestFlint(options: {
     collab,
     getMlflow: () => mlflow,
     getScoring: () => runtime.scoring,
+    getKernels: () => runtime.kernels,
   });
   const accessCache = options.databaseUrl ? createAccessCache() : null;
   const stopAccessListener =

@@ -17,8 +17,10 @@ export const ZDeploymentName = z
   );
 
 const ZModelName = z.string().min(1).max(200);
-const ZVersion = z.string().regex(/^[1-9][0-9]{0,9}$/, "a model version is a positive whole number");
-const ZAlias = z
+/** A registered model's version number (also batch scoring's). */
+export const ZVersion = z.string().regex(/^[1-9][0-9]{0,9}$/, "a model version is a positive whole number");
+/** A registered model's alias, e.g. champion (also batch scoring's). */
+export const ZAlias = z
   .string()
   .min(1)
   .max(100)

@@ -6,6 +6,7 @@
  */
 import { accountEndpoints } from "./account";
 import { adminEndpoints } from "./admin";
+import { batchScoreEndpoints } from "./batch-scores";
 import { catalogEndpoints } from "./catalog";
 import { chartEndpoints } from "./charts";
 import { checkpointEndpoints } from "./checkpoints";
@@ -44,6 +45,7 @@ export const contract = {
   ...jobEndpoints,
   ...modelEndpoints,
   ...deploymentEndpoints,
+  ...batchScoreEndpoints,
 } satisfies Record<string, TEndpoint>;
 
 /** The contract's type. */

@@ -6,6 +6,7 @@ import type { TJobService } from "@flint/jobs";
 import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
+import type { TBatchScoreService } from "../services/batch-scores.js";
 import type { TScoringServices } from "../services/deployments.js";
 import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 import type { TBucketStorage } from "../services/storage.js";
@@ -37,6 +38,8 @@ export interface TRouteDeps {
   getScoring: () => TScoringServices | null;
   /** The data catalog service of this process. */
   catalog: Catalog;
+  /** Batch scoring runs of this process (docs/models.md). */
+  batchScores: TBatchScoreService;
   /** The bucket of FLINT_STORAGE_URL=s3://...; null: files are in the data folder. */
   bucket: TBucketStorage | null;
   /** The co-editing rooms (null without the notebook socket, e.g. in API-only tests). */

@@ -8,6 +8,7 @@ import type { TAnyRoute, TRoutesOf } from "../router.js";
 import { createDeploymentService } from "../services/deployments.js";
 import { createAccountRoutes } from "./account.js";
 import { createAdminRoutes } from "./admin.js";
+import { createBatchScoreRoutes } from "./batch-scores.js";
 import { createCatalogRoutes } from "./catalog.js";
 import { createChartRoutes } from "./charts.js";
 import { createCheckpointRoutes } from "./checkpoints.js";
@@ -55,6 +56,7 @@ export function createRoutes(deps: TRouteDeps): TAnyRoute[] {
     ...createJobRoutes(deps),
     ...createModelRoutes(deps, deployments),
     ...createDeploymentRoutes(deps, deployments),
+    ...createBatchScoreRoutes(deps),
   };
   return Object.values(routes) as TAnyRoute[];
 }

@@ -119,7 +119,12 @@ export function ModelsPanel({ projectId, canLog }: { projectId: string; canLog: 
         </h2>
         {modelsQuery.isPending && <p className="text-sm text-slate-500">Loading models…</p>}
         {modelsQuery.data && (
-          <RegisteredModels projectId={projectId} models={modelsQuery.data.models} runsById={runsById} />
+          <RegisteredModels
+            projectId={projectId}
+            models={modelsQuery.data.models}
+            runsById={runsById}
+            mayScore={canLog}
+          />
         )}
       </section>
     </div>

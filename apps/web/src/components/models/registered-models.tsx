@@ -1,4 +1,5 @@
 "use client";
+import { BatchScorePanel } from "./batch-score";
 import { formatTime, type TRegisteredModel, type TRun } from "./format";
 import { NotebookLink, TrainedOn } from "./runs-table";
 
@@ -16,10 +17,13 @@ export function RegisteredModels({
   projectId,
   models,
   runsById,
+  mayScore = false,
 }: {
   projectId: string;
   models: TRegisteredModel[];
   runsById: Map<string, TRun>;
+  /** Whether the person may score a catalog asset with the models (`writeModels`). */
+  mayScore?: boolean;
 }) {
   if (models.length === 0)
     return (
@@ -78,6 +82,7 @@ export function RegisteredModels({
               })}
             </tbody>
           </table>
+          <BatchScorePanel projectId={projectId} model={model} mayScore={mayScore} />
         </li>
       ))}
     </ul>

@@ -10,6 +10,7 @@ import { formatBytes, formatCount } from "@/components/catalog/format";
 import { InsertIntoNotebookDialog } from "@/components/catalog/insert-into-notebook-dialog";
 import { SnippetTabs } from "@/components/catalog/snippet-tabs";
 import type { TAsset, TLineageEntry } from "@/components/catalog/types";
+import { BatchScoreLineage } from "@/components/models/batch-score";
 import { TrainedOnAsset } from "@/components/models/trained-on-asset";
 import { type ApiError, apiClient } from "@/lib/api";
 import type { TSnippetForm } from "@/lib/catalog/insert";
@@ -346,6 +347,7 @@ function AssetView() {
         <Lineage title="Used by" entries={asset.lineage.readBy} />
         <Lineage title="Produced by" entries={asset.lineage.writtenBy} />
         <TrainedOnAsset projectId={asset.projectId} assetId={asset.id} />
+        <BatchScoreLineage projectId={asset.projectId} assetId={asset.id} />
       </section>
     </article>
   );
