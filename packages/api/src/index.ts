@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createCatalogService } from "./services/catalog.js";
+import { createDeploymentKeyGate } from "./services/deployment-keys.js";
 import type { TScoringServices } from "./services/deployments.js";
 import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { createBucketStorage } from "./services/storage.js";
@@ -166,7 +167,10 @@ export function createApi(options: TApiOptions): TApi {
   };
   const bucket = createBucketStorage(config);
   const catalog = createCatalogService(prisma, config, bucket, options.serverId);
+  // One per process: the revoke route clears this server's cache through it (routes/deployments.ts).
+  const deploymentKeys = createDeploymentKeyGate(prisma, { ratePerMinute: config.deployments.keyRatePerMinute });
   const routes: TAnyRoute[] = createRoutes({
+    deploymentKeys,
     bucket,
     prisma,
     config,
@@ -184,6 +188,7 @@ export function createApi(options: TApiOptions): TApi {
     collab: options.collab ?? null,
   });
   const router = createRouter({
+    deploymentKeys,
     routes,
     maxBodyBytes: config.maxBodyBytes,
     authenticate,
@@ -211,5 +216,9 @@ export function createApi(options: TApiOptions): TApi {
     if (isAuthFormPath(pathname)) return await authForms(request);
     return await router(request);
   };
-  return { auth, handle, authenticate, routes, catalog, stop: () => catalog.stop() };
+  return { auth, handle, authenticate, routes, catalog, stop: async () => {
+      await deploymentKeys.close();
+      await catalog.stop();
+    },
+  };
 }

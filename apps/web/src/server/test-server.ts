@@ -178,6 +178,7 @@ export async function startTestFlint(options: {
     await runtime.stop();
     await collab.close();
     await identity.stop();
+    await api.stop();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };
