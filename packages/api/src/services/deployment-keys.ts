@@ -98,6 +98,8 @@ export interface TDeploymentKeyGate {
   resolve(request: Request, name: string): Promise<TDeploymentCaller>;
   /** Drops a revoked key (or every key of a deleted deployment) from this server's cache. */
   forget(what: { keyId: string } | { deploymentId: string }): void;
+  /** Starts listening for revocations (else the first prediction does) and resolves once it listens. */
+  listening(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,10 @@ export function createDeploymentKeyGate(
   // Opened at the first prediction: a server (or a test) that never serves one holds no connection.
   let listener: TDbListener | null = null;
   let isClosed = false;
+  let markListening = () => {};
+  const isListeningNow = new Promise<void>((resolve) => {
+    markListening = resolve;
+  });
   const listen = () => {
     if (listener || isClosed || options.isListening === false) return;
     listener = listenDb(prisma, REVOKED_CHANNEL, {
@@ -150,6 +156,7 @@ export function createDeploymentKeyGate(
         else clear();
       },
       onLost: clear,
+      onListening: () => markListening(),
     });
   };
   const canCache = () => (options.isListening === false ? true : listener?.isListening === true);
@@ -219,6 +226,11 @@ export function createDeploymentKeyGate(
       return caller;
     },
     forget,
+    listening() {
+      if (options.isListening === false) return Promise.resolve();
+      listen();
+      return isListeningNow;
+    },
     async close() {
       isClosed = true;
       clear();
