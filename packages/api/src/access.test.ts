@@ -1023,10 +1023,14 @@ describe("role × endpoint table", () => {
     expect(wrong.status).toBe(404);
     expect(wrong.body).toEqual(unknown.body);
     // Revoked through the route (a verified key is cached): the very next call is a 401.
-    const revoked = await t.call("DELETE", `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.id}`, {
-      as: users.admin,
-      via: "token",
-    });
+    const revoked = await t.call(
+      "DELETE",
+      `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.id}`,
+      {
+        as: users.admin,
+        via: "token",
+      },
+    );
     expect(revoked.status).toBe(200);
     expect((await predict(name, secret)).status).toBe(401);
   });

@@ -168,7 +168,9 @@ export function createApi(options: TApiOptions): TApi {
   const bucket = createBucketStorage(config);
   const catalog = createCatalogService(prisma, config, bucket, options.serverId);
   // One per process: the revoke route clears this server's cache through it (routes/deployments.ts).
-  const deploymentKeys = createDeploymentKeyGate(prisma, { ratePerMinute: config.deployments.keyRatePerMinute });
+  const deploymentKeys = createDeploymentKeyGate(prisma, {
+    ratePerMinute: config.deployments.keyRatePerMinute,
+  });
   const routes: TAnyRoute[] = createRoutes({
     deploymentKeys,
     bucket,
@@ -216,7 +218,13 @@ export function createApi(options: TApiOptions): TApi {
     if (isAuthFormPath(pathname)) return await authForms(request);
     return await router(request);
   };
-  return { auth, handle, authenticate, routes, catalog, stop: async () => {
+  return {
+    auth,
+    handle,
+    authenticate,
+    routes,
+    catalog,
+    stop: async () => {
       await deploymentKeys.close();
       await catalog.stop();
     },

@@ -105,7 +105,9 @@ export function errorResponse(error: AppError): Response {
     { error: { code: error.code, message: error.message, ...(error.details ?? {}) } },
     error.status,
     // A 429 says when to come back (RFC 9110), as the sign-in limits do.
-    error.status === 429 && typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : undefined,
+    error.status === 429 && typeof retryAfter === "number"
+      ? { "retry-after": String(retryAfter) }
+      : undefined,
   );
 }
 

@@ -42,7 +42,10 @@ describe.skipIf(!isRootWithCgroupV1)("scoring process memory limit", () => {
   };
   const predict = async (mb: number) => {
     const answer = await scoring.predict(deployment.id, Buffer.from(JSON.stringify({ rows: [{ mb }] })));
-    return { status: answer.status, body: JSON.parse(answer.body.toString("utf8")) as Record<string, unknown> };
+    return {
+      status: answer.status,
+      body: JSON.parse(answer.body.toString("utf8")) as Record<string, unknown>,
+    };
   };
 
   beforeAll(() => {

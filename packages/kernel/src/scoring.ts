@@ -91,7 +91,9 @@ export class ScoringManager {
       ? (options.sandbox?.memoryCgroup ?? (process.getuid?.() === 0 ? memoryGroup() : null))
       : null;
     if (wantsLimit && !this.memoryHierarchy)
-      this.log("scoring processes run with NO memory limit: no cgroup v1 memory hierarchy Flint may write (root only)");
+      this.log(
+        "scoring processes run with NO memory limit: no cgroup v1 memory hierarchy Flint may write (root only)",
+      );
   }
 
   /** Whether a process answers for the deployment now. */

@@ -56,7 +56,13 @@ beforeAll(async () => {
   userId = user.id;
   const project = await db.prisma.project.create({ data: { name: "Keys", createdById: userId } });
   const deployment = await db.prisma.deployment.create({
-    data: { name: "churn", projectId: project.id, modelName: "churn", modelVersion: "1", createdById: userId },
+    data: {
+      name: "churn",
+      projectId: project.id,
+      modelName: "churn",
+      modelVersion: "1",
+      createdById: userId,
+    },
   });
   deploymentId = deployment.id;
 });

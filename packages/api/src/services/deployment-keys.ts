@@ -67,9 +67,7 @@ function noteUse(prisma: PrismaClient, keyId: string, lastUsedAt: Date | null): 
   if (lastUsedAt && Date.now() - lastUsedAt.getTime() <= 60_000) return lastUsedAt;
   const now = new Date();
   // Not awaited: the caller's answer does not depend on it, and a failed write only loses a date.
-  prisma.deploymentKey
-    .update({ where: { id: keyId }, data: { lastUsedAt: now } })
-    .catch(() => undefined);
+  prisma.deploymentKey.update({ where: { id: keyId }, data: { lastUsedAt: now } }).catch(() => undefined);
   return now;
 }
 

@@ -386,7 +386,10 @@ export function createDeploymentService(deps: {
         if ((error as Error).name === "ScoringMemoryError") {
           // The process is gone: start the model again now rather than at the next request.
           log(`deployment ${deploymentId}: ${(error as Error).message}; restarting it`);
-          const row = await prisma.deployment.findUnique({ where: { id: deploymentId }, select: DEPLOYMENT_SELECT });
+          const row = await prisma.deployment.findUnique({
+            where: { id: deploymentId },
+            select: DEPLOYMENT_SELECT,
+          });
           if (row) startInBackground(row as TRow);
           throw new AppError(
             "unavailable",
