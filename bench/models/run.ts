@@ -211,7 +211,12 @@ async function main() {
         "-p",
         String(servePort),
       ],
-      { stdio: ["ignore", "ignore", "pipe"], detached: true },
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+        // It runs `uvicorn` by name: the environment's bin/ first, as an activated environment has it.
+        env: { ...process.env, PATH: `${path.dirname(python)}:${process.env.PATH ?? ""}` },
+      },
     );
     children.push(serve);
     let serveLog = "";
