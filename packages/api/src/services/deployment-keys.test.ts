@@ -126,4 +126,15 @@ describe("deployment key gate", () => {
     // Another key of the same deployment has its own count.
     expect(await statusOf(here, other.secret)).toBe(200);
   }, 60_000);
+
+  it("claims a key's minute in shares and never admits more than the limit across servers", async () => {
+    // 100 a minute: each server claims 2 at a time (one statement per 2 predictions).
+    const here = await gateOf(db.prisma, 100);
+    const there = await gateOf(otherServerDb, 100);
+    const { secret } = await createDeploymentKey(db.prisma, deploymentId, "shared", userId);
+    const answers: number[] = [];
+    for (let index = 0; index < 130; index++) answers.push(await statusOf(index % 2 ? there : here, secret));
+    expect(answers.filter((status) => status === 200)).toHaveLength(100);
+    expect(answers.slice(100).every((status) => status === 429)).toBe(true);
+  }, 60_000);
 });
