@@ -43,11 +43,27 @@ export async function resolveDeploymentKey(
   request: Request,
   name: string,
 ): Promise<TDeploymentCaller> {
+  const { caller, lastUsedAt } = await findKey(prisma, hashOf(request));
+  if (caller.name !== name) throw notFound("Deployment");
+  noteUse(prisma, caller.keyId, lastUsedAt);
+  return caller;
+}
+
+/** The SHA-256 of the request's deployment key; 401 when it sends none. */
+function hashOf(request: Request): string {
   const header = request.headers.get("authorization") ?? "";
   const secret = /^Bearer\s+(flint_dk_\S+)$/i.exec(header)?.[1];
   if (!secret) throw new AppError("unauthorized", KEY_MESSAGE);
+  return hashToken(secret);
+}
+
+/** The key with this hash and its deployment; 401 when it is unknown or revoked. */
+async function findKey(
+  prisma: PrismaClient,
+  hash: string,
+): Promise<{ caller: TDeploymentCaller; lastUsedAt: Date | null }> {
   const key = await prisma.deploymentKey.findUnique({
-    where: { keyHash: hashToken(secret) },
+    where: { keyHash: hash },
     select: {
       id: true,
       revokedAt: true,
@@ -57,9 +73,7 @@ export async function resolveDeploymentKey(
   });
   if (!key || key.revokedAt)
     throw new AppError("unauthorized", `This deployment key is unknown or was revoked. ${KEY_MESSAGE}`);
-  if (key.deployment.name !== name) throw notFound("Deployment");
-  noteUse(prisma, key.id, key.lastUsedAt);
-  return { ...key.deployment, keyId: key.id };
+  return { caller: { ...key.deployment, keyId: key.id }, lastUsedAt: key.lastUsedAt };
 }
 
 /** Writing on every call would make each prediction a database write; a minute's precision will do. */
@@ -221,11 +235,8 @@ export function createDeploymentKeyGate(
   };
   return {
     async resolve(request, name) {
-      const header = request.headers.get("authorization") ?? "";
-      const secret = /^Bearer\s+(flint_dk_\S+)$/i.exec(header)?.[1];
-      if (!secret) throw new AppError("unauthorized", KEY_MESSAGE);
+      const hash = hashOf(request);
       listen();
-      const hash = hashToken(secret);
       let caller: TDeploymentCaller;
       const cached = cache.get(hash);
       if (cached && cached.expiresAt > Date.now() && canCache()) {
@@ -235,19 +246,9 @@ export function createDeploymentKeyGate(
       } else {
         if (cached) cache.delete(hash);
         const startedAt = generation;
-        const key = await prisma.deploymentKey.findUnique({
-          where: { keyHash: hash },
-          select: {
-            id: true,
-            revokedAt: true,
-            lastUsedAt: true,
-            deployment: { select: { id: true, name: true, projectId: true } },
-          },
-        });
-        if (!key || key.revokedAt)
-          throw new AppError("unauthorized", `This deployment key is unknown or was revoked. ${KEY_MESSAGE}`);
-        caller = { ...key.deployment, keyId: key.id };
-        const lastUsedAt = noteUse(prisma, key.id, key.lastUsedAt);
+        const found = await findKey(prisma, hash);
+        caller = found.caller;
+        const lastUsedAt = noteUse(prisma, caller.keyId, found.lastUsedAt);
         if (startedAt === generation && canCache()) {
           if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value as string);
           cache.set(hash, { caller, lastUsedAt, expiresAt: Date.now() + cacheMs });
