@@ -421,6 +421,15 @@ const TABLE: Record<string, { need: TNeed; make: (who: TWho) => Promise<TRequest
       json: { cellIds: ["c1"] },
     }),
   },
+  // Choosing the kernel: runners and up (no kernel runtime here, so nothing restarts).
+  "PUT /api/v1/notebooks/{id}/kernel": {
+    need: "runner",
+    make: async () => ({
+      method: "PUT",
+      url: `/api/v1/notebooks/${notebookId}/kernel`,
+      json: { name: "flint-spark-dedicated" },
+    }),
+  },
   // The shared Spark: no kernel runtime here either, so a caller who passes gets 503.
   // Models (docs/models.md). This API has no MLflow server attached, so callers let through get
   // 503; what a viewer may not write through the proxy is checked against a real MLflow in

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { DEFAULT_MAX_UPLOAD_BYTES, parseSecretKey } from "@flint/catalog";
 import { parseConnectionAllowList, type TConnectionPolicy } from "@flint/catalog/connection-guard";
 import { parseStorageConfig, type TS3Credentials, type TStorageConfig } from "@flint/storage";
@@ -54,6 +55,9 @@ const ZEnv = z.object({
   FLINT_CATALOG_KEY: z.string().optional(),
   // Where files live (docs/deployment.md, "Storage"); checked by parseStorageConfig.
   FLINT_STORAGE_URL: z.string().optional(),
+  // The folder of the projects' own files when FLINT_STORAGE_URL is a bucket or unset: several
+  // servers need it on a shared file system (docs/deployment.md, "Project files").
+  FLINT_PROJECTS_DIR: z.string().min(1).optional(),
   FLINT_S3_ENDPOINT: z.string().optional(),
   FLINT_S3_PATH_STYLE: z.string().optional(),
   AWS_REGION: z.string().optional(),
@@ -139,7 +143,8 @@ export interface TConfig {
   storage: TStorageConfig;
   /**
    * The folder of the projects' own files (`projects/<id>/`: the Files tab, kernels' working
-   * folders): FLINT_STORAGE_URL's folder, or `<dataDir>/storage` when it is a bucket or unset.
+   * folders): FLINT_STORAGE_URL's folder; when that is a bucket or unset, FLINT_PROJECTS_DIR or
+   * `<dataDir>/storage`. Several web servers must see one folder here (cluster/shared-folder.ts).
    */
   storageRoot: string;
   /**
@@ -227,6 +232,24 @@ function parseAllowList(text: string): TConnectionPolicy {
   }
 }
 
+/**
+ * The folder of project files. With FLINT_STORAGE_URL=file://..., that folder (FLINT_PROJECTS_DIR may
+ * only repeat it: two folders would split a project's files); with a bucket, FLINT_PROJECTS_DIR or
+ * `<dataDir>/storage`; with neither set, FLINT_PROJECTS_DIR stands for FLINT_STORAGE_URL=file://
+ * (storageOf), so uploads and project files stay in one folder as before.
+ */
+function projectsRootOf(storage: TStorageConfig, value: z.infer<typeof ZEnv>, dataDir: string): string {
+  const chosen = value.FLINT_PROJECTS_DIR ? path.resolve(value.FLINT_PROJECTS_DIR) : undefined;
+  if (storage.kind === "file") {
+    if (chosen && chosen !== path.resolve(storage.root))
+      throw new Error(
+        `Invalid environment: FLINT_PROJECTS_DIR (${chosen}) differs from FLINT_STORAGE_URL's folder (${storage.root}); with file storage, project files live in the storage folder: unset FLINT_PROJECTS_DIR.`,
+      );
+    return storage.root;
+  }
+  return chosen ?? path.join(dataDir, "storage");
+}
+
 /** FLINT_STORAGE_URL and its S3 settings; errors name the variable. */
 function storageOf(
   value: z.infer<typeof ZEnv>,
@@ -237,7 +260,11 @@ function storageOf(
 } {
   let storage: TStorageConfig;
   try {
-    storage = parseStorageConfig(value, dataDir);
+    // FLINT_PROJECTS_DIR alone: file storage in that folder (projectsRootOf).
+    const url =
+      value.FLINT_STORAGE_URL ??
+      (value.FLINT_PROJECTS_DIR ? pathToFileURL(path.resolve(value.FLINT_PROJECTS_DIR)).href : undefined);
+    storage = parseStorageConfig({ ...value, FLINT_STORAGE_URL: url }, dataDir);
   } catch (error) {
     throw new Error(`Invalid environment: ${(error as Error).message}`);
   }
@@ -321,7 +348,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     connectionPolicy: parseAllowList(value.FLINT_CONNECTION_ALLOW),
     storage,
-    storageRoot: storage.kind === "file" ? storage.root : path.join(dataDir, "storage"),
+    storageRoot: projectsRootOf(storage, value, dataDir),
     models: { isEnabled: value.FLINT_MODELS === "on", databaseUrl: value.FLINT_MLFLOW_DATABASE_URL },
     deployments: {
       keyRatePerMinute: value.FLINT_DEPLOYMENT_KEY_RATE,

@@ -43,7 +43,12 @@ export {
   type TNotebookBroker,
   type TNotebookRouter,
 } from "./cluster/notebook-router.js";
-export { registerServer, type TServerIdentity } from "./cluster/server-registry.js";
+export { newServerId, registerServer, type TServerIdentity } from "./cluster/server-registry.js";
+export {
+  checkProjectsFolder,
+  type TProjectsFolderHealth,
+  writeServerMarker,
+} from "./cluster/shared-folder.js";
 export { loadConfig, readOrCreateSecret, SIGN_UP_MODES, type TConfig, type TSignUpMode } from "./config.js";
 export type { TSiteUser } from "./contract/admin.js";
 export type { THealth } from "./contract/health.js";
@@ -114,6 +119,8 @@ export interface TApiOptions {
   collab?: CollabHub | null;
   /** This web server's id (cluster/server-registry.ts), written on the profiling runs it takes. */
   serverId?: string;
+  /** Reported by `/api/health`: whether the servers share the projects folder (cluster/shared-folder.ts). */
+  checkProjectsFolder?: () => Promise<NonNullable<THealth["projectsFolder"]>>;
 }
 
 /** Where a request came from, as the HTTP server saw it. */
@@ -188,6 +195,7 @@ export function createApi(options: TApiOptions): TApi {
     getScoring: options.getScoring ?? (() => null),
     catalog,
     collab: options.collab ?? null,
+    checkProjectsFolder: options.checkProjectsFolder ?? null,
   });
   const router = createRouter({
     deploymentKeys,

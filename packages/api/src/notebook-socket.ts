@@ -37,8 +37,12 @@ export interface TNotebookSocketOptions {
   trustedOrigins: string[];
   publicUrl: string;
   log: (message: string) => void;
-  /** The co-editing rooms; without it the socket carries broker commands and events only. */
-  collab?: CollabHub | null;
+  /**
+   * The co-editing rooms, or with several web servers the router's `collab`, which joins the room
+   * on the notebook's owner (relayed when that is another server); without it the socket carries
+   * broker commands and events only.
+   */
+  collab?: Pick<CollabHub, "join"> | null;
 }
 
 function reject(socket: Duplex, status: number, message: string): void {
@@ -155,6 +159,9 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
         send: (frame) => {
           if (ws.readyState === ws.OPEN) ws.send(frame);
         },
+        // The room moved to another server: the page reconnects (1012: service restart, not an
+        // error it stops on) and merges what it holds, as after going offline.
+        close: (reason) => ws.close(1012, reason.slice(0, 100)),
       });
     };
     const handleFrame = async (frame: Uint8Array) => {
@@ -242,6 +249,10 @@ export function createNotebookSocketServer(options: TNotebookSocketOptions) {
         // Credentials too, so a disabled user's next command never reaches the kernel; and the
         // role on every command, so a role change applies to the next command at once (issue 23).
         if (!(await check(COMMAND_PERMISSIONS[command.type]))) return;
+        // Relayed co-editing: the owner confirms it has applied the keystrokes sent before this
+        // command, which goes to it another way (a forwarded request), so a run finds them.
+        const session = collab ? await collab : null;
+        await session?.barrier?.();
         // Runs carry the user, so the kernel calls Flint back with that user's rights.
         void options.broker
           .handleCommand(

@@ -30,6 +30,10 @@ export const PERMISSIONS = {
   // The live notebook socket: members only; the public reads published notebooks over REST.
   "notebook.watch": ["viewer", "runner", "editor", "admin"],
   "notebook.run": ["runner", "editor", "admin"],
+  // Which kernel runs the notebook (metadata.kernelspec, docs/spark.md): whoever may run and
+  // restart it may choose it, as in JupyterLab's "Change kernel"; it is how a notebook runs, not
+  // what its code says, and changing it costs what a restart costs.
+  "notebook.kernel": ["runner", "editor", "admin"],
   "notebook.edit": ["editor", "admin"],
   "notebook.create": ["editor", "admin"],
   // Move to the trash, restore, delete forever (docs/notebooks.md): whoever may create may remove.
@@ -123,6 +127,7 @@ export const TOKEN_SCOPE_OF = {
   "notebook.fullOutput": "read",
   "notebook.watch": "read",
   "notebook.run": "run",
+  "notebook.kernel": "run",
   "notebook.edit": "write",
   "notebook.create": "write",
   "notebook.delete": "write",
@@ -167,6 +172,7 @@ export const ABILITIES = {
   comment: "notebook.comment",
   history: "notebook.history",
   run: "notebook.run",
+  changeKernel: "notebook.kernel",
   edit: "notebook.edit",
   create: "notebook.create",
   delete: "notebook.delete",
@@ -206,6 +212,7 @@ export const COMMAND_PERMISSIONS = {
   run: "notebook.run",
   interrupt: "notebook.run",
   restart: "notebook.run",
+  switchKernel: "notebook.kernel",
   shutdown: "notebook.run",
   clearOutputs: "notebook.run",
   complete: "notebook.run",

@@ -60,4 +60,39 @@ describe("notebook tokens of a kernel", () => {
     expect(fresh).not.toBe(bobToken);
     expect(await verifyNotebookToken(t.prisma, fresh)).toMatchObject({ userId: bob.id });
   });
+
+  it("gives a job run's kernel a token of its own: the interactive kernel's rotation and stop leave it, the run's end revokes it", async () => {
+    const prepare = createRunPreparer(t.prisma, t.config);
+    // Bob works in the notebook's interactive kernel while Ada's scheduled job runs it.
+    const bobToken = (await prepare({ userId: bob.id, userName: bob.email, notebookId }))!.FLINT_API_TOKEN!;
+    const job = await prepare.forJobRun({
+      userId: ada.id,
+      userName: ada.email,
+      notebookId,
+      jobRunId: "run-1",
+      ttlMs: 60 * 60_000,
+    });
+    const jobToken = job!.FLINT_API_TOKEN!;
+    expect(job!.MLFLOW_TRACKING_TOKEN).toBe(jobToken);
+    expect(jobToken).not.toBe(bobToken);
+    expect(await verifyNotebookToken(t.prisma, jobToken)).toMatchObject({
+      userId: ada.id,
+      notebookId,
+      projectId,
+    });
+    // The job's token did not rotate Bob's away (his kernel is another process).
+    expect(await verifyNotebookToken(t.prisma, bobToken)).toMatchObject({ userId: bob.id });
+    // Ada then runs a cell interactively: Bob's interactive token rotates, the job's stays.
+    const adaToken = (await prepare({ userId: ada.id, userName: ada.email, notebookId }))!.FLINT_API_TOKEN!;
+    expect(adaToken).not.toBe(jobToken);
+    expect(await verifyNotebookToken(t.prisma, bobToken)).toBeNull();
+    expect(await verifyNotebookToken(t.prisma, jobToken)).not.toBeNull();
+    // The interactive kernel stops: the job run keeps working.
+    await prepare.revokeNotebook(notebookId);
+    expect(await verifyNotebookToken(t.prisma, adaToken)).toBeNull();
+    expect(await verifyNotebookToken(t.prisma, jobToken)).not.toBeNull();
+    // The run ends: its token dies.
+    expect(await prepare.revokeJobRun("run-1")).toBe(1);
+    expect(await verifyNotebookToken(t.prisma, jobToken)).toBeNull();
+  });
 });

@@ -80,7 +80,14 @@ export function notebookReadScope(projectId: string, forkSources: readonly TFork
 /** Issues a notebook token. The secret is returned once and never stored. */
 export async function issueNotebookToken(
   prisma: PrismaClient,
-  grant: { userId: string; projectId: string; notebookId?: string | null; ttlMs?: number },
+  grant: {
+    userId: string;
+    projectId: string;
+    notebookId?: string | null;
+    ttlMs?: number;
+    /** The job run whose kernel holds it (see {@link NotebookTokenIssuer.tokenForJobRun}). */
+    jobRunId?: string;
+  },
 ): Promise<{ secret: string; expiresAt: Date }> {
   const secret = NOTEBOOK_TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + (grant.ttlMs ?? NOTEBOOK_TOKEN_TTL_MS));
@@ -90,6 +97,7 @@ export async function issueNotebookToken(
       userId: grant.userId,
       projectId: grant.projectId,
       notebookId: grant.notebookId ?? null,
+      jobRunId: grant.jobRunId ?? null,
       expiresAt,
     },
   });
@@ -141,6 +149,10 @@ export async function revokeNotebookTokens(
  * Issues notebook tokens for the broker and reuses a live one per (user, notebook) while it has
  * more than an hour left, so running many cells does not write a token per cell. Expired rows
  * are cleaned up as new ones are issued.
+ *
+ * A notebook's interactive kernel and its job runs' kernels are different processes: a job run
+ * gets a token of its own ({@link tokenForJobRun}), which neither the interactive kernel's
+ * rotation nor its stop revokes, and which dies when the run ends ({@link revokeJobRun}).
  */
 export class NotebookTokenIssuer {
   private readonly cache = new Map<string, { secret: string; expiresAt: Date }>();
@@ -162,7 +174,9 @@ export class NotebookTokenIssuer {
       // The kernel's environment held the previous user's token, and the new user's code runs
       // in that same process: the old token must die before their cell does.
       this.cache.delete(`${previous}:${notebookId}`);
-      await this.prisma.catalogNotebookToken.deleteMany({ where: { userId: previous, notebookId } });
+      await this.prisma.catalogNotebookToken.deleteMany({
+        where: { userId: previous, notebookId, jobRunId: null },
+      });
     }
     this.holder.set(notebookId, userId);
     const cached = this.cache.get(key);
@@ -180,7 +194,30 @@ export class NotebookTokenIssuer {
   async revokeNotebook(notebookId: string): Promise<number> {
     this.holder.delete(notebookId);
     for (const key of [...this.cache.keys()]) if (key.endsWith(`:${notebookId}`)) this.cache.delete(key);
-    const result = await this.prisma.catalogNotebookToken.deleteMany({ where: { notebookId } });
+    const result = await this.prisma.catalogNotebookToken.deleteMany({
+      where: { notebookId, jobRunId: null },
+    });
+    return result.count;
+  }
+
+  /**
+   * A token for the kernel of job run `jobRunId` (a run of `notebookId` as `userId`): never cached
+   * or shared with the notebook's interactive kernel, alive for `ttlMs` (the run's timeout and a
+   * margin) unless {@link revokeJobRun} ends it first.
+   */
+  async tokenForJobRun(grant: {
+    userId: string;
+    projectId: string;
+    notebookId: string;
+    jobRunId: string;
+    ttlMs: number;
+  }): Promise<{ secret: string; expiresAt: Date }> {
+    return issueNotebookToken(this.prisma, grant);
+  }
+
+  /** Revokes the tokens of job run `jobRunId`'s kernel (the run ended). */
+  async revokeJobRun(jobRunId: string): Promise<number> {
+    const result = await this.prisma.catalogNotebookToken.deleteMany({ where: { jobRunId } });
     return result.count;
   }
 }

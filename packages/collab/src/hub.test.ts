@@ -365,3 +365,35 @@ describe("CollabHub", () => {
     expect(await hub.readLive("other")).toBeNull();
   });
 });
+
+describe("evicting a room (its notebook moved to another server)", () => {
+  it("closes its peers and never saves the stale copy, and the next join loads the store again", async () => {
+    const store = new MemoryStore({ cells: [cell("a", "x = 1")], metadata: {} });
+    const hub = new CollabHub({ store, saveDelayMs: 10, maxSaveDelayMs: 20 });
+    const closed: string[] = [];
+    const session = await hub.join("n1", {
+      userId: "u1",
+      canWrite: true,
+      send: () => undefined,
+      close: (reason) => closed.push(reason),
+    });
+    // The room was loaded without a saved state, so it has a save pending when it is evicted.
+    const remote = new Y.Doc();
+    await session.receive(
+      encodeFrame(MESSAGE_SYNC, (encoder) => syncProtocol.writeSyncStep1(encoder, remote)),
+      "read",
+    );
+    await hub.evict("n1", "moved to another server");
+    expect(closed).toEqual(["moved to another server"]);
+    expect(hub.isLive("n1")).toBe(false);
+    await session.leave();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(store.saves).toBe(0);
+    // A new room starts from the store.
+    const again = await hub.join("n1", { userId: "u1", canWrite: false, send: () => undefined });
+    expect(hub.isLive("n1")).toBe(true);
+    expect((await hub.readLive("n1"))?.cells[0]?.source).toBe("x = 1");
+    await again.leave();
+    await hub.close();
+  });
+});

@@ -57,6 +57,12 @@ export type TCollabPeer = {
   /** Whether the hub should ask this browser for its changes on joining (editors only). */
   canWrite: boolean;
   send: (frame: Uint8Array) => void;
+  /**
+   * Ends this browser's connection because the room left this server ({@link CollabHub.evict}:
+   * another server took the notebook). The browser reconnects and merges what it holds, as after
+   * going offline. Optional: peers that cannot be closed only stop receiving.
+   */
+  close?: (reason: string) => void;
 };
 
 /** A browser's membership of a room, from joining until {@link leave}. */
@@ -65,6 +71,12 @@ export interface TCollabSession {
   receive(frame: Uint8Array, kind: Exclude<TFrameKind, "invalid">): Promise<void>;
   /** Leaves the room; the last one out saves it and unloads it. */
   leave(): Promise<void>;
+  /**
+   * Resolves once every frame received so far is in the shared document. A local session applies
+   * frames as they come and needs none; a session relayed to another server (the notebook's owner)
+   * waits for the owner to confirm, so a run sent after a keystroke finds the keystroke there.
+   */
+  barrier?(): Promise<void>;
 }
 
 /** Options of {@link CollabHub}. */
@@ -136,6 +148,7 @@ class Room {
   }
 
   markDirty(): void {
+    if (this.isDisposed) return;
     if (!this.isDirty) this.firstDirtyAt = Date.now();
     this.isDirty = true;
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -154,7 +167,7 @@ class Room {
       this.saveTimer = null;
     }
     while (this.saving) await this.saving;
-    if (!this.isDirty) return;
+    if (!this.isDirty || this.isDisposed) return;
     this.saving = this.saveOnce().finally(() => {
       this.saving = null;
     });
@@ -197,7 +210,11 @@ class Room {
     peer.send(encodeSaved({ version: this.version, stateVector: Y.encodeStateVector(this.doc) }));
   }
 
+  /** Set once the room is unloaded or evicted: it neither saves nor applies anything more. */
+  isDisposed = false;
+
   dispose(): void {
+    this.isDisposed = true;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.awareness.destroy();
     this.doc.destroy();
@@ -257,7 +274,7 @@ export class CollabHub {
     let hasLeft = false;
     return {
       receive: async (frame, kind) => {
-        if (hasLeft) return;
+        if (hasLeft || room.isDisposed) return;
         this.receive(room, peer, frame, kind);
         if (kind === "save") {
           await room.save();
@@ -269,11 +286,13 @@ export class CollabHub {
         hasLeft = true;
         const clientIds = room.peers.get(peer) ?? new Set();
         room.peers.delete(peer);
+        // An evicted room is gone already (and must not save over the new owner's).
+        if (room.isDisposed) return;
         awarenessProtocol.removeAwarenessStates(room.awareness, [...clientIds], "left");
         if (room.peers.size > 0) return;
         await room.save();
         // Someone may have come in while it saved.
-        if (room.peers.size === 0 && this.rooms.get(notebookId) !== undefined) {
+        if (room.peers.size === 0 && !room.isDisposed && this.rooms.get(notebookId) !== undefined) {
           this.rooms.delete(notebookId);
           room.dispose();
         }
@@ -340,6 +359,25 @@ export class CollabHub {
   async flush(notebookId: string): Promise<void> {
     const room = this.rooms.get(notebookId);
     if (room) await (await room).save();
+  }
+
+  /**
+   * Drops a notebook's room without saving it and closes its peers: this server no longer holds
+   * the notebook's lease, so another server's room (loaded from the database) is the live one now,
+   * and saving this copy would write over that one's saves. Nothing is lost: every peer holds its
+   * own copy of the document and sends what the database lacks when it reconnects (to the new
+   * owner, directly or relayed).
+   */
+  async evict(notebookId: string, reason: string): Promise<void> {
+    const pending = this.rooms.get(notebookId);
+    if (!pending) return;
+    this.rooms.delete(notebookId);
+    const room = await pending.catch(() => null);
+    if (!room) return;
+    const peers = [...room.peers.keys()];
+    room.peers.clear();
+    room.dispose();
+    for (const peer of peers) peer.close?.(reason);
   }
 
   /** Whether someone has the notebook open (its room is loaded). */

@@ -12,6 +12,9 @@ import {
 } from "@flint/kernel";
 import { injectParameters, type TCell, type TParameterValues, ZCell } from "@flint/notebook";
 
+/** How long a run's token outlives its timeout: the kernel's start and the last cell's end. */
+const TOKEN_MARGIN_MS = 10 * 60_000;
+
 /** A run's status: `queued` (waiting for a worker or a retry), `running`, and the three ends. */
 export type TJobRunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out";
 
@@ -19,8 +22,16 @@ export type TJobRunStatus = "queued" | "running" | "succeeded" | "failed" | "tim
 export type TRunDeps = {
   prisma: PrismaClient;
   kernels: TRunKernelProvider;
-  /** The kernel environment for the owner (their notebook token), as interactive runs get it. */
-  prepareRun?: (context: TRunContext & { notebookId: string }) => Promise<Record<string, string> | null>;
+  /**
+   * The kernel environment for the owner: a notebook token of the run's own (`jobRunId`, alive
+   * `ttlMs`), never the notebook's interactive kernel's, so a person restarting that kernel does
+   * not cut the run off, and the run does not rotate theirs.
+   */
+  prepareRun?: (
+    context: TRunContext & { notebookId: string; jobRunId: string; ttlMs: number },
+  ) => Promise<Record<string, string> | null>;
+  /** Revokes what {@link prepareRun} gave the run's kernel (called when each attempt ends). */
+  releaseRun?: (jobRunId: string) => Promise<unknown>;
   /**
    * Whether `userId` may still run notebooks in `projectId` (the permission table's answer). A
    * run is refused when its owner lost the right since the job was made.
@@ -170,7 +181,15 @@ export async function executeJobRunAttempt(deps: TRunDeps, runId: string): Promi
       kernelName: job.kernelName,
       timeoutMs: job.timeoutSeconds * 1000,
       context: { userId: job.ownerId, userName: job.owner.name },
-      prepareRun: deps.prepareRun,
+      prepareRun: deps.prepareRun
+        ? (context) =>
+            deps.prepareRun!({
+              ...context,
+              jobRunId: runId,
+              // The run's timeout, and a margin for the kernel's start and the end of its last cell.
+              ttlMs: job.timeoutSeconds * 1000 + TOKEN_MARGIN_MS,
+            })
+        : undefined,
     });
   } catch (error) {
     const message = (error as Error).message ?? String(error);
@@ -183,6 +202,10 @@ export async function executeJobRunAttempt(deps: TRunDeps, runId: string): Promi
       kernelId: null,
     };
   }
+  // The attempt's kernel is gone (runNotebook shuts it down): so is its token.
+  await deps
+    .releaseRun?.(runId)
+    .catch((error: unknown) => deps.log(`could not revoke the token of job run ${runId}: ${String(error)}`));
   const endedAt = new Date();
   const shouldRetry = result.status !== "succeeded" && attempt < run.maxAttempts;
   const status: TJobRunStatus = shouldRetry ? "queued" : result.status;

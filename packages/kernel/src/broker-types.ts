@@ -37,12 +37,20 @@ export interface TCellRunStore {
   loadCells(notebookId: string): Promise<TStoredCell[]>;
   /** Stores one cell's outputs, execution count and status (fields left out stay unchanged). */
   saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void>;
+  /**
+   * The kernelspec name the notebook asks for (its saved `metadata.kernelspec.name`), or null.
+   * Read before each kernel start; without it every notebook gets the runtime's default kernel.
+   */
+  loadKernelName?(notebookId: string): Promise<string | null>;
 }
 
 /** Where the broker gets kernels (the {@link KernelPool}). */
 export interface TKernelProvider {
-  /** A started kernel for one notebook (in the notebook's project sandbox, where there are sandboxes). */
-  acquire(notebookId: string): Promise<KernelHandle>;
+  /**
+   * A started kernel for one notebook (in the notebook's project sandbox, where there are
+   * sandboxes), of kernelspec `kernelName` (the provider's default when left out).
+   */
+  acquire(notebookId: string, kernelName?: string): Promise<KernelHandle>;
   /** Shuts down a kernel the broker no longer uses. */
   release(handle: KernelHandle): void;
 }
@@ -66,6 +74,11 @@ export type TBrokerListener = (event: TBrokerEvent) => void;
 export type TBrokerOptions = {
   store: TCellRunStore;
   kernels: TKernelProvider;
+  /**
+   * The kernelspec a notebook gets when it asks for none, or for one Flint does not offer
+   * (default `flint-spark`): the kernel provider's own.
+   */
+  defaultKernelName?: string;
   /** Output cap per cell run, in bytes. Default 5 MB. */
   maxOutputBytes?: number;
   /** A notebook's kernel is shut down after this long without activity. Default 1 hour. */

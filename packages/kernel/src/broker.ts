@@ -24,6 +24,7 @@ import type {
   TRunContext,
 } from "./broker-types";
 import { KernelRuntimeError } from "./errors";
+import { DEFAULT_KERNEL_NAME } from "./kernels";
 import { NotebookSession } from "./notebook-session";
 import type { TBrokerCommand, TCellRunResult, TReplyEvent } from "./protocol";
 
@@ -62,6 +63,7 @@ export class ExecutionBroker {
     this.store = options.store;
     this.kernels = options.kernels;
     this.options = {
+      defaultKernelName: options.defaultKernelName ?? DEFAULT_KERNEL_NAME,
       maxOutputBytes: options.maxOutputBytes ?? 5_000_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000,
       keepFinishedOutputsMs: options.keepFinishedOutputsMs ?? 60_000,

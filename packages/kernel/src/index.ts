@@ -142,7 +142,10 @@ export type TKernelRuntimeOptions = {
   outputStore?: TBrokerOptions["outputStore"];
   /** See {@link TBrokerOptions.maxKernelsPerUser}. Default 0 (no limit). */
   maxKernelsPerUser?: number;
-  /** Kernelspec to start. Default `flint-spark`. */
+  /**
+   * Kernelspec of notebooks that name none (their `metadata.kernelspec`) and of the warm pool.
+   * Default `flint-spark`. A notebook naming another of {@link FLINT_KERNELSPECS} gets that one.
+   */
   kernelName?: string;
   /** Lifecycle messages. Default: stderr. */
   log?: TLog;
@@ -282,6 +285,9 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
   const broker = new ExecutionBroker({
     store: options.store,
     kernels,
+    // A notebook's kernelspec picks its kernel; this one is for notebooks that name none (or one
+    // Flint does not offer), and the pool's warm kernels are of it.
+    defaultKernelName: options.kernelName,
     maxOutputBytes: options.maxOutputBytes,
     idleTimeoutMs: options.idleTimeoutMs,
     prepareRun: options.prepareRun,

@@ -6,10 +6,16 @@
  */
 
 import type { KernelMessage } from "@jupyterlab/services";
-import type { TKernelProvider, TResolvedOptions, TRunContext, TRunEnvironment } from "./broker-types";
+import type {
+  TCellRunStore,
+  TKernelProvider,
+  TResolvedOptions,
+  TRunContext,
+  TRunEnvironment,
+} from "./broker-types";
 import { describeError, KernelRuntimeError } from "./errors";
 import type { KernelHandle, TServicesStatus } from "./kernels";
-import type { TKernelStatus } from "./protocol";
+import { chooseKernel, type TKernelChoice, type TKernelStatus } from "./protocol";
 
 /** What the slot's kernel reports, for the session to act on. */
 export type TKernelSlotHandlers = {
@@ -18,6 +24,8 @@ export type TKernelSlotHandlers = {
   onDroppedMessage: (kernel: KernelHandle) => void;
   /** The status subscribers see changed. */
   onStatus: (status: TKernelStatus, detail: string | undefined) => void;
+  /** The kernel the notebook has or will start changed (its saved choice was read). */
+  onChoice: (choice: TKernelChoice) => void;
 };
 
 /** The kernel of one notebook. */
@@ -33,9 +41,14 @@ export class KernelSlot {
   private preparedEnv: { kernel: KernelHandle; key: string } | null = null;
   /** Who started the current kernel (see {@link owner}). */
   private ownerId: string | null = null;
+  /** The kernelspec of the current (or starting) kernel, as last read from the notebook. */
+  private choiceValue: TKernelChoice | null = null;
+  /** The kernelspec the attached kernel was started from. */
+  private handleKernelName: string | null = null;
 
   constructor(
     private readonly notebookId: string,
+    private readonly store: TCellRunStore,
     private readonly kernels: TKernelProvider,
     private readonly options: TResolvedOptions,
     private readonly handlers: TKernelSlotHandlers,
@@ -58,6 +71,36 @@ export class KernelSlot {
   /** The kernel status subscribers see, and its detail. */
   get status(): { status: TKernelStatus; detail: string | undefined } {
     return { status: this.statusValue, detail: this.detailValue };
+  }
+
+  /** The kernel the notebook has or will start; null until its choice was first read. */
+  get choice(): TKernelChoice | null {
+    return this.choiceValue;
+  }
+
+  /** The kernelspec the live kernel runs, or null without one. */
+  get kernelName(): string | null {
+    return this.handle && !this.handle.isDead ? this.handleKernelName : null;
+  }
+
+  /**
+   * Reads the notebook's kernel choice (its saved `metadata.kernelspec`) and tells subscribers when
+   * it changed. A store that fails is logged and the default kernel is used: a notebook must run.
+   */
+  async readChoice(): Promise<TKernelChoice> {
+    let requested: string | null = null;
+    try {
+      requested = (await this.store.loadKernelName?.(this.notebookId)) ?? null;
+    } catch (error) {
+      this.options.log(
+        `reading the kernel choice of notebook ${this.notebookId} failed: ${describeError(error)}`,
+      );
+    }
+    const choice = chooseKernel(requested, this.options.defaultKernelName);
+    const previous = this.choiceValue;
+    this.choiceValue = choice;
+    if (previous?.name !== choice.name || previous?.notice !== choice.notice) this.handlers.onChoice(choice);
+    return choice;
   }
 
   /** Who started this notebook's live (or starting) kernel; null without one. */
@@ -100,7 +143,13 @@ export class KernelSlot {
     this.isAcquiredUnwanted = false;
     if (!this.acquiring) {
       this.setStatus(waitingStatus);
-      const acquiring = this.kernels.acquire(this.notebookId);
+      // The notebook's kernelspec is read at every start, so a change of kernel (a restart after
+      // `PUT /notebooks/{id}/kernel`) starts the new kind.
+      let kernelName = this.options.defaultKernelName;
+      const acquiring = this.readChoice().then((choice) => {
+        kernelName = choice.name;
+        return this.kernels.acquire(this.notebookId, choice.name);
+      });
       this.acquiring = acquiring;
       acquiring.then(
         (handle) => {
@@ -110,7 +159,7 @@ export class KernelSlot {
             this.kernels.release(handle);
             return;
           }
-          this.attach(handle);
+          this.attach(handle, kernelName);
         },
         (error: unknown) => {
           if (this.acquiring === acquiring) this.acquiring = null;
@@ -182,9 +231,10 @@ export class KernelSlot {
     kernel.executeSilent(pythonEnvironmentUpdate(env) + PRESTART_SHARED_SPARK);
   }
 
-  private attach(handle: KernelHandle): void {
+  private attach(handle: KernelHandle, kernelName: string): void {
     this.detach();
     this.handle = handle;
+    this.handleKernelName = kernelName;
     this.subscriptions = [
       handle.onIOPub((msg) => this.handlers.onIOPub(handle, msg)),
       handle.onStatus((status) => {

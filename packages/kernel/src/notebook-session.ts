@@ -111,6 +111,7 @@ export class NotebookSession {
     this.queries = new KernelQueries(options, () => this.touch());
     this.slot = new KernelSlot(
       notebookId,
+      store,
       kernels,
       options,
       {
@@ -124,6 +125,16 @@ export class NotebookSession {
             status,
             ...(detail ? { detail } : {}),
           }),
+        onChoice: (choice) => {
+          const { status, detail } = this.slot.status;
+          this.events.broadcast({
+            type: "kernel",
+            notebookId: this.notebookId,
+            status,
+            ...(detail ? { detail } : {}),
+            choice,
+          });
+        },
       },
       (userId) => sessionsOwnedBy(userId).length,
       () => this.isClosed,
@@ -148,16 +159,21 @@ export class NotebookSession {
    * Returns the function that unsubscribes it.
    */
   subscribe(listener: TBrokerListener): () => void {
-    return this.events.subscribe(listener, () => this.snapshot());
+    const unsubscribe = this.events.subscribe(listener, () => this.snapshot());
+    // A page shows which kernel the notebook gets (and whether its kernelspec was refused) before
+    // any kernel starts: read the choice once; it arrives as a kernel event.
+    if (!this.slot.choice && !this.slot.isAcquiring) void this.slot.readChoice();
+    return unsubscribe;
   }
 
   /** The current state, as sent to a new subscriber. */
   snapshot(): TSnapshotEvent {
     const { status, detail } = this.slot.status;
+    const choice = this.slot.choice;
     return {
       type: "snapshot",
       notebookId: this.notebookId,
-      kernel: { status, ...(detail ? { detail } : {}) },
+      kernel: { status, ...(detail ? { detail } : {}), ...(choice ? { choice } : {}) },
       queue: this.queue.map((entry) => entry.cellId),
       cells: [...this.cells.values()].map((state) => ({
         cellId: state.cellId,
@@ -249,6 +265,19 @@ export class NotebookSession {
     this.dropKernel("interrupted", "restarting");
     await this.slot.ensure("restarting");
     this.touch();
+  }
+
+  /**
+   * Applies a changed kernel choice (the notebook's saved `metadata.kernelspec`): a kernel of
+   * another kind is replaced by one of the new kind, as {@link restart} does (its state is lost);
+   * without a kernel, the next run starts the new kind. Subscribers are told the new choice.
+   */
+  async switchKernel(): Promise<void> {
+    this.touch();
+    const hasKernel = (this.slot.kernel !== null && !this.slot.kernel.isDead) || this.slot.isAcquiring;
+    const choice = await this.slot.readChoice();
+    if (!hasKernel || choice.name === this.slot.kernelName) return;
+    await this.restart();
   }
 
   /** Shuts the notebook's kernel down (as `restart` does, without starting a new one). */
@@ -348,6 +377,9 @@ export class NotebookSession {
           break;
         case "restart":
           await this.restart();
+          break;
+        case "switchKernel":
+          await this.switchKernel();
           break;
         case "shutdown":
           await this.shutdown();

@@ -2,11 +2,13 @@ import type { TOutput } from "@flint/notebook";
 import { describe, expect, it } from "vitest";
 import {
   applyOutputChanges,
+  chooseKernel,
   codePointsToUtf16Offset,
   diffOutputs,
   utf16OffsetToCodePoints,
   ZBrokerCommand,
   ZBrokerEvent,
+  ZKernelName,
 } from "./protocol";
 
 const stream = (text: string, name = "stdout"): TOutput => ({ output_type: "stream", name, text });
@@ -107,5 +109,31 @@ describe("schemas", () => {
     expect(
       ZBrokerEvent.safeParse({ type: "cell", notebookId: "n", cellId: "c", status: "weird" }).success,
     ).toBe(false);
+  });
+});
+
+describe("a notebook's kernel choice", () => {
+  it("takes a kernelspec Flint offers, and the default for none", () => {
+    expect(chooseKernel("flint-spark-dedicated")).toEqual({ name: "flint-spark-dedicated" });
+    expect(chooseKernel("flint-spark")).toEqual({ name: "flint-spark" });
+    expect(chooseKernel(null)).toEqual({ name: "flint-spark" });
+    expect(chooseKernel("  ")).toEqual({ name: "flint-spark" });
+    // A runtime whose default is another kernelspec (tests, FLINT_SPARK_MODE=dedicated setups).
+    expect(chooseKernel("python3", "python3")).toEqual({ name: "python3" });
+  });
+
+  it("runs any other kernelspec on the default, with a notice that names both", () => {
+    const choice = chooseKernel("python3", "flint-spark-dedicated");
+    expect(choice.name).toBe("flint-spark-dedicated");
+    expect(choice.notice).toContain('"python3", which Flint does not offer');
+    expect(choice.notice).toContain("Python 3 (Spark, dedicated)");
+  });
+
+  it("accepts only offered names in commands and requests, saying which exist", () => {
+    expect(ZKernelName.safeParse("flint-spark-dedicated").success).toBe(true);
+    const refused = ZKernelName.safeParse("python3");
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toContain("flint-spark, flint-spark-dedicated");
+    expect(ZBrokerCommand.safeParse({ type: "switchKernel" }).success).toBe(true);
   });
 });

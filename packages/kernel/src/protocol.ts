@@ -102,6 +102,72 @@ export const ZKernelStatus = z.enum(["not started", "starting", "idle", "busy", 
 /** The notebook's kernel status. */
 export type TKernelStatus = z.infer<typeof ZKernelStatus>;
 
+/**
+ * The kernelspecs Flint offers a notebook (installed by `packages/python`'s `flint.install`), the
+ * allow-list for `metadata.kernelspec.name`: what the kernel picker lists, what the broker starts,
+ * what a job may name. A notebook naming anything else runs on the default (the first) with a
+ * notice (docs/spark.md).
+ */
+export const FLINT_KERNELSPECS = [
+  {
+    name: "flint-spark",
+    displayName: "Python 3 (Spark)",
+    description:
+      "Spark on the project's shared Spark server (Spark Connect): starts fast, uses little memory; no sc or RDDs.",
+  },
+  {
+    name: "flint-spark-dedicated",
+    displayName: "Python 3 (Spark, dedicated)",
+    description:
+      "The notebook's own Spark (a JVM of its own): sc, RDDs and Spark ML model logging; slower to start, more memory.",
+  },
+] as const;
+
+/** A kernelspec name Flint offers. */
+export const ZKernelName = z.enum(
+  FLINT_KERNELSPECS.map((spec) => spec.name) as [TKernelName, ...TKernelName[]],
+  {
+    error: (issue) =>
+      `unknown kernel ${JSON.stringify(issue.input)}: Flint offers ${FLINT_KERNELSPECS.map((spec) => spec.name).join(", ")}`,
+  },
+);
+/** A kernelspec name Flint offers. */
+export type TKernelName = (typeof FLINT_KERNELSPECS)[number]["name"];
+
+/** The display name of a kernelspec Flint offers, or the name itself for any other. */
+export function kernelDisplayName(name: string): string {
+  return FLINT_KERNELSPECS.find((spec) => spec.name === name)?.displayName ?? name;
+}
+
+/**
+ * Which kernel serves (or will serve) a notebook: the kernelspec `name`, and `notice` when that is
+ * not what the notebook's `metadata.kernelspec` asks for (a kernel Flint does not offer).
+ */
+export const ZKernelChoice = z.object({ name: z.string(), notice: z.string().optional() });
+/** Which kernel serves a notebook, and why when it is not the one asked for. */
+export type TKernelChoice = z.infer<typeof ZKernelChoice>;
+
+/**
+ * The kernel for a notebook that asks for `requested` (its `metadata.kernelspec.name`, or null
+ * when it names none) where the default kernelspec is `defaultName`: the one asked for when Flint
+ * offers it, else the default with a notice that says so. Never throws: a notebook naming a kernel
+ * Flint does not have still runs.
+ */
+export function chooseKernel(
+  requested: string | null | undefined,
+  defaultName: string = FLINT_KERNELSPECS[0].name,
+): TKernelChoice {
+  const name = requested?.trim();
+  if (!name || name === defaultName) return { name: defaultName };
+  if (FLINT_KERNELSPECS.some((spec) => spec.name === name)) return { name };
+  return {
+    name: defaultName,
+    notice:
+      `This notebook asks for the kernel "${name.slice(0, 100)}", which Flint does not offer; it runs on ` +
+      `${kernelDisplayName(defaultName)}. Choose a kernel in the toolbar to keep it.`,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -120,6 +186,14 @@ export const ZInterruptCommand = z.object({ type: z.literal("interrupt"), reques
 
 /** Replace the kernel with a fresh one (state lost, Spark jobs stopped, queue cancelled). */
 export const ZRestartCommand = z.object({ type: z.literal("restart"), requestId: ZRequestId });
+
+/**
+ * The notebook's kernel choice (`metadata.kernelspec`, saved by `PUT /notebooks/{id}/kernel`)
+ * changed: restart the kernel as that kind when one runs (its state is lost, as with `restart`),
+ * and tell every subscriber which kernel the notebook now has. Carries no name: the broker reads
+ * the saved choice, so a command alone changes nothing but a restart.
+ */
+export const ZSwitchKernelCommand = z.object({ type: z.literal("switchKernel"), requestId: ZRequestId });
 
 /** Shut the notebook's kernel down (outputs stay). */
 export const ZShutdownCommand = z.object({ type: z.literal("shutdown"), requestId: ZRequestId });
@@ -209,6 +283,7 @@ export const ZBrokerCommand = z.discriminatedUnion("type", [
   ZRunCommand,
   ZInterruptCommand,
   ZRestartCommand,
+  ZSwitchKernelCommand,
   ZShutdownCommand,
   ZClearOutputsCommand,
   ZCompleteCommand,
@@ -331,6 +406,8 @@ export const ZKernelEvent = z.object({
   notebookId: z.string(),
   status: ZKernelStatus,
   detail: z.string().optional(),
+  /** The kernel the notebook has or will start, when the broker knows it (omitted: unchanged). */
+  choice: ZKernelChoice.optional(),
 });
 
 /** A cell's status (and execution count, when given) changed. */
@@ -389,7 +466,12 @@ export type TSnapshotCell = z.infer<typeof ZSnapshotCell>;
 export const ZSnapshotEvent = z.object({
   type: z.literal("snapshot"),
   notebookId: z.string(),
-  kernel: z.object({ status: ZKernelStatus, detail: z.string().optional() }),
+  kernel: z.object({
+    status: ZKernelStatus,
+    detail: z.string().optional(),
+    /** The kernel the notebook has or will start; omitted before the broker has read the choice. */
+    choice: ZKernelChoice.optional(),
+  }),
   /** Ids of queued cells in run order (the running cell is not included). */
   queue: z.array(z.string()),
   cells: z.array(ZSnapshotCell),

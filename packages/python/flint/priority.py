@@ -16,9 +16,9 @@ processes; between sessions, the session's autogroup nice counts. So both are se
 (for the whole session: the JVM and its Python workers) when the process leads its session, and
 the process's (inherited by its children; what counts when autogroups are off).
 
-``FLINT_BACKGROUND_NICE`` sets the value (default 5: such a process gets about a quarter of the
-share of a busy kernel; 0 turns it off). Raising a nice value needs no privilege, and a sandboxed
-user cannot lower it again.
+``FLINT_BACKGROUND_NICE`` sets the value (default 5: next to one busy kernel, a busy Spark server
+gets about a quarter of the time, weights 335 against 1024; 0 turns it off). Raising a nice
+value needs no privilege, and a sandboxed user cannot lower it again.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def test_sc_says_to_pick_the_dedicated_kernel(shared: KernelDriver) -> None:
     run = shared.execute("sc.parallelize([1, 2]).count()")
     assert run.reply["status"] == "error"
     assert run.error["ename"] == "SparkStartError"
-    assert 'switch this notebook to the "Spark (dedicated)" kernel' in run.error["evalue"]
+    assert 'switch this notebook to the "Python 3 (Spark, dedicated)" kernel' in run.error["evalue"]
 
 
 def test_progress_is_published_live_and_summarised(shared: KernelDriver) -> None:

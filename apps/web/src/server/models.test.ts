@@ -100,9 +100,8 @@ beforeAll(async () => {
     apiSocket: true,
     mlflowDatabaseUrl: await createEmptyDatabase(),
     runtime: ({ config, port }) => ({
-      // Dedicated kernels (FLINT_SPARK_MODE=dedicated): mlflow.spark needs a classic session (the
-      // Spark ML test); Flint starts every kernel with one kernelspec, whatever a notebook names.
-      kernelName: "flint-spark-dedicated",
+      // The Spark ML notebook names the dedicated kernel (mlflow.spark needs a classic session);
+      // the others run on the default one, as a notebook picks its kernel (docs/spark.md).
       prepareRun: createRunPreparer(db.prisma, config),
       sandbox: {
         mode: config.kernels.sandbox,

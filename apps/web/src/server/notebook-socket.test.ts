@@ -177,6 +177,7 @@ describe("the notebook WebSocket", () => {
       { type: "chartPreview", command: "%chart data(df) bar x(a) y(count())" },
       { type: "run", cellIds: ["saved"] },
       { type: "restart" },
+      { type: "switchKernel" },
       { type: "shutdown" },
     ];
     const failures: string[] = [];

@@ -3,26 +3,23 @@
 // live outputs; restarting one server leaves the other's running cells alone; killing the owner
 // (SIGKILL, as a crash) hands its notebooks to the survivor, which keeps the saved outputs and runs
 // the next cell.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createToken } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import { createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { killClusterServer, startClusterServer, type TClusterServer, waitFor } from "./cluster-testing.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../../../..");
 // The default: shorter leases were lost to stalled heartbeats on a shared 2-core machine (load 15,
 // Jupyter starting, tsx compiling), which is what a real lease must survive.
 const LEASE_SECONDS = 15;
 
 type TEvent = { type: string; [key: string]: unknown };
-type TServer = { name: string; child: ChildProcess; baseUrl: string; serverId: string };
+type TServer = TClusterServer;
 type TSocket = { ws: WebSocket; events: TEvent[] };
 
 let prisma: PrismaClient;
@@ -49,47 +46,14 @@ let token: string;
 let notebookId: string;
 
 /** Starts a test Flint in its own process group (so a kill takes its Jupyter and kernels). */
-function startServer(name: string): Promise<TServer> {
-  const child = spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(here, "test-server-main.ts")], {
-    cwd: root,
-    detached: true,
-    env: {
-      ...process.env,
-      ...shared,
-      DATABASE_URL: databaseUrl,
-      FLINT_TEST_DATA_DIR: dataDir,
-      FLINT_SERVER_NAME: name,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => {
-    stderr += String(chunk);
-    if (process.env.FLINT_TEST_VERBOSE) process.stderr.write(String(chunk));
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = "";
-    child.stdout?.on("data", (chunk) => {
-      stdout += String(chunk);
-      const match = /FLINT_TEST_READY (\S+) (\S+)/.exec(stdout);
-      if (match?.[1] && match[2]) {
-        const server = { name, child, baseUrl: match[1], serverId: match[2] };
-        started.push(server);
-        servers.set(name, server);
-        resolve(server);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server ${name} exited (${code}): ${stderr.slice(-2000)}`)));
-  });
+async function startServer(name: string): Promise<TServer> {
+  const server = await startClusterServer({ name, databaseUrl, dataDir, env: shared });
+  started.push(server);
+  servers.set(name, server);
+  return server;
 }
 
-function kill(server: TServer): void {
-  try {
-    if (server.child.pid) process.kill(-server.child.pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-}
+const kill = killClusterServer;
 
 async function stopCleanly(server: TServer): Promise<void> {
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
@@ -110,19 +74,6 @@ function connect(server: TServer): Promise<TSocket> {
     });
     ws.on("unexpected-response", (_request, response) => reject(new Error(`socket: ${response.statusCode}`)));
   });
-}
-
-async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Everything a socket received as output of `cellId`, as text. */

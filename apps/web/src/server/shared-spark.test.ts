@@ -136,7 +136,7 @@ describe("shared Spark through Flint's API", () => {
       expect(kind).toContain("pyspark.sql.connect.session");
       expect(view).toContain("True");
       expect(noContext).toContain("SparkStartError");
-      expect(noContext).toContain("Spark (dedicated)");
+      expect(noContext).toContain('"Python 3 (Spark, dedicated)" kernel');
       expect(runtime.sparkConnect.running()).toEqual([projectId]);
       const pid = runtime.sparkConnect.pidOf(projectId);
 

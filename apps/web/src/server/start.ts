@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkProjectsFolder,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -16,11 +17,13 @@ import {
   getPreferences,
   kernelStorageEnv,
   loadConfig,
+  newServerId,
   PREFERENCES_HEADER,
   registerServer,
   removeInterruptedUploads,
   seed,
   seedCatalogTour,
+  writeServerMarker,
 } from "@flint/api";
 import { handleVegaDatasetRequest } from "@flint/charts/server";
 import { disconnectPrisma, getPrisma } from "@flint/db";
@@ -127,7 +130,13 @@ export async function startFlint(): Promise<TFlintServer> {
     // process of this server (or by servers that are gone) have no kernel any more: registering
     // ends them, and only them, never another live server's (docs/deployment.md). Files it was
     // receiving when it stopped are incomplete.
+    // The marker goes first, so any server listed in flint_server has written one: with several
+    // servers, /api/health says "projects folder not shared" when another server's is missing.
+    const serverId = newServerId();
+    const removeMarker = await writeServerMarker(config.storageRoot, serverId, config.cluster.serverName);
+    cleanups.push(removeMarker);
     const identity = await registerServer(prisma, {
+      id: serverId,
       name: config.cluster.serverName,
       internalUrl: config.cluster.internalUrl,
       leaseMs: config.cluster.leaseMs,
@@ -136,6 +145,13 @@ export async function startFlint(): Promise<TFlintServer> {
     // Runs after the runtime's stop (cleanups run in reverse): its cells are ended first, then the
     // leases are freed for the other servers.
     cleanups.push(() => identity.stop());
+    // Servers that started before this one see its marker from now on; this one tells at once
+    // whether it sees theirs (the same check /api/health makes each time it is asked).
+    const folder = await checkProjectsFolder(prisma, {
+      storageRoot: config.storageRoot,
+      leaseMs: config.cluster.leaseMs,
+    });
+    if (folder.status === "not shared") log(`cluster: ${folder.detail}`);
     const removedUploads = await removeInterruptedUploads(config.storageRoot);
     if (removedUploads > 0) log(`removed ${removedUploads} incomplete upload(s) left by the last stop`);
     const seeded = await seed(prisma, {
@@ -199,6 +215,7 @@ export async function startFlint(): Promise<TFlintServer> {
       broker: runtime.broker,
       identity,
       secret: config.cluster.secret,
+      collab,
       log: (message) => log(`cluster: ${message}`),
     });
     cleanups.push(() => router.close());
@@ -209,7 +226,8 @@ export async function startFlint(): Promise<TFlintServer> {
       prisma,
       databaseUrl,
       kernels: runtime.kernels,
-      prepareRun,
+      prepareRun: prepareRun.forJobRun,
+      releaseRun: prepareRun.revokeJobRun,
       mayRun: createJobRunCheck(prisma),
       log: (message) => log(`jobs: ${message}`),
     });
@@ -236,6 +254,8 @@ export async function startFlint(): Promise<TFlintServer> {
       prisma,
       isEmbeddedDb: embedded !== null,
       serverId: identity.id,
+      checkProjectsFolder: () =>
+        checkProjectsFolder(prisma, { storageRoot: config.storageRoot, leaseMs: config.cluster.leaseMs }),
       getBroker: () => router,
       getSparkConnect: () => runtime.sparkConnect,
       getJobs: () => jobs,
@@ -311,7 +331,8 @@ export async function startFlint(): Promise<TFlintServer> {
       trustedOrigins: config.trustedOrigins,
       publicUrl: config.publicUrl,
       log,
-      collab,
+      // Joins each notebook's room on its owner: here, or relayed to another server.
+      collab: router.collab,
     });
     const handleNextUpgrade = nextApp.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkProjectsFolder,
   createApi,
   createBucketStorage,
   createCellRunStore,
@@ -15,10 +16,12 @@ import {
   createNotebookSocketServer,
   kernelStorageEnv,
   loadConfig,
+  newServerId,
   registerServer,
   type TConfig,
   type TNotebookRouter,
   type TServerIdentity,
+  writeServerMarker,
 } from "@flint/api";
 import type { PrismaClient } from "@flint/db";
 import {
@@ -33,6 +36,37 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 
 /** The Python environment the tests' kernels use. */
 export const testPythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
+
+/**
+ * The sandbox options `start.ts` gives the kernel runtime: each notebook's kernel in its project's
+ * sandbox (bubblewrap when it works here), reaching the API on the test server's `port`.
+ */
+export function projectSandbox(
+  prisma: PrismaClient,
+  config: TConfig,
+  port: number,
+): NonNullable<TKernelRuntimeOptions["sandbox"]> {
+  return {
+    mode: config.kernels.sandbox,
+    apiPort: port,
+    projectOf: async (notebookId) =>
+      (await prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
+        ?.projectId ?? null,
+  };
+}
+
+/** The text a cell's outputs show: streams, `text/plain`, and errors as `Name: value`. */
+export function outputText(outputs: ReadonlyArray<Record<string, unknown>>): string {
+  return outputs
+    .map((output) => {
+      if (typeof output.text === "string") return output.text;
+      const data = output.data as Record<string, unknown> | undefined;
+      if (data?.["text/plain"]) return String(data["text/plain"]);
+      if (output.output_type === "error") return `${output.ename}: ${output.evalue}`;
+      return "";
+    })
+    .join("");
+}
 
 /** A running test server; `stop` ends the runtime and closes the servers (not the database). */
 export type TTestFlint = {
@@ -91,7 +125,11 @@ export async function startTestFlint(options: {
     ...options.env,
     ...options.cluster?.env,
   });
+  // As start.ts: the projects folder's marker before the registration.
+  const serverId = newServerId();
+  const removeMarker = await writeServerMarker(config.storageRoot, serverId, config.cluster.serverName);
   const identity = await registerServer(prisma, {
+    id: serverId,
     name: config.cluster.serverName,
     internalUrl: config.cluster.internalUrl,
     leaseMs: config.cluster.leaseMs,
@@ -119,6 +157,7 @@ export async function startTestFlint(options: {
     broker: runtime.broker,
     identity,
     secret: config.cluster.secret,
+    collab,
     log,
   });
   const mlflow = options.mlflowDatabaseUrl
@@ -135,6 +174,8 @@ export async function startTestFlint(options: {
     prisma,
     isEmbeddedDb: true,
     serverId: identity.id,
+    checkProjectsFolder: () =>
+      checkProjectsFolder(prisma, { storageRoot: config.storageRoot, leaseMs: config.cluster.leaseMs }),
     getBroker: () => router,
     getSparkConnect: () => runtime.sparkConnect,
     collab,
@@ -148,7 +189,8 @@ export async function startTestFlint(options: {
     trustedOrigins: config.trustedOrigins,
     publicUrl: config.publicUrl,
     log,
-    collab,
+    // Joins each notebook's room on its owner: here, or relayed to another server.
+    collab: router.collab,
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (await router.handleInternalRequest(req, res)) return;
@@ -181,6 +223,7 @@ export async function startTestFlint(options: {
     await collab.close();
     await identity.stop();
     await api.stop();
+    await removeMarker();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));
   };

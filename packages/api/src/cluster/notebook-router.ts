@@ -19,6 +19,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { CollabHub } from "@flint/collab";
 import type { PrismaClient } from "@flint/db";
 import {
   type ExecutionBroker,
@@ -34,6 +35,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import { AppError, type TErrorCode } from "../errors.js";
 import { endInterruptedRuns } from "../services/cell-run-store.js";
+import { createCollabRelay, INTERNAL_COLLAB } from "./collab-relay.js";
 import { DB_NOW, type TServerIdentity } from "./server-registry.js";
 
 /** What the notebook socket and the run routes need of a broker; a router is one. */
@@ -81,6 +83,8 @@ export interface TNotebookRouterOptions {
   /** FLINT_CLUSTER_SECRET; null: this server neither forwards nor accepts forwarded requests. */
   secret: string | null;
   log: (message: string) => void;
+  /** This server's co-editing rooms; with it the router also relays co-editing to owners. */
+  collab?: CollabHub | null;
 }
 
 /** A {@link TNotebookBroker} over all servers, plus the owner's side of forwarding. */
@@ -89,6 +93,11 @@ export interface TNotebookRouter extends TNotebookBroker {
   handleInternalRequest: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Serves a forwarded events socket; false for other paths. */
   handleInternalUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<boolean>;
+  /**
+   * Co-editing over all servers: `join` enters the notebook's room on its owner, here or relayed
+   * (cluster/collab-relay.ts). The notebook socket uses it in place of the hub.
+   */
+  collab: Pick<CollabHub, "join">;
   /** Closes the forwarded sockets (both directions). */
   close: () => Promise<void>;
 }
@@ -169,6 +178,11 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
       // Another server runs it now: a second kernel here would diverge from it.
       void broker.handleCommand(notebookId, { type: "shutdown" }).catch(() => undefined);
       for (const [ws, id] of internalSockets) if (id === notebookId) ws.close(CLOSED_NOT_OWNER, "not owner");
+      // Its room here is a stale copy now: the new owner loads the saved document, and every page
+      // (here or relayed) reconnects and brings what the database lacks.
+      void options.collab
+        ?.evict(notebookId, "this notebook moved to another server; reconnecting")
+        .catch(() => undefined);
     }
   });
 
@@ -387,6 +401,18 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     return stop;
   };
 
+  const relay = createCollabRelay({
+    hub: options.collab ?? null,
+    secret,
+    secretHeader: CLUSTER_SECRET_HEADER,
+    leaseMs: identity.leaseMs,
+    resolveOwner,
+    watchUpstream,
+    // A relaying server that vanished leaves a silent socket: its browser's place in the room would leak.
+    watchDownstream: (ws) => pingUntilSilent(ws, beatMs, () => ws.terminate()),
+    log,
+  });
+
   /** One subscriber's feed: the local session when owned here, else the owner's events socket. */
   const subscribe = (notebookId: string, listener: TBrokerListener): (() => void) => {
     let isDone = false;
@@ -542,7 +568,16 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     socket: Duplex,
     head: Buffer,
   ): Promise<boolean> => {
-    const match = INTERNAL_EVENTS.exec(new URL(req.url ?? "/", "http://internal").pathname);
+    const pathname = new URL(req.url ?? "/", "http://internal").pathname;
+    const collabMatch = INTERNAL_COLLAB.exec(pathname);
+    if (collabMatch?.[1]) {
+      if (!isSecretValid(secret, req.headers[CLUSTER_SECRET_HEADER])) {
+        socket.write("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+        socket.destroy();
+      } else await relay.accept(req, socket, head, collabMatch[1]);
+      return true;
+    }
+    const match = INTERNAL_EVENTS.exec(pathname);
     if (!match?.[1]) return false;
     const notebookId = match[1];
     const refuse = (status: number, message: string) => {
@@ -598,8 +633,10 @@ export function createNotebookRouter(options: TNotebookRouterOptions): TNotebook
     kernelIdOf: (notebookId: string) => broker.kernelIdOf(notebookId) ?? remoteOwners.get(notebookId) ?? null,
     handleInternalRequest,
     handleInternalUpgrade,
+    collab: { join: relay.join },
     close: async () => {
       isClosed = true;
+      await relay.close();
       for (const ws of upstreams) ws.close(1001, "server stopping");
       for (const ws of internalSockets.keys()) ws.close(1001, "server stopping");
       await new Promise<void>((resolve) => eventsServer.close(() => resolve()));

@@ -25,6 +25,13 @@ export interface TServerRegistryOptions {
   /** A server that missed heartbeats this long is gone, and its leases may be taken. */
   leaseMs: number;
   log: (message: string) => void;
+  /** This process's id, when it must be known before registering ({@link newServerId}); default a new one. */
+  id?: string;
+}
+
+/** A new id for {@link registerServer} (one per process). */
+export function newServerId(): string {
+  return `srv_${randomUUID()}`;
 }
 
 /** A registered server; see the module comment. */
@@ -54,7 +61,7 @@ export async function registerServer(
   prisma: PrismaClient,
   options: TServerRegistryOptions,
 ): Promise<TServerIdentity> {
-  const id = `srv_${randomUUID()}`;
+  const id = options.id ?? newServerId();
   const leaseSeconds = options.leaseMs / 1000;
   await prisma.$executeRawUnsafe(
     `INSERT INTO flint_server (id, name, "internalUrl", "startedAt", "heartbeatAt") VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW})`,

@@ -38,6 +38,18 @@ export const ZHealth = z.object({
       detail: z.string(),
     })
     .optional(),
+  /**
+   * With several web servers: whether this server sees every live server's marker in its projects
+   * folder (docs/deployment.md, "Project files"); `not shared` degrades the site.
+   */
+  projectsFolder: z
+    .object({
+      status: z.enum(["shared", "not shared"]),
+      servers: z.number(),
+      missing: z.array(z.string()).optional(),
+      detail: z.string().optional(),
+    })
+    .optional(),
   /** This web server process: resident memory and the event-loop delay of the last 10 s. */
   process: z
     .object({

@@ -1,5 +1,5 @@
-/** Running a notebook's saved cells over REST (automation), and a cell's full output. */
-import { ZCellRunResult } from "@flint/kernel/protocol";
+/** Running a notebook's saved cells over REST (automation), and choosing the kernel it runs on. */
+import { ZCellRunResult, ZKernelName } from "@flint/kernel/protocol";
 import { z } from "zod";
 import { ZIdParams } from "./common";
 import { defineEndpoint } from "./endpoint";
@@ -21,7 +21,22 @@ export const ZRunNotebookRequest = z.strictObject({
     .describe("With wait: give up waiting after this long (the cells keep running)."),
 });
 
-/** The run endpoint. */
+export const ZSetNotebookKernelRequest = z.strictObject({
+  name: ZKernelName.describe(
+    "The kernelspec: flint-spark (the project's shared Spark, Spark Connect) or flint-spark-dedicated (the notebook's own Spark with sc and RDDs).",
+  ),
+});
+
+export const ZNotebookKernel = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  version: z.number().int().describe("The notebook's version after the change."),
+  restarted: z
+    .boolean()
+    .describe("The notebook had a running kernel, now replaced by one of the new kind (its state is lost)."),
+});
+
+/** The run endpoint and the kernel choice. */
 export const runEndpoints = {
   runNotebook: defineEndpoint({
     method: "POST",
@@ -33,5 +48,17 @@ export const runEndpoints = {
     params: ZIdParams,
     body: ZRunNotebookRequest,
     response: z.object({ cellIds: z.array(z.string()), results: z.array(ZCellRunResult).optional() }),
+  }),
+  setNotebookKernel: defineEndpoint({
+    method: "PUT",
+    path: "/api/v1/notebooks/{id}/kernel",
+    summary:
+      "Choose the notebook's kernel (saved as metadata.kernelspec); a running kernel of another kind is restarted as the new one (runners, editors, admins)",
+    tag: "notebooks",
+    access: { permission: "notebook.kernel", target: { kind: "notebook", from: "params.id" } },
+    status: 200,
+    params: ZIdParams,
+    body: ZSetNotebookKernelRequest,
+    response: ZNotebookKernel,
   }),
 };

@@ -44,4 +44,6 @@ export interface TRouteDeps {
   bucket: TBucketStorage | null;
   /** The co-editing rooms (null without the notebook socket, e.g. in API-only tests). */
   collab: CollabHub | null;
+  /** Checks that every live server shares this one's projects folder; null: not checked. */
+  checkProjectsFolder: (() => Promise<NonNullable<THealth["projectsFolder"]>>) | null;
 }

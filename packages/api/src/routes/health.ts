@@ -51,11 +51,30 @@ export function createHealthRoutes(deps: TRouteDeps): TRoutesOf<typeof endpoints
         };
       }
       const models = modelsHealth(deps);
+      // Several servers with their own projects folders lose files between them: degraded.
+      const projectsFolder =
+        db.status === "up" && deps.checkProjectsFolder
+          ? await deps.checkProjectsFolder().catch((error) => ({
+              status: "not shared" as const,
+              servers: 0,
+              detail: `The projects folder could not be checked: ${(error as Error).message}`,
+            }))
+          : undefined;
       // A tracking server that is down degrades the site (runs cannot be logged); off does not.
-      const status = db.status === "up" && models.status !== "down" ? ("ok" as const) : ("degraded" as const);
+      const status =
+        db.status === "up" && models.status !== "down" && projectsFolder?.status !== "not shared"
+          ? ("ok" as const)
+          : ("degraded" as const);
       if (!isAdmin) return { status };
       const runtime = await deps.runtimeStatus();
-      return { status, db, ...runtime, models, process: readProcessStats() };
+      return {
+        status,
+        db,
+        ...runtime,
+        models,
+        ...(projectsFolder ? { projectsFolder } : {}),
+        process: readProcessStats(),
+      };
     }),
     getOpenApiDocument: implement(
       endpoints.getOpenApiDocument,

@@ -5,6 +5,7 @@
 import type { CollabHub } from "@flint/collab";
 import type { Prisma, PrismaClient } from "@flint/db";
 import type { TCellExecution, TCellRunStore, TCellRunUpdate, TStoredCell } from "@flint/kernel";
+import { readKernelName } from "./notebook-kernel.js";
 
 /**
  * A {@link TCellRunStore} on Flint's database. With `collab`, a notebook that people have open
@@ -29,6 +30,13 @@ export function createCellRunStore(
         cell_type: String(cell.cell_type),
         source: Array.isArray(cell.source) ? cell.source.join("") : String(cell.source ?? ""),
       }));
+    },
+    async loadKernelName(notebookId: string): Promise<string | null> {
+      // The shared document first: what the open pages show is what the notebook asks for.
+      const live = collab ? await collab.readLive(notebookId) : null;
+      if (live) return readKernelName(live.metadata);
+      const row = await prisma.notebook.findUnique({ where: { id: notebookId }, select: { metadata: true } });
+      return readKernelName(row?.metadata ?? null);
     },
     async saveCellRun(notebookId: string, cellId: string, update: TCellRunUpdate): Promise<void> {
       const times = update.execution === undefined ? null : toRunTimeColumns(update.execution);

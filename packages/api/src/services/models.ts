@@ -20,7 +20,8 @@ const MAX_ASSETS_PER_RUN = 100;
  */
 export async function listAssetsReadByKernel(prisma: PrismaClient, notebookId: string): Promise<string[]> {
   const first = await prisma.catalogNotebookToken.findFirst({
-    where: { notebookId },
+    // The interactive kernel's tokens (a job run's kernel is another process, with its own).
+    where: { notebookId, jobRunId: null },
     orderBy: { createdAt: "asc" },
     select: { createdAt: true },
   });

@@ -20,6 +20,7 @@ import type { TCheckpoint } from "../contract/checkpoints.js";
 import type { TCreatedNotebook, TNotebookDocument, TNotebookSummary } from "../contract/notebooks.js";
 import { AppError } from "../errors.js";
 import { recordActivity } from "./activity.js";
+import { withOfferedKernelspec } from "./notebook-kernel.js";
 import { assertNameFree, chooseNotebookName, lockProjectNames } from "./notebook-lifecycle.js";
 
 /** A notebook document without what the caller may do (the route adds `permissions`). */
@@ -173,7 +174,10 @@ export async function createNotebook(
     input.notebook === undefined
       ? { notebook: createEmptyNotebook(), replaced: [] }
       : parseOrThrow(input.notebook);
-  const { cells, metadata, outputs } = splitNotebook(model);
+  const split = splitNotebook(model);
+  const { cells, outputs } = split;
+  // A file from elsewhere keeps its kernel only when Flint offers it (docs/spark.md).
+  const metadata = withOfferedKernelspec(split.metadata);
   return await prisma.$transaction(async (tx) => {
     await lockProjectNames(tx, input.projectId);
     const row = await tx.notebook.create({

@@ -20,16 +20,22 @@ export function createRunPreparer(
 ): ((context: TRunContext & { notebookId: string }) => Promise<TRunEnvironment | null>) & {
   /** Revokes the tokens a notebook's kernel held (call when that kernel stops). */
   revokeNotebook: (notebookId: string) => Promise<number>;
+  /**
+   * The environment of a job run's kernel: a token of its own for `jobRunId`, alive `ttlMs`,
+   * apart from the notebook's interactive kernel's (which a person may restart meanwhile).
+   */
+  forJobRun: (
+    context: TRunContext & { notebookId: string; jobRunId: string; ttlMs: number },
+  ) => Promise<TRunEnvironment | null>;
+  /** Revokes the token of a job run's kernel (call when the run's attempt ends). */
+  revokeJobRun: (jobRunId: string) => Promise<number>;
 } {
   const issuer = new NotebookTokenIssuer(prisma);
   const apiUrl = config.kernels.apiUrl;
   // A notebook never changes project (a fork is a new notebook), so its project can be cached.
   const projectOf = new Map<string, string>();
   const isModelsEnabled = config.models.isEnabled;
-  const prepare = async ({
-    userId,
-    notebookId,
-  }: TRunContext & { notebookId: string }): Promise<TRunEnvironment | null> => {
+  const findProject = async (notebookId: string): Promise<string | null> => {
     let projectId = projectOf.get(notebookId);
     if (!projectId) {
       const notebook = await prisma.notebook.findUnique({
@@ -40,10 +46,16 @@ export function createRunPreparer(
       projectId = notebook.projectId;
       projectOf.set(notebookId, projectId);
     }
-    const token = await issuer.tokenFor(userId, projectId, notebookId);
+    return projectId;
+  };
+  const environment = async (
+    notebookId: string,
+    projectId: string,
+    secret: string,
+  ): Promise<TRunEnvironment> => {
     const env: TRunEnvironment = {
       FLINT_API_URL: apiUrl,
-      FLINT_API_TOKEN: token.secret,
+      FLINT_API_TOKEN: secret,
       FLINT_NOTEBOOK_ID: notebookId,
       FLINT_PROJECT_ID: projectId,
     };
@@ -55,12 +67,33 @@ export function createRunPreparer(
         select: { name: true },
       });
       env.MLFLOW_TRACKING_URI = `${apiUrl}/api/v1/projects/${projectId}/mlflow`;
-      env.MLFLOW_TRACKING_TOKEN = token.secret;
+      env.MLFLOW_TRACKING_TOKEN = secret;
       env.MLFLOW_EXPERIMENT_NAME = notebook?.name ?? notebookId;
     }
     return env;
   };
+  const prepare = async ({
+    userId,
+    notebookId,
+  }: TRunContext & { notebookId: string }): Promise<TRunEnvironment | null> => {
+    const projectId = await findProject(notebookId);
+    if (!projectId) return null;
+    const token = await issuer.tokenFor(userId, projectId, notebookId);
+    return environment(notebookId, projectId, token.secret);
+  };
   return Object.assign(prepare, {
     revokeNotebook: (notebookId: string) => issuer.revokeNotebook(notebookId),
+    forJobRun: async ({
+      userId,
+      notebookId,
+      jobRunId,
+      ttlMs,
+    }: TRunContext & { notebookId: string; jobRunId: string; ttlMs: number }) => {
+      const projectId = await findProject(notebookId);
+      if (!projectId) return null;
+      const token = await issuer.tokenForJobRun({ userId, projectId, notebookId, jobRunId, ttlMs });
+      return environment(notebookId, projectId, token.secret);
+    },
+    revokeJobRun: (jobRunId: string) => issuer.revokeJobRun(jobRunId),
   });
 }

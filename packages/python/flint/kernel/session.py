@@ -369,8 +369,9 @@ class SparkStarter:
         if self.is_shared:
             raise SparkStartError(
                 "`sc` (SparkContext) and RDDs are not available on the project's shared Spark (Spark Connect): "
-                'use `spark` and DataFrames, or switch this notebook to the "Spark (dedicated)" kernel '
-                "(kernelspec flint-spark-dedicated), which runs its own Spark with `sc`."
+                'use `spark` and DataFrames, or switch this notebook to the "Python 3 (Spark, dedicated)" '
+                "kernel (the kernel button in the notebook's toolbar; kernelspec flint-spark-dedicated), "
+                "which runs its own Spark with `sc`."
             )
         if self.is_connect:
             raise SparkStartError(

@@ -1,5 +1,5 @@
-// The notebook's header: name (renamable), save state, kernel status with interrupt and restart,
-// and the common actions.
+// The notebook's header: name (renamable), save state, the kernel (picker and status) with
+// interrupt and restart, and the common actions.
 "use client";
 import type { TCellType } from "@flint/notebook";
 import { readParameterDefaults } from "@flint/notebook";
@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta, useUiVersion } from "@/lib/notebook/hooks";
 import { ScheduleDialog } from "../jobs/schedule-dialog";
+import { KernelPicker } from "./kernel-picker";
 import { PresenceAvatars } from "./presence";
 import { VersionsDialog } from "./versions-dialog";
 
@@ -201,6 +202,7 @@ export function NotebookToolbar({
         <CoeditingState controller={controller} />
         <div className="ml-auto flex items-center gap-3">
           <PresenceAvatars controller={controller} />
+          <KernelPicker controller={controller} />
           <KernelStatus controller={controller} />
           {canRun && (
             <>

@@ -4,6 +4,7 @@
 // inspection). The store holds the state; views call the controller and never fetch or send
 // anything themselves.
 import { applyNotebook, getSourceText, readNotebook } from "@flint/collab/shared";
+import type { TKernelName } from "@flint/kernel/protocol";
 import { exportIpynb, parseIpynb, type TCell, type TNotebook } from "@flint/notebook";
 import { ApiError, apiClient, type TResponse } from "@/lib/api";
 import { diffNotebookCells, type TCellDiff } from "./cell-diff";
@@ -628,6 +629,24 @@ export class NotebookController {
       this.store.setMeta({ kernelStatus: "restarting" });
   }
 
+  /**
+   * Runs the notebook on another of Flint's kernels: the server saves it as the notebook's
+   * kernelspec and restarts a running kernel as the new kind (its variables are lost; outputs
+   * stay). Every open page then hears the new kernel from the broker.
+   * @throws ApiError with the server's reason (403 without the right, 400 for an unknown kernel).
+   */
+  async changeKernel(name: TKernelName): Promise<void> {
+    const { kernelStatus } = this.store.getMeta();
+    const hasKernel = kernelStatus !== "not started" && kernelStatus !== "unknown" && kernelStatus !== "dead";
+    if (hasKernel) this.store.setMeta({ kernelStatus: "restarting" });
+    try {
+      await apiClient("setNotebookKernel", { params: { id: this.notebookId }, body: { name } });
+    } catch (error) {
+      if (hasKernel) this.store.setMeta({ kernelStatus });
+      throw error;
+    }
+  }
+
   /** Stops the kernel (its variables are gone; outputs stay): frees it for the person's other notebooks. */
   shutdown(): void {
     this.send({ type: "shutdown", requestId: newRequestId() });
@@ -770,11 +789,18 @@ export class NotebookController {
   private handleEvent(event: TServerEvent): void {
     switch (event.type) {
       case "kernel":
-        this.store.setMeta({ kernelStatus: event.status });
+        this.store.setMeta({
+          kernelStatus: event.status,
+          ...(event.choice ? { kernelChoice: event.choice } : {}),
+        });
         if (event.status === "dead" && event.detail) this.notify(event.detail);
         return;
       case "snapshot":
-        this.store.setMeta({ kernelStatus: event.kernel.status, runStop: event.runStop ?? null });
+        this.store.setMeta({
+          kernelStatus: event.kernel.status,
+          runStop: event.runStop ?? null,
+          ...(event.kernel.choice ? { kernelChoice: event.kernel.choice } : {}),
+        });
         for (const cell of event.cells) {
           const current = this.store.getCell(cell.cellId);
           if (current?.cell_type !== "code") continue;

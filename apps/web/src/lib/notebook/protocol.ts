@@ -9,6 +9,7 @@ export {
   codePointsToUtf16Offset,
   type TCellExecution,
   type TChartPreviewResult,
+  type TKernelChoice,
   type TRunStop,
   type TTablePageCommand,
   type TTablePageResult,

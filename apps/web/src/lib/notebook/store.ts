@@ -17,7 +17,7 @@ import {
   type TNotebook,
   type TOutput,
 } from "@flint/notebook";
-import type { TCellExecution, TKernelStatus, TRunStop } from "./protocol";
+import type { TCellExecution, TKernelChoice, TKernelStatus, TRunStop } from "./protocol";
 
 export type TMode = "command" | "edit";
 export type TSaveState = "saved" | "saving" | "unsaved" | "error" | "conflict" | "readonly";
@@ -35,6 +35,11 @@ export type TMeta = {
   saveError: string | null;
   lastSavedAt: number | null;
   kernelStatus: TKernelStatus;
+  /**
+   * The kernel the notebook has or will start, as the broker says (its saved kernelspec, or the
+   * default with a notice when Flint does not offer that one); null until the socket tells.
+   */
+  kernelChoice: TKernelChoice | null;
   connection: TConnection;
   notice: string | null;
   /** How the latest run of several cells stopped early (the notice above the cells), if it did. */
@@ -77,7 +82,10 @@ export class NotebookStore {
 
   constructor(
     notebook: TNotebook,
-    meta: Omit<TMeta, "saveState" | "saveError" | "lastSavedAt" | "notice" | "runStop" | "coediting">,
+    meta: Omit<
+      TMeta,
+      "saveState" | "saveError" | "lastSavedAt" | "notice" | "runStop" | "coediting" | "kernelChoice"
+    >,
   ) {
     this.notebook = notebook;
     this.meta = {
@@ -88,6 +96,7 @@ export class NotebookStore {
       notice: null,
       runStop: null,
       coediting: "none",
+      kernelChoice: null,
     };
     this.reindex();
     this.activeId = this.ids[0] ?? null;
