@@ -1073,7 +1073,16 @@ describe("role × endpoint table", () => {
     const unknown = await predict("no-such-deployment", secret);
     expect(wrong.status).toBe(404);
     expect(wrong.body).toEqual(unknown.body);
-    await t.prisma.deploymentKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    // Revoked through the route (a verified key is cached): the very next call is a 401.
+    const revoked = await t.call(
+      "DELETE",
+      `/api/v1/projects/${projectId}/deployments/${name}/keys/${key.id}`,
+      {
+        as: users.admin,
+        via: "token",
+      },
+    );
+    expect(revoked.status).toBe(200);
     expect((await predict(name, secret)).status).toBe(401);
   });
 

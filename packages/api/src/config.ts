@@ -79,6 +79,10 @@ const ZEnv = z.object({
   // Model tracking (docs/models.md): `off` runs no MLflow server; the backend store's database.
   FLINT_MODELS: z.enum(["on", "off"]).default("on"),
   FLINT_MLFLOW_DATABASE_URL: z.string().optional(),
+  // Deployments (docs/models.md): requests per deployment key per minute (0: no limit), and each
+  // scoring process's memory limit (0: none).
+  FLINT_DEPLOYMENT_KEY_RATE: z.coerce.number().int().min(0).default(6000),
+  FLINT_DEPLOYMENT_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
 });
 
 /** The validated configuration of one Flint process. */
@@ -149,6 +153,11 @@ export interface TConfig {
    * in the same PostgreSQL).
    */
   models: { isEnabled: boolean; databaseUrl: string | undefined };
+  /**
+   * Deployments (docs/models.md): requests per key per minute (FLINT_DEPLOYMENT_KEY_RATE, 0: no
+   * limit) and each scoring process's memory limit in bytes (FLINT_DEPLOYMENT_MEMORY_MB, 0: none).
+   */
+  deployments: { keyRatePerMinute: number; memoryBytes: number };
   /** This server among several on one database (docs/deployment.md, "Several web servers"). */
   cluster: {
     /** FLINT_SERVER_NAME, default `hostname:port`: a start with the same name replaces the previous process. */
@@ -341,6 +350,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage,
     storageRoot: projectsRootOf(storage, value, dataDir),
     models: { isEnabled: value.FLINT_MODELS === "on", databaseUrl: value.FLINT_MLFLOW_DATABASE_URL },
+    deployments: {
+      keyRatePerMinute: value.FLINT_DEPLOYMENT_KEY_RATE,
+      memoryBytes: value.FLINT_DEPLOYMENT_MEMORY_MB * 1024 * 1024,
+    },
     cluster: {
       serverName: value.FLINT_SERVER_NAME ?? `${os.hostname()}:${value.PORT}`,
       internalUrl: (

@@ -19,6 +19,7 @@ import { createRouter, type TAnyRoute } from "./router.js";
 import { createRoutes, type TRunBroker, type TSparkConnectServers } from "./routes/index.js";
 import { createBatchScoreService, type TBatchKernels } from "./services/batch-scores.js";
 import { createCatalogService } from "./services/catalog.js";
+import { createDeploymentKeyGate } from "./services/deployment-keys.js";
 import type { TScoringServices } from "./services/deployments.js";
 import type { TMlflowBackend } from "./services/mlflow-proxy.js";
 import { createBucketStorage } from "./services/storage.js";
@@ -190,7 +191,12 @@ export function createApi(options: TApiOptions): TApi {
     getMlflow: options.getMlflow ?? (() => null),
     getKernels: options.getKernels ?? (() => null),
   });
+  // One per process: the revoke route clears this server's cache through it (routes/deployments.ts).
+  const deploymentKeys = createDeploymentKeyGate(prisma, {
+    ratePerMinute: config.deployments.keyRatePerMinute,
+  });
   const routes: TAnyRoute[] = createRoutes({
+    deploymentKeys,
     bucket,
     prisma,
     config,
@@ -210,6 +216,7 @@ export function createApi(options: TApiOptions): TApi {
     checkProjectsFolder: options.checkProjectsFolder ?? null,
   });
   const router = createRouter({
+    deploymentKeys,
     routes,
     maxBodyBytes: config.maxBodyBytes,
     authenticate,
@@ -246,6 +253,7 @@ export function createApi(options: TApiOptions): TApi {
   };
   const stop = async () => {
     await batchScores.stop();
+    await deploymentKeys.close();
     await catalog.stop();
   };
   return { auth, handle, authenticate, routes, catalog, stop };

@@ -23,7 +23,11 @@ import {
 import { AppError, describeZodError } from "./errors.js";
 import type { TPermission, TSitePermission } from "./permissions.js";
 import { resolveNotebookToken } from "./services/catalog.js";
-import { resolveDeploymentKey, type TDeploymentCaller } from "./services/deployment-keys.js";
+import {
+  resolveDeploymentKey,
+  type TDeploymentCaller,
+  type TDeploymentKeyGate,
+} from "./services/deployment-keys.js";
 
 /**
  * A kernel calling with its notebook's token (`flint_nbk_...`): the notebook and the projects it
@@ -96,9 +100,14 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** The JSON error body every failing API call answers with. */
 export function errorResponse(error: AppError): Response {
+  const retryAfter = error.details?.retryAfter;
   return json(
     { error: { code: error.code, message: error.message, ...(error.details ?? {}) } },
     error.status,
+    // A 429 says when to come back (RFC 9110), as the sign-in limits do.
+    error.status === 429 && typeof retryAfter === "number"
+      ? { "retry-after": String(retryAfter) }
+      : undefined,
   );
 }
 
@@ -192,6 +201,8 @@ export interface TRouterOptions {
   trustedOrigins: string[];
   /** Called with unexpected errors (for the server log); the caller only sees a generic 500. */
   onUnexpectedError?: (error: unknown, request: Request) => void;
+  /** Deployment keys with their cache and rate limit; without it, every key is looked up, no limit. */
+  deploymentKeys?: TDeploymentKeyGate;
 }
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -253,7 +264,9 @@ export function createRouter(options: TRouterOptions): (request: Request) => Pro
       // checked first, so a caller without a valid key learns nothing, not even a payload's faults.
       let deployment: TDeploymentCaller | null = null;
       if (access === "deploymentKey") {
-        deployment = await resolveDeploymentKey(options.prisma, request, rawParams.name ?? "");
+        deployment = options.deploymentKeys
+          ? await options.deploymentKeys.resolve(request, rawParams.name ?? "")
+          : await resolveDeploymentKey(options.prisma, request, rawParams.name ?? "");
       }
       let actor = access === "deploymentKey" ? null : await options.authenticate(request);
       if (!actor && requiresSignIn(access)) throw new AppError("unauthorized", SIGN_IN_MESSAGE);

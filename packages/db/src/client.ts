@@ -114,6 +114,78 @@ export function driverDb(prisma: PrismaClient): TDriverDb {
   };
 }
 
+/** A `LISTEN` on its own connection; see {@link listenDb}. */
+export interface TDbListener {
+  /** Whether the connection is up and listening now (notifications may have been missed otherwise). */
+  readonly isListening: boolean;
+  /** Closes the connection; no reconnect. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens to PostgreSQL notifications on `channel` (`NOTIFY` / `pg_notify`), on a connection of
+ * its own (a LISTEN cannot share the pool: a pooled connection serves other queries and is
+ * released). When the connection drops, `onLost` runs at once (the caller must assume it missed
+ * notifications) and it reconnects every second until it listens again, then `onListening` runs.
+ */
+export function listenDb(
+  prisma: PrismaClient,
+  channel: string,
+  handlers: { onNotify: (payload: string) => void; onLost?: () => void; onListening?: () => void },
+): TDbListener {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+  const options = poolOf(prisma, "listenDb").options;
+  let client: pg.Client | null = null;
+  let isListening = false;
+  let isClosed = false;
+  let retry: NodeJS.Timeout | null = null;
+  const lost = () => {
+    const was = isListening;
+    isListening = false;
+    // A late 'error' of the dropped connection must not go unhandled.
+    client?.removeAllListeners().on("error", () => undefined);
+    client?.end().catch(() => undefined);
+    client = null;
+    if (was) handlers.onLost?.();
+    if (!isClosed && !retry) retry = setTimeout(connect, 1_000).unref();
+  };
+  const connect = () => {
+    retry = null;
+    if (isClosed) return;
+    const next = new pg.Client({ connectionString: options.connectionString });
+    client = next;
+    next.on("notification", (message) => {
+      if (message.channel === channel) handlers.onNotify(message.payload ?? "");
+    });
+    next.on("error", lost);
+    next.on("end", lost);
+    next
+      .connect()
+      .then(() => next.query(`LISTEN ${channel}`))
+      .then(() => {
+        if (client !== next || isClosed) return;
+        isListening = true;
+        handlers.onListening?.();
+      })
+      .catch(lost);
+  };
+  connect();
+  return {
+    get isListening() {
+      return isListening;
+    },
+    async close() {
+      isClosed = true;
+      isListening = false;
+      if (retry) clearTimeout(retry);
+      const current = client;
+      client = null;
+      current?.removeAllListeners().on("error", () => undefined);
+      await current?.end().catch(() => undefined);
+    },
+  };
+}
+
 /**
  * The process-wide client, created on first use for `url` (the server passes its configured
  * or embedded database; the CLI leaves it to `DATABASE_URL`). Kept on globalThis so that code

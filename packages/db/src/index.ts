@@ -3,8 +3,10 @@ export {
   disconnectPrisma,
   driverDb,
   getPrisma,
+  listenDb,
   Prisma,
   PrismaClient,
+  type TDbListener,
   type TDriverDb,
   withDriverTransaction,
 } from "./client.js";

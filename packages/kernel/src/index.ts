@@ -81,7 +81,7 @@ export {
   type TSandboxPlan,
   type TSandboxStatus,
 } from "./sandbox";
-export { ScoringManager, type TScoringAnswer, type TScoringOptions } from "./scoring";
+export { ScoringManager, ScoringMemoryError, type TScoringAnswer, type TScoringOptions } from "./scoring";
 export { MAX_KERNEL_MESSAGE_BYTES } from "./server-settings";
 export {
   SANDBOXED_CONNECT_PORT,
@@ -159,6 +159,8 @@ export type TKernelRuntimeOptions = {
   };
   /** The projects' shared Spark Connect servers: idle stop and memory (see `docs/spark.md`). */
   sparkConnect?: { idleMs?: number; memoryMb?: number };
+  /** Deployments' scoring processes: each one's memory limit in bytes (docs/models.md). */
+  scoring?: { memoryBytes?: number };
 };
 
 /** What `/api/health` shows about kernels and Spark. */
@@ -322,6 +324,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     pythonEnv: options.pythonEnv,
     dataDir: options.dataDir,
     sandbox,
+    memoryBytes: options.scoring?.memoryBytes,
     env: options.env,
     log,
   });

@@ -85,7 +85,7 @@ function hasSetpriv(): boolean {
  * A cgroup v1 memory group for kernels, inside the one Flint runs in (so the machine's own
  * accounting of Flint still counts its kernels), or null when none can be made.
  */
-function memoryGroup(): string | null {
+export function memoryGroup(): string | null {
   try {
     const line = readFileSync("/proc/self/cgroup", "utf8")
       .split("\n")

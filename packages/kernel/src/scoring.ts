@@ -10,11 +10,11 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import path from "node:path";
 import { signalProcessGroup, sleep } from "./process-tree";
-import type { TSandboxPlan } from "./sandbox";
+import { memoryGroup, type TSandboxPlan } from "./sandbox";
 import { buildJupyterEnv, type TLog } from "./supervisor";
 
 /** Options of {@link ScoringManager}. */
@@ -27,12 +27,27 @@ export type TScoringOptions = {
   sandbox: TSandboxPlan | null;
   /** How long loading a model may take. Default 3 minutes (a loaded 2-core machine). */
   startTimeoutMs?: number;
+  /**
+   * Memory limit of one scoring process with everything it starts, in bytes (0 or unset: none): a
+   * cgroup v1 memory group per process, as kernels have (needs root; otherwise no limit, logged).
+   */
+  memoryBytes?: number;
   env?: Record<string, string>;
   log?: TLog;
 };
 
 /** What a scoring process answered. */
 export type TScoringAnswer = { status: number; body: Buffer };
+
+/** A scoring process was stopped by its memory limit (the request it was scoring gets this). */
+export class ScoringMemoryError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(
+      `the model's scoring process used more than its memory limit of ${Math.round(limitBytes / 1024 ** 2)} MiB and was stopped`,
+    );
+    this.name = "ScoringMemoryError";
+  }
+}
 
 type TInstance = {
   name: string;
@@ -44,6 +59,12 @@ type TInstance = {
   inflight: number;
   workDir: string;
   exited: boolean;
+  /** Resolves when the process exited. */
+  exit: Promise<void>;
+  /** The process's memory cgroup, or null (no limit). */
+  cgroup: string | null;
+  /** Set when the memory limit killed it. */
+  memoryError: ScoringMemoryError | null;
 };
 
 type TService = {
@@ -60,9 +81,19 @@ export class ScoringManager {
   private readonly log: TLog;
   private generation = 0;
   private closed = false;
+  /** Where processes' memory groups are made; null: no limit. */
+  private readonly memoryHierarchy: string | null;
 
   constructor(private readonly options: TScoringOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`[flint:scoring] ${message}\n`));
+    const wantsLimit = (options.memoryBytes ?? 0) > 0;
+    this.memoryHierarchy = wantsLimit
+      ? (options.sandbox?.memoryCgroup ?? (process.getuid?.() === 0 ? memoryGroup() : null))
+      : null;
+    if (wantsLimit && !this.memoryHierarchy)
+      this.log(
+        "scoring processes run with NO memory limit: no cgroup v1 memory hierarchy Flint may write (root only)",
+      );
   }
 
   /** Whether a process answers for the deployment now. */
@@ -114,6 +145,14 @@ export class ScoringManager {
     active.inflight += 1;
     try {
       return await this.send(active, "POST", "/invocations", body);
+    } catch (error) {
+      // The connection broke: if the memory limit killed the process, say so (its exit event may
+      // come a moment after the broken socket).
+      if (active.cgroup) {
+        await Promise.race([active.exit, sleep(5_000)]);
+        if (active.memoryError) throw active.memoryError;
+      }
+      throw error;
     } finally {
       active.inflight -= 1;
     }
@@ -201,7 +240,13 @@ export class ScoringManager {
       workDir,
     ];
     const started = Date.now();
-    const child = spawn(python, args, {
+    const cgroup = this.memoryGroupFor(name);
+    // The shell joins the memory group before anything starts, then becomes the scoring process
+    // (same pid), so bwrap and everything inside it is counted, as kernels are (flint.sandbox).
+    const command = cgroup
+      ? ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', path.join(cgroup, "cgroup.procs"), python, ...args]
+      : [python, ...args];
+    const child = spawn(command[0] as string, command.slice(1), {
       env: env as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -217,6 +262,9 @@ export class ScoringManager {
       inflight: 0,
       workDir,
       exited: false,
+      exit: new Promise<void>((resolve) => child.once("exit", () => resolve())),
+      cgroup,
+      memoryError: null,
     };
     let stderrTail = "";
     return new Promise<TInstance>((resolve, reject) => {
@@ -248,6 +296,9 @@ export class ScoringManager {
         clearTimeout(timer);
         instance.exited = true;
         instance.agent.destroy();
+        if (cgroup && wasKilledByMemoryLimit(cgroup))
+          instance.memoryError = new ScoringMemoryError(this.options.memoryBytes ?? 0);
+        if (cgroup) removeGroup(cgroup);
         const service = this.services.get(deployment.id);
         if (service?.active === instance) {
           // A crash: the next request starts a new process (the deployments service does).
@@ -263,12 +314,28 @@ export class ScoringManager {
             force: true,
           });
         reject(
-          new Error(
-            `the scoring process stopped (${signal ?? `exit ${code}`}) before the model loaded${stderrTail ? `:\n${lastLines(stderrTail)}` : ""}`,
-          ),
+          instance.memoryError
+            ? new Error(`${instance.memoryError.message} while loading the model`)
+            : new Error(
+                `the scoring process stopped (${signal ?? `exit ${code}`}) before the model loaded${stderrTail ? `:\n${lastLines(stderrTail)}` : ""}`,
+              ),
         );
       });
     });
+  }
+
+  /** A memory group limited to `memoryBytes` for the process `name`, or null (no limit). */
+  private memoryGroupFor(name: string): string | null {
+    if (!this.memoryHierarchy) return null;
+    const group = path.join(this.memoryHierarchy, `deploy-${name}`);
+    try {
+      mkdirSync(group, { recursive: true });
+      writeFileSync(path.join(group, "memory.limit_in_bytes"), String(this.options.memoryBytes));
+      return group;
+    } catch (error) {
+      this.log(`scoring process ${name} runs with no memory limit: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   /** Waits until no request is in flight on `instance`, then stops it. */
@@ -309,6 +376,25 @@ export class ScoringManager {
       req.on("error", reject);
       req.end(body ? Buffer.from(body) : undefined);
     });
+  }
+}
+
+/** Whether the memory group's limit killed a process in it (cgroup v1 `oom_kill` count). */
+function wasKilledByMemoryLimit(group: string): boolean {
+  try {
+    const control = readFileSync(path.join(group, "memory.oom_control"), "utf8");
+    return Number(/^oom_kill (\d+)$/m.exec(control)?.[1] ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes an empty memory group; its last process may take a moment to leave it. */
+function removeGroup(group: string, attempt = 0): void {
+  try {
+    rmdirSync(group);
+  } catch {
+    if (attempt < 5) setTimeout(() => removeGroup(group, attempt + 1), 200).unref();
   }
 }
 

@@ -196,6 +196,7 @@ export async function startFlint(): Promise<TFlintServer> {
       },
       log: (message) => log(`kernels: ${message}`),
       sparkConnect: { idleMs: config.kernels.sparkIdleMs, memoryMb: config.kernels.sparkServerMemoryMb },
+      scoring: { memoryBytes: config.deployments.memoryBytes },
       sandbox: {
         mode: config.kernels.sandbox,
         network: config.kernels.sandboxNetwork,

@@ -154,6 +154,8 @@ export async function startTestFlint(options: {
     store: createCellRunStore(prisma, { collab, serverId: identity.id }),
     warmPoolSize: 0,
     log,
+    // As start.ts: FLINT_DEPLOYMENT_MEMORY_MB of the test's configuration.
+    scoring: { memoryBytes: config.deployments.memoryBytes },
     ...(bucket ? { outputStore: bucket.store } : {}),
     ...custom,
     // As start.ts does: the storage's settings for kernels, under the test's own.
@@ -238,6 +240,7 @@ export async function startTestFlint(options: {
     await runtime.stop();
     await collab.close();
     await identity.stop();
+    await api.stop();
     await removeMarker();
     await new Promise((resolve) => server.close(resolve));
     if (apiSocket) await new Promise((resolve) => apiSocket!.close(resolve));

@@ -4,13 +4,17 @@
  */
 import { deploymentEndpoints as endpoints } from "../contract/deployments.js";
 import { implement, type TRoutesOf } from "../router.js";
-import { createDeploymentKey, revokeDeploymentKey } from "../services/deployment-keys.js";
+import {
+  announceDeploymentDeleted,
+  createDeploymentKey,
+  revokeDeploymentKey,
+} from "../services/deployment-keys.js";
 import type { TDeploymentService } from "../services/deployments.js";
 import type { TRouteDeps } from "./deps.js";
 
 /** The deployments routes over the process's deployments service. */
 export function createDeploymentRoutes(
-  { prisma }: TRouteDeps,
+  { prisma, deploymentKeys }: TRouteDeps,
   deployments: TDeploymentService,
 ): TRoutesOf<typeof endpoints> {
   return {
@@ -27,7 +31,11 @@ export function createDeploymentRoutes(
       deployments.update(grant.projectId, params.name, body),
     ),
     deleteDeployment: implement(endpoints.deleteDeployment, async ({ grant, params }) => {
+      const deploymentId = await deployments.idOf(grant.projectId, params.name);
       await deployments.remove(grant.projectId, params.name);
+      // Its keys went with it: this server forgets them now, the others when the notice arrives.
+      deploymentKeys?.forget({ deploymentId });
+      await announceDeploymentDeleted(prisma, deploymentId);
       return { deleted: true as const };
     }),
     createDeploymentKey: implement(endpoints.createDeploymentKey, async ({ grant, actor, params, body }) => {
@@ -45,6 +53,8 @@ export function createDeploymentRoutes(
     revokeDeploymentKey: implement(endpoints.revokeDeploymentKey, async ({ grant, params }) => {
       const deploymentId = await deployments.idOf(grant.projectId, params.name);
       await revokeDeploymentKey(prisma, deploymentId, params.keyId);
+      // Before answering: the revoked key gets 401 on this server from the next request on.
+      deploymentKeys?.forget({ keyId: params.keyId });
       return { deleted: true as const };
     }),
     // The router checked the key (access "deploymentKey") and handed over its deployment.

@@ -7,6 +7,7 @@ import type { ExecutionBroker, TSparkConnectAddress } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 import type { THealth } from "../contract/health.js";
 import type { TBatchScoreService } from "../services/batch-scores.js";
+import type { TDeploymentKeyGate } from "../services/deployment-keys.js";
 import type { TScoringServices } from "../services/deployments.js";
 import type { TMlflowBackend } from "../services/mlflow-proxy.js";
 import type { TBucketStorage } from "../services/storage.js";
@@ -20,6 +21,8 @@ export type TSparkConnectServers = { ensure: (projectId: string) => Promise<TSpa
 /** Dependencies of the route files. */
 export interface TRouteDeps {
   prisma: PrismaClient;
+  /** The predict route's key cache, cleared by the revoke and delete routes (none: nothing cached). */
+  deploymentKeys?: TDeploymentKeyGate;
   config: TConfig;
   isEmbeddedDb: boolean;
   /** Jupyter and Spark status; "not started" until a kernel supervisor is attached. */

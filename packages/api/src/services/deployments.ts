@@ -304,6 +304,20 @@ export function createDeploymentService(deps: {
       try {
         answer = await services.predict(deploymentId, Buffer.from(JSON.stringify(body)));
       } catch (error) {
+        if ((error as Error).name === "ScoringMemoryError") {
+          // The process is gone: start the model again now rather than at the next request.
+          log(`deployment ${deploymentId}: ${(error as Error).message}; restarting it`);
+          const row = await prisma.deployment.findUnique({
+            where: { id: deploymentId },
+            select: DEPLOYMENT_SELECT,
+          });
+          if (row) startInBackground(row as TRow);
+          throw new AppError(
+            "unavailable",
+            `Scoring this request, ${(error as Error).message}; it is starting again. Send fewer rows at once, or ask the administrator to raise FLINT_DEPLOYMENT_MEMORY_MB.`,
+            { reason: "memory_limit" },
+          );
+        }
         throw new AppError(
           "unavailable",
           `The deployment's scoring process did not answer (${(error as Error).message}); try again.`,
