@@ -5,8 +5,8 @@
  * by name take a viewer and filter by membership in SQL.
  */
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
-import { rm, stat } from "node:fs/promises";
+import { createReadStream, existsSync } from "node:fs";
+import { realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@flint/db";
@@ -38,7 +38,9 @@ import { SqlParams, type TViewer, visibleProjectsCondition } from "./sql.js";
 import {
   defaultStorageRoot,
   describeStoredData,
+  folderOwner,
   formatFromFileName,
+  projectStorageDir,
   readCsvHeader,
   readOptionsFor,
   resolveProjectPath,
@@ -272,8 +274,11 @@ export class Catalog {
         }
         // Checked like every path in the project's folder: `uploads` may be a link a notebook made.
         const target = await resolveProjectPath(this.storageRoot, projectId, `${UPLOADS}/${fileName}`);
+        const projectFolder = projectStorageDir(this.storageRoot, projectId);
         return {
           path: target,
+          // Sandboxed notebooks run as the project's user: the upload is theirs to read.
+          owner: existsSync(projectFolder) ? await folderOwner(await realpath(projectFolder)) : null,
           context: {
             projectId,
             name,

@@ -77,6 +77,6 @@ export { autocompleteAssets, CANDIDATE_CAP, searchAssets, type TSuggestion } fro
 export { decryptSecret, encryptSecret, parseSecretKey } from "./secrets.js";
 export { buildSnippets } from "./snippets.js";
 export type { TViewer } from "./sql.js";
-export { defaultStorageRoot, projectStorageDir, removeInterruptedUploads } from "./storage.js";
+export { defaultStorageRoot, folderOwner, projectStorageDir, removeInterruptedUploads } from "./storage.js";
 export { nameTokens, splitIdentifier } from "./tokenize.js";
 export { getLineage, PopularityRefresher, recordUsage, refreshPopularity, type TUsageKind } from "./usage.js";

@@ -31,13 +31,17 @@ export interface TUploadOptions<T> {
   maxFileBytes: number;
   /**
    * Called once, when the file part starts, with the fields sent before it. Authorize here and
-   * return where to write the file: a `path` on disk, or a `write` that streams it elsewhere (an
-   * object store) and answers its size; throwing aborts the upload.
+   * return where to write the file: a `path` on disk (and the user who should own it, see
+   * `folderOwner`), or a `write` that streams it elsewhere (an object store) and answers its size;
+   * throwing aborts the upload.
    */
   onFile: (
     fields: Record<string, string>,
     file: TIncomingFile,
-  ) => Promise<{ path: string; context: T } | { write: (stream: Readable) => Promise<number>; context: T }>;
+  ) => Promise<
+    | { path: string; owner?: { uid: number; gid: number } | null; context: T }
+    | { write: (stream: Readable) => Promise<number>; context: T }
+  >;
 }
 
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -91,7 +95,7 @@ export async function receiveMultipartUpload<T>(
         const sizeBytes =
           "write" in target
             ? await target.write(stream)
-            : await writeStreamToFile(stream, target.path, options.maxFileBytes);
+            : await writeStreamToFile(stream, target.path, options.maxFileBytes, target.owner ?? null);
         return {
           fields: { ...fields },
           file: { ...file, ...("path" in target ? { path: target.path } : {}), sizeBytes },

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { lchown, mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -138,13 +138,36 @@ export async function describeStoredData(absolute: string): Promise<{
 }
 
 /**
+ * Who a file Flint writes into a project's folder should belong to: the folder's owner, when Flint
+ * runs as root and the folder belongs to a project's own user (sandboxed kernels run as that
+ * user, so a file of root's mode 0640 would be unreadable to the project's notebooks); else null
+ * (Flint's own user owns everything, kernels included).
+ */
+export async function folderOwner(realFolder: string): Promise<{ uid: number; gid: number } | null> {
+  if (process.getuid?.() !== 0) return null;
+  const info = await stat(realFolder);
+  return info.uid === 0 ? null : { uid: info.uid, gid: info.gid };
+}
+
+/**
  * Streams `source` to `target` through a temporary file in the same folder, renamed into place
- * only when complete; never holds the whole body in memory.
+ * only when complete; never holds the whole body in memory. With `owner`, the file and the
+ * folders made for it belong to that user (see {@link folderOwner}).
  * @throws CatalogError 413 as soon as more than `maxBytes` arrive, 507 when the disk is full (the
  *   partial file is removed either way).
  */
-export async function writeStreamToFile(source: Readable, target: string, maxBytes: number): Promise<number> {
-  await mkdir(path.dirname(target), { recursive: true });
+export async function writeStreamToFile(
+  source: Readable,
+  target: string,
+  maxBytes: number,
+  owner: { uid: number; gid: number } | null = null,
+): Promise<number> {
+  const madeFrom = await mkdir(path.dirname(target), { recursive: true });
+  if (owner && madeFrom) {
+    // lchown: a link a notebook swapped in meanwhile changes, not what it points to.
+    for (let folder = path.dirname(target); folder.length >= madeFrom.length; folder = path.dirname(folder))
+      await lchown(folder, owner.uid, owner.gid);
+  }
   const temporary = path.join(path.dirname(target), `${UPLOADING_PREFIX}${randomBytes(6).toString("hex")}`);
   // The folder as it is when the write begins: a link swapped in afterwards is caught below.
   const folder = await realpath(path.dirname(target));
@@ -160,7 +183,11 @@ export async function writeStreamToFile(source: Readable, target: string, maxByt
     },
   });
   try {
-    await pipeline(source, limiter, createWriteStream(temporary, { flags: "wx", mode: 0o640 }));
+    // Readable to the project's notebooks: sandboxed kernels and the project's Spark run as the
+    // project's user, who may not own the file yet (an upload before the project's first kernel
+    // is Flint's). Other projects never see it: a sandbox binds only its own project's folder.
+    await pipeline(source, limiter, createWriteStream(temporary, { flags: "wx", mode: 0o644 }));
+    if (owner) await lchown(temporary, owner.uid, owner.gid);
     if ((await realpath(path.dirname(target))) !== folder) {
       throw new CatalogError("bad_request", "The upload's folder changed while the file was received.");
     }

@@ -30,7 +30,7 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as TWebReadableStream } from "node:stream/web";
-import { projectStorageDir } from "@flint/catalog";
+import { folderOwner, projectStorageDir } from "@flint/catalog";
 import type { z } from "zod";
 import { type TProjectFile, ZEntryName, type ZProjectFolder } from "../contract/files.js";
 import { AppError } from "../errors.js";
@@ -109,11 +109,7 @@ async function openFolder(realRoot: string, parts: string[]): Promise<FileHandle
 }
 
 /** The owner to give new entries: the project folder's (its sandbox user), when Flint is root. */
-async function ownerOf(realRoot: string): Promise<{ uid: number; gid: number } | null> {
-  if (process.getuid?.() !== 0) return null;
-  const info = await stat(realRoot);
-  return info.uid === 0 ? null : { uid: info.uid, gid: info.gid };
-}
+const ownerOf = folderOwner;
 
 function toEntry(parts: string[], name: string, info: Awaited<ReturnType<typeof lstat>>): TProjectFile {
   const kind = info.isSymbolicLink() ? "link" : info.isDirectory() ? "folder" : "file";
