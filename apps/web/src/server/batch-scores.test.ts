@@ -163,7 +163,10 @@ describe("batch scoring", () => {
         notebook: {
           nbformat: 4,
           nbformat_minor: 5,
-          metadata: {},
+          // mlflow.spark needs a classic session: the notebook picks the dedicated kernel.
+          metadata: {
+            kernelspec: { name: "flint-spark-dedicated", display_name: "Python 3 (Spark, dedicated)" },
+          },
           cells: [cell("train", TRAIN), cell("check", CHECK)],
         },
       });

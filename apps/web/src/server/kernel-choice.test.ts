@@ -122,46 +122,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("the catalog in sandboxed notebooks", () => {
-  it(
-    "a file uploaded to a new project (before any of its kernels ran) loads in its notebook",
-    async () => {
-      const uploads = (await call("owner", "POST", "/api/v1/projects", { name: "Uploads" })).body
-        .id as string;
-      const form = new FormData();
-      form.set("name", "uploaded_orders");
-      form.set("format", "csv");
-      form.set(
-        "file",
-        new Blob(["region,units\nnorth,3\nsouth,4\neast,5\n"], { type: "text/csv" }),
-        "orders.csv",
-      );
-      const uploaded = await fetch(`${baseUrl}/api/v1/catalog/assets?projectId=${uploads}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${tokens.owner}` },
-        body: form,
-      });
-      expect(uploaded.status, await uploaded.clone().text()).toBe(201);
-      const created = await fetch(`${baseUrl}/api/v1/projects/${uploads}/notebooks`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${tokens.owner}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          name: "Reads the upload",
-          notebook: notebookJson(null, [
-            "import flint\nframe = flint.catalog.load_pandas('uploaded_orders')\nprint('units', int(frame['units'].sum()))",
-          ]),
-        }),
-      });
-      expect(created.status).toBe(201);
-      const notebookId = ((await created.json()) as { id: string }).id;
-      const [text] = await runAll(notebookId);
-      expect(text).toContain("units 12");
-      await runtime.broker.handleCommand(notebookId, { type: "shutdown" });
-    },
-    SLOW_MS,
-  );
-});
-
 describe("a notebook's kernelspec picks its kernel", () => {
   it(
     "a notebook with the dedicated kernelspec has sc and a classic session",
@@ -280,6 +240,47 @@ describe("a notebook's kernelspec picks its kernel", () => {
       expect(again.body).toMatchObject({ version: 2, restarted: false });
       expect(runtime.broker.kernelIdOf(id)).toBe(kernel);
       await runtime.broker.handleCommand(id, { type: "shutdown" });
+    },
+    SLOW_MS,
+  );
+});
+
+describe("the catalog in sandboxed notebooks", () => {
+  it(
+    "a file uploaded to a new project (before any of its kernels ran) loads in its notebook",
+    async () => {
+      const uploads = (await call("owner", "POST", "/api/v1/projects", { name: "Uploads" })).body
+        .id as string;
+      const form = new FormData();
+      form.set("name", "uploaded_orders");
+      form.set("format", "csv");
+      form.set(
+        "file",
+        new Blob(["region,units\nnorth,3\nsouth,4\neast,5\n"], { type: "text/csv" }),
+        "orders.csv",
+      );
+      const uploaded = await fetch(`${baseUrl}/api/v1/catalog/assets?projectId=${uploads}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.owner}` },
+        body: form,
+      });
+      expect(uploaded.status, await uploaded.clone().text()).toBe(201);
+      const created = await fetch(`${baseUrl}/api/v1/projects/${uploads}/notebooks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.owner}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "Reads the upload",
+          notebook: notebookJson(null, [
+            "import flint\nframe = flint.catalog.load_pandas('uploaded_orders')\nprint('units', int(frame['units'].sum()))",
+          ]),
+        }),
+      });
+      expect(created.status).toBe(201);
+      const notebookId = ((await created.json()) as { id: string }).id;
+      const [text] = await runAll(notebookId);
+      expect(text).toContain("units 12");
+      await runtime.broker.handleCommand(notebookId, { type: "shutdown" });
+      await runtime.sparkConnect.stopProject(uploads);
     },
     SLOW_MS,
   );
