@@ -40,6 +40,7 @@ import {
   signUp,
   sleep,
   type TBenchPerson,
+  type TProcessTable,
 } from "../flint-client";
 import { quantile, report } from "../stats";
 
@@ -112,6 +113,16 @@ function jupyterPid(serverPid: number): number {
   throw new Error("no Jupyter Server process below Flint's server");
 }
 
+/** True if `pid` is a project's Spark Connect server JVM. */
+function isSparkServerJvm(table: TProcessTable, pid: number): boolean {
+  if (table.name.get(pid) !== "java") return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("SparkConnectServer");
+  } catch {
+    return false; // gone
+  }
+}
+
 /** True if the process has gRPC's native module loaded: a kernel that opened a Spark Connect session. */
 function hasGrpc(pid: number): boolean {
   try {
@@ -141,12 +152,7 @@ function kernelMemory(
   }
   const servers: number[] = [];
   for (const pid of descendants(table, flint)) {
-    if (table.name.get(pid) !== "java") continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("SparkConnectServer")) continue;
-    } catch {
-      continue; // gone
-    }
+    if (!isSparkServerJvm(table, pid)) continue;
     // The server's JVM and its Python UDF workers.
     servers.push(rssOf([pid, ...descendants(table, pid)]));
   }
@@ -183,22 +189,12 @@ function cpuByRole(jupyter: number, flint: number): TCpuRoles {
     }
   };
   for (const top of table.children.get(jupyter) ?? []) add("kernels", [top, ...descendants(table, top)]);
-  const isSparkServer = (pid: number) => {
-    try {
-      return (
-        table.name.get(pid) === "java" &&
-        readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("SparkConnectServer")
-      );
-    } catch {
-      return false; // gone
-    }
-  };
   // The launcher (`flint.spark_connect`) execs into the sandbox, so a server is a child of Flint's
   // process whose tree holds the Connect server's JVM.
   for (const pid of table.children.get(flint) ?? []) {
     if (pid === jupyter) continue;
     const tree = [pid, ...descendants(table, pid)];
-    if (tree.some(isSparkServer)) add("Spark servers", tree);
+    if (tree.some((pid) => isSparkServerJvm(table, pid))) add("Spark servers", tree);
   }
   for (const pid of descendants(table, flint)) {
     if (counted.has(pid)) continue;
@@ -219,13 +215,7 @@ function describeCpu(before: TCpuRoles, after: TCpuRoles, seconds: number): stri
 function sparkServerLeaders(flint: number): number[] {
   const table = readProcesses();
   return (table.children.get(flint) ?? []).filter((pid) =>
-    descendants(table, pid).some((child) => {
-      try {
-        return readFileSync(`/proc/${child}/cmdline`, "utf8").includes("SparkConnectServer");
-      } catch {
-        return false; // gone
-      }
-    }),
+    descendants(table, pid).some((child) => isSparkServerJvm(table, child)),
   );
 }
 

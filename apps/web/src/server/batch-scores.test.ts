@@ -9,7 +9,7 @@ import { createRunPreparer, createToken, SAMPLE_ASSET_NAME, seedCatalogSample } 
 import type { PrismaClient } from "@flint/db";
 import { createEmptyDatabase, createTestDatabase } from "@flint/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestFlint, type TTestFlint } from "./test-server.js";
+import { projectSandbox, startTestFlint, type TTestFlint } from "./test-server.js";
 
 const SLOW_MS = 1_500_000;
 
@@ -106,16 +106,9 @@ beforeAll(async () => {
     apiSocket: true,
     mlflowDatabaseUrl: await createEmptyDatabase(),
     runtime: ({ config, port }) => ({
-      // The notebook logs an mlflow.spark model: that needs a classic session (docs/models.md).
-      kernelName: "flint-spark-dedicated",
+      // The training notebook names the dedicated kernel itself (mlflow.spark needs a classic session).
       prepareRun: createRunPreparer(db.prisma, config),
-      sandbox: {
-        mode: config.kernels.sandbox,
-        apiPort: port,
-        projectOf: async (notebookId) =>
-          (await db.prisma.notebook.findUnique({ where: { id: notebookId }, select: { projectId: true } }))
-            ?.projectId ?? null,
-      },
+      sandbox: projectSandbox(db.prisma, config, port),
     }),
   });
   stopFlint = flint.stop;
