@@ -69,5 +69,10 @@ def lower_priority(nice: int | None = None) -> int:
 
 
 def _autogroup_nice() -> int:
-    """The current session's autogroup nice value (``/autogroup-123 nice 5``)."""
-    return int(_AUTOGROUP.read_text().split()[-1])
+    """The current session's autogroup nice value (``/autogroup-123 nice 5``).
+
+    A process in the default autogroup (a session that init or a daemon started without
+    ``setsid``) reads an empty file: that group's nice value is 0 and cannot be set.
+    """
+    words = _AUTOGROUP.read_text().split()
+    return int(words[-1]) if words else 0

@@ -11,10 +11,13 @@ from flint.priority import background_nice
 
 AUTOGROUP_ON = Path("/proc/sys/kernel/sched_autogroup_enabled").exists()
 
+# A process in the default autogroup (CI's session, started by init) reads an empty file: "-".
 PROBE = """
 import os
 from flint.priority import lower_priority
-print(lower_priority(), open("/proc/self/autogroup").read().split()[-1] if os.path.exists("/proc/self/autogroup") else "-")
+nice = lower_priority()
+words = open("/proc/self/autogroup").read().split() if os.path.exists("/proc/self/autogroup") else []
+print(nice, words[-1] if words else "-")
 """
 
 
