@@ -334,3 +334,29 @@ test("find and replace across cells; the table of contents jumps to headings", a
   await toc.getByRole("button", { name: "Details" }).click();
   await expect(cells(page).nth(2)).toHaveAttribute("aria-current", "true");
 });
+
+test("on a slow machine, typed brackets come out exactly as typed (no doubled closing bracket)", async ({
+  page,
+  request,
+}) => {
+  await signInAsDemo(page);
+  const { path } = await createNotebook(request, "Brackets on a slow machine", [
+    { cell_type: "code", source: "" },
+  ]);
+  await page.goto(path);
+  const cell = cells(page).first();
+  await editCell(page, cell);
+  // A busy laptop (or a CI machine under load): the page's CPU runs six times slower, so React's
+  // renders and effects fall behind the keystrokes. Monaco closes brackets as they open and types
+  // over the closing one; a render that carried an older text once put the model back a keystroke
+  // and lost that, so `print(6 * 7)` became `print(6 * 7))` (a SyntaxError in CI's Run all).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 6 });
+  const typed = 'print((6 * 7), [1, 2], {"a": (3)})';
+  await page.keyboard.type(typed, { delay: 50 });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+  await page.keyboard.press("Escape");
+  await expect(cell).toBeFocused();
+  // The cell's source (the static view in command mode), exactly: nothing added, nothing lost.
+  await expect(cell.locator(".nb-source")).toHaveText(typed);
+});

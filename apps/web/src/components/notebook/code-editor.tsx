@@ -243,13 +243,19 @@ export const CodeEditor = memo(function CodeEditor({
       monaco.editor.setModelLanguage(model, language);
   }, [monaco, language]);
 
-  // Changes from outside the editor (find and replace, a reload) reach the model.
+  // Changes from outside the editor (find and replace, a reload) reach the model. The prop can be
+  // a render behind the editor: on a busy machine keystrokes land between a render and this
+  // effect, and are in the model and the store already. Writing the prop back then undid them and
+  // put the cursor at the start (typing came out reversed, a closing bracket twice). The store is
+  // always current (the model writes to it on every change), so only its text counts.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `source` is the signal that the store changed; its value is read from the store
   useEffect(() => {
     const model = editorRef.current?.getModel();
-    if (model && model.getValue() !== source) {
-      model.pushEditOperations([], [{ range: model.getFullModelRange(), text: source }], () => null);
+    const current = store.getCell(cellId)?.source;
+    if (model && current !== undefined && model.getValue() !== current) {
+      model.pushEditOperations([], [{ range: model.getFullModelRange(), text: current }], () => null);
     }
-  }, [source]);
+  }, [source, store, cellId]);
 
   return (
     <div className="nb-editor-wrap">

@@ -25,6 +25,13 @@ export function bindModelToText(
 
   const observer = (event: Y.YTextEvent, transaction: Y.Transaction) => {
     if (transaction.origin === origin) return;
+    // The page's own store can write a change to the text before this binding does (the cell's
+    // editor listened to the model before the model was bound, at the page's first sync): the
+    // model has it already, and applying it again typed every key twice.
+    if (model.getValue() === text.toString()) {
+      drawCursors();
+      return;
+    }
     // One edit operation for the whole delta, its ranges in the text as it was before: the model
     // then changes once, to the text the document has, and listeners never see half of it.
     const edits: TEditor.IIdentifiedSingleEditOperation[] = [];
@@ -70,7 +77,8 @@ export function bindModelToText(
   const contentListener = model.onDidChangeContent((event) => {
     if (isApplyingRemote) return;
     const doc = text.doc;
-    if (!doc) return;
+    // Already in the text (the store wrote it first, see above): writing it again doubles it.
+    if (!doc || model.getValue() === text.toString()) return;
     // Offsets of one event are all relative to the text before it: apply from the end.
     const changes = [...event.changes].sort((a, b) => b.rangeOffset - a.rangeOffset);
     doc.transact(() => {
