@@ -230,3 +230,18 @@ def test_shuffle_job_output_is_quiet(kernel: KernelDriver) -> None:
     run = kernel.execute("spark.range(1000).selectExpr('id % 10 AS k').groupBy('k').count().orderBy('k').collect()[0]")
     assert run.result["text/plain"] == "Row(k=0, count=100)"
     assert_quiet(run)
+
+
+def test_a_short_jobs_progress_comes_before_the_result(kernel: KernelDriver) -> None:
+    # Shorter than the poller's interval: the job is first seen when the result is shown. The
+    # progress display must still come above the value (the page shows outputs in order).
+    run = kernel.execute("spark.range(500).count()")
+    assert run.result["text/plain"] == "500"
+    kinds = [
+        "progress" if PROGRESS_MIME in m["content"].get("data", {}) else m["msg_type"]
+        for m in run.of_type("display_data", "execute_result")
+    ]
+    assert "progress" in kinds, kinds
+    assert kinds.index("progress") < kinds.index("execute_result"), kinds
+    final = progress_with_final(kernel, run)[-1]["content"]
+    assert final["data"][PROGRESS_MIME]["done"] is True

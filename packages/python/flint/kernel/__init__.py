@@ -84,6 +84,7 @@ class FlintExtension:
             on_stopped=self._put_proxies_back,
         )
         self._altair_thread: threading.Thread | None = None
+        self._displayhook: Any = None
 
     def load(self) -> None:
         """Install hooks, formatters, magics and the ``spark``/``sc`` proxies (Spark starts at first use)."""
@@ -112,6 +113,18 @@ class FlintExtension:
         # `spark.range` right away instead of only after the next cell.
         self.ip.events.register("post_run_cell", self._post_run_swap)
 
+        # The cell's Spark progress display goes before its result (CellController.before_result):
+        # IPython calls start_displayhook only when there is a result to show.
+        displayhook = self.ip.displayhook
+        show_result = displayhook.start_displayhook
+
+        def start_displayhook() -> None:
+            self.controller.before_result()
+            show_result()
+
+        displayhook.start_displayhook = start_displayhook
+        self._displayhook = displayhook
+
         kernel = getattr(self.ip, "kernel", None)
         if kernel is not None:
             install_stdin_messages(kernel)
@@ -135,6 +148,10 @@ class FlintExtension:
             except ValueError:
                 pass
         self.traceback_filter.uninstall()
+        if self._displayhook is not None:
+            # The wrapper is an instance attribute: removing it brings back the class's method.
+            self._displayhook.__dict__.pop("start_displayhook", None)
+            self._displayhook = None
         for name, proxy in (("spark", self.spark_proxy), ("sc", self.sc_proxy)):
             if self.ip.user_ns.get(name) is proxy:
                 self.ip.drop_by_id({name: proxy})

@@ -206,6 +206,18 @@ class CellController:
                 log.debug("Could not remove Spark Connect tag %s", run.tag, exc_info=True)
         self._restore_sigint_handler()
 
+    def before_result(self) -> None:
+        """The running cell's result is about to be shown: its Spark progress display goes first.
+
+        A job shorter than the poller's interval is first seen at the cell's end
+        (``post_run_cell``), after IPython's displayhook has sent the result, so the progress
+        summary landed below the value it produced. One poll here puts it above, as for longer
+        jobs; a cell that sent Spark nothing asks nothing (``may_have_jobs``).
+        """
+        run = self.current
+        if run is not None and run.reporter is not None:
+            run.reporter.tick()
+
     def ensure_tagged(self) -> None:
         """Tag the current cell's Spark work if the session exists and this is the cell's thread.
 
