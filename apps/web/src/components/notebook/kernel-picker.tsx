@@ -4,10 +4,10 @@
 // what is lost before anything happens.
 "use client";
 import { chooseKernel, FLINT_KERNELSPECS, kernelDisplayName, type TKernelName } from "@flint/kernel/protocol";
-import { useRef, useState } from "react";
+import { useState } from "react";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { useMeta } from "@/lib/notebook/hooks";
-import { Modal } from "../ui/modal";
+import { ConfirmDialog } from "../ui/confirm-dialog";
 
 /** The kernel the page shows: the broker's word, else what the notebook's metadata asks for. */
 function useKernelChoice(controller: NotebookController) {
@@ -82,71 +82,57 @@ function KernelDialog({
   onClose: () => void;
 }) {
   const [selected, setSelected] = useState<string>(current);
-  // Focus starts on Cancel, as in the restart dialog: Enter out of habit keeps the state.
-  const cancelButton = useRef<HTMLButtonElement>(null);
   const picked = FLINT_KERNELSPECS.find((spec) => spec.name === selected);
   const isChange = picked !== undefined && picked.name !== current;
   return (
-    <Modal
-      labelledBy="kernel-dialog-title"
-      className="w-full max-w-lg p-5"
+    <ConfirmDialog
+      title="Select a kernel"
+      isWide
+      tone="primary"
+      confirmLabel={hasKernel ? "Change kernel and restart" : "Change kernel"}
+      isConfirmDisabled={!isChange}
+      onConfirm={() => {
+        if (picked) onChoose(picked.name);
+      }}
       onClose={onClose}
-      initialFocus={cancelButton}
-    >
-      <h2 id="kernel-dialog-title" className="text-lg font-semibold">
-        Select a kernel
-      </h2>
-      {notice && <p className="mt-2 rounded bg-amber-50 px-2 py-1 text-sm text-amber-800">{notice}</p>}
-      <fieldset className="mt-3 space-y-2">
-        <legend className="sr-only">Kernel</legend>
-        {FLINT_KERNELSPECS.map((spec) => (
-          <label
-            key={spec.name}
-            className={`flex cursor-pointer gap-3 rounded border p-3 ${selected === spec.name ? "border-sky-500 bg-sky-50" : "border-slate-200"}`}
-          >
-            <input
-              type="radio"
-              name="kernel"
-              value={spec.name}
-              checked={selected === spec.name}
-              onChange={() => setSelected(spec.name)}
-              className="mt-1"
-            />
-            <span>
-              <span className="block text-sm font-medium text-slate-900">
-                {spec.displayName}
-                {spec.name === current ? " (current)" : ""}
-              </span>
-              <span className="block text-xs text-slate-600">{spec.description}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      {isChange && (
-        <p className="mt-3 text-sm text-slate-700" data-testid="kernel-change-warning">
-          {hasKernel
-            ? "The kernel restarts as the new kind: all variables and imports are lost, and cells that use them must run again. Outputs stay."
-            : "The notebook's next run starts the new kind of kernel."}{" "}
-          Everyone who has this notebook open gets the new kernel too.
-        </p>
-      )}
-      <div className="mt-4 flex justify-end gap-2">
-        <button ref={cancelButton} type="button" className="btn-secondary" onClick={onClose}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="btn-primary"
-          disabled={!isChange}
-          onClick={() => {
-            if (!picked) return;
-            onClose();
-            onChoose(picked.name);
-          }}
-        >
-          {hasKernel ? "Change kernel and restart" : "Change kernel"}
-        </button>
-      </div>
-    </Modal>
+      body={
+        <>
+          {notice && <p className="mt-2 rounded bg-amber-50 px-2 py-1 text-sm text-amber-800">{notice}</p>}
+          <fieldset className="mt-3 space-y-2">
+            <legend className="sr-only">Kernel</legend>
+            {FLINT_KERNELSPECS.map((spec) => (
+              <label
+                key={spec.name}
+                className={`flex cursor-pointer gap-3 rounded border p-3 ${selected === spec.name ? "border-sky-500 bg-sky-50" : "border-slate-200"}`}
+              >
+                <input
+                  type="radio"
+                  name="kernel"
+                  value={spec.name}
+                  checked={selected === spec.name}
+                  onChange={() => setSelected(spec.name)}
+                  className="mt-1"
+                />
+                <span>
+                  <span className="block text-sm font-medium text-slate-900">
+                    {spec.displayName}
+                    {spec.name === current ? " (current)" : ""}
+                  </span>
+                  <span className="block text-xs text-slate-600">{spec.description}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          {isChange && (
+            <p className="mt-3 text-sm text-slate-700" data-testid="kernel-change-warning">
+              {hasKernel
+                ? "The kernel restarts as the new kind: all variables and imports are lost, and cells that use them must run again. Outputs stay."
+                : "The notebook's next run starts the new kind of kernel."}{" "}
+              Everyone who has this notebook open gets the new kernel too.
+            </p>
+          )}
+        </>
+      }
+    />
   );
 }
