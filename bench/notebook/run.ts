@@ -17,7 +17,7 @@
 // The goal: Flint <= 0.5x JupyterLab's open time; keystroke < 16 ms.
 // Run: `npm run bench -- notebook` (needs `pnpm --filter @flint/web build` first).
 // BENCH_NOTEBOOK_PARTS ("open,interaction" by default; interaction.ts has the run moments and
-// keystrokes of issue 23), BENCH_NOTEBOOK_RUNS (default 5), FLINT_CORPUS, FLINT_PYTHON_ENV, FLINT_CHROMIUM override defaults;
+// keystrokes of issue 23; "roundtrip" (round-trip.ts) the server's part of a run, no browser), BENCH_NOTEBOOK_RUNS (default 5), FLINT_CORPUS, FLINT_PYTHON_ENV, FLINT_CHROMIUM override defaults;
 // BENCH_NOTEBOOK_TIMEOUT (ms a step may take, default 240 s); BENCH_NOTEBOOK_PROFILE=1 adds a CPU
 // profile of Flint's warm opens (and of its runs and keystrokes in the interaction part) (top self-time functions, .cpuprofile in the temp directory).
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -30,6 +30,7 @@ import { quantile, report } from "../stats";
 import { profilePage } from "./cpu-profile";
 import { runInteractionBench } from "./interaction";
 import { probeScript, type TPageTimings, type TProbe } from "./page-probe";
+import { runRoundTripBench } from "./round-trip";
 import {
   ensureJupyterLab,
   FLINT_DEMO,
@@ -423,6 +424,10 @@ try {
 
   let isMet = true;
   if (PARTS.includes("open")) isMet &&= await runOpenBench();
+  if (PARTS.includes("roundtrip")) {
+    const cookie = flintState.cookies.map((entry) => `${entry.name}=${entry.value}`).join("; ");
+    await runRoundTripBench({ flint, lab, cookie });
+  }
   if (PARTS.includes("interaction")) {
     const thousand = notebooks[1]!;
     isMet &&= await runInteractionBench({

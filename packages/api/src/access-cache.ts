@@ -18,7 +18,7 @@
 import { listenForNotifications } from "@flint/db";
 
 /** How long a fact is trusted without a notification: the backstop. */
-export const ACCESS_TTL_MS = 5_000;
+export const ACCESS_TTL_MS = 60_000;
 /** The PostgreSQL channel the access triggers notify on. */
 export const ACCESS_CHANNEL = "flint_access";
 // A bound on memory: past it the memory starts again empty (a refill is one check per socket).

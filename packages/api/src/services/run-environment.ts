@@ -9,6 +9,10 @@ import type { PrismaClient } from "@flint/db";
 import type { TRunContext, TRunEnvironment } from "@flint/kernel";
 import type { TConfig } from "../config.js";
 
+const NAME_TTL_MS = 60_000;
+// A bound on the names remembered: past it the memory starts again empty.
+const MAX_NAMES = 10_000;
+
 /**
  * Creates the broker's `prepareRun`: for (user, notebook) it returns the kernel environment,
  * reusing a live token (so a run of many cells does not write a token each). Returns null for
@@ -48,6 +52,21 @@ export function createRunPreparer(
     }
     return projectId;
   };
+  // The notebook's name, read at most once a minute: this runs before every cell, and the read
+  // was a database round trip on every run (issue 23). A rename reaches the kernel's default
+  // experiment name within the minute (an experiment already created keeps its name anyway).
+  const names = new Map<string, { name: string | null; at: number }>();
+  const nameOf = async (notebookId: string): Promise<string | null> => {
+    const known = names.get(notebookId);
+    if (known && Date.now() - known.at < NAME_TTL_MS) return known.name;
+    const notebook = await prisma.notebook.findUnique({
+      where: { id: notebookId },
+      select: { name: true },
+    });
+    if (names.size >= MAX_NAMES) names.clear();
+    names.set(notebookId, { name: notebook?.name ?? null, at: Date.now() });
+    return notebook?.name ?? null;
+  };
   const environment = async (
     notebookId: string,
     projectId: string,
@@ -62,13 +81,9 @@ export function createRunPreparer(
     if (isModelsEnabled) {
       // `import mlflow` works with no set-up (docs/models.md): the project's tracking API through
       // Flint, the same notebook token, and an experiment named after the notebook by default.
-      const notebook = await prisma.notebook.findUnique({
-        where: { id: notebookId },
-        select: { name: true },
-      });
       env.MLFLOW_TRACKING_URI = `${apiUrl}/api/v1/projects/${projectId}/mlflow`;
       env.MLFLOW_TRACKING_TOKEN = secret;
-      env.MLFLOW_EXPERIMENT_NAME = notebook?.name ?? notebookId;
+      env.MLFLOW_EXPERIMENT_NAME = (await nameOf(notebookId)) ?? notebookId;
     }
     return env;
   };
