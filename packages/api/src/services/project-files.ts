@@ -24,7 +24,6 @@ import {
   realpath,
   rename,
   rm,
-  stat,
 } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
