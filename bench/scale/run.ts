@@ -469,11 +469,28 @@ async function main(): Promise<void> {
     reportPhase("N=1 again (the rest open and idle)", again);
     const one = phases[0]!;
     const top = phases[phases.length - 1]!;
-    report(
-      `1+1 p95 N=${top.size} / N=1 (first and last N=1 phases)`,
-      `${(quantile(top.ticks, 0.95) / quantile([...one.ticks, ...again.ticks], 0.95)).toFixed(2)}x`,
-      "<= 5x",
-    );
+    const base = quantile([...one.ticks, ...again.ticks], 0.95);
+    // The goal is Flint's as it runs: with the A/B on, only the runs at Flint's default priority
+    // count; the runs at nice 0 are the comparison, reported above and here.
+    const asShipped = top.ticksByNice.get(DEFAULT_BACKGROUND_NICE);
+    if (asShipped && asShipped.length > 0) {
+      report(
+        `1+1 p95 N=${top.size} at Flint's default priority / N=1 (first and last N=1 phases)`,
+        `${(quantile(asShipped, 0.95) / base).toFixed(2)}x`,
+        "<= 5x",
+      );
+      report(
+        `1+1 p95 N=${top.size}, every run (half of them with the priority off) / N=1`,
+        `${(quantile(top.ticks, 0.95) / base).toFixed(2)}x`,
+        "-",
+      );
+    } else {
+      report(
+        `1+1 p95 N=${top.size} / N=1 (first and last N=1 phases)`,
+        `${(quantile(top.ticks, 0.95) / base).toFixed(2)}x`,
+        "<= 5x",
+      );
+    }
 
     // First Spark result in a new notebook: a project whose Spark is in use against a new one.
     const { token } = await signUp(server, "first", 0);
