@@ -488,6 +488,39 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
   );
 
   it(
+    "an interrupt the kernel loses just after starting the cell is sent again",
+    async () => {
+      // Just after `execute_input` ipykernel may not yet take SIGINT, and a signal sent then is
+      // lost (e2e "Interrupt stops time.sleep(60)" saw the cell run on under load). The cell's
+      // own handler swallows the first SIGINT to make that moment certain; only a second signal
+      // stops it. The sleep is far longer than the wait below: a lost interrupt fails the test.
+      const [sleep] = store.setNotebook("nb-a", [
+        [
+          "import signal, time",
+          "def _swallow_once(signum, frame):",
+          "    signal.signal(signal.SIGINT, signal.default_int_handler)",
+          "signal.signal(signal.SIGINT, _swallow_once)",
+          "print('started', flush=True)",
+          "time.sleep(600)",
+        ].join("\n"),
+      ]);
+      const view = mirror("nb-a");
+      const session = runtime.broker.session("nb-a");
+      const run = runtime.broker.runAndWait("nb-a", [sleep!], 120_000);
+      try {
+        await waitFor("the cell to start sleeping", () => view.text(sleep!).includes("started"), 60_000);
+        await session.interrupt();
+        const [result] = await run;
+        expect(result?.status).toBe("interrupted");
+        expect(describeOutputs(result!.outputs)).toContain("KeyboardInterrupt");
+      } finally {
+        await session.interrupt(); // no-op unless the cell still runs
+      }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "a request the kernel ends without a reply (no execute_reply, then idle) does not leave the cell running",
     async () => {
       // ipykernel answers nothing when a KeyboardInterrupt escapes before the user's code runs

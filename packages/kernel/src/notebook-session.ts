@@ -61,6 +61,8 @@ import type { TCellState, TExecution, TQueueEntry } from "./session-state";
 
 /** How long an interrupt held until the cell started may take before it is sent again. */
 const EARLY_INTERRUPT_RECHECK_MS = 2_000;
+/** How long after the kernel started a cell an interrupt is treated as early (checked and resent). */
+const EARLY_INTERRUPT_WINDOW_MS = 5_000;
 /** How often such an interrupt is sent again at most. */
 const EARLY_INTERRUPT_RESENDS = 2;
 
@@ -251,8 +253,16 @@ export class NotebookSession {
     this.stopRun(execution?.entry.cellId ?? null, "interrupted", cancelled);
     if (!execution) return;
     execution.isInterruptRequested = true;
-    // Not started yet: `handleIOPub` sends it when the kernel starts the cell.
-    if (execution.hasKernelStarted) await this.sendInterrupt(execution);
+    // Not started yet: `handleIOPub` sends it when the kernel starts the cell. Just started: the
+    // kernel may still be in the moment between announcing the cell and taking SIGINT, where a
+    // signal is lost (the cell then ran on; e2e "Interrupt stops time.sleep(60)" saw it under
+    // load), so it is checked and sent again as for an interrupt held until the start.
+    if (execution.hasKernelStarted) {
+      const isEarly =
+        execution.kernelStartedAt !== null &&
+        Date.now() - execution.kernelStartedAt < EARLY_INTERRUPT_WINDOW_MS;
+      await this.sendInterrupt(execution, isEarly ? EARLY_INTERRUPT_RESENDS : 0);
+    }
   }
 
   /**
@@ -621,6 +631,7 @@ export class NotebookSession {
       isIdle: false,
       isInterruptRequested: false,
       hasKernelStarted: false,
+      kernelStartedAt: null,
       hasRateNotice: false,
       idleTimer: null,
       spool: this.createSpool(entry.cellId),
@@ -639,6 +650,7 @@ export class NotebookSession {
     const execution = this.current;
     const { action, hasJustStarted } = readIOPub(raw, execution);
     // The user interrupted while the request still waited in the kernel's queue.
+    if (hasJustStarted && execution) execution.kernelStartedAt = Date.now();
     if (hasJustStarted && execution?.isInterruptRequested) {
       void this.sendInterrupt(execution, EARLY_INTERRUPT_RESENDS);
     }

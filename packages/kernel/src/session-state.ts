@@ -54,6 +54,8 @@ export type TExecution = {
    * SIGINT (or it would interrupt the previous request), so an interrupt waits for this.
    */
   hasKernelStarted: boolean;
+  /** When the kernel started the cell (its first message for it), `Date.now()`; null before. */
+  kernelStartedAt: number | null;
   hasRateNotice: boolean;
   idleTimer: NodeJS.Timeout | null;
   /** The run's full text, when the broker keeps it (see {@link OutputSpool}). */
