@@ -560,9 +560,11 @@ export class NotebookSession {
 
   /**
    * Interrupts the kernel. `resends`: how often to send it again while the same cell still runs
-   * {@link EARLY_INTERRUPT_RECHECK_MS} later. Only for an interrupt held until the kernel started
-   * the cell: ipykernel publishes `execute_input` a moment before it stops ignoring SIGINT, and
-   * on a loaded machine that moment is long enough to lose the signal (the cell then ran on).
+   * {@link EARLY_INTERRUPT_RECHECK_MS} later with no sign that the signal took. Only for an
+   * interrupt in the cell's first moments (held until the kernel started it, or within
+   * {@link EARLY_INTERRUPT_WINDOW_MS} of that): ipykernel publishes `execute_input` a moment
+   * before it stops ignoring SIGINT, and on a loaded machine that moment is long enough to lose
+   * the signal (the cell then ran on).
    */
   private async sendInterrupt(execution: TExecution, resends = 0): Promise<void> {
     try {
@@ -576,6 +578,10 @@ export class NotebookSession {
     if (resends <= 0) return;
     const timer = setTimeout(() => {
       if (this.current !== execution || execution.kernel.isDead || this.isClosed) return;
+      // The signal took: the cell's code ended (its KeyboardInterrupt, or a reply) and the kernel
+      // is finishing it (a Spark cell cancels its jobs and settles its progress for seconds). A
+      // second SIGINT now would land in that clean-up, not in the user's code.
+      if (execution.hasErrorOutput || execution.reply !== null) return;
       void this.sendInterrupt(execution, resends - 1);
     }, EARLY_INTERRUPT_RECHECK_MS);
     timer.unref();
