@@ -2,8 +2,13 @@
 // sign up on the sign-up endpoint, take a token, create notebooks over REST, open a notebook's
 // WebSocket and run cells on it. No in-memory stand-ins: every call crosses the server's socket.
 import { readdirSync, readFileSync } from "node:fs";
+import { MESSAGE_SYNC } from "@flint/collab/shared";
 import type { TFlintServer } from "@flint/testing";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
+import * as syncProtocol from "y-protocols/sync";
+import type * as Y from "yjs";
 
 /** A person with a token and one open notebook (its socket once connected). */
 export type TBenchPerson = {
@@ -158,6 +163,30 @@ export function runCell(person: TBenchPerson, cellId: string, timeoutMs = 120_00
     };
     socket.on("message", onMessage);
     socket.send(JSON.stringify({ type: "run", requestId, cellIds: [cellId] }));
+  });
+}
+
+/**
+ * Answers the co-editing sync protocol on a notebook socket for `doc`, as the page does
+ * (collab.ts): every binary sync message is applied with `origin` and answered when it asks for
+ * something; `onKind` hears the kind of each one read (`syncProtocol.messageYjsSyncStep2` once
+ * the client has the server's document).
+ */
+export function answerSync(
+  ws: WebSocket,
+  doc: Y.Doc,
+  origin: unknown,
+  onKind?: (kind: number) => void,
+): void {
+  ws.on("message", (data, isBinary) => {
+    if (!isBinary) return;
+    const decoder = decoding.createDecoder(new Uint8Array(data as Buffer));
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    const kind = syncProtocol.readSyncMessage(decoder, encoder, doc, origin);
+    if (encoding.length(encoder) > 1) ws.send(encoding.toUint8Array(encoder));
+    onKind?.(kind);
   });
 }
 

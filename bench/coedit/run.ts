@@ -17,11 +17,10 @@ import { encodeFrame, getSourceText, MESSAGE_SYNC } from "@flint/collab/shared";
 import { findFreePort } from "@flint/db/embedded";
 import { CHROMIUM_LAUNCH_OPTIONS, startBuiltFlint } from "@flint/testing";
 import { chromium, type Page } from "@playwright/test";
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import { answerSync } from "../flint-client";
 import { FLINT_DEMO } from "../notebook/servers";
 import { quantile, report } from "../stats";
 
@@ -145,14 +144,7 @@ class Person {
   /** When each key this person typed was seen by this client: key id -> time. */
   readonly seenKeys = new Map<string, number>();
   private constructor(private readonly ws: WebSocket) {
-    ws.on("message", (data, isBinary) => {
-      if (!isBinary) return;
-      const decoder = decoding.createDecoder(new Uint8Array(data as Buffer));
-      if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
-      if (encoding.length(encoder) > 1) ws.send(encoding.toUint8Array(encoder));
+    answerSync(ws, this.doc, this, (kind) => {
       if (kind === syncProtocol.messageYjsSyncStep2 && !this.isSynced) {
         this.isSynced = true;
         // Arrivals are read from the changes themselves: polling twenty copies would load this

@@ -9,11 +9,10 @@
 // Every run of every client is reported (median / p90 / p95 and the ratio to Jupyter Server's).
 import { randomUUID } from "node:crypto";
 import { encodeFrame, MESSAGE_SYNC } from "@flint/collab/shared";
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import { answerSync } from "../flint-client";
 import { quantile } from "../stats";
 import { FLINT_DEMO, importIntoFlint, type TServer } from "./servers";
 
@@ -82,15 +81,8 @@ async function flintClient(
   if (joinRoom) {
     const doc = new Y.Doc();
     let isSynced = false;
-    ws.on("message", (data, isBinary) => {
-      if (!isBinary) return;
-      const decoder = decoding.createDecoder(new Uint8Array(data as Buffer));
-      if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      if (syncProtocol.readSyncMessage(decoder, encoder, doc, null) === syncProtocol.messageYjsSyncStep2)
-        isSynced = true;
-      if (encoding.length(encoder) > 1) ws.send(encoding.toUint8Array(encoder));
+    answerSync(ws, doc, null, (kind) => {
+      if (kind === syncProtocol.messageYjsSyncStep2) isSynced = true;
     });
     ws.send(encodeFrame(MESSAGE_SYNC, (encoder) => syncProtocol.writeSyncStep1(encoder, doc)));
     const deadline = Date.now() + 30_000;

@@ -443,7 +443,9 @@ try {
       },
     });
   }
-  process.stdout.write(`\n${isMet ? "Every goal met." : "Some goals NOT met (see above)."}\n`);
+  // The round-trip part has no goal of its own (its figures explain the interaction part's).
+  const hasGoals = PARTS.includes("open") || PARTS.includes("interaction");
+  if (hasGoals) process.stdout.write(`\n${isMet ? "Every goal met." : "Some goals NOT met (see above)."}\n`);
 } finally {
   await browser?.close();
   await stopAll();

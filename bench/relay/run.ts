@@ -19,8 +19,6 @@ import { encodeFrame, getSourceText, MESSAGE_SYNC, readNotebook } from "@flint/c
 import { createPrismaClient } from "@flint/db";
 import { startEmbeddedPostgres } from "@flint/db/embedded";
 import { applyMigrations } from "@flint/db/migrate";
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
@@ -30,6 +28,7 @@ import {
   type TClusterServer,
   waitFor,
 } from "../../apps/web/src/server/cluster-testing";
+import { answerSync } from "../flint-client";
 import { quantile, report } from "../stats";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -49,15 +48,7 @@ async function openClient(
     ws.once("open", resolve);
     ws.once("error", reject);
   });
-  ws.on("message", (data, isBinary) => {
-    if (!isBinary) return;
-    const decoder = decoding.createDecoder(new Uint8Array(data as Buffer));
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.readSyncMessage(decoder, encoder, doc, "server");
-    if (encoding.length(encoder) > 1) ws.send(encoding.toUint8Array(encoder));
-  });
+  answerSync(ws, doc, "server");
   doc.on("update", (update: Uint8Array, origin: unknown) => {
     if (origin !== "server")
       ws.send(encodeFrame(MESSAGE_SYNC, (encoder) => syncProtocol.writeUpdate(encoder, update)));
