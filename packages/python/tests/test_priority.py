@@ -62,3 +62,16 @@ def test_zero_turns_it_off() -> None:
     base = os.getpriority(os.PRIO_PROCESS, 0)
     nice, _ = _run({"FLINT_BACKGROUND_NICE": "0"}, new_session=True)
     assert nice == base
+
+
+def test_the_default_autogroup_reads_as_nice_zero(tmp_path: Path, monkeypatch) -> None:
+    # A session started by init without setsid (CI's) is in the default autogroup, whose
+    # /proc/self/autogroup is empty: that must read as 0, not fail the start.
+    from flint import priority
+
+    empty = tmp_path / "autogroup"
+    empty.write_text("")
+    monkeypatch.setattr(priority, "_AUTOGROUP", empty)
+    assert priority._autogroup_nice() == 0
+    empty.write_text("/autogroup-42 nice 7\n")
+    assert priority._autogroup_nice() == 7
