@@ -172,6 +172,17 @@ function setupPython() {
 }
 
 /**
+ * The Spark class archive (packages/python/flint/spark_archive.py): every Spark JVM maps Spark's
+ * classes from it and starts about twice as fast. The module checks its own stamp (the java
+ * binary and version, pyspark's version) in a fraction of a second and builds it (half a minute)
+ * only when that changed; a failure is a warning, not a failed setup.
+ */
+function setupSparkArchive() {
+  if (!existsSync(path.join(root, "packages/python/flint/spark_archive.py"))) return;
+  run(path.join(pythonEnv, "bin", "python"), ["-m", "flint.spark_archive"]);
+}
+
+/**
  * Jupyter Enterprise Gateway in an environment of its own, for the tests that run Flint's kernels
  * through it (it pins jupyter_server 1.x and jupyter_client 6.x, which Flint's own environment
  * cannot have). Only `npm test` installs it.
@@ -292,6 +303,7 @@ function setup() {
   setupNode(pnpm);
   setupPrisma(pnpm);
   setupPython();
+  setupSparkArchive();
   if (isS3Storage()) setupS3aJars();
   buildWeb(pnpm);
   return pnpm;

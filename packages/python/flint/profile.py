@@ -35,7 +35,6 @@ from typing import Any
 
 from flint.priority import lower_priority
 
-LOG4J2_CONFIG = Path(__file__).parent / "kernel" / "log4j2.properties"
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_KEYS = ("p05", "p25", "p50", "p75", "p95")
 NUMERIC_TYPES = ("byte", "short", "int", "bigint", "long", "float", "double", "decimal", "tinyint", "smallint")
@@ -215,6 +214,8 @@ def build_session(job: dict[str, Any]) -> Any:
     """A small local SparkSession for one profiling job."""
     from pyspark.sql import SparkSession
 
+    from flint.kernel.session import driver_java_options
+
     builder = (
         SparkSession.builder.appName("Flint catalog profiler")
         .master(job.get("master") or "local[2]")
@@ -224,10 +225,7 @@ def build_session(job: dict[str, Any]) -> Any:
         .config("spark.driver.memory", job.get("driverMemory") or "768m")
         .config("spark.sql.session.timeZone", "UTC")
     )
-    if LOG4J2_CONFIG.exists():
-        builder = builder.config(
-            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
-        )
+    builder = builder.config("spark.driver.extraJavaOptions", driver_java_options())
     # The storage's settings (s3a:// jars and endpoint, docs/deployment.md); credentials come from
     # the environment.
     for key, value in (job.get("sparkConf") or {}).items():

@@ -25,7 +25,7 @@ import socket
 import sys
 from pathlib import Path
 
-from flint.kernel.session import LOG4J2_CONFIG, storage_conf
+from flint.kernel.session import driver_java_options, storage_conf
 from flint.priority import lower_priority
 from flint.sandbox import (
     CONNECT_PORT,
@@ -49,8 +49,11 @@ def spark_submit() -> str:
     return str(Path(pyspark.__file__).parent / "bin" / "spark-submit")
 
 
-def server_command(port: int, memory_mb: int, project: str) -> list[str]:
-    """The ``spark-submit`` command of the server, listening on ``127.0.0.1:port``."""
+def server_command(port: int, memory_mb: int, project: str, archive_options: list[str] | None = None) -> list[str]:
+    """The ``spark-submit`` command of the server, listening on ``127.0.0.1:port``.
+
+    ``archive_options``: the class archive's JVM options instead of mapping the built one
+    (:mod:`flint.spark_archive` dumps it with this command)."""
     conf = {
         "spark.master": "local[*]",
         "spark.connect.grpc.binding.address": "127.0.0.1",
@@ -61,7 +64,7 @@ def server_command(port: int, memory_mb: int, project: str) -> list[str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # Progress reaches notebooks twice a second (the default is every 2 s).
         "spark.connect.progress.reportInterval": "500ms",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}",
+        "spark.driver.extraJavaOptions": driver_java_options(archive_options=archive_options),
         # A bucket as Flint's storage: the s3a jars and endpoint (credentials: AWS_* variables).
         **storage_conf(),
     }

@@ -188,11 +188,23 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SparkSettings:
     except ValueError as exc:
         errors.append(str(exc))
     conf.update(user_conf)
-    java_options = conf.get("spark.driver.extraJavaOptions", "")
-    if "log4j2.configurationFile" not in java_options:
-        option = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}"
-        conf["spark.driver.extraJavaOptions"] = f"{java_options} {option}".strip()
+    conf["spark.driver.extraJavaOptions"] = driver_java_options(conf.get("spark.driver.extraJavaOptions", ""))
     return SparkSettings(master=master, remote=None, conf=conf, is_shared=is_shared, connect_conf=user_conf, **common)
+
+
+def driver_java_options(existing: str = "", archive_options: list[str] | None = None) -> str:
+    """The driver JVM options of every Spark process Flint starts, after ``existing`` (a user's):
+    Flint's log4j2 settings and the Spark class archive (:mod:`flint.spark_archive`, when built),
+    unless ``existing`` already sets them. ``archive_options`` replaces the archive's options
+    (the archive's own build dumps one instead of mapping it)."""
+    from flint.spark_archive import java_options
+
+    options = [existing] if existing.strip() else []
+    if "log4j2.configurationFile" not in existing:
+        options.append(f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.resolve().as_uri()}")
+    if "SharedArchiveFile" not in existing and "ArchiveClassesAtExit" not in existing:
+        options += java_options() if archive_options is None else archive_options
+    return " ".join(options)
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> str:
