@@ -115,6 +115,13 @@ export type TBrokerOptions = {
    */
   onKernelReleased?: (notebookId: string) => void;
   /**
+   * Called when a notebook's kernel is about to be started (or taken from the warm pool) for a
+   * run, with its kernelspec and the sources of the cells waiting for it, so the runtime can start
+   * what those cells will use beside the kernel's own start (the project's shared Spark). Not
+   * awaited; must not throw.
+   */
+  onKernelStarting?: (start: { notebookId: string; kernelName: string; sources: readonly string[] }) => void;
+  /**
    * Kernels one person may have running at once (the person whose run started each kernel).
    * A run that needs one more is refused with a message that says what to do. 0: no limit.
    */
@@ -163,7 +170,11 @@ export type TResolvedOptions = Required<
     | "outputSpoolDir"
     | "outputStore"
     | "onKernelReleased"
+    | "onKernelStarting"
     | "explainDeath"
   >
 > &
-  Pick<TBrokerOptions, "prepareRun" | "outputSpoolDir" | "outputStore" | "onKernelReleased" | "explainDeath">;
+  Pick<
+    TBrokerOptions,
+    "prepareRun" | "outputSpoolDir" | "outputStore" | "onKernelReleased" | "onKernelStarting" | "explainDeath"
+  >;

@@ -74,6 +74,7 @@ export class ExecutionBroker {
       log: options.log ?? ((message) => process.stderr.write(`[flint:broker] ${message}\n`)),
       prepareRun: options.prepareRun,
       onKernelReleased: options.onKernelReleased,
+      onKernelStarting: options.onKernelStarting,
       maxKernelsPerUser: options.maxKernelsPerUser ?? 0,
       explainDeath: options.explainDeath,
       outputSpoolDir: options.outputSpoolDir,

@@ -17,6 +17,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TCellRunStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
+import { describeError } from "./errors";
 import { gatewayKernelEnv, KernelPool } from "./kernels";
 import {
   explainSandboxedDeath,
@@ -26,7 +27,7 @@ import {
   type TSandboxStatus,
 } from "./sandbox";
 import { ScoringManager } from "./scoring";
-import { SparkConnectManager } from "./spark-connect";
+import { SparkConnectManager, usesSpark } from "./spark-connect";
 import {
   describeSparkMaster,
   ExternalJupyter,
@@ -257,6 +258,13 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     });
   }
   const projectOf = options.sandbox?.projectOf;
+  // Which kernels run on the project's shared Spark: the default kernelspec, unless Flint runs
+  // dedicated Spark or an administrator's own Connect server (the kernel reads the same variables).
+  const kernelEnv = { ...process.env, ...(options.env ?? {}) };
+  const isSharedKernel = (kernelName: string) =>
+    kernelName === "flint-spark" &&
+    (kernelEnv.FLINT_SPARK_MODE ?? "shared").trim().toLowerCase() !== "dedicated" &&
+    !kernelEnv.SPARK_REMOTE;
   const projectsRoot = sandbox?.projectsRoot;
   // Warm kernels are kept per project when kernels start in one (a sandbox or a gateway).
   const isKeyedByProject = Boolean(projectOf && (projectsRoot || options.jupyterUrl));
@@ -298,6 +306,17 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
     idleTimeoutMs: options.idleTimeoutMs,
     prepareRun: options.prepareRun,
     onKernelReleased: options.onKernelReleased,
+    // Cells that will use Spark wait for a kernel to start: start the project's shared Spark
+    // beside it instead of at the first use, after it (a JVM start of ~3 s overlapping the
+    // kernel's; docs/spark.md, "Started with the kernel"). A dedicated kernel has its own.
+    onKernelStarting: ({ notebookId, kernelName, sources }) => {
+      if (!projectOf || !isSharedKernel(kernelName) || !sources.some(usesSpark)) return;
+      void projectOf(notebookId)
+        .then((projectId) => (projectId ? sparkConnect.ensure(projectId) : null))
+        .catch((error: unknown) =>
+          log(`starting the shared Spark of ${notebookId} early failed: ${describeError(error)}`),
+        );
+    },
     maxKernelsPerUser: options.maxKernelsPerUser,
     // A sandboxed kernel that went over its memory limit was killed by its cgroup: say so.
     explainDeath: (kernelId) => (sandbox ? explainSandboxedDeath(sandbox, kernelId) : null),

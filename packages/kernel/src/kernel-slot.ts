@@ -137,8 +137,11 @@ export class KernelSlot {
     this.ownerId = userId;
   }
 
-  /** The notebook's kernel, starting (or taking a warm) one when there is none. */
-  async ensure(waitingStatus: TKernelStatus): Promise<KernelHandle> {
+  /**
+   * The notebook's kernel, starting (or taking a warm) one when there is none. `sources`: the
+   * cells that will run on it (for {@link TBrokerOptions.onKernelStarting}).
+   */
+  async ensure(waitingStatus: TKernelStatus, sources: readonly string[] = []): Promise<KernelHandle> {
     if (this.handle && !this.handle.isDead) return this.handle;
     this.isAcquiredUnwanted = false;
     if (!this.acquiring) {
@@ -148,6 +151,11 @@ export class KernelSlot {
       let kernelName = this.options.defaultKernelName;
       const acquiring = this.readChoice().then((choice) => {
         kernelName = choice.name;
+        try {
+          this.options.onKernelStarting?.({ notebookId: this.notebookId, kernelName, sources });
+        } catch (error) {
+          this.options.log(`preparing for the kernel of ${this.notebookId} failed: ${describeError(error)}`);
+        }
         return this.kernels.acquire(this.notebookId, choice.name);
       });
       this.acquiring = acquiring;

@@ -20,6 +20,16 @@ import { buildJupyterEnv, type TLog } from "./supervisor";
 /** The port kernels reach the project's server on inside their sandbox (flint.sandbox.CONNECT_PORT). */
 export const SANDBOXED_CONNECT_PORT = 15002;
 
+/**
+ * Whether a cell's source uses the notebook's Spark: `spark`, a `%%sql` cell, or a catalog asset
+ * loaded into Spark (`catalog.load(...)`, the catalog's "Insert into notebook" snippet). A guess
+ * from the text, used only to start the project's server early; a wrong "yes" (the word in a
+ * comment) costs an idle server until its idle stop, a wrong "no" the start at the first use.
+ */
+export function usesSpark(source: string): boolean {
+  return /\bspark\b|^\s*%%sql\b|\bcatalog\.load\(/m.test(source);
+}
+
 /** Options of {@link SparkConnectManager}. */
 export type TSparkConnectOptions = {
   /** Python environment with pyspark[connect] and the `flint` package. */

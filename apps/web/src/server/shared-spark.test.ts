@@ -121,15 +121,15 @@ describe("shared Spark through Flint's API", () => {
       const projectId = (await call("POST", "/api/v1/projects", { name: "Shared Spark" })).body.id as string;
       expect(runtime.sparkConnect.running()).toEqual([]);
       const first = await createNotebook(projectId, "First", [
-        // No project Spark runs yet: the kernel is a bare Python process, the Spark client not loaded.
-        "import sys, flint.kernel as fk\nprint(1 + 1, 'pyspark.sql.connect.session' in sys.modules, [e.starter.has_started for e in fk._extensions.values()])",
+        // The cells name Spark, so the project's server starts beside the kernel (next test).
+        "print(1 + 1)",
         "print(spark.range(10**6).count())",
         "print(type(spark).__module__)",
         "spark.range(3).createOrReplaceTempView('only_first')\nprint(spark.catalog.tableExists('only_first'))",
         "try:\n    sc.parallelize([1])\nexcept Exception as error:\n    print(type(error).__name__, error)",
       ]);
       const [plain, counted, kind, view, noContext] = await runAll(first);
-      expect(plain).toContain("2 False [False]");
+      expect(plain).toContain("2");
       expect(counted).toMatch(/Spark started in [\d.]+ s \(sc:\/\/127\.0\.0\.1:\d+\)/);
       expect(counted).toContain("Spark: job 0");
       expect(counted).toContain("1000000");
@@ -154,6 +154,29 @@ describe("shared Spark through Flint's API", () => {
       expect(secondCount).toContain("1000000 False");
       expect(runtime.sparkConnect.pidOf(projectId)).toBe(pid);
       expect(runtime.sparkConnect.running()).toEqual([projectId]);
+    },
+    SLOW_MS,
+  );
+
+  it(
+    "the cells' text starts the project's server beside their kernel, before any Spark use; cells without Spark start none",
+    async () => {
+      const projectId = (await call("POST", "/api/v1/projects", { name: "Early Spark" })).body.id as string;
+      // No project Spark runs and no cell names it: the kernel is a bare Python process, the Spark
+      // client not loaded, no session started.
+      const plain = await createNotebook(projectId, "Plain", [
+        "import sys, flint.kernel as fk\nprint(6 * 7, 'pyspark.sql.connect.session' in sys.modules, [e.starter.has_started for e in fk._extensions.values()])",
+      ]);
+      expect((await runAll(plain))[0]).toContain("42 False [False]");
+      expect(runtime.sparkConnect.running()).not.toContain(projectId);
+      // A notebook that never touches Spark but names it: the start comes from the text alone
+      // (docs/spark.md, "Started with the kernel"), as it does for `spark.range(...)` in a cell.
+      const mentions = await createNotebook(projectId, "Mentions", [
+        "print(6 * 7)",
+        "# spark.range(3).count() comes later",
+      ]);
+      expect((await runAll(mentions))[0]).toContain("42");
+      expect(runtime.sparkConnect.running()).toContain(projectId);
     },
     SLOW_MS,
   );
