@@ -5,9 +5,12 @@
 //  (c) `spark.range(10**8).selectExpr("sum(id)").collect()` through Flint vs a bare pyspark process;
 //  (d) `1+1` through Flint's broker with its own Jupyter Server vs through Jupyter Enterprise
 //      Gateway 3.3 (`JUPYTER_URL`; in its own environment, `.flint/gateway` or FLINT_GATEWAY_ENV),
-//      alternating run by run.
+//      alternating run by run;
+//  (s) (c)'s job in a notebook on its project's shared Spark (Spark Connect), run as a person runs
+//      it (a built Flint server, a signed-up person, the notebook's socket), vs the same bare
+//      pyspark process, alternating run by run (needs `pnpm --filter @flint/web build`).
 // Run: `npm run bench -- kernel` (or `node --import tsx kernel/run.ts` in bench/). Prints figures
-// and ratios. BENCH_KERNEL_PARTS=c (any of a, b, c) runs only those parts; BENCH_SPARK_ROUNDS sets
+// and ratios. BENCH_KERNEL_PARTS=c (any of a, b, c, d, s) runs only those parts; BENCH_SPARK_ROUNDS sets
 // the rounds of (c) (fresh JVMs each); BENCH_SPARK_RUNS and BENCH_SPARK_WARMUP the measured and
 // warm-up runs per side and round;
 // BENCH_SPARK_PAUSE_MS the pause before each of its runs; BENCH_VERBOSE=1 prints every run.
@@ -25,13 +28,23 @@ import {
   type TKernelRuntime,
 } from "@flint/kernel";
 import { findGatewayEnv, MemoryCellRunStore, startTestGateway } from "@flint/kernel/testing";
+import { startBuiltFlint } from "@flint/testing";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
+import {
+  call,
+  connect,
+  createNotebook,
+  expectStatus,
+  runCell,
+  signUp,
+  type TBenchPerson,
+} from "../flint-client";
 import { quantile, report, time } from "../stats";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pythonEnv = process.env.FLINT_PYTHON_ENV ?? path.join(root, ".flint/python");
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 60);
-const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abcd";
+const PARTS = process.env.BENCH_KERNEL_PARTS ?? "abcds";
 const SPARK_RUNS = Number(process.env.BENCH_SPARK_RUNS ?? 8);
 // Rounds of (c), each with a fresh kernel and a fresh bare process (see benchSpark).
 const SPARK_ROUNDS = Number(process.env.BENCH_SPARK_ROUNDS ?? 10);
@@ -467,6 +480,93 @@ async function benchSpark(): Promise<void> {
   );
 }
 
+/**
+ * (s): (c)'s job on a project's shared Spark, through everything a person's run crosses (the
+ * notebook's socket, the broker, Jupyter Server, the kernel in its sandbox, the relays to the
+ * project's Spark Connect server), against the bare pyspark process of (c) with the settings a
+ * dedicated kernel gets. The two sides run Spark differently (a Connect server's own JVM at
+ * background priority against a classic session in the process), so there is no goal: the
+ * ratio says what the shared mode costs on this job. One server (starting it is not the subject),
+ * warm-up runs first, then the sides alternate like (c).
+ */
+async function benchSparkShared(): Promise<void> {
+  const server = await startBuiltFlint({
+    root,
+    port: Number(process.env.BENCH_KERNEL_PORT ?? 3394),
+    demo: { password: "kernel bench demo password", token: "flint_pat_kernel_bench_admin_0123456789abcdef" },
+    timeoutMs: 300_000,
+  });
+  const env = kernelLikeEnv();
+  const bare = await BarePyspark.start(env, flintSparkSettings(env));
+  try {
+    const { email, token } = await signUp(server, "kernel-shared", 0);
+    const project = await call(server, "POST", "/api/v1/projects", { token, json: { name: "Shared (c)" } });
+    expectStatus(project, 201, "project");
+    const notebookId = await createNotebook(server, token, project.body.id as string, "Sum", [
+      ["job", SPARK_CODE],
+    ]);
+    const person: TBenchPerson = { email, token, notebookId, socket: null, lastSeen: 0 };
+    await connect(server, person);
+    const bareTimes: number[] = [];
+    const sharedTimes: number[] = [];
+    const runs = SPARK_RUNS * 2;
+    for (let i = 0; i < SPARK_WARMUP + runs; i++) {
+      let bareMs = 0;
+      let sharedMs = 0;
+      const runBare = async () => {
+        await pause(SPARK_PAUSE_MS);
+        bareMs = await time(() => bare.run());
+      };
+      const runShared = async () => {
+        await pause(SPARK_PAUSE_MS);
+        sharedMs = await runCell(person, "job", 600_000);
+      };
+      if (i % 2 === 0) {
+        await runBare();
+        await runShared();
+      } else {
+        await runShared();
+        await runBare();
+      }
+      if (VERBOSE)
+        process.stdout.write(
+          `(s) ${i < SPARK_WARMUP ? "warm-up" : "run"} ${i}: bare ${bareMs.toFixed(0)} ms, shared ${sharedMs.toFixed(0)} ms\n`,
+        );
+      if (i < SPARK_WARMUP) continue;
+      bareTimes.push(bareMs);
+      sharedTimes.push(sharedMs);
+    }
+    person.socket?.close();
+    const pairRatios = sharedTimes.map((sharedMs, i) => sharedMs / bareTimes[i]!);
+    process.stdout.write(
+      `(s) one project server, ${SPARK_WARMUP} warm-up + ${runs} measured runs per side, alternating\n`,
+    );
+    report(
+      "(s) sum over 10^8 rows, bare pyspark, median",
+      `${quantile(bareTimes, 0.5).toFixed(0)} ms`,
+      "baseline",
+    );
+    report(
+      "(s) the same through a notebook on the project's shared Spark, median",
+      `${quantile(sharedTimes, 0.5).toFixed(0)} ms`,
+      "",
+    );
+    report(
+      "(s) shared / bare, ratio of the medians",
+      `${(quantile(sharedTimes, 0.5) / quantile(bareTimes, 0.5)).toFixed(2)}×`,
+      "- (printed)",
+    );
+    report(
+      "(s) shared / bare, median of the per-pair ratios",
+      `${quantile(pairRatios, 0.5).toFixed(2)}×`,
+      "-",
+    );
+  } finally {
+    await bare.stop();
+    await server.stop();
+  }
+}
+
 /** (d): the same cell through Flint's own Jupyter Server and through Enterprise Gateway, alternating. */
 async function benchGateway(): Promise<void> {
   const gateway = await startTestGateway(findGatewayEnv(root), pythonEnv);
@@ -530,4 +630,5 @@ if (PARTS.includes("b")) {
 }
 if (PARTS.includes("c")) await benchSpark();
 if (PARTS.includes("d")) await benchGateway();
+if (PARTS.includes("s")) await benchSparkShared();
 process.exit(0);

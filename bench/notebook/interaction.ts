@@ -65,7 +65,31 @@ function interactionNotebook(): string {
   });
 }
 
-type TSide = { app: TApp; page: Page; close: () => Promise<void> };
+/**
+ * The page's WebSocket frames as Chromium's network service saw them (CDP `Network`): when the
+ * command went out and the result came in on the wire, before the page's main thread gets to
+ * them. Compared with the page's own stamps, it says whether time between command and result is
+ * the server's or the page's (a busy main thread dispatches the result message late).
+ */
+type TFrameLog = Array<[kind: "sent" | "recv", atMs: number, text: string]>;
+
+type TSide = { app: TApp; page: Page; frames: TFrameLog; close: () => Promise<void> };
+
+async function watchFrames(page: Page): Promise<TFrameLog> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  const frames: TFrameLog = [];
+  // Binary frames (JupyterLab's v1 kernel protocol, Flint's co-editing) come base64-encoded.
+  const text = (frame: { opcode: number; payloadData: string }) =>
+    frame.opcode === 2 ? Buffer.from(frame.payloadData, "base64").toString("latin1") : frame.payloadData;
+  cdp.on("Network.webSocketFrameSent", (event) =>
+    frames.push(["sent", event.timestamp * 1000, text(event.response)]),
+  );
+  cdp.on("Network.webSocketFrameReceived", (event) =>
+    frames.push(["recv", event.timestamp * 1000, text(event.response)]),
+  );
+  return frames;
+}
 
 const SELECTORS = {
   flint: { cell: ".nb-cell", source: ".nb-source, .monaco-editor", editor: ".monaco-editor" },
@@ -97,7 +121,10 @@ async function clickIntoCell(side: TSide, index: number): Promise<void> {
   await side.page.keyboard.press("End");
 }
 
-type TRunSplit = { toSocket: number; server: number; toScreen: number };
+type TRunSplit = { toSocket: number; server: number; toScreen: number; wire?: number };
+
+/** The run command as it goes out on the wire. */
+const SENT_FRAME: Record<TApp, RegExp> = { flint: /"type":"run"/, jupyterlab: /execute_request/ };
 
 async function measureRun(
   side: TSide,
@@ -107,6 +134,7 @@ async function measureRun(
   const { page, app } = side;
   await clickIntoCell(side, 0);
   await page.waitForTimeout(150);
+  const framesFrom = side.frames.length;
   await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.armRun(0));
   if (moment === "ctrl-enter") await page.keyboard.press("Control+Enter");
   else if (moment === "shift-enter") await page.keyboard.press("Shift+Enter");
@@ -122,11 +150,17 @@ async function measureRun(
   const latency = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.run);
   if (latency === null) throw new Error("the run was not armed");
   const stamps = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.runStamps);
+  const frames = side.frames.slice(framesFrom);
+  const sentFrame = frames.find(([kind, , text]) => kind === "sent" && SENT_FRAME[app].test(text));
+  const resultFrame = frames.find(
+    ([kind, at, text]) => kind === "recv" && sentFrame && at >= sentFrame[1] && /RUN-\d+/.test(text),
+  );
   if (stamps?.sent !== undefined && stamps.received !== undefined && stamps.shown !== undefined)
     onStamps?.({
       toSocket: stamps.sent - stamps.down,
       server: stamps.received - stamps.sent,
       toScreen: stamps.shown - stamps.received,
+      ...(sentFrame && resultFrame ? { wire: resultFrame[1] - sentFrame[1] } : {}),
     });
   // Let the app settle (Flint's status event, JupyterLab's kernel idle) before the next moment.
   await page.waitForTimeout(200);
@@ -146,13 +180,14 @@ async function openSide(
     process.stdout.write(`  (${app} page error: ${error.message.slice(0, 200)})\n`),
   );
   await page.addInitScript({ content: probeScript({ app, cellCount }) });
+  const frames = await watchFrames(page);
   await page.goto(url);
   // JupyterLab's windowed list adds far cells late: the first cell on screen is enough to start.
   await page
     .locator(SELECTORS[app].cell)
     .nth(Math.min(cellCount, 4) - 1)
     .waitFor({ timeout: 120_000 });
-  return { app, page, close: () => context.close() };
+  return { app, page, frames, close: () => context.close() };
 }
 
 /** Starts JupyterLab's kernel for `name` (the lab is started with notebook_starts_kernel=False). */
@@ -373,7 +408,7 @@ export async function runInteractionBench(options: {
         const part = (name: string) => quantile(get(`${load} ${moment} ${app} ${name}`), 0.5).toFixed(1);
         process.stdout.write(
           `    ${app} medians: key → command on the socket ${part("toSocket")} ms, → result message back ` +
-            `${part("server")} ms, → on screen ${part("toScreen")} ms\n`,
+            `${part("server")} ms (on the wire ${part("wire")} ms), → on screen ${part("toScreen")} ms\n`,
         );
       }
     }
