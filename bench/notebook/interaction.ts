@@ -155,6 +155,14 @@ async function measureRun(
   const resultFrame = frames.find(
     ([kind, at, text]) => kind === "recv" && sentFrame && at >= sentFrame[1] && /RUN-\d+/.test(text),
   );
+  // BENCH_NOTEBOOK_FRAMES=1: every frame from the key to the result, as the wire saw them.
+  if (process.env.BENCH_NOTEBOOK_FRAMES === "1" && sentFrame) {
+    process.stdout.write(`  ${app} ${moment}:\n`);
+    for (const [kind, at, text] of frames)
+      process.stdout.write(
+        `    ${kind} ${(at - sentFrame[1]).toFixed(1).padStart(7)} ms  ${text.length} B  ${JSON.stringify(text.slice(0, 90))}\n`,
+      );
+  }
   if (stamps?.sent !== undefined && stamps.received !== undefined && stamps.shown !== undefined)
     onStamps?.({
       toSocket: stamps.sent - stamps.down,
