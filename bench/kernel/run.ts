@@ -327,6 +327,18 @@ interface TSparkRound {
   flintConf: Record<string, string>;
 }
 
+/**
+ * Run `i` of an alternating pair, each side after {@link SPARK_PAUSE_MS}: bare, Flint, Flint,
+ * bare, bare, Flint ...: whatever one side leaves running after its run (JIT compilation, GC, the
+ * broker saving outputs) overlaps the other side's next run equally often.
+ */
+async function alternate(i: number, runBare: () => Promise<void>, runFlint: () => Promise<void>) {
+  for (const side of i % 2 === 0 ? [runBare, runFlint] : [runFlint, runBare]) {
+    await pause(SPARK_PAUSE_MS);
+    await side();
+  }
+}
+
 /** One round of (c): a fresh kernel and a fresh bare process, warmed up, then alternating runs. */
 async function sparkRound(round: number): Promise<TSparkRound> {
   const env = kernelLikeEnv();
@@ -359,28 +371,19 @@ async function sparkRound(round: number): Promise<TSparkRound> {
       let bareMs = 0;
       let flintRun: TCellRunResult | undefined;
       let flintMs = 0;
-      const runBare = async () => {
-        await pause(SPARK_PAUSE_MS);
-        bareMs = await time(async () => {
-          bareRun = await bare.run();
-        });
-      };
-      const runFlint = async () => {
-        await pause(SPARK_PAUSE_MS);
-        flintMs = await time(async () => {
-          flintRun = await runOnce(runtime, "spark", job!);
-        });
-      };
-      // bare, Flint, Flint, bare, bare, Flint ...: whatever one side leaves running after its run
-      // (JIT compilation, GC, the broker saving outputs) overlaps the other side's next run
-      // equally often.
-      if (i % 2 === 0) {
-        await runBare();
-        await runFlint();
-      } else {
-        await runFlint();
-        await runBare();
-      }
+      await alternate(
+        i,
+        async () => {
+          bareMs = await time(async () => {
+            bareRun = await bare.run();
+          });
+        },
+        async () => {
+          flintMs = await time(async () => {
+            flintRun = await runOnce(runtime, "spark", job!);
+          });
+        },
+      );
       if (flintRun && resultText(flintRun) !== bareRun.result)
         throw new Error(`(c) results differ: Flint ${resultText(flintRun)}, bare ${bareRun.result}`);
       const cellMs = flintRun ? sparkSummaryMs(flintRun) : undefined;
@@ -513,21 +516,15 @@ async function benchSparkShared(): Promise<void> {
     for (let i = 0; i < SPARK_WARMUP + runs; i++) {
       let bareMs = 0;
       let sharedMs = 0;
-      const runBare = async () => {
-        await pause(SPARK_PAUSE_MS);
-        bareMs = await time(() => bare.run());
-      };
-      const runShared = async () => {
-        await pause(SPARK_PAUSE_MS);
-        sharedMs = await runCell(person, "job", 600_000);
-      };
-      if (i % 2 === 0) {
-        await runBare();
-        await runShared();
-      } else {
-        await runShared();
-        await runBare();
-      }
+      await alternate(
+        i,
+        async () => {
+          bareMs = await time(() => bare.run());
+        },
+        async () => {
+          sharedMs = await runCell(person, "job", 600_000);
+        },
+      );
       if (VERBOSE)
         process.stdout.write(
           `(s) ${i < SPARK_WARMUP ? "warm-up" : "run"} ${i}: bare ${bareMs.toFixed(0)} ms, shared ${sharedMs.toFixed(0)} ms\n`,

@@ -118,7 +118,7 @@ export type TBrokerOptions = {
    * Called when a notebook's kernel is about to be started (or taken from the warm pool) for a
    * run, with its kernelspec and the sources of the cells waiting for it, so the runtime can start
    * what those cells will use beside the kernel's own start (the project's shared Spark). Not
-   * awaited; must not throw.
+   * awaited; a throw is logged and the kernel starts anyway.
    */
   onKernelStarting?: (start: { notebookId: string; kernelName: string; sources: readonly string[] }) => void;
   /**

@@ -18,7 +18,7 @@ import path from "node:path";
 import { ExecutionBroker, type TBrokerOptions, type TCellRunStore } from "./broker";
 import { startEgressProxy, type TEgressProxy } from "./egress-proxy";
 import { describeError } from "./errors";
-import { gatewayKernelEnv, KernelPool } from "./kernels";
+import { DEFAULT_KERNEL_NAME, gatewayKernelEnv, KernelPool } from "./kernels";
 import {
   explainSandboxedDeath,
   planSandbox,
@@ -262,7 +262,7 @@ export function createKernelRuntime(options: TKernelRuntimeOptions): TKernelRunt
   // dedicated Spark or an administrator's own Connect server (the kernel reads the same variables).
   const kernelEnv = { ...process.env, ...(options.env ?? {}) };
   const isSharedKernel = (kernelName: string) =>
-    kernelName === "flint-spark" &&
+    kernelName === DEFAULT_KERNEL_NAME &&
     (kernelEnv.FLINT_SPARK_MODE ?? "shared").trim().toLowerCase() !== "dedicated" &&
     !kernelEnv.SPARK_REMOTE;
   const projectsRoot = sandbox?.projectsRoot;

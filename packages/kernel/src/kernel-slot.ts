@@ -139,9 +139,12 @@ export class KernelSlot {
 
   /**
    * The notebook's kernel, starting (or taking a warm) one when there is none. `sources`: the
-   * cells that will run on it (for {@link TBrokerOptions.onKernelStarting}).
+   * cells that will run on it (for {@link TBrokerOptions.onKernelStarting}), read only then.
    */
-  async ensure(waitingStatus: TKernelStatus, sources: readonly string[] = []): Promise<KernelHandle> {
+  async ensure(
+    waitingStatus: TKernelStatus,
+    sources: () => readonly string[] = () => [],
+  ): Promise<KernelHandle> {
     if (this.handle && !this.handle.isDead) return this.handle;
     this.isAcquiredUnwanted = false;
     if (!this.acquiring) {
@@ -152,7 +155,7 @@ export class KernelSlot {
       const acquiring = this.readChoice().then((choice) => {
         kernelName = choice.name;
         try {
-          this.options.onKernelStarting?.({ notebookId: this.notebookId, kernelName, sources });
+          this.options.onKernelStarting?.({ notebookId: this.notebookId, kernelName, sources: sources() });
         } catch (error) {
           this.options.log(`preparing for the kernel of ${this.notebookId} failed: ${describeError(error)}`);
         }

@@ -519,10 +519,7 @@ export class NotebookSession {
         let kernel: KernelHandle;
         try {
           if (!this.slot.owner) this.slot.claim(this.queue[0]?.context ?? null);
-          kernel = await this.slot.ensure(
-            "starting",
-            this.queue.map((entry) => entry.source),
-          );
+          kernel = await this.slot.ensure("starting", () => this.queue.map((entry) => entry.source));
         } catch (error) {
           this.failQueue(error);
           return;

@@ -90,12 +90,6 @@ def is_current(path: Path, java: str) -> bool:
     return saved == {**_stamp(java), "size": size}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_for_port(port: int, server: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -140,7 +134,7 @@ def _warm_up(port: int, scratch: Path) -> None:
 def build(prefix: str | os.PathLike[str] | None = None) -> Path:
     """Build the archive of ``prefix``'s environment (a minute at most); return its path."""
     from flint.kernel.session import find_java
-    from flint.spark_connect import server_command
+    from flint.spark_connect import free_port, server_command
 
     target = archive_path(prefix)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +144,7 @@ def build(prefix: str | os.PathLike[str] | None = None) -> Path:
     java = find_java()
     with tempfile.TemporaryDirectory(prefix="flint-spark-archive-") as scratch:
         partial = Path(scratch) / ARCHIVE_NAME
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ)
         env.setdefault("PYSPARK_PYTHON", sys.executable)
         command = server_command(port, 1024, "class-archive", archive_options=[f"-XX:ArchiveClassesAtExit={partial}"])

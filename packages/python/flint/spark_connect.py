@@ -75,7 +75,8 @@ def server_command(port: int, memory_mb: int, project: str, archive_options: lis
     return [*args, "spark-internal"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -87,7 +88,7 @@ def build(project: str, listen: str, activity: str, memory_mb: int) -> tuple[lis
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     plan = load_plan()
     if plan is None or plan.mode != "bwrap":
-        port = _free_port()
+        port = free_port()
         launch = [sys.executable, "-m", "flint.sandbox.launch", "--serve", f"{listen}={port}"]
         launch += ["--activity", activity, "--"]
         return [*launch, *server_command(port, memory_mb, project)], env, None
