@@ -181,7 +181,9 @@ test("a read-only token made in Settings → Access tokens reads a notebook but 
   await page.getByRole("button", { name: "Create token" }).click();
   await expect(page.getByTestId("new-token")).toBeVisible();
   const secret = (await page.getByTestId("new-token").textContent()) ?? "";
-  await expect(page.getByText(/scope read · expires/)).toBeVisible();
+  await expect(page.getByRole("listitem").filter({ hasText: "dashboard reader" })).toContainText(
+    /scope read · expires/,
+  );
 
   const headers = { authorization: `Bearer ${secret}` };
   expect((await request.get(`/api/v1/notebooks/${notebook.id}`, { headers })).status()).toBe(200);

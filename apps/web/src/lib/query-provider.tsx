@@ -1,9 +1,10 @@
 "use client";
 // One QueryClient for the page's life, made in the browser (not at module scope, which the
 // server would share between requests).
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import type { ApiError } from "./api";
+import { FreshQueryClient } from "./fresh-query-client";
 
 declare module "@tanstack/react-query" {
   interface Register {
@@ -19,7 +20,7 @@ declare module "@tanstack/react-query" {
  * (a refetch then could replace a list under a person's pointer).
  */
 export function makeQueryClient(): QueryClient {
-  return new QueryClient({
+  return new FreshQueryClient({
     defaultOptions: {
       queries: { retry: false, refetchOnWindowFocus: false, refetchOnReconnect: false },
       mutations: { retry: false },
