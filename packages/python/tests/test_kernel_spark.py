@@ -178,15 +178,29 @@ def test_final_progress_of_a_job_that_reuses_a_shuffle(kernel: KernelDriver) -> 
     assert last["stages"] == {"total": 2, "completed": 2, "active": 0, "failed": 0, "skipped": 1}
     assert final["metadata"]["flint.spark"]["tasks"] == sum(job["numCompletedTasks"] for job in jobs)
     # Read from Spark's status store (no stage reads), the jobs show exactly as read stage by stage.
+    # The reader's debug log is kept: if the store missed, the failure says why.
     group = final["data"][PROGRESS_MIME]["jobGroup"]
     check = kernel.execute(
-        "from flint.kernel.progress import SparkStatusReader, StatusTrackerSource\n"
+        "import logging\n"
+        "from flint.kernel.progress import SparkStatusReader, StatusTrackerSource, log as _log\n"
+        "class _Kept(logging.Handler):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(logging.DEBUG)\n"
+        "        self.lines = []\n"
+        "    def emit(self, record):\n"
+        "        self.lines.append(self.format(record))\n"
+        "_kept = _Kept()\n"
+        "_log.addHandler(_kept)\n"
+        "_level, _ = _log.level, _log.setLevel(logging.DEBUG)\n"
         "_store, _stages = SparkStatusReader(sc), SparkStatusReader(sc)\n"
         "_stages._store = None\n"
         f"_a = StatusTrackerSource(_store, {group!r}).snapshot()\n"
-        f"(_store._store is not None, _a == StatusTrackerSource(_stages, {group!r}).snapshot(), len(_a))"
+        "_log.removeHandler(_kept)\n"
+        "_log.setLevel(_level)\n"
+        f"(_store._store_misses, _a == StatusTrackerSource(_stages, {group!r}).snapshot(), len(_a))"
     )
-    assert check.result["text/plain"] == f"(True, True, {len(jobs)})"
+    why = kernel.execute("print(chr(10).join(_kept.lines))").stream_text()
+    assert check.result["text/plain"] == f"(0, True, {len(jobs)})", why
 
 
 def test_cell_without_spark_jobs_has_no_progress(kernel: KernelDriver) -> None:

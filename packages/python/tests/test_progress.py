@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flint.kernel.progress import (
+    _STORE_MISSES_TO_DROP,
     METADATA_KEY,
     PROGRESS_MIME,
     JobProgress,
@@ -256,10 +257,28 @@ def test_reader_uses_the_tracker_when_the_status_store_fails() -> None:
 
     context, _, tracker_calls = fake_spark_context(json.dumps, broken_store_job)
     reader = SparkStatusReader(context)
-    assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
-    assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
-    # Asked once: the tracker knew the job the store could not read, so the store is not asked again.
-    assert store_calls == [3] and tracker_calls.count("getJobInfo") == 2
+    for _ in range(_STORE_MISSES_TO_DROP + 2):
+        assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
+    # A store that cannot say what the tracker knows is asked a few times, then no more.
+    assert store_calls == [3] * _STORE_MISSES_TO_DROP
+    assert tracker_calls.count("getJobInfo") == _STORE_MISSES_TO_DROP + 2
+
+
+def test_one_miss_of_the_status_store_does_not_drop_it() -> None:
+    getter_calls: list[str] = []
+    answers = iter([False, True, True])
+
+    def flaky_store_job(job_id: int) -> Any:
+        if not next(answers):
+            raise RuntimeError("java.util.NoSuchElementException")
+        return job_data(getter_calls, job_id)
+
+    context, _, tracker_calls = fake_spark_context(json.dumps, flaky_store_job)
+    reader = SparkStatusReader(context)
+    for _ in range(3):
+        assert [j.to_json() for j in StatusTrackerSource(reader, "g").snapshot()] == [EXPECTED_JOB]
+    # Only the first snapshot, whose store read failed, asked the tracker.
+    assert tracker_calls.count("getJobInfo") == 1
 
 
 def test_seq_ints_reads_scala_sequences() -> None:
