@@ -86,6 +86,32 @@ const PROBE = String.raw`(() => {
       return bytes ? new TextDecoder().decode(bytes.slice(0, 600)) : "";
     } catch { return ""; }
   };
+  // The frame that paints a DOM change. A change made outside an animation frame (CodeMirror
+  // edits the DOM in the input event; React commits in a task) is painted by the next frame: its
+  // time is the next animation frame callback's. A change made inside one (Monaco renders typed
+  // text in requestAnimationFrame; Lumino runs widget updates there) is painted by the current
+  // frame: a callback requested then would run a frame later and charge that app 16.7 ms it did
+  // not take. Every animation frame callback marks "in a frame" and posts a task that clears the
+  // mark; tasks run only after the frame's rendering, so the mark covers exactly the frame's
+  // callbacks and the microtasks (MutationObserver) between them.
+  let isInFrame = false;
+  const frameEnd = new MessageChannel();
+  frameEnd.port1.onmessage = () => {
+    isInFrame = false;
+  };
+  const nativeRequestFrame = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) =>
+    nativeRequestFrame((time) => {
+      if (!isInFrame) {
+        isInFrame = true;
+        frameEnd.port2.postMessage(0);
+      }
+      return callback(time);
+    });
+  const whenPainted = (then) => {
+    if (isInFrame) then(performance.now());
+    else nativeRequestFrame(() => then(performance.now()));
+  };
   const NativeSocket = window.WebSocket;
   const nativeSend = NativeSocket.prototype.send;
   NativeSocket.prototype.send = function (data) {
@@ -192,8 +218,7 @@ const PROBE = String.raw`(() => {
       const observer = new MutationObserver(() => {
         if (count() <= before) return;
         observer.disconnect();
-        requestAnimationFrame(() => {
-          const shownAt = performance.now();
+        whenPainted((shownAt) => {
           window.removeEventListener("keydown", onKeyDown, true);
           if (downAt === null) reject(new Error("the character appeared without a keydown"));
           else resolve(shownAt - downAt);
@@ -224,8 +249,7 @@ const PROBE = String.raw`(() => {
       const observer = new MutationObserver(() => {
         if (!hasKey()) return;
         observer.disconnect();
-        requestAnimationFrame(() => {
-          const shownAt = performance.now();
+        whenPainted((shownAt) => {
           window.removeEventListener("keydown", onKeyDown, true);
           if (downAt === null) reject(new Error("the character appeared without a keydown"));
           else resolve(shownAt - downAt);
@@ -261,8 +285,7 @@ const PROBE = String.raw`(() => {
       const observer = new MutationObserver(() => {
         if (!(cell.textContent || "").includes(expected)) return;
         observer.disconnect();
-        requestAnimationFrame(() => {
-          const shownAt = performance.now();
+        whenPainted((shownAt) => {
           done();
           const log = socketLog.slice(logFrom);
           const sent = log.find(([kind, , text]) => kind === "send" && sentPattern.test(text));
