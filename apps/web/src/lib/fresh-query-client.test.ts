@@ -6,7 +6,10 @@ import { FreshQueryClient } from "./fresh-query-client";
  * A list whose first load is slow and in flight when an item is added: the settings page's token
  * list right after hydration. Returns what the observer shows once the invalidation settles.
  */
-async function listAfterAddDuringFirstLoad(client: QueryClient): Promise<string[] | undefined> {
+async function listAfterAddDuringFirstLoad(
+  client: QueryClient,
+  refetchType?: "none",
+): Promise<string[] | undefined> {
   const items: string[] = [];
   const observer = new QueryObserver(client, {
     queryKey: ["items"],
@@ -20,7 +23,9 @@ async function listAfterAddDuringFirstLoad(client: QueryClient): Promise<string[
   try {
     await new Promise((resolve) => setTimeout(resolve, 10)); // the first load is in flight
     items.push("new token");
-    await client.invalidateQueries({ queryKey: ["items"] });
+    await client.invalidateQueries({ queryKey: ["items"], ...(refetchType ? { refetchType } : {}) });
+    // A query the invalidation did not refetch still gets its first load.
+    await client.getQueryCache().find({ queryKey: ["items"] })?.promise;
     return observer.getCurrentResult().data;
   } finally {
     unsubscribe();
@@ -31,6 +36,10 @@ async function listAfterAddDuringFirstLoad(client: QueryClient): Promise<string[
 describe("FreshQueryClient", () => {
   it("refetches after an invalidation made while the first load is in flight", async () => {
     expect(await listAfterAddDuringFirstLoad(new FreshQueryClient())).toEqual(["new token"]);
+  });
+
+  it("leaves a first load alone when the invalidation refetches nothing", async () => {
+    expect(await listAfterAddDuringFirstLoad(new FreshQueryClient(), "none")).toEqual([]);
   });
 
   it("is needed: the library's client hands back the load begun before the change", async () => {
