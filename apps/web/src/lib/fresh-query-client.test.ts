@@ -3,27 +3,47 @@ import { describe, expect, it } from "vitest";
 import { FreshQueryClient } from "./fresh-query-client";
 
 /**
- * A list whose first load is slow and in flight when an item is added: the settings page's token
- * list right after hydration. Returns what the observer shows once the invalidation settles.
+ * A list whose first load is in flight when an item is added: the settings page's token list
+ * right after hydration. The first load answers only when released, after the invalidation was
+ * made, so the order is fixed whatever the machine's speed. Returns what the observer shows once
+ * the invalidation settled.
  */
 async function listAfterAddDuringFirstLoad(
   client: QueryClient,
   refetchType?: "none",
 ): Promise<string[] | undefined> {
   const items: string[] = [];
+  let releaseFirst = () => {};
+  const firstReleased = new Promise<void>((resolve) => {
+    releaseFirst = resolve;
+  });
+  let firstStarted = () => {};
+  const firstLoadStarted = new Promise<void>((resolve) => {
+    firstStarted = resolve;
+  });
+  let loads = 0;
   const observer = new QueryObserver(client, {
     queryKey: ["items"],
     queryFn: async () => {
       const seen = [...items];
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      loads += 1;
+      if (loads === 1) {
+        firstStarted();
+        await firstReleased;
+      }
       return seen;
     },
   });
   const unsubscribe = observer.subscribe(() => {});
   try {
-    await new Promise((resolve) => setTimeout(resolve, 10)); // the first load is in flight
+    await firstLoadStarted;
     items.push("new token");
-    await client.invalidateQueries({ queryKey: ["items"], ...(refetchType ? { refetchType } : {}) });
+    const invalidated = client.invalidateQueries({
+      queryKey: ["items"],
+      ...(refetchType ? { refetchType } : {}),
+    });
+    releaseFirst();
+    await invalidated;
     // A query the invalidation did not refetch still gets its first load.
     await client.getQueryCache().find({ queryKey: ["items"] })?.promise;
     return observer.getCurrentResult().data;
