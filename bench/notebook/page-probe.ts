@@ -91,22 +91,22 @@ const PROBE = String.raw`(() => {
   // time is the next animation frame callback's. A change made inside one (Monaco renders typed
   // text in requestAnimationFrame; Lumino runs widget updates there) is painted by the current
   // frame: a callback requested then would run a frame later and charge that app 16.7 ms it did
-  // not take. Every animation frame callback marks "in a frame" and posts a task that clears the
-  // mark; tasks run only after the frame's rendering, so the mark covers exactly the frame's
-  // callbacks and the microtasks (MutationObserver) between them.
+  // not take. Every animation frame callback marks "in a frame" while it runs and clears the mark
+  // in a microtask queued after it: a MutationObserver notes a change made by the callback in a
+  // microtask queued earlier, so it sees the mark, and nothing that runs after the frame can. (A
+  // change made in a microtask of the callback is stamped a frame late: never early.)
   let isInFrame = false;
-  const frameEnd = new MessageChannel();
-  frameEnd.port1.onmessage = () => {
-    isInFrame = false;
-  };
   const nativeRequestFrame = window.requestAnimationFrame.bind(window);
   window.requestAnimationFrame = (callback) =>
     nativeRequestFrame((time) => {
-      if (!isInFrame) {
-        isInFrame = true;
-        frameEnd.port2.postMessage(0);
+      isInFrame = true;
+      try {
+        return callback(time);
+      } finally {
+        queueMicrotask(() => {
+          isInFrame = false;
+        });
       }
-      return callback(time);
     });
   const whenPainted = (then) => {
     if (isInFrame) then(performance.now());
