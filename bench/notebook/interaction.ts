@@ -18,7 +18,7 @@ import path from "node:path";
 import type { Browser, BrowserContextOptions, Page } from "@playwright/test";
 import { quantile, report } from "../stats";
 import { profilePage } from "./cpu-profile";
-import { probeScript, type TProbe } from "./page-probe";
+import { probeScript, RUN_FRAMES, type TProbe } from "./page-probe";
 import { importIntoFlint, type TServer } from "./servers";
 
 type TApp = "flint" | "jupyterlab";
@@ -123,9 +123,6 @@ async function clickIntoCell(side: TSide, index: number): Promise<void> {
 
 type TRunSplit = { toSocket: number; server: number; toScreen: number; wire?: number };
 
-/** The run command as it goes out on the wire. */
-const SENT_FRAME: Record<TApp, RegExp> = { flint: /"type":"run"/, jupyterlab: /execute_request/ };
-
 async function measureRun(
   side: TSide,
   moment: TMoment,
@@ -151,9 +148,9 @@ async function measureRun(
   if (latency === null) throw new Error("the run was not armed");
   const stamps = await page.evaluate(() => (window as unknown as { __bench: TProbe }).__bench.runStamps);
   const frames = side.frames.slice(framesFrom);
-  const sentFrame = frames.find(([kind, , text]) => kind === "sent" && SENT_FRAME[app].test(text));
+  const sentFrame = frames.find(([kind, , text]) => kind === "sent" && RUN_FRAMES.sent[app].test(text));
   const resultFrame = frames.find(
-    ([kind, at, text]) => kind === "recv" && sentFrame && at >= sentFrame[1] && /RUN-\d+/.test(text),
+    ([kind, at, text]) => kind === "recv" && sentFrame && at >= sentFrame[1] && RUN_FRAMES.result.test(text),
   );
   // BENCH_NOTEBOOK_FRAMES=1: every frame from the key to the result, as the wire saw them.
   if (process.env.BENCH_NOTEBOOK_FRAMES === "1" && sentFrame) {

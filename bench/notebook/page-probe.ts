@@ -16,6 +16,12 @@
 /** Which app a page belongs to and how many cells its notebook has. */
 export type TProbeConfig = { app: "flint" | "jupyterlab"; cellCount: number };
 
+/** A run's command on the socket (Flint's `run`, JupyterLab's `execute_request`) and its result. */
+export const RUN_FRAMES = {
+  sent: { flint: /"type":"run"/, jupyterlab: /execute_request/ },
+  result: /RUN-\d+/,
+} as const;
+
 /** The stamps and helpers the probe leaves on `window.__bench`. */
 export type TProbe = {
   marks: { firstCell?: number; allCells?: number; editorFocus?: number };
@@ -124,8 +130,8 @@ const PROBE = String.raw`(() => {
       this.addEventListener("message", (event) => socketLog.push(["recv", performance.now(), textOf(event.data)]));
     }
   };
-  const sentPattern = isFlint ? /"type":"run"/ : /execute_request/;
-  const resultPattern = /RUN-\d+/;
+  const sentPattern = new RegExp(config.sentPattern);
+  const resultPattern = new RegExp(config.resultPattern);
   window.__bench = state;
   performance.setResourceTimingBufferSize(5000);
   try {
@@ -333,5 +339,9 @@ const PROBE = String.raw`(() => {
 
 /** The probe's source for one page. */
 export function probeScript(config: TProbeConfig): string {
-  return PROBE.replace("__CONFIG__", JSON.stringify(config));
+  const patterns = {
+    sentPattern: RUN_FRAMES.sent[config.app].source,
+    resultPattern: RUN_FRAMES.result.source,
+  };
+  return PROBE.replace("__CONFIG__", JSON.stringify({ ...config, ...patterns }));
 }
