@@ -18,6 +18,7 @@ import path from "node:path";
 import type { Browser, BrowserContextOptions, Page } from "@playwright/test";
 import { quantile, report } from "../stats";
 import { profilePage } from "./cpu-profile";
+import { traceKeystrokes } from "./key-trace";
 import { probeScript, RUN_FRAMES, type TProbe } from "./page-probe";
 import { importIntoFlint, type TServer } from "./servers";
 
@@ -379,7 +380,17 @@ export async function runInteractionBench(options: {
     const side = await openSide(browser, app, url, thousandCells.cells, state);
     try {
       const indexes = thousandCells.firstKeyIndexes;
-      const { key, focus } = await firstKeystrokes(side, indexes.slice(0, FIRST_KEYS));
+      const focus: number[] = [];
+      const measureKeys = async () => {
+        const measured = await firstKeystrokes(side, indexes.slice(0, FIRST_KEYS));
+        focus.push(...measured.focus);
+        return measured.key;
+      };
+      const trace = process.env.BENCH_NOTEBOOK_TRACE;
+      const key =
+        trace === "1" || trace === app
+          ? await traceKeystrokes(side.page, `first keystrokes after a click, ${app}`, measureKeys, 16)
+          : await measureKeys();
       if (process.env.BENCH_NOTEBOOK_PROFILE && app === "flint")
         await profileFlint(side, "first keystrokes after a click, 1,000 cells", () =>
           firstKeystrokes(side, indexes.slice(FIRST_KEYS, FIRST_KEYS + 5)),

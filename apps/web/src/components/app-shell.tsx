@@ -3,12 +3,29 @@ import { mentionsAsText } from "@flint/api/mentions";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { type ReactNode, useState } from "react";
+import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
 import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
 import { BellIcon } from "@/components/ui/icons";
 import { apiClient, type TResponse } from "@/lib/api";
 import { authClient } from "@/lib/auth-client";
 import { queryKeys } from "@/lib/query-keys";
+
+/**
+ * Lets a page widen the shell's reading column to the screen (a notebook with side panels open).
+ * A state of the shell, not a CSS `:has()` on `<main>`: Chromium re-checks `:has()` against the
+ * whole subtree whenever anything under it changes, which in a 1,000-cell notebook cost 3-6 ms of
+ * style recalculation in every frame, typing included (issue 23).
+ */
+const WidePageContext = createContext<(isWide: boolean) => void>(() => {});
+
+/** Makes the page take the screen's width while `isWide` holds (and until the caller unmounts). */
+export function useWidePage(isWide: boolean): void {
+  const setWide = useContext(WidePageContext);
+  useEffect(() => {
+    setWide(isWide);
+    return () => setWide(false);
+  }, [setWide, isWide]);
+}
 
 type TNotification = TResponse<"listNotifications">["notifications"][number];
 
@@ -109,6 +126,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const { data: me } = useQuery({ queryKey: queryKeys.me(), queryFn: () => apiClient("getMe") });
   const [isMenuOpen, setMenuOpen] = useState(false);
+  const [isWide, setWide] = useState(false);
   const signOut = async () => {
     await authClient.signOut();
     // Nothing the signed-out person saw stays in memory for whoever signs in next in this tab.
@@ -203,9 +221,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
-      {/* A page marks an element data-page-wide to take the screen's width (a notebook with side panels). */}
-      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 has-[[data-page-wide]]:max-w-none">
-        {children}
+      <main className={`mx-auto w-full flex-1 px-4 py-8 ${isWide ? "max-w-none" : "max-w-6xl"}`}>
+        <WidePageContext.Provider value={setWide}>{children}</WidePageContext.Provider>
       </main>
     </div>
   );

@@ -11,6 +11,7 @@ import type { NotebookController } from "@/lib/notebook/controller";
 import { disposeCellModels } from "@/lib/notebook/editor-models";
 import { Observable, useCellIds, useMeta, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
+import { useWidePage } from "../app-shell";
 import { ChartBuilderDialog } from "../charts/chart-builder-dialog";
 import { revealCellComments } from "../comments/cell-comments";
 import { NotebookCommentsPanel } from "../comments/notebook-comments-panel";
@@ -105,6 +106,9 @@ export function NotebookView({ controller }: { controller: NotebookController })
     [],
   );
   const [isCommentsOpen, setCommentsOpen] = useState(false);
+  // With a side panel open the page widens to the screen, so the cells keep their width instead
+  // of being squeezed between the panels inside the page's reading column.
+  useWidePage(leftPanel !== null || isCommentsOpen);
   const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
   // Viewers get no kernel requests: tables show their saved first page, the builder no preview.
   const canRun = useMeta(store).permissions.run;
@@ -314,9 +318,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
 
   return (
     <LiveOutputsContext.Provider value={liveOutputs}>
-      {/* With a side panel open the page widens to the screen, so the cells keep their width
-          instead of being squeezed between the panels inside the page's reading column. */}
-      <div className="nb-root" data-page-wide={leftPanel !== null || isCommentsOpen ? "" : undefined}>
+      <div className="nb-root">
         <NotebookToolbar
           controller={controller}
           isTocOpen={isTocOpen}
