@@ -25,7 +25,6 @@ const CATEGORIES = [
   "disabled-by-default-devtools.timeline.frame",
   "v8.execute",
   "blink.user_timing",
-  "disabled-by-default-blink.debug",
 ];
 
 // Pieces worth naming inside a task (the trace has many more, mostly tiny).
