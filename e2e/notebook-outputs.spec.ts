@@ -357,3 +357,50 @@ test("outputs render by MIME type: streams, errors, tables, JSON, LaTeX, progres
   await expect(waiting).toContainText(/… [3-9] s\./);
   await expect(waiting).toContainText(/… ([5-9]|\d\d) s\./, { timeout: 10_000 });
 });
+
+test("a long stream, drawn in boxes of lines, shows and copies exactly as one text would", async ({
+  page,
+  request,
+}) => {
+  await signInAsDemo(page);
+  // 130 lines: boxes of 50, 50 and 30; the last line of each full box is empty, the case a box
+  // boundary could lose.
+  const text = Array.from({ length: 130 }, (_, i) => (i % 50 === 49 ? "\n" : `line ${i}\n`)).join("");
+  const { path } = await createNotebook(request, "Long stream", [
+    {
+      cell_type: "code",
+      source: "print(many)",
+      outputs: [{ output_type: "stream", name: "stdout", text }],
+    },
+  ]);
+  await page.goto(path);
+  const stream = page.getByRole("list", { name: "Cells" }).locator("pre.nb-pre").first();
+  await expect(stream).toContainText("line 129");
+  await expect(stream.locator(".nb-stream-block")).toHaveCount(3);
+  // The same text in one <pre> beside it is the reference: same height, text and copied text.
+  const compared = await stream.evaluate((pre, whole) => {
+    const reference = document.createElement("pre");
+    reference.className = pre.className;
+    reference.textContent = whole;
+    pre.after(reference);
+    const copied = (element: Element) => {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      const selection = getSelection()!;
+      selection.removeAllRanges();
+      selection.addRange(range);
+      return selection.toString();
+    };
+    const result = {
+      heights: [pre.getBoundingClientRect().height, reference.getBoundingClientRect().height],
+      texts: [pre.textContent, reference.textContent],
+      copies: [copied(pre), copied(reference)],
+    };
+    reference.remove();
+    return result;
+  }, text);
+  expect(compared.texts[0]).toBe(text);
+  expect(compared.heights[0]).toBeGreaterThan(0);
+  expect(compared.heights[0]).toBe(compared.heights[1]);
+  expect(compared.copies[0]).toBe(compared.copies[1]);
+});

@@ -134,4 +134,4 @@ export {
   type TParameterValues,
   toPythonLiteral,
 } from "./parameters";
-export { resolveStreamText } from "./stream-text";
+export { resolveStreamText, splitStreamBlocks } from "./stream-text";

@@ -70,3 +70,29 @@ export function applyStreamChunk(lastLine: string, cursor: number | null, chunk:
 export function resolveStreamText(text: string): string {
   return hasControlCharacters(text) ? applyStreamChunk("", null, text).text : text;
 }
+
+/**
+ * Cuts resolved stream text into blocks of `linesPerBlock` lines, for a view that renders each
+ * block as its own box: as a stream grows, every block but the last keeps its text, so the page
+ * lays out and paints only the tail instead of the whole output on every message (issue 23).
+ * Each block keeps the newline that ends its last line: in Chromium, boxes of `pre-wrap` text cut
+ * that way have the same height, copied text and `textContent` as the whole text in one box (a
+ * block without it loses an empty last line). Joining the blocks gives `text` back.
+ */
+export function splitStreamBlocks(text: string, linesPerBlock: number): string[] {
+  if (!Number.isInteger(linesPerBlock) || linesPerBlock < 1)
+    throw new RangeError(`linesPerBlock must be a positive integer, got ${linesPerBlock}`);
+  const blocks: string[] = [];
+  let start = 0;
+  let lines = 0;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) {
+    lines++;
+    if (lines === linesPerBlock) {
+      blocks.push(text.slice(start, at + 1));
+      start = at + 1;
+      lines = 0;
+    }
+  }
+  if (start < text.length || blocks.length === 0) blocks.push(text.slice(start));
+  return blocks;
+}

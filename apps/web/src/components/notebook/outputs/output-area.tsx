@@ -2,7 +2,7 @@
 // traceback, rich bundles through rendermime, the broker's truncation notice as a clear banner.
 // Each output sits in a box with CSS containment, so nothing inside can cover the page.
 "use client";
-import { isImportNotice, resolveStreamText, type TOutput } from "@flint/notebook";
+import { isImportNotice, resolveStreamText, splitStreamBlocks, type TOutput } from "@flint/notebook";
 import { memo, useEffect, useRef, useState } from "react";
 import { AnsiText } from "./ansi-text";
 import { MimeBundle } from "./rendermime";
@@ -44,12 +44,38 @@ function toItems(outputs: readonly TOutput[]): TItem[] {
   return items;
 }
 
+// A stream is drawn in boxes of this many lines. Each output message of a running cell makes the
+// stream longer; in one text node the browser laid out and painted all of it again every time
+// (600 lines streaming at 30 a second cost seconds of layout and paint, and delayed keystrokes in
+// other cells: issue 23). In boxes, only the last one changes.
+const STREAM_LINES_PER_BLOCK = 50;
+
+const StreamBlock = memo(function StreamBlock({ text }: { text: string }) {
+  return <span className="nb-stream-block">{text}</span>;
+});
+
+function StreamText({ text }: { text: string }) {
+  const resolved = resolveStreamText(text);
+  // ANSI colours can run on from one line to the next: coloured text is parsed as one piece.
+  if (resolved.includes("\u001b")) return <AnsiText text={resolved} />;
+  const blocks = splitStreamBlocks(resolved, STREAM_LINES_PER_BLOCK);
+  if (blocks.length === 1) return <>{resolved}</>;
+  return (
+    <>
+      {blocks.map((block, index) => (
+        // A block is its place in the stream, which only grows at the end: the index is its key.
+        <StreamBlock key={index} text={block} />
+      ))}
+    </>
+  );
+}
+
 function OutputItem({ item }: { item: TItem }) {
   switch (item.kind) {
     case "stream":
       return (
         <pre className={`nb-pre ${item.name === "stderr" ? "nb-stderr" : ""}`}>
-          <AnsiText text={resolveStreamText(item.text)} />
+          <StreamText text={item.text} />
         </pre>
       );
     case "notice":
