@@ -4,6 +4,7 @@
  * a kernel that uses Spark starts a JVM and the machine is small and shared.
  */
 
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -496,13 +497,17 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
       // lost (e2e "Interrupt stops time.sleep(60)" saw the cell run on under load). The cell's
       // own handler swallows the first SIGINT to make that moment certain; only a second signal
       // stops it. The sleep is far longer than the wait below: a lost interrupt fails the test.
+      // A marker of this run: cell ids repeat from test to test, and a late subscriber's snapshot
+      // holds the cell's last outputs until this run starts (a plain "started" from an earlier
+      // test's cell was seen at once, and the interrupt then cancelled the still-queued cell).
+      const marker = `started-${randomUUID()}`;
       const [sleep] = store.setNotebook("nb-a", [
         [
           "import signal, time",
           "def _swallow_once(signum, frame):",
           "    signal.signal(signal.SIGINT, signal.default_int_handler)",
           "signal.signal(signal.SIGINT, _swallow_once)",
-          "print('started', flush=True)",
+          `print('${marker}', flush=True)`,
           "time.sleep(600)",
         ].join("\n"),
       ]);
@@ -510,7 +515,7 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
       const session = runtime.broker.session("nb-a");
       const run = runtime.broker.runAndWait("nb-a", [sleep!], 120_000);
       try {
-        await waitFor("the cell to start sleeping", () => view.text(sleep!).includes("started"), 60_000);
+        await waitFor("the cell to start sleeping", () => view.text(sleep!).includes(marker), 60_000);
         await session.interrupt();
         const [result] = await run;
         expect(result?.status).toBe("interrupted");
@@ -518,6 +523,40 @@ describe("execution broker (real Jupyter, kernels and Spark)", () => {
       } finally {
         await session.interrupt(); // no-op unless the cell still runs
       }
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "a cell run while an interrupted cell is still stopping runs after it, not cancelled",
+    async () => {
+      // The interrupt cancels the queue when it is asked; the kernel ends the cell later (here
+      // 1.5 s, as a Spark cell cancelling its jobs does). A cell queued in between was asked for
+      // after the interrupt: the interrupted cell's end must not cancel it (a flaky CI run saw the
+      // next test's cell cancelled by the previous test's late end).
+      const marker = `started-${randomUUID()}`;
+      const [slow, next] = store.setNotebook("nb-a", [
+        [
+          "import time",
+          "try:",
+          `    print('${marker}', flush=True)`,
+          "    time.sleep(600)",
+          "except KeyboardInterrupt:",
+          "    time.sleep(1.5)",
+          "    raise",
+        ].join("\n"),
+        "40 + 2",
+      ]);
+      const view = mirror("nb-a");
+      const session = runtime.broker.session("nb-a");
+      const first = runtime.broker.runAndWait("nb-a", [slow!], 120_000);
+      await waitFor("the cell to start sleeping", () => view.text(slow!).includes(marker), 60_000);
+      await session.interrupt();
+      const [after] = await runtime.broker.runAndWait("nb-a", [next!], 120_000);
+      const [stopped] = await first;
+      expect(stopped?.status).toBe("interrupted");
+      expect(after?.status).toBe("ok");
+      expect(describeOutputs(after!.outputs)).toBe("42");
     },
     SLOW_TEST_MS,
   );

@@ -731,7 +731,9 @@ export class NotebookSession {
     if (replyError) this.appendOutput(execution.state, replyError);
     const status = readReplyStatus(reply, execution.isInterruptRequested);
     // Cancel first: a second run of this same cell in the queue must not overwrite its status.
-    const cancelled = status !== "ok" ? this.cancelQueue() : [];
+    // An interrupt cancelled the queue when it was asked; what was queued since (the person ran
+    // another cell while the kernel was still stopping this one) was asked for after it, and runs.
+    const cancelled = status !== "ok" && !execution.isInterruptRequested ? this.cancelQueue() : [];
     this.endExecution(execution, status);
     if (status === "error" || status === "interrupted") {
       this.stopRun(execution.entry.cellId, status, cancelled);
