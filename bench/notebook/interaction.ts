@@ -208,6 +208,15 @@ async function startLabSession(lab: TServer & { token: string }, name: string): 
   if (!response.ok) throw new Error(`starting JupyterLab's kernel answered ${response.status}`);
 }
 
+/**
+ * BENCH_NOTEBOOK_TRACE: an app's name traces that app's keystrokes; "1" traces both apps' while a
+ * cell streams, and Flint's first keystrokes (one page can be traced at a time there).
+ */
+function isTraced(app: TApp): boolean {
+  const trace = process.env.BENCH_NOTEBOOK_TRACE;
+  return trace === "1" || trace === app;
+}
+
 function startBurner(): ChildProcess {
   return spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
 }
@@ -367,16 +376,14 @@ export async function runInteractionBench(options: {
           }
       }
       for (const side of round0(sides, load)) {
-        const trace = process.env.BENCH_NOTEBOOK_TRACE;
-        const times =
-          trace === "1" || trace === side.app
-            ? await traceKeystrokes(
-                side.page,
-                `${load} keystrokes while a cell streams, ${side.app}`,
-                () => streamingKeystrokes(side),
-                16,
-              )
-            : await streamingKeystrokes(side);
+        const times = isTraced(side.app)
+          ? await traceKeystrokes(
+              side.page,
+              `${load} keystrokes while a cell streams, ${side.app}`,
+              () => streamingKeystrokes(side),
+              16,
+            )
+          : await streamingKeystrokes(side);
         for (const value of times) add(`${load} stream-keys ${side.app}`, value);
       }
       burner?.kill();
@@ -419,8 +426,7 @@ export async function runInteractionBench(options: {
         }
       }
     };
-    const trace = process.env.BENCH_NOTEBOOK_TRACE;
-    const traced = bigSides.find((side) => trace === "1" || trace === side.app);
+    const traced = bigSides.find((side) => isTraced(side.app));
     if (traced)
       await traceKeystrokes(
         traced.page,
