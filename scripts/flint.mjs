@@ -370,10 +370,16 @@ function test() {
   setupS3aJars();
   setupMoto();
   const results = [];
-  const step = (name, command, args, env = {}) => {
+  // Each test runner also writes a machine-readable report, so the end of the run can name the
+  // failed tests: a CI log is often read from its tail, which the last step's output fills.
+  const reportDir = path.join(dataDir, "test-reports");
+  rmSync(reportDir, { recursive: true, force: true });
+  mkdirSync(reportDir, { recursive: true });
+  const report = (name) => path.join(reportDir, name);
+  const step = (name, command, args, env = {}, failures = () => []) => {
     say(`── ${name}`);
     const status = run(command, args, { allowFailure: true, env });
-    results.push({ name, ok: status === 0 });
+    results.push({ name, ok: status === 0, failures: status === 0 ? [] : failures() });
   };
   step("lint (biome)", pnpm, ["exec", "biome", "check", "."]);
   step(
@@ -382,32 +388,151 @@ function test() {
     ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"],
     { TURBO_TELEMETRY_DISABLED: "1" },
   );
-  step("unit and integration tests (vitest)", pnpm, ["exec", "vitest", "run"], {
-    FLINT_PYTHON_ENV: pythonEnv,
-    FLINT_GATEWAY_ENV: gatewayEnv,
-    FLINT_MOTO_ENV: motoEnv,
-  });
+  step(
+    "unit and integration tests (vitest)",
+    pnpm,
+    [
+      "exec",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report("vitest.json")}`,
+    ],
+    { FLINT_PYTHON_ENV: pythonEnv, FLINT_GATEWAY_ENV: gatewayEnv, FLINT_MOTO_ENV: motoEnv },
+    () => vitestFailures(report("vitest.json")),
+  );
   if (existsSync(path.join(root, "packages/python/tests"))) {
-    step("python tests (pytest)", path.join(pythonEnv, "bin", "python"), [
-      "-m",
-      "pytest",
-      "-q",
-      "packages/python/tests",
-    ]);
+    step(
+      "python tests (pytest)",
+      path.join(pythonEnv, "bin", "python"),
+      ["-m", "pytest", "-q", `--junitxml=${report("pytest.xml")}`, "packages/python/tests"],
+      {},
+      () => junitFailures(report("pytest.xml")),
+    );
   }
-  step("chart renderer over the Vega-Lite corpus and chart security cases (Playwright, Chromium)", pnpm, [
-    "--filter",
-    "@flint/charts",
-    "test:corpus",
-  ]);
-  step("end-to-end tests (Playwright, Chromium)", pnpm, ["exec", "playwright", "test"], {
-    FLINT_PYTHON_ENV: pythonEnv,
-  });
+  step(
+    "chart renderer over the Vega-Lite corpus and chart security cases (Playwright, Chromium)",
+    pnpm,
+    ["--filter", "@flint/charts", "test:corpus", "--reporter=list,json"],
+    { PLAYWRIGHT_JSON_OUTPUT_FILE: report("charts.json") },
+    () => playwrightFailures(report("charts.json")),
+  );
+  step(
+    "end-to-end tests (Playwright, Chromium)",
+    pnpm,
+    ["exec", "playwright", "test", "--reporter=list,json"],
+    { FLINT_PYTHON_ENV: pythonEnv, PLAYWRIGHT_JSON_OUTPUT_FILE: report("e2e.json") },
+    () => playwrightFailures(report("e2e.json")),
+  );
   const passed = results.filter((result) => result.ok).length;
   const failed = results.length - passed;
-  for (const result of results) say(`${result.ok ? "✓" : "✗"} ${result.name}`);
+  for (const result of results) {
+    say(`${result.ok ? "✓" : "✗"} ${result.name}`);
+    for (const failure of result.failures) {
+      process.stdout.write(`    ✗ ${failure.test}\n`);
+      for (const line of failure.message) process.stdout.write(`        ${line}\n`);
+    }
+  }
   process.stdout.write(`\nsteps: ${passed} passed, ${failed} failed\n`);
   process.exit(failed === 0 ? 0 : 1);
+}
+
+/** The first lines of a failure message, without colour codes, each cut to a readable length. */
+function firstLines(message, count = 4) {
+  return (
+    String(message ?? "")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .split("\n")
+      .map((line) => line.trimEnd())
+      .filter((line) => line.trim() !== "")
+      // Only stack frames in Flint's own code say where the failure is.
+      .filter(
+        (line) =>
+          !line.trimStart().startsWith("at ") || (line.includes(root) && !line.includes("node_modules")),
+      )
+      .slice(0, count)
+      .map((line) => (line.length > 240 ? `${line.slice(0, 240)}…` : line))
+  );
+}
+
+/** Reads a report a runner wrote; a runner that crashed before writing one is said so. */
+function readReport(file, parse) {
+  if (!existsSync(file))
+    return [{ test: `(no report at ${path.relative(root, file)}: the runner stopped early)`, message: [] }];
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    return [{ test: `(unreadable report ${path.relative(root, file)}: ${error.message})`, message: [] }];
+  }
+}
+
+/** Failed tests in vitest's JSON report (jest's shape); a file that failed to load counts too. */
+function vitestFailures(file) {
+  return readReport(file, (text) =>
+    JSON.parse(text).testResults.flatMap((suite) => {
+      const where = path.relative(root, suite.name);
+      const failedTests = suite.assertionResults
+        .filter((test) => test.status === "failed")
+        .map((test) => ({
+          test: `${where} › ${test.fullName}`,
+          message: firstLines(test.failureMessages?.[0]),
+        }));
+      if (failedTests.length === 0 && suite.status === "failed")
+        return [{ test: where, message: firstLines(suite.message) }];
+      return failedTests;
+    }),
+  );
+}
+
+/** Failed tests in Playwright's JSON report, with their file and line. */
+function playwrightFailures(file) {
+  return readReport(file, (text) => {
+    const found = [];
+    const walk = (suite, titles) => {
+      const inner = suite.title && !suite.title.endsWith(".ts") ? [...titles, suite.title] : titles;
+      for (const spec of suite.specs ?? []) {
+        if (spec.ok) continue;
+        const last = spec.tests?.[0]?.results?.at(-1);
+        found.push({
+          test: `${spec.file}:${spec.line} › ${[...inner, spec.title].join(" › ")}`,
+          message: firstLines(last?.error?.message ?? last?.status),
+        });
+      }
+      for (const child of suite.suites ?? []) walk(child, inner);
+    };
+    const parsed = JSON.parse(text);
+    for (const suite of parsed.suites ?? []) walk(suite, []);
+    for (const error of parsed.errors ?? [])
+      found.push({ test: "(outside any test)", message: firstLines(error.message) });
+    return found;
+  });
+}
+
+/** Failed tests in pytest's JUnit XML report. */
+function junitFailures(file) {
+  const fromXml = (text) =>
+    text
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#10;/g, "\n")
+      .replace(/&amp;/g, "&");
+  return readReport(file, (text) => {
+    const found = [];
+    for (const match of text.matchAll(/<testcase ([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
+      const body = match[2] ?? "";
+      const problem = body.match(/<(failure|error) message="([^"]*)"/);
+      if (!problem) continue;
+      const attribute = (name) => match[1].match(new RegExp(`(?:^|\\s)${name}="([^"]*)"`))?.[1] ?? "";
+      found.push({
+        test: `${attribute("classname")}::${fromXml(attribute("name"))}${problem[1] === "error" ? " (error)" : ""}`,
+        message: firstLines(fromXml(problem[2])),
+      });
+    }
+    return found;
+  });
 }
 
 /** Runs the benchmarks in `bench/` (each prints its figures and ratios against a baseline). */

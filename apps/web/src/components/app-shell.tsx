@@ -3,7 +3,7 @@ import { mentionsAsText } from "@flint/api/mentions";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { createContext, type ReactNode, useContext, useLayoutEffect, useState } from "react";
 import { CatalogSearchBox } from "@/components/catalog/catalog-search-box";
 import { BellIcon } from "@/components/ui/icons";
 import { apiClient, type TResponse } from "@/lib/api";
@@ -18,10 +18,13 @@ import { queryKeys } from "@/lib/query-keys";
  */
 const WidePageContext = createContext<(isWide: boolean) => void>(() => {});
 
-/** Makes the page take the screen's width while `isWide` holds (and until the caller unmounts). */
+/**
+ * Makes the page take the screen's width while `isWide` holds (and until the caller unmounts).
+ * A layout effect, so the panel that asks for the width and the width come in the same frame.
+ */
 export function useWidePage(isWide: boolean): void {
   const setWide = useContext(WidePageContext);
-  useEffect(() => {
+  useLayoutEffect(() => {
     setWide(isWide);
     return () => setWide(false);
   }, [setWide, isWide]);
