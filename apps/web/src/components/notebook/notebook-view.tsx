@@ -9,7 +9,7 @@ import { insertCodeCell } from "@/lib/catalog/insert";
 import { availableCommands, createKeyMatcher, keyName, type TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { disposeCellModels } from "@/lib/notebook/editor-models";
-import { Observable, useCellIds, useMeta, useObservable } from "@/lib/notebook/hooks";
+import { Observable, useCellIds, useMetaField, useObservable } from "@/lib/notebook/hooks";
 import { loadMonaco } from "@/lib/notebook/monaco-loader";
 import { useWidePage } from "../app-shell";
 import { ChartBuilderDialog } from "../charts/chart-builder-dialog";
@@ -111,7 +111,7 @@ export function NotebookView({ controller }: { controller: NotebookController })
   useWidePage(leftPanel !== null || isCommentsOpen);
   const [chartBuilder, setChartBuilder] = useState<TChartBuilderRequest | null>(null);
   // Viewers get no kernel requests: tables show their saved first page, the builder no preview.
-  const canRun = useMeta(store).permissions.run;
+  const canRun = useMetaField(store, (meta) => meta.permissions.run);
   const liveOutputs = useMemo<TLiveOutputs | null>(
     () =>
       canRun

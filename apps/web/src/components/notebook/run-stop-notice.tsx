@@ -3,7 +3,7 @@
 // JupyterLab's run-all report do). It stays until a new run begins or the user dismisses it.
 "use client";
 import type { NotebookController } from "@/lib/notebook/controller";
-import { useCellIds, useMeta } from "@/lib/notebook/hooks";
+import { useCellIds, useMetaField } from "@/lib/notebook/hooks";
 import { describeRunStop } from "@/lib/notebook/run-report";
 
 function sentence(text: string): string {
@@ -18,7 +18,7 @@ export function RunStopNotice({
   onJump: (cellId: string) => void;
 }) {
   const { store } = controller;
-  const { runStop } = useMeta(store);
+  const runStop = useMetaField(store, (meta) => meta.runStop);
   const ids = useCellIds(store);
   if (!runStop) return null;
   const notice = describeRunStop(runStop, ids, (id) => {
@@ -62,7 +62,7 @@ export function RunStopNotice({
  * another tab, expired, token revoked, account disabled) or access to the notebook was removed.
  */
 export function SocketClosedNotice({ controller }: { controller: NotebookController }) {
-  const { connection } = useMeta(controller.store);
+  const connection = useMetaField(controller.store, (meta) => meta.connection);
   if (connection !== "signedOut" && connection !== "forbidden") return null;
   const next = typeof window === "undefined" ? "/" : window.location.pathname + window.location.search;
   return (

@@ -43,6 +43,16 @@ export function useMeta(store: NotebookStore): TMeta {
   return useSyncExternalStore(store.subscribeMeta, store.getMeta, store.getMeta);
 }
 
+/**
+ * One field of the notebook's meta: the caller re-renders only when that field changes, not on
+ * every save-state flip (the first keystroke turns "saved" into "unsaved"). `select` must return
+ * a primitive or a reference the store keeps while the field is unchanged.
+ */
+export function useMetaField<T>(store: NotebookStore, select: (meta: TMeta) => T): T {
+  const read = () => select(store.getMeta());
+  return useSyncExternalStore(store.subscribeMeta, read, read);
+}
+
 /** Re-renders on selection and mode changes. */
 export function useUiVersion(store: NotebookStore): number {
   return useSyncExternalStore(store.subscribeUi, store.getUiVersion, store.getUiVersion);
