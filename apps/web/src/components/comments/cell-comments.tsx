@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 // notebook page (every cell reads the same query), not one per cell. A notification's link opens one cell's
 // threads at its comment (`revealCellComments`), even when the cell is drawn after the request.
 import { useParams } from "next/navigation";
-import { type KeyboardEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { type KeyboardEvent, memo, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { CommentIcon } from "@/components/ui/icons";
 import { apiClient } from "@/lib/api";
 import { queryKeys } from "@/lib/query-keys";
@@ -38,8 +38,11 @@ export function revealCellComments(notebookId: string, cellId: string, commentId
   emit();
 }
 
-/** The "Comments (n)" button of a cell and, when open, its threads. */
-export function CellComments({ cellId }: { cellId: string }) {
+/**
+ * The "Comments (n)" button of a cell and, when open, its threads. Memoized: a cell renders again
+ * on every keystroke in it and every output message it gets, and its comments change with neither.
+ */
+export const CellComments = memo(function CellComments({ cellId }: { cellId: string }) {
   const { projectId, notebookId } = useParams<{ projectId: string; notebookId: string }>();
   const [isOpen, setOpen] = useState(false);
   const [focusCommentId, setFocusCommentId] = useState<string | null>(null);
@@ -92,4 +95,4 @@ export function CellComments({ cellId }: { cellId: string }) {
       )}
     </div>
   );
-}
+});

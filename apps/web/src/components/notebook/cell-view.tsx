@@ -2,7 +2,7 @@
 // rendered markdown, outputs. Memoized and subscribed to its own cell only.
 "use client";
 import type { TCell } from "@flint/notebook";
-import { type DragEvent, type MouseEvent, memo, useMemo, useState } from "react";
+import { type DragEvent, type MouseEvent, memo, useCallback, useMemo, useState } from "react";
 import type { TCommandContext } from "@/lib/notebook/commands";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { languageOf } from "@/lib/notebook/editor-models";
@@ -77,6 +77,8 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
       mayBuildCharts && openChartBuilder ? (request) => openChartBuilder({ ...request, cellId: id }) : null,
     [mayBuildCharts, openChartBuilder, id],
   );
+  // A stable ref: an inline one is detached and attached again on every render of the cell.
+  const cellRef = useCallback((element: HTMLDivElement | null) => env.registerCell(id, element), [env, id]);
   if (!cell) return null;
 
   const canEdit = store.canEdit();
@@ -193,7 +195,7 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
   return (
     // biome-ignore lint/a11y/useSemanticElements: a focusable cell holding an editor, in a role=list
     <div
-      ref={(element) => env.registerCell(id, element)}
+      ref={cellRef}
       id={`cell-${id}`}
       data-cell-id={id}
       role="listitem"

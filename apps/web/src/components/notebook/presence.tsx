@@ -2,7 +2,7 @@
 // page goes with them from cell to cell until the person clicks, types or clicks the avatar
 // again); and, on each cell, the names of the people who have it selected.
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import type { TPeer } from "@/lib/notebook/collab";
 import type { NotebookController } from "@/lib/notebook/controller";
 import { usePeers } from "@/lib/notebook/hooks";
@@ -87,8 +87,14 @@ export function PresenceAvatars({ controller }: { controller: NotebookController
   );
 }
 
-/** The names of the others who have this cell selected. */
-export function CellPresence({ controller, cellId }: { controller: NotebookController; cellId: string }) {
+/** The names of the others who have this cell selected (memoized: a cell renders on every keystroke). */
+export const CellPresence = memo(function CellPresence({
+  controller,
+  cellId,
+}: {
+  controller: NotebookController;
+  cellId: string;
+}) {
   const here = byUser(usePeers(controller)).filter((peer) => peer.cellId === cellId);
   if (here.length === 0) return null;
   return (
@@ -100,4 +106,4 @@ export function CellPresence({ controller, cellId }: { controller: NotebookContr
       ))}
     </div>
   );
-}
+});
