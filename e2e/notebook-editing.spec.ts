@@ -297,8 +297,17 @@ test("a 1,000-cell notebook opens and takes a keystroke", async ({ page, request
   const { path } = await createNotebook(request, "Thousand cells", many);
   await page.goto(path);
   await expect(cells(page)).toHaveCount(1000);
+  // Sources are highlighted near the viewport only: the first cells at once, a far one once it is
+  // scrolled to (the browser's own content-visibility says when), and not the cells in between.
+  await expect(cells(page).first().locator(".nb-static-code .tok-number").first()).toBeVisible();
   const target = cells(page).nth(700);
-  await target.scrollIntoViewIfNeeded();
+  await expect(target.locator(".nb-static-code .tok-number")).toHaveCount(0);
+  // To the middle of the screen, as a person scrolls to what they read (scrollIntoViewIfNeeded
+  // stops with the cell on the bottom edge, and cells above it taking their real height when
+  // drawn can then push it out of reach again).
+  await target.evaluate((element) => element.scrollIntoView({ block: "center" }));
+  await expect(target.locator(".nb-static-code .tok-number").first()).toBeVisible();
+  await expect(cells(page).nth(400).locator(".nb-static-code .tok-number")).toHaveCount(0);
   await editCell(page, target);
   await page.keyboard.press("End");
   await page.keyboard.type("  # typed");

@@ -195,7 +195,7 @@ export function NotebookToolbar({
   // From the click until the fresh kernel reports idle (or fails: "dead").
   const isRestarting = meta.kernelStatus === "restarting";
   return (
-    <div className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+    <div className="sticky top-0 z-20 border-b border-slate-200 bg-white">
       <div className="flex items-center gap-3 px-4 py-2">
         <NotebookName controller={controller} />
         <SaveState controller={controller} />

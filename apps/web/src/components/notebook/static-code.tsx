@@ -23,11 +23,12 @@ function classOf(tokenType: string): string | undefined {
   return undefined;
 }
 
-function useIsNearViewport(ref: React.RefObject<HTMLElement | null>): boolean {
+/** `told`: what the caller knows already (a cell hears it from the browser); undefined: watch. */
+function useIsNearViewport(ref: React.RefObject<HTMLElement | null>, told: boolean | undefined): boolean {
   const [isNear, setNear] = useState(false);
   useEffect(() => {
     const element = ref.current;
-    if (!element || isNear) return;
+    if (!element || isNear || told !== undefined) return;
     const observer = new IntersectionObserver(
       (entries) => {
         if (entries.some((entry) => entry.isIntersecting)) {
@@ -39,8 +40,8 @@ function useIsNearViewport(ref: React.RefObject<HTMLElement | null>): boolean {
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [ref, isNear]);
-  return isNear;
+  }, [ref, isNear, told]);
+  return told ?? isNear;
 }
 
 function markMatches(text: string, query: string, isCaseSensitive: boolean): ReactNode[] {
@@ -65,16 +66,19 @@ export const StaticCode = memo(function StaticCode({
   language,
   findQuery,
   isCaseSensitive,
+  isNearViewport,
   placeholder,
 }: {
   source: string;
   language: string;
   findQuery: string;
   isCaseSensitive: boolean;
+  /** Whether the source is near the viewport, when the caller knows; otherwise it watches itself. */
+  isNearViewport?: boolean;
   placeholder?: string;
 }) {
   const ref = useRef<HTMLPreElement>(null);
-  const isNear = useIsNearViewport(ref);
+  const isNear = useIsNearViewport(ref, isNearViewport);
   const monaco = useMonaco();
   const highlighted = useMemo(() => {
     if (!monaco || !isNear || findQuery || source.length > MAX_HIGHLIGHT_CHARS || language === "plaintext")
