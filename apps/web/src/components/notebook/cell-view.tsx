@@ -80,6 +80,8 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
       mayBuildCharts && openChartBuilder ? (request) => openChartBuilder({ ...request, cellId: id }) : null,
     [mayBuildCharts, openChartBuilder, id],
   );
+  // A streaming cell renders on every message; its run line changes only with the run.
+  const runReport = useMemo(() => (execution ? describeExecution(execution) : null), [execution]);
   // Whether the cell has come near the viewport, from the browser's own content-visibility
   // decision: a static source is highlighted only then. Undefined where the browser does not say
   // (the source then watches with an IntersectionObserver of its own). One observer per cell, in
@@ -209,7 +211,7 @@ export const CellView = memo(function CellView({ id, env }: { id: string; env: T
     isStale && hasOutputs
       ? `${STATUS_LABELS.cancelled} Its outputs are from an earlier run.`
       : STATUS_LABELS[status];
-  const runTime = cell.cell_type === "code" && execution ? describeExecution(execution) : null;
+  const runTime = cell.cell_type === "code" ? runReport : null;
   const language = languageOf(cell.cell_type);
   const isMarkdownRendered = cell.cell_type === "markdown" && !isEditing && !hasFindMatch;
   const attachments = cell.cell_type === "markdown" ? cell.attachments : undefined;
