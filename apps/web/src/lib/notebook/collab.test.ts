@@ -61,16 +61,17 @@ function pageSyncedWith(server: Y.Doc): CollabClient {
   return page;
 }
 
-describe("co-editing drafts", () => {
-  let storage: Storage;
-  beforeEach(() => {
-    storage = memoryStorage();
-    vi.stubGlobal("window", { localStorage: storage });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+// Each test gets an empty localStorage of its own.
+let storage: Storage;
+beforeEach(() => {
+  storage = memoryStorage();
+  vi.stubGlobal("window", { localStorage: storage });
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
 
+describe("co-editing drafts", () => {
   it("keep only the unsaved changes, and a new page built from the server gets them back", () => {
     const server = new Y.Doc();
     applyNotebook(server, bigNotebook(1000));
@@ -140,13 +141,6 @@ describe("co-editing drafts", () => {
 });
 
 describe("the others in the notebook", () => {
-  beforeEach(() => {
-    vi.stubGlobal("window", { localStorage: memoryStorage() });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
-
   it("change when someone else moves, not when this person's own cursor does", () => {
     const server = new Y.Doc();
     applyNotebook(server, bigNotebook(2));
